@@ -1,0 +1,872 @@
+//! The HTTP client of the portal contract. Every HTTP detail of talking to a portal lives
+//! here: URLs, headers, bearer tokens and their refresh, timeouts, proxies (from the
+//! environment: `HTTPS_PROXY`, `NO_PROXY`), retries with backoff, and the chunked,
+//! resumable upload. Callers see typed values and [`PortalError`].
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{codes, PortalError};
+use crate::routes::{self, Route};
+use crate::types::*;
+use crate::version_number::VersionNumber;
+
+/// How the client authenticates.
+#[derive(Clone, Default)]
+pub enum Credentials {
+    #[default]
+    None,
+    /// An interactive session: refreshed transparently when the access token expires.
+    Session {
+        access_token: String,
+        refresh_token: String,
+    },
+    /// A long-lived access token (CI): never refreshed.
+    AccessToken(String),
+}
+
+// Tokens never reach logs, not even through Debug.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::None => f.write_str("None"),
+            Credentials::Session { .. } => f.write_str("Session(..)"),
+            Credentials::AccessToken(_) => f.write_str("AccessToken(..)"),
+        }
+    }
+}
+
+/// Called with the new token pair after a transparent refresh, so it can be persisted.
+pub type TokenListener = Arc<dyn Fn(&TokenPair) + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// Bytes the portal has confirmed.
+    pub sent: u64,
+    pub total: u64,
+}
+
+/// Retries for idempotent work (reads, upload chunks, completing an upload).
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts after the first failure.
+    pub retries: u32,
+    pub initial_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        // ~1 minute in all: long enough to ride out a portal restart or a flaky proxy.
+        RetryPolicy {
+            retries: 12,
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn delay(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.min(16));
+        (self.initial_delay * factor).min(self.max_delay)
+    }
+}
+
+/// Result of one poll of a device login.
+#[derive(Debug)]
+pub enum DevicePoll {
+    Pending,
+    Approved(Box<TokenPair>),
+}
+
+pub struct PortalClient {
+    base_url: String,
+    http: reqwest::Client,
+    credentials: Mutex<Credentials>,
+    on_refresh: Option<TokenListener>,
+    retry: RetryPolicy,
+    chunk_size: u64,
+}
+
+const USER_AGENT: &str = concat!("gopay-miniapp/", env!("CARGO_PKG_VERSION"));
+const JSON_TIMEOUT: Duration = Duration::from_secs(30);
+/// A chunk may take a while on a slow uplink; 16 MiB at 200 KiB/s is ~80 s.
+const CHUNK_TIMEOUT: Duration = Duration::from_secs(180);
+const DEFAULT_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
+
+impl PortalClient {
+    pub fn new(base_url: &str, credentials: Credentials) -> Result<Self, PortalError> {
+        let parsed = url::Url::parse(base_url).map_err(|e| PortalError::Local {
+            message: format!("the portal URL `{base_url}` is not a valid URL: {e}"),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(PortalError::Local {
+                message: format!("the portal URL `{base_url}` must start with http:// or https://"),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| PortalError::Local {
+                message: format!("cannot set up HTTP: {e}"),
+            })?;
+        Ok(PortalClient {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            http,
+            credentials: Mutex::new(credentials),
+            on_refresh: None,
+            retry: RetryPolicy::default(),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        })
+    }
+
+    /// Persist refreshed tokens (the CLI writes them to the credentials file).
+    pub fn on_refresh(mut self, listener: TokenListener) -> Self {
+        self.on_refresh = Some(listener);
+        self
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn with_chunk_size(mut self, chunk_size: u64) -> Self {
+        self.chunk_size = chunk_size.max(1);
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub async fn credentials(&self) -> Credentials {
+        self.credentials.lock().await.clone()
+    }
+
+    pub async fn set_credentials(&self, credentials: Credentials) {
+        *self.credentials.lock().await = credentials;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Auth
+    // -----------------------------------------------------------------------------------------
+
+    /// Logs in and keeps the session for the following calls.
+    pub async fn login(&self, username: &str, password: &str) -> Result<TokenPair, PortalError> {
+        let body = LoginRequest {
+            username: username.to_string(),
+            password: password.to_string(),
+        };
+        let pair: TokenPair = self.call_anonymous(routes::LOGIN, &[], Some(&body)).await?;
+        self.adopt(&pair).await;
+        Ok(pair)
+    }
+
+    /// Revokes the session on the portal and forgets it here.
+    pub async fn logout(&self) -> Result<(), PortalError> {
+        let _: serde_json::Value = self
+            .call(routes::LOGOUT, &[], Some(&serde_json::json!({})))
+            .await?;
+        *self.credentials.lock().await = Credentials::None;
+        Ok(())
+    }
+
+    pub async fn device_start(
+        &self,
+        client_name: Option<String>,
+    ) -> Result<DeviceAuthorization, PortalError> {
+        self.call_anonymous(
+            routes::DEVICE_START,
+            &[],
+            Some(&DeviceAuthorizationRequest { client_name }),
+        )
+        .await
+    }
+
+    pub async fn device_poll(&self, device_code: &str) -> Result<DevicePoll, PortalError> {
+        let body = DeviceTokenRequest {
+            device_code: device_code.to_string(),
+        };
+        match self
+            .call_anonymous::<TokenPair, _>(routes::DEVICE_TOKEN, &[], Some(&body))
+            .await
+        {
+            Ok(pair) => {
+                self.adopt(&pair).await;
+                Ok(DevicePoll::Approved(Box::new(pair)))
+            }
+            Err(PortalError::Refused { body, .. }) if body.code == codes::AUTHORIZATION_PENDING => {
+                Ok(DevicePoll::Pending)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Polls a device login until it is approved, denied, expired or cancelled.
+    pub async fn device_wait(
+        &self,
+        auth: &DeviceAuthorization,
+        cancel: &CancellationToken,
+    ) -> Result<TokenPair, PortalError> {
+        let interval = Duration::from_secs(auth.interval.max(1));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in);
+        loop {
+            match self.device_poll(&auth.device_code).await {
+                Ok(DevicePoll::Approved(pair)) => return Ok(*pair),
+                Ok(DevicePoll::Pending) => {}
+                Err(err) if err.retryable() => {
+                    tracing::debug!("device poll failed, will retry: {err}");
+                }
+                Err(err) => return Err(err),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(PortalError::SessionExpired {
+                    message: "the browser login was not approved in time".into(),
+                });
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+
+    pub async fn create_access_token(
+        &self,
+        name: &str,
+        expires_in_days: Option<u32>,
+    ) -> Result<CreatedAccessToken, PortalError> {
+        let body = CreateAccessTokenRequest {
+            name: name.to_string(),
+            expires_in_days,
+        };
+        self.call(routes::TOKENS_CREATE, &[], Some(&body)).await
+    }
+
+    pub async fn list_access_tokens(&self) -> Result<Vec<AccessToken>, PortalError> {
+        let list: AccessTokenList = self.get(routes::TOKENS_LIST, &[]).await?;
+        Ok(list.tokens)
+    }
+
+    pub async fn revoke_access_token(&self, token_id: &str) -> Result<(), PortalError> {
+        let _: serde_json::Value = self
+            .call(routes::TOKENS_REVOKE, &[token_id], None::<&()>)
+            .await?;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reads
+    // -----------------------------------------------------------------------------------------
+
+    pub async fn health(&self) -> Result<serde_json::Value, PortalError> {
+        self.get(routes::HEALTH, &[]).await
+    }
+
+    pub async fn me(&self) -> Result<User, PortalError> {
+        self.get(routes::ME, &[]).await
+    }
+
+    pub async fn spaces(&self) -> Result<Vec<Space>, PortalError> {
+        Ok(self.get::<SpaceList>(routes::SPACES, &[]).await?.spaces)
+    }
+
+    pub async fn apps(&self, space_id: &str) -> Result<Vec<MiniApp>, PortalError> {
+        Ok(self
+            .get::<MiniAppList>(routes::SPACE_APPS, &[space_id])
+            .await?
+            .apps)
+    }
+
+    pub async fn app(&self, app_id: &str) -> Result<MiniApp, PortalError> {
+        self.get(routes::APP, &[app_id]).await
+    }
+
+    pub async fn target_apps(&self) -> Result<Vec<TargetApp>, PortalError> {
+        Ok(self
+            .get::<TargetAppList>(routes::TARGET_APPS, &[])
+            .await?
+            .target_apps)
+    }
+
+    /// Newest first.
+    pub async fn versions(&self, app_id: &str) -> Result<Vec<Version>, PortalError> {
+        Ok(self
+            .get::<VersionList>(routes::VERSIONS, &[app_id])
+            .await?
+            .versions)
+    }
+
+    /// `None` when the MiniApp has no version yet.
+    pub async fn latest_version(&self, app_id: &str) -> Result<Option<Version>, PortalError> {
+        match self.get(routes::VERSION_LATEST, &[app_id]).await {
+            Ok(v) => Ok(Some(v)),
+            Err(PortalError::NotFound { .. }) => {
+                // Tell "no versions" from "no such app": the app lookup fails loudly.
+                self.app(app_id).await?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn releases(&self, app_id: &str) -> Result<Vec<Release>, PortalError> {
+        Ok(self
+            .get::<ReleaseList>(routes::RELEASES, &[app_id])
+            .await?
+            .releases)
+    }
+
+    pub async fn release(&self, release_id: &str) -> Result<Release, PortalError> {
+        self.get(routes::RELEASE_GET, &[release_id]).await
+    }
+
+    /// Releases on target apps the caller administers; `all` includes every state, else
+    /// only those waiting for review.
+    pub async fn reviews(&self, all: bool) -> Result<Vec<Release>, PortalError> {
+        let route = routes::REVIEWS;
+        let path = if all {
+            format!("{}?state=all", route.fill(&[]))
+        } else {
+            route.fill(&[])
+        };
+        let list: ReleaseList = self
+            .request_path(route, &path, None::<&()>, JSON_TIMEOUT)
+            .await?;
+        Ok(list.releases)
+    }
+
+    pub async fn audit(&self, app_id: &str) -> Result<Vec<AuditEntry>, PortalError> {
+        Ok(self.get::<AuditLog>(routes::AUDIT, &[app_id]).await?.entries)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Release steps
+    // -----------------------------------------------------------------------------------------
+
+    pub async fn create_release(
+        &self,
+        app_id: &str,
+        version_id: &str,
+        target_app_id: &str,
+    ) -> Result<Release, PortalError> {
+        let body = CreateReleaseRequest {
+            version_id: version_id.to_string(),
+            target_app_id: target_app_id.to_string(),
+        };
+        self.call(routes::RELEASE_CREATE, &[app_id], Some(&body))
+            .await
+    }
+
+    pub async fn temporary_code(
+        &self,
+        release_id: &str,
+        path: Option<String>,
+    ) -> Result<TemporaryCode, PortalError> {
+        self.call(
+            routes::RELEASE_TEMPORARY_CODE,
+            &[release_id],
+            Some(&TemporaryCodeRequest { path }),
+        )
+        .await
+    }
+
+    pub async fn apply(&self, release_id: &str, notes: &str) -> Result<Release, PortalError> {
+        let body = ApplyRequest {
+            notes: notes.to_string(),
+        };
+        self.call(routes::RELEASE_APPLY, &[release_id], Some(&body))
+            .await
+    }
+
+    pub async fn withdraw(&self, release_id: &str) -> Result<Release, PortalError> {
+        self.step(routes::RELEASE_WITHDRAW, release_id).await
+    }
+
+    pub async fn approve(&self, release_id: &str) -> Result<Release, PortalError> {
+        self.step(routes::RELEASE_APPROVE, release_id).await
+    }
+
+    pub async fn reject(&self, release_id: &str, reason: &str) -> Result<Release, PortalError> {
+        let body = RejectRequest {
+            reason: reason.to_string(),
+        };
+        self.call(routes::RELEASE_REJECT, &[release_id], Some(&body))
+            .await
+    }
+
+    pub async fn whitelist(
+        &self,
+        release_id: &str,
+        user_ids: Vec<String>,
+    ) -> Result<Release, PortalError> {
+        self.call(
+            routes::RELEASE_WHITELIST,
+            &[release_id],
+            Some(&WhitelistRequest { user_ids }),
+        )
+        .await
+    }
+
+    pub async fn grayscale(&self, release_id: &str, ratio: u8) -> Result<Release, PortalError> {
+        self.call(
+            routes::RELEASE_GRAYSCALE,
+            &[release_id],
+            Some(&GrayscaleRequest { ratio }),
+        )
+        .await
+    }
+
+    pub async fn official(&self, release_id: &str) -> Result<LiveChange, PortalError> {
+        self.call(
+            routes::RELEASE_OFFICIAL,
+            &[release_id],
+            Some(&serde_json::json!({})),
+        )
+        .await
+    }
+
+    pub async fn cancel(&self, release_id: &str) -> Result<Release, PortalError> {
+        self.step(routes::RELEASE_CANCEL, release_id).await
+    }
+
+    pub async fn rollback(
+        &self,
+        app_id: &str,
+        target_app_id: &str,
+    ) -> Result<LiveChange, PortalError> {
+        let body = RollbackRequest {
+            target_app_id: target_app_id.to_string(),
+        };
+        self.call(routes::ROLLBACK, &[app_id], Some(&body)).await
+    }
+
+    async fn step(&self, route: Route, release_id: &str) -> Result<Release, PortalError> {
+        self.call(route, &[release_id], Some(&serde_json::json!({})))
+            .await
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Upload
+    // -----------------------------------------------------------------------------------------
+
+    /// Uploads a package and creates the version. Chunked; each chunk carries its sha256;
+    /// after a dropped connection, a timeout or a 5xx it asks the portal how many bytes it
+    /// holds and resumes from there, with backoff. Re-running it for the same package never
+    /// creates a second version (the portal matches version + sha256). On failure or cancel
+    /// the open upload is abandoned on the portal, so nothing half-made stays there.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upload_package(
+        &self,
+        app_id: &str,
+        package: &Path,
+        sha256: &str,
+        version: VersionNumber,
+        description: &str,
+        progress: &(dyn Fn(UploadProgress) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<Version, PortalError> {
+        let size = std::fs::metadata(package)
+            .map_err(|e| PortalError::Local {
+                message: format!("cannot read the package {}: {e}", package.display()),
+            })?
+            .len();
+        let request = CreateUploadRequest {
+            version,
+            description: description.to_string(),
+            size,
+            sha256: sha256.to_string(),
+        };
+        let app_args = [app_id];
+        let upload: Upload = self
+            .with_retries(cancel, || {
+                self.call(routes::UPLOAD_CREATE, &app_args, Some(&request))
+            })
+            .await?;
+        let result = self
+            .send_chunks_and_complete(&upload, package, progress, cancel)
+            .await;
+        if result.is_err() {
+            // Best effort: a fresh run starts a fresh upload anyway (same id, idempotent).
+            let abort: Result<serde_json::Value, _> = self
+                .call(routes::UPLOAD_ABORT, &[&upload.id], None::<&()>)
+                .await;
+            if let Err(e) = abort {
+                tracing::debug!("could not abandon upload {}: {e}", upload.id);
+            }
+        }
+        result
+    }
+
+    async fn send_chunks_and_complete(
+        &self,
+        upload: &Upload,
+        package: &Path,
+        progress: &(dyn Fn(UploadProgress) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<Version, PortalError> {
+        let total = upload.size;
+        let chunk_size = self.chunk_size.min(upload.max_chunk_size.max(1));
+        let mut file = std::fs::File::open(package).map_err(|e| PortalError::Local {
+            message: format!("cannot open the package {}: {e}", package.display()),
+        })?;
+        let mut received = upload.received;
+        progress(UploadProgress {
+            sent: received,
+            total,
+        });
+        let mut failures = 0u32;
+        while upload.state != UploadState::Complete && received < total {
+            if cancel.is_cancelled() {
+                return Err(PortalError::Cancelled);
+            }
+            let len = chunk_size.min(total - received);
+            let chunk = read_chunk(&mut file, received, len, package)?;
+            let chunk_sha = hex::encode(Sha256::digest(&chunk));
+            let offset = received.to_string();
+            let outcome = tokio::select! {
+                _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                r = self.put_chunk(&upload.id, &offset, &chunk_sha, chunk) => r,
+            };
+            match outcome {
+                Ok(receipt) => {
+                    received = receipt.received;
+                    failures = 0;
+                    progress(UploadProgress {
+                        sent: received,
+                        total,
+                    });
+                }
+                Err(PortalError::Refused { body, .. }) if body.code == codes::OFFSET_MISMATCH => {
+                    // The portal knows better where we are (e.g. after our own retry).
+                    received = body.received.unwrap_or(0);
+                }
+                Err(err) if err.retryable() && failures < self.retry.retries => {
+                    tracing::warn!(
+                        "upload chunk at {received} failed ({err}); resuming (retry {})",
+                        failures + 1
+                    );
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                        _ = tokio::time::sleep(self.retry.delay(failures)) => {}
+                    }
+                    failures += 1;
+                    // Ask the portal how much it holds; a cut chunk counts for nothing.
+                    if let Ok(state) = self.get::<Upload>(routes::UPLOAD_GET, &[&upload.id]).await
+                    {
+                        received = state.received;
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        let upload_args = [upload.id.as_str()];
+        let empty = serde_json::json!({});
+        self.with_retries(cancel, || {
+            self.call(routes::UPLOAD_COMPLETE, &upload_args, Some(&empty))
+        })
+        .await
+    }
+
+    async fn put_chunk(
+        &self,
+        upload_id: &str,
+        offset: &str,
+        chunk_sha: &str,
+        chunk: Bytes,
+    ) -> Result<ChunkReceipt, PortalError> {
+        let route = routes::UPLOAD_CHUNK;
+        let url = format!("{}{}", self.base_url, route.fill(&[upload_id, offset]));
+        let token = self.bearer().await?;
+        let response = self
+            .http
+            .request(Method::PUT, &url)
+            .bearer_auth(&token)
+            .header("X-Chunk-Sha256", chunk_sha)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .timeout(CHUNK_TIMEOUT)
+            .body(chunk.clone())
+            .send()
+            .await
+            .map_err(|e| network_error(&url, e))?;
+        match self.decode::<ChunkReceipt>(response).await {
+            Err(PortalError::SessionExpired { .. }) if self.refresh_if_possible(&token).await? => {
+                // One retry with the refreshed token.
+                let token = self.bearer().await?;
+                let response = self
+                    .http
+                    .request(Method::PUT, &url)
+                    .bearer_auth(&token)
+                    .header("X-Chunk-Sha256", chunk_sha)
+                    .timeout(CHUNK_TIMEOUT)
+                    .body(chunk)
+                    .send()
+                    .await
+                    .map_err(|e| network_error(&url, e))?;
+                self.decode(response).await
+            }
+            other => other,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Plumbing
+    // -----------------------------------------------------------------------------------------
+
+    async fn with_retries<T, F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        mut op: F,
+    ) -> Result<T, PortalError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, PortalError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            let result = tokio::select! {
+                _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                r = op() => r,
+            };
+            match result {
+                Err(err) if err.retryable() && attempt < self.retry.retries => {
+                    tracing::warn!("{err}; retrying (attempt {})", attempt + 2);
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                        _ = tokio::time::sleep(self.retry.delay(attempt)) => {}
+                    }
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, route: Route, args: &[&str]) -> Result<T, PortalError> {
+        self.call(route, args, None::<&()>).await
+    }
+
+    /// An authenticated call; refreshes an expired session once and retries.
+    async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        route: Route,
+        args: &[&str],
+        body: Option<&B>,
+    ) -> Result<T, PortalError> {
+        let path = route.fill(args);
+        self.request_path(route, &path, body, JSON_TIMEOUT).await
+    }
+
+    async fn request_path<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        route: Route,
+        path: &str,
+        body: Option<&B>,
+        timeout: Duration,
+    ) -> Result<T, PortalError> {
+        let token = if route.authenticated {
+            Some(self.bearer().await?)
+        } else {
+            None
+        };
+        let first = self
+            .send_once(route, path, body, token.as_deref(), timeout)
+            .await;
+        match (first, token) {
+            (Err(PortalError::SessionExpired { .. }), Some(token))
+                if self.refresh_if_possible(&token).await? =>
+            {
+                let token = self.bearer().await?;
+                self.send_once(route, path, body, Some(&token), timeout)
+                    .await
+            }
+            (other, _) => other,
+        }
+    }
+
+    async fn call_anonymous<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        route: Route,
+        args: &[&str],
+        body: Option<&B>,
+    ) -> Result<T, PortalError> {
+        self.send_once(route, &route.fill(args), body, None, JSON_TIMEOUT)
+            .await
+    }
+
+    async fn send_once<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        route: Route,
+        path: &str,
+        body: Option<&B>,
+        token: Option<&str>,
+        timeout: Duration,
+    ) -> Result<T, PortalError> {
+        let url = format!("{}{}", self.base_url, path);
+        let method = Method::from_bytes(route.method.as_bytes()).expect("valid method");
+        let mut request = self.http.request(method, &url).timeout(timeout);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| network_error(&url, e))?;
+        self.decode(response).await
+    }
+
+    async fn decode<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, PortalError> {
+        let status = response.status();
+        let url = response.url().to_string();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| network_error(&url, e))?;
+        if status.is_success() {
+            let bytes = if bytes.is_empty() {
+                Bytes::from_static(b"null")
+            } else {
+                bytes
+            };
+            return serde_json::from_slice(&bytes).map_err(|e| PortalError::Protocol {
+                message: format!("{url}: {e}"),
+            });
+        }
+        match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+            Ok(envelope) => Err(PortalError::from_wire(status.as_u16(), envelope.error)),
+            Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
+                Err(PortalError::Network {
+                    message: format!("the portal at {url} answered {status}"),
+                })
+            }
+            Err(_) => Err(PortalError::Protocol {
+                message: format!(
+                    "{url} answered {status} with {}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                ),
+            }),
+        }
+    }
+
+    async fn bearer(&self) -> Result<String, PortalError> {
+        match &*self.credentials.lock().await {
+            Credentials::None => Err(PortalError::NotLoggedIn {
+                portal: self.base_url.clone(),
+            }),
+            Credentials::Session { access_token, .. } => Ok(access_token.clone()),
+            Credentials::AccessToken(token) => Ok(token.clone()),
+        }
+    }
+
+    /// Refreshes the session if `used_token` is still the current access token (another
+    /// task may have refreshed meanwhile). Returns whether a retry makes sense.
+    async fn refresh_if_possible(&self, used_token: &str) -> Result<bool, PortalError> {
+        let mut credentials = self.credentials.lock().await;
+        let refresh_token = match &*credentials {
+            Credentials::Session {
+                access_token,
+                refresh_token,
+            } => {
+                if access_token != used_token {
+                    return Ok(true);
+                }
+                refresh_token.clone()
+            }
+            Credentials::AccessToken(_) => {
+                return Err(PortalError::SessionExpired {
+                    message: "the access token (GOPAY_MINIAPP_TOKEN) is expired or revoked"
+                        .into(),
+                })
+            }
+            Credentials::None => return Ok(false),
+        };
+        let body = RefreshRequest { refresh_token };
+        let refreshed: Result<TokenPair, _> = self
+            .send_once(
+                routes::REFRESH,
+                &routes::REFRESH.fill(&[]),
+                Some(&body),
+                None,
+                JSON_TIMEOUT,
+            )
+            .await;
+        match refreshed {
+            Ok(pair) => {
+                *credentials = Credentials::Session {
+                    access_token: pair.access_token.clone(),
+                    refresh_token: pair.refresh_token.clone(),
+                };
+                drop(credentials);
+                if let Some(listener) = &self.on_refresh {
+                    listener(&pair);
+                }
+                tracing::debug!("session refreshed");
+                Ok(true)
+            }
+            Err(err) if err.retryable() => Err(err),
+            Err(err) => Err(PortalError::SessionExpired {
+                message: format!("the session ended ({err}); log in again"),
+            }),
+        }
+    }
+
+    async fn adopt(&self, pair: &TokenPair) {
+        *self.credentials.lock().await = Credentials::Session {
+            access_token: pair.access_token.clone(),
+            refresh_token: pair.refresh_token.clone(),
+        };
+    }
+}
+
+fn read_chunk(
+    file: &mut std::fs::File,
+    offset: u64,
+    len: u64,
+    package: &Path,
+) -> Result<Bytes, PortalError> {
+    let mut buf = vec![0u8; len as usize];
+    file.seek(SeekFrom::Start(offset))
+        .and_then(|_| file.read_exact(&mut buf))
+        .map_err(|e| PortalError::Local {
+            message: format!("cannot read the package {}: {e}", package.display()),
+        })?;
+    Ok(Bytes::from(buf))
+}
+
+fn network_error(url: &str, err: reqwest::Error) -> PortalError {
+    let what = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "the connection failed"
+    };
+    // reqwest's Display includes the URL but never headers, so no token can leak here.
+    PortalError::Network {
+        message: format!("{what}: {url} ({})", root_cause(&err)),
+    }
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

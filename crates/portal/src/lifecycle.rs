@@ -1,0 +1,491 @@
+//! The release lifecycle, as one table.
+//!
+//! A *release* is one version of a MiniApp released to one target app. [`TRANSITIONS`] is
+//! the single source of truth for which step is legal in which state and who may take it.
+//! The local portal enforces it; clients use it to offer only legal next steps and to fail
+//! before the network with a message that names the state and the allowed steps.
+//!
+//! Rules that need more than the release's own state also live here:
+//! - the first release of a MiniApp to a target app may only go straight to official
+//!   ([`Transition::not_on_first_release`]);
+//! - the grayscale ratio is 1–100 and only goes up ([`check_ratio`]);
+//! - only one release per (MiniApp, target app) is in flight ([`ReleaseState::is_in_flight`]).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseState {
+    VersionCreation,
+    InReview,
+    Rejected,
+    PilotTest,
+    WhitelistTesting,
+    Grayscale,
+    Released,
+    Archived,
+    Cancelled,
+}
+
+impl ReleaseState {
+    pub const ALL: [ReleaseState; 9] = [
+        ReleaseState::VersionCreation,
+        ReleaseState::InReview,
+        ReleaseState::Rejected,
+        ReleaseState::PilotTest,
+        ReleaseState::WhitelistTesting,
+        ReleaseState::Grayscale,
+        ReleaseState::Released,
+        ReleaseState::Archived,
+        ReleaseState::Cancelled,
+    ];
+
+    /// The wire name (`version_creation`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseState::VersionCreation => "version_creation",
+            ReleaseState::InReview => "in_review",
+            ReleaseState::Rejected => "rejected",
+            ReleaseState::PilotTest => "pilot_test",
+            ReleaseState::WhitelistTesting => "whitelist_testing",
+            ReleaseState::Grayscale => "grayscale",
+            ReleaseState::Released => "released",
+            ReleaseState::Archived => "archived",
+            ReleaseState::Cancelled => "cancelled",
+        }
+    }
+
+    /// The words the portal UI uses ("Submit for Review", "Pilot test", …).
+    pub fn label(self) -> &'static str {
+        match self {
+            ReleaseState::VersionCreation => "Version Creation",
+            ReleaseState::InReview => "Submit for Review",
+            ReleaseState::Rejected => "Rejected",
+            ReleaseState::PilotTest => "Pilot test",
+            ReleaseState::WhitelistTesting => "Whitelist testing",
+            ReleaseState::Grayscale => "Grayscale",
+            ReleaseState::Released => "Released",
+            ReleaseState::Archived => "Archived",
+            ReleaseState::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Between Submit for Review and Released: at most one such release per
+    /// (MiniApp, target app).
+    pub fn is_in_flight(self) -> bool {
+        matches!(
+            self,
+            ReleaseState::InReview
+                | ReleaseState::PilotTest
+                | ReleaseState::WhitelistTesting
+                | ReleaseState::Grayscale
+        )
+    }
+
+    /// No step leads anywhere from here.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, ReleaseState::Archived | ReleaseState::Cancelled)
+    }
+}
+
+impl fmt::Display for ReleaseState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl std::str::FromStr for ReleaseState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ReleaseState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| format!("unknown release state `{s}`"))
+    }
+}
+
+/// A step someone takes on a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Show the temporary code (QR) of an unreleased release; changes nothing.
+    TemporaryCode,
+    /// "Apply Release": confirm the release information and submit for review.
+    Apply,
+    /// Take a release out of review, back to Version Creation.
+    Withdraw,
+    Approve,
+    Reject,
+    /// Set the whitelist user IDs and start (or update) whitelist testing.
+    Whitelist,
+    /// Start grayscale with a ratio, or raise the ratio.
+    Grayscale,
+    /// "Officially Release": everyone gets it; the live version is archived.
+    Official,
+    Cancel,
+    /// Bring back the last archived version on this target app.
+    Rollback,
+}
+
+impl Step {
+    pub const ALL: [Step; 10] = [
+        Step::TemporaryCode,
+        Step::Apply,
+        Step::Withdraw,
+        Step::Approve,
+        Step::Reject,
+        Step::Whitelist,
+        Step::Grayscale,
+        Step::Official,
+        Step::Cancel,
+        Step::Rollback,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::TemporaryCode => "temporary_code",
+            Step::Apply => "apply",
+            Step::Withdraw => "withdraw",
+            Step::Approve => "approve",
+            Step::Reject => "reject",
+            Step::Whitelist => "whitelist",
+            Step::Grayscale => "grayscale",
+            Step::Official => "official",
+            Step::Cancel => "cancel",
+            Step::Rollback => "rollback",
+        }
+    }
+
+    /// The CLI verb that takes this step (`gopay-miniapp <verb>`).
+    pub fn cli_verb(self) -> &'static str {
+        match self {
+            Step::TemporaryCode => "qr",
+            Step::Apply => "apply",
+            Step::Withdraw => "withdraw",
+            Step::Approve => "review approve",
+            Step::Reject => "review reject",
+            Step::Whitelist => "whitelist",
+            Step::Grayscale => "grayscale",
+            Step::Official => "official",
+            Step::Cancel => "cancel",
+            Step::Rollback => "rollback",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who takes a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// A member of the MiniApp's space.
+    Developer,
+    /// An administrator of the target app.
+    TargetAppAdmin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub from: ReleaseState,
+    pub step: Step,
+    pub to: ReleaseState,
+    pub actor: Actor,
+    /// Refused while no version of the MiniApp was ever officially released to the target
+    /// app (the first release may only go official).
+    pub not_on_first_release: bool,
+}
+
+const fn t(from: ReleaseState, step: Step, to: ReleaseState, actor: Actor) -> Transition {
+    Transition {
+        from,
+        step,
+        to,
+        actor,
+        not_on_first_release: false,
+    }
+}
+
+const fn later(from: ReleaseState, step: Step, to: ReleaseState) -> Transition {
+    Transition {
+        from,
+        step,
+        to,
+        actor: Actor::Developer,
+        not_on_first_release: true,
+    }
+}
+
+use Actor::{Developer as Dev, TargetAppAdmin as Admin};
+use ReleaseState::*;
+
+/// THE lifecycle table (DOMAIN.md "Release lifecycle"). Archiving (a newer official
+/// release on the same target app) is done by the system and is not a step.
+pub const TRANSITIONS: &[Transition] = &[
+    t(VersionCreation, Step::TemporaryCode, VersionCreation, Dev),
+    t(VersionCreation, Step::Apply, InReview, Dev),
+    t(VersionCreation, Step::Cancel, Cancelled, Dev),
+    t(InReview, Step::TemporaryCode, InReview, Dev),
+    t(InReview, Step::Approve, PilotTest, Admin),
+    t(InReview, Step::Reject, Rejected, Admin),
+    t(InReview, Step::Withdraw, VersionCreation, Dev),
+    t(Rejected, Step::TemporaryCode, Rejected, Dev),
+    // Re-apply after fixing what the reviewer named.
+    t(Rejected, Step::Apply, InReview, Dev),
+    t(Rejected, Step::Cancel, Cancelled, Dev),
+    t(PilotTest, Step::TemporaryCode, PilotTest, Dev),
+    later(PilotTest, Step::Whitelist, WhitelistTesting),
+    later(PilotTest, Step::Grayscale, Grayscale),
+    t(PilotTest, Step::Official, Released, Dev),
+    t(PilotTest, Step::Cancel, Cancelled, Dev),
+    t(WhitelistTesting, Step::TemporaryCode, WhitelistTesting, Dev),
+    // Setting the whitelist again replaces the user IDs.
+    later(WhitelistTesting, Step::Whitelist, WhitelistTesting),
+    later(WhitelistTesting, Step::Grayscale, Grayscale),
+    t(WhitelistTesting, Step::Official, Released, Dev),
+    t(WhitelistTesting, Step::Cancel, Cancelled, Dev),
+    // Raising the ratio; [`check_ratio`] keeps it going up only.
+    later(Grayscale, Step::Grayscale, Grayscale),
+    t(Grayscale, Step::Official, Released, Dev),
+    t(Grayscale, Step::Cancel, Cancelled, Dev),
+    // The live release steps down; the last archived one comes back (see [`rollback_restores`]).
+    t(Released, Step::Rollback, Archived, Dev),
+];
+
+/// The state a rollback puts the restored (previously archived) release into.
+pub const fn rollback_restores() -> (ReleaseState, ReleaseState) {
+    (Archived, Released)
+}
+
+/// Facts beyond the release's own state that decide what is legal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseContext {
+    /// No version of this MiniApp was ever officially released to this target app.
+    pub first_release: bool,
+}
+
+/// Why a step is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("cannot {step} a release in state \"{state}\"; allowed now: {}", list(allowed))]
+    IllegalStep {
+        state: ReleaseState,
+        step: Step,
+        allowed: Vec<Step>,
+    },
+    #[error("the first release of a MiniApp to a target app may only go straight to official; {step} is possible from the second release on")]
+    FirstReleaseOfficialOnly {
+        state: ReleaseState,
+        step: Step,
+        allowed: Vec<Step>,
+    },
+    #[error("only a target-app administrator may {step} a release")]
+    NotAdmin { step: Step },
+    #[error("the grayscale ratio must be a whole percentage from 1 to 100, not {requested}")]
+    RatioOutOfRange { requested: i64 },
+    #[error("the grayscale ratio only goes up: it is {current}% now, so {requested}% is refused")]
+    RatioNotHigher { current: u8, requested: u8 },
+}
+
+fn list(steps: &[Step]) -> String {
+    if steps.is_empty() {
+        return "nothing (this release is finished)".to_string();
+    }
+    steps
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Steps legal in `state` given the context, for any actor.
+pub fn allowed_steps(state: ReleaseState, ctx: ReleaseContext) -> Vec<Step> {
+    TRANSITIONS
+        .iter()
+        .filter(|tr| tr.from == state && !(tr.not_on_first_release && ctx.first_release))
+        .map(|tr| tr.step)
+        .collect()
+}
+
+/// Steps legal in `state` that `actor` may take.
+pub fn allowed_steps_for(state: ReleaseState, ctx: ReleaseContext, actor: Actor) -> Vec<Step> {
+    TRANSITIONS
+        .iter()
+        .filter(|tr| {
+            tr.from == state
+                && tr.actor == actor
+                && !(tr.not_on_first_release && ctx.first_release)
+        })
+        .map(|tr| tr.step)
+        .collect()
+}
+
+/// Checks a step against the table and returns the state it leads to.
+pub fn check_step(
+    state: ReleaseState,
+    step: Step,
+    ctx: ReleaseContext,
+) -> Result<ReleaseState, LifecycleError> {
+    let allowed = allowed_steps(state, ctx);
+    match TRANSITIONS
+        .iter()
+        .find(|tr| tr.from == state && tr.step == step)
+    {
+        Some(tr) if tr.not_on_first_release && ctx.first_release => {
+            Err(LifecycleError::FirstReleaseOfficialOnly {
+                state,
+                step,
+                allowed,
+            })
+        }
+        Some(tr) => Ok(tr.to),
+        None => Err(LifecycleError::IllegalStep {
+            state,
+            step,
+            allowed,
+        }),
+    }
+}
+
+/// Like [`check_step`], and also checks who takes it.
+pub fn check_step_by(
+    state: ReleaseState,
+    step: Step,
+    ctx: ReleaseContext,
+    actor: Actor,
+) -> Result<ReleaseState, LifecycleError> {
+    let to = check_step(state, step, ctx)?;
+    let needs = TRANSITIONS
+        .iter()
+        .find(|tr| tr.from == state && tr.step == step)
+        .map(|tr| tr.actor)
+        .unwrap_or(Actor::Developer);
+    if needs == Actor::TargetAppAdmin && actor != Actor::TargetAppAdmin {
+        return Err(LifecycleError::NotAdmin { step });
+    }
+    Ok(to)
+}
+
+/// Grayscale ratios: 1–100, and only up from the current one.
+pub fn check_ratio(current: Option<u8>, requested: i64) -> Result<u8, LifecycleError> {
+    if !(1..=100).contains(&requested) {
+        return Err(LifecycleError::RatioOutOfRange { requested });
+    }
+    let requested = requested as u8;
+    match current {
+        Some(current) if requested <= current => {
+            Err(LifecycleError::RatioNotHigher { current, requested })
+        }
+        _ => Ok(requested),
+    }
+}
+
+/// The one step on the main road from `state`, for "what next?" hints.
+/// `None` when the release is finished or waits for someone else.
+pub fn next_step(state: ReleaseState, ctx: ReleaseContext) -> Option<Step> {
+    match state {
+        VersionCreation | Rejected => Some(Step::Apply),
+        InReview => Some(Step::Approve),
+        PilotTest | WhitelistTesting | Grayscale => Some(Step::Official),
+        Released => {
+            let _ = ctx;
+            None
+        }
+        Archived | Cancelled => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIRST: ReleaseContext = ReleaseContext {
+        first_release: true,
+    };
+    const LATER: ReleaseContext = ReleaseContext {
+        first_release: false,
+    };
+
+    #[test]
+    fn table_has_no_duplicate_state_step_pairs() {
+        for (i, a) in TRANSITIONS.iter().enumerate() {
+            for b in &TRANSITIONS[i + 1..] {
+                assert!(
+                    !(a.from == b.from && a.step == b.step),
+                    "{:?} {:?}",
+                    a.from,
+                    a.step
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn terminal_states_allow_nothing() {
+        for state in [Archived, Cancelled] {
+            assert!(allowed_steps(state, LATER).is_empty());
+        }
+    }
+
+    #[test]
+    fn first_release_may_only_go_official() {
+        assert_eq!(
+            allowed_steps(PilotTest, FIRST),
+            vec![Step::TemporaryCode, Step::Official, Step::Cancel]
+        );
+        let err = check_step(PilotTest, Step::Grayscale, FIRST).unwrap_err();
+        assert!(matches!(err, LifecycleError::FirstReleaseOfficialOnly { .. }));
+        assert_eq!(check_step(PilotTest, Step::Grayscale, LATER), Ok(Grayscale));
+    }
+
+    #[test]
+    fn illegal_step_names_state_and_allowed() {
+        let err = check_step(VersionCreation, Step::Official, LATER).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("Version Creation"), "{text}");
+        assert!(text.contains("apply"), "{text}");
+    }
+
+    #[test]
+    fn only_admins_review() {
+        assert_eq!(
+            check_step_by(InReview, Step::Approve, LATER, Actor::Developer),
+            Err(LifecycleError::NotAdmin {
+                step: Step::Approve
+            })
+        );
+        assert_eq!(
+            check_step_by(InReview, Step::Approve, LATER, Actor::TargetAppAdmin),
+            Ok(PilotTest)
+        );
+    }
+
+    #[test]
+    fn ratio_goes_up_only() {
+        assert_eq!(check_ratio(None, 10), Ok(10));
+        assert_eq!(check_ratio(Some(10), 50), Ok(50));
+        assert!(check_ratio(Some(50), 50).is_err());
+        assert!(check_ratio(Some(50), 10).is_err());
+        assert!(check_ratio(None, 0).is_err());
+        assert!(check_ratio(None, 101).is_err());
+    }
+
+    #[test]
+    fn wire_names_round_trip() {
+        for state in ReleaseState::ALL {
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+            assert_eq!(state.as_str().parse::<ReleaseState>(), Ok(state));
+        }
+        for step in Step::ALL {
+            let json = serde_json::to_string(&step).unwrap();
+            assert_eq!(json, format!("\"{}\"", step.as_str()));
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Version numbers of a MiniApp: plain `x.y.z` with numeric parts. They only go up per MiniApp,
+//! so they are ordered numerically (1.10.0 > 1.9.0), never as strings.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VersionNumber {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+}
+
+/// How `publish` moves from the latest version to the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BumpKind {
+    Patch,
+    Minor,
+    Major,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` is not a version number of the form x.y.z (three whole numbers, e.g. 1.4.2)")]
+pub struct VersionParseError {
+    pub input: String,
+}
+
+impl VersionNumber {
+    pub const fn new(major: u64, minor: u64, patch: u64) -> Self {
+        Self {
+            major,
+            minor,
+            patch,
+        }
+    }
+
+    pub fn bump(self, kind: BumpKind) -> Self {
+        match kind {
+            BumpKind::Patch => Self::new(self.major, self.minor, self.patch + 1),
+            BumpKind::Minor => Self::new(self.major, self.minor + 1, 0),
+            BumpKind::Major => Self::new(self.major + 1, 0, 0),
+        }
+    }
+}
+
+impl FromStr for VersionNumber {
+    type Err = VersionParseError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let err = || VersionParseError {
+            input: input.to_string(),
+        };
+        let mut parts = input.split('.');
+        let mut next = || -> Result<u64, VersionParseError> {
+            let part = parts.next().ok_or_else(err)?;
+            // Leading zeros ("01") and signs are not version numbers; reject them so the
+            // portal and package.json never disagree about what a number means.
+            if part.is_empty()
+                || !part.bytes().all(|b| b.is_ascii_digit())
+                || (part.len() > 1 && part.starts_with('0'))
+            {
+                return Err(err());
+            }
+            part.parse().map_err(|_| err())
+        };
+        let v = VersionNumber::new(next()?, next()?, next()?);
+        if parts.next().is_some() {
+            return Err(err());
+        }
+        Ok(v)
+    }
+}
+
+impl fmt::Display for VersionNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+impl Serialize for VersionNumber {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_orders_numerically() {
+        let a: VersionNumber = "1.9.0".parse().unwrap();
+        let b: VersionNumber = "1.10.0".parse().unwrap();
+        assert!(b > a);
+        assert_eq!(b.to_string(), "1.10.0");
+    }
+
+    #[test]
+    fn rejects_what_is_not_x_y_z() {
+        for bad in ["", "1", "1.2", "1.2.3.4", "1.2.x", "v1.2.3", "01.2.3", "1.2.3-beta", " 1.2.3"] {
+            assert!(bad.parse::<VersionNumber>().is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn bumps() {
+        let v = VersionNumber::new(1, 2, 3);
+        assert_eq!(v.bump(BumpKind::Patch), VersionNumber::new(1, 2, 4));
+        assert_eq!(v.bump(BumpKind::Minor), VersionNumber::new(1, 3, 0));
+        assert_eq!(v.bump(BumpKind::Major), VersionNumber::new(2, 0, 0));
+    }
+}
