@@ -1,0 +1,283 @@
+//! The command line: names are part of the product (documented in the README).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gopay-miniapp",
+    version,
+    about = "Publish and release GoPay MiniApps from the terminal, CI and editors.",
+    after_help = "Exit codes: 0 ok, 2 usage, 3 auth, 4 preflight/validation, 5 network (retryable), \
+6 refused by the portal, 130 cancelled.\n\
+Environment: GOPAY_MINIAPP_PORTAL (portal URL), GOPAY_MINIAPP_TOKEN (CI access token), \
+GOPAY_MINIAPP_HOME (credentials directory), RUST_LOG (log filter)."
+)]
+pub struct Cli {
+    /// The MiniApp project (default: the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Portal URL (default: the binding's portal, else the last one logged in to, else
+    /// the local portal at http://127.0.0.1:8780).
+    #[arg(long, global = true, value_name = "URL", env = "GOPAY_MINIAPP_PORTAL")]
+    pub portal: Option<String>,
+    /// Print exactly one JSON document on stdout; logs and progress go to stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Non-interactive: confirm everything; a choice that would need a prompt is an error.
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// More logging on stderr (-v, -vv).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in: password (prompted without echo, or --password-stdin) or the browser (--device).
+    Login(LoginArgs),
+    /// Log out: the portal revokes the session; the stored tokens are deleted.
+    Logout,
+    /// Who is logged in, on which portal.
+    Whoami,
+    /// Long-lived access tokens for CI (GOPAY_MINIAPP_TOKEN).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Spaces you belong to.
+    Spaces,
+    /// MiniApps in a space.
+    Apps {
+        /// Space name or id (default: the bound space).
+        #[arg(long)]
+        space: Option<String>,
+    },
+    /// Target (host) apps a MiniApp can be released to.
+    TargetApps,
+    /// Bind the project to a MiniApp (writes gopay-miniapp.json; asks before rebinding).
+    Bind {
+        #[arg(long)]
+        space: Option<String>,
+        #[arg(long)]
+        app: Option<String>,
+    },
+    /// Login, binding, latest version and each target app's release state.
+    Status,
+    /// Pack the build output exactly as publish would, without the network.
+    Pack {
+        /// Write the ZIP here.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// List the files in the package.
+        #[arg(long)]
+        list: bool,
+        /// Pack files that look like secrets instead of refusing.
+        #[arg(long)]
+        allow_secrets: bool,
+    },
+    /// Fetch the latest version, bump package.json, build, pack and upload.
+    Publish(PublishArgs),
+    /// Versions, newest first, with each target app's release state.
+    Versions,
+    /// Release a version to a target app (Version Creation).
+    Release(ReleaseArgs),
+    /// The temporary code: a QR with the working deeplink.
+    Qr(QrArgs),
+    /// Apply Release: show the release information, confirm, submit for review.
+    Apply {
+        #[command(flatten)]
+        release: ReleaseArgs,
+        /// Release notes (default: the version's description).
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// Take a release out of review.
+    Withdraw(ReleaseArgs),
+    /// Wait until the review is done: exit 0 approved, 6 rejected (reason printed).
+    Wait {
+        #[command(flatten)]
+        release: ReleaseArgs,
+        /// Give up after this long, e.g. 90s, 10m, 1h.
+        #[arg(long, value_parser = parse_duration)]
+        timeout: Option<std::time::Duration>,
+    },
+    /// Set the whitelist user IDs and start whitelist testing.
+    Whitelist {
+        #[command(flatten)]
+        release: ReleaseArgs,
+        /// Comma-separated user IDs.
+        #[arg(long, value_delimiter = ',', required_unless_present = "users_file")]
+        users: Vec<String>,
+        /// A file with user IDs (one per line or comma-separated; `#` comments).
+        #[arg(long, value_name = "FILE", conflicts_with = "users")]
+        users_file: Option<PathBuf>,
+    },
+    /// Start grayscale or raise its ratio (1–100, only up).
+    Grayscale {
+        #[command(flatten)]
+        release: ReleaseArgs,
+        #[arg(long, allow_negative_numbers = true)]
+        ratio: i64,
+    },
+    /// Officially release: everyone gets it; the live version is archived.
+    Official(ReleaseArgs),
+    /// Cancel a release.
+    Cancel(ReleaseArgs),
+    /// Bring back the last archived version on a target app.
+    Rollback {
+        #[arg(long)]
+        target_app: Option<String>,
+    },
+    /// What a target-app admin does: approve or reject a release in review.
+    Review {
+        #[arg(value_enum)]
+        decision: ReviewDecision,
+        /// MiniApp id (or the bound app's name).
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        target_app: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// The MiniApp's audit log.
+    Audit,
+    /// The whole story against an embedded local portal: publish, release, QR, review,
+    /// whitelist, grayscale, official, rollback.
+    Demo {
+        /// The example project to copy (default: examples/hello-miniapp of this checkout).
+        #[arg(long, value_name = "DIR")]
+        example: Option<PathBuf>,
+    },
+    /// The local portal.
+    #[command(subcommand)]
+    Portal(PortalCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[arg(long, short = 'u')]
+    pub username: Option<String>,
+    /// Read the password from the first line of stdin (for scripts).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Log in with the browser: prints a URL and a code, waits for approval.
+    #[arg(long, conflicts_with_all = ["username", "password_stdin"])]
+    pub device: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an access token (the secret is printed once).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Days until it expires (default: never; it can always be revoked).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// Your access tokens (no secrets).
+    List,
+    /// Revoke an access token by id or name.
+    Revoke { token: String },
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// patch, minor, major or an exact X.Y.Z (default: the binding's bump, patch).
+    #[arg(long)]
+    pub bump: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Pack the output folder as it is.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Check, build and pack; upload nothing, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Upload files that look like secrets instead of refusing.
+    #[arg(long)]
+    pub allow_secrets: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseArgs {
+    /// The version (x.y.z or `latest`).
+    pub version: Option<String>,
+    /// Target app name or id.
+    #[arg(long)]
+    pub target_app: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QrArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    #[arg(long, value_enum, default_value_t = QrFormat::Terminal)]
+    pub format: QrFormat,
+    /// Where png/svg go (default: qr-<version>.<format>).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// A page in the MiniApp to open (mini_app_path).
+    #[arg(long)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QrFormat {
+    Terminal,
+    Url,
+    Png,
+    Svg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewDecision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalCommand {
+    /// Serve the local portal until Ctrl-C.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8780")]
+        addr: SocketAddr,
+        /// Where the database and packages live (default: <home>/portal).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Create the demo accounts, spaces, MiniApps and target apps (only if absent).
+        #[arg(long)]
+        seed_demo: bool,
+        /// Largest package accepted, in bytes.
+        #[arg(long)]
+        max_package_size: Option<u64>,
+        /// Access-token lifetime, e.g. 1h, 30s.
+        #[arg(long, value_parser = parse_duration)]
+        access_token_ttl: Option<std::time::Duration>,
+    },
+}
+
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30s, 10m or 1h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => return Ok(std::time::Duration::from_millis(n)),
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{text}` is not a duration like 30s, 10m or 1h")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}

@@ -1,0 +1,40 @@
+//! `gopay-miniapp`: the CLI, the sidecar (`lsp`) and the local portal (`portal serve`) in
+//! one binary. This file only wires arguments to the workflows in `gopay-miniapp-core`.
+
+mod args;
+mod commands;
+mod demo;
+mod output;
+mod terminal;
+
+use clap::Parser;
+use gopay_miniapp_core::error::exit;
+
+fn main() {
+    let cli = args::Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let code = runtime.block_on(commands::run(cli));
+    // Never wait for stray blocking tasks (a prompt reading stdin): the process always exits.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    std::process::exit(code);
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,gopay_miniapp=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let _ = exit::OK;
+}

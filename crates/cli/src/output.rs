@@ -1,0 +1,103 @@
+//! Results on stdout: one JSON document with `--json`, else short readable text.
+
+use gopay_miniapp_core::workflows::status::{StatusSnapshot, VersionView};
+use gopay_miniapp_core::ErrorReport;
+use serde::Serialize;
+
+pub fn json<T: Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("results serialize")
+    );
+}
+
+/// Errors: `{"error": {...}}` on stdout with `--json` (so a parser always gets one
+/// document), and readable text on stderr always.
+pub fn error(report: &ErrorReport, as_json: bool) {
+    if as_json {
+        json(&serde_json::json!({ "error": report }));
+    }
+    eprintln!("error: {}", report.message);
+    if !report.hint.is_empty() {
+        eprintln!("  hint: {}", report.hint);
+    }
+    if report.retryable {
+        eprintln!("  (this is worth retrying)");
+    }
+}
+
+pub fn versions_text(versions: &[VersionView]) -> String {
+    if versions.is_empty() {
+        return "No versions yet. Publish one: gopay-miniapp publish\n".into();
+    }
+    let mut out = String::new();
+    for v in versions {
+        out.push_str(&format!(
+            "{:<10} {}  {}\n",
+            v.version,
+            &v.created_at,
+            if v.description.is_empty() { "" } else { &v.description }
+        ));
+        for r in &v.releases {
+            let mut line = format!("    {:<16} {}", r.target_app, r.state_label);
+            if let Some(ratio) = r.ratio {
+                line.push_str(&format!(" {ratio}%"));
+            }
+            if let Some(users) = &r.whitelist {
+                line.push_str(&format!(" (whitelist: {})", users.join(", ")));
+            }
+            if let Some(reason) = &r.reject_reason {
+                line.push_str(&format!(" — reason: {reason}"));
+            }
+            if let Some(next) = r.next_step {
+                line.push_str(&format!("   → next: {}", next.cli_verb()));
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub fn status_text(s: &StatusSnapshot) -> String {
+    let mut out = format!("Portal:   {}\nProject:  {}\n", s.portal, s.project);
+    match &s.account {
+        Some(a) => out.push_str(&format!(
+            "Account:  {} ({}), via {}\n",
+            a.username, a.display_name, a.via
+        )),
+        None => out.push_str("Account:  not logged in (gopay-miniapp login)\n"),
+    }
+    match &s.binding {
+        Some(b) => out.push_str(&format!(
+            "Bound to: {} ({}) in space \"{}\"\n",
+            b.app.name, b.app.id, b.space.name
+        )),
+        None => out.push_str("Bound to: nothing (gopay-miniapp bind)\n"),
+    }
+    if let Some(problem) = &s.problem {
+        out.push_str(&format!("Problem:  {} — {}\n", problem.message, problem.hint));
+    }
+    if s.binding.is_some() && s.logged_in {
+        out.push_str(&format!(
+            "Latest:   {}\n",
+            s.latest_version.as_deref().unwrap_or("no versions yet")
+        ));
+        for t in &s.target_apps {
+            let mut line = format!(
+                "  {:<16} live: {}",
+                t.target_app,
+                t.live_version.as_deref().unwrap_or("—")
+            );
+            if let Some(f) = &t.in_flight {
+                line.push_str(&format!("; in flight: {} ({})", f.version, f.state.label()));
+                if let Some(next) = f.next_step {
+                    line.push_str(&format!(" → next: {}", next.cli_verb()));
+                }
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}

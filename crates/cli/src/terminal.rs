@@ -1,0 +1,201 @@
+//! The terminal face of the workflows' events and questions. Everything here writes to
+//! stderr: stdout carries only results (one JSON document with `--json`).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use gopay_miniapp_core::events::{LogSource, Prompter, Reporter};
+use gopay_miniapp_core::CoreError;
+
+/// Progress on stderr: a line per step, build output indented, and upload percentages
+/// (redrawn in place on a TTY, every 10 % otherwise so CI logs stay short).
+pub struct StderrReporter {
+    tty: bool,
+    last: Mutex<Option<(u8, String)>>,
+}
+
+impl StderrReporter {
+    pub fn new() -> Self {
+        StderrReporter {
+            tty: std::io::stderr().is_terminal(),
+            last: Mutex::new(None),
+        }
+    }
+
+    fn end_progress_line(&self) {
+        let mut last = self.last.lock().unwrap();
+        if self.tty && last.is_some() {
+            eprintln!();
+        }
+        *last = None;
+    }
+}
+
+impl Reporter for StderrReporter {
+    fn step(&self, title: &str) {
+        self.end_progress_line();
+        eprintln!("==> {title}");
+    }
+
+    fn progress(&self, percent: u8, message: &str) {
+        if !message.starts_with("Uploading:") {
+            return;
+        }
+        let mut last = self.last.lock().unwrap();
+        if self.tty {
+            eprint!("\r    {message:<60}");
+            let _ = std::io::stderr().flush();
+            *last = Some((percent, message.to_string()));
+        } else {
+            let bucket = percent / 10;
+            if last.as_ref().map(|(p, _)| p / 10) != Some(bucket) {
+                eprintln!("    {message}");
+                *last = Some((percent, message.to_string()));
+            }
+        }
+    }
+
+    fn log(&self, source: LogSource, line: &str) {
+        self.end_progress_line();
+        match source {
+            LogSource::Build => eprintln!("    │ {line}"),
+            LogSource::Workflow => eprintln!("    {line}"),
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        self.end_progress_line();
+        eprintln!("warning: {message}");
+    }
+}
+
+/// Asks on the terminal (stderr + stdin). Without a TTY every question is an error that
+/// names the flag to pass instead; `--yes` answers confirmations.
+pub struct TerminalPrompter {
+    pub assume_yes: bool,
+}
+
+impl TerminalPrompter {
+    fn interactive() -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    fn read_line() -> Result<String, CoreError> {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CoreError::io("stdin", e))?;
+        if line.is_empty() {
+            return Err(CoreError::Cancelled);
+        }
+        Ok(line.trim().to_string())
+    }
+}
+
+#[async_trait]
+impl Prompter for TerminalPrompter {
+    async fn choose(
+        &self,
+        question: &str,
+        options: &[String],
+        flag: &str,
+    ) -> Result<usize, CoreError> {
+        if !Self::interactive() {
+            return Err(CoreError::NeedsInput {
+                question: question.to_string(),
+                flag: flag.to_string(),
+            });
+        }
+        let question = question.to_string();
+        let options = options.to_vec();
+        tokio::task::spawn_blocking(move || loop {
+            eprintln!("{question}");
+            for (i, option) in options.iter().enumerate() {
+                eprintln!("  {}) {option}", i + 1);
+            }
+            eprint!("Number [1-{}]: ", options.len());
+            let _ = std::io::stderr().flush();
+            let answer = Self::read_line()?;
+            match answer.parse::<usize>() {
+                Ok(n) if (1..=options.len()).contains(&n) => return Ok(n - 1),
+                _ => {
+                    if let Some(i) = options.iter().position(|o| o == &answer) {
+                        return Ok(i);
+                    }
+                    eprintln!("Please type a number from 1 to {}.", options.len());
+                }
+            }
+        })
+        .await
+        .map_err(|e| CoreError::Io {
+            message: e.to_string(),
+        })?
+    }
+
+    async fn confirm(&self, question: &str, flag: &str) -> Result<bool, CoreError> {
+        if self.assume_yes {
+            eprintln!("{question} yes (--yes)");
+            return Ok(true);
+        }
+        if !Self::interactive() {
+            return Err(CoreError::NeedsInput {
+                question: question.to_string(),
+                flag: flag.to_string(),
+            });
+        }
+        let question = question.to_string();
+        tokio::task::spawn_blocking(move || loop {
+            eprint!("{question} [y/N] ");
+            let _ = std::io::stderr().flush();
+            match Self::read_line()?.to_ascii_lowercase().as_str() {
+                "y" | "yes" => return Ok(true),
+                "" | "n" | "no" => return Ok(false),
+                _ => eprintln!("Please answer y or n."),
+            }
+        })
+        .await
+        .map_err(|e| CoreError::Io {
+            message: e.to_string(),
+        })?
+    }
+}
+
+/// The password: first line of stdin with `--password-stdin`, else a no-echo prompt.
+pub fn read_password(from_stdin: bool) -> Result<String, CoreError> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CoreError::io("stdin", e))?;
+        let password = line.trim_end_matches(['\n', '\r']).to_string();
+        if password.is_empty() {
+            return Err(CoreError::invalid(
+                "no password on stdin",
+                "pipe it in: `printf %s \"$PASSWORD\" | gopay-miniapp login --username U --password-stdin`",
+            ));
+        }
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CoreError::NeedsInput {
+            question: "Password?".into(),
+            flag: "--password-stdin (or use --device, or GOPAY_MINIAPP_TOKEN in CI)".into(),
+        });
+    }
+    rpassword::prompt_password("Password: ").map_err(|e| CoreError::io("the terminal", e))
+}
+
+pub fn read_username() -> Result<String, CoreError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CoreError::NeedsInput {
+            question: "Username?".into(),
+            flag: "--username".into(),
+        });
+    }
+    eprint!("Username: ");
+    let _ = std::io::stderr().flush();
+    TerminalPrompter::read_line()
+}

@@ -1,0 +1,132 @@
+//! `gopay-miniapp.json`: which portal, space and MiniApp a project publishes to, and how it
+//! builds. No secrets: it is meant to be committed.
+
+use std::path::{Path, PathBuf};
+
+use gopay_miniapp_portal::BumpKind;
+use serde::{Deserialize, Serialize};
+
+use crate::error::CoreError;
+
+pub const BINDING_FILE: &str = "gopay-miniapp.json";
+pub const DEFAULT_BUILD_COMMAND: &str = "npm run build";
+pub const DEFAULT_OUTPUT_DIR: &str = "dist";
+/// Matches the portal's default package limit, so the budget fails before the upload does.
+pub const DEFAULT_SIZE_BUDGET: u64 = gopay_miniapp_portal::DEFAULT_MAX_PACKAGE_SIZE;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    pub portal: String,
+    pub space: NamedRef,
+    pub app: NamedRef,
+    #[serde(default = "default_build_command")]
+    pub build_command: String,
+    #[serde(default = "default_output_dir")]
+    pub output_dir: String,
+    #[serde(default = "default_bump")]
+    pub bump: BumpKind,
+    /// Largest package (ZIP) publish will upload, in bytes.
+    #[serde(default = "default_size_budget")]
+    pub size_budget: u64,
+    /// Ship `*.map` files (left out by default).
+    #[serde(default)]
+    pub include_source_maps: bool,
+}
+
+fn default_build_command() -> String {
+    DEFAULT_BUILD_COMMAND.into()
+}
+fn default_output_dir() -> String {
+    DEFAULT_OUTPUT_DIR.into()
+}
+fn default_bump() -> BumpKind {
+    BumpKind::Patch
+}
+fn default_size_budget() -> u64 {
+    DEFAULT_SIZE_BUDGET
+}
+
+impl Binding {
+    pub fn new(portal: &str, space: NamedRef, app: NamedRef) -> Self {
+        Binding {
+            portal: portal.to_string(),
+            space,
+            app,
+            build_command: default_build_command(),
+            output_dir: default_output_dir(),
+            bump: default_bump(),
+            size_budget: default_size_budget(),
+            include_source_maps: false,
+        }
+    }
+
+    pub fn path(project: &Path) -> PathBuf {
+        project.join(BINDING_FILE)
+    }
+
+    /// `None` when the project is not bound.
+    pub fn read(project: &Path) -> Result<Option<Binding>, CoreError> {
+        let path = Self::path(project);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(CoreError::io(path.display(), e)),
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| CoreError::BadBinding {
+                file: path.display().to_string(),
+                message: format!("line {}, column {}: {e}", e.line(), e.column()),
+            })
+    }
+
+    pub fn require(project: &Path) -> Result<Binding, CoreError> {
+        Self::read(project)?.ok_or_else(|| CoreError::NotBound {
+            project: project.display().to_string(),
+        })
+    }
+
+    /// Writes the file, keeping the build settings of an earlier binding.
+    pub fn write(&self, project: &Path) -> Result<(), CoreError> {
+        let path = Self::path(project);
+        let mut json = serde_json::to_string_pretty(self).expect("serializable");
+        json.push('\n');
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, json)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .map_err(|e| CoreError::io(path.display(), e))
+    }
+
+    pub fn output_path(&self, project: &Path) -> PathBuf {
+        project.join(&self.output_dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_in_and_errors_name_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            Binding::path(dir.path()),
+            r#"{"portal":"http://p","space":{"id":"s","name":"S"},"app":{"id":"a","name":"A"}}"#,
+        )
+        .unwrap();
+        let b = Binding::require(dir.path()).unwrap();
+        assert_eq!(b.build_command, "npm run build");
+        assert_eq!(b.output_dir, "dist");
+        std::fs::write(Binding::path(dir.path()), "{\n  \"portal\": 3\n}").unwrap();
+        let err = Binding::require(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("gopay-miniapp.json") && err.contains("line 2"), "{err}");
+    }
+}

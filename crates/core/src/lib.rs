@@ -1,0 +1,17 @@
+//! Workflows (login, bind, publish, release) and the project side of publishing.
+//!
+//! No terminal and no LSP knowledge lives here: workflows report through [`events::Reporter`]
+//! and ask through [`events::Prompter`]; the CLI and the sidecar implement both.
+
+pub mod binding;
+pub mod context;
+pub mod credentials;
+pub mod error;
+pub mod events;
+pub mod lock;
+pub mod project;
+pub mod qr;
+pub mod workflows;
+
+pub use context::Context;
+pub use error::{CoreError, ErrorReport};

@@ -1,0 +1,10 @@
+//! The workflows every front end runs: the CLI verbs, the sidecar's commands and the demo
+//! are thin shells around these functions. Each returns a serializable result (the CLI's
+//! `--json` document, the sidecar's command result) or a [`crate::CoreError`].
+
+pub mod account;
+pub mod bind;
+pub mod catalog;
+pub mod publish;
+pub mod release;
+pub mod status;

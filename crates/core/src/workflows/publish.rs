@@ -1,0 +1,395 @@
+//! "Publish MiniApp": fetch the latest version, bump package.json, build, pack, upload.
+//!
+//! package.json is the only user file publish changes, and it is either committed with the
+//! new version (the upload made the version) or restored byte-for-byte (any failure or
+//! cancel after the bump). The portal never keeps anything half-made: the upload is
+//! abandoned on failure, and completing it is what creates the version.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use gopay_miniapp_portal::client::UploadProgress;
+use gopay_miniapp_portal::{BumpKind, VersionNumber};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::binding::Binding;
+use crate::context::Context;
+use crate::error::CoreError;
+use crate::events::{LogSource, Reporter};
+use crate::lock::ProjectLock;
+use crate::project::build::Build;
+use crate::project::pack::{self, PackOptions, PackedArchive};
+use crate::project::package_json::PackageJson;
+
+/// `--bump patch|minor|major|X.Y.Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BumpSpec {
+    Kind(BumpKind),
+    Exact(VersionNumber),
+}
+
+impl std::str::FromStr for BumpSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "patch" => Ok(BumpSpec::Kind(BumpKind::Patch)),
+            "minor" => Ok(BumpSpec::Kind(BumpKind::Minor)),
+            "major" => Ok(BumpSpec::Kind(BumpKind::Major)),
+            other => other.parse().map(BumpSpec::Exact).map_err(|_| {
+                format!("`{other}` is neither patch, minor, major nor a version x.y.z")
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PublishOptions {
+    pub bump: Option<BumpSpec>,
+    pub description: Option<String>,
+    pub no_build: bool,
+    pub dry_run: bool,
+    pub allow_secrets: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishResult {
+    pub version: String,
+    pub app_id: String,
+    pub app: String,
+    /// None for a dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    pub dry_run: bool,
+    /// The portal's latest version before this publish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+    /// package.json's version before (it holds `version` afterwards, except in a dry run).
+    pub package_json_version: String,
+    pub size: u64,
+    pub sha256: String,
+    pub files: usize,
+    /// The package has exactly the content of the previous version.
+    pub identical_to_previous: bool,
+    pub elapsed_ms: u64,
+}
+
+/// The next version: the explicit one, or `bump(max(latest on the portal, package.json))`.
+pub fn next_version(
+    latest: Option<VersionNumber>,
+    in_package_json: VersionNumber,
+    bump: BumpSpec,
+) -> Result<VersionNumber, CoreError> {
+    match bump {
+        BumpSpec::Exact(v) => match latest {
+            Some(latest) if v <= latest => Err(CoreError::invalid(
+                format!("version {v} is not higher than the latest version {latest} on the portal"),
+                format!(
+                    "pass a higher version, e.g. --bump {}",
+                    latest.bump(BumpKind::Patch)
+                ),
+            )),
+            _ => Ok(v),
+        },
+        BumpSpec::Kind(kind) => Ok(latest.map_or(in_package_json, |l| l.max(in_package_json)).bump(kind)),
+    }
+}
+
+pub fn pack_options(project: &Path, binding: &Binding, allow_secrets: bool) -> PackOptions {
+    PackOptions {
+        output_dir: binding.output_path(project),
+        project_root: Some(project.to_path_buf()),
+        build_command: Some(binding.build_command.clone()),
+        include_source_maps: binding.include_source_maps,
+        allow_secrets,
+        size_budget: Some(binding.size_budget),
+    }
+}
+
+/// Packs the output dir into `out` (checks included: secrets, budget, symlinks).
+pub async fn pack_archive(options: PackOptions, out: PathBuf) -> Result<PackedArchive, CoreError> {
+    tokio::task::spawn_blocking(move || -> Result<PackedArchive, CoreError> {
+        let plan = pack::plan(&options)?;
+        Ok(pack::write_archive(&plan, &out, |_, _| {})?)
+    })
+    .await
+    .map_err(|e| CoreError::Io {
+        message: format!("packing stopped: {e}"),
+    })?
+}
+
+pub async fn publish(
+    ctx: &Context,
+    options: &PublishOptions,
+    reporter: &dyn Reporter,
+    cancel: &CancellationToken,
+) -> Result<PublishResult, CoreError> {
+    let started = Instant::now();
+    // 1. Preflight: bound, package.json readable, logged in, nobody else publishing here.
+    reporter.step("Checking the project");
+    reporter.progress(0, "Checking the project");
+    let binding = Binding::require(&ctx.project)?;
+    let package_json = PackageJson::read(ctx.project.join("package.json"))?;
+    let current = package_json.version()?;
+    let _lock = ProjectLock::acquire(&ctx.home, &ctx.project)?;
+    let client = ctx.client().await?;
+
+    // 2. The latest version on the portal decides the next one.
+    reporter.step("Fetching the latest version");
+    reporter.progress(5, "Fetching the latest version");
+    let latest = client.latest_version(&binding.app.id).await?;
+    let latest_number = latest.as_ref().map(|v| v.version);
+    let next = next_version(
+        latest_number,
+        current,
+        options.bump.unwrap_or(BumpSpec::Kind(binding.bump)),
+    )?;
+    reporter.log(
+        LogSource::Workflow,
+        &format!(
+            "{} {} → {next} (latest on the portal: {}, package.json: {current})",
+            binding.app.name,
+            latest_number.map_or("none".into(), |v| v.to_string()),
+            latest_number.map_or("none".into(), |v| v.to_string()),
+        ),
+    );
+
+    // 3. From here on, package.json is restored on any failure.
+    reporter.step(&format!("Writing version {next} to package.json"));
+    let edit = package_json.write_version(&next)?;
+    let outcome = build_pack_upload(
+        ctx, &binding, options, next, latest.as_ref(), reporter, cancel, &client,
+    )
+    .await;
+    match outcome {
+        Ok((archive, version_id)) if !options.dry_run => {
+            edit.commit();
+            reporter.progress(100, &format!("Published {next}"));
+            reporter.changed();
+            Ok(PublishResult {
+                version: next.to_string(),
+                app_id: binding.app.id.clone(),
+                app: binding.app.name.clone(),
+                version_id,
+                dry_run: false,
+                previous_version: latest_number.map(|v| v.to_string()),
+                package_json_version: current.to_string(),
+                size: archive.size,
+                sha256: archive.sha256.clone(),
+                files: archive.entries.len(),
+                identical_to_previous: latest.as_ref().is_some_and(|l| l.sha256 == archive.sha256),
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            })
+        }
+        Ok((archive, _)) => {
+            edit.restore()?;
+            reporter.progress(100, "Dry run done: nothing was uploaded");
+            Ok(PublishResult {
+                version: next.to_string(),
+                app_id: binding.app.id.clone(),
+                app: binding.app.name.clone(),
+                version_id: None,
+                dry_run: true,
+                previous_version: latest_number.map(|v| v.to_string()),
+                package_json_version: current.to_string(),
+                size: archive.size,
+                sha256: archive.sha256.clone(),
+                files: archive.entries.len(),
+                identical_to_previous: latest.as_ref().is_some_and(|l| l.sha256 == archive.sha256),
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            })
+        }
+        Err(err) => {
+            let restored = edit.original_version().to_string();
+            match edit.restore() {
+                Ok(()) => Err(CoreError::Restored {
+                    source: Box::new(err),
+                    restored_version: restored,
+                }),
+                Err(restore_err) => Err(CoreError::invalid(
+                    format!("{err}; and package.json could NOT be restored: {restore_err}"),
+                    format!("set \"version\" in package.json back to \"{restored}\" by hand"),
+                )),
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn build_pack_upload(
+    ctx: &Context,
+    binding: &Binding,
+    options: &PublishOptions,
+    next: VersionNumber,
+    latest: Option<&gopay_miniapp_portal::types::Version>,
+    reporter: &dyn Reporter,
+    cancel: &CancellationToken,
+    client: &gopay_miniapp_portal::PortalClient,
+) -> Result<(PackedArchive, Option<String>), CoreError> {
+    // 4. Build, streaming its output.
+    if options.no_build {
+        reporter.log(LogSource::Workflow, "Skipping the build (--no-build)");
+    } else {
+        reporter.step(&format!("Building: {}", binding.build_command));
+        reporter.progress(10, &format!("Building: {}", binding.build_command));
+        Build::new(binding.build_command.clone(), ctx.project.clone())
+            .run(cancel, |_stream, line| reporter.log(LogSource::Build, line))
+            .await?;
+    }
+    if cancel.is_cancelled() {
+        return Err(CoreError::Cancelled);
+    }
+
+    // 5–6. Pack with the checks (secrets, size budget, symlinks, empty output).
+    reporter.step("Packing the build output");
+    reporter.progress(50, "Packing the build output");
+    let scratch = tempfile::Builder::new()
+        .prefix("gopay-miniapp-pack")
+        .tempdir()
+        .map_err(|e| CoreError::io("a temporary folder", e))?;
+    let archive_path = scratch
+        .path()
+        .join(format!("{}-{next}.zip", binding.app.id));
+    let archive = pack_archive(
+        pack_options(&ctx.project, binding, options.allow_secrets),
+        archive_path,
+    )
+    .await?;
+    reporter.log(
+        LogSource::Workflow,
+        &format!(
+            "Packed {} files: {} (sha256 {})",
+            archive.entries.len(),
+            pack::human_size(archive.size),
+            archive.sha256
+        ),
+    );
+    if let Some(latest) = latest.filter(|l| l.sha256 == archive.sha256) {
+        reporter.warn(&format!(
+            "the package is identical to version {} already on the portal",
+            latest.version
+        ));
+    }
+    if options.dry_run {
+        return Ok((archive, None));
+    }
+    if cancel.is_cancelled() {
+        return Err(CoreError::Cancelled);
+    }
+
+    // 7. Upload (chunked, resumable, retried) and create the version.
+    reporter.step(&format!("Uploading {}", pack::human_size(archive.size)));
+    reporter.progress(60, "Uploading");
+    let description = options
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("Published with gopay-miniapp {}", env!("CARGO_PKG_VERSION")));
+    let progress = |p: UploadProgress| {
+        let percent = if p.total == 0 { 100 } else { p.sent * 100 / p.total };
+        reporter.progress(
+            60 + (percent * 39 / 100) as u8,
+            &format!(
+                "Uploading: {percent}% of {}",
+                pack::human_size(p.total)
+            ),
+        );
+    };
+    let version = client
+        .upload_package(
+            &binding.app.id,
+            &archive.path,
+            &archive.sha256,
+            next,
+            &description,
+            &progress,
+            cancel,
+        )
+        .await?;
+    drop(scratch);
+    Ok((archive, Some(version.id)))
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub size: u64,
+    pub sha256: String,
+    pub files: usize,
+    pub uncompressed_size: u64,
+    /// The files, when asked for (`--list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<PackListEntry>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackListEntry {
+    pub path: String,
+    pub size: u64,
+    pub compressed_size: u64,
+}
+
+/// Exactly what publish would upload, without the network (and without building).
+pub async fn pack_project(
+    ctx: &Context,
+    out: Option<PathBuf>,
+    list: bool,
+    allow_secrets: bool,
+) -> Result<PackResult, CoreError> {
+    let binding = Binding::require(&ctx.project)?;
+    let scratch = tempfile::Builder::new()
+        .prefix("gopay-miniapp-pack")
+        .tempdir()
+        .map_err(|e| CoreError::io("a temporary folder", e))?;
+    let target = out
+        .clone()
+        .unwrap_or_else(|| scratch.path().join("package.zip"));
+    let archive = pack_archive(pack_options(&ctx.project, &binding, allow_secrets), target).await?;
+    Ok(PackResult {
+        path: out.map(|p| p.display().to_string()),
+        size: archive.size,
+        sha256: archive.sha256.clone(),
+        files: archive.entries.len(),
+        uncompressed_size: archive.uncompressed_size(),
+        entries: list.then(|| {
+            archive
+                .entries
+                .iter()
+                .map(|e| PackListEntry {
+                    path: e.path.clone(),
+                    size: e.size,
+                    compressed_size: e.compressed_size,
+                })
+                .collect()
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> VersionNumber {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn next_is_bump_of_the_higher_of_portal_and_package_json() {
+        let patch = BumpSpec::Kind(BumpKind::Patch);
+        assert_eq!(next_version(None, v("1.0.0"), patch).unwrap(), v("1.0.1"));
+        assert_eq!(next_version(Some(v("1.0.4")), v("1.0.0"), patch).unwrap(), v("1.0.5"));
+        assert_eq!(next_version(Some(v("1.0.4")), v("2.0.0"), patch).unwrap(), v("2.0.1"));
+        assert_eq!(
+            next_version(Some(v("1.0.4")), v("1.0.0"), BumpSpec::Kind(BumpKind::Minor)).unwrap(),
+            v("1.1.0")
+        );
+        assert!(next_version(Some(v("1.0.4")), v("1.0.0"), BumpSpec::Exact(v("1.0.4"))).is_err());
+        assert_eq!(
+            next_version(Some(v("1.0.4")), v("1.0.0"), BumpSpec::Exact(v("3.0.0"))).unwrap(),
+            v("3.0.0")
+        );
+    }
+}

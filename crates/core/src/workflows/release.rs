@@ -1,0 +1,671 @@
+//! The release lifecycle from a bound project: release a version to a target app, the
+//! temporary code, apply, withdraw, wait for review, whitelist, grayscale, official,
+//! cancel, rollback, and the admin's review. Every step is checked against the one
+//! lifecycle table before the network, so an illegal step fails fast with the state and
+//! the allowed steps (the portal refuses it too).
+
+use std::time::Duration;
+
+use gopay_miniapp_portal::lifecycle::{self, ReleaseContext};
+use gopay_miniapp_portal::types::{Release, TargetApp, Version};
+use gopay_miniapp_portal::{PortalClient, PortalError, ReleaseState, Step, VersionNumber};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::account::known;
+use super::catalog::pick_named;
+use super::status::{version_views, ReleaseView, VersionView};
+use crate::binding::Binding;
+use crate::context::Context;
+use crate::error::CoreError;
+use crate::events::{Prompter, Reporter};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionsResult {
+    pub app_id: String,
+    pub app: String,
+    pub versions: Vec<VersionView>,
+}
+
+pub async fn versions(ctx: &Context) -> Result<VersionsResult, CoreError> {
+    let binding = Binding::require(&ctx.project)?;
+    let client = ctx.client().await?;
+    let (versions, releases) = tokio::try_join!(
+        client.versions(&binding.app.id),
+        client.releases(&binding.app.id)
+    )?;
+    Ok(VersionsResult {
+        app_id: binding.app.id.clone(),
+        app: binding.app.name.clone(),
+        versions: version_views(&versions, &releases),
+    })
+}
+
+/// What names one release: a version (`1.0.2`, or `latest`) and a target app (name or id).
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseRef {
+    pub version: Option<String>,
+    pub target_app: Option<String>,
+}
+
+/// The release a step acts on, with what was resolved to find it.
+pub struct Resolved {
+    pub binding: Binding,
+    pub version: Version,
+    pub target: TargetApp,
+    pub release: Option<Release>,
+    pub releases: Vec<Release>,
+}
+
+pub async fn resolve_version(
+    client: &PortalClient,
+    app_id: &str,
+    given: Option<&str>,
+    versions_hint: Option<Vec<Version>>,
+    prompter: &dyn Prompter,
+) -> Result<Version, CoreError> {
+    let versions = match versions_hint {
+        Some(v) => v,
+        None => client.versions(app_id).await?,
+    };
+    if versions.is_empty() {
+        return Err(CoreError::invalid(
+            "this MiniApp has no versions yet",
+            "publish one first: `gopay-miniapp publish`",
+        ));
+    }
+    let given = match given {
+        Some(g) => g.trim().to_string(),
+        None => {
+            let labels: Vec<String> = versions.iter().map(|v| v.version.to_string()).collect();
+            let i = prompter
+                .choose("Which version?", &labels, "a version argument")
+                .await?;
+            return versions
+                .get(i)
+                .cloned()
+                .ok_or_else(|| CoreError::invalid("the choice is out of range", ""));
+        }
+    };
+    if given == "latest" {
+        return Ok(versions[0].clone());
+    }
+    let wanted: Option<VersionNumber> = given.parse().ok();
+    versions
+        .iter()
+        .find(|v| Some(v.version) == wanted || v.id == given)
+        .cloned()
+        .ok_or_else(|| CoreError::UnknownName {
+            what: "version".into(),
+            given: given.clone(),
+            known: known(versions.iter().take(10).map(|v| v.version.to_string())),
+        })
+}
+
+pub async fn resolve_target(
+    client: &PortalClient,
+    given: Option<&str>,
+    prompter: &dyn Prompter,
+) -> Result<TargetApp, CoreError> {
+    let targets = client.target_apps().await?;
+    match given {
+        Some(g) => Ok(pick_named("target app", g, &targets, |t| (&t.id, &t.name))?.clone()),
+        None => Ok(super::catalog::choose(
+            "Release to which target app?",
+            "--target-app",
+            &targets,
+            |t| &t.name,
+            prompter,
+        )
+        .await?
+        .clone()),
+    }
+}
+
+/// The release of `version` to `target`: the one not finished if any, else the newest.
+pub fn pick_release<'a>(
+    releases: &'a [Release],
+    version_id: &str,
+    target_app_id: &str,
+) -> Option<&'a Release> {
+    let mut matching: Vec<&Release> = releases
+        .iter()
+        .filter(|r| r.version_id == version_id && r.target_app_id == target_app_id)
+        .collect();
+    matching.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    matching
+        .iter()
+        .find(|r| !r.state.is_terminal())
+        .or_else(|| matching.first())
+        .copied()
+}
+
+pub async fn resolve(
+    ctx: &Context,
+    client: &PortalClient,
+    reference: &ReleaseRef,
+    prompter: &dyn Prompter,
+) -> Result<Resolved, CoreError> {
+    let binding = Binding::require(&ctx.project)?;
+    let version = resolve_version(
+        client,
+        &binding.app.id,
+        reference.version.as_deref(),
+        None,
+        prompter,
+    )
+    .await?;
+    let target = resolve_target(client, reference.target_app.as_deref(), prompter).await?;
+    let releases = client.releases(&binding.app.id).await?;
+    let release = pick_release(&releases, &version.id, &target.id).cloned();
+    Ok(Resolved {
+        binding,
+        version,
+        target,
+        release,
+        releases,
+    })
+}
+
+impl Resolved {
+    /// The release, or a clear error when the version was never released to the target.
+    pub fn require_release(&self) -> Result<&Release, CoreError> {
+        self.release.as_ref().ok_or_else(|| {
+            CoreError::invalid(
+                format!(
+                    "version {} was not released to \"{}\" yet",
+                    self.version.version, self.target.name
+                ),
+                format!(
+                    "release it first: `gopay-miniapp release {} --target-app \"{}\"`",
+                    self.version.version, self.target.name
+                ),
+            )
+        })
+    }
+
+    /// The lifecycle check, before the network.
+    pub fn check(&self, step: Step) -> Result<&Release, CoreError> {
+        let release = self.require_release()?;
+        lifecycle::check_step(
+            release.state,
+            step,
+            ReleaseContext {
+                first_release: release.first_release,
+            },
+        )
+        .map_err(|e| CoreError::Portal(PortalError::from(e)))?;
+        Ok(release)
+    }
+
+    /// The release live on the target app now.
+    pub fn live(&self) -> Option<&Release> {
+        self.releases
+            .iter()
+            .find(|r| r.target_app_id == self.target.id && r.state == ReleaseState::Released)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepResult {
+    pub app_id: String,
+    pub version: String,
+    pub version_id: String,
+    pub release: ReleaseView,
+    /// For official releases and rollbacks: the version that stopped being live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_version: Option<String>,
+    /// For rollbacks: the version live again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored_version: Option<String>,
+}
+
+fn step_result(resolved: &Resolved, release: &Release) -> StepResult {
+    StepResult {
+        app_id: resolved.binding.app.id.clone(),
+        version: release.version.to_string(),
+        version_id: release.version_id.clone(),
+        release: ReleaseView::from_release(release),
+        archived_version: None,
+        restored_version: None,
+    }
+}
+
+/// "Release": choose the target app → Version Creation.
+pub async fn release(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    if let Some(existing) = &resolved.release {
+        if !existing.state.is_terminal() {
+            return Err(CoreError::invalid(
+                format!(
+                    "version {} is already released to \"{}\" (state \"{}\")",
+                    resolved.version.version, resolved.target.name, existing.state
+                ),
+                next_hint(existing),
+            ));
+        }
+    }
+    let created = client
+        .create_release(&resolved.binding.app.id, &resolved.version.id, &resolved.target.id)
+        .await?;
+    reporter.changed();
+    Ok(step_result(&resolved, &created))
+}
+
+fn next_hint(release: &Release) -> String {
+    match lifecycle::next_step(
+        release.state,
+        ReleaseContext {
+            first_release: release.first_release,
+        },
+    ) {
+        Some(Step::Approve) => "wait for the target-app admin: `gopay-miniapp wait`".into(),
+        Some(step) => format!("next: `gopay-miniapp {}`", step.cli_verb()),
+        None => "this release is finished".into(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemporaryCodeResult {
+    pub app_id: String,
+    pub version: String,
+    pub target_app: String,
+    pub publish_id: String,
+    pub deeplink: String,
+    pub expires_at: String,
+}
+
+pub async fn temporary_code(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    path: Option<String>,
+    prompter: &dyn Prompter,
+) -> Result<TemporaryCodeResult, CoreError> {
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let release = resolved.check(Step::TemporaryCode)?;
+    let code = client.temporary_code(&release.id, path).await?;
+    Ok(TemporaryCodeResult {
+        app_id: code.app_id,
+        version: resolved.version.version.to_string(),
+        target_app: resolved.target.name.clone(),
+        publish_id: code.publish_id,
+        deeplink: code.deeplink,
+        expires_at: code.expires_at,
+    })
+}
+
+/// "Apply Release": shows the release information, asks to confirm, submits for review.
+pub async fn apply(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    notes: Option<&str>,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let release = resolved.check(Step::Apply)?;
+    let notes = notes.unwrap_or(&resolved.version.description).to_string();
+    let question = format!(
+        "Submit {} {} for review on \"{}\"?\n  App: {} ({})\n  Size: {} bytes, sha256 {}\n  Notes: {}",
+        resolved.binding.app.name,
+        resolved.version.version,
+        resolved.target.name,
+        resolved.binding.app.name,
+        resolved.binding.app.id,
+        resolved.version.size,
+        &resolved.version.sha256[..resolved.version.sha256.len().min(12)],
+        if notes.is_empty() { "(none)" } else { &notes }
+    );
+    if !prompter.confirm(&question, "--yes").await? {
+        return Err(CoreError::Cancelled);
+    }
+    let applied = client.apply(&release.id, &notes).await?;
+    reporter.changed();
+    Ok(step_result(&resolved, &applied))
+}
+
+/// A step that needs no input beyond the release.
+pub async fn simple_step(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    step: Step,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let release = resolved.check(step)?;
+    let done = match step {
+        Step::Withdraw => client.withdraw(&release.id).await?,
+        Step::Cancel => {
+            let q = format!(
+                "Cancel the release of {} to \"{}\" (state \"{}\")? This cannot be undone.",
+                resolved.version.version, resolved.target.name, release.state
+            );
+            if !prompter.confirm(&q, "--yes").await? {
+                return Err(CoreError::Cancelled);
+            }
+            client.cancel(&release.id).await?
+        }
+        other => unreachable!("{other} is not a simple step"),
+    };
+    reporter.changed();
+    Ok(step_result(&resolved, &done))
+}
+
+/// Parses user IDs from a comma/newline separated list (a file may have comments).
+pub fn parse_user_ids(text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        for id in line.split([',', ' ', '\t']) {
+            let id = id.trim();
+            if !id.is_empty() && !ids.iter().any(|x| x == id) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+pub async fn whitelist(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    user_ids: Vec<String>,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    if user_ids.is_empty() {
+        return Err(CoreError::invalid(
+            "the whitelist is empty",
+            "pass --users ID,ID… or --users-file FILE (one ID per line)",
+        ));
+    }
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let release = resolved.check(Step::Whitelist)?;
+    let done = client.whitelist(&release.id, user_ids).await?;
+    reporter.changed();
+    Ok(step_result(&resolved, &done))
+}
+
+pub async fn grayscale(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    ratio: i64,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let release = resolved.check(Step::Grayscale)?;
+    let current = (release.state == ReleaseState::Grayscale)
+        .then_some(release.ratio)
+        .flatten();
+    let ratio = lifecycle::check_ratio(current, ratio).map_err(PortalError::from)?;
+    let done = client.grayscale(&release.id, ratio).await?;
+    reporter.changed();
+    Ok(step_result(&resolved, &done))
+}
+
+/// "Officially Release": confirms, naming the version that will be archived.
+pub async fn official(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let release = resolved.check(Step::Official)?;
+    let question = match resolved.live() {
+        Some(live) => format!(
+            "Officially release {} to everyone on \"{}\"? {} (live now) will be archived.",
+            resolved.version.version, resolved.target.name, live.version
+        ),
+        None => format!(
+            "Officially release {} to everyone on \"{}\"? It is the first release there.",
+            resolved.version.version, resolved.target.name
+        ),
+    };
+    if !prompter.confirm(&question, "--yes").await? {
+        return Err(CoreError::Cancelled);
+    }
+    let change = client.official(&release.id).await?;
+    reporter.changed();
+    let mut result = step_result(&resolved, &change.released);
+    result.archived_version = change.archived.map(|r| r.version.to_string());
+    Ok(result)
+}
+
+/// Brings back the last archived version on a target app; confirms, naming it.
+pub async fn rollback(
+    ctx: &Context,
+    target_app: Option<&str>,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    let binding = Binding::require(&ctx.project)?;
+    let client = ctx.client().await?;
+    let target = resolve_target(&client, target_app, prompter).await?;
+    let releases = client.releases(&binding.app.id).await?;
+    let live = releases
+        .iter()
+        .find(|r| r.target_app_id == target.id && r.state == ReleaseState::Released)
+        .ok_or_else(|| {
+            CoreError::invalid(
+                format!("nothing is live on \"{}\", so there is nothing to roll back", target.name),
+                "release a version officially first",
+            )
+        })?;
+    lifecycle::check_step(
+        live.state,
+        Step::Rollback,
+        ReleaseContext {
+            first_release: live.first_release,
+        },
+    )
+    .map_err(PortalError::from)?;
+    let mut archived: Vec<&Release> = releases
+        .iter()
+        .filter(|r| r.target_app_id == target.id && r.state == ReleaseState::Archived)
+        .collect();
+    archived.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    let question = match archived.first() {
+        Some(back) => format!(
+            "Roll back \"{}\" from {} to {}? {} comes back for everyone.",
+            target.name, live.version, back.version, back.version
+        ),
+        None => format!("Roll back \"{}\" from {}?", target.name, live.version),
+    };
+    if !prompter.confirm(&question, "--yes").await? {
+        return Err(CoreError::Cancelled);
+    }
+    let change = client.rollback(&binding.app.id, &target.id).await?;
+    reporter.changed();
+    Ok(StepResult {
+        app_id: binding.app.id.clone(),
+        version: change.released.version.to_string(),
+        version_id: change.released.version_id.clone(),
+        release: ReleaseView::from_release(&change.released),
+        archived_version: change.archived.map(|r| r.version.to_string()),
+        restored_version: Some(change.released.version.to_string()),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitResult {
+    pub version: String,
+    pub target_app: String,
+    pub approved: bool,
+    pub state: ReleaseState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_reason: Option<String>,
+}
+
+/// Polls (with backoff up to 10 s) until the release leaves review.
+pub async fn wait(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    timeout: Option<Duration>,
+    prompter: &dyn Prompter,
+    reporter: &dyn Reporter,
+    cancel: &CancellationToken,
+) -> Result<WaitResult, CoreError> {
+    let client = ctx.client().await?;
+    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let release = resolved.require_release()?.clone();
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let mut delay = Duration::from_millis(250);
+    let mut current = release;
+    reporter.step(&format!(
+        "Waiting for the review of {} on \"{}\"",
+        resolved.version.version, resolved.target.name
+    ));
+    loop {
+        match current.state {
+            ReleaseState::InReview => {}
+            ReleaseState::Rejected => {
+                reporter.changed();
+                return Ok(WaitResult {
+                    version: current.version.to_string(),
+                    target_app: resolved.target.name.clone(),
+                    approved: false,
+                    state: current.state,
+                    reject_reason: current.reject_reason.clone(),
+                });
+            }
+            ReleaseState::VersionCreation | ReleaseState::Cancelled => {
+                return Err(CoreError::invalid(
+                    format!(
+                        "the release of {} to \"{}\" is not in review (state \"{}\")",
+                        current.version, resolved.target.name, current.state
+                    ),
+                    "submit it first: `gopay-miniapp apply`",
+                ));
+            }
+            _ => {
+                reporter.changed();
+                return Ok(WaitResult {
+                    version: current.version.to_string(),
+                    target_app: resolved.target.name.clone(),
+                    approved: true,
+                    state: current.state,
+                    reject_reason: None,
+                });
+            }
+        }
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            return Err(CoreError::invalid(
+                format!(
+                    "still in review after {}",
+                    humantime(timeout.unwrap_or_default())
+                ),
+                "wait longer (--timeout) or ask the target-app admin",
+            ));
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return Err(CoreError::Cancelled),
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(10));
+        current = client.release(&current.id).await?;
+    }
+}
+
+fn humantime(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Review decisions, taken by a target-app admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// Finds the release in review by app id (or the bound app's name), version and target app.
+pub async fn review(
+    ctx: &Context,
+    decision: Decision,
+    app: &str,
+    version: &str,
+    target_app: &str,
+    reason: Option<&str>,
+    reporter: &dyn Reporter,
+) -> Result<StepResult, CoreError> {
+    let client = ctx.client().await?;
+    let targets = client.target_apps().await?;
+    let target = pick_named("target app", target_app, &targets, |t| (&t.id, &t.name))?;
+    let app_id = match ctx.binding().ok().flatten() {
+        Some(b) if b.app.name == app || b.app.id == app => b.app.id,
+        _ => app.to_string(),
+    };
+    let wanted: VersionNumber = version.parse().map_err(|e: gopay_miniapp_portal::VersionParseError| {
+        CoreError::invalid(e.to_string(), "pass --version x.y.z")
+    })?;
+    let all = client.reviews(true).await?;
+    let release = all
+        .iter()
+        .filter(|r| r.app_id == app_id && r.version == wanted && r.target_app_id == target.id)
+        .max_by(|a, b| a.created_at.cmp(&b.created_at))
+        .ok_or_else(|| {
+            CoreError::invalid(
+                format!(
+                    "no release of app {app_id} version {wanted} to \"{}\" is visible to you",
+                    target.name
+                ),
+                "check the app id, the version and that you administer the target app",
+            )
+        })?;
+    let step = match decision {
+        Decision::Approve => Step::Approve,
+        Decision::Reject => Step::Reject,
+    };
+    lifecycle::check_step(
+        release.state,
+        step,
+        ReleaseContext {
+            first_release: release.first_release,
+        },
+    )
+    .map_err(PortalError::from)?;
+    let done = match decision {
+        Decision::Approve => client.approve(&release.id).await?,
+        Decision::Reject => {
+            let reason = reason.map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
+                CoreError::invalid(
+                    "a rejection needs a reason the developer can act on",
+                    "pass --reason TEXT",
+                )
+            })?;
+            client.reject(&release.id, reason).await?
+        }
+    };
+    reporter.changed();
+    Ok(StepResult {
+        app_id,
+        version: done.version.to_string(),
+        version_id: done.version_id.clone(),
+        release: ReleaseView::from_release(&done),
+        archived_version: None,
+        restored_version: None,
+    })
+}

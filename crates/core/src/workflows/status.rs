@@ -1,0 +1,243 @@
+//! One snapshot of everything a front end shows: account, binding, versions with each
+//! target app's release state and the next legal step. The sidecar pushes it after every
+//! change (`miniapp/didChangeStatus`); `gopay-miniapp status` prints it.
+
+use gopay_miniapp_portal::lifecycle::{self, ReleaseContext};
+use gopay_miniapp_portal::types::{Release, TargetApp, Version};
+use gopay_miniapp_portal::{PortalClient, ReleaseState, Step};
+use serde::Serialize;
+
+use crate::binding::Binding;
+use crate::context::Context;
+use crate::error::{CoreError, ErrorReport};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub username: String,
+    pub display_name: String,
+    /// `token` (GOPAY_MINIAPP_TOKEN) or `session`.
+    pub via: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleaseView {
+    pub release_id: String,
+    pub target_app: String,
+    pub target_app_id: String,
+    pub state: ReleaseState,
+    pub state_label: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whitelist: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_reason: Option<String>,
+    pub publish_id: String,
+    pub first_release: bool,
+    /// Steps legal now for the current user.
+    pub allowed_steps: Vec<Step>,
+    /// The one step on the main road, for releases in flight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<Step>,
+}
+
+impl ReleaseView {
+    pub fn from_release(r: &Release) -> Self {
+        let ctx = ReleaseContext {
+            first_release: r.first_release,
+        };
+        ReleaseView {
+            release_id: r.id.clone(),
+            target_app: r.target_app_name.clone(),
+            target_app_id: r.target_app_id.clone(),
+            state: r.state,
+            state_label: r.state.label(),
+            ratio: r.ratio,
+            whitelist: (!r.whitelist.is_empty()).then(|| r.whitelist.clone()),
+            reject_reason: r.reject_reason.clone(),
+            publish_id: r.publish_id.clone(),
+            first_release: r.first_release,
+            allowed_steps: r.allowed_steps.clone(),
+            next_step: lifecycle::next_step(r.state, ctx),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    pub version: String,
+    pub version_id: String,
+    pub created_at: String,
+    pub description: String,
+    pub size: u64,
+    pub sha256: String,
+    pub releases: Vec<ReleaseView>,
+}
+
+/// Versions newest first, each with its releases (one per target app, newest first).
+pub fn version_views(versions: &[Version], releases: &[Release]) -> Vec<VersionView> {
+    versions
+        .iter()
+        .map(|v| VersionView {
+            version: v.version.to_string(),
+            version_id: v.id.clone(),
+            created_at: v.created_at.clone(),
+            description: v.description.clone(),
+            size: v.size,
+            sha256: v.sha256.clone(),
+            releases: releases
+                .iter()
+                .filter(|r| r.version_id == v.id)
+                .map(ReleaseView::from_release)
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetAppStatus {
+    pub target_app: String,
+    pub target_app_id: String,
+    /// The version live on this target app.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_version: Option<String>,
+    /// The release between Submit for Review and Released, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_flight: Option<InFlight>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InFlight {
+    pub version: String,
+    pub state: ReleaseState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<Step>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusSnapshot {
+    pub portal: String,
+    pub project: String,
+    pub logged_in: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<Account>,
+    /// Why the portal could not be asked (session expired, portal down…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<ErrorReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<Binding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_version: Option<String>,
+    pub versions: Vec<VersionView>,
+    pub target_apps: Vec<TargetAppStatus>,
+}
+
+/// Never fails for "not logged in" or "portal down": those are part of the snapshot.
+pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
+    let portal = ctx.portal_url()?;
+    let binding = match ctx.binding() {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok(StatusSnapshot {
+                portal,
+                project: ctx.project.display().to_string(),
+                logged_in: false,
+                account: None,
+                problem: Some(e.report()),
+                binding: None,
+                latest_version: None,
+                versions: vec![],
+                target_apps: vec![],
+            })
+        }
+    };
+    let mut snapshot = StatusSnapshot {
+        portal,
+        project: ctx.project.display().to_string(),
+        logged_in: false,
+        account: None,
+        problem: None,
+        binding: binding.clone(),
+        latest_version: None,
+        versions: vec![],
+        target_apps: vec![],
+    };
+    if ctx.env_token.is_none() && ctx.credentials().get(&snapshot.portal)?.is_none() {
+        return Ok(snapshot);
+    }
+    let client = ctx.client().await?;
+    match fill(&client, ctx, binding.as_ref(), &mut snapshot).await {
+        Ok(()) => {}
+        Err(e) => snapshot.problem = Some(e.report()),
+    }
+    Ok(snapshot)
+}
+
+async fn fill(
+    client: &PortalClient,
+    ctx: &Context,
+    binding: Option<&Binding>,
+    snapshot: &mut StatusSnapshot,
+) -> Result<(), CoreError> {
+    let me = client.me().await?;
+    snapshot.logged_in = true;
+    snapshot.account = Some(Account {
+        username: me.username,
+        display_name: me.display_name,
+        via: if ctx.env_token.is_some() {
+            "token"
+        } else {
+            "session"
+        },
+    });
+    let Some(binding) = binding else {
+        return Ok(());
+    };
+    let (versions, releases, targets) = tokio::try_join!(
+        client.versions(&binding.app.id),
+        client.releases(&binding.app.id),
+        client.target_apps()
+    )?;
+    snapshot.latest_version = versions.first().map(|v| v.version.to_string());
+    snapshot.target_apps = target_statuses(&targets, &releases);
+    snapshot.versions = version_views(&versions, &releases);
+    Ok(())
+}
+
+pub fn target_statuses(targets: &[TargetApp], releases: &[Release]) -> Vec<TargetAppStatus> {
+    targets
+        .iter()
+        .map(|t| {
+            let of_target = releases.iter().filter(|r| r.target_app_id == t.id);
+            let live = of_target
+                .clone()
+                .find(|r| r.state == ReleaseState::Released)
+                .map(|r| r.version.to_string());
+            let in_flight = of_target
+                .clone()
+                .find(|r| r.state.is_in_flight())
+                .map(|r| InFlight {
+                    version: r.version.to_string(),
+                    state: r.state,
+                    next_step: lifecycle::next_step(
+                        r.state,
+                        ReleaseContext {
+                            first_release: r.first_release,
+                        },
+                    ),
+                });
+            TargetAppStatus {
+                target_app: t.name.clone(),
+                target_app_id: t.id.clone(),
+                live_version: live,
+                in_flight,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test of the project, from a fresh clone: installs what the tests need from the
+# registries (npm packages of the fixtures), builds, and runs the Rust tests (unit and
+# integration, against the local portal over real HTTP) and the cross-process tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "tests need \`$1\` on PATH ($2)" >&2; exit 2; }; }
+need cargo "https://rustup.rs"
+need node "Node.js 20+"
+need npm "Node.js 20+"
+need unzip "Debian: apt-get install unzip"
+need zip "Debian: apt-get install zip"
+need python3 "Python 3"
+
+echo "==> npm packages of the fixtures"
+for dir in tests/fixtures/*/; do
+  if [ -f "$dir/package.json" ] && grep -q '"devDependencies"\|"dependencies"' "$dir/package.json"; then
+    (cd "$dir" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi)
+  fi
+done
+
+echo "==> Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+  cargo test --workspace --doc
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+if [ -d tests/node ] && ls tests/node/*.test.mjs >/dev/null 2>&1; then
+  echo "==> Node tests"
+  cargo build -p gopay-miniapp
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+  node --test tests/node/
+fi
+echo "==> all tests passed"
