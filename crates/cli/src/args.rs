@@ -154,6 +154,12 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         example: Option<PathBuf>,
     },
+    /// The editor sidecar: JSON-RPC (LSP base protocol) on stdin/stdout.
+    Lsp {
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// The local portal.
     #[command(subcommand)]
     Portal(PortalCommand),

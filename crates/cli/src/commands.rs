@@ -333,6 +333,7 @@ pub async fn run(cli: Cli) -> i32 {
                     .collect()
             })
         }
+        Command::Lsp { .. } => gopay_miniapp_lsp::run_stdio(ctx).await,
         Command::Demo { example } => crate::demo::run(example, &cancel).await,
         Command::Portal(PortalCommand::Serve {
             addr,
@@ -342,9 +343,12 @@ pub async fn run(cli: Cli) -> i32 {
             access_token_ttl,
         }) => {
             let data = data.unwrap_or_else(|| default_home().join("portal"));
-            let mut config = gopay_miniapp_portal_server::PortalConfig::new(data);
-            config.addr = addr;
-            config.seed_demo = seed_demo;
+            let mut config = gopay_miniapp_portal_server::PortalConfig {
+                addr,
+                data_dir: data,
+                seed_demo,
+                ..Default::default()
+            };
             if let Some(max) = max_package_size {
                 config.max_package_size = max;
             }
@@ -357,10 +361,9 @@ pub async fn run(cli: Cli) -> i32 {
                     if seed_demo {
                         println!("Demo accounts: demo/demo (developer), other/other, admin/admin (target-app admin)");
                     }
-                    tokio::select! {
-                        _ = cancel.cancelled() => { portal.shutdown().await; exit::OK }
-                        _ = portal.wait() => exit::INTERNAL,
-                    }
+                    cancel.cancelled().await;
+                    portal.shutdown().await;
+                    exit::OK
                 }
                 Err(e) => {
                     eprintln!("error: cannot start the local portal: {e}");

@@ -89,8 +89,11 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     let mut n = 0;
 
     say(&mut n, "Starting the local portal (demo accounts, spaces, MiniApps, target apps)");
-    let mut config = gopay_miniapp_portal_server::PortalConfig::new(scratch.path().join("portal"));
-    config.seed_demo = true;
+    let config = gopay_miniapp_portal_server::PortalConfig {
+        data_dir: scratch.path().join("portal"),
+        seed_demo: true,
+        ..Default::default()
+    };
     let portal = gopay_miniapp_portal_server::start(config)
         .await
         .map_err(|e| CoreError::invalid(format!("cannot start the local portal: {e}"), ""))?;

@@ -148,9 +148,8 @@ pub async fn publish(
     reporter.log(
         LogSource::Workflow,
         &format!(
-            "{} {} → {next} (latest on the portal: {}, package.json: {current})",
+            "{}: {next} (latest on the portal: {}, package.json: {current})",
             binding.app.name,
-            latest_number.map_or("none".into(), |v| v.to_string()),
             latest_number.map_or("none".into(), |v| v.to_string()),
         ),
     );
