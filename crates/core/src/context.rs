@@ -14,6 +14,9 @@ use crate::error::CoreError;
 /// The default portal: the local portal's default address (`gopay-miniapp portal serve`).
 pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:8780";
 
+/// Upload chunk size in bytes (default 8 MiB).
+pub const CHUNK_SIZE_ENV: &str = "GOPAY_MINIAPP_CHUNK_SIZE";
+
 #[derive(Clone)]
 pub struct Context {
     pub home: PathBuf,
@@ -148,7 +151,15 @@ impl Context {
             None => {
                 let store = self.credentials();
                 let key = portal.clone();
-                let client = Arc::new(PortalClient::new(&portal, Credentials::None)?.on_refresh(
+                let mut client = PortalClient::new(&portal, Credentials::None)?;
+                // A tuning knob for slow or flaky links (and for tests of resuming).
+                if let Some(size) = std::env::var(CHUNK_SIZE_ENV)
+                    .ok()
+                    .and_then(|v| v.parse::<u64>().ok())
+                {
+                    client = client.with_chunk_size(size);
+                }
+                let client = Arc::new(client.on_refresh(
                     Arc::new(move |pair| {
                         if let Err(e) = store.update_tokens(
                             &key,

@@ -1,0 +1,417 @@
+//! `publish` and friends, end to end: the real binary, a real local portal process on
+//! loopback, real `npm run build`, archives checked by `unzip -t` and Python's zipfile.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use support::*;
+
+fn setup(name: &str) -> (tempfile::TempDir, Portal) {
+    let root = tempfile::Builder::new().prefix(name).tempdir().unwrap();
+    let portal = Portal::start(&root.path().join("portal"));
+    (root, portal)
+}
+
+#[test]
+fn publish_hello_miniapp_with_npm_build() {
+    let (root, portal) = setup("publish-hello");
+    let project = root.path().join("hello");
+    copy_project(&repo_root().join("examples/hello-miniapp"), &project, false);
+    let before = std::fs::read(project.join("package.json")).unwrap();
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+
+    let published = dev.run(&["--json", "publish"]).ok().json();
+    assert_eq!(published["version"], "1.0.1");
+    assert!(published["versionId"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(published["appId"].as_str().is_some_and(|s| s.len() == 16));
+
+    // Only the version value changed in package.json.
+    let after = std::fs::read_to_string(project.join("package.json")).unwrap();
+    let expected = String::from_utf8(before).unwrap().replacen("\"1.0.0\"", "\"1.0.1\"", 1);
+    assert_eq!(after, expected);
+
+    // What the portal stored is a valid archive with the build output at its root.
+    let stored = stored_package(&portal.data, published["sha256"].as_str().unwrap());
+    let names = verify_zip(&stored);
+    assert!(names.iter().any(|n| n == "app.json"), "{names:?}");
+    assert!(names.iter().any(|n| n == "index.html"), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("dist/")), "{names:?}");
+
+    // pack gives exactly the bytes publish uploaded (deterministic).
+    let out = root.path().join("again.zip");
+    let packed = dev
+        .run(&["--json", "pack", "--out", out.to_str().unwrap()])
+        .ok()
+        .json();
+    assert_eq!(packed["sha256"], published["sha256"]);
+    verify_zip(&out);
+
+    // The next publish goes up by one, and versions are listed newest first.
+    // Same output folder (no build) → same bytes: published, with a warning.
+    let run = dev.run(&["--json", "publish", "--no-build"]).ok();
+    assert!(run.stderr.contains("identical to version 1.0.1"), "{}", run.stderr);
+    let second = run.json();
+    assert_eq!(second["version"], "1.0.2");
+    assert_eq!(second["identicalToPrevious"], true);
+    let versions = dev.run(&["--json", "versions"]).ok().json();
+    let listed: Vec<&str> = versions["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["1.0.2", "1.0.1"]);
+}
+
+#[test]
+fn publish_fixture_built_with_esbuild_from_npm() {
+    let (root, portal) = setup("publish-esbuild");
+    let fixture = repo_root().join("tests/fixtures/esbuild-miniapp");
+    let project = root.path().join("esbuild-app");
+    let installed = fixture.join("node_modules").is_dir();
+    copy_project(&fixture, &project, installed);
+    if !installed {
+        let status = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&project)
+            .status()
+            .unwrap();
+        assert!(status.success(), "npm install of the fixture failed");
+    }
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Wallet Tools");
+    let run = dev.run(&["--json", "publish", "--bump", "minor"]).ok();
+    let published = run.json();
+    let stored = stored_package(&portal.data, published["sha256"].as_str().unwrap());
+    let names = verify_zip(&stored);
+    assert!(names.iter().any(|n| n == "app.js"), "{names:?}");
+    // The bundle really came out of esbuild (its output marker), not a copy of the source.
+    let bundle = std::process::Command::new("unzip")
+        .args(["-p"])
+        .arg(&stored)
+        .arg("app.js")
+        .output()
+        .unwrap();
+    assert!(!bundle.stdout.is_empty());
+    assert!(
+        !String::from_utf8_lossy(&bundle.stdout).contains("import "),
+        "the bundle still has import statements: not bundled"
+    );
+}
+
+#[test]
+fn bad_package_json_is_named_and_left_untouched() {
+    let (root, portal) = setup("bad-package-json");
+    let dev_project = root.path().join("p");
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "not-xyz",
+            "{\n  \"name\": \"x\",\n  \"version\": \"1.0\",\n  \"scripts\": {\"build\": \"true\"}\n}\n",
+            "1.0",
+        ),
+        (
+            "invalid-json",
+            "{\n  \"name\": \"x\",\n  \"version\": \"1.0.0\",\n  \"scripts\": {\"build\": \"true\"},\n}\n",
+            "line 5",
+        ),
+        ("no-version", "{\n  \"name\": \"x\"\n}\n", "version"),
+    ];
+    for (name, text, must_mention) in cases {
+        let project = dev_project.join(name);
+        shell_project(&project, COPY_BUILD, Some(text));
+        let dev = User::new(root.path(), name, &project, &portal.url);
+        dev.login("demo", "demo");
+        dev.bind("Hello MiniApp");
+        let run = dev.run(&["--json", "publish"]).code(4);
+        let error = &run.json()["error"];
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("package.json"), "{name}: {message}");
+        assert!(message.contains(must_mention), "{name}: {message}");
+        assert_eq!(
+            std::fs::read_to_string(project.join("package.json")).unwrap(),
+            *text,
+            "{name}: package.json changed"
+        );
+    }
+}
+
+#[test]
+fn build_failure_restores_package_json_and_exits_4() {
+    let (root, portal) = setup("build-fails");
+    let project = root.path().join("p");
+    // CRLF, a BOM and no final newline: the restore must give back these exact bytes.
+    let original = "\u{feff}{\r\n\t\"name\": \"fails\",\r\n\t\"version\": \"2.3.4\",\r\n\t\"scripts\": {\"build\": \"echo compiling; echo boom >&2; exit 3\"}\r\n}";
+    shell_project(&project, "", Some(original));
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    let run = dev.run(&["publish"]).code(4);
+    assert!(run.stderr.contains("boom"), "build output is shown: {}", run.stderr);
+    assert!(
+        run.stderr.contains("package.json was restored to 2.3.4"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original.as_bytes());
+    let versions = dev.run(&["--json", "versions"]).ok().json();
+    assert!(versions["versions"].as_array().unwrap().is_empty(), "nothing was created");
+}
+
+#[test]
+fn sigint_during_build_kills_children_and_restores() {
+    let (root, portal) = setup("sigint");
+    let project = root.path().join("p");
+    let marker = root.path().join("child.pid");
+    // The build leaves a grandchild behind that would outlive a careless kill.
+    let build = format!(
+        "sh -c 'echo $$ > {m}; exec sleep 300' & echo started; wait",
+        m = marker.display()
+    );
+    shell_project(&project, &build, None);
+    let original = std::fs::read(project.join("package.json")).unwrap();
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    let child = dev
+        .command(&["publish"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the build's grandchild", Duration::from_secs(30), || {
+        std::fs::read_to_string(&marker).is_ok_and(|s| !s.trim().is_empty())
+    });
+    let grandchild: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+    // package.json was bumped while the build runs.
+    assert_ne!(std::fs::read(project.join("package.json")).unwrap(), original);
+    unsafe { libc_kill(child.id() as i32, 2) };
+    let run = to_run(child.wait_with_output().unwrap()).code(130);
+    assert!(run.stderr.contains("restored"), "{}", run.stderr);
+    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original);
+    wait_until("the grandchild to be gone", Duration::from_secs(10), || {
+        !std::path::Path::new(&format!("/proc/{grandchild}")).exists()
+            || std::fs::read_to_string(format!("/proc/{grandchild}/stat"))
+                .is_ok_and(|s| s.contains(") Z "))
+    });
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+#[test]
+fn portal_killed_mid_upload_and_restarted_makes_one_version() {
+    let (root, mut portal) = setup("resume");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    // ~24 MiB of incompressible bytes, sent in 256 KiB chunks: long enough to cut.
+    std::fs::write(project.join("src/blob.png"), noise(24 * 1024 * 1024)).unwrap();
+    let mut dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    dev.env.push(("GOPAY_MINIAPP_CHUNK_SIZE".into(), (256 * 1024).to_string()));
+    let mut child = dev
+        .command(&["--json", "publish"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let uploads = portal.data.join("uploads");
+    wait_until("bytes on the portal", Duration::from_secs(60), || {
+        std::fs::read_dir(&uploads).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.metadata().is_ok_and(|m| m.len() > 2 * 1024 * 1024))
+        })
+    });
+    portal.kill();
+    std::thread::sleep(Duration::from_millis(700));
+    portal.restart();
+    let status = child.wait().unwrap();
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    use std::io::Read;
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(status.success(), "publish did not survive the restart:\n{stdout}\n{stderr}");
+    let published: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(stderr.contains("resuming") || stderr.contains("retrying"), "{stderr}");
+    let versions = dev.run(&["--json", "versions"]).ok().json();
+    let list = versions["versions"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "exactly one version: {list:?}");
+    assert_eq!(list[0]["sha256"], published["sha256"]);
+    let stored = stored_package(&portal.data, published["sha256"].as_str().unwrap());
+    let digest = std::process::Command::new("sha256sum").arg(&stored).output().unwrap();
+    assert!(String::from_utf8_lossy(&digest.stdout).starts_with(published["sha256"].as_str().unwrap()));
+}
+
+#[test]
+fn a_second_publish_in_the_same_project_is_refused() {
+    let (root, portal) = setup("two-publishes");
+    let project = root.path().join("p");
+    let marker = root.path().join("building");
+    shell_project(
+        &project,
+        &format!("touch {}; sleep 3; {COPY_BUILD}", marker.display()),
+        None,
+    );
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    let first = dev
+        .command(&["--json", "publish"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the first build", Duration::from_secs(30), || marker.exists());
+    let second = dev.run(&["--json", "publish"]).code(4);
+    let message = second.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("another publish is running"), "{message}");
+    let first = to_run(first.wait_with_output().unwrap()).ok();
+    assert_eq!(first.json()["version"], "1.0.1");
+    // The refused one did not touch package.json: the first one's bump stands.
+    let pj = std::fs::read_to_string(project.join("package.json")).unwrap();
+    assert!(pj.contains("\"1.0.1\""), "{pj}");
+}
+
+#[test]
+fn expired_token_is_refreshed_transparently() {
+    let root = tempfile::tempdir().unwrap();
+    let portal = Portal::start_with(&root.path().join("portal"), &["--access-token-ttl", "1s"]);
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    let before = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let who = dev.run(&["--json", "whoami"]).ok().json();
+    assert_eq!(who["user"]["username"], "demo");
+    let after = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
+    assert_ne!(before, after, "the refreshed session was saved");
+    std::thread::sleep(Duration::from_millis(1500));
+    dev.bind("Hello MiniApp");
+    dev.run(&["--json", "publish"]).ok();
+}
+
+#[test]
+fn revoked_credentials_say_log_in_again_and_exit_3() {
+    let (root, portal) = setup("revoked");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    // Keep a copy of the session, log out (the portal revokes it), put the copy back.
+    let saved = std::fs::read(dev.home.join("credentials.json")).unwrap();
+    dev.run(&["logout"]).ok();
+    std::fs::write(dev.home.join("credentials.json"), saved).unwrap();
+    let run = dev.run(&["--json", "whoami"]).code(3);
+    let error = run.json()["error"].clone();
+    assert!(error["hint"].as_str().unwrap().contains("log in"), "{error}");
+
+    // An access token for CI: works until revoked, then exit 3.
+    dev.login("demo", "demo");
+    let created = dev.run(&["--json", "token", "create", "--name", "ci"]).ok().json();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let mut ci = User::new(root.path(), "ci", &project, &portal.url);
+    ci.env.push(("GOPAY_MINIAPP_TOKEN".into(), secret.clone()));
+    let mut cmd = ci.command(&["--json", "whoami"]);
+    cmd.env("GOPAY_MINIAPP_TOKEN", &secret);
+    let who = to_run(cmd.output().unwrap()).ok().json();
+    assert_eq!(who["via"], "token");
+    let listed = dev.run(&["--json", "token", "list"]).ok();
+    assert!(!listed.stdout.contains(&secret), "token list never shows secrets");
+    dev.run(&["token", "revoke", "ci"]).ok();
+    let mut cmd = ci.command(&["--json", "whoami"]);
+    cmd.env("GOPAY_MINIAPP_TOKEN", &secret);
+    to_run(cmd.output().unwrap()).code(3);
+}
+
+#[test]
+fn secrets_and_size_budget_block_the_upload_naming_files() {
+    let (root, portal) = setup("checks");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    std::fs::write(project.join("src/.env.production"), "API_KEY=abc\n").unwrap();
+    std::fs::write(
+        project.join("src/config.txt"),
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let original = std::fs::read(project.join("package.json")).unwrap();
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    let run = dev.run(&["--json", "publish"]).code(4);
+    let error = run.json()["error"].clone();
+    assert_eq!(error["code"], "secrets_found");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains(".env.production") && message.contains("config.txt"), "{message}");
+    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original);
+
+    // Leave them out with .miniappignore; then a tiny budget lists the largest files.
+    std::fs::write(project.join(".miniappignore"), ".env*\nconfig.txt\n").unwrap();
+    std::fs::write(project.join("src/big.bin"), noise(300_000)).unwrap();
+    let mut binding: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project.join("gopay-miniapp.json")).unwrap()).unwrap();
+    binding["sizeBudget"] = serde_json::json!(1000);
+    std::fs::write(project.join("gopay-miniapp.json"), binding.to_string()).unwrap();
+    let run = dev.run(&["--json", "publish"]).code(4);
+    let error = run.json()["error"].clone();
+    assert_eq!(error["code"], "over_budget");
+    assert!(error["message"].as_str().unwrap().contains("big.bin"), "{error}");
+    let versions = dev.run(&["--json", "versions"]).ok().json();
+    assert!(versions["versions"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn dry_run_changes_nothing_and_needs_no_upload() {
+    let (root, portal) = setup("dry-run");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let original = std::fs::read(project.join("package.json")).unwrap();
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    let plan = dev.run(&["--json", "publish", "--dry-run"]).ok().json();
+    assert_eq!(plan["dryRun"], true);
+    assert_eq!(plan["version"], "1.0.1");
+    assert!(plan["files"].as_u64().unwrap() >= 2);
+    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original);
+    let versions = dev.run(&["--json", "versions"]).ok().json();
+    assert!(versions["versions"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn not_logged_in_and_not_bound_are_clear() {
+    let (root, portal) = setup("preflight");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    let run = dev.run(&["--json", "publish"]).code(4);
+    assert_eq!(run.json()["error"]["code"], "not_bound");
+    let run = dev.run(&["--json", "spaces"]).code(3);
+    assert_eq!(run.json()["error"]["code"], "not_logged_in");
+    // `--yes` cannot answer a choice: the error names the flag. (demo has one space, so
+    // only the MiniApp is a choice.)
+    dev.login("demo", "demo");
+    let run = dev.run(&["--json", "--yes", "bind"]).code(2);
+    assert!(run.json()["error"]["hint"].as_str().unwrap().contains("--app"));
+    // Rebinding asks; --yes rebinds, and the build settings are kept.
+    dev.bind("Hello MiniApp");
+    let run = dev.run(&["--json", "bind", "--space", "Demo Space", "--app", "Wallet Tools"]).code(2);
+    assert!(run.json()["error"]["hint"].as_str().unwrap().contains("--yes"));
+    let rebound = dev
+        .run(&["--json", "--yes", "bind", "--space", "Demo Space", "--app", "Wallet Tools"])
+        .ok()
+        .json();
+    assert_eq!(rebound["binding"]["app"]["name"], "Wallet Tools");
+    // Another user's space is invisible.
+    let run = dev.run(&["--json", "apps", "--space", "Other Space"]).code(4);
+    assert!(run.json()["error"]["message"].as_str().unwrap().contains("Other Space"));
+}

@@ -1,0 +1,341 @@
+//! Test support: the real binary, a real local portal in its own process on loopback,
+//! and throwaway homes and projects.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_gopay-miniapp");
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// A free loopback port (bound and released; good enough for tests that restart on it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `gopay-miniapp portal serve` in its own process.
+pub struct Portal {
+    pub url: String,
+    pub port: u16,
+    pub data: PathBuf,
+    extra: Vec<String>,
+    child: Option<Child>,
+}
+
+impl Portal {
+    pub fn start(data: &Path) -> Portal {
+        Portal::start_with(data, &[])
+    }
+
+    pub fn start_with(data: &Path, extra: &[&str]) -> Portal {
+        let mut portal = Portal {
+            url: String::new(),
+            port: free_port(),
+            data: data.to_path_buf(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        portal.spawn();
+        portal
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(BIN)
+            .args(["portal", "serve", "--seed-demo", "--addr"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data")
+            .arg(&self.data)
+            .args(&self.extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn portal");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("portal prints its URL").unwrap();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_string();
+        // Keep draining stdout so the portal never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.url = url;
+        self.child = Some(child);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// SIGKILL: no graceful anything.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Start again on the same port and data dir.
+    pub fn restart(&mut self) {
+        self.kill();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if TcpListener::bind(("127.0.0.1", self.port)).is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "port {} stays busy", self.port);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.spawn();
+    }
+
+    /// Peak resident memory (VmHWM) of the portal process, in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        read_status_kib(self.pid(), "VmHWM:")
+    }
+}
+
+pub fn read_status_kib(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A user (home dir with credentials) working in one project against one portal.
+pub struct User {
+    pub home: PathBuf,
+    pub project: PathBuf,
+    pub portal: String,
+    pub env: Vec<(String, String)>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl User {
+    pub fn new(root: &Path, name: &str, project: &Path, portal: &str) -> User {
+        let home = root.join(format!("home-{name}"));
+        std::fs::create_dir_all(&home).unwrap();
+        User {
+            home,
+            project: project.to_path_buf(),
+            portal: portal.to_string(),
+            env: vec![],
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--project")
+            .arg(&self.project)
+            .arg("--portal")
+            .arg(&self.portal)
+            .args(args)
+            .env("GOPAY_MINIAPP_HOME", &self.home)
+            .env_remove("GOPAY_MINIAPP_TOKEN")
+            .env_remove("GOPAY_MINIAPP_PORTAL")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        to_run(self.command(args).output().expect("run gopay-miniapp"))
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        to_run(child.wait_with_output().unwrap())
+    }
+
+    pub fn login(&self, username: &str, password: &str) {
+        self.run_with_stdin(&["login", "--username", username, "--password-stdin"], password)
+            .ok();
+    }
+
+    pub fn bind(&self, app: &str) {
+        self.run(&["--yes", "bind", "--space", "Demo Space", "--app", app]).ok();
+    }
+}
+
+pub fn to_run(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A copy of a project (without node_modules, except where asked) in `root`.
+pub fn copy_project(from: &Path, to: &Path, with_node_modules: bool) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "dist" || (!with_node_modules && name == "node_modules") {
+            continue;
+        }
+        let ty = entry.file_type().unwrap();
+        let target = to.join(&name);
+        if ty.is_symlink() {
+            let link = std::fs::read_link(entry.path()).unwrap();
+            std::os::unix::fs::symlink(link, &target).unwrap();
+        } else if ty.is_dir() {
+            copy_project(&entry.path(), &target, with_node_modules);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A tiny project whose build is a shell line: fast, and shaped as the test needs.
+pub fn shell_project(dir: &Path, build: &str, package_json: Option<&str>) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/index.html"), "<!doctype html><title>t</title>\n").unwrap();
+    std::fs::write(dir.join("src/app.json"), "{\"pages\":[\"index\"]}\n").unwrap();
+    let pj = package_json.map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "{{\n  \"name\": \"shell-app\",\n  \"version\": \"1.0.0\",\n  \"scripts\": {{\n    \"build\": {}\n  }}\n}}\n",
+            serde_json::to_string(build).unwrap()
+        )
+    });
+    std::fs::write(dir.join("package.json"), pj).unwrap();
+}
+
+pub const COPY_BUILD: &str = "rm -rf dist && mkdir -p dist && cp -R src/. dist/";
+
+/// Unzip's own integrity test and Python's zipfile, both must accept the archive.
+pub fn verify_zip(path: &Path) -> Vec<String> {
+    let out = Command::new("unzip").arg("-t").arg(path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "unzip -t failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(json.dumps(z.namelist()))",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python zipfile failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The package the portal stored for a sha256.
+pub fn stored_package(data: &Path, sha256: &str) -> PathBuf {
+    let mut found = None;
+    for entry in walk(data) {
+        if entry
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(sha256))
+        {
+            found = Some(entry);
+        }
+    }
+    found.unwrap_or_else(|| panic!("no stored package {sha256} under {}", data.display()))
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+pub fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Incompressible bytes (xorshift), deterministic.
+pub fn noise(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for b in bytes.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    bytes
+}
