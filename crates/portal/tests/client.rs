@@ -1,0 +1,451 @@
+//! The typed client against the local portal on an ephemeral loopback port: the error
+//! mapping, transparent refresh, resume through a connection that is cut mid-upload,
+//! concurrency and persistence. (The portal's own rules are tested over raw HTTP in
+//! crates/portal-server/tests; the whole CLI on top in crates/cli/tests.)
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use gopay_miniapp_portal::client::{Credentials, RetryPolicy};
+use gopay_miniapp_portal::{PortalClient, PortalError, ReleaseState, Step, VersionNumber};
+use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+async fn portal(dir: &std::path::Path, adjust: impl FnOnce(&mut PortalConfig)) -> RunningPortal {
+    let mut config = PortalConfig {
+        data_dir: dir.to_path_buf(),
+        seed_demo: true,
+        ..PortalConfig::default()
+    };
+    adjust(&mut config);
+    start(config).await.expect("the portal starts")
+}
+
+async fn login(url: &str, user: &str) -> PortalClient {
+    let client = PortalClient::new(url, Credentials::None).unwrap();
+    client.login(user, user).await.expect("login");
+    client
+}
+
+/// A MiniApp package: a ZIP with app.json at its root, plus `filler` incompressible bytes.
+fn package(dir: &std::path::Path, name: &str, filler: usize) -> (std::path::PathBuf, String) {
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("app.json", opts).unwrap();
+    zip.write_all(format!("{{\"name\":\"{name}\"}}").as_bytes())
+        .unwrap();
+    zip.start_file("blob.bin", opts).unwrap();
+    let mut x: u64 = name.len() as u64 * 0x9E37_79B9 + 1;
+    let mut buf = vec![0u8; filler];
+    for b in buf.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    zip.write_all(&buf).unwrap();
+    zip.finish().unwrap();
+    let sha = hex::encode(Sha256::digest(std::fs::read(&path).unwrap()));
+    (path, sha)
+}
+
+async fn app_id(client: &PortalClient, name: &str) -> String {
+    let spaces = client.spaces().await.unwrap();
+    let apps = client.apps(&spaces[0].id).await.unwrap();
+    apps.into_iter().find(|a| a.name == name).unwrap().id
+}
+
+async fn upload(
+    client: &PortalClient,
+    app: &str,
+    dir: &std::path::Path,
+    version: &str,
+) -> gopay_miniapp_portal::types::Version {
+    let (path, sha) = package(dir, &format!("pkg-{version}.zip"), 10_000);
+    client
+        .upload_package(
+            app,
+            &path,
+            &sha,
+            version.parse().unwrap(),
+            "t",
+            &|_| {},
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("upload")
+}
+
+#[tokio::test]
+async fn lifecycle_through_the_client_with_typed_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = portal(dir.path(), |_| {}).await;
+    let dev = login(&p.url, "demo").await;
+    let admin = login(&p.url, "admin").await;
+    let app = app_id(&dev, "Hello MiniApp").await;
+    let targets = dev.target_apps().await.unwrap();
+    let staging = targets.iter().find(|t| t.name == "GoPay Staging").unwrap();
+    assert_eq!(staging.scheme, "gopaystaging");
+
+    assert!(dev.latest_version(&app).await.unwrap().is_none());
+    let v1 = upload(&dev, &app, dir.path(), "1.0.1").await;
+    assert_eq!(dev.latest_version(&app).await.unwrap().unwrap().id, v1.id);
+
+    let r1 = dev.create_release(&app, &v1.id, &staging.id).await.unwrap();
+    assert_eq!(r1.state, ReleaseState::VersionCreation);
+    assert!(r1.first_release);
+    assert_eq!(
+        r1.allowed_steps,
+        vec![Step::TemporaryCode, Step::Apply, Step::Cancel]
+    );
+
+    let code = dev.temporary_code(&r1.id, None).await.unwrap();
+    assert_eq!(
+        code.deeplink,
+        format!(
+            "gopaystaging://mini-app/windvane?app_id={app}&publish_id={}",
+            r1.publish_id
+        )
+    );
+
+    match dev.official(&r1.id).await {
+        Err(PortalError::IllegalStep { state, allowed, .. }) => {
+            assert_eq!(state, Some(ReleaseState::VersionCreation));
+            assert!(allowed.contains(&Step::Apply));
+        }
+        other => panic!("expected an illegal step, got {other:?}"),
+    }
+    dev.apply(&r1.id, "notes").await.unwrap();
+    match dev.approve(&r1.id).await {
+        Err(PortalError::Forbidden { .. }) => {}
+        other => panic!("a developer cannot approve: {other:?}"),
+    }
+    let approved = admin.approve(&r1.id).await.unwrap();
+    assert_eq!(approved.state, ReleaseState::PilotTest);
+    match dev.grayscale(&r1.id, 10).await {
+        Err(e @ PortalError::IllegalStep { .. }) => {
+            assert!(e.to_string().contains("first release"), "{e}");
+        }
+        other => panic!("first release may only go official: {other:?}"),
+    }
+    let live = dev.official(&r1.id).await.unwrap();
+    assert_eq!(live.released.state, ReleaseState::Released);
+    assert!(live.archived.is_none());
+
+    let v2 = upload(&dev, &app, dir.path(), "1.0.2").await;
+    let r2 = dev.create_release(&app, &v2.id, &staging.id).await.unwrap();
+    assert!(!r2.first_release);
+    dev.apply(&r2.id, "").await.unwrap();
+    admin.approve(&r2.id).await.unwrap();
+    dev.whitelist(&r2.id, vec!["1".into(), "2".into()])
+        .await
+        .unwrap();
+    dev.grayscale(&r2.id, 10).await.unwrap();
+    match dev.grayscale(&r2.id, 10).await {
+        Err(e) => assert_eq!(e.code(), "ratio_not_higher", "{e}"),
+        Ok(r) => panic!("the ratio may only go up: {r:?}"),
+    }
+    dev.grayscale(&r2.id, 50).await.unwrap();
+    let live = dev.official(&r2.id).await.unwrap();
+    assert_eq!(live.archived.unwrap().version, v1.version);
+    let back = dev.rollback(&app, &staging.id).await.unwrap();
+    assert_eq!(back.released.version, v1.version);
+    assert_eq!(back.archived.unwrap().version, v2.version);
+
+    // Versions only go up.
+    let (path, sha) = package(dir.path(), "old.zip", 10);
+    match dev
+        .upload_package(
+            &app,
+            &path,
+            &sha,
+            "1.0.2".parse().unwrap(),
+            "",
+            &|_| {},
+            &CancellationToken::new(),
+        )
+        .await
+    {
+        Err(PortalError::VersionNotHigher { message }) => {
+            assert!(message.contains("1.0.2"), "{message}")
+        }
+        other => panic!("expected version_not_higher: {other:?}"),
+    }
+    let audit = dev.audit(&app).await.unwrap();
+    assert!(audit.len() >= 12, "{audit:?}");
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn auth_refresh_revocation_and_isolation() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = portal(dir.path(), |c| c.access_token_ttl = Duration::from_secs(1)).await;
+
+    let anonymous = PortalClient::new(&p.url, Credentials::None).unwrap();
+    assert!(matches!(
+        anonymous.me().await,
+        Err(PortalError::NotLoggedIn { .. })
+    ));
+    match anonymous.login("demo", "wrong").await {
+        Err(e @ PortalError::InvalidCredentials { .. }) => assert!(e.is_auth()),
+        other => panic!("{other:?}"),
+    }
+
+    // An expired access token is refreshed once, transparently, and the listener hears it.
+    let refreshed = Arc::new(AtomicUsize::new(0));
+    let seen = refreshed.clone();
+    let dev = PortalClient::new(&p.url, Credentials::None)
+        .unwrap()
+        .on_refresh(Arc::new(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }));
+    dev.login("demo", "demo").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(dev.me().await.unwrap().username, "demo");
+    assert_eq!(refreshed.load(Ordering::SeqCst), 1);
+
+    // Isolation: `other` does not see Demo Space, and its apps are 404, not 403.
+    let other = login(&p.url, "other").await;
+    let names: Vec<String> = other
+        .spaces()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["Other Space"]);
+    let demo_app = app_id(&dev, "Hello MiniApp").await;
+    assert!(matches!(
+        other.versions(&demo_app).await,
+        Err(PortalError::NotFound { .. })
+    ));
+    let demo_space = dev.spaces().await.unwrap()[0].id.clone();
+    assert!(matches!(
+        other.apps(&demo_space).await,
+        Err(PortalError::NotFound { .. })
+    ));
+
+    // After logout the old tokens are refused, refresh included: "log in again".
+    let stale = dev.credentials().await;
+    dev.logout().await.unwrap();
+    let revived = PortalClient::new(&p.url, stale).unwrap();
+    match revived.me().await {
+        Err(e @ PortalError::SessionExpired { .. }) => {
+            assert!(e.is_auth());
+            assert!(e.hint().contains("log in"), "{}", e.hint());
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // CI access tokens: work as bearer, are listed without secrets, and die when revoked.
+    let owner = login(&p.url, "demo").await;
+    let created = owner.create_access_token("ci", Some(30)).await.unwrap();
+    let ci = PortalClient::new(&p.url, Credentials::AccessToken(created.secret.clone())).unwrap();
+    assert_eq!(ci.me().await.unwrap().username, "demo");
+    let listed = owner.list_access_tokens().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(!serde_json::to_string(&listed)
+        .unwrap()
+        .contains(&created.secret));
+    owner
+        .revoke_access_token(&created.token.id)
+        .await
+        .unwrap();
+    assert!(ci.me().await.unwrap_err().is_auth());
+    p.shutdown().await;
+}
+
+/// A TCP proxy that cuts, once, the connection that carries upstream byte `cut_after`:
+/// it forwards half of that read and drops both sides. Later connections pass.
+async fn cutting_proxy(
+    upstream: std::net::SocketAddr,
+    cut_after: u64,
+) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let cuts = Arc::new(AtomicUsize::new(0));
+    let cuts_out = cuts.clone();
+    let sent_total = Arc::new(AtomicU64::new(0));
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                return;
+            };
+            let cuts = cuts.clone();
+            let sent_total = sent_total.clone();
+            tokio::spawn(async move {
+                let mut outbound = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                let (mut ri, mut wi) = inbound.split();
+                let (mut ro, mut wo) = outbound.split();
+                let up = async {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match ri.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        let total = sent_total.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+                        if total > cut_after && cuts.load(Ordering::SeqCst) == 0 {
+                            cuts.fetch_add(1, Ordering::SeqCst);
+                            let _ = wo.write_all(&buf[..n / 2]).await;
+                            return;
+                        }
+                        if wo.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                let down = async {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match ro.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        if wi.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                tokio::select! { _ = up => {}, _ = down => {} }
+            });
+        }
+    });
+    (url, cuts_out)
+}
+
+#[tokio::test]
+async fn an_upload_cut_mid_way_resumes_into_one_version_with_the_right_sha256() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = portal(dir.path(), |_| {}).await;
+    let (proxy, cuts) = cutting_proxy(p.local_addr, 3 * 1024 * 1024).await;
+    let dev = PortalClient::new(&proxy, Credentials::None)
+        .unwrap()
+        .with_chunk_size(1024 * 1024)
+        .with_retry(RetryPolicy {
+            retries: 5,
+            initial_delay: Duration::from_millis(50),
+            max_delay: Duration::from_millis(200),
+        });
+    dev.login("demo", "demo").await.unwrap();
+    let app = app_id(&dev, "Hello MiniApp").await;
+    let (path, sha) = package(dir.path(), "big.zip", 6 * 1024 * 1024);
+    let progress = Arc::new(AtomicU64::new(0));
+    let seen = progress.clone();
+    let version = dev
+        .upload_package(
+            &app,
+            &path,
+            &sha,
+            VersionNumber::new(1, 0, 1),
+            "cut",
+            &move |p| {
+                seen.store(p.sent, Ordering::SeqCst);
+            },
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("the upload resumes after the cut");
+    assert_eq!(cuts.load(Ordering::SeqCst), 1, "the proxy cut one connection");
+    assert_eq!(version.sha256, sha);
+    assert_eq!(
+        progress.load(Ordering::SeqCst),
+        std::fs::metadata(&path).unwrap().len()
+    );
+    let direct = login(&p.url, "demo").await;
+    assert_eq!(direct.versions(&app).await.unwrap().len(), 1);
+    // Uploading the same package again is idempotent: the same version comes back.
+    let again = direct
+        .upload_package(
+            &app,
+            &path,
+            &sha,
+            VersionNumber::new(1, 0, 1),
+            "cut",
+            &|_| {},
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.id, version.id);
+    assert_eq!(direct.versions(&app).await.unwrap().len(), 1);
+    p.shutdown().await;
+}
+
+#[tokio::test]
+async fn eight_clients_upload_at_once_and_everything_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let p = portal(&data, |_| {}).await;
+    let mut tasks = Vec::new();
+    for i in 0..8u64 {
+        let url = p.url.clone();
+        let dir = dir.path().to_path_buf();
+        tasks.push(tokio::spawn(async move {
+            let client = login(&url, "demo").await.with_chunk_size(256 * 1024);
+            let name = if i % 2 == 0 {
+                "Hello MiniApp"
+            } else {
+                "Wallet Tools"
+            };
+            let app = app_id(&client, name).await;
+            let (path, sha) = package(&dir, &format!("c{i}.zip"), 2 * 1024 * 1024);
+            client
+                .upload_package(
+                    &app,
+                    &path,
+                    &sha,
+                    VersionNumber::new(2, i, 0),
+                    "",
+                    &|_| {},
+                    &CancellationToken::new(),
+                )
+                .await
+        }));
+    }
+    let mut ok = 0;
+    let mut not_higher = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => ok += 1,
+            // Concurrent uploads to one app race for "higher than the latest": whoever
+            // completes a lower number after a higher one is refused, never corrupted.
+            Err(PortalError::VersionNotHigher { .. }) => not_higher += 1,
+            Err(e) => panic!("unexpected failure: {e}"),
+        }
+    }
+    assert_eq!(ok + not_higher, 8);
+    assert!(ok >= 2, "at least one upload per app succeeds");
+    let dev = login(&p.url, "demo").await;
+    let hello = app_id(&dev, "Hello MiniApp").await;
+    let wallet = app_id(&dev, "Wallet Tools").await;
+    let before = (
+        dev.versions(&hello).await.unwrap(),
+        dev.versions(&wallet).await.unwrap(),
+    );
+    assert_eq!(before.0.len() + before.1.len(), ok);
+    let audit_before = dev.audit(&hello).await.unwrap().len();
+    p.shutdown().await;
+
+    let p = portal(&data, |_| {}).await;
+    let dev = login(&p.url, "demo").await;
+    let after = (
+        dev.versions(&hello).await.unwrap(),
+        dev.versions(&wallet).await.unwrap(),
+    );
+    assert_eq!(before, after, "versions survive a restart");
+    assert_eq!(dev.audit(&hello).await.unwrap().len(), audit_before);
+    assert_eq!(
+        dev.spaces().await.unwrap().len(),
+        1,
+        "seeding twice does not duplicate"
+    );
+    p.shutdown().await;
+}
