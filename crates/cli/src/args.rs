@@ -80,6 +80,16 @@ pub enum Command {
     },
     /// Fetch the latest version, bump package.json, build, pack and upload.
     Publish(PublishArgs),
+    /// Upload a ZIP made elsewhere as a new version (the portal's "Upload by Files").
+    Upload {
+        /// The package: a ZIP with index.html or app.json at its root.
+        file: PathBuf,
+        /// The version number it gets (x.y.z, higher than the latest).
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
     /// Versions, newest first, with each target app's release state.
     Versions,
     /// Release a version to a target app (Version Creation).

@@ -216,6 +216,21 @@ pub async fn run(cli: Cli) -> i32 {
                 text
             })
         }
+        Command::Upload {
+            file,
+            version,
+            description,
+        } => {
+            let version = match version.parse() {
+                Ok(v) => v,
+                Err(e) => return fail(json, CoreError::invalid(format!("{e}"), "--version x.y.z")),
+            };
+            finish(
+                json,
+                publish::upload_archive(&ctx, &file, version, description, r, &cancel).await,
+                |u| format!("Uploaded {} as version {} (version id {}).\n", file.display(), u.version, u.version_id),
+            )
+        }
         Command::Versions => finish(json, rel::versions(&ctx).await, |v| {
             output::versions_text(&v.versions)
         }),

@@ -520,26 +520,41 @@ impl PortalClient {
     ) -> Result<Version, PortalError> {
         let total = upload.size;
         let chunk_size = self.chunk_size.min(upload.max_chunk_size.max(1));
-        let mut file = std::fs::File::open(package).map_err(|e| PortalError::Local {
-            message: format!("cannot open the package {}: {e}", package.display()),
-        })?;
         let mut received = upload.received;
         progress(UploadProgress {
             sent: received,
             total,
         });
         let mut failures = 0u32;
+        // The sha256 of the next chunk is computed while the current one is on the wire.
+        let mut next_hash: Option<(u64, tokio::task::JoinHandle<Result<String, PortalError>>)> =
+            None;
         while upload.state != UploadState::Complete && received < total {
             if cancel.is_cancelled() {
                 return Err(PortalError::Cancelled);
             }
             let len = chunk_size.min(total - received);
-            let chunk = read_chunk(&mut file, received, len, package)?;
-            let chunk_sha = hex::encode(Sha256::digest(&chunk));
+            let chunk_sha = match next_hash.take() {
+                Some((at, task)) if at == received => task.await.map_err(|e| PortalError::Local {
+                    message: format!("hashing the package failed: {e}"),
+                })??,
+                _ => hash_region(package.to_path_buf(), received, len).await?,
+            };
+            let following = received + len;
+            if following < total {
+                let path = package.to_path_buf();
+                let following_len = chunk_size.min(total - following);
+                next_hash = Some((
+                    following,
+                    tokio::task::spawn_blocking(move || {
+                        hash_region_blocking(&path, following, following_len)
+                    }),
+                ));
+            }
             let offset = received.to_string();
             let outcome = tokio::select! {
                 _ = cancel.cancelled() => return Err(PortalError::Cancelled),
-                r = self.put_chunk(&upload.id, &offset, &chunk_sha, chunk) => r,
+                r = self.put_chunk(&upload.id, &offset, &chunk_sha, package, received, len) => r,
             };
             match outcome {
                 Ok(receipt) => {
@@ -581,44 +596,43 @@ impl PortalClient {
         .await
     }
 
+    /// Sends one chunk, streamed from the package file (memory stays flat however large
+    /// the chunk), retrying once with a refreshed token if the session expired.
     async fn put_chunk(
         &self,
         upload_id: &str,
         offset: &str,
         chunk_sha: &str,
-        chunk: Bytes,
+        package: &Path,
+        start: u64,
+        len: u64,
     ) -> Result<ChunkReceipt, PortalError> {
         let route = routes::UPLOAD_CHUNK;
         let url = format!("{}{}", self.base_url, route.fill(&[upload_id, offset]));
-        let token = self.bearer().await?;
-        let response = self
-            .http
-            .request(Method::PUT, &url)
-            .bearer_auth(&token)
-            .header("X-Chunk-Sha256", chunk_sha)
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .timeout(CHUNK_TIMEOUT)
-            .body(chunk.clone())
-            .send()
-            .await
-            .map_err(|e| network_error(&url, e))?;
-        match self.decode::<ChunkReceipt>(response).await {
-            Err(PortalError::SessionExpired { .. }) if self.refresh_if_possible(&token).await? => {
-                // One retry with the refreshed token.
-                let token = self.bearer().await?;
-                let response = self
-                    .http
-                    .request(Method::PUT, &url)
-                    .bearer_auth(&token)
-                    .header("X-Chunk-Sha256", chunk_sha)
-                    .timeout(CHUNK_TIMEOUT)
-                    .body(chunk)
-                    .send()
-                    .await
-                    .map_err(|e| network_error(&url, e))?;
-                self.decode(response).await
+        let mut refreshed = false;
+        loop {
+            let token = self.bearer().await?;
+            let body = region_body(package, start, len).await?;
+            let response = self
+                .http
+                .request(Method::PUT, &url)
+                .bearer_auth(&token)
+                .header("X-Chunk-Sha256", chunk_sha)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .header(reqwest::header::CONTENT_LENGTH, len)
+                .timeout(CHUNK_TIMEOUT)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| network_error(&url, e))?;
+            match self.decode::<ChunkReceipt>(response).await {
+                Err(PortalError::SessionExpired { .. })
+                    if !refreshed && self.refresh_if_possible(&token).await? =>
+                {
+                    refreshed = true;
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 
@@ -834,19 +848,43 @@ impl PortalClient {
     }
 }
 
-fn read_chunk(
-    file: &mut std::fs::File,
-    offset: u64,
-    len: u64,
-    package: &Path,
-) -> Result<Bytes, PortalError> {
-    let mut buf = vec![0u8; len as usize];
-    file.seek(SeekFrom::Start(offset))
-        .and_then(|_| file.read_exact(&mut buf))
+/// sha256 of `len` bytes of the package from `start`, read in 1 MiB pieces.
+fn hash_region_blocking(package: &Path, start: u64, len: u64) -> Result<String, PortalError> {
+    let io_error = |e: std::io::Error| PortalError::Local {
+        message: format!("cannot read the package {}: {e}", package.display()),
+    };
+    let mut file = std::fs::File::open(package).map_err(io_error)?;
+    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = (left as usize).min(buf.len());
+        file.read_exact(&mut buf[..n]).map_err(io_error)?;
+        hasher.update(&buf[..n]);
+        left -= n as u64;
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+async fn hash_region(package: std::path::PathBuf, start: u64, len: u64) -> Result<String, PortalError> {
+    tokio::task::spawn_blocking(move || hash_region_blocking(&package, start, len))
+        .await
         .map_err(|e| PortalError::Local {
-            message: format!("cannot read the package {}: {e}", package.display()),
-        })?;
-    Ok(Bytes::from(buf))
+            message: format!("hashing the package failed: {e}"),
+        })?
+}
+
+/// A request body that streams `len` bytes of the package from `start`.
+async fn region_body(package: &Path, start: u64, len: u64) -> Result<reqwest::Body, PortalError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let io_error = |e: std::io::Error| PortalError::Local {
+        message: format!("cannot read the package {}: {e}", package.display()),
+    };
+    let mut file = tokio::fs::File::open(package).await.map_err(io_error)?;
+    file.seek(SeekFrom::Start(start)).await.map_err(io_error)?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
+    Ok(reqwest::Body::wrap_stream(stream))
 }
 
 fn network_error(url: &str, err: reqwest::Error) -> PortalError {

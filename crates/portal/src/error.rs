@@ -31,7 +31,38 @@ pub mod codes {
     pub const AUTHORIZATION_PENDING: &str = "authorization_pending";
     pub const ACCESS_DENIED: &str = "access_denied";
     pub const DEVICE_CODE_EXPIRED: &str = "device_code_expired";
+    /// The uploaded file is not a readable ZIP with `index.html` or `app.json` at its root.
+    pub const INVALID_PACKAGE: &str = "invalid_package";
     pub const INTERNAL: &str = "internal";
+
+    /// Every code above, in documentation order (`docs/portal-api.md` lists each).
+    pub const ALL: &[&str] = &[
+        UNAUTHENTICATED,
+        TOKEN_EXPIRED,
+        TOKEN_REVOKED,
+        INVALID_CREDENTIALS,
+        FORBIDDEN,
+        NOT_FOUND,
+        INVALID_REQUEST,
+        ILLEGAL_STEP,
+        FIRST_RELEASE_OFFICIAL_ONLY,
+        RATIO_NOT_HIGHER,
+        INVALID_RATIO,
+        RELEASE_IN_FLIGHT,
+        RELEASE_EXISTS,
+        NOTHING_TO_ROLL_BACK,
+        INVALID_VERSION,
+        VERSION_NOT_HIGHER,
+        TOO_LARGE,
+        CHECKSUM_MISMATCH,
+        OFFSET_MISMATCH,
+        UPLOAD_INCOMPLETE,
+        AUTHORIZATION_PENDING,
+        ACCESS_DENIED,
+        DEVICE_CODE_EXPIRED,
+        INVALID_PACKAGE,
+        INTERNAL,
+    ];
 }
 
 /// What went wrong talking to a portal. Each variant carries what the user needs to act.

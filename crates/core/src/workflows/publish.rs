@@ -392,3 +392,78 @@ mod tests {
         );
     }
 }
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadResult {
+    pub version: String,
+    pub app_id: String,
+    pub version_id: String,
+    pub size: u64,
+    pub sha256: String,
+    pub elapsed_ms: u64,
+}
+
+/// Uploads a ZIP made elsewhere (the portal's "Upload by Files"): no build, no package.json
+/// change. The portal checks that it is a MiniApp package.
+pub async fn upload_archive(
+    ctx: &Context,
+    archive: &Path,
+    version: VersionNumber,
+    description: Option<String>,
+    reporter: &dyn Reporter,
+    cancel: &CancellationToken,
+) -> Result<UploadResult, CoreError> {
+    let started = Instant::now();
+    let binding = Binding::require(&ctx.project)?;
+    let client = ctx.client().await?;
+    let path = archive.to_path_buf();
+    let (size, sha256) = tokio::task::spawn_blocking(move || sha256_file(&path))
+        .await
+        .map_err(|e| CoreError::Io {
+            message: e.to_string(),
+        })??;
+    reporter.step(&format!("Uploading {} as {version}", archive.display()));
+    let progress = |p: UploadProgress| {
+        let percent = if p.total == 0 { 100 } else { p.sent * 100 / p.total };
+        reporter.progress(percent as u8, &format!("Uploading: {percent}% of {}", pack::human_size(p.total)));
+    };
+    let created = client
+        .upload_package(
+            &binding.app.id,
+            archive,
+            &sha256,
+            version,
+            &description.unwrap_or_default(),
+            &progress,
+            cancel,
+        )
+        .await?;
+    reporter.changed();
+    Ok(UploadResult {
+        version: created.version.to_string(),
+        app_id: binding.app.id,
+        version_id: created.id,
+        size,
+        sha256,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+fn sha256_file(path: &Path) -> Result<(u64, String), CoreError> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| CoreError::io(path.display(), e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| CoreError::io(path.display(), e))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((size, hex::encode(hasher.finalize())))
+}

@@ -1,0 +1,479 @@
+//! The store: one SQLite database (WAL mode) in the data directory, plus the package store
+//! (`packages/ab/<sha256>.zip`) and partial uploads (`uploads/<id>.part`) beside it.
+//!
+//! One connection behind a mutex; every request's database work is one short transaction run
+//! on a blocking thread ([`Store::run`]). Request bodies are never streamed while the lock is
+//! held.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::error::{ApiError, ServerError};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spaces (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS space_members (
+    space_id TEXT NOT NULL REFERENCES spaces(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (space_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS apps (
+    id TEXT PRIMARY KEY,
+    space_id TEXT NOT NULL REFERENCES spaces(id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (space_id, name)
+);
+CREATE TABLE IF NOT EXISTS target_apps (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    scheme TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS target_app_admins (
+    target_app_id TEXT NOT NULL REFERENCES target_apps(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (target_app_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,              -- access | refresh | pat
+    hash TEXT NOT NULL UNIQUE,       -- sha256 of the secret; the secret is never stored
+    user_id TEXT NOT NULL REFERENCES users(id),
+    session_id TEXT REFERENCES sessions(id),
+    name TEXT,
+    created_at TEXT NOT NULL,
+    expires_ms INTEGER,
+    last_used_at TEXT,
+    revoked_at TEXT,
+    spent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (user_id, kind);
+CREATE TABLE IF NOT EXISTS device_codes (
+    id TEXT PRIMARY KEY,
+    device_hash TEXT NOT NULL UNIQUE,
+    user_code TEXT NOT NULL,
+    client_name TEXT,
+    expires_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,            -- pending | approved | denied | consumed
+    user_id TEXT REFERENCES users(id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS device_codes_by_user_code ON device_codes (user_code);
+CREATE TABLE IF NOT EXISTS versions (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id),
+    version TEXT NOT NULL,
+    major INTEGER NOT NULL,
+    minor INTEGER NOT NULL,
+    patch INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (app_id, version)
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id),
+    version TEXT NOT NULL,
+    description TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    received INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,             -- open | complete | aborted
+    version_id TEXT REFERENCES versions(id),
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_app_version ON uploads (app_id, version);
+CREATE TABLE IF NOT EXISTS releases (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id),
+    version_id TEXT NOT NULL REFERENCES versions(id),
+    target_app_id TEXT NOT NULL REFERENCES target_apps(id),
+    state TEXT NOT NULL,
+    publish_id TEXT NOT NULL UNIQUE,
+    notes TEXT,
+    reject_reason TEXT,
+    whitelist TEXT NOT NULL DEFAULT '[]',
+    ratio INTEGER,
+    ever_released INTEGER NOT NULL DEFAULT 0,
+    rolled_back INTEGER NOT NULL DEFAULT 0,
+    archived_seq INTEGER,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS releases_by_app_target ON releases (app_id, target_app_id);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_app ON audit (app_id, id);
+"#;
+
+/// First MiniApp id (16 digits, like the vendor's app ids).
+pub(crate) const FIRST_APP_ID: i64 = 3_000_000_000_000_001;
+/// First publish id (16 digits).
+pub(crate) const FIRST_PUBLISH_ID: i64 = 5_000_000_000_000_001;
+
+/// The local portal's data: SQLite + package store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<StoreInner>,
+}
+
+struct StoreInner {
+    conn: Mutex<Connection>,
+    data_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("data_dir", &self.inner.data_dir)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Store, ServerError> {
+        for dir in [
+            data_dir.to_path_buf(),
+            data_dir.join("packages"),
+            data_dir.join("uploads"),
+        ] {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| ServerError::io(format!("cannot create {}", dir.display()), e))?;
+        }
+        let conn = Connection::open(data_dir.join("portal.sqlite3"))?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "SQLite did not switch to WAL mode");
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA user_version=1;",
+        )?;
+        conn.execute_batch(SCHEMA)?;
+        // Forget login tokens and device logins long past their expiry.
+        let now = now_ms();
+        conn.execute(
+            "DELETE FROM tokens WHERE kind IN ('access', 'refresh') AND expires_ms < ?1",
+            [now - 7 * 86_400_000],
+        )?;
+        conn.execute(
+            "DELETE FROM device_codes WHERE expires_ms < ?1",
+            [now - 86_400_000],
+        )?;
+        Ok(Store {
+            inner: Arc::new(StoreInner {
+                conn: Mutex::new(conn),
+                data_dir: data_dir.to_path_buf(),
+            }),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// Where a verified package lives: `packages/ab/<sha256>.zip`.
+    pub fn package_path(&self, sha256: &str) -> PathBuf {
+        let prefix = sha256.get(..2).unwrap_or("00");
+        self.inner
+            .data_dir
+            .join("packages")
+            .join(prefix)
+            .join(format!("{sha256}.zip"))
+    }
+
+    /// Where the bytes of an open upload accumulate.
+    pub(crate) fn part_path(&self, upload_id: &str) -> PathBuf {
+        self.inner
+            .data_dir
+            .join("uploads")
+            .join(format!("{upload_id}.part"))
+    }
+
+    /// Runs `f` in one immediate transaction, on this thread (blocking). Commits on `Ok`.
+    pub(crate) fn tx<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self
+            .inner
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one transaction on a blocking thread.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.tx(f)).await?
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Administration (seeding, tests, future admin commands). Each is idempotent by name.
+    // -----------------------------------------------------------------------------------------
+
+    /// Creates a user unless one with this username exists; returns the user's id.
+    /// The password is stored only as a salted argon2 hash.
+    pub fn ensure_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<String, ServerError> {
+        if let Some(id) = self
+            .tx(|tx| user_id_by_name(tx, username))
+            .map_err(api_to_server)?
+        {
+            return Ok(id);
+        }
+        let hash = crate::auth::hash_password(password).map_err(ServerError::Other)?;
+        self.tx(|tx| {
+            if let Some(id) = user_id_by_name(tx, username)? {
+                return Ok(id);
+            }
+            let id = new_id("usr");
+            tx.execute(
+                "INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, username, display_name, hash, now_rfc3339()],
+            )?;
+            Ok(id)
+        })
+        .map_err(api_to_server)
+    }
+
+    /// Creates a space unless one with this name exists; returns its id.
+    pub fn ensure_space(&self, name: &str) -> Result<String, ServerError> {
+        self.tx(|tx| {
+            if let Some(id) = tx
+                .query_row("SELECT id FROM spaces WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .optional()?
+            {
+                return Ok(id);
+            }
+            let id = new_id("sp");
+            tx.execute(
+                "INSERT INTO spaces (id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![id, name, now_rfc3339()],
+            )?;
+            Ok(id)
+        })
+        .map_err(api_to_server)
+    }
+
+    pub fn add_member(&self, space_id: &str, user_id: &str) -> Result<(), ServerError> {
+        self.tx(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO space_members (space_id, user_id) VALUES (?1, ?2)",
+                params![space_id, user_id],
+            )?;
+            Ok(())
+        })
+        .map_err(api_to_server)
+    }
+
+    /// Creates a MiniApp in a space unless one with this name is there; returns its 16-digit id.
+    pub fn ensure_app(&self, space_id: &str, name: &str) -> Result<String, ServerError> {
+        self.tx(|tx| {
+            if let Some(id) = tx
+                .query_row(
+                    "SELECT id FROM apps WHERE space_id = ?1 AND name = ?2",
+                    params![space_id, name],
+                    |r| r.get(0),
+                )
+                .optional()?
+            {
+                return Ok(id);
+            }
+            let id = next_counter(tx, "app_id", FIRST_APP_ID)?.to_string();
+            tx.execute(
+                "INSERT INTO apps (id, space_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, space_id, name, now_rfc3339()],
+            )?;
+            Ok(id)
+        })
+        .map_err(api_to_server)
+    }
+
+    /// Creates a target (host) app unless one with this name exists; returns its id.
+    pub fn ensure_target_app(&self, name: &str, scheme: &str) -> Result<String, ServerError> {
+        self.tx(|tx| {
+            if let Some(id) = tx
+                .query_row("SELECT id FROM target_apps WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .optional()?
+            {
+                return Ok(id);
+            }
+            let id = new_id("ta");
+            tx.execute(
+                "INSERT INTO target_apps (id, name, scheme) VALUES (?1, ?2, ?3)",
+                params![id, name, scheme],
+            )?;
+            Ok(id)
+        })
+        .map_err(api_to_server)
+    }
+
+    pub fn add_target_admin(&self, target_app_id: &str, user_id: &str) -> Result<(), ServerError> {
+        self.tx(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO target_app_admins (target_app_id, user_id) VALUES (?1, ?2)",
+                params![target_app_id, user_id],
+            )?;
+            Ok(())
+        })
+        .map_err(api_to_server)
+    }
+}
+
+fn api_to_server(err: ApiError) -> ServerError {
+    ServerError::Other(err.body.message)
+}
+
+fn user_id_by_name(tx: &Transaction<'_>, username: &str) -> Result<Option<String>, ApiError> {
+    Ok(tx
+        .query_row(
+            "SELECT id FROM users WHERE username = ?1",
+            [username],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Next value of a named counter, starting at `first`.
+pub(crate) fn next_counter(tx: &Transaction<'_>, name: &str, first: i64) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT OR IGNORE INTO counters (name, value) VALUES (?1, ?2)",
+        params![name, first - 1],
+    )?;
+    tx.execute(
+        "UPDATE counters SET value = value + 1 WHERE name = ?1",
+        [name],
+    )?;
+    tx.query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })
+}
+
+/// `prefix_` + 16 random base62 characters.
+pub(crate) fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", random_base62(16))
+}
+
+pub(crate) fn random_base62(len: usize) -> String {
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339, UTC, whole seconds: `2025-01-31T09:30:00Z`.
+pub(crate) fn rfc3339_ms(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    rfc3339_ms(now_ms())
+}
+
+/// Appends to a MiniApp's audit log.
+pub(crate) fn audit(
+    tx: &Transaction<'_>,
+    app_id: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO audit (app_id, at, actor, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![app_id, now_rfc3339(), actor, action, detail],
+    )?;
+    Ok(())
+}
+
+/// Creates the demo data unless it is there (safe to run on every start):
+/// - `demo`/`demo` ("Demo Developer") in "Demo Space" with "Hello MiniApp" and "Wallet Tools";
+/// - `other`/`other` ("Other Developer") in "Other Space" with "Other App";
+/// - `admin`/`admin` ("Target App Admin"), administrator of "GoPay" (`gopay`) and
+///   "GoPay Staging" (`gopaystaging`).
+pub fn seed_demo(store: &Store) -> Result<(), ServerError> {
+    let demo = store.ensure_user("demo", "Demo Developer", "demo")?;
+    let other = store.ensure_user("other", "Other Developer", "other")?;
+    let admin = store.ensure_user("admin", "Target App Admin", "admin")?;
+
+    let demo_space = store.ensure_space("Demo Space")?;
+    store.add_member(&demo_space, &demo)?;
+    store.ensure_app(&demo_space, "Hello MiniApp")?;
+    store.ensure_app(&demo_space, "Wallet Tools")?;
+
+    let other_space = store.ensure_space("Other Space")?;
+    store.add_member(&other_space, &other)?;
+    store.ensure_app(&other_space, "Other App")?;
+
+    for (name, scheme) in [("GoPay", "gopay"), ("GoPay Staging", "gopaystaging")] {
+        let target = store.ensure_target_app(name, scheme)?;
+        store.add_target_admin(&target, &admin)?;
+    }
+    Ok(())
+}
