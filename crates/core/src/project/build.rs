@@ -1,0 +1,472 @@
+//! Running the project's build command (`npm run build` and the like).
+//!
+//! Rules, and why:
+//! - The command string runs through `sh -c` in the project folder, so whatever the user types
+//!   in a terminal works here too (`npm run build`, `pnpm -F app build`, `FOO=1 make dist`).
+//! - Its stdout and stderr are both piped, never inherited: in `lsp` mode our own stdout is the
+//!   JSON-RPC wire and one stray byte from a build would corrupt it. stdin is `/dev/null`, so a
+//!   build that asks a question fails instead of hanging forever.
+//! - Every output line goes to a callback as it arrives (the front ends show it live and keep a
+//!   log). Lines are split on `\n`; a trailing `\r` is dropped and, within a line, only what
+//!   follows the last `\r` is kept (what a terminal would show after a progress bar redraw).
+//!   Very long lines are cut into pieces of [`MAX_LINE_BYTES`] so a minified bundle printed to
+//!   stdout cannot grow memory without bound.
+//! - The shell starts its own process group. Cancelling (a [`CancellationToken`]) sends SIGTERM to
+//!   the whole group, so `npm`, `node` and whatever they started all get it, waits up to the
+//!   grace period (3 s by default) and then SIGKILLs the group. Dropping the future does the
+//!   SIGKILL straight away. A side effect of the own group: a terminal's Ctrl-C does not reach
+//!   the build directly; front ends turn Ctrl-C into the cancellation token.
+//! - When the shell has exited but something it started in the background still holds our
+//!   pipes open, we wait [`LEFTOVER_GRACE`] for the pipes to close and then stop that group too:
+//!   a build that leaves processes behind must not make the CLI hang ("CLIs that never exit").
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
+
+/// How many of the last output lines a failure reports.
+pub const TAIL_LINES: usize = 20;
+/// Longer lines are passed on in pieces of this size.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// How long cancelling waits between SIGTERM and SIGKILL unless [`Build::stop_grace`] says
+/// otherwise.
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long we keep reading after the shell exited while its leftovers hold the pipes open.
+pub const LEFTOVER_GRACE: Duration = Duration::from_secs(2);
+
+/// Which pipe a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BuildStream {
+    Stdout,
+    Stderr,
+}
+
+/// A build that went through.
+#[derive(Debug, Clone)]
+pub struct BuildSuccess {
+    pub elapsed: Duration,
+    /// How many lines the build printed (both streams).
+    pub lines: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the build command is empty. Set one, for example `npm run build`.")]
+    EmptyCommand,
+
+    #[error("cannot run the build command `{command}` in {}: {source}. Check that the project folder exists.", dir.display())]
+    BadDirectory {
+        command: String,
+        dir: PathBuf,
+        source: io::Error,
+    },
+
+    #[error("could not start `sh` to run the build command `{command}`: {source}")]
+    Spawn { command: String, source: io::Error },
+
+    #[error("the build command `{command}` failed because `{program}` was not found (exit status 127). Install it or make sure it is on PATH (npm comes with Node.js).{}", format_tail(tail))]
+    CommandNotFound {
+        command: String,
+        program: String,
+        tail: Vec<String>,
+    },
+
+    #[error(
+        "the build command `{command}` failed ({status}).{}",
+        format_tail(tail)
+    )]
+    Failed {
+        command: String,
+        status: ExitStatus,
+        /// The last [`TAIL_LINES`] lines of output, both streams in arrival order.
+        tail: Vec<String>,
+    },
+
+    #[error("the build command `{command}` was cancelled; it and every process it started were stopped.")]
+    Cancelled { command: String },
+
+    #[error("lost the output of the build command `{command}`: {source}")]
+    Output { command: String, source: io::Error },
+}
+
+fn format_tail(tail: &[String]) -> String {
+    if tail.is_empty() {
+        " It printed nothing.".to_string()
+    } else {
+        format!(" Last lines of its output:\n{}", tail.join("\n"))
+    }
+}
+
+/// A build command to run in a project folder.
+#[derive(Debug, Clone)]
+pub struct Build {
+    command: String,
+    dir: PathBuf,
+    env: Vec<(OsString, OsString)>,
+    stop_grace: Duration,
+}
+
+impl Build {
+    pub fn new(command: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
+        Self {
+            command: command.into(),
+            dir: dir.into(),
+            env: Vec::new(),
+            stop_grace: DEFAULT_STOP_GRACE,
+        }
+    }
+
+    /// Adds an environment variable for the build (on top of ours).
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// How long cancelling waits after SIGTERM before it SIGKILLs the build's process group.
+    pub fn stop_grace(mut self, grace: Duration) -> Self {
+        self.stop_grace = grace;
+        self
+    }
+
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs the build to the end (or until `cancel` fires), passing every output line to
+    /// `on_line` as it arrives.
+    pub async fn run(
+        &self,
+        cancel: &CancellationToken,
+        mut on_line: impl FnMut(BuildStream, &str),
+    ) -> Result<BuildSuccess, BuildError> {
+        let command = self.command.trim();
+        if command.is_empty() {
+            return Err(BuildError::EmptyCommand);
+        }
+        if let Err(source) = std::fs::read_dir(&self.dir) {
+            return Err(BuildError::BadDirectory {
+                command: command.to_string(),
+                dir: self.dir.clone(),
+                source,
+            });
+        }
+        let started = Instant::now();
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .current_dir(&self.dir)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .map_err(|source| BuildError::Spawn {
+                command: command.to_string(),
+                source,
+            })?;
+        let pgid = child.id().expect("a just-spawned child has a pid") as libc::pid_t;
+        // From here on, leaving this function any way (an error, or the caller dropping the
+        // future) must not leave the build running.
+        let mut group = GroupGuard { pgid, armed: true };
+
+        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let mut stdout_lines = LineSplitter::default();
+        let mut stderr_lines = LineSplitter::default();
+        let mut stdout_buf = vec![0u8; 16 * 1024];
+        let mut stderr_buf = vec![0u8; 16 * 1024];
+        let (mut stdout_open, mut stderr_open) = (true, true);
+        let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES + 1);
+        let mut line_count = 0usize;
+        let mut emit = |stream: BuildStream, line: &str| {
+            line_count += 1;
+            if tail.len() == TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line.to_string());
+            on_line(stream, line);
+        };
+        let mut exit_status: Option<ExitStatus> = None;
+        let mut leftover_deadline: Option<tokio::time::Instant> = None;
+        let mut leftovers_stopped = false;
+
+        loop {
+            if exit_status.is_some() && !stdout_open && !stderr_open {
+                break;
+            }
+            tokio::select! {
+                // Cancellation wins over output that is ready at the same moment.
+                biased;
+                _ = cancel.cancelled() => {
+                    stop_group(pgid, &mut child, self.stop_grace).await;
+                    group.armed = false;
+                    return Err(BuildError::Cancelled { command: command.to_string() });
+                }
+                read = stdout.read(&mut stdout_buf), if stdout_open => match read {
+                    Ok(0) => stdout_open = false,
+                    Ok(n) => stdout_lines.push(&stdout_buf[..n], |line| emit(BuildStream::Stdout, line)),
+                    Err(source) => return Err(BuildError::Output { command: command.to_string(), source }),
+                },
+                read = stderr.read(&mut stderr_buf), if stderr_open => match read {
+                    Ok(0) => stderr_open = false,
+                    Ok(n) => stderr_lines.push(&stderr_buf[..n], |line| emit(BuildStream::Stderr, line)),
+                    Err(source) => return Err(BuildError::Output { command: command.to_string(), source }),
+                },
+                status = child.wait(), if exit_status.is_none() => {
+                    let status = status.map_err(|source| BuildError::Output { command: command.to_string(), source })?;
+                    exit_status = Some(status);
+                    leftover_deadline = Some(tokio::time::Instant::now() + LEFTOVER_GRACE);
+                }
+                _ = sleep_until_opt(leftover_deadline) => {
+                    if leftovers_stopped {
+                        // Something outside the group (it called setsid) still holds the pipes.
+                        break;
+                    }
+                    tracing::warn!(
+                        "the build command `{command}` exited but processes it started still hold its output open; stopping them"
+                    );
+                    stop_group(pgid, &mut child, self.stop_grace).await;
+                    // Read what they wrote before they died, for a little while.
+                    leftovers_stopped = true;
+                    leftover_deadline = Some(tokio::time::Instant::now() + Duration::from_millis(500));
+                }
+            }
+        }
+        stdout_lines.finish(|line| emit(BuildStream::Stdout, line));
+        stderr_lines.finish(|line| emit(BuildStream::Stderr, line));
+        group.armed = false;
+
+        let status = exit_status.expect("the loop ends only after the shell exited");
+        if status.success() {
+            return Ok(BuildSuccess {
+                elapsed: started.elapsed(),
+                lines: line_count,
+            });
+        }
+        let tail: Vec<String> = tail.into_iter().collect();
+        if status.code() == Some(127) {
+            return Err(BuildError::CommandNotFound {
+                command: command.to_string(),
+                program: first_program(command),
+                tail,
+            });
+        }
+        Err(BuildError::Failed {
+            command: command.to_string(),
+            status,
+            tail,
+        })
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The program a command line starts, skipping `NAME=value` assignments: `FOO=1 npm run build`
+/// → `npm`. Only used to word the "not found" message.
+fn first_program(command: &str) -> String {
+    command
+        .split_whitespace()
+        .find(|word| {
+            !word
+                .split_once('=')
+                .is_some_and(|(name, _)| !name.is_empty() && !name.contains('/'))
+        })
+        .unwrap_or(command)
+        .to_string()
+}
+
+/// SIGTERM to the group, up to `grace` for it to go away, then SIGKILL. Also reaps the shell.
+async fn stop_group(pgid: libc::pid_t, child: &mut Child, grace: Duration) {
+    signal_group(pgid, libc::SIGTERM);
+    let deadline = Instant::now() + grace;
+    loop {
+        // Reap the shell as soon as it exits so that it does not count as a live member.
+        let _ = child.try_wait();
+        if !group_has_live_members(pgid) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    signal_group(pgid, libc::SIGKILL);
+    let _ = child.wait().await;
+    // SIGKILL cannot be ignored; give the kernel a moment to tear the members down so that the
+    // caller sees them gone when we return.
+    let until = Instant::now() + Duration::from_secs(1);
+    while group_has_live_members(pgid) && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn signal_group(pgid: libc::pid_t, signal: libc::c_int) {
+    // SAFETY: kill(2) has no memory-safety preconditions. A negative pid addresses the group.
+    unsafe {
+        libc::kill(-pgid, signal);
+    }
+}
+
+/// Whether any process of the group is still running (zombies do not count: they are dead, and
+/// in a container whose init does not reap them they would otherwise look alive forever).
+pub(crate) fn group_has_live_members(pgid: libc::pid_t) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        if let Some(alive) = linux_group_has_live_members(pgid) {
+            return alive;
+        }
+    }
+    // SAFETY: signal 0 only checks whether the group exists.
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}
+
+/// Reads `/proc/*/stat`: `pid (comm) state ppid pgrp ...`. `None` when /proc is unusable.
+#[cfg(target_os = "linux")]
+fn linux_group_has_live_members(pgid: libc::pid_t) -> Option<bool> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The command name may contain spaces and parentheses: split after the last ')'.
+        let Some(after_comm) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        let mut fields = after_comm.split_whitespace();
+        let state = fields.next().unwrap_or("");
+        let _ppid = fields.next();
+        let pgrp: libc::pid_t = fields.next().and_then(|f| f.parse().ok()).unwrap_or(-1);
+        if pgrp == pgid && state != "Z" && state != "X" {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// Kills the build's process group when dropped while armed: the caller dropped the future.
+struct GroupGuard {
+    pgid: libc::pid_t,
+    armed: bool,
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            signal_group(self.pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Cuts a byte stream into lines (see the module doc for the rules).
+#[derive(Default)]
+struct LineSplitter {
+    pending: Vec<u8>,
+}
+
+impl LineSplitter {
+    fn push(&mut self, mut data: &[u8], mut emit: impl FnMut(&str)) {
+        while let Some(newline) = data.iter().position(|&b| b == b'\n') {
+            self.pending.extend_from_slice(&data[..newline]);
+            Self::emit_line(&self.pending, &mut emit);
+            self.pending.clear();
+            data = &data[newline + 1..];
+        }
+        self.pending.extend_from_slice(data);
+        while self.pending.len() >= MAX_LINE_BYTES {
+            let rest = self.pending.split_off(MAX_LINE_BYTES);
+            Self::emit_line(&self.pending, &mut emit);
+            self.pending = rest;
+        }
+    }
+
+    fn finish(&mut self, mut emit: impl FnMut(&str)) {
+        if !self.pending.is_empty() {
+            Self::emit_line(&self.pending, &mut emit);
+            self.pending.clear();
+        }
+    }
+
+    fn emit_line(line: &[u8], emit: &mut impl FnMut(&str)) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let shown = match line.iter().rposition(|&b| b == b'\r') {
+            Some(cr) => &line[cr + 1..],
+            None => line,
+        };
+        emit(&String::from_utf8_lossy(shown));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(chunks: &[&[u8]]) -> Vec<String> {
+        let mut splitter = LineSplitter::default();
+        let mut lines = Vec::new();
+        for chunk in chunks {
+            splitter.push(chunk, |line| lines.push(line.to_string()));
+        }
+        splitter.finish(|line| lines.push(line.to_string()));
+        lines
+    }
+
+    #[test]
+    fn lines_are_split_across_chunks_and_crlf_is_trimmed() {
+        assert_eq!(
+            split(&[b"one\r\ntw", b"o\nthree"]),
+            vec!["one", "two", "three"]
+        );
+    }
+
+    #[test]
+    fn carriage_return_redraws_keep_the_last_state() {
+        assert_eq!(split(&[b"10%\r50%\r100%\ndone\n"]), vec!["100%", "done"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_dropped() {
+        assert_eq!(split(&[b"caf\xe9\n"]), vec!["caf\u{fffd}"]);
+    }
+
+    #[test]
+    fn overlong_lines_are_cut() {
+        let long = vec![b'x'; MAX_LINE_BYTES * 2 + 5];
+        let lines = split(&[&long]);
+        assert_eq!(
+            lines.iter().map(|l| l.len()).collect::<Vec<_>>(),
+            vec![MAX_LINE_BYTES, MAX_LINE_BYTES, 5]
+        );
+    }
+
+    #[test]
+    fn first_program_skips_assignments() {
+        assert_eq!(first_program("npm run build"), "npm");
+        assert_eq!(first_program("NODE_ENV=production pnpm build"), "pnpm");
+        assert_eq!(
+            first_program("./node_modules/.bin/x=y"),
+            "./node_modules/.bin/x=y"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! The project side of publishing: everything that touches the user's MiniApp folder.
+//!
+//! - [`package_json`]: read `package.json` and change only the bytes of its `"version"` value,
+//!   with a guard that puts the original file back when a publish does not go through.
+//! - [`build`]: run the project's build command (`npm run build`) without letting it touch our
+//!   stdout, stream its output line by line, and stop it (with its children) on cancel.
+//! - [`pack`]: turn the build output folder into the deterministic ZIP that publish uploads,
+//!   refusing secrets, escaping symlinks and packages over the size budget.
+
+mod atomic_write;
+pub mod build;
+pub mod pack;
+pub mod package_json;

@@ -1,0 +1,522 @@
+//! `package.json`: read the MiniApp's version and change it without reformatting the file.
+//!
+//! Publish bumps the version in the user's own file, so the edit must be invisible apart from
+//! the number: indentation, key order, line endings (CRLF), a UTF-8 byte order mark, a missing
+//! final newline and every other byte stay exactly as they were. A JSON library would re-print
+//! the document, so instead a small scanner walks the raw bytes, tracks positions, and finds the
+//! byte span of the top-level `"version"` string; only that span is replaced. The whole document
+//! is still validated with `serde_json` first, so the scanner only ever sees valid JSON and
+//! invalid files are reported with the line and column `serde_json` found.
+//!
+//! [`PackageJson::write_version`] returns a [`VersionEdit`] guard: a publish that fails after the
+//! bump calls [`VersionEdit::restore`] (the original bytes go back, byte for byte), a publish
+//! that went through calls [`VersionEdit::commit`]. Every write is atomic (temporary file in the
+//! same folder, fsync, rename) and keeps the file's permissions.
+
+use std::fs;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use gopay_miniapp_portal::VersionNumber;
+
+use super::atomic_write::write_atomically;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Everything that can go wrong with `package.json`. Each message names the file, the field and
+/// what to do about it, because users read these messages as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageJsonError {
+    #[error("could not read {}: {source}. Check that the project folder contains a package.json you can read.", path.display())]
+    Read { path: PathBuf, source: io::Error },
+
+    #[error("{} is not valid JSON: {message} (line {line}, column {column}). Fix the file there (a missing or trailing comma is the usual cause) and try again.", path.display())]
+    InvalidJson {
+        path: PathBuf,
+        message: String,
+        line: usize,
+        column: usize,
+    },
+
+    #[error("{} must contain a JSON object ({{ ... }}) at the top level, but it starts with {found}.", path.display())]
+    NotAnObject { path: PathBuf, found: &'static str },
+
+    #[error("{} has no top-level \"version\" field. Add \"version\": \"0.0.0\" to it; publish then sets the real version number.", path.display())]
+    MissingVersion { path: PathBuf },
+
+    #[error("\"version\" in {} (line {line}) is {found}, not a string. Write it as a string of the form x.y.z, e.g. \"version\": \"1.0.0\".", path.display())]
+    VersionNotAString {
+        path: PathBuf,
+        found: &'static str,
+        line: usize,
+    },
+
+    #[error("\"version\" in {} (line {line}) is \"{value}\", which is not a version number of the form x.y.z (three whole numbers without a prefix or suffix, e.g. 1.4.2). Change it to such a number, e.g. \"1.0.0\".", path.display())]
+    InvalidVersion {
+        path: PathBuf,
+        value: String,
+        line: usize,
+    },
+
+    #[error("{} has {} top-level \"version\" fields (lines {}). Keep only one of them.", path.display(), lines.len(), join_numbers(lines))]
+    DuplicateVersion { path: PathBuf, lines: Vec<usize> },
+
+    #[error("{} changed on disk since it was read (another program edited it). Nothing was written; run the command again.", path.display())]
+    ChangedOnDisk { path: PathBuf },
+
+    #[error("could not write {}: {source}. Check that the file and its folder are writable.", path.display())]
+    Write { path: PathBuf, source: io::Error },
+
+    #[error("could not put the original {} back: {source}. Set its \"version\" back to \"{original_version}\" by hand.", path.display())]
+    Restore {
+        path: PathBuf,
+        original_version: String,
+        source: io::Error,
+    },
+}
+
+fn join_numbers(numbers: &[usize]) -> String {
+    numbers
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `package.json` as it is on disk: its exact bytes plus what the scanner found in them.
+#[derive(Debug, Clone)]
+pub struct PackageJson {
+    /// The path the caller gave (used in messages).
+    path: PathBuf,
+    /// The file that is actually written: `path` with symlinks resolved, so that an edit
+    /// replaces the target's content instead of replacing the symlink with a regular file.
+    real_path: PathBuf,
+    bytes: Vec<u8>,
+    /// Byte range of the version string's contents (between the quotes) in `bytes`.
+    version_span: Range<usize>,
+    /// The version string as JSON decodes it (escapes resolved).
+    version: String,
+    version_line: usize,
+    name: Option<String>,
+}
+
+impl PackageJson {
+    /// Reads and checks `path`. Fails when the file is not valid JSON, is not an object, or has
+    /// no top-level `"version"` string; a version that is a string but not x.y.z is accepted
+    /// here (so the file can be shown) and reported by [`PackageJson::version`].
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, PackageJsonError> {
+        let path = path.as_ref().to_path_buf();
+        let bytes = fs::read(&path).map_err(|source| PackageJsonError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let real_path = fs::canonicalize(&path).map_err(|source| PackageJsonError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::from_bytes(path, real_path, bytes)
+    }
+
+    fn from_bytes(
+        path: PathBuf,
+        real_path: PathBuf,
+        bytes: Vec<u8>,
+    ) -> Result<Self, PackageJsonError> {
+        // serde_json does not accept a byte order mark; editors on Windows like to add one.
+        let body_start = if bytes.starts_with(UTF8_BOM) {
+            UTF8_BOM.len()
+        } else {
+            0
+        };
+        let body = &bytes[body_start..];
+        let document: serde_json::Value =
+            serde_json::from_slice(body).map_err(|err| PackageJsonError::InvalidJson {
+                path: path.clone(),
+                message: describe_json_error(&err),
+                line: err.line(),
+                column: err.column(),
+            })?;
+        let object = match &document {
+            serde_json::Value::Object(object) => object,
+            other => {
+                return Err(PackageJsonError::NotAnObject {
+                    path,
+                    found: json_kind(other),
+                })
+            }
+        };
+        let name = object
+            .get("name")
+            .and_then(|name| name.as_str())
+            .map(str::to_string);
+
+        let fields = scan_top_level_fields(body, "version");
+        let line_of = |offset: usize| line_number(&bytes, body_start + offset);
+        let field = match fields.as_slice() {
+            [] => return Err(PackageJsonError::MissingVersion { path }),
+            [field] => field,
+            many => {
+                return Err(PackageJsonError::DuplicateVersion {
+                    lines: many.iter().map(|f| line_of(f.value.start)).collect(),
+                    path,
+                })
+            }
+        };
+        let version_line = line_of(field.value.start);
+        if body[field.value.start] != b'"' {
+            return Err(PackageJsonError::VersionNotAString {
+                found: json_kind(object.get("version").unwrap_or(&serde_json::Value::Null)),
+                path,
+                line: version_line,
+            });
+        }
+        // The token is known to be a valid JSON string, so serde_json decodes its escapes.
+        let version: String = serde_json::from_slice(&body[field.value.clone()])
+            .expect("a string token of a valid JSON document decodes");
+        let version_span = body_start + field.value.start + 1..body_start + field.value.end - 1;
+        Ok(Self {
+            path,
+            real_path,
+            bytes,
+            version_span,
+            version,
+            version_line,
+            name,
+        })
+    }
+
+    /// The path this file was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The `"name"` field, if it is a string.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The `"version"` value exactly as JSON decodes it, valid or not.
+    pub fn version_str(&self) -> &str {
+        &self.version
+    }
+
+    /// The `"version"` value as a version number; an error names the file and the value when it
+    /// is not plain x.y.z.
+    pub fn version(&self) -> Result<VersionNumber, PackageJsonError> {
+        self.version
+            .parse()
+            .map_err(|_| PackageJsonError::InvalidVersion {
+                path: self.path.clone(),
+                value: self.version.clone(),
+                line: self.version_line,
+            })
+    }
+
+    /// The file's exact bytes as read.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The file's bytes with only the version value replaced: what [`Self::write_version`]
+    /// writes.
+    pub fn bytes_with_version(&self, version: &VersionNumber) -> Vec<u8> {
+        let new_value = version.to_string();
+        let mut out = Vec::with_capacity(self.bytes.len() + new_value.len());
+        out.extend_from_slice(&self.bytes[..self.version_span.start]);
+        // A version number is digits and dots: it never needs escaping inside a JSON string.
+        out.extend_from_slice(new_value.as_bytes());
+        out.extend_from_slice(&self.bytes[self.version_span.end..]);
+        out
+    }
+
+    /// Writes `version` into the file (atomically) and returns the guard that can put the
+    /// original back. Refuses when the file changed on disk since it was read, so an edit made
+    /// in the editor meanwhile is never overwritten.
+    pub fn write_version(&self, version: &VersionNumber) -> Result<VersionEdit, PackageJsonError> {
+        let on_disk = fs::read(&self.real_path).map_err(|source| PackageJsonError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        if on_disk != self.bytes {
+            return Err(PackageJsonError::ChangedOnDisk {
+                path: self.path.clone(),
+            });
+        }
+        let new_bytes = self.bytes_with_version(version);
+        write_atomically(&self.real_path, &new_bytes).map_err(|source| {
+            PackageJsonError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })?;
+        Ok(VersionEdit {
+            path: self.path.clone(),
+            real_path: self.real_path.clone(),
+            original: self.bytes.clone(),
+            original_version: self.version.clone(),
+            new_version: *version,
+            settled: false,
+        })
+    }
+}
+
+/// A version written into `package.json` that is not final yet.
+///
+/// Call [`VersionEdit::commit`] once the publish went through (the new version stays), or
+/// [`VersionEdit::restore`] when it did not (the original bytes go back, byte for byte, so no
+/// "bumped package.json left behind after a failed upload"). Dropping the guard without either
+/// restores too, as a best effort: an error then can only be logged (`tracing::warn!`), so call
+/// `restore` explicitly wherever the error can be shown to the user.
+#[derive(Debug)]
+#[must_use = "dropping a VersionEdit restores the original package.json; call commit() to keep the new version"]
+pub struct VersionEdit {
+    path: PathBuf,
+    real_path: PathBuf,
+    original: Vec<u8>,
+    original_version: String,
+    new_version: VersionNumber,
+    settled: bool,
+}
+
+impl VersionEdit {
+    /// The path of the edited `package.json`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The version string the file had before the edit.
+    pub fn original_version(&self) -> &str {
+        &self.original_version
+    }
+
+    /// The version the file has now.
+    pub fn new_version(&self) -> VersionNumber {
+        self.new_version
+    }
+
+    /// Keeps the new version.
+    pub fn commit(mut self) {
+        self.settled = true;
+    }
+
+    /// Writes the original bytes back (atomically).
+    pub fn restore(mut self) -> Result<(), PackageJsonError> {
+        self.settled = true;
+        self.write_original()
+    }
+
+    fn write_original(&self) -> Result<(), PackageJsonError> {
+        write_atomically(&self.real_path, &self.original).map_err(|source| {
+            PackageJsonError::Restore {
+                path: self.path.clone(),
+                original_version: self.original_version.clone(),
+                source,
+            }
+        })
+    }
+}
+
+impl Drop for VersionEdit {
+    fn drop(&mut self) {
+        if !self.settled {
+            if let Err(err) = self.write_original() {
+                tracing::warn!("{err}");
+            }
+        }
+    }
+}
+
+fn describe_json_error(err: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C" to its messages; we report those separately.
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// 1-based line of a byte offset. Lines end at `\n`, which also covers CRLF files.
+fn line_number(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A `"key": value` pair of the top-level object, as byte ranges of the raw document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ScannedField {
+    /// The key token, quotes included.
+    key: Range<usize>,
+    /// The value token (for a string: quotes included).
+    value: Range<usize>,
+}
+
+/// Finds every top-level field called `wanted` in a document that is known to be valid JSON
+/// whose top level is an object. Keys are compared after decoding escapes, so `"vers\u0069on"`
+/// is found too, exactly as `JSON.parse` would see it.
+fn scan_top_level_fields(json: &[u8], wanted: &str) -> Vec<ScannedField> {
+    let mut scanner = Scanner { json, pos: 0 };
+    let mut found = Vec::new();
+    scanner.skip_whitespace();
+    if scanner.peek() != Some(b'{') {
+        return found;
+    }
+    scanner.pos += 1;
+    loop {
+        scanner.skip_whitespace();
+        match scanner.peek() {
+            Some(b'"') => {}
+            // `}` of the object (or a comma, skipped on the next turn).
+            Some(b',') => {
+                scanner.pos += 1;
+                continue;
+            }
+            _ => return found,
+        }
+        let key = scanner.string_token();
+        scanner.skip_whitespace();
+        debug_assert_eq!(scanner.peek(), Some(b':'));
+        scanner.pos += 1;
+        scanner.skip_whitespace();
+        let value = scanner.value_token();
+        let key_text: String = serde_json::from_slice(&json[key.clone()]).unwrap_or_default();
+        if key_text == wanted {
+            found.push(ScannedField { key, value });
+        }
+    }
+}
+
+/// A cursor over valid JSON. It does not validate (serde_json did); it only finds where tokens
+/// start and end.
+struct Scanner<'a> {
+    json: &'a [u8],
+    pos: usize,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.json.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// The string starting at `pos` (on its opening quote), quotes included.
+    fn string_token(&mut self) -> Range<usize> {
+        let start = self.pos;
+        self.pos += 1;
+        while let Some(byte) = self.peek() {
+            self.pos += 1;
+            match byte {
+                // Skip the escaped character: `\"` must not end the string. `\uXXXX` needs no
+                // special case, its hex digits are never quotes or backslashes.
+                b'\\' => self.pos += 1,
+                b'"' => break,
+                _ => {}
+            }
+        }
+        start..self.pos
+    }
+
+    /// Any value starting at `pos`: strings, nested objects and arrays (whose strings may
+    /// contain brackets), numbers and literals.
+    fn value_token(&mut self) -> Range<usize> {
+        let start = self.pos;
+        match self.peek() {
+            Some(b'"') => {
+                self.string_token();
+            }
+            Some(b'{' | b'[') => {
+                let mut depth = 0usize;
+                while let Some(byte) = self.peek() {
+                    match byte {
+                        b'"' => {
+                            self.string_token();
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.pos += 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+            }
+            _ => {
+                while let Some(byte) = self.peek() {
+                    if matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+            }
+        }
+        start..self.pos
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(json: &str, wanted: &str) -> Vec<(String, String)> {
+        scan_top_level_fields(json.as_bytes(), wanted)
+            .into_iter()
+            .map(|f| (json[f.key].to_string(), json[f.value].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn scanner_skips_nested_and_string_lookalikes() {
+        let json = r#"{"a": {"version": "9.9.9", "b": ["]", "}", {"version": 1}]},
+            "text": "\"version\": \"8.8.8\" \\",
+            "version" : "1.2.3", "z": null}"#;
+        assert_eq!(
+            keys(json, "version"),
+            vec![("\"version\"".to_string(), "\"1.2.3\"".to_string())]
+        );
+    }
+
+    #[test]
+    fn scanner_decodes_escaped_keys_and_reports_duplicates() {
+        let json = r#"{"vers\u0069on": "1.0.0", "version": 2}"#;
+        let found = keys(json, "version");
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1].1, "2");
+    }
+
+    #[test]
+    fn scanner_handles_numbers_and_literals_before_the_field() {
+        let json = "{\"n\":-1.5e+3,\"t\":true,\"f\":false,\"x\":null,\"version\":\"0.0.1\"}";
+        assert_eq!(keys(json, "version")[0].1, "\"0.0.1\"");
+    }
+
+    #[test]
+    fn line_numbers_count_newlines() {
+        assert_eq!(line_number(b"a\r\nb\nc", 0), 1);
+        assert_eq!(line_number(b"a\r\nb\nc", 3), 2);
+        assert_eq!(line_number(b"a\r\nb\nc", 5), 3);
+    }
+}
