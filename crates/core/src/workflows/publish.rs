@@ -161,43 +161,32 @@ pub async fn publish(
         ctx, &binding, options, next, latest.as_ref(), reporter, cancel, &client,
     )
     .await;
+    let result = |archive: &PackedArchive, version_id: Option<String>| PublishResult {
+        version: next.to_string(),
+        app_id: binding.app.id.clone(),
+        app: binding.app.name.clone(),
+        dry_run: version_id.is_none(),
+        version_id,
+        previous_version: latest_number.map(|v| v.to_string()),
+        package_json_version: current.to_string(),
+        size: archive.size,
+        sha256: archive.sha256.clone(),
+        files: archive.entries.len(),
+        identical_to_previous: latest.as_ref().is_some_and(|l| l.sha256 == archive.sha256),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
     match outcome {
-        Ok((archive, version_id)) if !options.dry_run => {
+        Ok((archive, Some(version_id))) => {
             edit.commit();
             reporter.progress(100, &format!("Published {next}"));
             reporter.changed();
-            Ok(PublishResult {
-                version: next.to_string(),
-                app_id: binding.app.id.clone(),
-                app: binding.app.name.clone(),
-                version_id,
-                dry_run: false,
-                previous_version: latest_number.map(|v| v.to_string()),
-                package_json_version: current.to_string(),
-                size: archive.size,
-                sha256: archive.sha256.clone(),
-                files: archive.entries.len(),
-                identical_to_previous: latest.as_ref().is_some_and(|l| l.sha256 == archive.sha256),
-                elapsed_ms: started.elapsed().as_millis() as u64,
-            })
+            Ok(result(&archive, Some(version_id)))
         }
-        Ok((archive, _)) => {
+        Ok((archive, None)) => {
+            // A dry run: put package.json back as it was.
             edit.restore()?;
             reporter.progress(100, "Dry run done: nothing was uploaded");
-            Ok(PublishResult {
-                version: next.to_string(),
-                app_id: binding.app.id.clone(),
-                app: binding.app.name.clone(),
-                version_id: None,
-                dry_run: true,
-                previous_version: latest_number.map(|v| v.to_string()),
-                package_json_version: current.to_string(),
-                size: archive.size,
-                sha256: archive.sha256.clone(),
-                files: archive.entries.len(),
-                identical_to_previous: latest.as_ref().is_some_and(|l| l.sha256 == archive.sha256),
-                elapsed_ms: started.elapsed().as_millis() as u64,
-            })
+            Ok(result(&archive, None))
         }
         Err(err) => {
             let restored = edit.original_version().to_string();
