@@ -141,7 +141,13 @@ pub(crate) async fn spaces(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<SpaceList>> {
-    let spaces = state
+    let spaces = user_spaces(&state, caller).await?;
+    Ok(Json(SpaceList { spaces }))
+}
+
+/// The spaces the caller is a member of, by name.
+pub(crate) async fn user_spaces(state: &AppState, caller: Caller) -> ApiResult<Vec<Space>> {
+    state
         .store
         .run(move |tx| {
             let mut stmt = tx.prepare(
@@ -158,8 +164,7 @@ pub(crate) async fn spaces(
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
-        .await?;
-    Ok(Json(SpaceList { spaces }))
+        .await
 }
 
 pub(crate) async fn space_apps(
@@ -167,7 +172,17 @@ pub(crate) async fn space_apps(
     caller: Caller,
     Path(space_id): Path<String>,
 ) -> ApiResult<Json<MiniAppList>> {
-    let apps = state
+    let apps = apps_in_space(&state, caller, space_id).await?;
+    Ok(Json(MiniAppList { apps }))
+}
+
+/// The MiniApps of a space the caller is a member of (404 otherwise), by name.
+pub(crate) async fn apps_in_space(
+    state: &AppState,
+    caller: Caller,
+    space_id: String,
+) -> ApiResult<Vec<MiniApp>> {
+    state
         .store
         .run(move |tx| {
             if !is_member(tx, &space_id, &caller.user_id)? {
@@ -186,15 +201,20 @@ pub(crate) async fn space_apps(
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
-        .await?;
-    Ok(Json(MiniAppList { apps }))
+        .await
 }
 
 pub(crate) async fn target_apps(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> ApiResult<Json<TargetAppList>> {
-    let target_apps = state
+    let target_apps = all_target_apps(&state).await?;
+    Ok(Json(TargetAppList { target_apps }))
+}
+
+/// Every target app, by name.
+pub(crate) async fn all_target_apps(state: &AppState) -> ApiResult<Vec<TargetApp>> {
+    state
         .store
         .run(|tx| {
             let mut stmt = tx.prepare("SELECT id, name, scheme FROM target_apps ORDER BY name")?;
@@ -209,8 +229,7 @@ pub(crate) async fn target_apps(
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
-        .await?;
-    Ok(Json(TargetAppList { target_apps }))
+        .await
 }
 
 pub(crate) async fn app(
@@ -230,7 +249,17 @@ pub(crate) async fn versions(
     caller: Caller,
     Path(app_id): Path<String>,
 ) -> ApiResult<Json<VersionList>> {
-    let versions = state
+    let versions = app_versions(&state, caller, app_id).await?;
+    Ok(Json(VersionList { versions }))
+}
+
+/// The versions of a MiniApp the caller is a developer of, newest (highest) first.
+pub(crate) async fn app_versions(
+    state: &AppState,
+    caller: Caller,
+    app_id: String,
+) -> ApiResult<Vec<Version>> {
+    state
         .store
         .run(move |tx| {
             member_app(tx, &app_id, &caller.user_id)?;
@@ -243,8 +272,7 @@ pub(crate) async fn versions(
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
-        .await?;
-    Ok(Json(VersionList { versions }))
+        .await
 }
 
 pub(crate) async fn version_latest(
@@ -281,7 +309,18 @@ pub(crate) async fn audit(
                 .ok_or_else(|| ApiError::invalid("limit", "limit must be from 1 to 1000"))?;
         }
     }
-    let entries = state
+    let entries = audit_log(&state, caller, app_id, limit).await?;
+    Ok(Json(AuditLog { entries }))
+}
+
+/// A MiniApp's audit log, newest first, at most `limit` entries.
+pub(crate) async fn audit_log(
+    state: &AppState,
+    caller: Caller,
+    app_id: String,
+    limit: i64,
+) -> ApiResult<Vec<AuditEntry>> {
+    state
         .store
         .run(move |tx| {
             member_app(tx, &app_id, &caller.user_id)?;
@@ -302,6 +341,5 @@ pub(crate) async fn audit(
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
-        .await?;
-    Ok(Json(AuditLog { entries }))
+        .await
 }

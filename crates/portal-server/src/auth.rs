@@ -122,6 +122,8 @@ pub(crate) enum TokenKind {
     Access,
     /// A personal access token (CI).
     Pat,
+    /// A browser session of the web pages (cookie); never a Bearer token.
+    Web,
 }
 
 /// Whoever sent `Authorization: Bearer <token>`.
@@ -216,7 +218,9 @@ fn authenticate(tx: &Transaction<'_>, hash: &str) -> ApiResult<Caller> {
     if let Some(expires) = expires_ms {
         if now_ms() >= expires {
             return Err(match kind {
-                TokenKind::Access => ApiError::token_expired("the access token expired"),
+                TokenKind::Access | TokenKind::Web => {
+                    ApiError::token_expired("the access token expired")
+                }
                 TokenKind::Pat => ApiError::token_expired(format!(
                     "the access token expired at {}",
                     rfc3339_ms(expires)

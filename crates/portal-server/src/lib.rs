@@ -17,7 +17,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The HTTP surface is documented in `docs/portal-api.md`.
+//! The HTTP surface is documented in `docs/portal-api.md`; the web pages (log in, upload a
+//! version, release, review) in `docs/portal-web.md`.
 
 mod apps;
 mod auth;
@@ -29,6 +30,7 @@ mod router;
 mod state;
 mod store;
 mod uploads;
+mod web;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -42,6 +44,7 @@ pub use error::{ApiError, ServerError};
 pub use releases::TEMPORARY_CODE_TTL_SECS;
 pub use store::{seed_demo, Store};
 pub use uploads::{CHUNK_SHA256_HEADER, MAX_CHUNK_SIZE};
+pub use web::{WebRoute, WEB_ROUTES};
 
 /// Seconds a device login waits for approval, and the poll interval it asks for.
 pub const DEVICE_CODE_TTL_SECS: u64 = auth::DEVICE_CODE_TTL_SECS;

@@ -413,7 +413,19 @@ pub(crate) async fn list_releases(
             target_filter = Some(value);
         }
     }
-    let releases = state
+    let releases = app_releases(&state, caller, app_id, target_filter).await?;
+    Ok(Json(ReleaseList { releases }))
+}
+
+/// Every release of a MiniApp the caller is a developer of, newest first (optionally of one
+/// target app), each with the caller's `allowedSteps`.
+pub(crate) async fn app_releases(
+    state: &AppState,
+    caller: Caller,
+    app_id: String,
+    target_filter: Option<String>,
+) -> ApiResult<Vec<Release>> {
+    state
         .store
         .run(move |tx| {
             member_app(tx, &app_id, &caller.user_id)?;
@@ -434,8 +446,7 @@ pub(crate) async fn list_releases(
             }
             Ok(out)
         })
-        .await?;
-    Ok(Json(ReleaseList { releases }))
+        .await
 }
 
 pub(crate) async fn create_release(
@@ -444,7 +455,18 @@ pub(crate) async fn create_release(
     Path(app_id): Path<String>,
     ApiJson(req): ApiJson<CreateReleaseRequest>,
 ) -> ApiResult<(StatusCode, Json<Release>)> {
-    let release = state
+    let release = release_version(&state, caller, app_id, req).await?;
+    Ok((StatusCode::CREATED, Json(release)))
+}
+
+/// "Release": a new release of a version to a target app, in Version Creation.
+pub(crate) async fn release_version(
+    state: &AppState,
+    caller: Caller,
+    app_id: String,
+    req: CreateReleaseRequest,
+) -> ApiResult<Release> {
+    state
         .store
         .run(move |tx| {
             let app = member_app(tx, &app_id, &caller.user_id)?;
@@ -516,8 +538,7 @@ pub(crate) async fn create_release(
             };
             reload(tx, &id, roles)
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(release)))
+        .await
 }
 
 pub(crate) async fn get_release(
@@ -525,14 +546,22 @@ pub(crate) async fn get_release(
     caller: Caller,
     Path(release_id): Path<String>,
 ) -> ApiResult<Json<Release>> {
-    let release = state
+    Ok(Json(release(&state, caller, release_id).await?))
+}
+
+/// One release the caller may see, with the caller's `allowedSteps`.
+pub(crate) async fn release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+) -> ApiResult<Release> {
+    state
         .store
         .run(move |tx| {
             let (row, roles) = visible_release(tx, &release_id, &caller.user_id)?;
             to_wire(tx, &row, roles)
         })
-        .await?;
-    Ok(Json(release))
+        .await
 }
 
 pub(crate) async fn temporary_code(
@@ -541,6 +570,18 @@ pub(crate) async fn temporary_code(
     Path(release_id): Path<String>,
     ApiJson(req): ApiJson<TemporaryCodeRequest>,
 ) -> ApiResult<Json<TemporaryCode>> {
+    Ok(Json(
+        show_temporary_code(&state, caller, release_id, req).await?,
+    ))
+}
+
+/// The temporary code (deeplink) of a release, where the table allows `temporary_code`.
+pub(crate) async fn show_temporary_code(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+    req: TemporaryCodeRequest,
+) -> ApiResult<TemporaryCode> {
     let path = req
         .path
         .map(|p| p.trim().trim_start_matches('/').to_string())
@@ -553,7 +594,7 @@ pub(crate) async fn temporary_code(
             ));
         }
     }
-    let code = state
+    state
         .store
         .run(move |tx| {
             let (row, roles) = visible_release(tx, &release_id, &caller.user_id)?;
@@ -575,8 +616,7 @@ pub(crate) async fn temporary_code(
                 expires_at: rfc3339_ms(now_ms() + TEMPORARY_CODE_TTL_SECS * 1000),
             })
         })
-        .await?;
-    Ok(Json(code))
+        .await
 }
 
 pub(crate) async fn apply(
@@ -585,6 +625,16 @@ pub(crate) async fn apply(
     Path(release_id): Path<String>,
     ApiJson(req): ApiJson<ApplyRequest>,
 ) -> ApiResult<Json<Release>> {
+    Ok(Json(apply_release(&state, caller, release_id, req).await?))
+}
+
+/// "Apply Release": submit for review with notes (one release in flight per target app).
+pub(crate) async fn apply_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+    req: ApplyRequest,
+) -> ApiResult<Release> {
     let notes = req.notes.trim().to_string();
     if notes.chars().count() > 4000 {
         return Err(ApiError::invalid(
@@ -592,7 +642,7 @@ pub(crate) async fn apply(
             "the release notes are longer than 4000 characters",
         ));
     }
-    let release = step_handler(&state, caller, release_id, Step::Apply, move |tx, row, _| {
+    step_handler(state, caller, release_id, Step::Apply, move |tx, row, _| {
         let others = {
             let mut stmt = tx.prepare(&format!(
                 "{RELEASE_SELECT} WHERE r.app_id = ?1 AND r.target_app_id = ?2 AND r.id != ?3"
@@ -624,8 +674,7 @@ pub(crate) async fn apply(
         )?;
         Ok(String::new())
     })
-    .await?;
-    Ok(Json(release))
+    .await
 }
 
 pub(crate) async fn withdraw(
@@ -633,11 +682,19 @@ pub(crate) async fn withdraw(
     caller: Caller,
     Path(release_id): Path<String>,
 ) -> ApiResult<Json<Release>> {
-    let release = step_handler(&state, caller, release_id, Step::Withdraw, |_, _, _| {
+    Ok(Json(withdraw_release(&state, caller, release_id).await?))
+}
+
+/// Takes a release out of review (developers).
+pub(crate) async fn withdraw_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+) -> ApiResult<Release> {
+    step_handler(state, caller, release_id, Step::Withdraw, |_, _, _| {
         Ok(String::new())
     })
-    .await?;
-    Ok(Json(release))
+    .await
 }
 
 pub(crate) async fn approve(
@@ -645,11 +702,19 @@ pub(crate) async fn approve(
     caller: Caller,
     Path(release_id): Path<String>,
 ) -> ApiResult<Json<Release>> {
-    let release = step_handler(&state, caller, release_id, Step::Approve, |_, _, _| {
+    Ok(Json(approve_release(&state, caller, release_id).await?))
+}
+
+/// Approves a release in review (target-app administrators): Pilot test.
+pub(crate) async fn approve_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+) -> ApiResult<Release> {
+    step_handler(state, caller, release_id, Step::Approve, |_, _, _| {
         Ok(String::new())
     })
-    .await?;
-    Ok(Json(release))
+    .await
 }
 
 pub(crate) async fn reject(
@@ -658,6 +723,16 @@ pub(crate) async fn reject(
     Path(release_id): Path<String>,
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<Json<Release>> {
+    Ok(Json(reject_release(&state, caller, release_id, req).await?))
+}
+
+/// Rejects a release in review with a reason (target-app administrators).
+pub(crate) async fn reject_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+    req: RejectRequest,
+) -> ApiResult<Release> {
     let reason = req.reason.trim().to_string();
     if reason.is_empty() {
         return Err(ApiError::invalid(
@@ -671,8 +746,8 @@ pub(crate) async fn reject(
             "the reason is longer than 4000 characters",
         ));
     }
-    let release = step_handler(
-        &state,
+    step_handler(
+        state,
         caller,
         release_id,
         Step::Reject,
@@ -684,8 +759,7 @@ pub(crate) async fn reject(
             Ok(format!("reason: {reason}"))
         },
     )
-    .await?;
-    Ok(Json(release))
+    .await
 }
 
 pub(crate) async fn whitelist(
@@ -694,6 +768,18 @@ pub(crate) async fn whitelist(
     Path(release_id): Path<String>,
     ApiJson(req): ApiJson<WhitelistRequest>,
 ) -> ApiResult<Json<Release>> {
+    Ok(Json(
+        whitelist_release(&state, caller, release_id, req).await?,
+    ))
+}
+
+/// Sets the whitelist and starts (or continues) whitelist testing.
+pub(crate) async fn whitelist_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+    req: WhitelistRequest,
+) -> ApiResult<Release> {
     let mut ids: Vec<String> = Vec::new();
     for id in req.user_ids {
         let id = id.trim().to_string();
@@ -717,8 +803,8 @@ pub(crate) async fn whitelist(
     if ids.len() > 10_000 {
         return Err(ApiError::invalid("userIds", "at most 10000 user IDs"));
     }
-    let release = step_handler(
-        &state,
+    step_handler(
+        state,
         caller,
         release_id,
         Step::Whitelist,
@@ -731,8 +817,7 @@ pub(crate) async fn whitelist(
             Ok(format!("{} user ID(s)", ids.len()))
         },
     )
-    .await?;
-    Ok(Json(release))
+    .await
 }
 
 pub(crate) async fn grayscale(
@@ -741,6 +826,19 @@ pub(crate) async fn grayscale(
     Path(release_id): Path<String>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<Release>> {
+    Ok(Json(
+        grayscale_release(&state, caller, release_id, body).await?,
+    ))
+}
+
+/// Starts grayscale or raises its ratio. `body` is the request body (`{"ratio": …}`), taken
+/// as JSON so that a ratio that is not a whole number gets `invalid_ratio`.
+pub(crate) async fn grayscale_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+    body: serde_json::Value,
+) -> ApiResult<Release> {
     let requested = match body.get("ratio") {
         None | Some(serde_json::Value::Null) => {
             return Err(ApiError::invalid("ratio", "`ratio` is missing (1–100)"));
@@ -756,8 +854,8 @@ pub(crate) async fn grayscale(
     };
     // Out of range is refused whatever the state.
     check_ratio(None, requested).map_err(|e| refusal(e, Vec::new()))?;
-    let release = step_handler(
-        &state,
+    step_handler(
+        state,
         caller,
         release_id,
         Step::Grayscale,
@@ -778,8 +876,7 @@ pub(crate) async fn grayscale(
             })
         },
     )
-    .await?;
-    Ok(Json(release))
+    .await
 }
 
 pub(crate) async fn cancel(
@@ -787,11 +884,19 @@ pub(crate) async fn cancel(
     caller: Caller,
     Path(release_id): Path<String>,
 ) -> ApiResult<Json<Release>> {
-    let release = step_handler(&state, caller, release_id, Step::Cancel, |_, _, _| {
+    Ok(Json(cancel_release(&state, caller, release_id).await?))
+}
+
+/// Cancels a release (developers).
+pub(crate) async fn cancel_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+) -> ApiResult<Release> {
+    step_handler(state, caller, release_id, Step::Cancel, |_, _, _| {
         Ok(String::new())
     })
-    .await?;
-    Ok(Json(release))
+    .await
 }
 
 fn archive(tx: &Transaction<'_>, id: &str, rolled_back: bool) -> ApiResult<()> {
@@ -808,7 +913,16 @@ pub(crate) async fn official(
     caller: Caller,
     Path(release_id): Path<String>,
 ) -> ApiResult<Json<LiveChange>> {
-    let change = state
+    Ok(Json(official_release(&state, caller, release_id).await?))
+}
+
+/// "Officially Release": the release goes live; the one live before is archived.
+pub(crate) async fn official_release(
+    state: &AppState,
+    caller: Caller,
+    release_id: String,
+) -> ApiResult<LiveChange> {
+    state
         .store
         .run(move |tx| {
             let (row, roles) = visible_release(tx, &release_id, &caller.user_id)?;
@@ -850,8 +964,7 @@ pub(crate) async fn official(
             };
             Ok(LiveChange { released, archived })
         })
-        .await?;
-    Ok(Json(change))
+        .await
 }
 
 pub(crate) async fn rollback(
@@ -860,7 +973,17 @@ pub(crate) async fn rollback(
     Path(app_id): Path<String>,
     ApiJson(req): ApiJson<RollbackRequest>,
 ) -> ApiResult<Json<LiveChange>> {
-    let change = state
+    Ok(Json(rollback_app(&state, caller, app_id, req).await?))
+}
+
+/// Brings back the last archived version on a target app (developers).
+pub(crate) async fn rollback_app(
+    state: &AppState,
+    caller: Caller,
+    app_id: String,
+    req: RollbackRequest,
+) -> ApiResult<LiveChange> {
+    state
         .store
         .run(move |tx| {
             let app = member_app(tx, &app_id, &caller.user_id)?;
@@ -908,8 +1031,7 @@ pub(crate) async fn rollback(
                 archived: Some(archived),
             })
         })
-        .await?;
-    Ok(Json(change))
+        .await
 }
 
 pub(crate) async fn reviews(
@@ -932,7 +1054,18 @@ pub(crate) async fn reviews(
             };
         }
     }
-    let releases = state
+    let releases = review_queue(&state, caller, filter).await?;
+    Ok(Json(ReleaseList { releases }))
+}
+
+/// Releases on the target apps the caller administers, most recently changed first; `filter`
+/// keeps one state (None: every state).
+pub(crate) async fn review_queue(
+    state: &AppState,
+    caller: Caller,
+    filter: Option<ReleaseState>,
+) -> ApiResult<Vec<Release>> {
+    state
         .store
         .run(move |tx| {
             let mut stmt = tx.prepare(&format!(
@@ -957,6 +1090,5 @@ pub(crate) async fn reviews(
             }
             Ok(out)
         })
-        .await?;
-    Ok(Json(ReleaseList { releases }))
+        .await
 }

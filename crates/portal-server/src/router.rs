@@ -1,4 +1,5 @@
-//! The router: exactly the routes of `gopay_miniapp_portal::routes::ALL`.
+//! The router: exactly the routes of `gopay_miniapp_portal::routes::ALL`, and the web pages'
+//! routes (`web::WEB_ROUTES`, not part of the contract).
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method, StatusCode, Uri};
@@ -13,7 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{apps, auth, device, releases, uploads};
+use crate::{apps, auth, device, releases, uploads, web};
 
 /// Largest JSON body (packages go through the chunk route, which has no such limit).
 const JSON_BODY_LIMIT: usize = 1024 * 1024;
@@ -75,6 +76,7 @@ pub(crate) fn build(state: AppState) -> Router {
         router = router.route(route.path, handler(route));
     }
     router
+        .merge(web::router(state.max_package_size))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(ensure_json_errors))

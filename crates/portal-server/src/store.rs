@@ -142,6 +142,15 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_app ON audit (app_id, id);
+CREATE TABLE IF NOT EXISTS web_sessions (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,       -- sha256 of the cookie's secret; the secret is never stored
+    user_id TEXT NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,              -- the token every form of this session carries
+    created_at TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL,
+    revoked_at TEXT
+);
 "#;
 
 /// First MiniApp id (16 digits, like the vendor's app ids).
@@ -199,6 +208,20 @@ impl Store {
             "DELETE FROM device_codes WHERE expires_ms < ?1",
             [now - 86_400_000],
         )?;
+        conn.execute(
+            "DELETE FROM web_sessions WHERE expires_ms < ?1",
+            [now - 86_400_000],
+        )?;
+        // Files the web upload form was streaming when the portal stopped.
+        if let Ok(entries) = std::fs::read_dir(data_dir.join("uploads")) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with("web-") && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         Ok(Store {
             inner: Arc::new(StoreInner {
                 conn: Mutex::new(conn),

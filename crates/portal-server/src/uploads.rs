@@ -106,7 +106,8 @@ fn visible_upload(tx: &Transaction<'_>, upload_id: &str, user_id: &str) -> ApiRe
     Ok(row)
 }
 
-fn human_size(bytes: u64) -> String {
+/// Bytes for people: `12.3 KiB`.
+pub(crate) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -190,6 +191,20 @@ pub(crate) async fn create_upload(
     Path(app_id): Path<String>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<Upload>)> {
+    let (status, upload) = open_upload(&state, caller, app_id, body).await?;
+    Ok((status, Json(upload)))
+}
+
+/// Opens an upload (`201`), or finds the same one again (`200`): the body is the JSON of
+/// `CreateUploadRequest` (taken as a value so a bad version gets `invalid_version`). Every
+/// check of a new version happens here: version format, size limit, description, version
+/// higher than the latest.
+pub(crate) async fn open_upload(
+    state: &AppState,
+    caller: Caller,
+    app_id: String,
+    body: serde_json::Value,
+) -> ApiResult<(StatusCode, Upload)> {
     // The version is checked first so a bad one gets its own code.
     match body.get("version") {
         None | Some(serde_json::Value::Null) => {
@@ -226,7 +241,7 @@ pub(crate) async fn create_upload(
     }
     let version = req.version;
     let size = req.size;
-    let (status, upload) = state
+    state
         .store
         .run(move |tx| {
             let app = member_app(tx, &app_id, &caller.user_id)?;
@@ -274,8 +289,7 @@ pub(crate) async fn create_upload(
             };
             Ok((StatusCode::CREATED, row.to_wire()))
         })
-        .await?;
-    Ok((status, Json(upload)))
+        .await
 }
 
 fn invalid_version(message: String) -> ApiError {
@@ -519,6 +533,18 @@ pub(crate) async fn complete_upload(
     caller: Caller,
     Path(upload_id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Version>)> {
+    let (status, version) = complete(&state, caller, upload_id).await?;
+    Ok((status, Json(version)))
+}
+
+/// Completes an upload: verifies the whole file (sha256, a MiniApp package), moves it into
+/// the package store and creates the version (`201`); the version again (`200`) when the
+/// upload was completed before.
+pub(crate) async fn complete(
+    state: &AppState,
+    caller: Caller,
+    upload_id: String,
+) -> ApiResult<(StatusCode, Version)> {
     let lock = state.upload_lock(&upload_id);
     let _guard = lock.lock().await;
 
@@ -541,7 +567,7 @@ pub(crate) async fn complete_upload(
         })
         .await?;
     if let Some(version) = existing {
-        return Ok((StatusCode::OK, Json(version)));
+        return Ok((StatusCode::OK, version));
     }
     if row.received < row.size {
         return Err(ApiError::new(
@@ -568,7 +594,7 @@ pub(crate) async fn complete_upload(
             .run(move |tx| check_version_free(tx, &row.app_id, &app_name, &row.version))
             .await;
         if let Err(err) = result {
-            abort_upload(&state, &row.id).await?;
+            abort_upload(state, &row.id).await?;
             return Err(err);
         }
     }
@@ -625,7 +651,7 @@ pub(crate) async fn complete_upload(
         .received(0));
     }
     if let Err(why) = package_check {
-        abort_upload(&state, &row.id).await?;
+        abort_upload(state, &row.id).await?;
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::INVALID_PACKAGE,
@@ -711,7 +737,7 @@ pub(crate) async fn complete_upload(
         Ok(done) => done,
         Err(err) => {
             if err.code() == codes::VERSION_NOT_HIGHER {
-                abort_upload(&state, &row.id).await?;
+                abort_upload(state, &row.id).await?;
             }
             return Err(err);
         }
@@ -720,7 +746,52 @@ pub(crate) async fn complete_upload(
         let _ = tokio::fs::remove_file(state.store.part_path(&other)).await;
     }
     tracing::info!(app = %version.app_id, version = %version.version, "version created");
-    Ok((StatusCode::CREATED, Json(version)))
+    Ok((StatusCode::CREATED, version))
+}
+
+/// Gives an open upload all its bytes at once from a file the portal wrote itself (the web
+/// page's "Upload by Files", which streams the form's file to disk first): the file becomes
+/// the upload's part file and `received` its size, as if every chunk had arrived. The file is
+/// moved (it must be in the data directory); completing the upload verifies it as usual.
+pub(crate) async fn fill_upload_from_file(
+    state: &AppState,
+    caller: Caller,
+    upload_id: String,
+    file: std::path::PathBuf,
+) -> ApiResult<()> {
+    let lock = state.upload_lock(&upload_id);
+    let _guard = lock.lock().await;
+    let id = upload_id.clone();
+    let user = caller.user_id.clone();
+    let row = state
+        .store
+        .run(move |tx| visible_upload(tx, &id, &user))
+        .await?;
+    if row.state != "open" {
+        // Completed before (the same package for the same version): nothing to add.
+        let _ = tokio::fs::remove_file(&file).await;
+        return Ok(());
+    }
+    let len = tokio::fs::metadata(&file).await?.len();
+    if len != row.size {
+        let _ = tokio::fs::remove_file(&file).await;
+        return Err(ApiError::internal(format!(
+            "a {len}-byte file for the {}-byte upload `{upload_id}`",
+            row.size
+        )));
+    }
+    tokio::fs::rename(&file, state.store.part_path(&row.id)).await?;
+    let id = row.id.clone();
+    state
+        .store
+        .run(move |tx| {
+            tx.execute(
+                "UPDATE uploads SET received = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'open'",
+                params![len as i64, now_rfc3339(), id],
+            )?;
+            Ok(())
+        })
+        .await
 }
 
 /// Marks an upload aborted and frees its bytes.

@@ -1,0 +1,620 @@
+//! Releasing and the lifecycle steps from the pages: "Release" (a version to a target app),
+//! the confirmation page of each step and the step itself, and the review queue of target-app
+//! administrators. Each step calls the function its JSON route calls
+//! (`releases::apply_release`, `releases::approve_release`, …), which checks it against the
+//! lifecycle table and records it in the audit log.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use gopay_miniapp_portal::lifecycle::{ReleaseState, Step};
+use gopay_miniapp_portal::types::{
+    ApplyRequest, CreateReleaseRequest, RejectRequest, Release, RollbackRequest,
+    TemporaryCodeRequest, Version, WhitelistRequest,
+};
+use rusqlite::OptionalExtension;
+
+use super::html::{self, esc, hidden, html_response, redirect, seg, state_badge};
+use super::pages::{app_url, flash, render_detail, version_url, DetailExtra};
+use super::session::{check_csrf, error_page, parse_form, WebSession};
+use super::{next_state, parse_step, step_help, step_label, BackTo};
+use crate::apps::{is_member, version_row, VERSION_COLUMNS};
+use crate::error::{ApiError, ApiResult};
+use crate::releases::{
+    apply_release, approve_release, cancel_release, grayscale_release, official_release,
+    reject_release, release as visible_release, release_version, review_queue, rollback_app,
+    show_temporary_code, whitelist_release, withdraw_release,
+};
+use crate::state::AppState;
+
+/// A release the signed-in user may see, with what its pages show about it.
+struct ReleaseCtx {
+    release: Release,
+    app_name: String,
+    /// The user is a developer of the MiniApp (a member of its space).
+    developer: bool,
+    version: Option<Version>,
+}
+
+async fn load_release(
+    state: &AppState,
+    session: &WebSession,
+    release_id: String,
+) -> ApiResult<ReleaseCtx> {
+    // The visibility check (developer of the space or admin of the target app) is the API's.
+    let release = visible_release(state, session.caller.clone(), release_id).await?;
+    let mut facts = release_facts(state, session, std::slice::from_ref(&release)).await?;
+    let (app_name, developer, version) = facts.remove(&release.id).unwrap_or_default();
+    Ok(ReleaseCtx {
+        release,
+        app_name,
+        developer,
+        version,
+    })
+}
+
+/// For releases the user may see: the MiniApp's name, whether the user is one of its
+/// developers, and the version.
+async fn release_facts(
+    state: &AppState,
+    session: &WebSession,
+    releases: &[Release],
+) -> ApiResult<HashMap<String, (String, bool, Option<Version>)>> {
+    let wanted: Vec<(String, String, String)> = releases
+        .iter()
+        .map(|r| (r.id.clone(), r.app_id.clone(), r.version_id.clone()))
+        .collect();
+    let user = session.caller.user_id.clone();
+    state
+        .store
+        .run(move |tx| {
+            let mut out = HashMap::new();
+            for (id, app_id, version_id) in wanted {
+                let app: Option<(String, String)> = tx
+                    .query_row(
+                        "SELECT name, space_id FROM apps WHERE id = ?1",
+                        [&app_id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let (name, space_id) = app.unwrap_or_default();
+                let developer = is_member(tx, &space_id, &user)?;
+                let version = tx
+                    .query_row(
+                        &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE id = ?1"),
+                        [&version_id],
+                        version_row,
+                    )
+                    .optional()?;
+                out.insert(id, (name, developer, version));
+            }
+            Ok(out)
+        })
+        .await
+}
+
+fn back_url(ctx: &ReleaseCtx, back: BackTo) -> String {
+    match back {
+        BackTo::Reviews => "/web/reviews".to_string(),
+        _ if !ctx.developer => "/web/reviews".to_string(),
+        BackTo::Versions => app_url(&ctx.release.app_id),
+        BackTo::Detail => version_url(&ctx.release.app_id, &ctx.release.version_id),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// "Release"
+// ---------------------------------------------------------------------------------------------
+
+/// `POST /web/apps/{app_id}/versions/{version_id}/releases` (csrf, target_app_id, from)
+pub(crate) async fn release_to_target(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((app_id, version_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = parse_form(&body);
+    if let Err(refused) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        form.get("csrf").map(String::as_str),
+    ) {
+        return refused;
+    }
+    let back = BackTo::parse(form.get("from").map(String::as_str));
+    let req = CreateReleaseRequest {
+        version_id: version_id.clone(),
+        target_app_id: form.get("target_app_id").cloned().unwrap_or_default(),
+    };
+    match release_version(&state, session.caller.clone(), app_id.clone(), req).await {
+        Ok(created) => {
+            let q = html::query(&[("released", &created.id)]);
+            match back {
+                BackTo::Versions => redirect(&format!("{}?{q}", app_url(&app_id))),
+                _ => redirect(&format!("{}?{q}", version_url(&app_id, &version_id))),
+            }
+        }
+        Err(err) => {
+            render_detail(
+                &state,
+                &session,
+                app_id,
+                version_id,
+                DetailExtra {
+                    notice: html::error_box(&err.body.message, &err.body.hint),
+                    qr: None,
+                    status: Some(err.status),
+                },
+            )
+            .await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+// ---------------------------------------------------------------------------------------------
+
+/// What the step form sent, kept to show it again after a refusal.
+#[derive(Default)]
+struct StepInput {
+    notes: Option<String>,
+    reason: Option<String>,
+    user_ids: Option<String>,
+    ratio: Option<String>,
+    path: Option<String>,
+}
+
+impl StepInput {
+    fn from_form(form: &HashMap<String, String>) -> StepInput {
+        StepInput {
+            notes: form.get("notes").cloned(),
+            reason: form.get("reason").cloned(),
+            user_ids: form.get("user_ids").cloned(),
+            ratio: form.get("ratio").cloned(),
+            path: form.get("path").cloned(),
+        }
+    }
+}
+
+/// `GET /web/releases/{release_id}/{step}[?from=…]`
+pub(crate) async fn step_page(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((release_id, step)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(step) = parse_step(&step) else {
+        return error_page(Some(&session), &unknown_step(&step));
+    };
+    let back = BackTo::parse(
+        crate::apps::query_pairs(&query)
+            .iter()
+            .find(|(k, _)| k == "from")
+            .map(|(_, v)| v.as_str()),
+    );
+    match load_release(&state, &session, release_id).await {
+        Ok(ctx) => render_step(
+            &session,
+            &ctx,
+            step,
+            back,
+            &StepInput::default(),
+            None,
+            StatusCode::OK,
+        ),
+        Err(err) => error_page(Some(&session), &err),
+    }
+}
+
+fn unknown_step(step: &str) -> ApiError {
+    ApiError::not_found(format!("the step `{step}`")).with_hint(format!(
+        "steps: {}",
+        Step::ALL.map(|s| s.as_str()).join(", ")
+    ))
+}
+
+fn render_step(
+    session: &WebSession,
+    ctx: &ReleaseCtx,
+    step: Step,
+    back: BackTo,
+    input: &StepInput,
+    error: Option<&ApiError>,
+    status: StatusCode,
+) -> Response {
+    let r = &ctx.release;
+    let mut body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        esc(step_label(step)),
+        esc(&step_help(step, &r.target_app_name))
+    );
+    if let Some(err) = error {
+        body.push_str(&html::error_box(&err.body.message, &err.body.hint));
+    }
+    let description = ctx
+        .version
+        .as_ref()
+        .map(|v| v.description.clone())
+        .unwrap_or_default();
+    let mut facts = format!(
+        "<dt>MiniApp</dt><dd>{app} <span class=\"muted\">({app_id})</span></dd>\
+<dt>Version</dt><dd>{version}</dd><dt>Description</dt><dd class=\"reason\">{desc}</dd>\
+<dt>Target app</dt><dd>{target}</dd><dt>State</dt><dd>{state}{next}</dd>",
+        app = esc(&ctx.app_name),
+        app_id = esc(&r.app_id),
+        version = esc(&r.version.to_string()),
+        desc = esc(&description),
+        target = esc(&r.target_app_name),
+        state = state_badge(r.state),
+        next = match next_state(r.state, step) {
+            Some(to) if to != r.state => format!(" → {}", state_badge(to)),
+            _ => String::new(),
+        },
+    );
+    if let Some(v) = &ctx.version {
+        facts.push_str(&format!(
+            "<dt>Package</dt><dd>{} · sha256 <code>{}</code></dd>",
+            esc(&html::human_size(v.size)),
+            esc(&v.sha256)
+        ));
+    }
+    facts.push_str(&format!(
+        "<dt>Publish id</dt><dd><code>{}</code></dd>",
+        esc(&r.publish_id)
+    ));
+    if let Some(notes) = &r.notes {
+        facts.push_str(&format!(
+            "<dt>Release notes</dt><dd class=\"reason notes\">{}</dd>",
+            esc(notes)
+        ));
+    }
+    if let Some(reason) = &r.reject_reason {
+        facts.push_str(&format!(
+            "<dt>Rejected because</dt><dd class=\"reason reject-reason\">{}</dd>",
+            esc(reason)
+        ));
+    }
+    if !r.whitelist.is_empty() {
+        let ids: Vec<String> = r.whitelist.iter().map(|id| esc(id)).collect();
+        facts.push_str(&format!("<dt>Whitelist</dt><dd>{}</dd>", ids.join(", ")));
+    }
+    if let Some(ratio) = r.ratio {
+        facts.push_str(&format!("<dt>Grayscale</dt><dd>{ratio}%</dd>"));
+    }
+    body.push_str(&format!(
+        "<div class=\"card\"><h2 style=\"margin-top:0\">Confirm Release Information</h2><dl class=\"facts\">{facts}</dl></div>\n"
+    ));
+
+    let back_href = back_url(ctx, back);
+    if !r.allowed_steps.contains(&step) {
+        let allowed: Vec<&str> = r.allowed_steps.iter().map(|s| step_label(*s)).collect();
+        body.push_str(&format!(
+            "<div class=\"notice\" role=\"status\">{} is not possible now: the release is in “{}”; {}.</div>\n\
+<p><a class=\"button secondary\" href=\"{}\">Back</a></p>",
+            esc(step_label(step)),
+            esc(r.state.label()),
+            if allowed.is_empty() {
+                "nothing is open to you in this state".to_string()
+            } else {
+                esc(&format!("allowed now: {}", allowed.join(", ")))
+            },
+            back_href
+        ));
+    } else {
+        let mut fields = String::new();
+        match step {
+            Step::Apply => fields.push_str(&format!(
+                "<label for=\"notes\">Release notes</label><textarea id=\"notes\" name=\"notes\" maxlength=\"4000\">{}</textarea>",
+                esc(input
+                    .notes
+                    .as_deref()
+                    .or(r.notes.as_deref())
+                    .unwrap_or(&description))
+            )),
+            Step::Reject => fields.push_str(&format!(
+                "<label for=\"reason\">Reason</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"4000\">{}</textarea>",
+                esc(input.reason.as_deref().unwrap_or(""))
+            )),
+            Step::Whitelist => fields.push_str(&format!(
+                "<label for=\"user_ids\">User IDs (one per line, or comma-separated)</label><textarea id=\"user_ids\" name=\"user_ids\" required>{}</textarea>",
+                esc(&input.user_ids.clone().unwrap_or_else(|| r.whitelist.join("\n")))
+            )),
+            Step::Grayscale => {
+                let min = if r.state == ReleaseState::Grayscale {
+                    r.ratio.map(|c| c.saturating_add(1)).unwrap_or(1)
+                } else {
+                    1
+                };
+                fields.push_str(&format!(
+                    "<label for=\"ratio\">Ratio (% of users, {min}–100)</label><input type=\"number\" id=\"ratio\" name=\"ratio\" min=\"{min}\" max=\"100\" required value=\"{}\">",
+                    esc(input.ratio.as_deref().unwrap_or(""))
+                ));
+            }
+            Step::TemporaryCode => fields.push_str(&format!(
+                "<label for=\"path\">Page to open (optional)</label><input type=\"text\" id=\"path\" name=\"path\" placeholder=\"pages/index/index\" value=\"{}\">",
+                esc(input.path.as_deref().unwrap_or(""))
+            )),
+            _ => {}
+        }
+        let danger = if matches!(step, Step::Reject | Step::Cancel | Step::Rollback) {
+            " class=\"danger\""
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/web/releases/{}/{}\" class=\"card\">{}{}{fields}\
+<div class=\"actions\" style=\"margin-top:1rem\"><button type=\"submit\"{danger}>OK</button>\
+<a class=\"button secondary\" href=\"{}\">Back</a></div></form>\n",
+            seg(&r.id),
+            step.as_str(),
+            hidden("csrf", &session.csrf),
+            hidden("from", back.as_str()),
+            back_href
+        ));
+    }
+
+    let crumbs = if ctx.developer {
+        format!(
+            "<a href=\"/web\">Spaces</a> › <a href=\"{}\">{}</a> › <a href=\"{}\">Version {}</a> › {}",
+            app_url(&r.app_id),
+            esc(&ctx.app_name),
+            version_url(&r.app_id, &r.version_id),
+            esc(&r.version.to_string()),
+            esc(step_label(step))
+        )
+    } else {
+        format!(
+            "<a href=\"/web/reviews\">Reviews</a> › {}",
+            esc(step_label(step))
+        )
+    };
+    html_response(
+        status,
+        html::page(step_label(step), Some(&session.chrome()), &crumbs, &body),
+    )
+}
+
+/// `POST /web/releases/{release_id}/{step}` (csrf, from, and the step's inputs)
+pub(crate) async fn take_step(
+    State(state): State<AppState>,
+    session: WebSession,
+    Path((release_id, step)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = parse_form(&body);
+    if let Err(refused) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        form.get("csrf").map(String::as_str),
+    ) {
+        return refused;
+    }
+    let Some(step) = parse_step(&step) else {
+        return error_page(Some(&session), &unknown_step(&step));
+    };
+    let back = BackTo::parse(form.get("from").map(String::as_str));
+    let ctx = match load_release(&state, &session, release_id).await {
+        Ok(ctx) => ctx,
+        Err(err) => return error_page(Some(&session), &err),
+    };
+    let input = StepInput::from_form(&form);
+    let caller = session.caller.clone();
+    let id = ctx.release.id.clone();
+    // The same functions the JSON routes call: the lifecycle table, the validations and the
+    // audit log are theirs.
+    let outcome: ApiResult<()> = match step {
+        Step::TemporaryCode => {
+            let req = TemporaryCodeRequest {
+                path: input.path.clone().filter(|p| !p.trim().is_empty()),
+            };
+            match show_temporary_code(&state, caller, id, req).await {
+                Ok(code) => {
+                    return render_detail(
+                        &state,
+                        &session,
+                        ctx.release.app_id.clone(),
+                        ctx.release.version_id.clone(),
+                        DetailExtra {
+                            qr: Some(code),
+                            ..DetailExtra::default()
+                        },
+                    )
+                    .await
+                }
+                Err(err) => Err(err),
+            }
+        }
+        Step::Apply => {
+            let req = ApplyRequest {
+                notes: input.notes.clone().unwrap_or_default(),
+            };
+            apply_release(&state, caller, id, req).await.map(drop)
+        }
+        Step::Withdraw => withdraw_release(&state, caller, id).await.map(drop),
+        Step::Approve => approve_release(&state, caller, id).await.map(drop),
+        Step::Reject => {
+            let req = RejectRequest {
+                reason: input.reason.clone().unwrap_or_default(),
+            };
+            reject_release(&state, caller, id, req).await.map(drop)
+        }
+        Step::Whitelist => {
+            let user_ids = input
+                .user_ids
+                .as_deref()
+                .unwrap_or("")
+                .split([',', '\n'])
+                .map(|s| s.trim().to_string())
+                .collect();
+            whitelist_release(&state, caller, id, WhitelistRequest { user_ids })
+                .await
+                .map(drop)
+        }
+        Step::Grayscale => {
+            let text = input.ratio.as_deref().unwrap_or("").trim();
+            match text.parse::<i64>() {
+                Ok(ratio) => {
+                    grayscale_release(&state, caller, id, serde_json::json!({ "ratio": ratio }))
+                        .await
+                        .map(drop)
+                }
+                Err(_) => Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    gopay_miniapp_portal::codes::INVALID_RATIO,
+                    format!("“{text}” is not a whole percentage from 1 to 100"),
+                    "give a whole percentage from 1 to 100",
+                )
+                .field("ratio")),
+            }
+        }
+        Step::Official => official_release(&state, caller, id).await.map(drop),
+        Step::Cancel => cancel_release(&state, caller, id).await.map(drop),
+        Step::Rollback => {
+            let req = RollbackRequest {
+                target_app_id: ctx.release.target_app_id.clone(),
+            };
+            rollback_app(&state, caller, ctx.release.app_id.clone(), req)
+                .await
+                .map(drop)
+        }
+    };
+    match outcome {
+        Ok(()) => {
+            let q = html::query(&[("done", step.as_str()), ("release", &ctx.release.id)]);
+            redirect(&format!("{}?{q}", back_url(&ctx, back)))
+        }
+        Err(err) => {
+            // Show the step again with the refusal, and the release as it is now.
+            let ctx = match load_release(&state, &session, ctx.release.id.clone()).await {
+                Ok(now) => now,
+                Err(_) => ctx,
+            };
+            render_step(&session, &ctx, step, back, &input, Some(&err), err.status)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The review queue
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /web/reviews`
+pub(crate) async fn reviews(
+    State(state): State<AppState>,
+    session: WebSession,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match reviews_page(&state, &session, &query).await {
+        Ok(response) => response,
+        Err(err) => error_page(Some(&session), &err),
+    }
+}
+
+async fn reviews_page(
+    state: &AppState,
+    session: &WebSession,
+    query: &Option<String>,
+) -> ApiResult<Response> {
+    let mut body = String::from("<h1>Releases waiting for review</h1>\n");
+    body.push_str(&flash(state, session, query, None).await);
+    if session.user.admin_of.is_empty() {
+        body.push_str("<p class=\"muted\">You administer no target app, so no release waits for your review.</p>\n");
+        return Ok(html_response(
+            StatusCode::OK,
+            html::page("Reviews", Some(&session.chrome()), "", &body),
+        ));
+    }
+    let waiting = review_queue(state, session.caller.clone(), Some(ReleaseState::InReview)).await?;
+    let recent: Vec<Release> = review_queue(state, session.caller.clone(), None)
+        .await?
+        .into_iter()
+        .filter(|r| r.state != ReleaseState::InReview)
+        .take(20)
+        .collect();
+    let mut all = waiting.clone();
+    all.extend(recent.iter().cloned());
+    let facts = release_facts(state, session, &all).await?;
+    if waiting.is_empty() {
+        body.push_str("<p class=\"muted\">Nothing waits for review.</p>\n");
+    }
+    for r in &waiting {
+        let (app_name, _, version) = facts.get(&r.id).cloned().unwrap_or_default();
+        let mut dl = format!(
+            "<dt>MiniApp</dt><dd>{} <span class=\"muted\">({})</span></dd><dt>Submitted</dt><dd>{}</dd>",
+            esc(&app_name),
+            esc(&r.app_id),
+            esc(&r.updated_at)
+        );
+        if let Some(v) = &version {
+            dl.push_str(&format!(
+                "<dt>Description</dt><dd class=\"reason\">{}</dd><dt>Package</dt><dd>{} · sha256 <code>{}</code> · uploaded by {}</dd>",
+                esc(&v.description),
+                esc(&html::human_size(v.size)),
+                esc(&v.sha256),
+                esc(&v.created_by)
+            ));
+        }
+        dl.push_str(&format!(
+            "<dt>Release notes</dt><dd class=\"reason notes\">{}</dd>",
+            esc(r.notes.as_deref().unwrap_or("(none)"))
+        ));
+        let action = |step: Step| format!("/web/releases/{}/{}", seg(&r.id), step.as_str());
+        let mut actions = String::new();
+        if r.allowed_steps.contains(&Step::Approve) {
+            actions.push_str(&format!(
+                "<form method=\"post\" action=\"{}\">{}{}<button type=\"submit\" data-step=\"approve\">Approve</button></form>",
+                action(Step::Approve),
+                hidden("csrf", &session.csrf),
+                hidden("from", "reviews"),
+            ));
+        }
+        if r.allowed_steps.contains(&Step::Reject) {
+            actions.push_str(&format!(
+                "<form method=\"post\" action=\"{}\" class=\"reject\">{}{}\
+<textarea name=\"reason\" required maxlength=\"4000\" placeholder=\"Reason (required): what the developer should fix\" aria-label=\"Reason for rejecting\" style=\"min-height:2.4rem;width:24rem\"></textarea>\
+<button type=\"submit\" class=\"danger\" data-step=\"reject\">Reject</button></form>",
+                action(Step::Reject),
+                hidden("csrf", &session.csrf),
+                hidden("from", "reviews"),
+            ));
+        }
+        body.push_str(&format!(
+            "<section class=\"card review\" data-release=\"{id}\"><h3>{app} {version} → {target} {badge}</h3>\
+<dl class=\"facts\">{dl}</dl><div class=\"actions\">{actions}</div></section>\n",
+            id = esc(&r.id),
+            app = esc(&app_name),
+            version = esc(&r.version.to_string()),
+            target = esc(&r.target_app_name),
+            badge = state_badge(r.state),
+        ));
+    }
+    if !recent.is_empty() {
+        body.push_str("<h2>Recently changed on your target apps</h2>\n<table><thead><tr><th>MiniApp</th><th>Version</th><th>Target app</th><th>State</th><th>Changed</th><th>Reason</th></tr></thead><tbody>\n");
+        for r in &recent {
+            let (app_name, _, _) = facts.get(&r.id).cloned().unwrap_or_default();
+            body.push_str(&format!(
+                "<tr data-release=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"reason\">{}</td></tr>\n",
+                esc(&r.id),
+                esc(&app_name),
+                esc(&r.version.to_string()),
+                esc(&r.target_app_name),
+                state_badge(r.state),
+                esc(&r.updated_at),
+                esc(r.reject_reason.as_deref().unwrap_or(""))
+            ));
+        }
+        body.push_str("</tbody></table>\n");
+    }
+    Ok(html_response(
+        StatusCode::OK,
+        html::page("Reviews", Some(&session.chrome()), "", &body),
+    ))
+}
