@@ -12,7 +12,9 @@ use gopay_miniapp_portal::Step;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{Cli, Command, PortalCommand, QrFormat, ReleaseArgs, ReviewDecision, TokenCommand};
+use crate::args::{
+    Cli, Command, PortalCommand, QrFormat, ReleaseArgs, ReviewDecision, TokenCommand,
+};
 use crate::output;
 use crate::terminal::{read_password, read_username, StderrReporter, TerminalPrompter};
 
@@ -92,7 +94,8 @@ pub async fn run(cli: Cli) -> i32 {
         ),
         Command::Token(TokenCommand::List) => finish(json, account::list_tokens(&ctx).await, |l| {
             if l.tokens.is_empty() {
-                return "No access tokens. Create one: gopay-miniapp token create --name ci\n".into();
+                return "No access tokens. Create one: gopay-miniapp token create --name ci\n"
+                    .into();
             }
             l.tokens
                 .iter()
@@ -119,12 +122,14 @@ pub async fn run(cli: Cli) -> i32 {
                 .map(|s| format!("{:<20} {}\n", s.id, s.name))
                 .collect()
         }),
-        Command::Apps { space } => finish(json, catalog::apps(&ctx, space.as_deref(), p).await, |l| {
-            l.apps
-                .iter()
-                .map(|a| format!("{:<20} {}\n", a.id, a.name))
-                .collect()
-        }),
+        Command::Apps { space } => {
+            finish(json, catalog::apps(&ctx, space.as_deref(), p).await, |l| {
+                l.apps
+                    .iter()
+                    .map(|a| format!("{:<20} {}\n", a.id, a.name))
+                    .collect()
+            })
+        }
         Command::TargetApps => finish(json, catalog::target_apps(&ctx).await, |l| {
             l.target_apps
                 .iter()
@@ -180,7 +185,10 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Publish(args) => {
             let bump = match args.bump.as_deref().map(str::parse::<BumpSpec>) {
                 Some(Err(message)) => {
-                    return fail(json, CoreError::invalid(message, "--bump patch|minor|major|X.Y.Z"))
+                    return fail(
+                        json,
+                        CoreError::invalid(message, "--bump patch|minor|major|X.Y.Z"),
+                    )
                 }
                 Some(Ok(b)) => Some(b),
                 None => None,
@@ -192,29 +200,33 @@ pub async fn run(cli: Cli) -> i32 {
                 dry_run: args.dry_run,
                 allow_secrets: args.allow_secrets,
             };
-            finish(json, publish::publish(&ctx, &options, r, &cancel).await, |p| {
-                let mut text = if p.dry_run {
-                    format!(
+            finish(
+                json,
+                publish::publish(&ctx, &options, r, &cancel).await,
+                |p| {
+                    let mut text = if p.dry_run {
+                        format!(
                         "Dry run: would upload {} files ({} bytes, sha256 {}) as {} {}. Nothing was changed.\n",
                         p.files, p.size, p.sha256, p.app, p.version
                     )
-                } else {
-                    format!(
-                        "Published {} {} (app id {}, version id {}).\n",
-                        p.app,
-                        p.version,
-                        p.app_id,
-                        p.version_id.as_deref().unwrap_or("-")
-                    )
-                };
-                if !p.dry_run {
-                    text.push_str(&format!(
-                        "Next: gopay-miniapp release {} --target-app \"GoPay Staging\"\n",
-                        p.version
-                    ));
-                }
-                text
-            })
+                    } else {
+                        format!(
+                            "Published {} {} (app id {}, version id {}).\n",
+                            p.app,
+                            p.version,
+                            p.app_id,
+                            p.version_id.as_deref().unwrap_or("-")
+                        )
+                    };
+                    if !p.dry_run {
+                        text.push_str(&format!(
+                            "Next: gopay-miniapp release {} --target-app \"GoPay Staging\"\n",
+                            p.version
+                        ));
+                    }
+                    text
+                },
+            )
         }
         Command::Upload {
             file,
@@ -228,13 +240,24 @@ pub async fn run(cli: Cli) -> i32 {
             finish(
                 json,
                 publish::upload_archive(&ctx, &file, version, description, r, &cancel).await,
-                |u| format!("Uploaded {} as version {} (version id {}).\n", file.display(), u.version, u.version_id),
+                |u| {
+                    format!(
+                        "Uploaded {} as version {} (version id {}).\n",
+                        file.display(),
+                        u.version,
+                        u.version_id
+                    )
+                },
             )
         }
         Command::Versions => finish(json, rel::versions(&ctx).await, |v| {
             output::versions_text(&v.versions)
         }),
-        Command::Release(a) => finish(json, rel::release(&ctx, &reference(&a), p, r).await, step_text),
+        Command::Release(a) => finish(
+            json,
+            rel::release(&ctx, &reference(&a), p, r).await,
+            step_text,
+        ),
         Command::Qr(args) => qr_command(&ctx, args, json, p).await,
         Command::Apply { release, notes } => finish(
             json,
@@ -301,7 +324,11 @@ pub async fn run(cli: Cli) -> i32 {
             rel::grayscale(&ctx, &reference(&release), ratio, p, r).await,
             step_text,
         ),
-        Command::Official(a) => finish(json, rel::official(&ctx, &reference(&a), p, r).await, step_text),
+        Command::Official(a) => finish(
+            json,
+            rel::official(&ctx, &reference(&a), p, r).await,
+            step_text,
+        ),
         Command::Rollback { target_app } => finish(
             json,
             rel::rollback(&ctx, target_app.as_deref(), p, r).await,
@@ -320,7 +347,16 @@ pub async fn run(cli: Cli) -> i32 {
             };
             finish(
                 json,
-                rel::review(&ctx, decision, &app, &version, &target_app, reason.as_deref(), r).await,
+                rel::review(
+                    &ctx,
+                    decision,
+                    &app,
+                    &version,
+                    &target_app,
+                    reason.as_deref(),
+                    r,
+                )
+                .await,
                 step_text,
             )
         }
@@ -328,7 +364,9 @@ pub async fn run(cli: Cli) -> i32 {
             let result = async {
                 let binding = gopay_miniapp_core::binding::Binding::require(&ctx.project)?;
                 let entries = ctx.client().await?.audit(&binding.app.id).await?;
-                Ok::<_, CoreError>(serde_json::json!({ "appId": binding.app.id, "entries": entries }))
+                Ok::<_, CoreError>(
+                    serde_json::json!({ "appId": binding.app.id, "entries": entries }),
+                )
             }
             .await;
             finish(json, result, |v| {
@@ -434,7 +472,12 @@ fn step_text(s: &rel::StepResult) -> String {
         let verb = if next == Step::Approve {
             "wait (a target-app admin reviews it)".to_string()
         } else {
-            format!("gopay-miniapp {} {} --target-app \"{}\"", next.cli_verb(), s.version, r.target_app)
+            format!(
+                "gopay-miniapp {} {} --target-app \"{}\"",
+                next.cli_verb(),
+                s.version,
+                r.target_app
+            )
         };
         text.push_str(&format!("Next: {verb}\n"));
     }
@@ -447,14 +490,19 @@ async fn qr_command(
     json: bool,
     prompter: &TerminalPrompter,
 ) -> i32 {
-    let result = rel::temporary_code(ctx, &reference(&args.release), args.path.clone(), prompter).await;
+    let result =
+        rel::temporary_code(ctx, &reference(&args.release), args.path.clone(), prompter).await;
     let code = match result {
         Ok(code) => code,
         Err(e) => return fail(json, e),
     };
     let written = match args.format {
         QrFormat::Png | QrFormat::Svg => {
-            let ext = if args.format == QrFormat::Png { "png" } else { "svg" };
+            let ext = if args.format == QrFormat::Png {
+                "png"
+            } else {
+                "svg"
+            };
             let out = args
                 .out
                 .clone()
@@ -471,7 +519,10 @@ async fn qr_command(
                 Ok(Err(e)) | Err(e) => {
                     return fail(
                         json,
-                        CoreError::invalid(format!("cannot write {}: {e}", out.display()), "pick another --out"),
+                        CoreError::invalid(
+                            format!("cannot write {}: {e}", out.display()),
+                            "pick another --out",
+                        ),
                     )
                 }
             }
@@ -501,7 +552,12 @@ async fn qr_command(
         },
         QrFormat::Png | QrFormat::Svg => {
             let out = written.expect("written above");
-            println!("Wrote {}\n{}\nExpires {}", out.display(), code.deeplink, code.expires_at);
+            println!(
+                "Wrote {}\n{}\nExpires {}",
+                out.display(),
+                code.deeplink,
+                code.expires_at
+            );
         }
     }
     exit::OK

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::events::AssumeYes;
-use gopay_miniapp_core::workflows::publish::{PublishOptions};
+use gopay_miniapp_core::workflows::publish::PublishOptions;
 use gopay_miniapp_core::workflows::release::{self as rel, Decision, ReleaseRef};
 use gopay_miniapp_core::workflows::{account, bind, publish};
 use gopay_miniapp_core::{qr, Context, CoreError};
@@ -88,7 +88,10 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
         .map_err(|e| CoreError::io("a temporary folder", e))?;
     let mut n = 0;
 
-    say(&mut n, "Starting the local portal (demo accounts, spaces, MiniApps, target apps)");
+    say(
+        &mut n,
+        "Starting the local portal (demo accounts, spaces, MiniApps, target apps)",
+    );
     let config = gopay_miniapp_portal_server::PortalConfig {
         data_dir: scratch.path().join("portal"),
         seed_demo: true,
@@ -101,7 +104,11 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
 
     let project = scratch.path().join("hello-miniapp");
     copy_project(&example, &project)?;
-    println!("     project: {} (a copy of {})", project.display(), example.display());
+    println!(
+        "     project: {} (a copy of {})",
+        project.display(),
+        example.display()
+    );
 
     let mut dev = Context::new(scratch.path().join("home-demo"), project.clone());
     dev.portal_override = Some(portal.url.clone());
@@ -111,17 +118,29 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     let reporter = StderrReporter::new();
     let r = &reporter;
 
-    say(&mut n, "Login as demo (the password goes to the portal once; only tokens are kept)");
+    say(
+        &mut n,
+        "Login as demo (the password goes to the portal once; only tokens are kept)",
+    );
     let login = account::login_with_password(&dev, "demo", "demo").await?;
-    println!("     logged in as {} ({})", login.username, login.display_name);
+    println!(
+        "     logged in as {} ({})",
+        login.username, login.display_name
+    );
     account::login_with_password(&admin, "admin", "admin").await?;
 
-    say(&mut n, "Select Space & Bind MiniApp: \"Demo Space\" → \"Hello MiniApp\"");
+    say(
+        &mut n,
+        "Select Space & Bind MiniApp: \"Demo Space\" → \"Hello MiniApp\"",
+    );
     let bound = bind::bind(&dev, Some("Demo Space"), Some("Hello MiniApp"), &yes, r).await?;
     let app_id = bound.binding.app.id.clone();
     println!("     wrote {} (app id {app_id})", bound.file);
 
-    say(&mut n, "Publish MiniApp: latest version → bump package.json → npm run build → zip → upload");
+    say(
+        &mut n,
+        "Publish MiniApp: latest version → bump package.json → npm run build → zip → upload",
+    );
     let first = publish::publish(&dev, &PublishOptions::default(), r, cancel).await?;
     println!(
         "     published {} ({} files, {} bytes, version id {})",
@@ -136,7 +155,10 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
         target_app: Some(STAGING.to_string()),
     };
 
-    say(&mut n, &format!("Release {v1} → target app \"{STAGING}\" (Version Creation)"));
+    say(
+        &mut n,
+        &format!("Release {v1} → target app \"{STAGING}\" (Version Creation)"),
+    );
     let created = rel::release(&dev, &at(&v1), &yes, r).await?;
     println!("     state: {}", created.release.state_label);
 
@@ -147,13 +169,26 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     }
     println!("     {}\n     expires {}", code.deeplink, code.expires_at);
 
-    say(&mut n, "Apply Release → Confirm Release Information → Submit for Review");
-    let applied = rel::apply(&dev, &at(&v1), Some("First release of Hello MiniApp"), &yes, r).await?;
+    say(
+        &mut n,
+        "Apply Release → Confirm Release Information → Submit for Review",
+    );
+    let applied = rel::apply(
+        &dev,
+        &at(&v1),
+        Some("First release of Hello MiniApp"),
+        &yes,
+        r,
+    )
+    .await?;
     println!("     state: {}", applied.release.state_label);
 
     say(&mut n, "The target-app admin approves (as `admin`)");
     let approved = rel::review(&admin, Decision::Approve, &app_id, &v1, STAGING, None, r).await?;
-    println!("     state: {} (first release: official only)", approved.release.state_label);
+    println!(
+        "     state: {} (first release: official only)",
+        approved.release.state_label
+    );
 
     say(&mut n, &format!("Officially Release {v1}"));
     let official = rel::official(&dev, &at(&v1), &yes, r).await?;
@@ -168,23 +203,44 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     let v2 = second.version.clone();
     println!("     published {v2}");
 
-    say(&mut n, &format!("Release {v2} → \"{STAGING}\", apply, admin approves"));
+    say(
+        &mut n,
+        &format!("Release {v2} → \"{STAGING}\", apply, admin approves"),
+    );
     rel::release(&dev, &at(&v2), &yes, r).await?;
     rel::apply(&dev, &at(&v2), Some("Faster home page"), &yes, r).await?;
     let approved = rel::review(&admin, Decision::Approve, &app_id, &v2, STAGING, None, r).await?;
     println!("     state: {}", approved.release.state_label);
 
     say(&mut n, "Whitelist test with two user IDs");
-    let wl = rel::whitelist(&dev, &at(&v2), vec!["100001".into(), "100002".into()], &yes, r).await?;
-    println!("     state: {} ({:?})", wl.release.state_label, wl.release.whitelist.unwrap_or_default());
+    let wl = rel::whitelist(
+        &dev,
+        &at(&v2),
+        vec!["100001".into(), "100002".into()],
+        &yes,
+        r,
+    )
+    .await?;
+    println!(
+        "     state: {} ({:?})",
+        wl.release.state_label,
+        wl.release.whitelist.unwrap_or_default()
+    );
 
     for ratio in [10, 50] {
         say(&mut n, &format!("Grayscale {ratio}%"));
         let g = rel::grayscale(&dev, &at(&v2), ratio, &yes, r).await?;
-        println!("     state: {} {}%", g.release.state_label, g.release.ratio.unwrap_or(0));
+        println!(
+            "     state: {} {}%",
+            g.release.state_label,
+            g.release.ratio.unwrap_or(0)
+        );
     }
 
-    say(&mut n, &format!("Officially Release {v2} ({v1} is archived)"));
+    say(
+        &mut n,
+        &format!("Officially Release {v2} ({v1} is archived)"),
+    );
     let official = rel::official(&dev, &at(&v2), &yes, r).await?;
     println!(
         "     {v2}: {}; archived: {}",

@@ -36,7 +36,11 @@ pub fn versions_text(versions: &[VersionView]) -> String {
             "{:<10} {}  {}\n",
             v.version,
             &v.created_at,
-            if v.description.is_empty() { "" } else { &v.description }
+            if v.description.is_empty() {
+                ""
+            } else {
+                &v.description
+            }
         ));
         for r in &v.releases {
             let mut line = format!("    {:<16} {}", r.target_app, r.state_label);
@@ -76,7 +80,10 @@ pub fn status_text(s: &StatusSnapshot) -> String {
         None => out.push_str("Bound to: nothing (gopay-miniapp bind)\n"),
     }
     if let Some(problem) = &s.problem {
-        out.push_str(&format!("Problem:  {} — {}\n", problem.message, problem.hint));
+        out.push_str(&format!(
+            "Problem:  {} — {}\n",
+            problem.message, problem.hint
+        ));
     }
     if s.binding.is_some() && s.logged_in {
         out.push_str(&format!(

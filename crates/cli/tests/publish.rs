@@ -26,12 +26,16 @@ fn publish_hello_miniapp_with_npm_build() {
 
     let published = dev.run(&["--json", "publish"]).ok().json();
     assert_eq!(published["version"], "1.0.1");
-    assert!(published["versionId"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(published["versionId"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
     assert!(published["appId"].as_str().is_some_and(|s| s.len() == 16));
 
     // Only the version value changed in package.json.
     let after = std::fs::read_to_string(project.join("package.json")).unwrap();
-    let expected = String::from_utf8(before).unwrap().replacen("\"1.0.0\"", "\"1.0.1\"", 1);
+    let expected = String::from_utf8(before)
+        .unwrap()
+        .replacen("\"1.0.0\"", "\"1.0.1\"", 1);
     assert_eq!(after, expected);
 
     // What the portal stored is a valid archive with the build output at its root.
@@ -53,7 +57,11 @@ fn publish_hello_miniapp_with_npm_build() {
     // The next publish goes up by one, and versions are listed newest first.
     // Same output folder (no build) → same bytes: published, with a warning.
     let run = dev.run(&["--json", "publish", "--no-build"]).ok();
-    assert!(run.stderr.contains("identical to version 1.0.1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("identical to version 1.0.1"),
+        "{}",
+        run.stderr
+    );
     let second = run.json();
     assert_eq!(second["version"], "1.0.2");
     assert_eq!(second["identicalToPrevious"], true);
@@ -151,15 +159,25 @@ fn build_failure_restores_package_json_and_exits_4() {
     dev.login("demo", "demo");
     dev.bind("Hello MiniApp");
     let run = dev.run(&["publish"]).code(4);
-    assert!(run.stderr.contains("boom"), "build output is shown: {}", run.stderr);
+    assert!(
+        run.stderr.contains("boom"),
+        "build output is shown: {}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("package.json was restored to 2.3.4"),
         "{}",
         run.stderr
     );
-    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original.as_bytes());
+    assert_eq!(
+        std::fs::read(project.join("package.json")).unwrap(),
+        original.as_bytes()
+    );
     let versions = dev.run(&["--json", "versions"]).ok().json();
-    assert!(versions["versions"].as_array().unwrap().is_empty(), "nothing was created");
+    assert!(
+        versions["versions"].as_array().unwrap().is_empty(),
+        "nothing was created"
+    );
 }
 
 #[test]
@@ -186,13 +204,23 @@ fn sigint_during_build_kills_children_and_restores() {
     wait_until("the build's grandchild", Duration::from_secs(30), || {
         std::fs::read_to_string(&marker).is_ok_and(|s| !s.trim().is_empty())
     });
-    let grandchild: i32 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+    let grandchild: i32 = std::fs::read_to_string(&marker)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // package.json was bumped while the build runs.
-    assert_ne!(std::fs::read(project.join("package.json")).unwrap(), original);
+    assert_ne!(
+        std::fs::read(project.join("package.json")).unwrap(),
+        original
+    );
     unsafe { libc_kill(child.id() as i32, 2) };
     let run = to_run(child.wait_with_output().unwrap()).code(130);
     assert!(run.stderr.contains("restored"), "{}", run.stderr);
-    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original);
+    assert_eq!(
+        std::fs::read(project.join("package.json")).unwrap(),
+        original
+    );
     wait_until("the grandchild to be gone", Duration::from_secs(10), || {
         !std::path::Path::new(&format!("/proc/{grandchild}")).exists()
             || std::fs::read_to_string(format!("/proc/{grandchild}/stat"))
@@ -215,7 +243,8 @@ fn portal_killed_mid_upload_and_restarted_makes_one_version() {
     let mut dev = User::new(root.path(), "demo", &project, &portal.url);
     dev.login("demo", "demo");
     dev.bind("Hello MiniApp");
-    dev.env.push(("GOPAY_MINIAPP_CHUNK_SIZE".into(), (256 * 1024).to_string()));
+    dev.env
+        .push(("GOPAY_MINIAPP_CHUNK_SIZE".into(), (256 * 1024).to_string()));
     let mut child = dev
         .command(&["--json", "publish"])
         .stdout(Stdio::piped())
@@ -236,18 +265,39 @@ fn portal_killed_mid_upload_and_restarted_makes_one_version() {
     let mut stdout = String::new();
     let mut stderr = String::new();
     use std::io::Read;
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert!(status.success(), "publish did not survive the restart:\n{stdout}\n{stderr}");
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        status.success(),
+        "publish did not survive the restart:\n{stdout}\n{stderr}"
+    );
     let published: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert!(stderr.contains("resuming") || stderr.contains("retrying"), "{stderr}");
+    assert!(
+        stderr.contains("resuming") || stderr.contains("retrying"),
+        "{stderr}"
+    );
     let versions = dev.run(&["--json", "versions"]).ok().json();
     let list = versions["versions"].as_array().unwrap();
     assert_eq!(list.len(), 1, "exactly one version: {list:?}");
     assert_eq!(list[0]["sha256"], published["sha256"]);
     let stored = stored_package(&portal.data, published["sha256"].as_str().unwrap());
-    let digest = std::process::Command::new("sha256sum").arg(&stored).output().unwrap();
-    assert!(String::from_utf8_lossy(&digest.stdout).starts_with(published["sha256"].as_str().unwrap()));
+    let digest = std::process::Command::new("sha256sum")
+        .arg(&stored)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&digest.stdout).starts_with(published["sha256"].as_str().unwrap())
+    );
 }
 
 #[test]
@@ -269,9 +319,14 @@ fn a_second_publish_in_the_same_project_is_refused() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_until("the first build", Duration::from_secs(30), || marker.exists());
+    wait_until("the first build", Duration::from_secs(30), || {
+        marker.exists()
+    });
     let second = dev.run(&["--json", "publish"]).code(4);
-    let message = second.json()["error"]["message"].as_str().unwrap().to_string();
+    let message = second.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(message.contains("another publish is running"), "{message}");
     let first = to_run(first.wait_with_output().unwrap()).ok();
     assert_eq!(first.json()["version"], "1.0.1");
@@ -312,11 +367,17 @@ fn revoked_credentials_say_log_in_again_and_exit_3() {
     std::fs::write(dev.home.join("credentials.json"), saved).unwrap();
     let run = dev.run(&["--json", "whoami"]).code(3);
     let error = run.json()["error"].clone();
-    assert!(error["hint"].as_str().unwrap().contains("log in"), "{error}");
+    assert!(
+        error["hint"].as_str().unwrap().contains("log in"),
+        "{error}"
+    );
 
     // An access token for CI: works until revoked, then exit 3.
     dev.login("demo", "demo");
-    let created = dev.run(&["--json", "token", "create", "--name", "ci"]).ok().json();
+    let created = dev
+        .run(&["--json", "token", "create", "--name", "ci"])
+        .ok()
+        .json();
     let secret = created["secret"].as_str().unwrap().to_string();
     let mut ci = User::new(root.path(), "ci", &project, &portal.url);
     ci.env.push(("GOPAY_MINIAPP_TOKEN".into(), secret.clone()));
@@ -325,7 +386,10 @@ fn revoked_credentials_say_log_in_again_and_exit_3() {
     let who = to_run(cmd.output().unwrap()).ok().json();
     assert_eq!(who["via"], "token");
     let listed = dev.run(&["--json", "token", "list"]).ok();
-    assert!(!listed.stdout.contains(&secret), "token list never shows secrets");
+    assert!(
+        !listed.stdout.contains(&secret),
+        "token list never shows secrets"
+    );
     dev.run(&["token", "revoke", "ci"]).ok();
     let mut cmd = ci.command(&["--json", "whoami"]);
     cmd.env("GOPAY_MINIAPP_TOKEN", &secret);
@@ -351,20 +415,30 @@ fn secrets_and_size_budget_block_the_upload_naming_files() {
     let error = run.json()["error"].clone();
     assert_eq!(error["code"], "secrets_found");
     let message = error["message"].as_str().unwrap();
-    assert!(message.contains(".env.production") && message.contains("config.txt"), "{message}");
-    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original);
+    assert!(
+        message.contains(".env.production") && message.contains("config.txt"),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read(project.join("package.json")).unwrap(),
+        original
+    );
 
     // Leave them out with .miniappignore; then a tiny budget lists the largest files.
     std::fs::write(project.join(".miniappignore"), ".env*\nconfig.txt\n").unwrap();
     std::fs::write(project.join("src/big.bin"), noise(300_000)).unwrap();
     let mut binding: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(project.join("gopay-miniapp.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(project.join("gopay-miniapp.json")).unwrap())
+            .unwrap();
     binding["sizeBudget"] = serde_json::json!(1000);
     std::fs::write(project.join("gopay-miniapp.json"), binding.to_string()).unwrap();
     let run = dev.run(&["--json", "publish"]).code(4);
     let error = run.json()["error"].clone();
     assert_eq!(error["code"], "over_budget");
-    assert!(error["message"].as_str().unwrap().contains("big.bin"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("big.bin"),
+        "{error}"
+    );
     let versions = dev.run(&["--json", "versions"]).ok().json();
     assert!(versions["versions"].as_array().unwrap().is_empty());
 }
@@ -382,7 +456,10 @@ fn dry_run_changes_nothing_and_needs_no_upload() {
     assert_eq!(plan["dryRun"], true);
     assert_eq!(plan["version"], "1.0.1");
     assert!(plan["files"].as_u64().unwrap() >= 2);
-    assert_eq!(std::fs::read(project.join("package.json")).unwrap(), original);
+    assert_eq!(
+        std::fs::read(project.join("package.json")).unwrap(),
+        original
+    );
     let versions = dev.run(&["--json", "versions"]).ok().json();
     assert!(versions["versions"].as_array().unwrap().is_empty());
 }
@@ -401,17 +478,45 @@ fn not_logged_in_and_not_bound_are_clear() {
     // only the MiniApp is a choice.)
     dev.login("demo", "demo");
     let run = dev.run(&["--json", "--yes", "bind"]).code(2);
-    assert!(run.json()["error"]["hint"].as_str().unwrap().contains("--app"));
+    assert!(run.json()["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("--app"));
     // Rebinding asks; --yes rebinds, and the build settings are kept.
     dev.bind("Hello MiniApp");
-    let run = dev.run(&["--json", "bind", "--space", "Demo Space", "--app", "Wallet Tools"]).code(2);
-    assert!(run.json()["error"]["hint"].as_str().unwrap().contains("--yes"));
+    let run = dev
+        .run(&[
+            "--json",
+            "bind",
+            "--space",
+            "Demo Space",
+            "--app",
+            "Wallet Tools",
+        ])
+        .code(2);
+    assert!(run.json()["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("--yes"));
     let rebound = dev
-        .run(&["--json", "--yes", "bind", "--space", "Demo Space", "--app", "Wallet Tools"])
+        .run(&[
+            "--json",
+            "--yes",
+            "bind",
+            "--space",
+            "Demo Space",
+            "--app",
+            "Wallet Tools",
+        ])
         .ok()
         .json();
     assert_eq!(rebound["binding"]["app"]["name"], "Wallet Tools");
     // Another user's space is invisible.
-    let run = dev.run(&["--json", "apps", "--space", "Other Space"]).code(4);
-    assert!(run.json()["error"]["message"].as_str().unwrap().contains("Other Space"));
+    let run = dev
+        .run(&["--json", "apps", "--space", "Other Space"])
+        .code(4);
+    assert!(run.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Other Space"));
 }

@@ -45,7 +45,9 @@ impl World {
     fn publish(&self) -> String {
         // Change the content so every version is a different package.
         let marker = self.dev.project.join("src/build.txt");
-        let n = std::fs::read_to_string(&marker).map(|s| s.len()).unwrap_or(0);
+        let n = std::fs::read_to_string(&marker)
+            .map(|s| s.len())
+            .unwrap_or(0);
         std::fs::write(&marker, "x".repeat(n + 1)).unwrap();
         let out = self.dev.run(&["--json", "publish"]).ok().json();
         out["version"].as_str().unwrap().to_string()
@@ -69,9 +71,23 @@ impl World {
         )
     }
 
-    fn review(&self, decision: &str, version: &str, target: &str, reason: Option<&str>) -> serde_json::Value {
+    fn review(
+        &self,
+        decision: &str,
+        version: &str,
+        target: &str,
+        reason: Option<&str>,
+    ) -> serde_json::Value {
         let mut args = vec![
-            "--json", "review", decision, "--app", &self.app_id, "--version", version, "--target-app", target,
+            "--json",
+            "review",
+            decision,
+            "--app",
+            &self.app_id,
+            "--version",
+            version,
+            "--target-app",
+            target,
         ];
         if let Some(r) = reason {
             args.extend_from_slice(&["--reason", r]);
@@ -105,37 +121,76 @@ fn first_release_goes_straight_to_official() {
     // Illegal in Version Creation: named state, allowed steps in the message.
     let (code, message) = w.refused(&["official", &v1, "--target-app", STAGING], 6);
     assert_eq!(code, "illegal_step");
-    assert!(message.contains("Version Creation") && message.contains("apply"), "{message}");
+    assert!(
+        message.contains("Version Creation") && message.contains("apply"),
+        "{message}"
+    );
 
     let applied = w.step(&["apply", &v1, "--target-app", STAGING, "--notes", "first"]);
     assert_eq!(applied["release"]["state"], "in_review");
-    let (_, message) = w.refused(&["whitelist", &v1, "--target-app", STAGING, "--users", "1"], 6);
+    let (_, message) = w.refused(
+        &["whitelist", &v1, "--target-app", STAGING, "--users", "1"],
+        6,
+    );
     assert!(message.contains("Submit for Review"), "{message}");
 
     // Only the admin reviews: the developer cannot even see the review queue.
     let run = w
         .dev
-        .run(&["--json", "review", "approve", "--app", &w.app_id, "--version", &v1, "--target-app", STAGING])
+        .run(&[
+            "--json",
+            "review",
+            "approve",
+            "--app",
+            &w.app_id,
+            "--version",
+            &v1,
+            "--target-app",
+            STAGING,
+        ])
         .code(4);
-    assert!(run.json()["error"]["message"].as_str().unwrap().contains("visible to you"));
+    assert!(run.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("visible to you"));
     w.review("approve", &v1, STAGING, None);
     assert_eq!(w.state(&v1, STAGING), "pilot_test");
 
     // The first release to a target app may only go official.
     for args in [
-        vec!["whitelist", v1.as_str(), "--target-app", STAGING, "--users", "100001"],
-        vec!["grayscale", v1.as_str(), "--target-app", STAGING, "--ratio", "10"],
+        vec![
+            "whitelist",
+            v1.as_str(),
+            "--target-app",
+            STAGING,
+            "--users",
+            "100001",
+        ],
+        vec![
+            "grayscale",
+            v1.as_str(),
+            "--target-app",
+            STAGING,
+            "--ratio",
+            "10",
+        ],
     ] {
         let (code, message) = w.refused(&args, 6);
         assert_eq!(code, "illegal_step", "{message}");
         assert!(message.contains("first release"), "{message}");
     }
-    let run = w.dev.run(&["--json", "--yes", "official", &v1, "--target-app", STAGING]).ok();
+    let run = w
+        .dev
+        .run(&["--json", "--yes", "official", &v1, "--target-app", STAGING])
+        .ok();
     assert!(run.stderr.contains("first release there"), "{}", run.stderr);
     assert_eq!(run.json()["release"]["state"], "released");
     // Released allows only rollback, which needs an archived version.
     let (_, message) = w.refused(&["cancel", &v1, "--target-app", STAGING], 6);
-    assert!(message.contains("Released") && message.contains("rollback"), "{message}");
+    assert!(
+        message.contains("Released") && message.contains("rollback"),
+        "{message}"
+    );
     let (code, _) = w.refused(&["rollback", "--target-app", STAGING], 6);
     assert_eq!(code, "nothing_to_roll_back");
 }
@@ -156,38 +211,78 @@ fn second_release_whitelist_grayscale_official_rollback() {
 
     let users = w.root.path().join("users.txt");
     std::fs::write(&users, "# pilot users\n100001\n100002, 100003\n100001\n").unwrap();
-    let wl = w.step(&["whitelist", &v2, "--target-app", STAGING, "--users-file", users.to_str().unwrap()]);
+    let wl = w.step(&[
+        "whitelist",
+        &v2,
+        "--target-app",
+        STAGING,
+        "--users-file",
+        users.to_str().unwrap(),
+    ]);
     assert_eq!(wl["release"]["state"], "whitelist_testing");
-    assert_eq!(wl["release"]["whitelist"], serde_json::json!(["100001", "100002", "100003"]));
+    assert_eq!(
+        wl["release"]["whitelist"],
+        serde_json::json!(["100001", "100002", "100003"])
+    );
 
     let g = w.step(&["grayscale", &v2, "--target-app", STAGING, "--ratio", "10"]);
     assert_eq!(g["release"]["state"], "grayscale");
     assert_eq!(g["release"]["ratio"], 10);
-    let (code, message) = w.refused(&["grayscale", &v2, "--target-app", STAGING, "--ratio", "5"], 6);
+    let (code, message) = w.refused(
+        &["grayscale", &v2, "--target-app", STAGING, "--ratio", "5"],
+        6,
+    );
     assert_eq!(code, "ratio_not_higher");
-    assert!(message.contains("10%") && message.contains("5%"), "{message}");
-    let (_, message) = w.refused(&["grayscale", &v2, "--target-app", STAGING, "--ratio", "101"], 6);
+    assert!(
+        message.contains("10%") && message.contains("5%"),
+        "{message}"
+    );
+    let (_, message) = w.refused(
+        &["grayscale", &v2, "--target-app", STAGING, "--ratio", "101"],
+        6,
+    );
     assert!(message.contains("1 to 100"), "{message}");
     let g = w.step(&["grayscale", &v2, "--target-app", STAGING, "--ratio", "50"]);
     assert_eq!(g["release"]["ratio"], 50);
 
-    let run = w.dev.run(&["--json", "--yes", "official", &v2, "--target-app", STAGING]).ok();
-    assert!(run.stderr.contains(&format!("{v1} (live now) will be archived")), "{}", run.stderr);
+    let run = w
+        .dev
+        .run(&["--json", "--yes", "official", &v2, "--target-app", STAGING])
+        .ok();
+    assert!(
+        run.stderr
+            .contains(&format!("{v1} (live now) will be archived")),
+        "{}",
+        run.stderr
+    );
     let official = run.json();
     assert_eq!(official["archivedVersion"], v1.as_str());
     assert_eq!(w.state(&v1, STAGING), "archived");
     assert_eq!(w.state(&v2, STAGING), "released");
 
-    let run = w.dev.run(&["--json", "--yes", "rollback", "--target-app", STAGING]).ok();
-    assert!(run.stderr.contains(&format!("{v1} comes back")), "{}", run.stderr);
+    let run = w
+        .dev
+        .run(&["--json", "--yes", "rollback", "--target-app", STAGING])
+        .ok();
+    assert!(
+        run.stderr.contains(&format!("{v1} comes back")),
+        "{}",
+        run.stderr
+    );
     let rb = run.json();
     assert_eq!(rb["restoredVersion"], v1.as_str());
     assert_eq!(w.state(&v1, STAGING), "released");
     assert_eq!(w.state(&v2, STAGING), "archived");
 
     // Confirmations need --yes (or a TTY) in scripts.
-    let run = w.dev.run(&["--json", "rollback", "--target-app", STAGING]).code(2);
-    assert!(run.json()["error"]["hint"].as_str().unwrap().contains("--yes"));
+    let run = w
+        .dev
+        .run(&["--json", "rollback", "--target-app", STAGING])
+        .code(2);
+    assert!(run.json()["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("--yes"));
 
     // The audit log has every step.
     let audit = w.dev.run(&["--json", "audit"]).ok().json();
@@ -198,7 +293,10 @@ fn second_release_whitelist_grayscale_official_rollback() {
         .map(|e| e["action"].as_str().unwrap().to_string())
         .collect();
     for needle in ["approve", "whitelist", "grayscale", "official", "rollback"] {
-        assert!(actions.iter().any(|a| a.contains(needle)), "{needle} not in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a.contains(needle)),
+            "{needle} not in {actions:?}"
+        );
     }
 }
 
@@ -215,24 +313,54 @@ fn withdraw_reject_reapply_cancel() {
     // A rejection needs a reason.
     let run = w
         .admin
-        .run(&["--json", "review", "reject", "--app", &w.app_id, "--version", &v1, "--target-app", STAGING])
+        .run(&[
+            "--json",
+            "review",
+            "reject",
+            "--app",
+            &w.app_id,
+            "--version",
+            &v1,
+            "--target-app",
+            STAGING,
+        ])
         .code(4);
-    assert!(run.json()["error"]["hint"].as_str().unwrap().contains("--reason"));
+    assert!(run.json()["error"]["hint"]
+        .as_str()
+        .unwrap()
+        .contains("--reason"));
     let rejected = w.review("reject", &v1, STAGING, Some("The icon is missing <b>&</b>"));
     assert_eq!(rejected["release"]["state"], "rejected");
 
     // `wait` reports the rejection with its reason, exit 6.
-    let run = w.dev.run(&["wait", &v1, "--target-app", STAGING, "--timeout", "20s"]).code(6);
-    assert!(run.stdout.contains("The icon is missing <b>&</b>"), "{}", run.stdout);
+    let run = w
+        .dev
+        .run(&["wait", &v1, "--target-app", STAGING, "--timeout", "20s"])
+        .code(6);
+    assert!(
+        run.stdout.contains("The icon is missing <b>&</b>"),
+        "{}",
+        run.stdout
+    );
 
-    let again = w.step(&["apply", &v1, "--target-app", STAGING, "--notes", "icon added"]);
+    let again = w.step(&[
+        "apply",
+        &v1,
+        "--target-app",
+        STAGING,
+        "--notes",
+        "icon added",
+    ]);
     assert_eq!(again["release"]["state"], "in_review");
     w.review("approve", &v1, STAGING, None);
     let cancelled = w.step(&["cancel", &v1, "--target-app", STAGING]);
     assert_eq!(cancelled["release"]["state"], "cancelled");
     let (code, message) = w.refused(&["apply", &v1, "--target-app", STAGING], 6);
     assert_eq!(code, "illegal_step");
-    assert!(message.contains("Cancelled") && message.contains("finished"), "{message}");
+    assert!(
+        message.contains("Cancelled") && message.contains("finished"),
+        "{message}"
+    );
     // A cancelled release can be released again.
     let fresh = w.step(&["release", &v1, "--target-app", STAGING]);
     assert_eq!(fresh["release"]["state"], "version_creation");
@@ -285,7 +413,15 @@ fn wait_sees_an_approval_made_by_another_process() {
     w.step(&["apply", &v1, "--target-app", STAGING]);
     let waiter = w
         .dev
-        .command(&["--json", "wait", &v1, "--target-app", STAGING, "--timeout", "60s"])
+        .command(&[
+            "--json",
+            "wait",
+            &v1,
+            "--target-app",
+            STAGING,
+            "--timeout",
+            "60s",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -301,7 +437,10 @@ fn wait_sees_an_approval_made_by_another_process() {
     let v2 = w.publish();
     w.step(&["release", &v2, "--target-app", "GoPay"]);
     w.step(&["apply", &v2, "--target-app", "GoPay"]);
-    let run = w.dev.run(&["wait", &v2, "--target-app", "GoPay", "--timeout", "1s"]).code(4);
+    let run = w
+        .dev
+        .run(&["wait", &v2, "--target-app", "GoPay", "--timeout", "1s"])
+        .code(4);
     assert!(run.stderr.contains("still in review"), "{}", run.stderr);
 }
 
@@ -312,21 +451,46 @@ fn temporary_code_decodes_back_to_the_working_deeplink() {
     w.step(&["release", &v1, "--target-app", STAGING]);
     let url = w
         .dev
-        .run(&["qr", &v1, "--target-app", STAGING, "--format", "url", "--path", "pages/index/index?from=qr"])
+        .run(&[
+            "qr",
+            &v1,
+            "--target-app",
+            STAGING,
+            "--format",
+            "url",
+            "--path",
+            "pages/index/index?from=qr",
+        ])
         .ok()
         .stdout
         .trim()
         .to_string();
     assert!(
-        url.starts_with(&format!("gopaystaging://mini-app/windvane?app_id={}&publish_id=", w.app_id)),
+        url.starts_with(&format!(
+            "gopaystaging://mini-app/windvane?app_id={}&publish_id=",
+            w.app_id
+        )),
         "{url}"
     );
-    assert!(url.ends_with("&mini_app_path=pages%2Findex%2Findex%3Ffrom%3Dqr"), "{url}");
+    assert!(
+        url.ends_with("&mini_app_path=pages%2Findex%2Findex%3Ffrom%3Dqr"),
+        "{url}"
+    );
 
     // PNG: decoded by zbarimg (a real, independent decoder) and by rqrr.
     let png = w.root.path().join("code.png");
-    let code = w
-        .step(&["qr", &v1, "--target-app", STAGING, "--format", "png", "--out", png.to_str().unwrap(), "--path", "pages/index/index?from=qr"]);
+    let code = w.step(&[
+        "qr",
+        &v1,
+        "--target-app",
+        STAGING,
+        "--format",
+        "png",
+        "--out",
+        png.to_str().unwrap(),
+        "--path",
+        "pages/index/index?from=qr",
+    ]);
     assert_eq!(code["deeplink"], url.as_str());
     assert!(code["expiresAt"].as_str().is_some());
     let image = image::open(&png).unwrap().to_luma8();
@@ -334,10 +498,17 @@ fn temporary_code_decodes_back_to_the_working_deeplink() {
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1);
     assert_eq!(grids[0].decode().unwrap().1, url);
-    let zbar = std::process::Command::new("zbarimg").args(["--raw", "-q"]).arg(&png).output();
+    let zbar = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&png)
+        .output();
     match zbar {
         Ok(out) => {
-            assert!(out.status.success(), "zbarimg failed: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "zbarimg failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), url);
         }
         Err(e) => panic!("zbarimg (Debian's zbar-tools) is needed: {e}"),
@@ -369,7 +540,11 @@ fn temporary_code_decodes_back_to_the_working_deeplink() {
                 let v = if light { 255 } else { 0 };
                 for dy in 0..scale {
                     for dx in 0..scale {
-                        img.put_pixel(x as u32 * scale + dx, (y as u32 * 2 + half) * scale + dy, image::Luma([v]));
+                        img.put_pixel(
+                            x as u32 * scale + dx,
+                            (y as u32 * 2 + half) * scale + dy,
+                            image::Luma([v]),
+                        );
                     }
                 }
             }
@@ -379,11 +554,23 @@ fn temporary_code_decodes_back_to_the_working_deeplink() {
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1, "the terminal QR is not detectable");
     let decoded = grids[0].decode().unwrap().1;
-    assert!(decoded.starts_with("gopaystaging://mini-app/windvane?app_id="), "{decoded}");
+    assert!(
+        decoded.starts_with("gopaystaging://mini-app/windvane?app_id="),
+        "{decoded}"
+    );
 
     // SVG is written too.
     let svg = w.root.path().join("code.svg");
-    w.step(&["qr", &v1, "--target-app", STAGING, "--format", "svg", "--out", svg.to_str().unwrap()]);
+    w.step(&[
+        "qr",
+        &v1,
+        "--target-app",
+        STAGING,
+        "--format",
+        "svg",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
 
     // Once released, there is no temporary code.

@@ -127,6 +127,9 @@ mod tests {
         assert_eq!(b.output_dir, "dist");
         std::fs::write(Binding::path(dir.path()), "{\n  \"portal\": 3\n}").unwrap();
         let err = Binding::require(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("gopay-miniapp.json") && err.contains("line 2"), "{err}");
+        assert!(
+            err.contains("gopay-miniapp.json") && err.contains("line 2"),
+            "{err}"
+        );
     }
 }

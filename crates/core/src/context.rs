@@ -17,6 +17,9 @@ pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:8780";
 /// Upload chunk size in bytes (default 8 MiB).
 pub const CHUNK_SIZE_ENV: &str = "GOPAY_MINIAPP_CHUNK_SIZE";
 
+/// The portal URL a client was made for, and the client.
+type CachedClient = (String, Arc<PortalClient>);
+
 #[derive(Clone)]
 pub struct Context {
     pub home: PathBuf,
@@ -26,7 +29,7 @@ pub struct Context {
     /// `GOPAY_MINIAPP_TOKEN`: a CI access token that bypasses stored credentials.
     pub env_token: Option<String>,
     /// One client per portal URL, kept warm (the sidecar answers many requests).
-    client_cache: Arc<Mutex<Option<(String, Arc<PortalClient>)>>>,
+    client_cache: Arc<Mutex<Option<CachedClient>>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -159,18 +162,16 @@ impl Context {
                 {
                     client = client.with_chunk_size(size);
                 }
-                let client = Arc::new(client.on_refresh(
-                    Arc::new(move |pair| {
-                        if let Err(e) = store.update_tokens(
-                            &key,
-                            &pair.access_token,
-                            &pair.refresh_token,
-                            &pair.expires_at,
-                        ) {
-                            tracing::warn!("could not save the refreshed session: {e}");
-                        }
-                    }),
-                ));
+                let client = Arc::new(client.on_refresh(Arc::new(move |pair| {
+                    if let Err(e) = store.update_tokens(
+                        &key,
+                        &pair.access_token,
+                        &pair.refresh_token,
+                        &pair.expires_at,
+                    ) {
+                        tracing::warn!("could not save the refreshed session: {e}");
+                    }
+                })));
                 *self.client_cache.lock().expect("client cache") =
                     Some((portal.clone(), client.clone()));
                 client

@@ -79,7 +79,10 @@ impl CredentialStore {
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 CoreError::invalid(
-                    format!("{} is not a valid credentials file: {e}", self.path.display()),
+                    format!(
+                        "{} is not a valid credentials file: {e}",
+                        self.path.display()
+                    ),
                     "delete it and log in again",
                 )
             }),
@@ -186,7 +189,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(store.remove("http://a").unwrap());

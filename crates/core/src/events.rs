@@ -37,8 +37,12 @@ impl Reporter for Silent {}
 pub trait Prompter: Send + Sync {
     /// Choose one of `options`; returns its index. `flag` names the CLI flag / argument
     /// that supplies the answer without asking.
-    async fn choose(&self, question: &str, options: &[String], flag: &str)
-        -> Result<usize, CoreError>;
+    async fn choose(
+        &self,
+        question: &str,
+        options: &[String],
+        flag: &str,
+    ) -> Result<usize, CoreError>;
     /// Yes or no.
     async fn confirm(&self, question: &str, flag: &str) -> Result<bool, CoreError>;
 }

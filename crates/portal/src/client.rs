@@ -350,7 +350,10 @@ impl PortalClient {
     }
 
     pub async fn audit(&self, app_id: &str) -> Result<Vec<AuditEntry>, PortalError> {
-        Ok(self.get::<AuditLog>(routes::AUDIT, &[app_id]).await?.entries)
+        Ok(self
+            .get::<AuditLog>(routes::AUDIT, &[app_id])
+            .await?
+            .entries)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -535,9 +538,11 @@ impl PortalClient {
             }
             let len = chunk_size.min(total - received);
             let chunk_sha = match next_hash.take() {
-                Some((at, task)) if at == received => task.await.map_err(|e| PortalError::Local {
-                    message: format!("hashing the package failed: {e}"),
-                })??,
+                Some((at, task)) if at == received => {
+                    task.await.map_err(|e| PortalError::Local {
+                        message: format!("hashing the package failed: {e}"),
+                    })??
+                }
                 _ => hash_region(package.to_path_buf(), received, len).await?,
             };
             let following = received + len;
@@ -580,8 +585,7 @@ impl PortalClient {
                     }
                     failures += 1;
                     // Ask the portal how much it holds; a cut chunk counts for nothing.
-                    if let Ok(state) = self.get::<Upload>(routes::UPLOAD_GET, &[&upload.id]).await
-                    {
+                    if let Ok(state) = self.get::<Upload>(routes::UPLOAD_GET, &[&upload.id]).await {
                         received = state.received;
                     }
                 }
@@ -669,7 +673,11 @@ impl PortalClient {
         }
     }
 
-    async fn get<T: DeserializeOwned>(&self, route: Route, args: &[&str]) -> Result<T, PortalError> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        route: Route,
+        args: &[&str],
+    ) -> Result<T, PortalError> {
         self.call(route, args, None::<&()>).await
     }
 
@@ -748,10 +756,7 @@ impl PortalClient {
     ) -> Result<T, PortalError> {
         let status = response.status();
         let url = response.url().to_string();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| network_error(&url, e))?;
+        let bytes = response.bytes().await.map_err(|e| network_error(&url, e))?;
         if status.is_success() {
             let bytes = if bytes.is_empty() {
                 Bytes::from_static(b"null")
@@ -804,8 +809,7 @@ impl PortalClient {
             }
             Credentials::AccessToken(_) => {
                 return Err(PortalError::SessionExpired {
-                    message: "the access token (GOPAY_MINIAPP_TOKEN) is expired or revoked"
-                        .into(),
+                    message: "the access token (GOPAY_MINIAPP_TOKEN) is expired or revoked".into(),
                 })
             }
             Credentials::None => return Ok(false),
@@ -867,7 +871,11 @@ fn hash_region_blocking(package: &Path, start: u64, len: u64) -> Result<String, 
     Ok(hex::encode(hasher.finalize()))
 }
 
-async fn hash_region(package: std::path::PathBuf, start: u64, len: u64) -> Result<String, PortalError> {
+async fn hash_region(
+    package: std::path::PathBuf,
+    start: u64,
+    len: u64,
+) -> Result<String, PortalError> {
     tokio::task::spawn_blocking(move || hash_region_blocking(&package, start, len))
         .await
         .map_err(|e| PortalError::Local {

@@ -90,7 +90,8 @@ pub enum PortalError {
     TooLarge { message: String },
     /// Any other refusal the portal explained (code + message + hint from the wire).
     #[error("{}", body.message)]
-    Refused { status: u16, body: ErrorBody },
+    /// Boxed: the body is large and errors travel through every `Result`.
+    Refused { status: u16, body: Box<ErrorBody> },
     /// Connection refused/reset, timeout, or a 5xx: worth retrying.
     #[error("{message}")]
     Network { message: String },
@@ -204,14 +205,17 @@ impl PortalError {
             _ if status >= 500 => PortalError::Network {
                 message: format!("the portal failed ({status}): {message}"),
             },
-            _ => PortalError::Refused { status, body },
+            _ => PortalError::Refused {
+                status,
+                body: Box::new(body),
+            },
         }
     }
 
     /// The error as the user sees it: `{code, message, hint, retryable}`.
     pub fn to_body(&self) -> ErrorBody {
         match self {
-            PortalError::Refused { body, .. } => body.clone(),
+            PortalError::Refused { body, .. } => (**body).clone(),
             other => ErrorBody {
                 code: other.code().to_string(),
                 message: other.to_string(),
@@ -246,7 +250,7 @@ impl From<crate::lifecycle::LifecycleError> for PortalError {
             L::NotAdmin { .. } => PortalError::Forbidden { message },
             L::RatioOutOfRange { .. } | L::RatioNotHigher { .. } => PortalError::Refused {
                 status: 409,
-                body: ErrorBody {
+                body: Box::new(ErrorBody {
                     code: codes::RATIO_NOT_HIGHER.into(),
                     message,
                     hint: "give a higher ratio (1–100), or release officially".into(),
@@ -255,7 +259,7 @@ impl From<crate::lifecycle::LifecycleError> for PortalError {
                     allowed_steps: None,
                     field: Some("ratio".into()),
                     received: None,
-                },
+                }),
             },
         }
     }

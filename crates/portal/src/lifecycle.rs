@@ -273,7 +273,10 @@ pub struct ReleaseContext {
 /// Why a step is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LifecycleError {
-    #[error("cannot {step} a release in state \"{state}\"; allowed now: {}", list(allowed))]
+    #[error(
+        "cannot {step} a release in state \"{state}\"; allowed now: {}",
+        list(allowed)
+    )]
     IllegalStep {
         state: ReleaseState,
         step: Step,
@@ -318,9 +321,7 @@ pub fn allowed_steps_for(state: ReleaseState, ctx: ReleaseContext, actor: Actor)
     TRANSITIONS
         .iter()
         .filter(|tr| {
-            tr.from == state
-                && tr.actor == actor
-                && !(tr.not_on_first_release && ctx.first_release)
+            tr.from == state && tr.actor == actor && !(tr.not_on_first_release && ctx.first_release)
         })
         .map(|tr| tr.step)
         .collect()
@@ -440,7 +441,10 @@ mod tests {
             vec![Step::TemporaryCode, Step::Official, Step::Cancel]
         );
         let err = check_step(PilotTest, Step::Grayscale, FIRST).unwrap_err();
-        assert!(matches!(err, LifecycleError::FirstReleaseOfficialOnly { .. }));
+        assert!(matches!(
+            err,
+            LifecycleError::FirstReleaseOfficialOnly { .. }
+        ));
         assert_eq!(check_step(PilotTest, Step::Grayscale, LATER), Ok(Grayscale));
     }
 

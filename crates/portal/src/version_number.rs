@@ -107,8 +107,21 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_x_y_z() {
-        for bad in ["", "1", "1.2", "1.2.3.4", "1.2.x", "v1.2.3", "01.2.3", "1.2.3-beta", " 1.2.3"] {
-            assert!(bad.parse::<VersionNumber>().is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "1.2.x",
+            "v1.2.3",
+            "01.2.3",
+            "1.2.3-beta",
+            " 1.2.3",
+        ] {
+            assert!(
+                bad.parse::<VersionNumber>().is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 

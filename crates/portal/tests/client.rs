@@ -36,8 +36,8 @@ fn package(dir: &std::path::Path, name: &str, filler: usize) -> (std::path::Path
     let path = dir.join(name);
     let file = std::fs::File::create(&path).unwrap();
     let mut zip = zip::ZipWriter::new(file);
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file("app.json", opts).unwrap();
     zip.write_all(format!("{{\"name\":\"{name}\"}}").as_bytes())
         .unwrap();
@@ -254,10 +254,7 @@ async fn auth_refresh_revocation_and_isolation() {
     assert!(!serde_json::to_string(&listed)
         .unwrap()
         .contains(&created.secret));
-    owner
-        .revoke_access_token(&created.token.id)
-        .await
-        .unwrap();
+    owner.revoke_access_token(&created.token.id).await.unwrap();
     assert!(ci.me().await.unwrap_err().is_auth());
     p.shutdown().await;
 }
@@ -353,7 +350,11 @@ async fn an_upload_cut_mid_way_resumes_into_one_version_with_the_right_sha256() 
         )
         .await
         .expect("the upload resumes after the cut");
-    assert_eq!(cuts.load(Ordering::SeqCst), 1, "the proxy cut one connection");
+    assert_eq!(
+        cuts.load(Ordering::SeqCst),
+        1,
+        "the proxy cut one connection"
+    );
     assert_eq!(version.sha256, sha);
     assert_eq!(
         progress.load(Ordering::SeqCst),

@@ -11,12 +11,19 @@ use std::time::{Duration, Instant};
 pub const BIN: &str = env!("CARGO_BIN_EXE_gopay-miniapp");
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A free loopback port (bound and released; good enough for tests that restart on it).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `gopay-miniapp portal serve` in its own process.
@@ -206,17 +213,26 @@ impl User {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         to_run(child.wait_with_output().unwrap())
     }
 
     pub fn login(&self, username: &str, password: &str) {
-        self.run_with_stdin(&["login", "--username", username, "--password-stdin"], password)
-            .ok();
+        self.run_with_stdin(
+            &["login", "--username", username, "--password-stdin"],
+            password,
+        )
+        .ok();
     }
 
     pub fn bind(&self, app: &str) {
-        self.run(&["--yes", "bind", "--space", "Demo Space", "--app", app]).ok();
+        self.run(&["--yes", "bind", "--space", "Demo Space", "--app", app])
+            .ok();
     }
 }
 
@@ -253,7 +269,11 @@ pub fn copy_project(from: &Path, to: &Path, with_node_modules: bool) {
 /// A tiny project whose build is a shell line: fast, and shaped as the test needs.
 pub fn shell_project(dir: &Path, build: &str, package_json: Option<&str>) {
     std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(dir.join("src/index.html"), "<!doctype html><title>t</title>\n").unwrap();
+    std::fs::write(
+        dir.join("src/index.html"),
+        "<!doctype html><title>t</title>\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("src/app.json"), "{\"pages\":[\"index\"]}\n").unwrap();
     let pj = package_json.map(str::to_string).unwrap_or_else(|| {
         format!(

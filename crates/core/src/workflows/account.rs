@@ -20,7 +20,11 @@ pub struct LoginResult {
     pub credentials_file: String,
 }
 
-fn save(ctx: &Context, portal: &str, pair: &gopay_miniapp_portal::types::TokenPair) -> Result<LoginResult, CoreError> {
+fn save(
+    ctx: &Context,
+    portal: &str,
+    pair: &gopay_miniapp_portal::types::TokenPair,
+) -> Result<LoginResult, CoreError> {
     let store = ctx.credentials();
     store.put(
         portal,
@@ -47,7 +51,10 @@ pub async fn login_with_password(
     password: &str,
 ) -> Result<LoginResult, CoreError> {
     if username.trim().is_empty() {
-        return Err(CoreError::invalid("the username is empty", "pass --username"));
+        return Err(CoreError::invalid(
+            "the username is empty",
+            "pass --username",
+        ));
     }
     let portal = ctx.portal_url()?;
     let client = ctx.client().await?;
@@ -191,5 +198,8 @@ pub(crate) fn known(names: impl Iterator<Item = String>) -> String {
 /// Whether an error means "log in (again)".
 pub fn is_auth_error(err: &CoreError) -> bool {
     matches!(err.root(), CoreError::Portal(e) if e.is_auth())
-        || matches!(err.root(), CoreError::Portal(PortalError::NotLoggedIn { .. }))
+        || matches!(
+            err.root(),
+            CoreError::Portal(PortalError::NotLoggedIn { .. })
+        )
 }

@@ -92,7 +92,9 @@ pub fn next_version(
             )),
             _ => Ok(v),
         },
-        BumpSpec::Kind(kind) => Ok(latest.map_or(in_package_json, |l| l.max(in_package_json)).bump(kind)),
+        BumpSpec::Kind(kind) => Ok(latest
+            .map_or(in_package_json, |l| l.max(in_package_json))
+            .bump(kind)),
     }
 }
 
@@ -158,7 +160,14 @@ pub async fn publish(
     reporter.step(&format!("Writing version {next} to package.json"));
     let edit = package_json.write_version(&next)?;
     let outcome = build_pack_upload(
-        ctx, &binding, options, next, latest.as_ref(), reporter, cancel, &client,
+        ctx,
+        &binding,
+        options,
+        next,
+        latest.as_ref(),
+        reporter,
+        cancel,
+        &client,
     )
     .await;
     let result = |archive: &PackedArchive, version_id: Option<String>| PublishResult {
@@ -274,13 +283,10 @@ async fn build_pack_upload(
         .clone()
         .unwrap_or_else(|| format!("Published with gopay-miniapp {}", env!("CARGO_PKG_VERSION")));
     let progress = |p: UploadProgress| {
-        let percent = if p.total == 0 { 100 } else { p.sent * 100 / p.total };
+        let percent = upload_percent(p);
         reporter.progress(
             60 + (percent * 39 / 100) as u8,
-            &format!(
-                "Uploading: {percent}% of {}",
-                pack::human_size(p.total)
-            ),
+            &format!("Uploading: {percent}% of {}", pack::human_size(p.total)),
         );
     };
     let version = client
@@ -368,10 +374,21 @@ mod tests {
     fn next_is_bump_of_the_higher_of_portal_and_package_json() {
         let patch = BumpSpec::Kind(BumpKind::Patch);
         assert_eq!(next_version(None, v("1.0.0"), patch).unwrap(), v("1.0.1"));
-        assert_eq!(next_version(Some(v("1.0.4")), v("1.0.0"), patch).unwrap(), v("1.0.5"));
-        assert_eq!(next_version(Some(v("1.0.4")), v("2.0.0"), patch).unwrap(), v("2.0.1"));
         assert_eq!(
-            next_version(Some(v("1.0.4")), v("1.0.0"), BumpSpec::Kind(BumpKind::Minor)).unwrap(),
+            next_version(Some(v("1.0.4")), v("1.0.0"), patch).unwrap(),
+            v("1.0.5")
+        );
+        assert_eq!(
+            next_version(Some(v("1.0.4")), v("2.0.0"), patch).unwrap(),
+            v("2.0.1")
+        );
+        assert_eq!(
+            next_version(
+                Some(v("1.0.4")),
+                v("1.0.0"),
+                BumpSpec::Kind(BumpKind::Minor)
+            )
+            .unwrap(),
             v("1.1.0")
         );
         assert!(next_version(Some(v("1.0.4")), v("1.0.0"), BumpSpec::Exact(v("1.0.4"))).is_err());
@@ -414,8 +431,11 @@ pub async fn upload_archive(
         })??;
     reporter.step(&format!("Uploading {} as {version}", archive.display()));
     let progress = |p: UploadProgress| {
-        let percent = if p.total == 0 { 100 } else { p.sent * 100 / p.total };
-        reporter.progress(percent as u8, &format!("Uploading: {percent}% of {}", pack::human_size(p.total)));
+        let percent = upload_percent(p);
+        reporter.progress(
+            percent as u8,
+            &format!("Uploading: {percent}% of {}", pack::human_size(p.total)),
+        );
     };
     let created = client
         .upload_package(
@@ -447,7 +467,9 @@ fn sha256_file(path: &Path) -> Result<(u64, String), CoreError> {
     let mut buf = vec![0u8; 1024 * 1024];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf).map_err(|e| CoreError::io(path.display(), e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| CoreError::io(path.display(), e))?;
         if n == 0 {
             break;
         }
@@ -455,4 +477,8 @@ fn sha256_file(path: &Path) -> Result<(u64, String), CoreError> {
         hasher.update(&buf[..n]);
     }
     Ok((size, hex::encode(hasher.finalize())))
+}
+
+fn upload_percent(p: UploadProgress) -> u64 {
+    (p.sent * 100).checked_div(p.total).unwrap_or(100)
 }

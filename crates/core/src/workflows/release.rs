@@ -254,7 +254,11 @@ pub async fn release(
         }
     }
     let created = client
-        .create_release(&resolved.binding.app.id, &resolved.version.id, &resolved.target.id)
+        .create_release(
+            &resolved.binding.app.id,
+            &resolved.version.id,
+            &resolved.target.id,
+        )
         .await?;
     reporter.changed();
     Ok(step_result(&resolved, &created))
@@ -465,7 +469,10 @@ pub async fn rollback(
         .find(|r| r.target_app_id == target.id && r.state == ReleaseState::Released)
         .ok_or_else(|| {
             CoreError::invalid(
-                format!("nothing is live on \"{}\", so there is nothing to roll back", target.name),
+                format!(
+                    "nothing is live on \"{}\", so there is nothing to roll back",
+                    target.name
+                ),
                 "release a version officially first",
             )
         })?;
@@ -618,9 +625,12 @@ pub async fn review(
         Some(b) if b.app.name == app || b.app.id == app => b.app.id,
         _ => app.to_string(),
     };
-    let wanted: VersionNumber = version.parse().map_err(|e: gopay_miniapp_portal::VersionParseError| {
-        CoreError::invalid(e.to_string(), "pass --version x.y.z")
-    })?;
+    let wanted: VersionNumber =
+        version
+            .parse()
+            .map_err(|e: gopay_miniapp_portal::VersionParseError| {
+                CoreError::invalid(e.to_string(), "pass --version x.y.z")
+            })?;
     let all = client.reviews(true).await?;
     let release = all
         .iter()
@@ -650,12 +660,15 @@ pub async fn review(
     let done = match decision {
         Decision::Approve => client.approve(&release.id).await?,
         Decision::Reject => {
-            let reason = reason.map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
-                CoreError::invalid(
-                    "a rejection needs a reason the developer can act on",
-                    "pass --reason TEXT",
-                )
-            })?;
+            let reason = reason
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| {
+                    CoreError::invalid(
+                        "a rejection needs a reason the developer can act on",
+                        "pass --reason TEXT",
+                    )
+                })?;
             client.reject(&release.id, reason).await?
         }
     };
