@@ -34,4 +34,10 @@ if [ -d tests/node ] && ls tests/node/*.test.mjs >/dev/null 2>&1; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
   node --test tests/node/
 fi
+echo "==> Browser tests (local portal web pages, Chromium)"
+need chromium "Debian: apt-get install chromium"
+cargo build -p gopay-miniapp
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+node --test tests/browser/
+
 echo "==> all tests passed"
