@@ -1,0 +1,134 @@
+//! `miniapp.login`: `username` + `password` logs in at once (the password goes to the
+//! portal once and is never stored). Without a password: the browser/device login — the
+//! approval page opens with `window/showDocument {external: true}` (or, for clients without
+//! it, its address is shown with `window/showMessage`), then the sidecar polls with
+//! cancellable progress. Either way the session lands in the credentials file the CLI uses.
+
+use std::time::Duration;
+
+use gopay_miniapp_core::events::Reporter;
+use gopay_miniapp_core::workflows::account;
+use gopay_miniapp_portal::types::DeviceAuthorization;
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::{MessageType, ShowDocumentParams, Uri};
+
+use super::{core_error, to_value, Cx};
+use crate::errors::CommandError;
+use crate::state::{ask_client, Shared};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Args {
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
+    let args: Args = cx.args()?;
+    let result = match (args.username, args.password) {
+        (Some(username), Some(password)) => {
+            cx.reporter
+                .progress(10, &format!("Logging in as {username}"));
+            account::login_with_password(&cx.ctx, &username, &password).await
+        }
+        (None, Some(_)) => {
+            return Err(CommandError::invalid_params(
+                "needs_input",
+                "a password login needs the username",
+                "pass `username` with `password`, or neither for the browser login",
+            ))
+        }
+        (Some(_), None) => {
+            return Err(CommandError::invalid_params(
+                "needs_input",
+                "a password login needs the password",
+                "pass `password` with `username`, or neither for the browser login",
+            ))
+        }
+        (None, None) => device_login(cx).await,
+    };
+    let result = result.map_err(|e| core_error(cx, e))?;
+    to_value(&result)
+}
+
+async fn device_login(cx: &Cx) -> Result<account::LoginResult, gopay_miniapp_core::CoreError> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<DeviceAuthorization>();
+    let show = move |auth: &DeviceAuthorization| {
+        let _ = tx.send(auth.clone());
+    };
+    let shared = cx.shared.clone();
+    let reporter = cx.reporter.clone();
+    let cancel = cx.cancel.clone();
+    let opener = tokio::spawn(async move {
+        if let Some(auth) = rx.recv().await {
+            let message = format!(
+                "Approve the login in the browser: {} (code {})",
+                auth.verification_uri_complete, auth.user_code
+            );
+            reporter.info(&message);
+            reporter.progress(
+                5,
+                &format!(
+                    "Waiting for approval in the browser (code {})",
+                    auth.user_code
+                ),
+            );
+            open_external(&shared, &auth.verification_uri_complete, &message, &cancel).await;
+        }
+    });
+    let client_name = format!(
+        "gopay-miniapp in {} on {}",
+        cx.shared.caps().name,
+        host_name()
+    );
+    let result = account::login_with_device(&cx.ctx, Some(client_name), &show, &cx.cancel).await;
+    drop(show);
+    let _ = tokio::time::timeout(Duration::from_secs(5), opener).await;
+    result
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this computer".into())
+}
+
+/// Opens `url` in the user's browser through the client; when the client cannot, shows
+/// `message` (which contains the address) instead.
+pub async fn open_external(
+    shared: &Shared,
+    url: &str,
+    message: &str,
+    cancel: &tokio_util::sync::CancellationToken,
+) {
+    if shared.caps().show_document {
+        if let Ok(uri) = url.parse::<Uri>() {
+            let shown = ask_client(
+                shared,
+                shared.client().show_document(ShowDocumentParams {
+                    uri,
+                    external: Some(true),
+                    take_focus: Some(true),
+                    selection: None,
+                }),
+                shared.options().client_request_timeout,
+                cancel,
+            )
+            .await;
+            match shown {
+                Ok(true) => return,
+                Ok(false) => tracing::info!("the client could not open {url}"),
+                Err(e) => tracing::info!("window/showDocument: {e}"),
+            }
+        }
+    }
+    crate::state::notify(
+        shared,
+        shared.client().show_message(MessageType::INFO, message),
+    )
+    .await;
+}

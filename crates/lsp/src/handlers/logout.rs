@@ -1,0 +1,19 @@
+//! `miniapp.logout`: the portal revokes the session and the stored tokens are deleted, for
+//! the CLI too (one credentials file).
+
+use gopay_miniapp_core::workflows::account;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{core_error, to_value, Cx};
+use crate::errors::CommandError;
+
+#[derive(Debug, Deserialize)]
+pub struct Args {}
+
+pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
+    let result = account::logout(&cx.ctx)
+        .await
+        .map_err(|e| core_error(cx, e))?;
+    to_value(&result)
+}

@@ -1,0 +1,180 @@
+//! Core's questions as `window/showMessageRequest`: a choice offers the options as actions,
+//! a confirmation offers Yes and No. Every question has a timeout (5 min by default) and
+//! ends when the command is cancelled. When the client cannot ask (it does not implement
+//! the request, it errors, nobody answers in time) the command fails with an error naming
+//! the argument that answers the question without asking.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use gopay_miniapp_core::events::Prompter;
+use gopay_miniapp_core::CoreError;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::ls_types::{MessageActionItem, MessageType};
+
+use crate::errors::{CommandError, INVALID_PARAMS, REQUEST_FAILED};
+use crate::state::{ask_client, human, ClientFailure, Shared};
+
+pub const YES: &str = "Yes";
+pub const NO: &str = "No";
+
+pub struct LspPrompter {
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    assume_yes: bool,
+    /// Why the last question failed, worded for the editor (core's error names CLI flags).
+    failure: Mutex<Option<CommandError>>,
+}
+
+/// The command argument that answers a question core names by its CLI flag.
+pub fn argument_for(flag: &str) -> String {
+    match flag {
+        "--space" => "space".into(),
+        "--app" => "app".into(),
+        "--target-app" => "targetApp".into(),
+        "--yes" => "yes".into(),
+        "a version argument" | "--version" => "version".into(),
+        "--ratio" => "ratio".into(),
+        "--project" => "project".into(),
+        other => other.trim_start_matches("--").to_string(),
+    }
+}
+
+impl LspPrompter {
+    pub fn new(shared: Arc<Shared>, cancel: CancellationToken, assume_yes: bool) -> Self {
+        LspPrompter {
+            shared,
+            cancel,
+            assume_yes,
+            failure: Mutex::new(None),
+        }
+    }
+
+    pub fn take_failure(&self) -> Option<CommandError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    fn fail(&self, question: &str, flag: &str, failure: ClientFailure) -> CoreError {
+        let argument = argument_for(flag);
+        let error = match &failure {
+            ClientFailure::Cancelled | ClientFailure::Closed => return CoreError::Cancelled,
+            ClientFailure::Unsupported => CommandError::new(
+                INVALID_PARAMS,
+                "needs_input",
+                format!(
+                    "{question} — this editor cannot show choices (no window/showMessageRequest)"
+                ),
+                format!("pass the `{argument}` argument"),
+            ),
+            ClientFailure::Timeout(d) => CommandError::new(
+                REQUEST_FAILED,
+                "prompt_timeout",
+                format!("{question} — no answer within {}", human(*d)),
+                format!("answer the question in time, or pass the `{argument}` argument"),
+            ),
+            ClientFailure::Error(_) => CommandError::new(
+                REQUEST_FAILED,
+                "prompt_failed",
+                format!("{question} — {failure}"),
+                format!("pass the `{argument}` argument"),
+            ),
+        };
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+        CoreError::NeedsInput {
+            question: question.to_string(),
+            flag: argument,
+        }
+    }
+
+    /// Asks; `Ok(None)` when the user dismissed the question.
+    async fn ask(
+        &self,
+        question: &str,
+        titles: Vec<String>,
+        flag: &str,
+    ) -> Result<Option<String>, CoreError> {
+        if self.cancel.is_cancelled() {
+            return Err(CoreError::Cancelled);
+        }
+        let timeout = self.shared.options().prompt_timeout;
+        let actions = titles
+            .into_iter()
+            .map(|title| MessageActionItem {
+                title,
+                properties: Default::default(),
+            })
+            .collect();
+        let asked = self.shared.client().show_message_request(
+            MessageType::INFO,
+            question.to_string(),
+            Some(actions),
+        );
+        match ask_client(&self.shared, asked, timeout, &self.cancel).await {
+            Ok(answer) => Ok(answer.map(|a| a.title)),
+            Err(failure) => Err(self.fail(question, flag, failure)),
+        }
+    }
+
+    fn dismissed(&self, question: &str) -> CoreError {
+        *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(CommandError::new(
+            REQUEST_FAILED,
+            "cancelled",
+            format!("{question} — no choice was made, so nothing was done"),
+            "run the command again and pick one",
+        ));
+        CoreError::Cancelled
+    }
+}
+
+/// Unique titles: a repeated one gets " (2)", " (3)"…
+pub fn unique_titles(options: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(options.len());
+    for option in options {
+        let mut title = option.clone();
+        let mut n = 2;
+        while out.contains(&title) {
+            title = format!("{option} ({n})");
+            n += 1;
+        }
+        out.push(title);
+    }
+    out
+}
+
+#[async_trait]
+impl Prompter for LspPrompter {
+    async fn choose(
+        &self,
+        question: &str,
+        options: &[String],
+        flag: &str,
+    ) -> Result<usize, CoreError> {
+        let titles = unique_titles(options);
+        match self.ask(question, titles.clone(), flag).await? {
+            Some(answer) => titles.iter().position(|t| *t == answer).ok_or_else(|| {
+                CoreError::invalid(
+                    format!("the editor answered \"{answer}\", which was not one of the choices"),
+                    format!("pass the `{}` argument", argument_for(flag)),
+                )
+            }),
+            None => Err(self.dismissed(question)),
+        }
+    }
+
+    async fn confirm(&self, question: &str, flag: &str) -> Result<bool, CoreError> {
+        if self.assume_yes {
+            return Ok(true);
+        }
+        match self
+            .ask(question, vec![YES.into(), NO.into()], flag)
+            .await?
+        {
+            Some(answer) => Ok(answer == YES),
+            // Dismissing a confirmation is a No.
+            None => Ok(false),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+" gopay-miniapp: nothing starts until require('gopay_miniapp').setup() (see README.md).
