@@ -79,13 +79,19 @@ pub async fn resolve_version(
         Some(g) => g.trim().to_string(),
         None => {
             let labels: Vec<String> = versions.iter().map(|v| v.version.to_string()).collect();
-            let i = prompter
-                .choose("Which version?", &labels, "a version argument")
-                .await?;
-            return versions
-                .get(i)
+            let label = super::catalog::choose(
+                "Which version?",
+                "a version argument",
+                &labels,
+                |l| l,
+                prompter,
+            )
+            .await?;
+            return Ok(versions
+                .iter()
+                .find(|v| &v.version.to_string() == label)
                 .cloned()
-                .ok_or_else(|| CoreError::invalid("the choice is out of range", ""));
+                .expect("labels come from the versions"));
         }
     };
     if given == "latest" {
