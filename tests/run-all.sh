@@ -40,4 +40,14 @@ cargo build -p gopay-miniapp
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 node --test tests/browser/
 
+echo "==> VS Code extension: unit tests"
+need zbarimg "Debian: apt-get install zbar-tools"
+npm ci --no-audit --no-fund --loglevel=error
+npm test -w editors/vscode
+
+echo "==> VS Code extension: end-to-end in a real VS Code (code-server)"
+# The .vsix bundles the debug sidecar built above: the same code as a release package,
+# without a second, slow optimised build (`npm run package` makes the release .vsix).
+node tests/vscode/e2e.mjs --binary target/debug/gopay-miniapp
+
 echo "==> all tests passed"

@@ -1,0 +1,97 @@
+// Which actions a release offers: straight from the sidecar's `allowedSteps` (and
+// `nextStep`), never from a lifecycle table of our own. No `vscode` here.
+
+import type { ReleaseState, ReleaseView, Step, StatusSnapshot, VersionView } from './snapshot';
+
+/** An action on one release: the VS Code command that runs it and the sidecar command it forwards to. */
+export interface ReleaseAction {
+  /** VS Code command id (contributed in package.json). */
+  command: string;
+  /** `workspace/executeCommand` command of the sidecar. */
+  sidecarCommand: string;
+  title: string;
+  /** The lifecycle step, when the action is one (waiting for the review is not). */
+  step?: Step;
+}
+
+/** Steps a developer takes from VS Code, in the order the context menu lists them. */
+const STEP_ACTIONS: ReadonlyArray<{ step: Step; command: string; sidecarCommand: string; title: string }> = [
+  { step: 'temporary_code', command: 'gopayMiniapp.showTemporaryCode', sidecarCommand: 'miniapp.temporaryCode', title: 'Show Temporary Code' },
+  { step: 'apply', command: 'gopayMiniapp.applyRelease', sidecarCommand: 'miniapp.applyRelease', title: 'Apply Release…' },
+  { step: 'withdraw', command: 'gopayMiniapp.withdrawRelease', sidecarCommand: 'miniapp.withdrawRelease', title: 'Withdraw from Review' },
+  { step: 'whitelist', command: 'gopayMiniapp.setWhitelist', sidecarCommand: 'miniapp.setWhitelist', title: 'Set Whitelist…' },
+  { step: 'grayscale', command: 'gopayMiniapp.startGrayscale', sidecarCommand: 'miniapp.startGrayscale', title: 'Start Grayscale…' },
+  { step: 'official', command: 'gopayMiniapp.officialRelease', sidecarCommand: 'miniapp.officialRelease', title: 'Officially Release' },
+  { step: 'rollback', command: 'gopayMiniapp.rollback', sidecarCommand: 'miniapp.rollback', title: 'Rollback' },
+  { step: 'cancel', command: 'gopayMiniapp.cancelRelease', sidecarCommand: 'miniapp.cancelRelease', title: 'Cancel Release' },
+];
+
+export const WAIT_ACTION: ReleaseAction = {
+  command: 'gopayMiniapp.waitForReview',
+  sidecarCommand: 'miniapp.waitForReview',
+  title: 'Wait for Review',
+};
+
+/** The VS Code command that takes `step`, if a developer takes it from VS Code. */
+export function actionForStep(step: Step): ReleaseAction | undefined {
+  const found = STEP_ACTIONS.find((a) => a.step === step);
+  return found && { ...found };
+}
+
+/** The step a VS Code command takes (`gopayMiniapp.applyRelease` → `apply`). */
+export function stepForCommand(command: string): Step | undefined {
+  return STEP_ACTIONS.find((a) => a.command === command)?.step;
+}
+
+/** Waiting is offered while the release is in review (the admin's turn). */
+export function canWait(state: ReleaseState): boolean {
+  return state === 'in_review';
+}
+
+/** Actions offered on a release: one per allowed step (admin steps are not offered), plus waiting for the review. */
+export function releaseActions(release: ReleaseView): ReleaseAction[] {
+  const actions: ReleaseAction[] = [];
+  for (const spec of STEP_ACTIONS) {
+    if (!release.allowedSteps.includes(spec.step)) continue;
+    const title =
+      spec.step === 'grayscale' && release.state === 'grayscale' ? 'Raise Grayscale…' : spec.title;
+    actions.push({ ...spec, title });
+  }
+  if (canWait(release.state)) actions.push({ ...WAIT_ACTION });
+  return actions;
+}
+
+/**
+ * The tree item's `contextValue`: `release`, then `step:<step>` for every allowed step, `next:<step>`
+ * for the next step on the main road, `action:wait` while in review. package.json's menus match on it.
+ */
+export function releaseContextValue(release: ReleaseView): string {
+  const parts = ['release', `state:${release.state}`];
+  for (const step of release.allowedSteps) parts.push(`step:${step}`);
+  if (release.nextStep && release.allowedSteps.includes(release.nextStep)) parts.push(`next:${release.nextStep}`);
+  if (canWait(release.state)) parts.push('action:wait');
+  return parts.join(' ');
+}
+
+/** A release with the version it belongs to. */
+export interface ReleaseChoice {
+  version: VersionView;
+  release: ReleaseView;
+}
+
+/** Releases (newest version first) on which `step` is allowed now; for commands run without a tree item. */
+export function releasesAllowing(snapshot: StatusSnapshot | undefined, step: Step | 'wait'): ReleaseChoice[] {
+  const out: ReleaseChoice[] = [];
+  for (const version of snapshot?.versions ?? []) {
+    for (const release of version.releases) {
+      const ok = step === 'wait' ? canWait(release.state) : release.allowedSteps.includes(step);
+      if (ok) out.push({ version, release });
+    }
+  }
+  return out;
+}
+
+/** The actions a step's success notification offers next: temporary code, apply, wait. */
+export function followUpActions(release: ReleaseView): ReleaseAction[] {
+  return releaseActions(release).filter((a) => a.step === 'temporary_code' || a.step === 'apply' || a.command === WAIT_ACTION.command);
+}

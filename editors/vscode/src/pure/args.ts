@@ -1,0 +1,153 @@
+// The argument object of each sidecar command (crates/lsp/src/commands.rs is the table),
+// built from what the user picked. Validation here is only about the shape of what was typed;
+// whether a step is legal is the sidecar's call. No `vscode` here.
+
+export type Args = Record<string, string | number | boolean | string[]>;
+
+/** Fields every command takes from the extension: the portal setting and the project. */
+export interface Common {
+  /** `gopayMiniapp.portal.url`; empty means the sidecar's default. */
+  portal?: string;
+  /** Project folder (path); empty means the sidecar's default. */
+  project?: string;
+}
+
+/** Commands that take no `project` or no `portal` (see the table). */
+const NO_PORTAL = new Set(['miniapp.pack']);
+
+/** Drops empty fields and adds the common ones the command takes. */
+export function withCommon(command: string, args: Args, common: Common): Args {
+  const out: Args = {};
+  const portal = common.portal?.trim();
+  if (portal && !NO_PORTAL.has(command)) out.portal = portal;
+  const project = common.project?.trim();
+  if (project) out.project = project;
+  for (const [key, value] of Object.entries(args)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' && value.trim() === '') continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Password login: both are sent once and never stored. */
+export function loginArgs(username: string, password: string): Args {
+  return { username: username.trim(), password };
+}
+
+/** Browser (device) login: no username, no password. */
+export function browserLoginArgs(): Args {
+  return {};
+}
+
+/**
+ * Binding to the space and app picked in the quick picks. `yes` answers the sidecar's
+ * "Rebind?" question with the answer the user already gave in the modal.
+ */
+export function bindArgs(spaceId: string, appId: string, rebindConfirmed: boolean): Args {
+  const args: Args = { space: spaceId, app: appId };
+  if (rebindConfirmed) args.yes = true;
+  return args;
+}
+
+export function listAppsArgs(spaceId: string): Args {
+  return { space: spaceId };
+}
+
+export interface PublishChoices {
+  bump?: string;
+  description?: string;
+  dryRun?: boolean;
+}
+
+export function publishArgs(choices: PublishChoices = {}): Args {
+  const args: Args = {};
+  if (choices.bump) args.bump = choices.bump;
+  if (choices.description) args.description = choices.description;
+  if (choices.dryRun) args.dryRun = true;
+  return args;
+}
+
+/** One release: a version on a target app (by id: names may repeat, ids do not). */
+export interface ReleaseRef {
+  version: string;
+  targetAppId: string;
+}
+
+export function releaseArgs(version: string, targetAppId: string): Args {
+  return { version, targetApp: targetAppId };
+}
+
+/** The release's fields; none when the user picked none (the sidecar then asks, or says why not). */
+export function refArgs(ref: ReleaseRef | undefined): Args {
+  return ref ? { version: ref.version, targetApp: ref.targetAppId } : {};
+}
+
+export function temporaryCodeArgs(ref: ReleaseRef | undefined): Args {
+  // Every rendering: the panel shows the PNG and keeps the SVG as its fallback.
+  return refArgs(ref);
+}
+
+export function applyReleaseArgs(ref: ReleaseRef | undefined, notes: string | undefined): Args {
+  const args = refArgs(ref);
+  if (notes !== undefined && notes.trim() !== '') args.notes = notes.trim();
+  return args;
+}
+
+/** User IDs typed as "a, b c\nd": commas, spaces or new lines separate them; repeats go. */
+export function parseUserIds(text: string): string[] {
+  const ids: string[] = [];
+  for (const piece of text.split(/[\s,;]+/)) {
+    const id = piece.trim();
+    if (id && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
+/** Input-box validation for the whitelist: a message, or undefined when it is fine. */
+export function validateUserIds(text: string): string | undefined {
+  return parseUserIds(text).length === 0 ? 'Type at least one user ID (separate several with commas).' : undefined;
+}
+
+export function whitelistArgs(ref: ReleaseRef | undefined, text: string): Args {
+  return { ...refArgs(ref), users: parseUserIds(text) };
+}
+
+/**
+ * Input-box validation for the grayscale ratio: a whole percentage from 1 to 100, above the
+ * current ratio (the sidecar refuses anything else; this only saves a round trip).
+ */
+export function validateRatio(text: string, current = 0): string | undefined {
+  const trimmed = text.trim().replace(/%$/, '').trim();
+  if (!/^\d+$/.test(trimmed)) return 'Type a whole percentage from 1 to 100.';
+  const ratio = Number(trimmed);
+  if (ratio < 1 || ratio > 100) return 'The ratio is a percentage from 1 to 100.';
+  if (ratio <= current) return `The ratio only goes up: it is ${current}% now, so type more than ${current}.`;
+  return undefined;
+}
+
+export function parseRatio(text: string): number {
+  return Number(text.trim().replace(/%$/, '').trim());
+}
+
+export function grayscaleArgs(ref: ReleaseRef | undefined, ratio: number): Args {
+  return { ...refArgs(ref), ratio };
+}
+
+/** Rollback acts on a target app (the last archived version comes back). */
+export function rollbackArgs(targetAppId: string): Args {
+  return { targetApp: targetAppId };
+}
+
+export function waitForReviewArgs(ref: ReleaseRef | undefined, timeoutSeconds?: number): Args {
+  const args = refArgs(ref);
+  if (timeoutSeconds !== undefined) args.timeout = Math.max(1, Math.round(timeoutSeconds));
+  return args;
+}
+
+/** The arguments as the log shows them: never a password or a token. */
+export function redact(args: Args): string {
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) shown[key] = key === 'password' || key === 'token' ? '***' : value;
+  return JSON.stringify(shown);
+}

@@ -1,0 +1,537 @@
+#!/usr/bin/env node
+// End-to-end test of the VS Code extension in a real VS Code (code-server 4.100.3, driven by
+// Debian's Chromium through playwright-core), against the local portal — the seed's flow:
+// Login → Select Space & Bind MiniApp (and No to rebinding) → Publish MiniApp → Release to
+// "GoPay Staging" → Show Temporary Code (the QR decodes to the deeplink) → Apply Release →
+// the admin approves with the CLI → Officially Release; then a publish cancelled mid-build
+// (package.json restored), and a sidecar that cannot start (said clearly).
+//
+//   node tests/vscode/e2e.mjs [--binary PATH] [--vsix FILE] [--keep]
+//
+// Without --vsix it packages the extension (`npm run package`: a release build of the sidecar);
+// --binary bundles that binary instead of building. Installs code-server into ~/.cache if
+// missing. Screenshots go to tests/artifacts/vscode/; the sidebar's is copied to
+// docs/images/vscode-sidebar.png. Every process it starts is stopped at the end, also on failure.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  cleanup,
+  cli,
+  ensureCodeServer,
+  installExtension,
+  onCleanup,
+  repo,
+  run,
+  startCodeServer,
+  startPortal,
+  Workbench,
+  writeSettings,
+} from './lib.mjs';
+
+const argv = process.argv.slice(2);
+const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const keep = argv.includes('--keep');
+const artifacts = path.join(repo, 'tests/artifacts/vscode');
+const sidebarImage = path.join(repo, 'docs/images/vscode-sidebar.png');
+const started = Date.now();
+
+function log(message) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+function assertMatch(text, pattern, what) {
+  if (!pattern.test(text ?? '')) throw new Error(`${what}: ${JSON.stringify(text)} does not match ${pattern}`);
+}
+
+async function step(name, body) {
+  log(`▶ ${name}`);
+  await body();
+}
+
+/** The packaged extension: --vsix, or `npm run package` (optionally bundling --binary). */
+function packageExtension() {
+  const given = option('--vsix');
+  if (given) return path.resolve(given);
+  const binary = option('--binary');
+  const args = ['editors/vscode/scripts/package.mjs'];
+  if (binary) args.push('--binary', path.resolve(binary));
+  if (!fs.existsSync(path.join(repo, 'node_modules/vscode-languageclient'))) {
+    log('npm ci (the extension’s packages)');
+    run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: repo });
+  }
+  log(binary ? `packaging the extension with ${binary}` : 'packaging the extension (cargo build --release)');
+  const r = run(process.execPath, args, { cwd: repo });
+  const vsix = r.stdout.trim().split('\n').pop();
+  assert(vsix.endsWith('.vsix') && fs.existsSync(vsix), `package.mjs printed ${vsix}`);
+  return vsix;
+}
+
+/** Decodes the QR in a PNG with a real decoder (zbar). */
+function decodeQr(file) {
+  const r = run('zbarimg', ['--raw', '-q', file], { allowFail: true });
+  if (r.status !== 0) throw new Error(`zbarimg found no QR code in ${file} (exit ${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function findFile(dir, name) {
+  if (!fs.existsSync(dir)) return undefined;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(full, name);
+      if (found) return found;
+    } else if (entry.name === name) return full;
+  }
+  return undefined;
+}
+
+function readJson(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** playwright-core, installed from tests/vscode/package-lock.json when missing. */
+async function playwright() {
+  const here = path.join(repo, 'tests/vscode');
+  if (!fs.existsSync(path.join(here, 'node_modules/playwright-core'))) {
+    log('npm ci (playwright-core)');
+    run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: here });
+  }
+  return import('playwright-core');
+}
+
+async function main() {
+  const { chromium } = await playwright();
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.mkdirSync(artifacts, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gopay-miniapp-vscode-e2e-'));
+  onCleanup(() => {
+    if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp}`);
+  });
+  const paths = {
+    userData: path.join(tmp, 'user-data'),
+    extensions: path.join(tmp, 'extensions'),
+    devHome: path.join(tmp, 'home-developer'),
+    adminHome: path.join(tmp, 'home-admin'),
+    portalData: path.join(tmp, 'portal'),
+    project: path.join(tmp, 'hello-miniapp'),
+  };
+  // On failure: the logs of code-server, the extension host (the extension's output channel) and the portal.
+  const keepLogs = () => {
+    const logs = path.join(paths.userData, 'logs');
+    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(artifacts, 'logs'), { recursive: true });
+    for (const f of ['portal.log', 'code-server.log']) {
+      if (fs.existsSync(path.join(tmp, f))) fs.copyFileSync(path.join(tmp, f), path.join(artifacts, f));
+    }
+  };
+  onCleanup(keepLogs);
+
+  const codeServer = ensureCodeServer();
+  const vsix = packageExtension();
+  log(`installing ${path.basename(vsix)} into code-server`);
+  const installed = installExtension({ bin: codeServer, userData: paths.userData, extensions: paths.extensions, vsix });
+  // The CLI and the local portal are the very binary the .vsix bundles.
+  const binary = path.join(installed, 'server', 'gopay-miniapp');
+  assert(fs.statSync(binary).mode & 0o111, `${binary} is executable`);
+  log(`sidecar in the .vsix: ${run(binary, ['--version']).stdout.trim()}`);
+
+  const portal = await startPortal(binary, paths.portalData, path.join(tmp, 'portal.log'));
+  const portalHost = new URL(portal).host;
+  log(`local portal at ${portal}`);
+
+  fs.cpSync(path.join(repo, 'examples/hello-miniapp'), paths.project, {
+    recursive: true,
+    filter: (src) => !/(^|\/)(node_modules|dist|gopay-miniapp\.json)$/.test(src),
+  });
+  const packageJson = () => readJson(path.join(paths.project, 'package.json'));
+  const initialVersion = packageJson().version;
+
+  const settings = {
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.view.alwaysShowHeaderActions': true,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    'gopayMiniapp.portal.url': portal,
+  };
+  writeSettings(paths.userData, settings);
+  const url = await startCodeServer({
+    bin: codeServer,
+    userData: paths.userData,
+    extensions: paths.extensions,
+    folder: paths.project,
+    env: { GOPAY_MINIAPP_HOME: paths.devHome, GOPAY_MINIAPP_PORTAL: undefined, GOPAY_MINIAPP_TOKEN: undefined },
+    logFile: path.join(tmp, 'code-server.log'),
+  });
+  log(`code-server at ${url}`);
+  // The UI part takes about a minute; whatever hangs, the test ends (and cleans up) in 6.
+  const watchdog = setTimeout(() => {
+    console.error('\n✘ the test took more than 6 minutes in VS Code: giving up');
+    process.exitCode = 1;
+    void w?.shot('timeout').catch(() => {}).finally(() => cleanup().then(() => process.exit(1)));
+  }, 6 * 60_000);
+  onCleanup(() => clearTimeout(watchdog));
+  let w;
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  onCleanup(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  w = new Workbench(page, artifacts);
+  // The browser's errors (the webview's CSP reports among them), kept with the screenshots.
+  const consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) consoleErrors.push(`${m.type()}: ${m.text()}`);
+  });
+  onCleanup(() => fs.writeFileSync(path.join(artifacts, 'browser-console.txt'), consoleErrors.join('\n') + '\n'));
+  onCleanup(async () => {
+    if (process.exitCode) await w.shot('failure').catch(() => {});
+  });
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  const statusBar = page.locator('.statusbar-item').filter({ hasText: /GoPay MiniApp|Hello MiniApp/ }).first();
+
+  await step('open the GoPay MiniApp sidebar (logged out: Login)', async () => {
+    await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
+    await w.sidebar.getByRole('button', { name: 'Login', exact: true }).waitFor({ timeout: 60_000 });
+    await w.sidebarWidth(460);
+    assertMatch(await w.sidebar.innerText(), /Log in to the GoPay MiniApp Portal/, 'the welcome content');
+    assertMatch(await statusBar.innerText(), /GoPay MiniApp: log in/, 'the status bar');
+    await w.shot('logged-out');
+  });
+
+  await step('Login: username and password in input boxes', async () => {
+    await w.clickButton('Login');
+    const user = await w.fillInput('demo', { expectTitle: 'Login (1/2)' });
+    assert(user.type !== 'password', 'the username is not a password box');
+    const pass = await w.fillInput('demo', { expectTitle: 'Login (2/2)' });
+    assert(pass.type === 'password', `the password box is a password input (it is ${pass.type})`);
+    await w.notification(new RegExp(`Logged in to ${portal.replace(/[.:/]/g, '\\$&')} as Demo Developer`));
+    await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).waitFor({ timeout: 20_000 });
+    const credentials = fs.readFileSync(path.join(paths.devHome, 'credentials.json'), 'utf8');
+    assert(!/"password"/.test(credentials), 'the credentials file holds no password');
+    assert(!fs.readFileSync(path.join(paths.userData, 'User', 'settings.json'), 'utf8').includes('"demo"'), 'the settings hold no credentials');
+    assertMatch(await statusBar.innerText(), /not bound/, 'the status bar');
+    await w.shot('logged-in-not-bound');
+    await w.closeNotifications();
+  });
+
+  await step('Select Space & Bind MiniApp: quick picks for space and app', async () => {
+    await w.clickButton('Select Space & Bind MiniApp');
+    const spaces = await w.pick('Demo Space', { expectTitle: 'Select Space & Bind MiniApp (1/2)' });
+    assert(spaces.includes('Demo Space') && !spaces.includes('Other Space'), `spaces offered: ${spaces}`);
+    const apps = await w.pick('Hello MiniApp', { expectTitle: 'Select Space & Bind MiniApp (2/2)' });
+    assert(apps.includes('Hello MiniApp') && apps.includes('Wallet Tools'), `apps offered: ${apps}`);
+    await w.notification(/Bound this project to "Hello MiniApp" in "Demo Space"/);
+    await w.waitForRows([
+      new RegExp(`^Demo Developer, demo · ${portalHost.replace(/[.:]/g, '\\$&')}$`),
+      /^Hello MiniApp, Demo Space$/,
+      /^Versions, none yet$/,
+    ]);
+    const binding = readJson(path.join(paths.project, 'gopay-miniapp.json'));
+    assert(binding.app.name === 'Hello MiniApp' && binding.space.name === 'Demo Space', 'gopay-miniapp.json names the app');
+    await w.shot('bound');
+    await w.closeNotifications();
+  });
+
+  await step('the status bar item shows the bound app and focuses the sidebar', async () => {
+    await page.locator('.activitybar .action-item a[aria-label^="Explorer"], .activitybar .action-label[aria-label^="Explorer"]').first().click();
+    await w.sidebar.locator('.monaco-list-row').first().waitFor({ state: 'visible', timeout: 10_000 });
+    assertMatch(await statusBar.innerText(), /Hello MiniApp/, 'the status bar');
+    await statusBar.click();
+    await w.findRow(/^Hello MiniApp, Demo Space$/);
+  });
+
+  await step('Rebind: the modal asks Yes/No; No keeps the binding', async () => {
+    await w.rowAction(/^Hello MiniApp, Demo Space$/, 'Rebind');
+    await w.answerDialog('No', { expect: /bound to "Hello MiniApp" in "Demo Space"\. Rebind it to another MiniApp\?/ });
+    await w.notification(/Kept the binding to "Hello MiniApp"/);
+    await w.closeNotifications();
+  });
+
+  const binding = readJson(path.join(paths.project, 'gopay-miniapp.json'));
+  const appId = binding.app.id;
+  let firstDeeplink;
+
+  await step('Publish MiniApp: progress notification, then success with actions', async () => {
+    await w.clickAction('Publish MiniApp');
+    const progress = await w.notification(/Publishing Hello MiniApp/, 20_000).catch(() => undefined);
+    if (progress) await w.shot('publish-progress');
+    const done = await w.notification(/Published Hello MiniApp 1\.0\.1/, 120_000);
+    const buttons = await done.getByRole('button').allInnerTexts();
+    assert(buttons.some((b) => /Release/.test(b)) && buttons.some((b) => /Open Log/.test(b)), `publish actions: ${buttons}`);
+    assert(packageJson().version === '1.0.1', `package.json is ${packageJson().version}`);
+    const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
+    assert(JSON.stringify(versions).includes('"1.0.1"'), 'the portal has 1.0.1');
+    await w.waitForRows([/^1\.0\.1, latest · not released$/, /^Versions, latest 1\.0\.1$/]);
+    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.1 · not released/, 'the status bar');
+    await w.shot('published');
+    // Open Log: the output channel carries the sidecar's narration and the build's output.
+    await w.notificationButton(done, 'Open Log');
+    const output = page.locator('.part.panel .view-lines');
+    await output.filter({ hasText: /Published 1\.0\.1|built dist\/|Uploading/ }).first().waitFor({ timeout: 15_000 });
+    await w.shot('output-log');
+    await page.keyboard.press('Control+J'); // hide the panel again
+    await w.closeNotifications();
+  });
+
+  await step('click the latest version → Release… → choose "GoPay Staging"', async () => {
+    await w.rowAction(/^1\.0\.1, latest/, 'Release…');
+    const targets = await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.1' });
+    assert(targets.includes('GoPay') && targets.includes('GoPay Staging'), `target apps offered: ${targets}`);
+    const toast = await w.notification(/1\.0\.1 is released to "GoPay Staging": Version Creation/);
+    const buttons = await toast.getByRole('button').allInnerTexts();
+    assert(buttons.some((b) => /Show Temporary Code/.test(b)), `release actions: ${buttons}`);
+    await w.waitForRows([/^1\.0\.1, latest · GoPay Staging: Version Creation$/, /^GoPay Staging, Version Creation$/]);
+    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.1 · Version Creation/, 'the status bar');
+    await w.shot('released-version-creation');
+    await w.closeNotifications();
+  });
+
+  await step('Show Temporary Code: the panel’s QR decodes to its deeplink', async () => {
+    await w.rowAction(/^GoPay Staging, Version Creation$/, 'Show Temporary Code');
+    const frame = await w.webviewFrame('#qr');
+    const deeplink = (await frame.locator('#deeplink').innerText()).trim();
+    assertMatch(deeplink, new RegExp(`^gopaystaging://mini-app/windvane\\?app_id=${appId}&publish_id=[^&\\s]+$`), 'the deeplink');
+    assertMatch(await frame.locator('#expiry').innerText(), /^expires in \d+/, 'the expiry');
+    await page.waitForTimeout(500);
+    const qrFile = await w.shot('temporary-code-qr', frame.locator('#qr'));
+    const decoded = decodeQr(qrFile);
+    assert(decoded === deeplink, `the QR decodes to ${decoded}, the panel says ${deeplink}`);
+    const fromCli = cli(binary, ['qr', '1.0.1', '--target-app', 'GoPay Staging', '--format', 'url'], { home: paths.devHome, portal, project: paths.project });
+    assert(JSON.stringify(fromCli).includes(JSON.stringify(deeplink)), `the CLI's temporary code names the same deeplink: ${JSON.stringify(fromCli)}`);
+    await frame.locator('#copy').click();
+    await frame.locator('#copy', { hasText: 'Copied' }).waitFor({ timeout: 5_000 });
+    await w.shot('temporary-code');
+    log(`  QR → ${decoded}`);
+    firstDeeplink = deeplink;
+    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
+  });
+
+  await step('Apply Release: notes, then the sidecar’s release information in a modal', async () => {
+    const menu = await w.rowMenu(/^GoPay Staging, Version Creation$/, 'Apply Release…');
+    for (const item of ['Show Temporary Code', 'Apply Release…', 'Cancel Release']) assert(menu.includes(item), `menu has ${item}: ${menu}`);
+    for (const item of ['Officially Release', 'Set Whitelist…', 'Rollback']) assert(!menu.includes(item), `menu has no ${item}: ${menu}`);
+    await w.fillInput('First release from VS Code', { expectTitle: 'Apply Release: 1.0.1 on "GoPay Staging"' });
+    const text = await w.answerDialog('Yes', { expect: /Submit Hello MiniApp 1\.0\.1 for review on "GoPay Staging"\?/ });
+    assertMatch(text, /First release from VS Code/, 'the release information shows the notes');
+    await w.notification(/1\.0\.1 was submitted for review on "GoPay Staging"/);
+    await w.waitForRows([/^GoPay Staging, Submit for Review$/]);
+    await w.shot('in-review');
+    await w.closeNotifications();
+  });
+
+  await step('Wait for Review; the target-app admin approves with the CLI', async () => {
+    await w.rowAction(/^GoPay Staging, Submit for Review$/, 'Wait for Review');
+    await w.notification(/Waiting for the review of 1\.0\.1/, 20_000);
+    await w.shot('waiting-for-review');
+    cli(binary, ['login', '--username', 'admin', '--password-stdin'], { home: paths.adminHome, portal, input: 'admin\n' });
+    cli(binary, ['review', 'approve', '--app', appId, '--version', '1.0.1', '--target-app', 'GoPay Staging'], {
+      home: paths.adminHome,
+      portal,
+      project: paths.project,
+    });
+    await w.notification(/1\.0\.1 was approved on "GoPay Staging"/, 60_000);
+    await w.waitForRows([/^GoPay Staging, Pilot test$/]);
+    await w.shot('approved-pilot-test');
+    await w.closeNotifications();
+  });
+
+  await step('Officially Release: first release, official only; the modal confirms', async () => {
+    const menu = await w.rowMenu(/^GoPay Staging, Pilot test$/, 'Officially Release');
+    assert(menu.includes('Cancel Release'), `menu: ${menu}`);
+    for (const item of ['Set Whitelist…', 'Start/Raise Grayscale…', 'Apply Release…']) assert(!menu.includes(item), `first release: no ${item} (${menu})`);
+    await w.answerDialog('Yes', { expect: /Officially release 1\.0\.1 to everyone on "GoPay Staging"/ });
+    await w.notification(/1\.0\.1 is officially released on "GoPay Staging"/);
+    await w.waitForRows([/^GoPay Staging, Released$/, /^1\.0\.1, latest · GoPay Staging: Released$/]);
+    await (await w.findRow(/^Target Apps$/)).locator('.monaco-tl-twistie').click();
+    await w.waitForRows([/^GoPay Staging, live 1\.0\.1$/, /^GoPay, nothing live$/]);
+    const status = cli(binary, ['status'], { home: paths.devHome, portal, project: paths.project });
+    const staging = status.targetApps.find((t) => t.targetApp === 'GoPay Staging');
+    assert(staging?.liveVersion === '1.0.1', `the portal has 1.0.1 live on GoPay Staging: ${JSON.stringify(status.targetApps)}`);
+    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.1 · Released/, 'the status bar');
+    await w.closeNotifications();
+    await page.mouse.move(900, 400);
+    await page.waitForTimeout(300);
+    await w.shot('officially-released');
+  });
+
+  await step('Publish, cancelled mid-build: package.json is restored', async () => {
+    const bindingFile = path.join(paths.project, 'gopay-miniapp.json');
+    const original = fs.readFileSync(bindingFile, 'utf8');
+    fs.writeFileSync(bindingFile, JSON.stringify({ ...readJson(bindingFile), buildCommand: 'node build.mjs && sleep 120' }, null, 2));
+    await w.clickAction('Publish MiniApp');
+    const progress = await w.notification(/Publishing Hello MiniApp/, 20_000);
+    await w.notification(/Building/, 30_000);
+    assert(packageJson().version === '1.0.2', `package.json is bumped to 1.0.2 while building (it is ${packageJson().version})`);
+    await w.shot('publish-building');
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    const toast = await w.notification(/Publish cancelled/, 60_000);
+    assertMatch(await toast.innerText(), /package\.json was restored to 1\.0\.1/, 'the cancel notification');
+    assert(packageJson().version === '1.0.1', `package.json is back to 1.0.1 (it is ${packageJson().version})`);
+    const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
+    assert(!JSON.stringify(versions).includes('"1.0.2"'), 'the portal has no 1.0.2');
+    await w.shot('publish-cancelled');
+    fs.writeFileSync(bindingFile, original);
+    await w.closeNotifications();
+  });
+
+  await step('Publish 1.0.2 → Show Temporary Code (from the notification: release, then the QR) → Apply Release…', async () => {
+    await w.clickAction('Publish MiniApp');
+    const published = await w.notification(/Published Hello MiniApp 1\.0\.2/, 120_000);
+    await w.notificationButton(published, 'Show Temporary Code');
+    await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.2' });
+    const frame = await w.webviewFrame('#qr');
+    await frame.locator('h1', { hasText: '1.0.2' }).waitFor({ timeout: 15_000 });
+    const deeplink = (await frame.locator('#deeplink').innerText()).trim();
+    await page.waitForTimeout(500);
+    const decoded = decodeQr(await w.shot('temporary-code-1.0.2-qr', frame.locator('#qr')));
+    assert(decoded === deeplink, `the QR of 1.0.2 decodes to ${decoded}, the panel says ${deeplink}`);
+    assert(deeplink !== firstDeeplink, 'each release has its own temporary code');
+    await w.notification(/1\.0\.2 is released to "GoPay Staging": Version Creation/);
+    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
+    await w.closeNotifications();
+    await w.rowAction(/^GoPay Staging, Version Creation$/, 'Apply Release…');
+    await w.fillInput('Second release from VS Code', { expectTitle: 'Apply Release: 1.0.2 on "GoPay Staging"' });
+    await w.answerDialog('Yes', { expect: /Submit Hello MiniApp 1\.0\.2 for review/ });
+    await w.notification(/1\.0\.2 was submitted for review/);
+    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Submit for Review$/, /^1\.0\.1, GoPay Staging: Released$/]);
+    await w.closeNotifications();
+  });
+
+  await step('the admin approves 1.0.2 with the CLI; Refresh shows it', async () => {
+    cli(binary, ['review', 'approve', '--app', appId, '--version', '1.0.2', '--target-app', 'GoPay Staging'], {
+      home: paths.adminHome,
+      portal,
+      project: paths.project,
+    });
+    await w.clickAction('Refresh');
+    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Pilot test$/]);
+  });
+
+  await step('Set Whitelist: user IDs (not the first release: whitelist and grayscale are offered)', async () => {
+    const menu = await w.rowMenu(/^GoPay Staging, Pilot test$/, 'Set Whitelist…');
+    for (const item of ['Set Whitelist…', 'Start/Raise Grayscale…', 'Officially Release', 'Cancel Release']) assert(menu.includes(item), `menu has ${item}: ${menu}`);
+    await w.fillInput('user-1001, user-1002', { expectTitle: 'Set Whitelist: 1.0.2 on "GoPay Staging"' });
+    await w.notification(/1\.0\.2 is in whitelist testing on "GoPay Staging" for 2 user/);
+    await w.waitForRows([/^GoPay Staging, Whitelist testing \(2 users\)$/]);
+    await w.closeNotifications();
+  });
+
+  await step('Start Grayscale: the ratio is validated', async () => {
+    await w.rowMenu(/^GoPay Staging, Whitelist testing/, 'Start/Raise Grayscale…');
+    assertMatch(await w.typeInput('0'), /1 to 100/, 'the validation of 0');
+    assertMatch(await w.typeInput('ten'), /whole percentage/, 'the validation of "ten"');
+    await w.shot('grayscale-validation');
+    await w.fillInput('10', { expectTitle: 'Start Grayscale: 1.0.2 on "GoPay Staging"' });
+    await w.notification(/1\.0\.2 is in grayscale on "GoPay Staging" for 10% of users/);
+    await w.waitForRows([/^GoPay Staging, Grayscale 10%$/, /^1\.0\.2, latest · GoPay Staging: Grayscale 10%$/]);
+    await w.waitForRows([/^GoPay Staging, live 1\.0\.1 · 1\.0\.2 in Grayscale$/]);
+    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.2 · Grayscale 10%/, 'the status bar');
+    await w.closeNotifications();
+    await page.locator('.part.editor').click({ position: { x: 400, y: 650 } }); // focus away from the tree
+    await page.mouse.move(900, 600);
+    await page.waitForTimeout(300);
+    await w.shot('grayscale');
+    const sidebarShot = await w.shotSidebar('sidebar');
+    fs.mkdirSync(path.dirname(sidebarImage), { recursive: true });
+    fs.copyFileSync(sidebarShot, sidebarImage);
+    log(`  sidebar screenshot → ${path.relative(repo, sidebarImage)}`);
+  });
+
+  await step('Officially Release 1.0.2: the modal names 1.0.1, which gets archived', async () => {
+    await w.rowAction(/^GoPay Staging, Grayscale 10%$/, 'Officially Release');
+    await w.answerDialog('Yes', { expect: /Officially release 1\.0\.2 to everyone on "GoPay Staging"\? 1\.0\.1 \(live now\) will be archived/ });
+    await w.notification(/1\.0\.2 is officially released on "GoPay Staging"\. 1\.0\.1 was archived/);
+    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Released$/, /^GoPay Staging, live 1\.0\.2$/]);
+    await w.closeNotifications();
+  });
+
+  await step('Rollback: 1.0.1 is live again', async () => {
+    await w.rowMenu(/^GoPay Staging, Released$/, 'Rollback');
+    await w.answerDialog('Yes', { expect: /1\.0\.1/ });
+    await w.notification(/Rolled back on "GoPay Staging": 1\.0\.1 is live again/);
+    await w.waitForRows([/^GoPay Staging, live 1\.0\.1$/, /^1\.0\.1, GoPay Staging: Released$/]);
+    await w.shot('rolled-back');
+    await w.closeNotifications();
+  });
+
+  await step('Log Out, then log in with the browser (device login)', async () => {
+    await w.rowMenu(/^Demo Developer, /, 'Log Out');
+    await w.notification(/Logged out of/);
+    await w.sidebar.getByRole('button', { name: 'Login', exact: true }).waitFor({ timeout: 20_000 });
+    await w.closeNotifications();
+    const popup = page.context().waitForEvent('page', { timeout: 30_000 });
+    popup.catch(() => {});
+    await w.sidebar.locator('a', { hasText: 'log in with the browser' }).first().click();
+    // VS Code may ask before it opens an external website.
+    const dialog = page.locator('.monaco-dialog-box');
+    const first = await Promise.race([popup, dialog.waitFor({ timeout: 30_000 }).then(() => 'dialog')]);
+    if (first === 'dialog') await w.answerDialog('Open');
+    const approval = await popup;
+    await approval.waitForLoadState();
+    const waiting = await w.notification(/Logging in with the browser.*code [A-Z0-9-]+/, 15_000);
+    const code = /code ([A-Z0-9-]+)/.exec(await waiting.innerText())[1];
+    await w.shot('device-login-waiting');
+    // code-server sends localhost URLs through its port proxy (which drops the path); a desktop
+    // VS Code opens the portal's page itself. Either way the approval page is this one:
+    const page2 = `${portal}/device?user_code=${code}`;
+    log(`  the extension opened ${approval.url()}; approving at ${page2}`);
+    if (!approval.url().startsWith(page2)) await approval.goto(page2);
+    await approval.fill('#username', 'demo');
+    await approval.fill('#password', 'demo');
+    await approval.screenshot({ path: path.join(artifacts, `${String(++w.shots).padStart(2, '0')}-device-login-page.png`) });
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await w.notification(/Logged in to .* as Demo Developer/, 30_000);
+    await approval.close();
+    await w.waitForRows([/^Demo Developer, /, /^Hello MiniApp, Demo Space$/]);
+    await w.closeNotifications();
+  });
+
+  await step('a sidecar that cannot start is said clearly, with Open Settings', async () => {
+    await w.palette('GoPay MiniApp: Open Settings');
+    // The extension host runs on the code-server side: machine settings are the Remote tab's.
+    await page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: /^Remote/ }).click();
+    const setting = page.locator('.settings-editor .setting-item-contents').filter({ hasText: 'binary to run as the sidecar' }).first();
+    await setting.waitFor({ timeout: 20_000 });
+    const input = setting.locator('input').first();
+    await input.fill('/nonexistent/gopay-miniapp');
+    await input.press('Enter');
+    const toast = await w.notification(/GoPay MiniApp cannot start its sidecar/, 30_000);
+    assertMatch(await toast.innerText(), /gopayMiniapp\.server\.path is "\/nonexistent\/gopay-miniapp"/, 'the notification');
+    const buttons = await toast.getByRole('button').allInnerTexts();
+    assert(buttons.includes('Open Settings') && buttons.includes('Open Log'), `actions: ${buttons}`);
+    await w.sidebar.getByRole('button', { name: 'Try Again', exact: true }).waitFor({ timeout: 10_000 });
+    await w.shot('sidecar-not-found');
+  });
+
+  assert(initialVersion === '1.0.0', `the example starts at 1.0.0 (${initialVersion})`);
+  const logFile = findFile(path.join(paths.userData, 'logs'), 'GoPay MiniApp.log');
+  assert(logFile, 'the extension wrote its output channel');
+  const extLog = fs.readFileSync(logFile, 'utf8');
+  assertMatch(extLog, /built dist\//, 'the log has the build output');
+  assertMatch(extLog, /"password":"\*\*\*"/, 'the log hides the password');
+  assert(!/"password":"demo"/.test(extLog), 'the log never shows the password');
+  log(`✔ all steps passed; screenshots in ${path.relative(repo, artifacts)}/`);
+}
+
+main()
+  .catch((e) => {
+    console.error(`\n✘ ${e.stack ?? e}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanup();
+    log(process.exitCode ? `failed; screenshots and logs in ${path.relative(repo, artifacts)}/` : 'done');
+    process.exit(process.exitCode ?? 0);
+  });

@@ -1,0 +1,419 @@
+// Support for the VS Code end-to-end test: processes that are always cleaned up, a local
+// portal, code-server with the packaged extension, and helpers that drive VS Code's UI the way
+// a user does (clicks, quick inputs, modals, notifications) with Playwright.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '../..');
+export const CODE_SERVER_VERSION = '4.100.3';
+export const codeServerDir = process.env.CODE_SERVER_DIR ?? path.join(os.homedir(), '.cache', `code-server-${CODE_SERVER_VERSION}`);
+
+// --- processes -----------------------------------------------------------------------------
+
+const children = new Set();
+const cleanups = [];
+
+/** Registers something to undo when the test ends, however it ends (last in, first out). */
+export function onCleanup(fn) {
+  cleanups.push(fn);
+}
+
+/** Starts a long-running process in its own process group; it is killed at the end. */
+/** The environment with `changes` applied (an undefined value removes the variable). */
+export function environment(changes = {}) {
+  const env = { ...process.env, ...changes };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  return env;
+}
+
+export function start(name, cmd, args, { env, cwd, logFile } = {}) {
+  const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const child = spawn(cmd, args, { cwd, env: environment(env), stdio: ['ignore', out, out], detached: true });
+  child.name = name;
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* gone already */
+  }
+}
+
+export async function cleanup() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch (e) {
+      console.error(`cleanup: ${e.message}`);
+    }
+  }
+  for (const child of children) killGroup(child, 'SIGTERM');
+  const deadline = Date.now() + 5000;
+  while (children.size && Date.now() < deadline) await sleep(100);
+  for (const child of children) killGroup(child, 'SIGKILL');
+}
+
+// Whatever ends the test, nothing it started survives it.
+for (const event of ['uncaughtException', 'unhandledRejection']) {
+  process.on(event, async (error) => {
+    console.error(`\n✘ ${event}: ${error?.stack ?? error}`);
+    await cleanup();
+    process.exit(1);
+  });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    console.error(`\n${signal}: cleaning up`);
+    await cleanup();
+    process.exit(130);
+  });
+}
+
+/** Runs a command to completion; throws with its output when it fails. */
+export function run(cmd, args, { env, cwd, input, allowFail } = {}) {
+  const r = spawnSync(cmd, args, { cwd, env: environment(env), input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`${cmd} could not run: ${r.error.message}`);
+  if (r.status !== 0 && !allowFail) {
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${r.stdout}\n${r.stderr}`);
+  }
+  return r;
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForHttp(url, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await sleep(250);
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s (${last})`);
+}
+
+// --- the product -----------------------------------------------------------------------------
+
+/** The local portal on a free port, with the demo data. */
+export async function startPortal(binary, dataDir, logFile) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  start('portal', binary, ['portal', 'serve', '--seed-demo', '--addr', `127.0.0.1:${port}`, '--data', dataDir], { logFile });
+  await waitForHttp(`${url}/api/v1/health`, 30_000, 'the local portal');
+  return url;
+}
+
+/** `gopay-miniapp --json …` as a user in a terminal would run it. */
+export function cli(binary, args, { home, portal, project, input } = {}) {
+  const global = ['--json'];
+  if (portal) global.push('--portal', portal);
+  if (project) global.push('--project', project);
+  const r = run(binary, [...global, ...args], {
+    env: { GOPAY_MINIAPP_HOME: home, GOPAY_MINIAPP_PORTAL: undefined, GOPAY_MINIAPP_TOKEN: undefined, NO_COLOR: '1' },
+    input,
+  });
+  return JSON.parse(r.stdout);
+}
+
+// --- code-server -----------------------------------------------------------------------------
+
+export function ensureCodeServer() {
+  const bin = path.join(codeServerDir, 'bin', 'code-server');
+  if (fs.existsSync(bin)) return bin;
+  // install-code-server.sh is ../shared/tools/code-server/install.sh, kept in the repository.
+  const installer = path.join(here, 'install-code-server.sh');
+  console.error(`installing code-server ${CODE_SERVER_VERSION} into ${codeServerDir}`);
+  const r = spawnSync('bash', [installer, codeServerDir], { stdio: 'inherit' });
+  if (r.status !== 0 || !fs.existsSync(bin)) throw new Error(`installing code-server failed (${installer})`);
+  return bin;
+}
+
+/** Installs the .vsix into a fresh extensions folder; returns the installed extension's folder. */
+export function installExtension({ bin, userData, extensions, vsix, env }) {
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  const r = run(bin, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { env });
+  if (!/successfully installed/i.test(r.stdout + r.stderr)) throw new Error(`installing ${vsix} said:\n${r.stdout}${r.stderr}`);
+  const installed = fs.readdirSync(extensions).filter((d) => d.startsWith('gopay-miniapp.gopay-miniapp-'));
+  if (installed.length !== 1) throw new Error(`expected one installed extension in ${extensions}, found ${installed.join(', ')}`);
+  return path.join(extensions, installed[0]);
+}
+
+export function writeSettings(userData, settings) {
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/** code-server on a free port, opening `folder`; returns the URL to open in the browser. */
+export async function startCodeServer({ bin, userData, extensions, folder, env, logFile }) {
+  const port = await freePort();
+  start(
+    'code-server',
+    bin,
+    [
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--user-data-dir', userData,
+      '--extensions-dir', extensions,
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--disable-proxy', // open localhost URLs as they are (not through code-server's port proxy)
+      folder,
+    ],
+    { env, logFile },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, 60_000, 'code-server');
+  return `${url}/?folder=${encodeURIComponent(folder)}`;
+}
+
+// --- driving VS Code -------------------------------------------------------------------------
+
+export class Workbench {
+  constructor(page, artifacts) {
+    this.page = page;
+    this.artifacts = artifacts;
+    this.shots = 0;
+  }
+
+  async shot(name, locator) {
+    const file = path.join(this.artifacts, `${String(++this.shots).padStart(2, '0')}-${name}.png`);
+    await (locator ?? this.page).screenshot({ path: file });
+    return file;
+  }
+
+  /** The sidebar down to its last row (for the README). */
+  async shotSidebar(name) {
+    const box = await this.sidebar.boundingBox();
+    const rows = await this.sidebar.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().bottom));
+    const bottom = Math.min(box.y + box.height, Math.max(...rows, box.y + 100) + 24);
+    const file = path.join(this.artifacts, `${String(++this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file, clip: { x: box.x, y: box.y, width: box.width, height: bottom - box.y } });
+    return file;
+  }
+
+  get sidebar() {
+    return this.page.locator('.part.sidebar');
+  }
+
+  /** Clicks a welcome-view button (or any button) by its name. */
+  async clickButton(name, scope = this.sidebar) {
+    const button = scope.getByRole('button', { name, exact: true }).first();
+    await button.waitFor({ state: 'visible', timeout: 30_000 });
+    await button.click();
+  }
+
+  /** Clicks an action (title bar or inline) by its label. */
+  async clickAction(label, scope = this.sidebar) {
+    const action = scope.locator(`.action-label[aria-label^="${label}"]`).first();
+    await action.waitFor({ state: 'visible', timeout: 15_000 });
+    await action.click();
+  }
+
+  get quickInput() {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  /** Types into the open input box and presses Enter; returns its title and input type. */
+  async fillInput(text, { expectTitle } = {}) {
+    await this.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+    const title = this.quickInput.locator('.quick-input-title');
+    if (expectTitle) await title.filter({ hasText: expectTitle }).waitFor({ timeout: 10_000 });
+    const input = this.quickInput.locator('.quick-input-box input');
+    await input.fill(text);
+    await this.page.waitForTimeout(150);
+    const seen = { title: (await title.textContent())?.trim(), type: await input.getAttribute('type') };
+    await input.press('Enter');
+    await this.whenInputMovesOn(title, seen.title);
+    return seen;
+  }
+
+  /** Types into the open input box without submitting; returns its validation message. */
+  async typeInput(text) {
+    await this.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+    await this.quickInput.locator('.quick-input-box input').fill(text);
+    await this.page.waitForTimeout(400);
+    return ((await this.quickInput.locator('.quick-input-message').textContent()) ?? '').trim();
+  }
+
+  /** Picks the row of the open quick pick whose label is `label`; returns every row's label. */
+  async pick(label, { expectTitle } = {}) {
+    await this.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+    if (expectTitle) await this.page.locator('.quick-input-title', { hasText: expectTitle }).waitFor({ timeout: 10_000 });
+    const rows = this.quickInput.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const labels = await rows.locator('.label-name').allTextContents();
+    const title = this.quickInput.locator('.quick-input-title');
+    const before = (await title.textContent())?.trim();
+    const row = rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) }).first();
+    await row.click();
+    await this.whenInputMovesOn(title, before);
+    return labels.map((l) => l.trim());
+  }
+
+  /** Waits until the quick input closes or shows another title (the next step). */
+  async whenInputMovesOn(title, before) {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (!(await this.quickInput.isVisible())) return;
+      if ((await title.textContent())?.trim() !== before) return;
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** Waits for a modal dialog, returns its text, clicks `button`. */
+  async answerDialog(button, { expect } = {}) {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 20_000 });
+    const text = (await dialog.innerText()).trim();
+    if (expect && !expect.test(text)) throw new Error(`the dialog says ${JSON.stringify(text)}, expected ${expect}`);
+    await this.shot(`dialog-${button.toLowerCase()}`);
+    await dialog.getByRole('button', { name: button, exact: true }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    return text;
+  }
+
+  /** The notification toast whose text matches. */
+  async notification(pattern, timeout = 60_000) {
+    const toast = this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: pattern }).first();
+    await toast.waitFor({ state: 'visible', timeout });
+    await this.page.waitForTimeout(300); // let it finish fading in (for the screenshots)
+    return toast;
+  }
+
+  /** Clicks a button of a notification. */
+  async notificationButton(toast, name) {
+    await toast.getByRole('button', { name, exact: true }).click();
+  }
+
+  async closeNotifications() {
+    const toasts = this.page.locator('.notifications-toasts .notification-toast');
+    for (let i = await toasts.count(); i > 0; i--) {
+      const toast = toasts.first();
+      await toast.hover({ timeout: 2_000 }).catch(() => {});
+      await toast.locator('.codicon-notifications-clear').first().click({ timeout: 2_000 }).catch(() => {});
+      await this.page.waitForTimeout(100);
+    }
+  }
+
+  /** Drags the sash between the sidebar and the editor so the sidebar is `width` pixels wide. */
+  async sidebarWidth(width) {
+    const box = await this.sidebar.boundingBox();
+    if (!box) return;
+    const x = box.x + box.width;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  /** The aria labels of the sidebar's tree rows (label, description). */
+  async rows() {
+    return (await this.sidebar.locator('.monaco-list-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''))).map((s) => s.trim());
+  }
+
+  /** Waits until the sidebar shows a row matching each pattern. */
+  async waitForRows(patterns, timeout = 30_000) {
+    const deadline = Date.now() + timeout;
+    let rows = [];
+    while (Date.now() < deadline) {
+      rows = await this.rows();
+      if (patterns.every((p) => rows.some((r) => p.test(r)))) return rows;
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`the sidebar does not show ${patterns.filter((p) => !rows.some((r) => p.test(r))).join(', ')}; it shows:\n  ${rows.join('\n  ')}`);
+  }
+
+  /** Hovers a row and clicks one of its inline actions. */
+  async rowAction(rowPattern, action) {
+    const row = await this.findRow(rowPattern);
+    await row.hover();
+    const button = row.locator(`.actions .action-label[aria-label^="${action}"]`).first();
+    await button.waitFor({ state: 'visible', timeout: 10_000 });
+    await button.click();
+  }
+
+  /** Right-clicks a row and picks a context-menu item. */
+  async rowMenu(rowPattern, item) {
+    const row = await this.findRow(rowPattern);
+    await row.click({ button: 'right' });
+    const entry = this.page.locator('.context-view .monaco-menu .action-item').filter({ hasText: new RegExp(`^\\s*${escapeRegExp(item)}\\s*$`) }).first();
+    await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    const items = (await this.page.locator('.context-view .monaco-menu .action-item .action-label').allTextContents()).map((s) => s.trim()).filter(Boolean);
+    // Menus ignore a mouse-up that comes right after they opened (the right click's own).
+    await this.page.waitForTimeout(400);
+    await entry.hover();
+    await entry.click();
+    await entry.waitFor({ state: 'hidden', timeout: 5_000 });
+    return items;
+  }
+
+  /** The first sidebar row whose aria label matches. */
+  async findRow(pattern) {
+    const rows = this.sidebar.locator('.monaco-list-row');
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const labels = await rows.evaluateAll((els) => els.map((r) => r.getAttribute('aria-label') ?? ''));
+      const i = labels.findIndex((l) => pattern.test(l.trim()));
+      if (i >= 0) return rows.nth(i);
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no sidebar row matches ${pattern}; rows: ${(await this.rows()).join(' | ')}`);
+  }
+
+  /** Runs a command from the command palette. */
+  async palette(title) {
+    await this.page.keyboard.press('F1');
+    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await this.quickInput.locator('.quick-input-box input').fill(`>${title}`);
+    await this.page.waitForTimeout(300);
+    await this.quickInput.locator('.quick-input-box input').press('Enter');
+  }
+
+  /** The frame of a webview whose document has `selector`. */
+  async webviewFrame(selector, timeout = 20_000) {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      for (const frame of this.page.frames()) {
+        try {
+          if (await frame.locator(selector).count()) return frame;
+        } catch {
+          /* detached */
+        }
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no webview shows ${selector}`);
+  }
+}
+
+export function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
