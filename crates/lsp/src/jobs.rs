@@ -112,6 +112,7 @@ impl Jobs {
     pub fn start(
         self: &Arc<Self>,
         command: &'static str,
+        title: &str,
         visible: bool,
         cancel: CancellationToken,
     ) -> JobHandle {
@@ -126,7 +127,9 @@ impl Jobs {
                 project: None,
                 publishing: None,
                 cancel,
-                title: command.to_string(),
+                // The human title from the start, so the first status push never shows
+                // the command's wire name.
+                title: title.to_string(),
                 percentage: None,
                 message: String::new(),
             },

@@ -241,7 +241,12 @@ async fn run_job(
     client_token: Option<tower_lsp_server::ls_types::ProgressToken>,
     cancel: CancellationToken,
 ) -> Result<Value, CommandError> {
-    let job = Arc::new(shared.jobs.start(spec.name, spec.progress, cancel.clone()));
+    let title = progress_title(spec.id);
+    let job = Arc::new(
+        shared
+            .jobs
+            .start(spec.name, title, spec.progress, cancel.clone()),
+    );
     let common: Common = parse_args(&args)?;
     let (reporter, pump) = crate::progress::start(
         shared.clone(),
@@ -249,7 +254,7 @@ async fn run_job(
         job.clone(),
         client_token,
         cancel.clone(),
-        progress_title(spec.id).to_string(),
+        title.to_string(),
     );
     let prompter = Arc::new(LspPrompter::new(shared.clone(), cancel.clone(), common.yes));
 
