@@ -26,6 +26,7 @@ mod server;
 mod service;
 mod state;
 mod status;
+mod watch;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

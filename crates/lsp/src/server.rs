@@ -115,7 +115,9 @@ impl LanguageServer for Sidecar {
         })
     }
 
-    async fn initialized(&self, _: InitializedParams) {}
+    async fn initialized(&self, _: InitializedParams) {
+        crate::watch::spawn(self.shared.clone());
+    }
 
     async fn shutdown(&self) -> Result<()> {
         self.shared.shutdown_requested.store(true, Ordering::SeqCst);

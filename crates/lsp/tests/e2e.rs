@@ -243,6 +243,13 @@ async fn the_whole_story_with_questions_answered_by_the_client() {
 
     let app_id = bound["binding"]["app"]["id"].as_str().unwrap().to_string();
     admin_approves(&portal.url, &project, &app_id, "1.0.1", "GoPay Staging").await;
+    // The approval happened elsewhere; the sidecar notices it by itself and pushes it.
+    client
+        .wait_for("the approval made elsewhere, pushed", |m| {
+            m["method"] == "miniapp/didChangeStatus"
+                && m["params"]["versions"][0]["releases"][0]["state"] == "pilot_test"
+        })
+        .await;
 
     let official = client
         .execute(
