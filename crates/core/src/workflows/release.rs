@@ -43,7 +43,9 @@ pub async fn versions(ctx: &Context) -> Result<VersionsResult, CoreError> {
 }
 
 /// What names one release: a version (`1.0.2`, or `latest`) and a target app (name or id).
-#[derive(Debug, Clone, Default)]
+/// Front ends deserialize it from their arguments (`{"version", "targetApp"}`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReleaseRef {
     pub version: Option<String>,
     pub target_app: Option<String>,

@@ -11,17 +11,14 @@ use crate::errors::CommandError;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
-    pub version: Option<String>,
-    pub target_app: Option<String>,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     pub notes: Option<String>,
 }
 
 pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
     let args: Args = cx.args()?;
-    let reference = ReleaseRef {
-        version: args.version,
-        target_app: args.target_app,
-    };
+    let reference = args.release.clone();
     let result = release::apply(
         &cx.ctx,
         &reference,

@@ -2,25 +2,16 @@
 //! that will be archived.
 
 use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{core_error, to_value, Cx};
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Args {
-    pub version: Option<String>,
-    pub target_app: Option<String>,
-}
+/// `{version?, targetApp?}`: the release this command acts on.
+pub type Args = ReleaseRef;
 
 pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let args: Args = cx.args()?;
-    let reference = ReleaseRef {
-        version: args.version,
-        target_app: args.target_app,
-    };
+    let reference: Args = cx.args()?;
     let result = release::official(
         &cx.ctx,
         &reference,

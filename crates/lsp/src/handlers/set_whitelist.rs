@@ -19,8 +19,8 @@ pub enum Users {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
-    pub version: Option<String>,
-    pub target_app: Option<String>,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     pub users: Option<Users>,
 }
 
@@ -39,10 +39,7 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
             "pass `users`: [\"ID\", …] or \"ID,ID\"",
         ));
     }
-    let reference = ReleaseRef {
-        version: args.version,
-        target_app: args.target_app,
-    };
+    let reference = args.release.clone();
     let result = release::whitelist(
         &cx.ctx,
         &reference,

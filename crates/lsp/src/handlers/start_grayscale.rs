@@ -16,17 +16,14 @@ pub const RATIO_CHOICES: &[u8] = &[1, 5, 10, 25, 50, 100];
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
-    pub version: Option<String>,
-    pub target_app: Option<String>,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     pub ratio: Option<i64>,
 }
 
 pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
     let args: Args = cx.args()?;
-    let mut reference = ReleaseRef {
-        version: args.version,
-        target_app: args.target_app,
-    };
+    let mut reference = args.release.clone();
     let ratio = match args.ratio {
         Some(ratio) => ratio,
         None => {

@@ -16,8 +16,8 @@ pub const PNG_SCALE: u32 = 8;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
-    pub version: Option<String>,
-    pub target_app: Option<String>,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     pub path: Option<String>,
     pub format: Option<String>,
 }
@@ -38,10 +38,7 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
             ));
         }
     }
-    let reference = ReleaseRef {
-        version: args.version,
-        target_app: args.target_app,
-    };
+    let reference = args.release.clone();
     let code = release::temporary_code(&cx.ctx, &reference, args.path, cx.prompter.as_ref())
         .await
         .map_err(|e| core_error(cx, e))?;

@@ -13,17 +13,14 @@ use crate::errors::CommandError;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
-    pub version: Option<String>,
-    pub target_app: Option<String>,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
     pub timeout: Option<u64>,
 }
 
 pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
     let args: Args = cx.args()?;
-    let reference = ReleaseRef {
-        version: args.version,
-        target_app: args.target_app,
-    };
+    let reference = args.release.clone();
     let result = release::wait(
         &cx.ctx,
         &reference,
