@@ -77,15 +77,23 @@ pub(crate) fn target_app(tx: &Transaction<'_>, id: &str) -> ApiResult<TargetApp>
 pub(crate) const VERSION_COLUMNS: &str =
     "id, app_id, version, description, size, sha256, created_at, created_by";
 
+/// A version-number column, parsed (the store only ever writes valid ones).
+pub(crate) fn version_number_column(
+    r: &rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<gopay_miniapp_portal::VersionNumber> {
+    let text: String = r.get(index)?;
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 pub(crate) fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
-    let version: String = r.get(2)?;
     let size: i64 = r.get(4)?;
     Ok(Version {
         id: r.get(0)?,
         app_id: r.get(1)?,
-        version: version.parse().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        version: version_number_column(r, 2)?,
         description: r.get(3)?,
         size: size as u64,
         sha256: r.get(5)?,

@@ -73,15 +73,12 @@ const UPLOAD_COLUMNS: &str =
     "id, app_id, version, description, size, sha256, received, state, version_id";
 
 fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
-    let version: String = r.get(2)?;
     let size: i64 = r.get(4)?;
     let received: i64 = r.get(6)?;
     Ok(UploadRow {
         id: r.get(0)?,
         app_id: r.get(1)?,
-        version: version.parse().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        version: crate::apps::version_number_column(r, 2)?,
         description: r.get(3)?,
         size: size as u64,
         sha256: r.get(5)?,
