@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> i32 {
         let cancel = cancel.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nCancelling… (press Ctrl-C again to quit at once)");
+                eprintln!("\nStopping… (press Ctrl-C again to quit at once)");
                 cancel.cancel();
                 if tokio::signal::ctrl_c().await.is_ok() {
                     std::process::exit(exit::CANCELLED);
