@@ -110,9 +110,46 @@ impl Binding {
     }
 }
 
+/// The build command for a new binding: the package manager whose lockfile sits in the
+/// project or the nearest folder above it (a monorepo's root), else npm.
+pub fn detect_build_command(project: &Path) -> String {
+    const LOCKFILES: &[(&str, &str)] = &[
+        ("pnpm-lock.yaml", "pnpm run build"),
+        ("yarn.lock", "yarn run build"),
+        ("bun.lockb", "bun run build"),
+        ("bun.lock", "bun run build"),
+        ("package-lock.json", DEFAULT_BUILD_COMMAND),
+    ];
+    for dir in project.ancestors() {
+        for (lockfile, command) in LOCKFILES {
+            if dir.join(lockfile).is_file() {
+                return command.to_string();
+            }
+        }
+        // Past a repository's root, lockfiles belong to something else.
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    DEFAULT_BUILD_COMMAND.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_build_command_follows_the_nearest_lockfile() {
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir(repo.path().join(".git")).unwrap();
+        let app = repo.path().join("packages/miniapp");
+        std::fs::create_dir_all(&app).unwrap();
+        assert_eq!(detect_build_command(&app), "npm run build");
+        std::fs::write(repo.path().join("pnpm-lock.yaml"), "").unwrap();
+        assert_eq!(detect_build_command(&app), "pnpm run build");
+        std::fs::write(app.join("yarn.lock"), "").unwrap();
+        assert_eq!(detect_build_command(&app), "yarn run build");
+    }
 
     #[test]
     fn defaults_fill_in_and_errors_name_line() {

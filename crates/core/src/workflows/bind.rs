@@ -71,6 +71,7 @@ pub async fn bind(
             name: app.name.clone(),
         },
     );
+    binding.build_command = crate::binding::detect_build_command(&ctx.project);
     // Rebinding changes where we publish, not how the project builds.
     if let Some(old) = existing {
         binding.build_command = old.build_command;
