@@ -530,12 +530,12 @@ It opens this release (publish id <code>{publish}</code>) and works until {expir
     ))
 }
 
-/// A release: target app, state, facts, and the legal actions.
-pub(crate) fn release_card(session: &WebSession, r: &Release) -> String {
+/// The facts of a release as `<dt>/<dd>` pairs: publish id, notes, reject reason,
+/// whitelist, ratio — every user-supplied text escaped.
+pub(crate) fn release_facts(r: &Release) -> String {
     let mut facts = format!(
-        "<dt>Publish id</dt><dd><code>{}</code></dd><dt>Changed</dt><dd>{}</dd>",
-        esc(&r.publish_id),
-        esc(&r.updated_at)
+        "<dt>Publish id</dt><dd><code>{}</code></dd>",
+        esc(&r.publish_id)
     );
     if let Some(notes) = &r.notes {
         facts.push_str(&format!(
@@ -556,6 +556,13 @@ pub(crate) fn release_card(session: &WebSession, r: &Release) -> String {
     if let Some(ratio) = r.ratio {
         facts.push_str(&format!("<dt>Grayscale</dt><dd>{ratio}%</dd>"));
     }
+    facts
+}
+
+/// A release: target app, state, facts, and the legal actions.
+pub(crate) fn release_card(session: &WebSession, r: &Release) -> String {
+    let mut facts = release_facts(r);
+    facts.push_str(&format!("<dt>Changed</dt><dd>{}</dd>", esc(&r.updated_at)));
     if r.first_release && !r.state.is_terminal() {
         facts.push_str("<dt>First release</dt><dd>yes: it may only go straight to official (no whitelist or grayscale)</dd>");
     }

@@ -255,6 +255,24 @@ pub(crate) fn error_page(session: Option<&WebSession>, err: &ApiError) -> Respon
 
 /// An `application/x-www-form-urlencoded` body: the first value of each field, at most 200
 /// fields (the JSON body limit of the router applies to the bytes).
+/// A url-encoded form from a logged-in page, accepted only with its CSRF token and from
+/// this site; otherwise the refusal page to answer with.
+pub(crate) fn checked_form(
+    state: &AppState,
+    session: &WebSession,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<HashMap<String, String>, Response> {
+    let form = parse_form(body);
+    check_csrf(
+        state,
+        session,
+        headers,
+        form.get("csrf").map(String::as_str),
+    )?;
+    Ok(form)
+}
+
 pub(crate) fn parse_form(body: &[u8]) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(body).take(200) {
@@ -433,13 +451,7 @@ pub(crate) async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    if let Err(refused) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        form.get("csrf").map(String::as_str),
-    ) {
+    if let Err(refused) = checked_form(&state, &session, &headers, &body) {
         return refused;
     }
     let id = session.caller.token_id.clone();

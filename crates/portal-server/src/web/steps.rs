@@ -19,7 +19,7 @@ use rusqlite::OptionalExtension;
 
 use super::html::{self, esc, hidden, html_response, redirect, seg, state_badge};
 use super::pages::{app_url, flash, render_detail, version_url, DetailExtra};
-use super::session::{check_csrf, error_page, parse_form, WebSession};
+use super::session::{checked_form, error_page, WebSession};
 use super::{next_state, parse_step, step_help, step_label, BackTo};
 use crate::apps::{is_member, version_row, VERSION_COLUMNS};
 use crate::error::{ApiError, ApiResult};
@@ -117,15 +117,10 @@ pub(crate) async fn release_to_target(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    if let Err(refused) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        form.get("csrf").map(String::as_str),
-    ) {
-        return refused;
-    }
+    let form = match checked_form(&state, &session, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let back = BackTo::parse(form.get("from").map(String::as_str));
     let req = CreateReleaseRequest {
         version_id: version_id.clone(),
@@ -264,29 +259,7 @@ fn render_step(
             esc(&v.sha256)
         ));
     }
-    facts.push_str(&format!(
-        "<dt>Publish id</dt><dd><code>{}</code></dd>",
-        esc(&r.publish_id)
-    ));
-    if let Some(notes) = &r.notes {
-        facts.push_str(&format!(
-            "<dt>Release notes</dt><dd class=\"reason notes\">{}</dd>",
-            esc(notes)
-        ));
-    }
-    if let Some(reason) = &r.reject_reason {
-        facts.push_str(&format!(
-            "<dt>Rejected because</dt><dd class=\"reason reject-reason\">{}</dd>",
-            esc(reason)
-        ));
-    }
-    if !r.whitelist.is_empty() {
-        let ids: Vec<String> = r.whitelist.iter().map(|id| esc(id)).collect();
-        facts.push_str(&format!("<dt>Whitelist</dt><dd>{}</dd>", ids.join(", ")));
-    }
-    if let Some(ratio) = r.ratio {
-        facts.push_str(&format!("<dt>Grayscale</dt><dd>{ratio}%</dd>"));
-    }
+    facts.push_str(&super::pages::release_facts(r));
     body.push_str(&format!(
         "<div class=\"card\"><h2 style=\"margin-top:0\">Confirm Release Information</h2><dl class=\"facts\">{facts}</dl></div>\n"
     ));
@@ -388,15 +361,10 @@ pub(crate) async fn take_step(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = parse_form(&body);
-    if let Err(refused) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        form.get("csrf").map(String::as_str),
-    ) {
-        return refused;
-    }
+    let form = match checked_form(&state, &session, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let Some(step) = parse_step(&step) else {
         return error_page(Some(&session), &unknown_step(&step));
     };
