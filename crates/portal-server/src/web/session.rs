@@ -257,6 +257,8 @@ pub(crate) fn error_page(session: Option<&WebSession>, err: &ApiError) -> Respon
 /// fields (the JSON body limit of the router applies to the bytes).
 /// A url-encoded form from a logged-in page, accepted only with its CSRF token and from
 /// this site; otherwise the refusal page to answer with.
+// The error is the response itself, answered at once and never propagated further.
+#[allow(clippy::result_large_err)]
 pub(crate) fn checked_form(
     state: &AppState,
     session: &WebSession,
