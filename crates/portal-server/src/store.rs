@@ -177,6 +177,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// An open upload untouched this long is abandoned when the portal starts.
+pub const STALE_UPLOAD_MS: i64 = 7 * 86_400_000;
+
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, ServerError> {
@@ -212,6 +215,25 @@ impl Store {
             "DELETE FROM web_sessions WHERE expires_ms < ?1",
             [now - 86_400_000],
         )?;
+        // Uploads nobody came back to resume within a week (a client that crashed or gave
+        // up without aborting): abandoned, and their bytes freed below.
+        let stale: Vec<String> = {
+            let cutoff = rfc3339_ms(now - STALE_UPLOAD_MS);
+            let mut stmt = conn.prepare(
+                "UPDATE uploads SET state = 'aborted', updated_at = ?1
+                 WHERE state = 'open' AND updated_at < ?2 RETURNING id",
+            )?;
+            let ids = stmt
+                .query_map(params![rfc3339_ms(now), cutoff], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids
+        };
+        for id in &stale {
+            let _ = std::fs::remove_file(data_dir.join("uploads").join(format!("{id}.part")));
+        }
+        if !stale.is_empty() {
+            tracing::info!(count = stale.len(), "abandoned uploads idle for a week");
+        }
         // Files the web upload form was streaming when the portal stopped.
         if let Ok(entries) = std::fs::read_dir(data_dir.join("uploads")) {
             for entry in entries.flatten() {

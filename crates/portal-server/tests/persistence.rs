@@ -155,3 +155,57 @@ async fn a_restart_keeps_everything_and_seeding_twice_duplicates_nothing() {
     assert!(audit["entries"].as_array().unwrap().len() >= 6);
     p.shutdown().await;
 }
+
+#[tokio::test]
+async fn uploads_idle_for_a_week_are_abandoned_at_start_and_their_bytes_freed() {
+    let mut p = common::portal().await;
+    let access = p.login("demo", "demo").await;
+    let app = p.app_id(&access, "Hello MiniApp").await;
+    let bytes = package("stale");
+    let fresh_bytes = package("fresh");
+    let stale = p.open_upload(&access, &app, "2.0.0", &bytes).await.ok();
+    let fresh = p
+        .open_upload(&access, &app, "2.0.1", &fresh_bytes)
+        .await
+        .ok();
+    let stale_id = stale["id"].as_str().unwrap().to_string();
+    let fresh_id = fresh["id"].as_str().unwrap().to_string();
+    p.put_chunk(&access, &stale_id, 0, &bytes[..100]).await.ok();
+    p.put_chunk(&access, &fresh_id, 0, &fresh_bytes[..100])
+        .await
+        .ok();
+    p.shutdown().await;
+
+    let part = |id: &str| p.dir.path().join("uploads").join(format!("{id}.part"));
+    assert!(part(&stale_id).exists());
+    // Eight days pass for one of them.
+    {
+        let db = rusqlite::Connection::open(p.dir.path().join("portal.sqlite3")).unwrap();
+        db.execute(
+            "UPDATE uploads SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = ?1",
+            [&stale_id],
+        )
+        .unwrap();
+    }
+    let running = start(common::config(p.dir.path())).await.unwrap();
+    p.url = running.url.clone();
+    p.running = Some(running);
+
+    assert!(
+        !part(&stale_id).exists(),
+        "the stale upload's bytes are freed"
+    );
+    assert!(
+        part(&fresh_id).exists(),
+        "a recent upload is kept for resuming"
+    );
+    let access = p.login("demo", "demo").await;
+    let resumed = p
+        .get(&access, &format!("/api/v1/uploads/{fresh_id}"))
+        .await
+        .ok();
+    assert_eq!(resumed["received"], 100);
+    let gone = p.get(&access, &format!("/api/v1/uploads/{stale_id}")).await;
+    assert_ne!(gone.code(), "", "the stale upload answers with an error");
+    assert_ne!(gone.status, reqwest::StatusCode::OK);
+}
