@@ -21,23 +21,13 @@ struct World {
 }
 
 fn world(name: &str) -> World {
-    let root = tempfile::Builder::new().prefix(name).tempdir().unwrap();
-    let portal = Portal::start(&root.path().join("portal"));
-    let project = root.path().join("p");
-    shell_project(&project, COPY_BUILD, None);
-    let dev = User::new(root.path(), "demo", &project, &portal.url);
-    dev.login("demo", "demo");
-    dev.bind("Hello MiniApp");
-    let admin = User::new(root.path(), "admin", &project, &portal.url);
-    admin.login("admin", "admin");
-    let status = dev.run(&["--json", "status"]).ok().json();
-    let app_id = status["binding"]["app"]["id"].as_str().unwrap().to_string();
+    let w = release_world(name);
     World {
-        root,
-        _portal: portal,
-        dev,
-        admin,
-        app_id,
+        root: w.root,
+        _portal: w.portal,
+        dev: w.dev,
+        admin: w.admin,
+        app_id: w.app_id,
     }
 }
 

@@ -215,25 +215,6 @@ impl Store {
             "DELETE FROM web_sessions WHERE expires_ms < ?1",
             [now - 86_400_000],
         )?;
-        // Uploads nobody came back to resume within a week (a client that crashed or gave
-        // up without aborting): abandoned, and their bytes freed below.
-        let stale: Vec<String> = {
-            let cutoff = rfc3339_ms(now - STALE_UPLOAD_MS);
-            let mut stmt = conn.prepare(
-                "UPDATE uploads SET state = 'aborted', updated_at = ?1
-                 WHERE state = 'open' AND updated_at < ?2 RETURNING id",
-            )?;
-            let ids = stmt
-                .query_map(params![rfc3339_ms(now), cutoff], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            ids
-        };
-        for id in &stale {
-            let _ = std::fs::remove_file(data_dir.join("uploads").join(format!("{id}.part")));
-        }
-        if !stale.is_empty() {
-            tracing::info!(count = stale.len(), "abandoned uploads idle for a week");
-        }
         // Files the web upload form was streaming when the portal stopped.
         if let Ok(entries) = std::fs::read_dir(data_dir.join("uploads")) {
             for entry in entries.flatten() {
@@ -244,12 +225,40 @@ impl Store {
                 }
             }
         }
-        Ok(Store {
+        let store = Store {
             inner: Arc::new(StoreInner {
                 conn: Mutex::new(conn),
                 data_dir: data_dir.to_path_buf(),
             }),
-        })
+        };
+        store.abandon_stale_uploads(now)?;
+        Ok(store)
+    }
+
+    /// Uploads nobody came back to resume within [`STALE_UPLOAD_MS`] (a client that crashed
+    /// or gave up without aborting) are abandoned and their bytes freed.
+    fn abandon_stale_uploads(&self, now: i64) -> Result<(), ServerError> {
+        let stale: Vec<String> = {
+            let conn = self.inner.conn.lock().unwrap_or_else(|e| e.into_inner());
+            let mut stmt = conn.prepare(
+                "UPDATE uploads SET state = 'aborted', updated_at = ?1
+                 WHERE state = 'open' AND updated_at < ?2 RETURNING id",
+            )?;
+            let ids = stmt
+                .query_map(
+                    params![rfc3339_ms(now), rfc3339_ms(now - STALE_UPLOAD_MS)],
+                    |r| r.get(0),
+                )?
+                .collect::<Result<_, _>>()?;
+            ids
+        };
+        for id in &stale {
+            let _ = std::fs::remove_file(self.part_path(id));
+        }
+        if !stale.is_empty() {
+            tracing::info!(count = stale.len(), "abandoned uploads idle for a week");
+        }
+        Ok(())
     }
 
     pub fn data_dir(&self) -> &Path {

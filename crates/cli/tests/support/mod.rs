@@ -359,3 +359,33 @@ pub fn noise(len: usize) -> Vec<u8> {
     }
     bytes
 }
+
+/// A portal with a bound shell project: `demo` develops it, `admin` reviews.
+pub struct ReleaseWorld {
+    pub root: tempfile::TempDir,
+    pub portal: Portal,
+    pub dev: User,
+    pub admin: User,
+    pub app_id: String,
+}
+
+pub fn release_world(prefix: &str) -> ReleaseWorld {
+    let root = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    let portal = Portal::start(&root.path().join("portal"));
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    let admin = User::new(root.path(), "admin", &project, &portal.url);
+    admin.login("admin", "admin");
+    let status = dev.run(&["--json", "status"]).ok().json();
+    let app_id = status["binding"]["app"]["id"].as_str().unwrap().to_string();
+    ReleaseWorld {
+        root,
+        portal,
+        dev,
+        admin,
+        app_id,
+    }
+}
