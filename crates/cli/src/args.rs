@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Publish and release GoPay MiniApps from the terminal, CI and editors.",
     after_help = "Exit codes: 0 ok, 2 usage, 3 auth, 4 preflight/validation, 5 network (retryable), \
-6 refused by the portal, 130 cancelled.\n\
+6 refused by the portal, 7 not available on this portal (do it on its web pages), 130 cancelled.\n\
 Environment: GOPAY_MINIAPP_PORTAL (portal URL), GOPAY_MINIAPP_TOKEN (CI access token), \
 GOPAY_MINIAPP_HOME (credentials directory), RUST_LOG (log filter)."
 )]
@@ -38,7 +38,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Log in: password (prompted without echo, or --password-stdin) or the browser (--device).
+    /// Log in: password (prompted without echo, or --password-stdin), the browser (--browser)
+    /// or a Cookie header (--cookie-stdin).
     Login(LoginArgs),
     /// Log out: the portal revokes the session; the stored tokens are deleted.
     Logout,
@@ -59,10 +60,18 @@ pub enum Command {
     TargetApps,
     /// Bind the project to a MiniApp (writes gopay-miniapp.json; asks before rebinding).
     Bind {
-        #[arg(long)]
+        /// Space name or id.
+        #[arg(long, visible_alias = "space-id")]
         space: Option<String>,
-        #[arg(long)]
+        /// MiniApp name or id.
+        #[arg(long, visible_alias = "app-id")]
         app: Option<String>,
+        /// A target app as NAME=ID (repeatable), for portals that cannot list them.
+        #[arg(long = "target-app", value_name = "NAME=ID")]
+        target_apps: Vec<String>,
+        /// Which API the portal speaks (default: detected by probing it).
+        #[arg(long, value_parser = parse_backend)]
+        backend: Option<gopay_miniapp_portal::Backend>,
     },
     /// Login, binding, latest version and each target app's release state.
     Status,
@@ -182,9 +191,16 @@ pub struct LoginArgs {
     /// Read the password from the first line of stdin (for scripts).
     #[arg(long)]
     pub password_stdin: bool,
-    /// Log in with the browser: prints a URL and a code, waits for approval.
-    #[arg(long, conflicts_with_all = ["username", "password_stdin"])]
-    pub device: bool,
+    /// Log in with the browser, on the portal's own page.
+    #[arg(long, visible_alias = "device", conflicts_with_all = ["username", "password_stdin"])]
+    pub browser: bool,
+    /// Read a Cookie header of a logged-in browser session from stdin (machines without a
+    /// browser). Never printed.
+    #[arg(long, conflicts_with_all = ["username", "password_stdin", "browser"])]
+    pub cookie_stdin: bool,
+    /// Which API the portal speaks (default: the binding's, else detected).
+    #[arg(long, value_parser = parse_backend)]
+    pub backend: Option<gopay_miniapp_portal::Backend>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +293,10 @@ pub enum PortalCommand {
         #[arg(long, value_parser = parse_duration)]
         access_token_ttl: Option<std::time::Duration>,
     },
+}
+
+pub fn parse_backend(text: &str) -> Result<gopay_miniapp_portal::Backend, String> {
+    text.parse()
 }
 
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

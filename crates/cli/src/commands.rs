@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use gopay_miniapp_core::credentials::default_home;
 use gopay_miniapp_core::error::exit;
+use gopay_miniapp_core::user_ids::parse_user_ids;
+use gopay_miniapp_core::workflows::account::LoginWith;
+use gopay_miniapp_core::workflows::bind::{parse_named_ref, BindRequest};
 use gopay_miniapp_core::workflows::publish::{BumpSpec, PublishOptions};
 use gopay_miniapp_core::workflows::release::{self as rel, Decision, ReleaseRef};
 use gopay_miniapp_core::workflows::{account, bind, catalog, publish, status};
-use gopay_miniapp_core::{qr, Context, CoreError};
+use gopay_miniapp_core::{qr, Context, CoreError, Hint, Input};
 use gopay_miniapp_portal::Step;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +19,10 @@ use crate::args::{
     Cli, Command, PortalCommand, QrFormat, ReleaseArgs, ReviewDecision, TokenCommand,
 };
 use crate::output;
-use crate::terminal::{read_password, read_username, StderrReporter, TerminalPrompter};
+use crate::terminal::{
+    read_password, read_secret_line, read_username, StderrReporter, TerminalPrompter,
+};
+use crate::words;
 
 pub async fn run(cli: Cli) -> i32 {
     let project = cli
@@ -48,21 +54,51 @@ pub async fn run(cli: Cli) -> i32 {
     let p = &prompter;
     match cli.command {
         Command::Login(args) => {
-            let result = if args.device {
-                let show = |auth: &gopay_miniapp_portal::types::DeviceAuthorization| {
-                    eprintln!(
-                        "Open {} in a browser and check the code {}.\nWaiting for approval…",
-                        auth.verification_uri_complete, auth.user_code
-                    );
+            let ctx = match login_context(ctx, args.backend).await {
+                Ok(ctx) => ctx,
+                Err(e) => return fail(json, e),
+            };
+            let result = if args.browser {
+                let show = |auth: &gopay_miniapp_portal::BrowserLogin| {
+                    let code = auth
+                        .user_code
+                        .as_deref()
+                        .map(|c| format!(" and check the code {c}"))
+                        .unwrap_or_default();
+                    if auth.browser_started {
+                        eprintln!("Log in to the portal in the browser window that opened{code}.\nWaiting…");
+                    } else {
+                        eprintln!(
+                            "Open {} in a browser{code}.\nWaiting for approval…",
+                            auth.url
+                        );
+                    }
                 };
-                account::login_with_device(&ctx, Some(client_name()), &show, &cancel).await
+                let with = LoginWith::Browser {
+                    show: &show,
+                    client_name: Some(client_name()),
+                    cancel: &cancel,
+                };
+                account::login(&ctx, with).await
+            } else if args.cookie_stdin {
+                match read_secret_line("cookie") {
+                    Ok(cookie) => account::login(&ctx, LoginWith::Cookie(&cookie)).await,
+                    Err(e) => Err(e),
+                }
             } else {
                 login_password(&ctx, args.username, args.password_stdin).await
             };
             finish(json, result, |r| {
                 format!(
-                    "Logged in to {} as {} ({}). Session saved in {} (expires {}).\n",
-                    r.portal, r.username, r.display_name, r.credentials_file, r.expires_at
+                    "Logged in to {} as {} ({}). Session saved in {}{}.\n",
+                    r.portal,
+                    r.username,
+                    r.display_name,
+                    r.credentials_file,
+                    r.expires_at
+                        .as_deref()
+                        .map(|e| format!(" (expires {e})"))
+                        .unwrap_or_default()
                 )
             })
         }
@@ -136,10 +172,28 @@ pub async fn run(cli: Cli) -> i32 {
                 .map(|t| format!("{:<20} {:<16} {}://\n", t.id, t.name, t.scheme))
                 .collect()
         }),
-        Command::Bind { space, app } => finish(
-            json,
-            bind::bind(&ctx, space.as_deref(), app.as_deref(), p, r).await,
-            |b| {
+        Command::Bind {
+            space,
+            app,
+            target_apps,
+            backend,
+        } => {
+            let target_apps = match target_apps
+                .iter()
+                .map(|t| parse_named_ref(t))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(t) => t,
+                Err(e) => return fail(json, e),
+            };
+            let request = BindRequest {
+                space,
+                app,
+                target_apps,
+                rebind: false,
+            };
+            let ctx = ctx.with_backend(backend);
+            finish(json, bind::bind(&ctx, &request, p, r).await, |b| {
                 if b.changed {
                     format!(
                         "Bound to \"{}\" ({}) in \"{}\". Wrote {}.\n",
@@ -151,8 +205,8 @@ pub async fn run(cli: Cli) -> i32 {
                         b.binding.app.name, b.binding.app.id
                     )
                 }
-            },
-        ),
+            })
+        }
         Command::Status => finish(json, status::status(&ctx).await, output::status_text),
         Command::Pack {
             out,
@@ -187,7 +241,7 @@ pub async fn run(cli: Cli) -> i32 {
                 Some(Err(message)) => {
                     return fail(
                         json,
-                        CoreError::invalid(message, "--bump patch|minor|major|X.Y.Z"),
+                        CoreError::invalid(message, Hint::PublishHigher { suggestion: None }),
                     )
                 }
                 Some(Ok(b)) => Some(b),
@@ -235,7 +289,17 @@ pub async fn run(cli: Cli) -> i32 {
         } => {
             let version = match version.parse() {
                 Ok(v) => v,
-                Err(e) => return fail(json, CoreError::invalid(format!("{e}"), "--version x.y.z")),
+                Err(e) => {
+                    return fail(
+                        json,
+                        CoreError::invalid(
+                            format!("{e}"),
+                            Hint::Provide {
+                                input: Input::Version,
+                            },
+                        ),
+                    )
+                }
             };
             finish(
                 json,
@@ -306,12 +370,16 @@ pub async fn run(cli: Cli) -> i32 {
             users,
             users_file,
         } => {
-            let ids = match users_file {
+            let text = match users_file {
                 Some(file) => match std::fs::read_to_string(&file) {
-                    Ok(text) => rel::parse_user_ids(&text),
+                    Ok(text) => text,
                     Err(e) => return fail(json, CoreError::io(file.display(), e)),
                 },
-                None => rel::parse_user_ids(&users.join(",")),
+                None => users.join(","),
+            };
+            let ids = match parse_user_ids(&text) {
+                Ok(ids) => ids,
+                Err(e) => return fail(json, e),
             };
             finish(
                 json,
@@ -363,7 +431,11 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Audit => {
             let result = async {
                 let binding = gopay_miniapp_core::binding::Binding::require(&ctx.project)?;
-                let entries = ctx.client().await?.audit(&binding.app.id).await?;
+                let portal = ctx.portal().await?;
+                portal
+                    .capabilities()
+                    .require(gopay_miniapp_portal::Feature::Audit, portal.base_url())?;
+                let entries = portal.audit(&binding.app_ref()).await?;
                 Ok::<_, CoreError>(
                     serde_json::json!({ "appId": binding.app.id, "entries": entries }),
                 )
@@ -445,7 +517,32 @@ async fn login_password(
         None => read_username()?,
     };
     let password = read_password(password_stdin)?;
-    account::login_with_password(ctx, &username, &password).await
+    account::login(
+        ctx,
+        LoginWith::Password {
+            username: &username,
+            password: &password,
+        },
+    )
+    .await
+}
+
+/// `login` talks to the binding's backend, else the stored one, else the one `--backend`
+/// names or probing finds.
+async fn login_context(
+    ctx: Context,
+    backend: Option<gopay_miniapp_portal::Backend>,
+) -> Result<Context, CoreError> {
+    if backend.is_some() {
+        return Ok(ctx.with_backend(backend));
+    }
+    let url = ctx.portal_url()?;
+    let known = ctx.binding()?.is_some() || ctx.credentials().get(&url)?.is_some();
+    if known {
+        return Ok(ctx);
+    }
+    let detected = gopay_miniapp_core::workflows::detect::detect_backend(&url).await?;
+    Ok(ctx.with_backend(Some(detected)))
 }
 
 fn reference(a: &ReleaseArgs) -> ReleaseRef {
@@ -472,12 +569,7 @@ fn step_text(s: &rel::StepResult) -> String {
         let verb = if next == Step::Approve {
             "wait (a target-app admin reviews it)".to_string()
         } else {
-            format!(
-                "gopay-miniapp {} {} --target-app \"{}\"",
-                next.cli_verb(),
-                s.version,
-                r.target_app
-            )
+            words::step_command(next, Some(&s.version), Some(&r.target_app))
         };
         text.push_str(&format!("Next: {verb}\n"));
     }
@@ -520,8 +612,8 @@ async fn qr_command(
                     return fail(
                         json,
                         CoreError::invalid(
-                            format!("cannot write {}: {e}", out.display()),
-                            "pick another --out",
+                            format!("cannot write {}: {e} (pick another --out)", out.display()),
+                            Hint::CheckPermissions,
                         ),
                     )
                 }
@@ -548,7 +640,12 @@ async fn qr_command(
                     code.version, code.target_app, code.expires_at
                 );
             }
-            Err(e) => return fail(json, CoreError::invalid(e.to_string(), "use --format url")),
+            Err(e) => {
+                return fail(
+                    json,
+                    CoreError::invalid(format!("{e} (use --format url)"), Hint::None),
+                )
+            }
         },
         QrFormat::Png | QrFormat::Svg => {
             let out = written.expect("written above");
@@ -582,6 +679,6 @@ pub fn finish<T: Serialize>(
 }
 
 pub fn fail(json: bool, err: CoreError) -> i32 {
-    output::error(&err.report(), json);
+    output::error(&err.report(&words::hint), json);
     err.exit_code()
 }

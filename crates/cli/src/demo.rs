@@ -28,7 +28,7 @@ pub async fn run(example: Option<PathBuf>, cancel: &CancellationToken) -> i32 {
             exit::OK
         }
         Err(err) => {
-            output::error(&err.report(), false);
+            output::error(&err.report(&crate::words::hint), false);
             err.exit_code()
         }
     }
@@ -51,8 +51,8 @@ fn find_example(given: Option<PathBuf>) -> Result<PathBuf, CoreError> {
         return Ok(built_in);
     }
     Err(CoreError::invalid(
-        "cannot find examples/hello-miniapp",
-        "run the demo from the gopay-miniapp checkout, or pass --example DIR",
+        "cannot find examples/hello-miniapp: run the demo from the gopay-miniapp checkout, or pass --example DIR",
+        gopay_miniapp_core::Hint::None,
     ))
 }
 
@@ -99,7 +99,12 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     };
     let portal = gopay_miniapp_portal_server::start(config)
         .await
-        .map_err(|e| CoreError::invalid(format!("cannot start the local portal: {e}"), ""))?;
+        .map_err(|e| {
+            CoreError::invalid(
+                format!("cannot start the local portal: {e}"),
+                gopay_miniapp_core::Hint::None,
+            )
+        })?;
     println!("     {}", portal.url);
 
     let project = scratch.path().join("hello-miniapp");
@@ -122,18 +127,37 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
         &mut n,
         "Login as demo (the password goes to the portal once; only tokens are kept)",
     );
-    let login = account::login_with_password(&dev, "demo", "demo").await?;
+    let login = account::login(
+        &dev,
+        account::LoginWith::Password {
+            username: "demo",
+            password: "demo",
+        },
+    )
+    .await?;
     println!(
         "     logged in as {} ({})",
         login.username, login.display_name
     );
-    account::login_with_password(&admin, "admin", "admin").await?;
+    account::login(
+        &admin,
+        account::LoginWith::Password {
+            username: "admin",
+            password: "admin",
+        },
+    )
+    .await?;
 
     say(
         &mut n,
         "Select Space & Bind MiniApp: \"Demo Space\" → \"Hello MiniApp\"",
     );
-    let bound = bind::bind(&dev, Some("Demo Space"), Some("Hello MiniApp"), &yes, r).await?;
+    let request = bind::BindRequest {
+        space: Some("Demo Space".into()),
+        app: Some("Hello MiniApp".into()),
+        ..Default::default()
+    };
+    let bound = bind::bind(&dev, &request, &yes, r).await?;
     let app_id = bound.binding.app.id.clone();
     println!("     wrote {} (app id {app_id})", bound.file);
 
@@ -216,7 +240,7 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     let wl = rel::whitelist(
         &dev,
         &at(&v2),
-        vec!["100001".into(), "100002".into()],
+        gopay_miniapp_core::user_ids::parse_user_ids("100001, 100002")?,
         &yes,
         r,
     )

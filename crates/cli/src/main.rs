@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod output;
 mod terminal;
+mod words;
 
 use clap::Parser;
 use gopay_miniapp_core::error::exit;

@@ -2,6 +2,8 @@
 
 use gopay_miniapp_core::workflows::status::{StatusSnapshot, VersionView};
 use gopay_miniapp_core::ErrorReport;
+
+use crate::words;
 use serde::Serialize;
 
 pub fn json<T: Serialize>(value: &T) {
@@ -54,7 +56,7 @@ pub fn versions_text(versions: &[VersionView]) -> String {
                 line.push_str(&format!(" — reason: {reason}"));
             }
             if let Some(next) = r.next_step {
-                line.push_str(&format!("   → next: {}", next.cli_verb()));
+                line.push_str(&format!("   → next: {}", words::verb(next)));
             }
             out.push_str(&line);
             out.push('\n');
@@ -82,7 +84,8 @@ pub fn status_text(s: &StatusSnapshot) -> String {
     if let Some(problem) = &s.problem {
         out.push_str(&format!(
             "Problem:  {} — {}\n",
-            problem.message, problem.hint
+            problem.message,
+            words::hint(&problem.hint)
         ));
     }
     if s.binding.is_some() && s.logged_in {
@@ -99,7 +102,7 @@ pub fn status_text(s: &StatusSnapshot) -> String {
             if let Some(f) = &t.in_flight {
                 line.push_str(&format!("; in flight: {} ({})", f.version, f.state.label()));
                 if let Some(next) = f.next_step {
-                    line.push_str(&format!(" → next: {}", next.cli_verb()));
+                    line.push_str(&format!(" → next: {}", words::verb(next)));
                 }
             }
             out.push_str(&line);

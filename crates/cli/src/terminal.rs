@@ -5,8 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use gopay_miniapp_core::events::{LogSource, Prompter, Reporter};
-use gopay_miniapp_core::CoreError;
+use gopay_miniapp_core::events::{Confirm, LogSource, Prompter, Reporter};
+use gopay_miniapp_core::{CoreError, Hint, Input};
 
 /// Progress on stderr: a line per step, build output indented, and upload percentages
 /// (redrawn in place on a TTY, every 10 % otherwise so CI logs stay short).
@@ -100,12 +100,12 @@ impl Prompter for TerminalPrompter {
         &self,
         question: &str,
         options: &[String],
-        flag: &str,
+        input: Input,
     ) -> Result<usize, CoreError> {
         if !Self::interactive() {
             return Err(CoreError::NeedsInput {
                 question: question.to_string(),
-                flag: flag.to_string(),
+                input,
             });
         }
         let question = question.to_string();
@@ -134,7 +134,8 @@ impl Prompter for TerminalPrompter {
         })?
     }
 
-    async fn confirm(&self, question: &str, flag: &str) -> Result<bool, CoreError> {
+    async fn confirm(&self, confirm: &Confirm<'_>) -> Result<bool, CoreError> {
+        let question = confirm.question;
         if self.assume_yes {
             eprintln!("{question} yes (--yes)");
             return Ok(true);
@@ -142,7 +143,7 @@ impl Prompter for TerminalPrompter {
         if !Self::interactive() {
             return Err(CoreError::NeedsInput {
                 question: question.to_string(),
-                flag: flag.to_string(),
+                input: Input::Confirmation,
             });
         }
         let question = question.to_string();
@@ -173,8 +174,10 @@ pub fn read_password(from_stdin: bool) -> Result<String, CoreError> {
         let password = line.trim_end_matches(['\n', '\r']).to_string();
         if password.is_empty() {
             return Err(CoreError::invalid(
-                "no password on stdin",
-                "pipe it in: `printf %s \"$PASSWORD\" | gopay-miniapp login --username U --password-stdin`",
+                "no password on stdin (pipe it in: `printf %s \"$PASSWORD\" | gopay-miniapp login --username U --password-stdin`)",
+                Hint::Provide {
+                    input: Input::Password,
+                },
             ));
         }
         return Ok(password);
@@ -182,7 +185,7 @@ pub fn read_password(from_stdin: bool) -> Result<String, CoreError> {
     if !std::io::stdin().is_terminal() {
         return Err(CoreError::NeedsInput {
             question: "Password?".into(),
-            flag: "--password-stdin (or use --device, or GOPAY_MINIAPP_TOKEN in CI)".into(),
+            input: Input::Password,
         });
     }
     rpassword::prompt_password("Password: ").map_err(|e| CoreError::io("the terminal", e))
@@ -192,10 +195,29 @@ pub fn read_username() -> Result<String, CoreError> {
     if !std::io::stdin().is_terminal() {
         return Err(CoreError::NeedsInput {
             question: "Username?".into(),
-            flag: "--username".into(),
+            input: Input::Username,
         });
     }
     eprint!("Username: ");
     let _ = std::io::stderr().flush();
     TerminalPrompter::read_line()
+}
+
+/// One line of stdin that is a secret (a Cookie header): never echoed, never printed.
+pub fn read_secret_line(what: &str) -> Result<String, CoreError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CoreError::io("stdin", e))?;
+    let secret = line.trim().to_string();
+    if secret.is_empty() {
+        return Err(CoreError::invalid(
+            format!("no {what} on stdin"),
+            Hint::Provide {
+                input: Input::Password,
+            },
+        ));
+    }
+    Ok(secret)
 }

@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use gopay_miniapp_portal::BumpKind;
+use gopay_miniapp_portal::domain::AppRef;
+use gopay_miniapp_portal::{Backend, BumpKind};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_write::{write_atomically, Permissions};
 use crate::error::CoreError;
 
 pub const BINDING_FILE: &str = "gopay-miniapp.json";
@@ -25,8 +27,14 @@ pub struct NamedRef {
 #[serde(rename_all = "camelCase")]
 pub struct Binding {
     pub portal: String,
+    /// Which API the portal speaks; files written before backends existed read as native.
+    #[serde(default)]
+    pub backend: Backend,
     pub space: NamedRef,
     pub app: NamedRef,
+    /// Target apps given at bind time (name and id), for portals that cannot list them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_apps: Vec<NamedRef>,
     #[serde(default = "default_build_command")]
     pub build_command: String,
     #[serde(default = "default_output_dir")]
@@ -55,11 +63,13 @@ fn default_size_budget() -> u64 {
 }
 
 impl Binding {
-    pub fn new(portal: &str, space: NamedRef, app: NamedRef) -> Self {
+    pub fn new(portal: &str, backend: Backend, space: NamedRef, app: NamedRef) -> Self {
         Binding {
             portal: portal.to_string(),
+            backend,
             space,
             app,
+            target_apps: Vec::new(),
             build_command: default_build_command(),
             output_dir: default_output_dir(),
             bump: default_bump(),
@@ -80,12 +90,23 @@ impl Binding {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(CoreError::io(path.display(), e)),
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| CoreError::BadBinding {
-                file: path.display().to_string(),
-                message: format!("line {}, column {}: {e}", e.line(), e.column()),
-            })
+        Self::parse(&bytes, &path).map(Some)
+    }
+
+    /// Reads a binding file's bytes; errors name `path`, the line and the column.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Binding, CoreError> {
+        serde_json::from_slice(bytes).map_err(|e| CoreError::BadBinding {
+            file: path.display().to_string(),
+            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+        })
+    }
+
+    /// The bound MiniApp, as the portal addresses it.
+    pub fn app_ref(&self) -> AppRef {
+        AppRef {
+            space_id: self.space.id.clone(),
+            app_id: self.app.id.clone(),
+        }
     }
 
     pub fn require(project: &Path) -> Result<Binding, CoreError> {
@@ -99,9 +120,7 @@ impl Binding {
         let path = Self::path(project);
         let mut json = serde_json::to_string_pretty(self).expect("serializable");
         json.push('\n');
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, json)
-            .and_then(|_| std::fs::rename(&tmp, &path))
+        write_atomically(&path, json.as_bytes(), Permissions::Keep)
             .map_err(|e| CoreError::io(path.display(), e))
     }
 

@@ -4,11 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use gopay_miniapp_portal::client::Credentials;
-use gopay_miniapp_portal::PortalClient;
+use gopay_miniapp_portal::{Backend, Portal, PortalOptions};
 
 use crate::binding::Binding;
-use crate::credentials::{portal_key, CredentialStore, StoredSession, PORTAL_ENV, TOKEN_ENV};
+use crate::credentials::{portal_key, CredentialStore, PORTAL_ENV, TOKEN_ENV};
 use crate::error::CoreError;
 
 /// The default portal: the local portal's default address (`gopay-miniapp portal serve`).
@@ -17,8 +16,8 @@ pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:8780";
 /// Upload chunk size in bytes (default 8 MiB).
 pub const CHUNK_SIZE_ENV: &str = "GOPAY_MINIAPP_CHUNK_SIZE";
 
-/// The portal URL a client was made for, and the client.
-type CachedClient = (String, Arc<PortalClient>);
+/// The portal (URL and backend) a client was made for, and the client.
+type CachedPortal = ((String, Backend), Arc<dyn Portal>);
 
 #[derive(Clone)]
 pub struct Context {
@@ -26,10 +25,12 @@ pub struct Context {
     pub project: PathBuf,
     /// `--portal` or `GOPAY_MINIAPP_PORTAL`: wins over the binding.
     pub portal_override: Option<String>,
+    /// `--backend`: wins over the binding and the stored session.
+    pub backend_override: Option<Backend>,
     /// `GOPAY_MINIAPP_TOKEN`: a CI access token that bypasses stored credentials.
     pub env_token: Option<String>,
-    /// One client per portal URL, kept warm (the sidecar answers many requests).
-    client_cache: Arc<Mutex<Option<CachedClient>>>,
+    /// One backend per portal, kept warm (the sidecar answers many requests).
+    portal_cache: Arc<Mutex<Option<CachedPortal>>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -38,6 +39,7 @@ impl std::fmt::Debug for Context {
             .field("home", &self.home)
             .field("project", &self.project)
             .field("portal_override", &self.portal_override)
+            .field("backend_override", &self.backend_override)
             .field("env_token", &self.env_token.as_ref().map(|_| "<set>"))
             .finish()
     }
@@ -57,8 +59,9 @@ impl Context {
             home,
             project,
             portal_override: None,
+            backend_override: None,
             env_token: None,
-            client_cache: Arc::new(Mutex::new(None)),
+            portal_cache: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -71,6 +74,11 @@ impl Context {
             .ok()
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty());
+        self
+    }
+
+    pub fn with_backend(mut self, backend: Option<Backend>) -> Self {
+        self.backend_override = backend;
         self
     }
 
@@ -107,6 +115,24 @@ impl Context {
         Ok(DEFAULT_PORTAL_URL.to_string())
     }
 
+    /// `--backend`, else the binding's (for its own portal), else the stored session's, else
+    /// native.
+    pub fn backend(&self) -> Result<Backend, CoreError> {
+        if let Some(backend) = self.backend_override {
+            return Ok(backend);
+        }
+        let portal = self.portal_url()?;
+        if let Ok(Some(binding)) = self.binding() {
+            if portal_key(&binding.portal) == portal {
+                return Ok(binding.backend);
+            }
+        }
+        Ok(self
+            .credentials()
+            .get(&portal)?
+            .map_or(Backend::Native, |s| s.backend))
+    }
+
     pub fn auth_source(&self) -> Result<AuthSource, CoreError> {
         if self.env_token.is_some() {
             return Ok(AuthSource::EnvToken);
@@ -119,65 +145,60 @@ impl Context {
         })
     }
 
-    fn current_credentials(&self, portal: &str) -> Result<Credentials, CoreError> {
-        if let Some(token) = &self.env_token {
-            return Ok(Credentials::AccessToken(token.clone()));
-        }
-        Ok(match self.credentials().get(portal)? {
-            Some(StoredSession {
-                access_token,
-                refresh_token,
-                ..
-            }) => Credentials::Session {
-                access_token,
-                refresh_token,
-            },
-            None => Credentials::None,
-        })
+    /// The current portal's backend, with the current session (re-read every time, so
+    /// `gopay-miniapp login` in a terminal logs a running editor in). Sessions the backend
+    /// renews by itself are written back to the credentials file.
+    pub async fn portal(&self) -> Result<Arc<dyn Portal>, CoreError> {
+        let url = self.portal_url()?;
+        let backend = self.backend()?;
+        self.portal_for(&url, backend).await
     }
 
-    /// A client for the current portal, with the current credentials (re-read every time,
-    /// so `gopay-miniapp login` in a terminal logs a running editor in). Refreshed tokens
-    /// are written back to the credentials file.
-    pub async fn client(&self) -> Result<Arc<PortalClient>, CoreError> {
-        let portal = self.portal_url()?;
-        let credentials = self.current_credentials(&portal)?;
+    /// The backend `backend` for `url`, with the session stored for it (or the CI token).
+    pub async fn portal_for(
+        &self,
+        url: &str,
+        backend: Backend,
+    ) -> Result<Arc<dyn Portal>, CoreError> {
+        let key = (portal_key(url), backend);
         let cached = {
-            let cache = self.client_cache.lock().expect("client cache");
+            let cache = self.portal_cache.lock().expect("portal cache");
             cache
                 .as_ref()
-                .filter(|(url, _)| *url == portal)
-                .map(|(_, client)| client.clone())
+                .filter(|(k, _)| *k == key)
+                .map(|(_, portal)| portal.clone())
         };
-        let client = match cached {
-            Some(client) => client,
+        let portal = match cached {
+            Some(portal) => portal,
             None => {
                 let store = self.credentials();
-                let key = portal.clone();
-                let mut client = PortalClient::new(&portal, Credentials::None)?;
-                // A tuning knob for slow or flaky links (and for tests of resuming).
-                if let Some(size) = std::env::var(CHUNK_SIZE_ENV)
-                    .ok()
-                    .and_then(|v| v.parse::<u64>().ok())
-                {
-                    client = client.with_chunk_size(size);
-                }
-                let client = Arc::new(client.on_refresh(Arc::new(move |pair| {
-                    if let Err(e) = store.update_tokens(
-                        &key,
-                        &pair.access_token,
-                        &pair.refresh_token,
-                        &pair.expires_at,
-                    ) {
-                        tracing::warn!("could not save the refreshed session: {e}");
-                    }
-                })));
-                *self.client_cache.lock().expect("client cache") =
-                    Some((portal.clone(), client.clone()));
-                client
+                let saved_for = key.0.clone();
+                let options = PortalOptions {
+                    on_session_changed: Some(Arc::new(move |session| {
+                        if let Err(e) = store.update_session(&saved_for, session) {
+                            tracing::warn!("could not save the renewed session: {e}");
+                        }
+                    })),
+                    // A tuning knob for slow or flaky links (and for tests of resuming).
+                    chunk_size: std::env::var(CHUNK_SIZE_ENV)
+                        .ok()
+                        .and_then(|v| v.parse::<u64>().ok()),
+                };
+                let portal = gopay_miniapp_portal::open(backend, &key.0, options)?;
+                *self.portal_cache.lock().expect("portal cache") =
+                    Some((key.clone(), portal.clone()));
+                portal
             }
         };
-        client.set_credentials(credentials).await;
-        Ok(client)
+        let session = match &self.env_token {
+            Some(token) => Some(portal.access_token_session(token)?),
+            None => self
+                .credentials()
+                .get(&key.0)?
+                .filter(|stored| stored.backend == backend)
+                .map(|stored| stored.session),
+        };
+        portal.set_session(session).await;
+        Ok(portal)
     }
 }

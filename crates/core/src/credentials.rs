@@ -1,14 +1,17 @@
 //! Where sessions live between runs: one credentials file per user, one entry per portal
-//! URL, mode 0600, replaced atomically. Passwords are never stored — only the session's
-//! tokens. In CI, `GOPAY_MINIAPP_TOKEN` supplies an access token and the file is not used.
+//! URL (`{backend, portal, session}`, the session being the backend's own opaque state),
+//! mode 0600, replaced atomically. Passwords are never stored. In CI, `GOPAY_MINIAPP_TOKEN`
+//! supplies an access token and the file is not used.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use gopay_miniapp_portal::{native, Backend, Session};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_write::{write_atomically, Permissions};
 use crate::error::CoreError;
+use crate::hint::Hint;
 
 pub const HOME_ENV: &str = "GOPAY_MINIAPP_HOME";
 pub const TOKEN_ENV: &str = "GOPAY_MINIAPP_TOKEN";
@@ -25,25 +28,46 @@ pub fn default_home() -> PathBuf {
         .join("gopay-miniapp")
 }
 
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// One portal's session as kept between runs: which backend made it, who logged in, and
+/// the backend's own session state, which core never looks into.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredSession {
+    pub backend: Backend,
+    pub portal: String,
     pub username: String,
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub session: Session,
 }
 
 impl std::fmt::Debug for StoredSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoredSession")
+            .field("backend", &self.backend)
+            .field("portal", &self.portal)
             .field("username", &self.username)
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
 }
 
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+/// An entry as written by any version of this tool: the current shape, or the first one
+/// (native tokens at the top level), migrated on read.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredEntry {
+    Current(StoredSession),
+    #[serde(rename_all = "camelCase")]
+    Legacy {
+        username: String,
+        access_token: String,
+        refresh_token: String,
+        expires_at: String,
+    },
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CredentialsFile {
     /// The portal most recently logged in to; the default when nothing else names one.
@@ -51,6 +75,46 @@ struct CredentialsFile {
     last_portal: Option<String>,
     #[serde(default)]
     sessions: BTreeMap<String, StoredSession>,
+}
+
+impl<'de> Deserialize<'de> for CredentialsFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            #[serde(default)]
+            last_portal: Option<String>,
+            #[serde(default)]
+            sessions: BTreeMap<String, StoredEntry>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let sessions = raw
+            .sessions
+            .into_iter()
+            .map(|(portal, entry)| {
+                let session = match entry {
+                    StoredEntry::Current(session) => session,
+                    StoredEntry::Legacy {
+                        username,
+                        access_token,
+                        refresh_token,
+                        expires_at,
+                    } => StoredSession {
+                        backend: Backend::Native,
+                        portal: portal.clone(),
+                        username,
+                        session: native::legacy_session(&access_token, &refresh_token, &expires_at),
+                        expires_at: Some(expires_at),
+                    },
+                };
+                (portal, session)
+            })
+            .collect();
+        Ok(CredentialsFile {
+            last_portal: raw.last_portal,
+            sessions,
+        })
+    }
 }
 
 /// The credentials file of one home directory.
@@ -83,7 +147,9 @@ impl CredentialStore {
                         "{} is not a valid credentials file: {e}",
                         self.path.display()
                     ),
-                    "delete it and log in again",
+                    Hint::ResetCredentials {
+                        file: self.path.display().to_string(),
+                    },
                 )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(CredentialsFile::default()),
@@ -95,7 +161,8 @@ impl CredentialStore {
         let dir = self.path.parent().expect("credentials file has a parent");
         std::fs::create_dir_all(dir).map_err(|e| CoreError::io(dir.display(), e))?;
         let json = serde_json::to_vec_pretty(file).expect("serializable");
-        write_private_atomically(&self.path, &json)
+        write_atomically(&self.path, &json, Permissions::Private)
+            .map_err(|e| CoreError::io(self.path.display(), e))
     }
 
     pub fn get(&self, portal: &str) -> Result<Option<StoredSession>, CoreError> {
@@ -109,19 +176,11 @@ impl CredentialStore {
         self.save(&file)
     }
 
-    /// Updates the tokens of an existing entry (after a transparent refresh).
-    pub fn update_tokens(
-        &self,
-        portal: &str,
-        access_token: &str,
-        refresh_token: &str,
-        expires_at: &str,
-    ) -> Result<(), CoreError> {
+    /// Replaces the session of an existing entry (the backend renewed it by itself).
+    pub fn update_session(&self, portal: &str, session: &Session) -> Result<(), CoreError> {
         let mut file = self.load()?;
         if let Some(entry) = file.sessions.get_mut(&portal_key(portal)) {
-            entry.access_token = access_token.to_string();
-            entry.refresh_token = refresh_token.to_string();
-            entry.expires_at = expires_at.to_string();
+            entry.session = session.clone();
             self.save(&file)?;
         }
         Ok(())
@@ -141,39 +200,17 @@ impl CredentialStore {
     }
 }
 
-/// Writes a file readable only by its owner: a temp file created 0600 in the same
-/// directory, fsynced, renamed over the target.
-pub fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".credentials")
-        .tempfile_in(dir)
-        .map_err(|e| CoreError::io(dir.display(), e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| CoreError::io(path.display(), e))?;
-    }
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| CoreError::io(path.display(), e))?;
-    tmp.persist(path)
-        .map_err(|e| CoreError::io(path.display(), e.error))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn session(token: &str) -> StoredSession {
         StoredSession {
+            backend: Backend::Native,
+            portal: "http://a".into(),
             username: "demo".into(),
-            access_token: token.into(),
-            refresh_token: "r".into(),
-            expires_at: "2030-01-01T00:00:00Z".into(),
+            expires_at: Some("2030-01-01T00:00:00Z".into()),
+            session: native::legacy_session(token, "r", "2030-01-01T00:00:00Z"),
         }
     }
 
@@ -183,8 +220,8 @@ mod tests {
         let store = CredentialStore::new(home.path());
         store.put("http://a/", session("A")).unwrap();
         store.put("http://b", session("B")).unwrap();
-        assert_eq!(store.get("http://a").unwrap().unwrap().access_token, "A");
-        assert_eq!(store.get("http://b/").unwrap().unwrap().access_token, "B");
+        assert_eq!(store.get("http://a").unwrap().unwrap(), session("A"));
+        assert_eq!(store.get("http://b/").unwrap().unwrap(), session("B"));
         assert_eq!(store.last_portal().unwrap().as_deref(), Some("http://b"));
         #[cfg(unix)]
         {
@@ -200,8 +237,35 @@ mod tests {
     }
 
     #[test]
+    fn first_format_files_are_migrated_on_read_and_rewritten_in_the_new_shape() {
+        let home = tempfile::tempdir().unwrap();
+        let store = CredentialStore::new(home.path());
+        std::fs::write(
+            store.path(),
+            r#"{"lastPortal":"http://a","sessions":{"http://a":{"username":"demo","accessToken":"OLD-A","refreshToken":"OLD-R","expiresAt":"2030-01-01T00:00:00Z"}}}"#,
+        )
+        .unwrap();
+        let migrated = store.get("http://a").unwrap().unwrap();
+        assert_eq!(migrated.backend, Backend::Native);
+        assert_eq!(migrated.username, "demo");
+        assert_eq!(
+            migrated.session,
+            native::legacy_session("OLD-A", "OLD-R", "2030-01-01T00:00:00Z")
+        );
+        store.put("http://b", session("B")).unwrap();
+        let text = std::fs::read_to_string(store.path()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["sessions"]["http://a"]["backend"], "native");
+        assert_eq!(
+            json["sessions"]["http://a"]["session"]["accessToken"],
+            "OLD-A"
+        );
+        assert!(json["sessions"]["http://a"].get("accessToken").is_none());
+    }
+
+    #[test]
     fn debug_never_shows_tokens() {
         let text = format!("{:?}", session("SECRET-TOKEN"));
-        assert!(!text.contains("SECRET-TOKEN"));
+        assert!(!text.contains("SECRET-TOKEN"), "{text}");
     }
 }

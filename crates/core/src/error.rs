@@ -4,6 +4,8 @@
 use gopay_miniapp_portal::PortalError;
 use serde::Serialize;
 
+use crate::hint::{Hint, Input};
+
 use crate::project::build::BuildError;
 use crate::project::pack::PackError;
 use crate::project::package_json::PackageJsonError;
@@ -23,7 +25,7 @@ pub enum CoreError {
     #[error("{file}: {message}")]
     BadBinding { file: String, message: String },
     #[error("{question} — cannot ask in non-interactive mode")]
-    NeedsInput { question: String, flag: String },
+    NeedsInput { question: String, input: Input },
     #[error("{what} `{given}` not found; known: {known}")]
     UnknownName {
         what: String,
@@ -31,7 +33,7 @@ pub enum CoreError {
         known: String,
     },
     #[error("{message}")]
-    Invalid { message: String, hint: String },
+    Invalid { message: String, hint: Hint },
     #[error("another publish is running in {project}")]
     Busy { project: String },
     #[error("{message}")]
@@ -47,13 +49,38 @@ pub enum CoreError {
     },
 }
 
-/// What the user sees, on every surface.
+/// What the user sees, on every surface: `{code, message, hint, retryable}`, with the hint
+/// worded by the front end that shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorReport {
     pub code: String,
     pub message: String,
     pub hint: String,
     pub retryable: bool,
+}
+
+/// A front end's words for hints.
+pub type HintWords<'a> = &'a dyn Fn(&Hint) -> String;
+
+/// An error as data, for results that carry one (the status snapshot's `problem`): the hint
+/// stays typed until a front end words it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub code: String,
+    pub message: String,
+    pub hint: Hint,
+    pub retryable: bool,
+}
+
+impl Problem {
+    pub fn worded(&self, words: HintWords) -> ErrorReport {
+        ErrorReport {
+            code: self.code.clone(),
+            message: self.message.clone(),
+            hint: words(&self.hint),
+            retryable: self.retryable,
+        }
+    }
 }
 
 /// CLI exit codes (documented in the README).
@@ -65,6 +92,8 @@ pub mod exit {
     pub const PREFLIGHT: i32 = 4;
     pub const NETWORK: i32 = 5;
     pub const REFUSED: i32 = 6;
+    /// The portal's API cannot do this; its web pages can.
+    pub const NOT_AVAILABLE: i32 = 7;
     pub const CANCELLED: i32 = 130;
 }
 
@@ -75,10 +104,10 @@ impl CoreError {
         }
     }
 
-    pub fn invalid(message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn invalid(message: impl Into<String>, hint: Hint) -> Self {
         CoreError::Invalid {
             message: message.into(),
-            hint: hint.into(),
+            hint,
         }
     }
 
@@ -118,31 +147,22 @@ impl CoreError {
         }
     }
 
-    pub fn hint(&self) -> String {
+    pub fn hint(&self) -> Hint {
         match self {
-            CoreError::Portal(e) => e.hint(),
-            CoreError::PackageJson(_) => "fix package.json and run the command again".into(),
-            CoreError::Pack(e) => pack_hint(e).into(),
+            CoreError::Portal(e) => portal_hint(e),
+            CoreError::PackageJson(_) => Hint::FixPackageJson,
+            CoreError::Pack(e) => pack_hint(e),
             CoreError::Build(BuildError::Cancelled { .. }) | CoreError::Cancelled => {
-                "nothing was uploaded".into()
+                Hint::NothingChanged
             }
-            CoreError::Build(_) => {
-                "fix the build (run it yourself to see all output) or set the build command in gopay-miniapp.json"
-                    .into()
-            }
-            CoreError::NotBound { .. } => {
-                "run `gopay-miniapp bind` in the project (or pass --project DIR)".into()
-            }
-            CoreError::BadBinding { .. } => {
-                "fix the file, or run `gopay-miniapp bind --yes` to write it again".into()
-            }
-            CoreError::NeedsInput { flag, .. } => format!("pass {flag}"),
-            CoreError::UnknownName { .. } => "use one of the known names or ids".into(),
+            CoreError::Build(_) => Hint::FixBuild,
+            CoreError::NotBound { .. } => Hint::Bind,
+            CoreError::BadBinding { file, .. } => Hint::FixBinding { file: file.clone() },
+            CoreError::NeedsInput { input, .. } => Hint::Provide { input: *input },
+            CoreError::UnknownName { .. } => Hint::CheckName,
             CoreError::Invalid { hint, .. } => hint.clone(),
-            CoreError::Busy { .. } => {
-                "wait for it to finish (one publish per project at a time)".into()
-            }
-            CoreError::Io { .. } => "check the path and its permissions".into(),
+            CoreError::Busy { .. } => Hint::WaitForOtherPublish,
+            CoreError::Io { .. } => Hint::CheckPermissions,
             CoreError::Restored { source, .. } => source.hint(),
         }
     }
@@ -156,13 +176,18 @@ impl CoreError {
         }
     }
 
-    pub fn report(&self) -> ErrorReport {
-        ErrorReport {
+    pub fn problem(&self) -> Problem {
+        Problem {
             code: self.code(),
             message: self.to_string(),
             hint: self.hint(),
             retryable: self.retryable(),
         }
+    }
+
+    /// The report, with the hint in `words`.
+    pub fn report(&self, words: HintWords) -> ErrorReport {
+        self.problem().worded(words)
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -174,6 +199,7 @@ impl CoreError {
             CoreError::Portal(PortalError::Network { .. }) => exit::NETWORK,
             CoreError::Portal(PortalError::Local { .. }) => exit::PREFLIGHT,
             CoreError::Portal(PortalError::Protocol { .. }) => exit::NETWORK,
+            CoreError::Portal(PortalError::NotAvailable { .. }) => exit::NOT_AVAILABLE,
             CoreError::Portal(_) => exit::REFUSED,
             CoreError::NeedsInput { .. } => exit::USAGE,
             CoreError::Io { .. } => exit::INTERNAL,
@@ -198,17 +224,46 @@ fn pack_code(err: &PackError) -> &'static str {
     }
 }
 
-fn pack_hint(err: &PackError) -> &'static str {
+fn pack_hint(err: &PackError) -> Hint {
     match err {
-        PackError::SecretsFound { .. } => {
-            "leave the files out with .miniappignore, or pass --allow-secrets if they are meant to ship"
-        }
-        PackError::OverBudget { .. } => {
-            "leave files out with .miniappignore, shrink them, or raise sizeBudget in gopay-miniapp.json"
-        }
+        PackError::SecretsFound { .. } => Hint::LeaveOutSecrets,
+        PackError::OverBudget { .. } => Hint::ShrinkPackage,
         PackError::OutputDirMissing { .. } | PackError::OutputDirEmpty { .. } => {
-            "run the build, or set outputDir in gopay-miniapp.json to where the build writes"
+            Hint::CheckOutputDir
         }
-        _ => "see the message for the file at fault",
+        _ => Hint::SeeFile,
+    }
+}
+
+/// What to do about a portal's error.
+pub fn portal_hint(err: &PortalError) -> Hint {
+    match err {
+        PortalError::NotLoggedIn { .. } | PortalError::SessionExpired { .. } => Hint::LogIn,
+        PortalError::InvalidCredentials { .. } => Hint::CheckCredentials,
+        PortalError::Forbidden { .. } => Hint::AskForAccess,
+        PortalError::NotFound { .. } => Hint::CheckName,
+        PortalError::IllegalStep { allowed, .. } if !allowed.is_empty() => Hint::TakeStep {
+            steps: allowed.clone(),
+            version: None,
+            target_app: None,
+        },
+        PortalError::IllegalStep { .. } => Hint::ReleaseFinished,
+        PortalError::VersionNotHigher { .. } => Hint::PublishHigher { suggestion: None },
+        PortalError::TooLarge { .. } => Hint::ShrinkPackage,
+        PortalError::BadRatio { .. } => Hint::Provide {
+            input: Input::Ratio,
+        },
+        PortalError::NotAvailable { feature, portal } => Hint::UseThePortal {
+            feature: *feature,
+            url: portal.clone(),
+        },
+        PortalError::Refused(refusal) if refusal.hint.is_empty() => Hint::None,
+        PortalError::Refused(refusal) => Hint::Portal {
+            text: refusal.hint.clone(),
+        },
+        PortalError::Network { .. } => Hint::CheckNetwork,
+        PortalError::Protocol { .. } => Hint::CheckPortalUrl,
+        PortalError::Cancelled => Hint::NothingChanged,
+        PortalError::Local { .. } => Hint::None,
     }
 }

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 
 use crate::error::CoreError;
+use crate::hint::Input;
 
 /// Where a log line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,19 +33,30 @@ pub struct Silent;
 impl Reporter for Silent {}
 
 /// Questions a workflow needs answered. Front ends that cannot ask (CI with `--yes`)
-/// answer with [`CoreError::NeedsInput`], naming the flag that would have answered.
+/// answer with [`CoreError::NeedsInput`], naming the input that would have answered.
 #[async_trait]
 pub trait Prompter: Send + Sync {
-    /// Choose one of `options`; returns its index. `flag` names the CLI flag / argument
-    /// that supplies the answer without asking.
+    /// Choose one of `options`; returns its index. `input` is what supplies the answer
+    /// without asking (a CLI flag, a command argument).
     async fn choose(
         &self,
         question: &str,
         options: &[String],
-        flag: &str,
+        input: Input,
     ) -> Result<usize, CoreError>;
-    /// Yes or no.
-    async fn confirm(&self, question: &str, flag: &str) -> Result<bool, CoreError>;
+    /// Yes or no. `action` is the verb of the yes ("Release to Everyone", "Roll Back"), for
+    /// front ends that label buttons; `destructive` marks what cannot be undone.
+    async fn confirm(&self, question: &Confirm<'_>) -> Result<bool, CoreError>;
+}
+
+/// A yes/no question.
+#[derive(Debug, Clone, Copy)]
+pub struct Confirm<'a> {
+    pub question: &'a str,
+    /// The verb of "yes", e.g. "Roll Back".
+    pub action: &'a str,
+    /// Reaches everyone or cannot be undone: front ends ask with a warning.
+    pub destructive: bool,
 }
 
 /// Never asks: every question becomes an error naming the flag (CLI `--yes` for choices,
@@ -57,17 +69,17 @@ impl Prompter for NoPrompts {
         &self,
         question: &str,
         _options: &[String],
-        flag: &str,
+        input: Input,
     ) -> Result<usize, CoreError> {
         Err(CoreError::NeedsInput {
             question: question.to_string(),
-            flag: flag.to_string(),
+            input,
         })
     }
-    async fn confirm(&self, question: &str, flag: &str) -> Result<bool, CoreError> {
+    async fn confirm(&self, confirm: &Confirm<'_>) -> Result<bool, CoreError> {
         Err(CoreError::NeedsInput {
-            question: question.to_string(),
-            flag: flag.to_string(),
+            question: confirm.question.to_string(),
+            input: Input::Confirmation,
         })
     }
 }
@@ -81,11 +93,11 @@ impl Prompter for AssumeYes {
         &self,
         question: &str,
         options: &[String],
-        flag: &str,
+        input: Input,
     ) -> Result<usize, CoreError> {
-        NoPrompts.choose(question, options, flag).await
+        NoPrompts.choose(question, options, input).await
     }
-    async fn confirm(&self, _question: &str, _flag: &str) -> Result<bool, CoreError> {
+    async fn confirm(&self, _confirm: &Confirm<'_>) -> Result<bool, CoreError> {
         Ok(true)
     }
 }

@@ -3,15 +3,19 @@
 //! No terminal and no LSP knowledge lives here: workflows report through [`events::Reporter`]
 //! and ask through [`events::Prompter`]; the CLI and the sidecar implement both.
 
+pub mod atomic_write;
 pub mod binding;
 pub mod context;
 pub mod credentials;
 pub mod error;
 pub mod events;
+pub mod hint;
 pub mod lock;
 pub mod project;
 pub mod qr;
+pub mod user_ids;
 pub mod workflows;
 
 pub use context::Context;
-pub use error::{CoreError, ErrorReport};
+pub use error::{CoreError, ErrorReport, HintWords};
+pub use hint::{Hint, Input};

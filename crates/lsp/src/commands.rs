@@ -111,12 +111,22 @@ const PORTAL: ArgSpec = ArgSpec {
 const TOKEN: ArgSpec = ArgSpec {
     name: "token",
     ty: ArgType::String,
-    doc: "An access token (`gopay-miniapp token create`) used for this command only instead of the stored session, like GOPAY_MINIAPP_TOKEN. Never stored.",
+    doc: "An access token (made on the portal for CI) used for this command only instead of the stored session, like GOPAY_MINIAPP_TOKEN. Never stored.",
 };
 const YES: ArgSpec = ArgSpec {
     name: "yes",
     ty: ArgType::Boolean,
     doc: "Answer every confirmation with Yes instead of asking (for clients without window/showMessageRequest).",
+};
+const TARGET_APPS: ArgSpec = ArgSpec {
+    name: "targetApps",
+    ty: ArgType::StringList,
+    doc: "Target apps as `NAME=ID`, for portals that cannot list them (an array, or one string with comma-separated items). Remembered in the binding.",
+};
+const REBIND: ArgSpec = ArgSpec {
+    name: "rebind",
+    ty: ArgType::Boolean,
+    doc: "The user already chose to rebind: do not ask again.",
 };
 const USERNAME: ArgSpec = ArgSpec {
     name: "username",
@@ -282,7 +292,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         id: CommandId::Bind,
         name: "miniapp.bind",
         summary: "Bind the project to a MiniApp (writes gopay-miniapp.json); asks before rebinding.",
-        args: &[PROJECT, PORTAL, TOKEN, SPACE, APP, YES],
+        args: &[PROJECT, PORTAL, TOKEN, SPACE, APP, TARGET_APPS, REBIND, YES],
         result: "`{binding, changed, file}` (CLI `bind --json`).",
         project: ProjectUse::Required,
         mutating: true,
@@ -428,6 +438,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         progress: false,
     },
 ];
+
+/// The table's row of a command.
+pub fn spec(id: CommandId) -> &'static CommandSpec {
+    COMMANDS
+        .iter()
+        .find(|c| c.id == id)
+        .expect("every command id has a row in the table")
+}
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|c| c.name == name)

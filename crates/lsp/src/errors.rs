@@ -93,13 +93,13 @@ impl CommandError {
             INTERNAL_ERROR,
             "internal",
             message,
-            "this is a bug in gopay-miniapp: please report it with the sidecar's log (stderr)",
+            "this is a bug in the GoPay MiniApp sidecar: please report it with the sidecar's log",
         )
     }
 
     /// `client_cancelled`: the client asked to stop (not the user dismissing a question).
     pub fn from_core(err: &CoreError, client_cancelled: bool) -> Self {
-        let report = err.report();
+        let report = err.report(&crate::words::hint);
         let rpc_code = if err.is_cancelled() {
             if client_cancelled {
                 REQUEST_CANCELLED

@@ -27,6 +27,7 @@ mod service;
 mod state;
 mod status;
 mod watch;
+pub mod words;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

@@ -86,7 +86,11 @@ pub async fn resolve(
     }
     let labels: Vec<String> = candidates.iter().map(|f| label(f)).collect();
     let index = prompter
-        .choose("Which project (workspace folder)?", &labels, "--project")
+        .choose(
+            "Which project (workspace folder)?",
+            &labels,
+            gopay_miniapp_core::Input::Project,
+        )
         .await
         .map_err(CommandError::from)?;
     Ok(candidates[index].clone())

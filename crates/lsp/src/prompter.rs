@@ -7,8 +7,8 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use gopay_miniapp_core::events::Prompter;
-use gopay_miniapp_core::CoreError;
+use gopay_miniapp_core::events::{Confirm, Prompter};
+use gopay_miniapp_core::{CoreError, Hint, Input};
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::{MessageActionItem, MessageType};
 
@@ -24,20 +24,6 @@ pub struct LspPrompter {
     assume_yes: bool,
     /// Why the last question failed, worded for the editor (core's error names CLI flags).
     failure: Mutex<Option<CommandError>>,
-}
-
-/// The command argument that answers a question core names by its CLI flag.
-pub fn argument_for(flag: &str) -> String {
-    match flag {
-        "--space" => "space".into(),
-        "--app" => "app".into(),
-        "--target-app" => "targetApp".into(),
-        "--yes" => "yes".into(),
-        "a version argument" | "--version" => "version".into(),
-        "--ratio" => "ratio".into(),
-        "--project" => "project".into(),
-        other => other.trim_start_matches("--").to_string(),
-    }
 }
 
 impl LspPrompter {
@@ -57,8 +43,8 @@ impl LspPrompter {
             .take()
     }
 
-    fn fail(&self, question: &str, flag: &str, failure: ClientFailure) -> CoreError {
-        let argument = argument_for(flag);
+    fn fail(&self, question: &str, input: Input, failure: ClientFailure) -> CoreError {
+        let argument = crate::words::argument(input);
         let error = match &failure {
             ClientFailure::Cancelled | ClientFailure::Closed => return CoreError::Cancelled,
             ClientFailure::Unsupported => CommandError::new(
@@ -85,7 +71,7 @@ impl LspPrompter {
         *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
         CoreError::NeedsInput {
             question: question.to_string(),
-            flag: argument,
+            input,
         }
     }
 
@@ -94,7 +80,7 @@ impl LspPrompter {
         &self,
         question: &str,
         titles: Vec<String>,
-        flag: &str,
+        input: Input,
     ) -> Result<Option<String>, CoreError> {
         if self.cancel.is_cancelled() {
             return Err(CoreError::Cancelled);
@@ -114,7 +100,7 @@ impl LspPrompter {
         );
         match ask_client(&self.shared, asked, timeout, &self.cancel).await {
             Ok(answer) => Ok(answer.map(|a| a.title)),
-            Err(failure) => Err(self.fail(question, flag, failure)),
+            Err(failure) => Err(self.fail(question, input, failure)),
         }
     }
 
@@ -150,29 +136,35 @@ impl Prompter for LspPrompter {
         &self,
         question: &str,
         options: &[String],
-        flag: &str,
+        input: Input,
     ) -> Result<usize, CoreError> {
         let titles = unique_titles(options);
-        match self.ask(question, titles.clone(), flag).await? {
+        match self.ask(question, titles.clone(), input).await? {
             Some(answer) => titles.iter().position(|t| *t == answer).ok_or_else(|| {
                 CoreError::invalid(
                     format!("the editor answered \"{answer}\", which was not one of the choices"),
-                    format!("pass the `{}` argument", argument_for(flag)),
+                    Hint::Provide { input },
                 )
             }),
             None => Err(self.dismissed(question)),
         }
     }
 
-    async fn confirm(&self, question: &str, flag: &str) -> Result<bool, CoreError> {
+    async fn confirm(&self, confirm: &Confirm<'_>) -> Result<bool, CoreError> {
         if self.assume_yes {
             return Ok(true);
         }
+        // The yes is the action's own verb ("Roll Back"), the no a plain No.
+        let yes = confirm.action.to_string();
         match self
-            .ask(question, vec![YES.into(), NO.into()], flag)
+            .ask(
+                confirm.question,
+                vec![yes.clone(), NO.into()],
+                Input::Confirmation,
+            )
             .await?
         {
-            Some(answer) => Ok(answer == YES),
+            Some(answer) => Ok(answer == yes || answer == YES),
             // Dismissing a confirmation is a No.
             None => Ok(false),
         }

@@ -26,9 +26,15 @@ async fn admin_approves(
 ) {
     let home = tempfile::tempdir().unwrap();
     let ctx = context(home.path(), project, portal);
-    account::login_with_password(&ctx, "admin", "admin")
-        .await
-        .unwrap();
+    account::login(
+        &ctx,
+        account::LoginWith::Password {
+            username: "admin",
+            password: "admin",
+        },
+    )
+    .await
+    .unwrap();
     rel::review(
         &ctx,
         rel::Decision::Approve,
@@ -701,9 +707,15 @@ async fn a_terminal_login_logs_the_editor_in() {
     assert_eq!(status["loggedIn"], false);
     // `gopay-miniapp login` in a terminal: the same workflow, the same home.
     let cli = context(home.path(), &project, &portal.url);
-    account::login_with_password(&cli, "demo", "demo")
-        .await
-        .unwrap();
+    account::login(
+        &cli,
+        account::LoginWith::Password {
+            username: "demo",
+            password: "demo",
+        },
+    )
+    .await
+    .unwrap();
     let status = client.execute("miniapp.status", Value::Null).await.unwrap();
     assert_eq!(status["loggedIn"], true);
     assert_eq!(status["account"]["username"], "demo");

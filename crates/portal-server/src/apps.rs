@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
-use gopay_miniapp_portal::types::{
+use gopay_miniapp_portal::native::wire::{
     AuditEntry, AuditLog, MiniApp, MiniAppList, Space, SpaceList, TargetApp, TargetAppList,
     Version, VersionList,
 };
@@ -294,7 +294,7 @@ pub(crate) async fn version_latest(
             let app = member_app(tx, &app_id, &caller.user_id)?;
             latest_version(tx, &app_id)?.ok_or_else(|| {
                 ApiError::not_found(format!("a version of {}", app.name))
-                    .with_hint("publish the first version: `gopay-miniapp publish`")
+                    .with_hint("publish the first version")
             })
         })
         .await?;

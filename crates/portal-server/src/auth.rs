@@ -12,7 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use gopay_miniapp_portal::codes;
-use gopay_miniapp_portal::types::{
+use gopay_miniapp_portal::native::wire::{
     AccessToken, AccessTokenList, CreateAccessTokenRequest, CreatedAccessToken,
     DeviceAuthorization, DeviceAuthorizationRequest, DeviceTokenRequest, LoginRequest,
     RefreshRequest, TokenPair, User,
@@ -225,7 +225,7 @@ fn authenticate(tx: &Transaction<'_>, hash: &str) -> ApiResult<Caller> {
                     "the access token expired at {}",
                     rfc3339_ms(expires)
                 ))
-                .with_hint("create a new access token: `gopay-miniapp token create`"),
+                .with_hint("create a new access token"),
             });
         }
     }
@@ -384,7 +384,7 @@ pub(crate) async fn refresh(
             }
             if expires.is_some_and(|e| now_ms() >= e) {
                 return Err(ApiError::token_expired("the refresh token expired")
-                    .with_hint("log in again: `gopay-miniapp login`"));
+                    .with_hint("log in again"));
             }
             tx.execute(
                 "UPDATE tokens SET spent_at = ?1 WHERE id = ?2",
@@ -454,7 +454,7 @@ pub(crate) async fn create_token(
     if caller.kind == TokenKind::Pat {
         return Err(
             ApiError::forbidden("an access token cannot create further access tokens")
-                .with_hint("log in interactively (`gopay-miniapp login`) to create access tokens"),
+                .with_hint("log in with a username and password to create access tokens"),
         );
     }
     let name = req.name.trim().to_string();
@@ -652,17 +652,17 @@ pub(crate) async fn device_token(
                 "denied" => Err(device_error(
                     codes::ACCESS_DENIED,
                     "the login was denied on the approval page",
-                    "start again with `gopay-miniapp login` if that was a mistake",
+                    "start the login again if that was a mistake",
                 )),
                 "consumed" => Err(device_error(
                     codes::DEVICE_CODE_EXPIRED,
                     "this device code was already exchanged for a session",
-                    "start a new login: `gopay-miniapp login`",
+                    "start a new login",
                 )),
                 _ if now_ms() >= expires => Err(device_error(
                     codes::DEVICE_CODE_EXPIRED,
                     "the device code expired before the login was approved",
-                    "start a new login: `gopay-miniapp login`",
+                    "start a new login",
                 )),
                 "approved" => {
                     let user_id = user_id.ok_or_else(|| ApiError::internal("approved device code without a user"))?;

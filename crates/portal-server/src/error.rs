@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gopay_miniapp_portal::codes;
 use gopay_miniapp_portal::lifecycle::{ReleaseState, Step};
-use gopay_miniapp_portal::types::{ErrorBody, ErrorEnvelope};
+use gopay_miniapp_portal::native::wire::{ErrorBody, ErrorEnvelope};
 
 /// Why the portal could not start (or the store could not be opened).
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +133,7 @@ impl ApiError {
             StatusCode::UNAUTHORIZED,
             codes::UNAUTHENTICATED,
             message,
-            "send `Authorization: Bearer <token>`; log in with `gopay-miniapp login` (or set GOPAY_MINIAPP_TOKEN in CI)",
+            "send `Authorization: Bearer <token>`: log in first, or use an access token in CI",
         )
     }
 
@@ -142,7 +142,7 @@ impl ApiError {
             StatusCode::UNAUTHORIZED,
             codes::TOKEN_REVOKED,
             message,
-            "log in again: `gopay-miniapp login`",
+            "log in again",
         )
     }
 

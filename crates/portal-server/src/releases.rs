@@ -7,10 +7,10 @@ use axum::Json;
 use gopay_miniapp_portal::codes;
 use gopay_miniapp_portal::deeplink::temporary_code_deeplink;
 use gopay_miniapp_portal::lifecycle::{
-    allowed_steps_for, check_ratio, check_step_by, Actor, LifecycleError, ReleaseContext,
-    ReleaseState, Step, TRANSITIONS,
+    check_ratio, check_step_by, steps_for_roles, LifecycleError, ReleaseContext, ReleaseState,
+    Roles, Step,
 };
-use gopay_miniapp_portal::types::{
+use gopay_miniapp_portal::native::wire::{
     ApplyRequest, CreateReleaseRequest, LiveChange, RejectRequest, Release, ReleaseList,
     RollbackRequest, TemporaryCode, TemporaryCodeRequest, WhitelistRequest,
 };
@@ -54,14 +54,6 @@ impl ReleaseRow {
     fn label(&self) -> String {
         format!("{} → {}", self.version, self.target_app_name)
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Roles {
-    /// Member of the MiniApp's space.
-    developer: bool,
-    /// Administrator of the release's target app.
-    admin: bool,
 }
 
 const RELEASE_SELECT: &str = "SELECT r.id, r.app_id, a.space_id, r.version_id, v.version, r.target_app_id, t.name, t.scheme,
@@ -198,20 +190,7 @@ fn allowed_for(
     roles: Roles,
     ctx: ReleaseContext,
 ) -> ApiResult<Vec<Step>> {
-    let dev = if roles.developer {
-        allowed_steps_for(row.state, ctx, Actor::Developer)
-    } else {
-        Vec::new()
-    };
-    let admin = if roles.admin {
-        allowed_steps_for(row.state, ctx, Actor::TargetAppAdmin)
-    } else {
-        Vec::new()
-    };
-    let mut steps: Vec<Step> = Step::ALL
-        .into_iter()
-        .filter(|s| dev.contains(s) || admin.contains(s))
-        .collect();
+    let mut steps = steps_for_roles(row.state, ctx, roles);
     if steps.contains(&Step::Rollback)
         && rollback_candidate(tx, &row.app_id, &row.target_app_id)?.is_none()
     {
@@ -223,22 +202,25 @@ fn allowed_for(
 fn to_wire(tx: &Transaction<'_>, row: &ReleaseRow, roles: Roles) -> ApiResult<Release> {
     let ctx = context(tx, row)?;
     Ok(Release {
-        id: row.id.clone(),
-        app_id: row.app_id.clone(),
-        version_id: row.version_id.clone(),
-        version: row.version,
-        target_app_id: row.target_app_id.clone(),
-        target_app_name: row.target_app_name.clone(),
-        state: row.state,
-        publish_id: row.publish_id.clone(),
-        notes: row.notes.clone(),
-        reject_reason: row.reject_reason.clone(),
-        whitelist: row.whitelist.clone(),
-        ratio: row.ratio,
-        first_release: ctx.first_release,
+        release: gopay_miniapp_portal::domain::Release {
+            id: row.id.clone(),
+            app_id: row.app_id.clone(),
+            version_id: row.version_id.clone(),
+            version: row.version,
+            target_app_id: row.target_app_id.clone(),
+            target_app_name: row.target_app_name.clone(),
+            state: row.state,
+            status_text: None,
+            publish_id: row.publish_id.clone(),
+            notes: row.notes.clone(),
+            reject_reason: row.reject_reason.clone(),
+            whitelist: row.whitelist.clone(),
+            ratio: row.ratio,
+            first_release: ctx.first_release,
+            created_at: row.created_at.clone(),
+            updated_at: row.updated_at.clone(),
+        },
         allowed_steps: allowed_for(tx, row, roles, ctx)?,
-        created_at: row.created_at.clone(),
-        updated_at: row.updated_at.clone(),
     })
 }
 
@@ -247,17 +229,18 @@ fn reload(tx: &Transaction<'_>, id: &str, roles: Roles) -> ApiResult<Release> {
     to_wire(tx, &row, roles)
 }
 
-fn cli_verbs(steps: &[Step]) -> String {
+/// The steps as the portal's pages name them ("Apply Release", "Officially Release").
+fn step_labels(steps: &[Step]) -> String {
     steps
         .iter()
-        .map(|s| format!("`gopay-miniapp {}`", s.cli_verb()))
+        .map(|s| format!("\"{}\"", s.label()))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 fn steps_hint(state: ReleaseState, allowed: &[Step]) -> String {
     if !allowed.is_empty() {
-        format!("allowed now: {}", cli_verbs(allowed))
+        format!("allowed now: {}", step_labels(allowed))
     } else if state.is_terminal() {
         "this release is finished; release the version again to start over".into()
     } else {
@@ -304,7 +287,7 @@ fn refusal(err: LifecycleError, allowed: Vec<Step>) -> ApiError {
             .state(state)
             .allowed(allowed)
         }
-        err @ LifecycleError::NotAdmin { .. } => ApiError::forbidden(err.to_string()),
+        err @ LifecycleError::WrongRole { .. } => ApiError::forbidden(err.to_string()),
         err @ LifecycleError::RatioOutOfRange { .. } => ApiError::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_RATIO,
@@ -316,7 +299,7 @@ fn refusal(err: LifecycleError, allowed: Vec<Step>) -> ApiError {
             StatusCode::CONFLICT,
             codes::RATIO_NOT_HIGHER,
             err.to_string(),
-            "give a higher ratio, or release officially: `gopay-miniapp official`",
+            "give a higher ratio, or release officially",
         )
         .field("ratio")
         .state(ReleaseState::Grayscale),
@@ -331,19 +314,7 @@ fn authorize(
     step: Step,
 ) -> ApiResult<ReleaseState> {
     let ctx = context(tx, row)?;
-    let needs = TRANSITIONS
-        .iter()
-        .find(|t| t.from == row.state && t.step == step)
-        .map(|t| t.actor);
-    let actor = match needs {
-        Some(Actor::TargetAppAdmin) if roles.admin => Actor::TargetAppAdmin,
-        _ if roles.developer => Actor::Developer,
-        _ => Actor::TargetAppAdmin,
-    };
-    match check_step_by(row.state, step, ctx, actor) {
-        Ok(_) if needs == Some(Actor::Developer) && !roles.developer => Err(ApiError::forbidden(
-            format!("only developers of the MiniApp's space may {step} a release"),
-        )),
+    match check_step_by(row.state, step, ctx, roles) {
         Ok(to) => Ok(to),
         Err(err) => Err(refusal(err, allowed_for(tx, row, roles, ctx)?)),
     }
@@ -505,7 +476,7 @@ pub(crate) async fn release_version(
                         "version {version} already has a release to {} (`{id}`, in \"{label}\")",
                         target.name
                     ),
-                    format!("continue with release `{id}`, or cancel it (`gopay-miniapp cancel`) first"),
+                    format!("continue with release `{id}`, or cancel it first"),
                 ));
             }
             let id = new_id("rel");
@@ -663,7 +634,7 @@ pub(crate) async fn apply_release(
                     other.state.label()
                 ),
                 format!(
-                    "finish release `{}` of {} (`gopay-miniapp official`) or cancel it (`gopay-miniapp cancel`) first",
+                    "finish release `{}` of {} (release it officially) or cancel it first",
                     other.id, other.version
                 ),
             ));
@@ -993,7 +964,7 @@ pub(crate) async fn rollback_app(
                     StatusCode::CONFLICT,
                     codes::NOTHING_TO_ROLL_BACK,
                     why,
-                    "`gopay-miniapp status` shows what is live; release a fixed version instead",
+                    "release a fixed version instead",
                 )
             };
             let Some(live) = live_release(tx, &app_id, &target.id)? else {

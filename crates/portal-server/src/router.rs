@@ -1,4 +1,4 @@
-//! The router: exactly the routes of `gopay_miniapp_portal::routes::ALL`, and the web pages'
+//! The router: exactly the routes of `gopay_miniapp_portal::native::routes::ALL`, and the web pages'
 //! routes (`web::WEB_ROUTES`, not part of the contract).
 
 use axum::extract::DefaultBodyLimit;
@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Json;
 use axum::Router;
-use gopay_miniapp_portal::routes::{self, Route};
+use gopay_miniapp_portal::native::routes::{self, Route};
 use gopay_miniapp_portal::{codes, CONTRACT_VERSION};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;

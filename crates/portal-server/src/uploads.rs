@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use futures_util::StreamExt;
 use gopay_miniapp_portal::codes;
-use gopay_miniapp_portal::types::{
+use gopay_miniapp_portal::native::wire::{
     ChunkReceipt, CreateUploadRequest, Upload, UploadState, Version,
 };
 use gopay_miniapp_portal::VersionNumber;
@@ -128,7 +128,7 @@ fn too_large(size: u64, limit: u64) -> ApiError {
             human_size(size),
             human_size(limit)
         ),
-        "shrink the package: run `gopay-miniapp pack --list` to see the largest files",
+        "shrink the package: leave out what the MiniApp does not need",
     )
     .field("size")
 }
@@ -142,7 +142,7 @@ fn version_not_higher(requested: &VersionNumber, latest: &Version, app_name: &st
             latest.version
         ),
         format!(
-            "publish a higher version, e.g. {} (`gopay-miniapp publish --bump patch`)",
+            "publish a higher version, e.g. {}",
             latest.version.bump(gopay_miniapp_portal::BumpKind::Patch)
         ),
     )
@@ -653,7 +653,7 @@ pub(crate) async fn complete(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::INVALID_PACKAGE,
             format!("{why}; the upload was discarded"),
-            "zip the contents of the build output folder (index.html or app.json at the top); `gopay-miniapp pack --list` shows what goes in",
+            "zip the contents of the build output folder (index.html or app.json at the top)",
         ));
     }
 

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{portal, portal_with};
-use gopay_miniapp_portal::routes;
+use gopay_miniapp_portal::native::routes;
 use reqwest::Method;
 use serde_json::json;
 

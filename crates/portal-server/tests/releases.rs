@@ -195,7 +195,7 @@ async fn first_release_goes_straight_to_official() {
         assert!(err["hint"]
             .as_str()
             .unwrap()
-            .contains("`gopay-miniapp official`"));
+            .contains("\"Officially Release\""));
     }
 
     let live = c.ok(&c.demo, &release, "official", json!({})).await;
@@ -415,7 +415,7 @@ async fn illegal_steps_name_the_state_and_what_is_allowed() {
             .contains("\"Version Creation\""));
         assert_eq!(
             err["hint"],
-            "allowed now: `gopay-miniapp qr`, `gopay-miniapp apply`, `gopay-miniapp cancel`"
+            "allowed now: \"Show Temporary Code\", \"Apply Release\", \"Cancel Release\""
         );
     }
 

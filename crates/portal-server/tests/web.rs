@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::{make_zip, package, portal, portal_with, Portal};
-use gopay_miniapp_portal::client::{Credentials, PortalClient};
+use gopay_miniapp_portal::native::{Credentials, PortalClient};
 use gopay_miniapp_portal::VersionNumber;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::Value;

@@ -1,7 +1,9 @@
-//! Errors: the stable codes on the wire, and the typed error the client returns.
+//! Errors: the stable codes (on the native wire and on every surface the user sees), and the
+//! typed error every backend returns. Hints are not worded here: core maps each error to a
+//! typed hint and each front end words it.
 
+use crate::backend::Feature;
 use crate::lifecycle::{ReleaseState, Step};
-use crate::types::ErrorBody;
 
 /// Stable error codes of the portal contract (`error.code` on the wire).
 pub mod codes {
@@ -34,6 +36,8 @@ pub mod codes {
     /// The uploaded file is not a readable ZIP with `index.html` or `app.json` at its root.
     pub const INVALID_PACKAGE: &str = "invalid_package";
     pub const INTERNAL: &str = "internal";
+    /// Not a wire code of the native portal: a backend cannot do this (see `Capabilities`).
+    pub const NOT_AVAILABLE: &str = "not_available_on_portal";
 
     /// Every code above, in documentation order (`docs/portal-api.md` lists each).
     pub const ALL: &[&str] = &[
@@ -65,12 +69,26 @@ pub mod codes {
     ];
 }
 
+/// A refusal the portal explained, in its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// HTTP status (or 200 for backends that refuse inside an envelope).
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    /// The portal's own advice, prose (may be empty).
+    pub hint: String,
+    pub retryable: bool,
+    /// The request field at fault, when the portal names it.
+    pub field: Option<String>,
+}
+
 /// What went wrong talking to a portal. Each variant carries what the user needs to act.
 #[derive(Debug, thiserror::Error)]
 pub enum PortalError {
     #[error("not logged in to {portal}")]
     NotLoggedIn { portal: String },
-    #[error("the session expired and could not be refreshed: {message}")]
+    #[error("the session expired and could not be renewed: {message}")]
     SessionExpired { message: String },
     #[error("{message}")]
     InvalidCredentials { message: String },
@@ -88,10 +106,16 @@ pub enum PortalError {
     VersionNotHigher { message: String },
     #[error("{message}")]
     TooLarge { message: String },
-    /// Any other refusal the portal explained (code + message + hint from the wire).
-    #[error("{}", body.message)]
-    /// Boxed: the body is large and errors travel through every `Result`.
-    Refused { status: u16, body: Box<ErrorBody> },
+    /// A grayscale ratio outside 1–100 (`invalid_ratio`) or not above the current one
+    /// (`ratio_not_higher`): the same codes from the client's own check and the portal's.
+    #[error("{message}")]
+    BadRatio { message: String, not_higher: bool },
+    /// The backend cannot do this at all; the portal's own pages can.
+    #[error("{feature} is not available on this portal ({portal}) through its API")]
+    NotAvailable { feature: Feature, portal: String },
+    /// Any other refusal the portal explained.
+    #[error("{}", .0.message)]
+    Refused(Box<Refusal>),
     /// Connection refused/reset, timeout, or a 5xx: worth retrying.
     #[error("{message}")]
     Network { message: String },
@@ -115,7 +139,12 @@ impl PortalError {
             PortalError::IllegalStep { .. } => codes::ILLEGAL_STEP,
             PortalError::VersionNotHigher { .. } => codes::VERSION_NOT_HIGHER,
             PortalError::TooLarge { .. } => codes::TOO_LARGE,
-            PortalError::Refused { body, .. } => &body.code,
+            PortalError::BadRatio {
+                not_higher: true, ..
+            } => codes::RATIO_NOT_HIGHER,
+            PortalError::BadRatio { .. } => codes::INVALID_RATIO,
+            PortalError::NotAvailable { .. } => codes::NOT_AVAILABLE,
+            PortalError::Refused(refusal) => &refusal.code,
             PortalError::Network { .. } => "network",
             PortalError::Protocol { .. } => "protocol",
             PortalError::Cancelled => "cancelled",
@@ -123,53 +152,10 @@ impl PortalError {
         }
     }
 
-    pub fn hint(&self) -> String {
-        match self {
-            PortalError::NotLoggedIn { .. } => {
-                "run `gopay-miniapp login` (or set GOPAY_MINIAPP_TOKEN in CI)".into()
-            }
-            PortalError::SessionExpired { .. } => "log in again: `gopay-miniapp login`".into(),
-            PortalError::InvalidCredentials { .. } => {
-                "check the username and password (the local demo portal has demo/demo)".into()
-            }
-            PortalError::Forbidden { .. } => {
-                "ask an owner of the space or target app for access".into()
-            }
-            PortalError::NotFound { .. } => {
-                "check the name or id; you only see spaces you belong to".into()
-            }
-            PortalError::IllegalStep { allowed, .. } if !allowed.is_empty() => format!(
-                "allowed now: {}",
-                allowed
-                    .iter()
-                    .map(|s| format!("`{}`", s.cli_verb()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            PortalError::IllegalStep { .. } => "this release is finished".into(),
-            PortalError::VersionNotHigher { .. } => {
-                "publish a higher version, e.g. `publish --bump patch`".into()
-            }
-            PortalError::TooLarge { .. } => {
-                "shrink the package: run `gopay-miniapp pack --list` to see the largest files".into()
-            }
-            PortalError::Refused { body, .. } => body.hint.clone(),
-            PortalError::Network { .. } => {
-                "check the portal URL and the network (HTTPS_PROXY is honoured); it is safe to retry"
-                    .into()
-            }
-            PortalError::Protocol { .. } => {
-                "is the portal URL right? `gopay-miniapp status` shows the one in use".into()
-            }
-            PortalError::Cancelled => "nothing was changed on the portal".into(),
-            PortalError::Local { .. } => String::new(),
-        }
-    }
-
     pub fn retryable(&self) -> bool {
         match self {
             PortalError::Network { .. } => true,
-            PortalError::Refused { body, .. } => body.retryable,
+            PortalError::Refused(refusal) => refusal.retryable,
             _ => false,
         }
     }
@@ -181,58 +167,7 @@ impl PortalError {
             PortalError::NotLoggedIn { .. }
                 | PortalError::SessionExpired { .. }
                 | PortalError::InvalidCredentials { .. }
-        ) || matches!(self, PortalError::Refused { body, .. }
-            if body.code == codes::UNAUTHENTICATED || body.code == codes::TOKEN_REVOKED || body.code == codes::TOKEN_EXPIRED)
-    }
-
-    /// Maps a wire error into the typed error.
-    pub fn from_wire(status: u16, body: ErrorBody) -> Self {
-        let message = body.message.clone();
-        match body.code.as_str() {
-            codes::TOKEN_EXPIRED | codes::TOKEN_REVOKED | codes::UNAUTHENTICATED => {
-                PortalError::SessionExpired { message }
-            }
-            codes::INVALID_CREDENTIALS => PortalError::InvalidCredentials { message },
-            codes::FORBIDDEN => PortalError::Forbidden { message },
-            codes::NOT_FOUND => PortalError::NotFound { message },
-            codes::ILLEGAL_STEP | codes::FIRST_RELEASE_OFFICIAL_ONLY => PortalError::IllegalStep {
-                message,
-                state: body.state,
-                allowed: body.allowed_steps.clone().unwrap_or_default(),
-            },
-            codes::VERSION_NOT_HIGHER => PortalError::VersionNotHigher { message },
-            codes::TOO_LARGE => PortalError::TooLarge { message },
-            _ if status >= 500 => PortalError::Network {
-                message: format!("the portal failed ({status}): {message}"),
-            },
-            _ => PortalError::Refused {
-                status,
-                body: Box::new(body),
-            },
-        }
-    }
-
-    /// The error as the user sees it: `{code, message, hint, retryable}`.
-    pub fn to_body(&self) -> ErrorBody {
-        match self {
-            PortalError::Refused { body, .. } => (**body).clone(),
-            other => ErrorBody {
-                code: other.code().to_string(),
-                message: other.to_string(),
-                hint: other.hint(),
-                retryable: other.retryable(),
-                state: match other {
-                    PortalError::IllegalStep { state, .. } => *state,
-                    _ => None,
-                },
-                allowed_steps: match other {
-                    PortalError::IllegalStep { allowed, .. } => Some(allowed.clone()),
-                    _ => None,
-                },
-                field: None,
-                received: None,
-            },
-        }
+        )
     }
 }
 
@@ -247,19 +182,14 @@ impl From<crate::lifecycle::LifecycleError> for PortalError {
                 state: Some(state),
                 allowed,
             },
-            L::NotAdmin { .. } => PortalError::Forbidden { message },
-            L::RatioOutOfRange { .. } | L::RatioNotHigher { .. } => PortalError::Refused {
-                status: 409,
-                body: Box::new(ErrorBody {
-                    code: codes::RATIO_NOT_HIGHER.into(),
-                    message,
-                    hint: "give a higher ratio (1–100), or release officially".into(),
-                    retryable: false,
-                    state: Some(ReleaseState::Grayscale),
-                    allowed_steps: None,
-                    field: Some("ratio".into()),
-                    received: None,
-                }),
+            L::WrongRole { .. } => PortalError::Forbidden { message },
+            L::RatioOutOfRange { .. } => PortalError::BadRatio {
+                message,
+                not_higher: false,
+            },
+            L::RatioNotHigher { .. } => PortalError::BadRatio {
+                message,
+                not_higher: true,
             },
         }
     }

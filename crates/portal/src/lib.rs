@@ -1,26 +1,77 @@
-//! The GoPay MiniApp portal contract.
+//! The GoPay MiniApp portal seam.
 //!
-//! The vendor portal's HTTP API is unpublished, so this crate *is* the contract: the domain
-//! types exchanged over HTTP ([`types`]), every route ([`routes`]), the release lifecycle
-//! rules as one table ([`lifecycle`]), the error codes ([`error`]) and the HTTP client
-//! ([`client`]). Every HTTP detail of talking to a portal lives in `client`; retargeting the
-//! product at the real portal is a change to that module.
+//! Workflows talk to a [`Portal`] (an `Arc<dyn Portal>`) with the [`domain`] types, never to
+//! an HTTP client. Each backend is an adapter behind that trait: [`native`] (our own contract,
+//! served by `crates/portal-server`) today. A backend declares what it can do
+//! ([`Capabilities`]); what the user may do next comes from the one [`lifecycle`] table, the
+//! user's roles and those capabilities. Sessions are opaque ([`Session`]): tokens for one
+//! backend, cookies for another.
 
-pub mod client;
+pub mod backend;
 pub mod deeplink;
+pub mod domain;
 pub mod error;
 pub mod lifecycle;
-pub mod routes;
-pub mod types;
+pub mod native;
+pub mod retry;
 pub mod version_number;
 
-pub use client::{Credentials, PortalClient, UploadProgress};
-pub use error::{codes, PortalError};
+use std::sync::Arc;
+
+pub use backend::{
+    Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, Portal, Session,
+    SessionListener, UploadProgress,
+};
+pub use error::{codes, PortalError, Refusal};
 pub use lifecycle::{ReleaseState, Step};
 pub use version_number::{BumpKind, VersionNumber, VersionParseError};
 
-/// Version of the portal contract this crate speaks (`GET /api/v1/health`).
+/// Version of the native portal contract (`GET /api/v1/health`).
 pub const CONTRACT_VERSION: &str = "1";
 
 /// Default size limit of one package.
 pub const DEFAULT_MAX_PACKAGE_SIZE: u64 = 50 * 1024 * 1024;
+
+/// How to set up a backend.
+#[derive(Default, Clone)]
+pub struct PortalOptions {
+    /// Hears of sessions the backend renewed by itself, to save them.
+    pub on_session_changed: Option<SessionListener>,
+    /// Upload chunk size, for backends that upload in chunks.
+    pub chunk_size: Option<u64>,
+}
+
+/// The backend `backend` for the portal at `url`.
+pub fn open(
+    backend: Backend,
+    url: &str,
+    options: PortalOptions,
+) -> Result<Arc<dyn Portal>, PortalError> {
+    match backend {
+        Backend::Native => {
+            let mut portal = native::NativePortal::new(url, options.on_session_changed)?;
+            if let Some(size) = options.chunk_size {
+                portal = portal.with_chunk_size(size);
+            }
+            Ok(Arc::new(portal))
+        }
+        Backend::Superapp => Err(PortalError::Local {
+            message: "the superapp backend is not built into this version".into(),
+        }),
+    }
+}
+
+/// Which API the portal at `url` speaks, by probing it: the native contract's health route
+/// first (it names the contract), then the other backends' own signs.
+pub async fn detect(url: &str) -> Result<Backend, PortalError> {
+    let native = native::PortalClient::new(url, native::Credentials::None)?;
+    match native.health().await {
+        Ok(health) if health.get("contractVersion").is_some() => return Ok(Backend::Native),
+        Ok(_) => {}
+        Err(err @ PortalError::Network { .. }) => return Err(err),
+        Err(_) => {}
+    }
+    Err(PortalError::Protocol {
+        message: format!("{url} answers neither as a native portal nor as a SuperApp console"),
+    })
+}

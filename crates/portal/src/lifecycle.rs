@@ -158,19 +158,19 @@ impl Step {
         }
     }
 
-    /// The CLI verb that takes this step (`gopay-miniapp <verb>`).
-    pub fn cli_verb(self) -> &'static str {
+    /// The words the portal UI uses for the step.
+    pub fn label(self) -> &'static str {
         match self {
-            Step::TemporaryCode => "qr",
-            Step::Apply => "apply",
-            Step::Withdraw => "withdraw",
-            Step::Approve => "review approve",
-            Step::Reject => "review reject",
-            Step::Whitelist => "whitelist",
-            Step::Grayscale => "grayscale",
-            Step::Official => "official",
-            Step::Cancel => "cancel",
-            Step::Rollback => "rollback",
+            Step::TemporaryCode => "Show Temporary Code",
+            Step::Apply => "Apply Release",
+            Step::Withdraw => "Withdraw",
+            Step::Approve => "Approve",
+            Step::Reject => "Reject",
+            Step::Whitelist => "Whitelist Test",
+            Step::Grayscale => "Grayscale",
+            Step::Official => "Officially Release",
+            Step::Cancel => "Cancel Release",
+            Step::Rollback => "Rollback",
         }
     }
 }
@@ -200,6 +200,8 @@ pub struct Transition {
     /// Refused while no version of the MiniApp was ever officially released to the target
     /// app (the first release may only go official).
     pub not_on_first_release: bool,
+    /// The one step of the main road from `from` (what "next:" hints name).
+    pub main_road: bool,
 }
 
 const fn t(from: ReleaseState, step: Step, to: ReleaseState, actor: Actor) -> Transition {
@@ -209,16 +211,22 @@ const fn t(from: ReleaseState, step: Step, to: ReleaseState, actor: Actor) -> Tr
         to,
         actor,
         not_on_first_release: false,
+        main_road: false,
+    }
+}
+
+/// A transition on the main road (publish → apply → approve → official).
+const fn main(from: ReleaseState, step: Step, to: ReleaseState, actor: Actor) -> Transition {
+    Transition {
+        main_road: true,
+        ..t(from, step, to, actor)
     }
 }
 
 const fn later(from: ReleaseState, step: Step, to: ReleaseState) -> Transition {
     Transition {
-        from,
-        step,
-        to,
-        actor: Actor::Developer,
         not_on_first_release: true,
+        ..t(from, step, to, Actor::Developer)
     }
 }
 
@@ -229,30 +237,30 @@ use ReleaseState::*;
 /// release on the same target app) is done by the system and is not a step.
 pub const TRANSITIONS: &[Transition] = &[
     t(VersionCreation, Step::TemporaryCode, VersionCreation, Dev),
-    t(VersionCreation, Step::Apply, InReview, Dev),
+    main(VersionCreation, Step::Apply, InReview, Dev),
     t(VersionCreation, Step::Cancel, Cancelled, Dev),
     t(InReview, Step::TemporaryCode, InReview, Dev),
-    t(InReview, Step::Approve, PilotTest, Admin),
+    main(InReview, Step::Approve, PilotTest, Admin),
     t(InReview, Step::Reject, Rejected, Admin),
     t(InReview, Step::Withdraw, VersionCreation, Dev),
     t(Rejected, Step::TemporaryCode, Rejected, Dev),
     // Re-apply after fixing what the reviewer named.
-    t(Rejected, Step::Apply, InReview, Dev),
+    main(Rejected, Step::Apply, InReview, Dev),
     t(Rejected, Step::Cancel, Cancelled, Dev),
     t(PilotTest, Step::TemporaryCode, PilotTest, Dev),
     later(PilotTest, Step::Whitelist, WhitelistTesting),
     later(PilotTest, Step::Grayscale, Grayscale),
-    t(PilotTest, Step::Official, Released, Dev),
+    main(PilotTest, Step::Official, Released, Dev),
     t(PilotTest, Step::Cancel, Cancelled, Dev),
     t(WhitelistTesting, Step::TemporaryCode, WhitelistTesting, Dev),
     // Setting the whitelist again replaces the user IDs.
     later(WhitelistTesting, Step::Whitelist, WhitelistTesting),
     later(WhitelistTesting, Step::Grayscale, Grayscale),
-    t(WhitelistTesting, Step::Official, Released, Dev),
+    main(WhitelistTesting, Step::Official, Released, Dev),
     t(WhitelistTesting, Step::Cancel, Cancelled, Dev),
     // Raising the ratio; [`check_ratio`] keeps it going up only.
     later(Grayscale, Step::Grayscale, Grayscale),
-    t(Grayscale, Step::Official, Released, Dev),
+    main(Grayscale, Step::Official, Released, Dev),
     t(Grayscale, Step::Cancel, Cancelled, Dev),
     // The live release steps down; the last archived one comes back (see [`rollback_restores`]).
     t(Released, Step::Rollback, Archived, Dev),
@@ -288,8 +296,11 @@ pub enum LifecycleError {
         step: Step,
         allowed: Vec<Step>,
     },
-    #[error("only a target-app administrator may {step} a release")]
-    NotAdmin { step: Step },
+    #[error("{}", match actor {
+        Actor::TargetAppAdmin => format!("only a target-app administrator may {step} a release"),
+        Actor::Developer => format!("only developers of the MiniApp's space may {step} a release"),
+    })]
+    WrongRole { step: Step, actor: Actor },
     #[error("the grayscale ratio must be a whole percentage from 1 to 100, not {requested}")]
     RatioOutOfRange { requested: i64 },
     #[error("the grayscale ratio only goes up: it is {current}% now, so {requested}% is refused")]
@@ -312,17 +323,6 @@ pub fn allowed_steps(state: ReleaseState, ctx: ReleaseContext) -> Vec<Step> {
     TRANSITIONS
         .iter()
         .filter(|tr| tr.from == state && !(tr.not_on_first_release && ctx.first_release))
-        .map(|tr| tr.step)
-        .collect()
-}
-
-/// Steps legal in `state` that `actor` may take.
-pub fn allowed_steps_for(state: ReleaseState, ctx: ReleaseContext, actor: Actor) -> Vec<Step> {
-    TRANSITIONS
-        .iter()
-        .filter(|tr| {
-            tr.from == state && tr.actor == actor && !(tr.not_on_first_release && ctx.first_release)
-        })
         .map(|tr| tr.step)
         .collect()
 }
@@ -354,23 +354,75 @@ pub fn check_step(
     }
 }
 
-/// Like [`check_step`], and also checks who takes it.
+/// The roles a user holds on one release: a member of the MiniApp's space develops it; an
+/// administrator of the target app reviews releases to it. One user may hold both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Roles {
+    pub developer: bool,
+    pub admin: bool,
+}
+
+impl Roles {
+    pub const DEVELOPER: Roles = Roles {
+        developer: true,
+        admin: false,
+    };
+
+    pub fn holds(self, actor: Actor) -> bool {
+        match actor {
+            Actor::Developer => self.developer,
+            Actor::TargetAppAdmin => self.admin,
+        }
+    }
+}
+
+/// Who takes `step` from `state` (the actor rule), when the table has that transition.
+pub fn actor_of(state: ReleaseState, step: Step) -> Option<Actor> {
+    TRANSITIONS
+        .iter()
+        .find(|tr| tr.from == state && tr.step == step)
+        .map(|tr| tr.actor)
+}
+
+/// Like [`check_step`], and also checks that someone with `roles` may take it.
 pub fn check_step_by(
     state: ReleaseState,
     step: Step,
     ctx: ReleaseContext,
-    actor: Actor,
+    roles: Roles,
 ) -> Result<ReleaseState, LifecycleError> {
     let to = check_step(state, step, ctx)?;
-    let needs = TRANSITIONS
-        .iter()
-        .find(|tr| tr.from == state && tr.step == step)
-        .map(|tr| tr.actor)
-        .unwrap_or(Actor::Developer);
-    if needs == Actor::TargetAppAdmin && actor != Actor::TargetAppAdmin {
-        return Err(LifecycleError::NotAdmin { step });
+    match actor_of(state, step) {
+        Some(actor) if !roles.holds(actor) => Err(LifecycleError::WrongRole { step, actor }),
+        _ => Ok(to),
     }
-    Ok(to)
+}
+
+/// Steps legal in `state` that someone with `roles` may take.
+pub fn steps_for_roles(state: ReleaseState, ctx: ReleaseContext, roles: Roles) -> Vec<Step> {
+    TRANSITIONS
+        .iter()
+        .filter(|tr| {
+            tr.from == state
+                && roles.holds(tr.actor)
+                && !(tr.not_on_first_release && ctx.first_release)
+        })
+        .map(|tr| tr.step)
+        .collect()
+}
+
+/// What to offer a user: legal in the state, theirs to take, and possible on the backend.
+pub fn offered_steps(
+    state: ReleaseState,
+    ctx: ReleaseContext,
+    roles: Roles,
+    capabilities: &crate::backend::Capabilities,
+) -> Vec<Step> {
+    steps_for_roles(state, ctx, roles)
+        .into_iter()
+        .filter(|step| capabilities.steps.contains(step))
+        .collect()
 }
 
 /// Grayscale ratios: 1–100, and only up from the current one.
@@ -387,19 +439,15 @@ pub fn check_ratio(current: Option<u8>, requested: i64) -> Result<u8, LifecycleE
     }
 }
 
-/// The one step on the main road from `state`, for "what next?" hints.
-/// `None` when the release is finished or waits for someone else.
+/// The one step on the main road from `state`, for "what next?" hints (from the table's
+/// `main_road` marks). `None` when the release is finished.
 pub fn next_step(state: ReleaseState, ctx: ReleaseContext) -> Option<Step> {
-    match state {
-        VersionCreation | Rejected => Some(Step::Apply),
-        InReview => Some(Step::Approve),
-        PilotTest | WhitelistTesting | Grayscale => Some(Step::Official),
-        Released => {
-            let _ = ctx;
-            None
-        }
-        Archived | Cancelled => None,
-    }
+    TRANSITIONS
+        .iter()
+        .find(|tr| {
+            tr.from == state && tr.main_road && !(tr.not_on_first_release && ctx.first_release)
+        })
+        .map(|tr| tr.step)
 }
 
 #[cfg(test)]
@@ -459,14 +507,77 @@ mod tests {
     #[test]
     fn only_admins_review() {
         assert_eq!(
-            check_step_by(InReview, Step::Approve, LATER, Actor::Developer),
-            Err(LifecycleError::NotAdmin {
-                step: Step::Approve
+            check_step_by(InReview, Step::Approve, LATER, Roles::DEVELOPER),
+            Err(LifecycleError::WrongRole {
+                step: Step::Approve,
+                actor: Actor::TargetAppAdmin
             })
         );
         assert_eq!(
-            check_step_by(InReview, Step::Approve, LATER, Actor::TargetAppAdmin),
+            check_step_by(
+                InReview,
+                Step::Approve,
+                LATER,
+                Roles {
+                    developer: false,
+                    admin: true
+                }
+            ),
             Ok(PilotTest)
+        );
+    }
+
+    #[test]
+    fn the_main_road_is_one_step_per_unfinished_state() {
+        assert_eq!(next_step(VersionCreation, FIRST), Some(Step::Apply));
+        assert_eq!(next_step(Rejected, LATER), Some(Step::Apply));
+        assert_eq!(next_step(InReview, LATER), Some(Step::Approve));
+        for state in [PilotTest, WhitelistTesting, Grayscale] {
+            assert_eq!(next_step(state, FIRST), Some(Step::Official));
+        }
+        for state in [Released, Archived, Cancelled] {
+            assert_eq!(next_step(state, LATER), None);
+        }
+        for state in ReleaseState::ALL {
+            let marked = TRANSITIONS
+                .iter()
+                .filter(|tr| tr.from == state && tr.main_road)
+                .count();
+            assert!(marked <= 1, "{state:?} has {marked} main-road steps");
+        }
+    }
+
+    #[test]
+    fn offered_steps_follow_roles_and_capabilities() {
+        let all = crate::backend::Capabilities {
+            steps: Step::ALL.to_vec(),
+            list_spaces: true,
+            list_apps: true,
+            list_target_apps: true,
+            login: vec![],
+            access_tokens: true,
+            audit: true,
+            reviews: true,
+        };
+        let admin = Roles {
+            developer: false,
+            admin: true,
+        };
+        assert_eq!(
+            offered_steps(InReview, LATER, admin, &all),
+            vec![Step::Approve, Step::Reject]
+        );
+        assert_eq!(
+            offered_steps(InReview, LATER, Roles::DEVELOPER, &all),
+            vec![Step::TemporaryCode, Step::Withdraw]
+        );
+        let few = crate::backend::Capabilities {
+            steps: vec![Step::Apply, Step::Official],
+            ..all
+        };
+        assert_eq!(
+            offered_steps(PilotTest, LATER, Roles::DEVELOPER, &few),
+            vec![Step::Official]
         );
     }
 

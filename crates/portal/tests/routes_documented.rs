@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use gopay_miniapp_portal::codes;
 use gopay_miniapp_portal::lifecycle::{Actor, TRANSITIONS};
-use gopay_miniapp_portal::routes::{self, Route};
+use gopay_miniapp_portal::native::routes::{self, Route};
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 
@@ -135,7 +135,7 @@ fn every_error_code_is_documented() {
 /// The lifecycle table as the document shows it, rendered from the rules.
 fn lifecycle_table() -> String {
     let mut out = String::from(
-        "| state | step | CLI verb | next state | who | on a first release |\n|---|---|---|---|---|---|\n",
+        "| state | step | portal label | next state | who | on a first release |\n|---|---|---|---|---|---|\n",
     );
     for t in TRANSITIONS {
         let who = match t.actor {
@@ -148,11 +148,11 @@ fn lifecycle_table() -> String {
             "allowed"
         };
         out.push_str(&format!(
-            "| {} (`{}`) | `{}` | `gopay-miniapp {}` | {} (`{}`) | {who} | {first} |\n",
+            "| {} (`{}`) | `{}` | {} | {} (`{}`) | {who} | {first} |\n",
             t.from.label(),
             t.from.as_str(),
             t.step.as_str(),
-            t.step.cli_verb(),
+            t.step.label(),
             t.to.label(),
             t.to.as_str(),
         ));

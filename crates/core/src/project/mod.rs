@@ -7,7 +7,6 @@
 //! - [`pack`]: turn the build output folder into the deterministic ZIP that publish uploads,
 //!   refusing secrets, escaping symlinks and packages over the size budget.
 
-mod atomic_write;
 pub mod build;
 pub mod pack;
 pub mod package_json;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use gopay_miniapp_portal::VersionNumber;
 
-use super::atomic_write::write_atomically;
+use crate::atomic_write::{write_atomically, Permissions};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -244,7 +244,7 @@ impl PackageJson {
             });
         }
         let new_bytes = self.bytes_with_version(version);
-        write_atomically(&self.real_path, &new_bytes).map_err(|source| {
+        write_atomically(&self.real_path, &new_bytes, Permissions::Keep).map_err(|source| {
             PackageJsonError::Write {
                 path: self.path.clone(),
                 source,
@@ -307,7 +307,7 @@ impl VersionEdit {
     }
 
     fn write_original(&self) -> Result<(), PackageJsonError> {
-        write_atomically(&self.real_path, &self.original).map_err(|source| {
+        write_atomically(&self.real_path, &self.original, Permissions::Keep).map_err(|source| {
             PackageJsonError::Restore {
                 path: self.path.clone(),
                 original_version: self.original_version.clone(),

@@ -1,80 +1,107 @@
-//! Login (password or browser/device), logout, whoami, and CI access tokens.
+//! Login (password, browser, token or cookie), logout, whoami, and CI access tokens.
 
-use gopay_miniapp_portal::types::{AccessToken, CreatedAccessToken, DeviceAuthorization, User};
-use gopay_miniapp_portal::PortalError;
+use gopay_miniapp_portal::domain::{AccessToken, CreatedAccessToken, User};
+use gopay_miniapp_portal::{
+    Backend, BrowserLogin, Feature, LoggedIn, Login, LoginKind, Portal, PortalError,
+};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
 use crate::credentials::StoredSession;
 use crate::error::CoreError;
+use crate::hint::{Hint, Input};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResult {
     pub portal: String,
+    pub backend: Backend,
     pub username: String,
     pub display_name: String,
-    pub expires_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
     /// Where the session is kept.
     pub credentials_file: String,
 }
 
-fn save(
-    ctx: &Context,
-    portal: &str,
-    pair: &gopay_miniapp_portal::types::TokenPair,
-) -> Result<LoginResult, CoreError> {
+/// How the user logs in, with what each way needs (front ends collect it).
+pub enum LoginWith<'a> {
+    Password {
+        username: &'a str,
+        password: &'a str,
+    },
+    Browser {
+        show: &'a (dyn Fn(&BrowserLogin) + Send + Sync),
+        client_name: Option<String>,
+        cancel: &'a CancellationToken,
+    },
+    Cookie(&'a str),
+}
+
+/// Logs in to the current portal and keeps the session. A password goes to the portal once
+/// and is never stored; neither is it, a cookie or a token ever printed.
+pub async fn login(ctx: &Context, with: LoginWith<'_>) -> Result<LoginResult, CoreError> {
+    let portal = ctx.portal().await?;
+    let login = match with {
+        LoginWith::Password { username, password } => {
+            if username.trim().is_empty() {
+                return Err(CoreError::invalid(
+                    "the username is empty",
+                    Hint::Provide {
+                        input: Input::Username,
+                    },
+                ));
+            }
+            Login::Password {
+                username: username.trim(),
+                password,
+            }
+        }
+        LoginWith::Browser {
+            show,
+            client_name,
+            cancel,
+        } => Login::Browser {
+            show,
+            client_name,
+            cancel,
+        },
+        LoginWith::Cookie(cookie) => Login::Cookie(cookie),
+    };
+    portal
+        .capabilities()
+        .require(Feature::Login(login.kind()), portal.base_url())?;
+    let logged_in = portal.login(login).await?;
+    save(ctx, portal.as_ref(), logged_in)
+}
+
+fn save(ctx: &Context, portal: &dyn Portal, logged_in: LoggedIn) -> Result<LoginResult, CoreError> {
     let store = ctx.credentials();
+    let url = portal.base_url().to_string();
     store.put(
-        portal,
+        &url,
         StoredSession {
-            username: pair.user.username.clone(),
-            access_token: pair.access_token.clone(),
-            refresh_token: pair.refresh_token.clone(),
-            expires_at: pair.expires_at.clone(),
+            backend: portal.backend(),
+            portal: url.clone(),
+            username: logged_in.user.username.clone(),
+            expires_at: logged_in.expires_at.clone(),
+            session: logged_in.session,
         },
     )?;
     Ok(LoginResult {
-        portal: portal.to_string(),
-        username: pair.user.username.clone(),
-        display_name: pair.user.display_name.clone(),
-        expires_at: pair.expires_at.clone(),
+        portal: url,
+        backend: portal.backend(),
+        username: logged_in.user.username,
+        display_name: logged_in.user.display_name,
+        expires_at: logged_in.expires_at,
         credentials_file: store.path().display().to_string(),
     })
 }
 
-/// Username + password. The password goes to the portal once and is never stored.
-pub async fn login_with_password(
-    ctx: &Context,
-    username: &str,
-    password: &str,
-) -> Result<LoginResult, CoreError> {
-    if username.trim().is_empty() {
-        return Err(CoreError::invalid(
-            "the username is empty",
-            "pass --username",
-        ));
-    }
-    let portal = ctx.portal_url()?;
-    let client = ctx.client().await?;
-    let pair = client.login(username.trim(), password).await?;
-    save(ctx, &portal, &pair)
-}
-
-/// Browser/device login: `show` gets the user code and URL to open; then polls.
-pub async fn login_with_device(
-    ctx: &Context,
-    client_name: Option<String>,
-    show: &(dyn Fn(&DeviceAuthorization) + Send + Sync),
-    cancel: &CancellationToken,
-) -> Result<LoginResult, CoreError> {
-    let portal = ctx.portal_url()?;
-    let client = ctx.client().await?;
-    let auth = client.device_start(client_name).await?;
-    show(&auth);
-    let pair = client.device_wait(&auth, cancel).await?;
-    save(ctx, &portal, &pair)
+/// The login methods of the current portal (what a front end offers).
+pub async fn login_methods(ctx: &Context) -> Result<Vec<LoginKind>, CoreError> {
+    Ok(ctx.portal().await?.capabilities().login.clone())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -98,8 +125,7 @@ pub async fn logout(ctx: &Context) -> Result<LogoutResult, CoreError> {
         });
     }
     // Forget locally whatever the portal says: logging out must always work offline.
-    let client = ctx.client().await?;
-    let revoked = match client.logout().await {
+    let revoked = match ctx.portal().await?.logout().await {
         Ok(()) => true,
         Err(e) => {
             tracing::warn!("the portal did not revoke the session: {e}");
@@ -118,17 +144,18 @@ pub async fn logout(ctx: &Context) -> Result<LogoutResult, CoreError> {
 #[serde(rename_all = "camelCase")]
 pub struct WhoAmI {
     pub portal: String,
+    pub backend: Backend,
     pub user: User,
     /// `token` (GOPAY_MINIAPP_TOKEN) or `session` (credentials file).
     pub via: &'static str,
 }
 
 pub async fn whoami(ctx: &Context) -> Result<WhoAmI, CoreError> {
-    let portal = ctx.portal_url()?;
-    let client = ctx.client().await?;
-    let user = client.me().await?;
+    let portal = ctx.portal().await?;
+    let user = portal.me().await?;
     Ok(WhoAmI {
-        portal,
+        portal: portal.base_url().to_string(),
+        backend: portal.backend(),
         user,
         via: if ctx.env_token.is_some() {
             "token"
@@ -146,14 +173,23 @@ pub async fn create_token(
     if name.trim().is_empty() {
         return Err(CoreError::invalid(
             "an access token needs a name",
-            "pass --name, e.g. --name ci-main",
+            Hint::Provide {
+                input: Input::TokenName,
+            },
         ));
     }
-    Ok(ctx
-        .client()
-        .await?
+    let portal = tokens_portal(ctx).await?;
+    Ok(portal
         .create_access_token(name.trim(), expires_in_days)
         .await?)
+}
+
+async fn tokens_portal(ctx: &Context) -> Result<std::sync::Arc<dyn Portal>, CoreError> {
+    let portal = ctx.portal().await?;
+    portal
+        .capabilities()
+        .require(Feature::AccessTokens, portal.base_url())?;
+    Ok(portal)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -164,14 +200,14 @@ pub struct TokenList {
 
 pub async fn list_tokens(ctx: &Context) -> Result<TokenList, CoreError> {
     Ok(TokenList {
-        tokens: ctx.client().await?.list_access_tokens().await?,
+        tokens: tokens_portal(ctx).await?.access_tokens().await?,
     })
 }
 
 /// Revokes by id or by name.
 pub async fn revoke_token(ctx: &Context, id_or_name: &str) -> Result<AccessToken, CoreError> {
-    let client = ctx.client().await?;
-    let tokens = client.list_access_tokens().await?;
+    let portal = tokens_portal(ctx).await?;
+    let tokens = portal.access_tokens().await?;
     let token = tokens
         .iter()
         .find(|t| t.id == id_or_name)
@@ -182,7 +218,7 @@ pub async fn revoke_token(ctx: &Context, id_or_name: &str) -> Result<AccessToken
             given: id_or_name.into(),
             known: known(tokens.iter().map(|t| format!("{} ({})", t.name, t.id))),
         })?;
-    client.revoke_access_token(&token.id).await?;
+    portal.revoke_access_token(&token.id).await?;
     Ok(token)
 }
 
@@ -198,8 +234,12 @@ pub(crate) fn known(names: impl Iterator<Item = String>) -> String {
 /// Whether an error means "log in (again)".
 pub fn is_auth_error(err: &CoreError) -> bool {
     matches!(err.root(), CoreError::Portal(e) if e.is_auth())
-        || matches!(
-            err.root(),
-            CoreError::Portal(PortalError::NotLoggedIn { .. })
-        )
+}
+
+/// A portal error for what `portal` cannot do.
+pub fn not_available(portal: &dyn Portal, feature: Feature) -> CoreError {
+    CoreError::Portal(PortalError::NotAvailable {
+        feature,
+        portal: portal.base_url().to_string(),
+    })
 }

@@ -1,12 +1,45 @@
 //! Binding a project to a MiniApp ("Select Space & Bind MiniApp").
 
+use gopay_miniapp_portal::Feature;
 use serde::Serialize;
 
 use super::catalog::{choose, pick_named};
 use crate::binding::{Binding, NamedRef};
 use crate::context::Context;
 use crate::error::CoreError;
-use crate::events::{Prompter, Reporter};
+use crate::events::{Confirm, Prompter, Reporter};
+use crate::hint::{Hint, Input};
+
+/// What to bind to; what is missing is asked (or listed) where the portal can.
+#[derive(Debug, Clone, Default)]
+pub struct BindRequest {
+    /// Space name or id (an id where the portal cannot list spaces).
+    pub space: Option<String>,
+    /// MiniApp name or id (an id where the portal cannot list MiniApps).
+    pub app: Option<String>,
+    /// Target apps as name and id (`NAME=CHANNELCODE`), for portals that cannot list them.
+    pub target_apps: Vec<NamedRef>,
+    /// Skip the "Rebind?" question (the user already chose to rebind).
+    pub rebind: bool,
+}
+
+/// Parses `NAME=ID` (a target app given by hand).
+pub fn parse_named_ref(text: &str) -> Result<NamedRef, CoreError> {
+    match text.split_once('=') {
+        Some((name, id)) if !name.trim().is_empty() && !id.trim().is_empty() => Ok(NamedRef {
+            name: name.trim().to_string(),
+            id: id.trim().to_string(),
+        }),
+        _ => Err(CoreError::invalid(
+            format!(
+                "`{text}` is not a target app as NAME=ID (e.g. \"GoPay Staging=GOPAY_STAGING\")"
+            ),
+            Hint::Provide {
+                input: Input::TargetAppCode,
+            },
+        )),
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -19,19 +52,23 @@ pub struct BindResult {
 
 pub async fn bind(
     ctx: &Context,
-    space: Option<&str>,
-    app: Option<&str>,
+    request: &BindRequest,
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<BindResult, CoreError> {
     let file = Binding::path(&ctx.project).display().to_string();
     let existing = ctx.binding()?;
-    if let Some(existing) = &existing {
+    if let Some(existing) = existing.as_ref().filter(|_| !request.rebind) {
         let question = format!(
             "This project is bound to \"{}\" in \"{}\". Rebind it to another MiniApp?",
             existing.app.name, existing.space.name
         );
-        if !prompter.confirm(&question, "--yes").await? {
+        let confirm = Confirm {
+            question: &question,
+            action: "Rebind",
+            destructive: false,
+        };
+        if !prompter.confirm(&confirm).await? {
             return Ok(BindResult {
                 binding: existing.clone(),
                 changed: false,
@@ -39,38 +76,97 @@ pub async fn bind(
             });
         }
     }
-    let portal = ctx.portal_url()?;
-    let client = ctx.client().await?;
-    let spaces = client.spaces().await?;
-    let space = match space {
-        Some(given) => pick_named("space", given, &spaces, |s| (&s.id, &s.name))?,
-        None => choose("Select a space", "--space", &spaces, |s| &s.name, prompter).await?,
+    let url = ctx.portal_url()?;
+    let backend = match ctx.backend_override {
+        Some(backend) => backend,
+        None => super::detect::detect_backend(&url).await?,
     };
-    let apps = client.apps(&space.id).await?;
-    let app = match app {
-        Some(given) => pick_named("MiniApp", given, &apps, |a| (&a.id, &a.name))?,
-        None => {
-            choose(
-                &format!("Select the MiniApp in \"{}\" to bind", space.name),
-                "--app",
-                &apps,
-                |a| &a.name,
-                prompter,
-            )
-            .await?
+    let portal = ctx.portal_for(&url, backend).await?;
+    let caps = portal.capabilities().clone();
+    let (space, app) = if caps.list_spaces && caps.list_apps {
+        let spaces = portal.spaces().await?;
+        let space = match &request.space {
+            Some(given) => pick_named("space", given, &spaces, |s| (&s.id, &s.name))?,
+            None => {
+                choose(
+                    "Select a space",
+                    Input::Space,
+                    &spaces,
+                    |s| &s.name,
+                    prompter,
+                )
+                .await?
+            }
+        };
+        let apps = portal.apps(&space.id).await?;
+        let app = match &request.app {
+            Some(given) => pick_named("MiniApp", given, &apps, |a| (&a.id, &a.name))?,
+            None => {
+                choose(
+                    &format!("Select the MiniApp in \"{}\" to bind", space.name),
+                    Input::App,
+                    &apps,
+                    |a| &a.name,
+                    prompter,
+                )
+                .await?
+            }
+        };
+        (
+            NamedRef {
+                id: space.id.clone(),
+                name: space.name.clone(),
+            },
+            NamedRef {
+                id: app.id.clone(),
+                name: app.name.clone(),
+            },
+        )
+    } else {
+        // No lists on this portal: the ids are given, as the portal's pages show them.
+        let id_of = |given: &Option<String>, input: Input, feature: Feature| {
+            let id = given.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            let id = id.ok_or_else(|| CoreError::NeedsInput {
+                question: format!("{} cannot be listed on {url}: which id?", feature),
+                input,
+            })?;
+            portal.check_id(id)?;
+            Ok::<_, CoreError>(NamedRef {
+                id: id.to_string(),
+                name: id.to_string(),
+            })
+        };
+        (
+            id_of(&request.space, Input::Space, Feature::ListSpaces)?,
+            id_of(&request.app, Input::App, Feature::ListApps)?,
+        )
+    };
+    let mut target_apps = request.target_apps.clone();
+    if !caps.list_target_apps {
+        if target_apps.is_empty() {
+            if let Some(old) = existing.as_ref().filter(|old| old.app.id == app.id) {
+                target_apps = old.target_apps.clone();
+            }
         }
-    };
-    let mut binding = Binding::new(
-        &portal,
-        NamedRef {
-            id: space.id.clone(),
-            name: space.name.clone(),
-        },
-        NamedRef {
-            id: app.id.clone(),
-            name: app.name.clone(),
-        },
-    );
+        if target_apps.is_empty() {
+            return Err(CoreError::NeedsInput {
+                question: format!(
+                    "{url} cannot list its target apps: which ones do you release to?"
+                ),
+                input: Input::TargetAppCode,
+            });
+        }
+        for target in &target_apps {
+            portal.check_id(&target.id)?;
+        }
+    } else if !target_apps.is_empty() {
+        return Err(CoreError::invalid(
+            "target apps are listed by this portal; they cannot be given by hand",
+            Hint::None,
+        ));
+    }
+    let mut binding = Binding::new(&url, backend, space, app);
+    binding.target_apps = target_apps;
     binding.build_command = crate::binding::detect_build_command(&ctx.project);
     // Rebinding changes where we publish, not how the project builds.
     if let Some(old) = existing {

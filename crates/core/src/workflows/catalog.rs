@@ -1,12 +1,15 @@
 //! Spaces, MiniApps and target apps, and finding one by name or id.
 
-use gopay_miniapp_portal::types::{MiniApp, Space, TargetApp};
+use gopay_miniapp_portal::domain::{MiniApp, Space, TargetApp};
+use gopay_miniapp_portal::{Feature, Portal};
 use serde::Serialize;
 
 use super::account::known;
+use crate::binding::Binding;
 use crate::context::Context;
 use crate::error::CoreError;
 use crate::events::Prompter;
+use crate::hint::{Hint, Input};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,15 +31,52 @@ pub struct TargetAppList {
 }
 
 pub async fn spaces(ctx: &Context) -> Result<SpaceList, CoreError> {
+    let portal = ctx.portal().await?;
+    portal
+        .capabilities()
+        .require(Feature::ListSpaces, portal.base_url())?;
     Ok(SpaceList {
-        spaces: ctx.client().await?.spaces().await?,
+        spaces: portal.spaces().await?,
     })
 }
 
 pub async fn target_apps(ctx: &Context) -> Result<TargetAppList, CoreError> {
+    let portal = ctx.portal().await?;
     Ok(TargetAppList {
-        target_apps: ctx.client().await?.target_apps().await?,
+        target_apps: known_target_apps(portal.as_ref(), ctx.binding()?.as_ref()).await?,
     })
+}
+
+/// The target apps to release to: the portal's list, or for a portal that cannot list
+/// them, the ones given when the project was bound.
+pub async fn known_target_apps(
+    portal: &dyn Portal,
+    binding: Option<&Binding>,
+) -> Result<Vec<TargetApp>, CoreError> {
+    if portal.capabilities().list_target_apps {
+        return Ok(portal.target_apps().await?);
+    }
+    let given = binding.map(|b| b.target_apps.as_slice()).unwrap_or(&[]);
+    if given.is_empty() {
+        return Err(CoreError::invalid(
+            format!(
+                "{} cannot list its target apps, and none were given when the project was bound",
+                portal.base_url()
+            ),
+            Hint::Provide {
+                input: Input::TargetAppCode,
+            },
+        ));
+    }
+    Ok(given
+        .iter()
+        .map(|t| TargetApp {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            // Not known without the portal's list; only temporary codes need it.
+            scheme: String::new(),
+        })
+        .collect())
 }
 
 /// Apps of `space` (name or id); without one, the bound space, else asked.
@@ -45,8 +85,11 @@ pub async fn apps(
     space: Option<&str>,
     prompter: &dyn Prompter,
 ) -> Result<AppList, CoreError> {
-    let client = ctx.client().await?;
-    let all = client.spaces().await?;
+    let portal = ctx.portal().await?;
+    portal
+        .capabilities()
+        .require(Feature::ListApps, portal.base_url())?;
+    let all = portal.spaces().await?;
     let space = match space {
         Some(s) => pick_named("space", s, &all, |x| (&x.id, &x.name))?.clone(),
         None => match ctx.binding()? {
@@ -59,12 +102,12 @@ pub async fn apps(
                     given: binding.space.name.clone(),
                     known: known(all.iter().map(|s| s.name.clone())),
                 })?,
-            None => choose("Which space?", "--space", &all, |s| &s.name, prompter)
+            None => choose("Which space?", Input::Space, &all, |s| &s.name, prompter)
                 .await?
                 .clone(),
         },
     };
-    let apps = client.apps(&space.id).await?;
+    let apps = portal.apps(&space.id).await?;
     Ok(AppList { space, apps })
 }
 
@@ -101,7 +144,7 @@ pub fn pick_named<'a, T>(
 /// Asks to choose one of `items` (one item is chosen without asking).
 pub async fn choose<'a, T>(
     question: &str,
-    flag: &str,
+    input: Input,
     items: &'a [T],
     label: impl Fn(&T) -> &String,
     prompter: &dyn Prompter,
@@ -109,15 +152,15 @@ pub async fn choose<'a, T>(
     match items.len() {
         0 => Err(CoreError::invalid(
             format!("{question} There is nothing to choose from."),
-            "ask an owner on the portal to give you access",
+            Hint::AskForAccess,
         )),
         1 => Ok(&items[0]),
         _ => {
             let labels: Vec<String> = items.iter().map(|x| label(x).clone()).collect();
-            let index = prompter.choose(question, &labels, flag).await?;
+            let index = prompter.choose(question, &labels, input).await?;
             items
                 .get(index)
-                .ok_or_else(|| CoreError::invalid("the choice is out of range", ""))
+                .ok_or_else(|| CoreError::invalid("the choice is out of range", Hint::None))
         }
     }
 }

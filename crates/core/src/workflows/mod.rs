@@ -5,6 +5,7 @@
 pub mod account;
 pub mod bind;
 pub mod catalog;
+pub mod detect;
 pub mod publish;
 pub mod release;
 pub mod status;

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gopay_miniapp_portal::client::UploadProgress;
-use gopay_miniapp_portal::{BumpKind, VersionNumber};
+use gopay_miniapp_portal::domain::NewVersion;
+use gopay_miniapp_portal::{BumpKind, Portal, UploadProgress, VersionNumber};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -17,6 +17,7 @@ use crate::binding::Binding;
 use crate::context::Context;
 use crate::error::CoreError;
 use crate::events::{LogSource, Reporter};
+use crate::hint::Hint;
 use crate::lock::ProjectLock;
 use crate::project::build::Build;
 use crate::project::pack::{self, PackOptions, PackedArchive};
@@ -85,10 +86,9 @@ pub fn next_version(
         BumpSpec::Exact(v) => match latest {
             Some(latest) if v <= latest => Err(CoreError::invalid(
                 format!("version {v} is not higher than the latest version {latest} on the portal"),
-                format!(
-                    "pass a higher version, e.g. --bump {}",
-                    latest.bump(BumpKind::Patch)
-                ),
+                Hint::PublishHigher {
+                    suggestion: Some(latest.bump(BumpKind::Patch)),
+                },
             )),
             _ => Ok(v),
         },
@@ -135,12 +135,12 @@ pub async fn publish(
     let package_json = PackageJson::read(ctx.project.join("package.json"))?;
     let current = package_json.version()?;
     let _lock = ProjectLock::acquire(&ctx.home, &ctx.project)?;
-    let client = ctx.client().await?;
+    let portal = ctx.portal().await?;
 
     // 2. The latest version on the portal decides the next one.
     reporter.step("Fetching the latest version");
     reporter.progress(5, "Fetching the latest version");
-    let latest = client.latest_version(&binding.app.id).await?;
+    let latest = portal.latest_version(&binding.app_ref()).await?;
     let latest_number = latest.as_ref().map(|v| v.version);
     let next = next_version(
         latest_number,
@@ -167,7 +167,7 @@ pub async fn publish(
         latest.as_ref(),
         reporter,
         cancel,
-        &client,
+        portal.as_ref(),
     )
     .await;
     let result = |archive: &PackedArchive, version_id: Option<String>| PublishResult {
@@ -206,7 +206,10 @@ pub async fn publish(
                 }),
                 Err(restore_err) => Err(CoreError::invalid(
                     format!("{err}; and package.json could NOT be restored: {restore_err}"),
-                    format!("set \"version\" in package.json back to \"{restored}\" by hand"),
+                    Hint::RestoreByHand {
+                        file: ctx.project.join("package.json").display().to_string(),
+                        version: restored,
+                    },
                 )),
             }
         }
@@ -219,14 +222,14 @@ async fn build_pack_upload(
     binding: &Binding,
     options: &PublishOptions,
     next: VersionNumber,
-    latest: Option<&gopay_miniapp_portal::types::Version>,
+    latest: Option<&gopay_miniapp_portal::domain::Version>,
     reporter: &dyn Reporter,
     cancel: &CancellationToken,
-    client: &gopay_miniapp_portal::PortalClient,
+    portal: &dyn Portal,
 ) -> Result<(PackedArchive, Option<String>), CoreError> {
     // 4. Build, streaming its output.
     if options.no_build {
-        reporter.log(LogSource::Workflow, "Skipping the build (--no-build)");
+        reporter.log(LogSource::Workflow, "Skipping the build, as asked");
     } else {
         reporter.step(&format!("Building: {}", binding.build_command));
         reporter.progress(10, &format!("Building: {}", binding.build_command));
@@ -283,22 +286,21 @@ async fn build_pack_upload(
         .clone()
         .unwrap_or_else(|| format!("Published with gopay-miniapp {}", env!("CARGO_PKG_VERSION")));
     let progress = |p: UploadProgress| {
-        let percent = upload_percent(p);
+        let percent = p.percent();
         reporter.progress(
             60 + (percent * 39 / 100) as u8,
             &format!("Uploading: {percent}% of {}", pack::human_size(p.total)),
         );
     };
-    let version = client
-        .upload_package(
-            &binding.app.id,
-            &archive.path,
-            &archive.sha256,
-            next,
-            &description,
-            &progress,
-            cancel,
-        )
+    let new = NewVersion {
+        version: next,
+        description: &description,
+        package: &archive.path,
+        size: archive.size,
+        sha256: &archive.sha256,
+    };
+    let version = portal
+        .upload(&binding.app_ref(), new, &progress, cancel)
         .await?;
     drop(scratch);
     Ok((archive, Some(version.id)))
@@ -422,7 +424,7 @@ pub async fn upload_archive(
 ) -> Result<UploadResult, CoreError> {
     let started = Instant::now();
     let binding = Binding::require(&ctx.project)?;
-    let client = ctx.client().await?;
+    let portal = ctx.portal().await?;
     let path = archive.to_path_buf();
     let (size, sha256) = tokio::task::spawn_blocking(move || sha256_file(&path))
         .await
@@ -431,22 +433,22 @@ pub async fn upload_archive(
         })??;
     reporter.step(&format!("Uploading {} as {version}", archive.display()));
     let progress = |p: UploadProgress| {
-        let percent = upload_percent(p);
+        let percent = p.percent();
         reporter.progress(
             percent as u8,
             &format!("Uploading: {percent}% of {}", pack::human_size(p.total)),
         );
     };
-    let created = client
-        .upload_package(
-            &binding.app.id,
-            archive,
-            &sha256,
-            version,
-            &description.unwrap_or_default(),
-            &progress,
-            cancel,
-        )
+    let description = description.unwrap_or_default();
+    let new = NewVersion {
+        version,
+        description: &description,
+        package: archive,
+        size,
+        sha256: &sha256,
+    };
+    let created = portal
+        .upload(&binding.app_ref(), new, &progress, cancel)
         .await?;
     reporter.changed();
     Ok(UploadResult {
@@ -477,8 +479,4 @@ fn sha256_file(path: &Path) -> Result<(u64, String), CoreError> {
         hasher.update(&buf[..n]);
     }
     Ok((size, hex::encode(hasher.finalize())))
-}
-
-fn upload_percent(p: UploadProgress) -> u64 {
-    (p.sent * 100).checked_div(p.total).unwrap_or(100)
 }

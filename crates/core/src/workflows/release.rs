@@ -6,19 +6,23 @@
 
 use std::time::Duration;
 
-use gopay_miniapp_portal::lifecycle::{self, ReleaseContext};
-use gopay_miniapp_portal::types::{Release, TargetApp, Version};
-use gopay_miniapp_portal::{PortalClient, PortalError, ReleaseState, Step, VersionNumber};
+use std::sync::Arc;
+
+use gopay_miniapp_portal::domain::{Release, StepInput, StepOutcome, TargetApp, Version};
+use gopay_miniapp_portal::lifecycle;
+use gopay_miniapp_portal::{Feature, Portal, PortalError, ReleaseState, Step, VersionNumber};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::account::known;
-use super::catalog::pick_named;
-use super::status::{version_views, ReleaseView, VersionView};
+use super::catalog::{known_target_apps, pick_named};
+use super::status::{version_views, Offer, ReleaseView, VersionView};
 use crate::binding::Binding;
 use crate::context::Context;
 use crate::error::CoreError;
-use crate::events::{Prompter, Reporter};
+use crate::events::{Confirm, Prompter, Reporter};
+use crate::hint::{Hint, Input};
+use crate::user_ids::UserIds;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,15 +34,17 @@ pub struct VersionsResult {
 
 pub async fn versions(ctx: &Context) -> Result<VersionsResult, CoreError> {
     let binding = Binding::require(&ctx.project)?;
-    let client = ctx.client().await?;
-    let (versions, releases) = tokio::try_join!(
-        client.versions(&binding.app.id),
-        client.releases(&binding.app.id)
-    )?;
+    let portal = ctx.portal().await?;
+    let app = binding.app_ref();
+    let (versions, releases, offer) = tokio::join!(
+        portal.versions(&app),
+        portal.releases(&app),
+        Offer::of(portal.as_ref())
+    );
     Ok(VersionsResult {
         app_id: binding.app.id.clone(),
         app: binding.app.name.clone(),
-        versions: version_views(&versions, &releases),
+        versions: version_views(&versions?, &releases?, &offer),
     })
 }
 
@@ -53,6 +59,7 @@ pub struct ReleaseRef {
 
 /// The release a step acts on, with what was resolved to find it.
 pub struct Resolved {
+    pub portal: Arc<dyn Portal>,
     pub binding: Binding,
     pub version: Version,
     pub target: TargetApp,
@@ -61,34 +68,29 @@ pub struct Resolved {
 }
 
 pub async fn resolve_version(
-    client: &PortalClient,
-    app_id: &str,
+    portal: &dyn Portal,
+    binding: &Binding,
     given: Option<&str>,
     versions_hint: Option<Vec<Version>>,
     prompter: &dyn Prompter,
 ) -> Result<Version, CoreError> {
     let versions = match versions_hint {
         Some(v) => v,
-        None => client.versions(app_id).await?,
+        None => portal.versions(&binding.app_ref()).await?,
     };
     if versions.is_empty() {
         return Err(CoreError::invalid(
             "this MiniApp has no versions yet",
-            "publish one first: `gopay-miniapp publish`",
+            Hint::PublishFirst,
         ));
     }
     let given = match given {
         Some(g) => g.trim().to_string(),
         None => {
             let labels: Vec<String> = versions.iter().map(|v| v.version.to_string()).collect();
-            let label = super::catalog::choose(
-                "Which version?",
-                "a version argument",
-                &labels,
-                |l| l,
-                prompter,
-            )
-            .await?;
+            let label =
+                super::catalog::choose("Which version?", Input::Version, &labels, |l| l, prompter)
+                    .await?;
             return Ok(versions
                 .iter()
                 .find(|v| &v.version.to_string() == label)
@@ -112,16 +114,17 @@ pub async fn resolve_version(
 }
 
 pub async fn resolve_target(
-    client: &PortalClient,
+    portal: &dyn Portal,
+    binding: Option<&Binding>,
     given: Option<&str>,
     prompter: &dyn Prompter,
 ) -> Result<TargetApp, CoreError> {
-    let targets = client.target_apps().await?;
+    let targets = known_target_apps(portal, binding).await?;
     match given {
         Some(g) => Ok(pick_named("target app", g, &targets, |t| (&t.id, &t.name))?.clone()),
         None => Ok(super::catalog::choose(
             "Release to which target app?",
-            "--target-app",
+            Input::TargetApp,
             &targets,
             |t| &t.name,
             prompter,
@@ -151,23 +154,30 @@ pub fn pick_release<'a>(
 
 pub async fn resolve(
     ctx: &Context,
-    client: &PortalClient,
     reference: &ReleaseRef,
     prompter: &dyn Prompter,
 ) -> Result<Resolved, CoreError> {
     let binding = Binding::require(&ctx.project)?;
+    let portal = ctx.portal().await?;
     let version = resolve_version(
-        client,
-        &binding.app.id,
+        portal.as_ref(),
+        &binding,
         reference.version.as_deref(),
         None,
         prompter,
     )
     .await?;
-    let target = resolve_target(client, reference.target_app.as_deref(), prompter).await?;
-    let releases = client.releases(&binding.app.id).await?;
+    let target = resolve_target(
+        portal.as_ref(),
+        Some(&binding),
+        reference.target_app.as_deref(),
+        prompter,
+    )
+    .await?;
+    let releases = portal.releases(&binding.app_ref()).await?;
     let release = pick_release(&releases, &version.id, &target.id).cloned();
     Ok(Resolved {
+        portal,
         binding,
         version,
         target,
@@ -185,26 +195,36 @@ impl Resolved {
                     "version {} was not released to \"{}\" yet",
                     self.version.version, self.target.name
                 ),
-                format!(
-                    "release it first: `gopay-miniapp release {} --target-app \"{}\"`",
-                    self.version.version, self.target.name
-                ),
+                Hint::ReleaseFirst {
+                    version: self.version.version.to_string(),
+                    target_app: self.target.name.clone(),
+                },
             )
         })
     }
 
-    /// The lifecycle check, before the network.
+    /// The checks before the network: the portal can take the step at all (its
+    /// capabilities), and the lifecycle table allows it in the release's state.
     pub fn check(&self, step: Step) -> Result<&Release, CoreError> {
+        check_feature(self.portal.as_ref(), Feature::Step(step))?;
         let release = self.require_release()?;
-        lifecycle::check_step(
-            release.state,
-            step,
-            ReleaseContext {
-                first_release: release.first_release,
-            },
-        )
-        .map_err(|e| CoreError::Portal(PortalError::from(e)))?;
+        lifecycle::check_step(release.state, step, release.context())
+            .map_err(|e| CoreError::Portal(PortalError::from(e)))?;
         Ok(release)
+    }
+
+    /// Takes a checked step on the portal and says so.
+    async fn take(
+        &self,
+        release: &Release,
+        input: StepInput,
+        reporter: &dyn Reporter,
+    ) -> Result<StepResult, CoreError> {
+        let StepOutcome { release, archived } = self.portal.take_step(release, input).await?;
+        reporter.changed();
+        let mut result = step_result(self, &release).await;
+        result.archived_version = archived.map(|r| r.version.to_string());
+        Ok(result)
     }
 
     /// The release live on the target app now.
@@ -230,15 +250,21 @@ pub struct StepResult {
     pub restored_version: Option<String>,
 }
 
-fn step_result(resolved: &Resolved, release: &Release) -> StepResult {
+async fn step_result(resolved: &Resolved, release: &Release) -> StepResult {
+    let offer = Offer::of(resolved.portal.as_ref()).await;
     StepResult {
         app_id: resolved.binding.app.id.clone(),
         version: release.version.to_string(),
         version_id: release.version_id.clone(),
-        release: ReleaseView::from_release(release),
+        release: ReleaseView::new(release, &offer),
         archived_version: None,
         restored_version: None,
     }
+}
+
+/// The typed "not available on this portal" error, before any request.
+fn check_feature(portal: &dyn Portal, feature: Feature) -> Result<(), CoreError> {
+    Ok(portal.capabilities().require(feature, portal.base_url())?)
 }
 
 /// "Release": choose the target app → Version Creation.
@@ -248,8 +274,7 @@ pub async fn release(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     if let Some(existing) = &resolved.release {
         if !existing.state.is_terminal() {
             return Err(CoreError::invalid(
@@ -261,27 +286,28 @@ pub async fn release(
             ));
         }
     }
-    let created = client
+    let created = resolved
+        .portal
         .create_release(
-            &resolved.binding.app.id,
-            &resolved.version.id,
-            &resolved.target.id,
+            &resolved.binding.app_ref(),
+            &resolved.version,
+            &resolved.target,
         )
         .await?;
     reporter.changed();
-    Ok(step_result(&resolved, &created))
+    Ok(step_result(&resolved, &created).await)
 }
 
-fn next_hint(release: &Release) -> String {
-    match lifecycle::next_step(
-        release.state,
-        ReleaseContext {
-            first_release: release.first_release,
+/// What to do next with a release, from the lifecycle table's main road.
+pub fn next_hint(release: &Release) -> Hint {
+    match lifecycle::next_step(release.state, release.context()) {
+        Some(Step::Approve) => Hint::WaitForReview,
+        Some(step) => Hint::TakeStep {
+            steps: vec![step],
+            version: Some(release.version.to_string()),
+            target_app: Some(release.target_app_name.clone()),
         },
-    ) {
-        Some(Step::Approve) => "wait for the target-app admin: `gopay-miniapp wait`".into(),
-        Some(step) => format!("next: `gopay-miniapp {}`", step.cli_verb()),
-        None => "this release is finished".into(),
+        None => Hint::ReleaseFinished,
     }
 }
 
@@ -302,10 +328,12 @@ pub async fn temporary_code(
     path: Option<String>,
     prompter: &dyn Prompter,
 ) -> Result<TemporaryCodeResult, CoreError> {
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::TemporaryCode)?;
-    let code = client.temporary_code(&release.id, path).await?;
+    let code = resolved
+        .portal
+        .temporary_code(release, path.as_deref())
+        .await?;
     Ok(TemporaryCodeResult {
         app_id: code.app_id,
         version: resolved.version.version.to_string(),
@@ -324,27 +352,38 @@ pub async fn apply(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Apply)?;
     let notes = notes.unwrap_or(&resolved.version.description).to_string();
     let question = format!(
-        "Submit {} {} for review on \"{}\"?\n  App: {} ({})\n  Size: {} bytes, sha256 {}\n  Notes: {}",
+        "Submit {} {} for review on \"{}\"?\n  App: {} ({})\n  Size: {}{}\n  Notes: {}",
         resolved.binding.app.name,
         resolved.version.version,
         resolved.target.name,
         resolved.binding.app.name,
         resolved.binding.app.id,
-        resolved.version.size,
-        &resolved.version.sha256[..resolved.version.sha256.len().min(12)],
+        crate::project::pack::human_size(resolved.version.size),
+        if resolved.version.sha256.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", sha256 {}",
+                &resolved.version.sha256[..resolved.version.sha256.len().min(12)]
+            )
+        },
         if notes.is_empty() { "(none)" } else { &notes }
     );
-    if !prompter.confirm(&question, "--yes").await? {
+    let confirm = Confirm {
+        question: &question,
+        action: "Submit for Review",
+        destructive: false,
+    };
+    if !prompter.confirm(&confirm).await? {
         return Err(CoreError::Cancelled);
     }
-    let applied = client.apply(&release.id, &notes).await?;
-    reporter.changed();
-    Ok(step_result(&resolved, &applied))
+    resolved
+        .take(release, StepInput::Apply { notes }, reporter)
+        .await
 }
 
 /// A step that needs no input beyond the release.
@@ -355,61 +394,43 @@ pub async fn simple_step(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(step)?;
-    let done = match step {
-        Step::Withdraw => client.withdraw(&release.id).await?,
+    let input = match step {
+        Step::Withdraw => StepInput::Withdraw,
         Step::Cancel => {
-            let q = format!(
+            let question = format!(
                 "Cancel the release of {} to \"{}\" (state \"{}\")? This cannot be undone.",
                 resolved.version.version, resolved.target.name, release.state
             );
-            if !prompter.confirm(&q, "--yes").await? {
+            let confirm = Confirm {
+                question: &question,
+                action: "Cancel Release",
+                destructive: true,
+            };
+            if !prompter.confirm(&confirm).await? {
                 return Err(CoreError::Cancelled);
             }
-            client.cancel(&release.id).await?
+            StepInput::Cancel
         }
         other => unreachable!("{other} is not a simple step"),
     };
-    reporter.changed();
-    Ok(step_result(&resolved, &done))
-}
-
-/// Parses user IDs from a comma/newline separated list (a file may have comments).
-pub fn parse_user_ids(text: &str) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        for id in line.split([',', ' ', '\t']) {
-            let id = id.trim();
-            if !id.is_empty() && !ids.iter().any(|x| x == id) {
-                ids.push(id.to_string());
-            }
-        }
-    }
-    ids
+    resolved.take(release, input, reporter).await
 }
 
 pub async fn whitelist(
     ctx: &Context,
     reference: &ReleaseRef,
-    user_ids: Vec<String>,
+    users: UserIds,
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
-    if user_ids.is_empty() {
-        return Err(CoreError::invalid(
-            "the whitelist is empty",
-            "pass --users ID,ID… or --users-file FILE (one ID per line)",
-        ));
-    }
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Whitelist)?;
-    let done = client.whitelist(&release.id, user_ids).await?;
-    reporter.changed();
-    Ok(step_result(&resolved, &done))
+    let input = StepInput::Whitelist {
+        user_ids: users.ids,
+    };
+    resolved.take(release, input, reporter).await
 }
 
 pub async fn grayscale(
@@ -419,16 +440,15 @@ pub async fn grayscale(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Grayscale)?;
     let current = (release.state == ReleaseState::Grayscale)
         .then_some(release.ratio)
         .flatten();
     let ratio = lifecycle::check_ratio(current, ratio).map_err(PortalError::from)?;
-    let done = client.grayscale(&release.id, ratio).await?;
-    reporter.changed();
-    Ok(step_result(&resolved, &done))
+    resolved
+        .take(release, StepInput::Grayscale { ratio }, reporter)
+        .await
 }
 
 /// "Officially Release": confirms, naming the version that will be archived.
@@ -438,8 +458,7 @@ pub async fn official(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Official)?;
     let question = match resolved.live() {
         Some(live) => format!(
@@ -451,14 +470,15 @@ pub async fn official(
             resolved.version.version, resolved.target.name
         ),
     };
-    if !prompter.confirm(&question, "--yes").await? {
+    let confirm = Confirm {
+        question: &question,
+        action: "Release to Everyone",
+        destructive: true,
+    };
+    if !prompter.confirm(&confirm).await? {
         return Err(CoreError::Cancelled);
     }
-    let change = client.official(&release.id).await?;
-    reporter.changed();
-    let mut result = step_result(&resolved, &change.released);
-    result.archived_version = change.archived.map(|r| r.version.to_string());
-    Ok(result)
+    resolved.take(release, StepInput::Official, reporter).await
 }
 
 /// Brings back the last archived version on a target app; confirms, naming it.
@@ -469,9 +489,10 @@ pub async fn rollback(
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
     let binding = Binding::require(&ctx.project)?;
-    let client = ctx.client().await?;
-    let target = resolve_target(&client, target_app, prompter).await?;
-    let releases = client.releases(&binding.app.id).await?;
+    let portal = ctx.portal().await?;
+    check_feature(portal.as_ref(), Feature::Step(Step::Rollback))?;
+    let target = resolve_target(portal.as_ref(), Some(&binding), target_app, prompter).await?;
+    let releases = portal.releases(&binding.app_ref()).await?;
     let live = releases
         .iter()
         .find(|r| r.target_app_id == target.id && r.state == ReleaseState::Released)
@@ -481,17 +502,10 @@ pub async fn rollback(
                     "nothing is live on \"{}\", so there is nothing to roll back",
                     target.name
                 ),
-                "release a version officially first",
+                Hint::ReleaseOfficiallyFirst,
             )
         })?;
-    lifecycle::check_step(
-        live.state,
-        Step::Rollback,
-        ReleaseContext {
-            first_release: live.first_release,
-        },
-    )
-    .map_err(PortalError::from)?;
+    lifecycle::check_step(live.state, Step::Rollback, live.context()).map_err(PortalError::from)?;
     let mut archived: Vec<&Release> = releases
         .iter()
         .filter(|r| r.target_app_id == target.id && r.state == ReleaseState::Archived)
@@ -504,16 +518,22 @@ pub async fn rollback(
         ),
         None => format!("Roll back \"{}\" from {}?", target.name, live.version),
     };
-    if !prompter.confirm(&question, "--yes").await? {
+    let confirm = Confirm {
+        question: &question,
+        action: "Roll Back",
+        destructive: true,
+    };
+    if !prompter.confirm(&confirm).await? {
         return Err(CoreError::Cancelled);
     }
-    let change = client.rollback(&binding.app.id, &target.id).await?;
+    let change = portal.rollback(&binding.app_ref(), &target).await?;
     reporter.changed();
+    let offer = Offer::of(portal.as_ref()).await;
     Ok(StepResult {
         app_id: binding.app.id.clone(),
         version: change.released.version.to_string(),
         version_id: change.released.version_id.clone(),
-        release: ReleaseView::from_release(&change.released),
+        release: ReleaseView::new(&change.released, &offer),
         archived_version: change.archived.map(|r| r.version.to_string()),
         restored_version: Some(change.released.version.to_string()),
     })
@@ -539,8 +559,7 @@ pub async fn wait(
     reporter: &dyn Reporter,
     cancel: &CancellationToken,
 ) -> Result<WaitResult, CoreError> {
-    let client = ctx.client().await?;
-    let resolved = resolve(ctx, &client, reference, prompter).await?;
+    let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.require_release()?.clone();
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     let mut delay = Duration::from_millis(250);
@@ -568,7 +587,11 @@ pub async fn wait(
                         "the release of {} to \"{}\" is not in review (state \"{}\")",
                         current.version, resolved.target.name, current.state
                     ),
-                    "submit it first: `gopay-miniapp apply`",
+                    Hint::TakeStep {
+                        steps: vec![Step::Apply],
+                        version: Some(current.version.to_string()),
+                        target_app: Some(resolved.target.name.clone()),
+                    },
                 ));
             }
             _ => {
@@ -588,7 +611,7 @@ pub async fn wait(
                     "still in review after {}",
                     humantime(timeout.unwrap_or_default())
                 ),
-                "wait longer (--timeout) or ask the target-app admin",
+                Hint::WaitLonger,
             ));
         }
         tokio::select! {
@@ -596,7 +619,7 @@ pub async fn wait(
             _ = tokio::time::sleep(delay) => {}
         }
         delay = (delay * 2).min(Duration::from_secs(10));
-        current = client.release(&current.id).await?;
+        current = resolved.portal.release(&current).await?;
     }
 }
 
@@ -626,20 +649,32 @@ pub async fn review(
     reason: Option<&str>,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
-    let client = ctx.client().await?;
-    let targets = client.target_apps().await?;
+    let step = match decision {
+        Decision::Approve => Step::Approve,
+        Decision::Reject => Step::Reject,
+    };
+    let binding = ctx.binding().ok().flatten();
+    let portal = ctx.portal().await?;
+    check_feature(portal.as_ref(), Feature::Reviews)?;
+    check_feature(portal.as_ref(), Feature::Step(step))?;
+    let targets = known_target_apps(portal.as_ref(), binding.as_ref()).await?;
     let target = pick_named("target app", target_app, &targets, |t| (&t.id, &t.name))?;
-    let app_id = match ctx.binding().ok().flatten() {
-        Some(b) if b.app.name == app || b.app.id == app => b.app.id,
+    let app_id = match &binding {
+        Some(b) if b.app.name == app || b.app.id == app => b.app.id.clone(),
         _ => app.to_string(),
     };
     let wanted: VersionNumber =
         version
             .parse()
             .map_err(|e: gopay_miniapp_portal::VersionParseError| {
-                CoreError::invalid(e.to_string(), "pass --version x.y.z")
+                CoreError::invalid(
+                    e.to_string(),
+                    Hint::Provide {
+                        input: Input::Version,
+                    },
+                )
             })?;
-    let all = client.reviews(true).await?;
+    let all = portal.reviews(true).await?;
     let release = all
         .iter()
         .filter(|r| r.app_id == app_id && r.version == wanted && r.target_app_id == target.id)
@@ -650,23 +685,12 @@ pub async fn review(
                     "no release of app {app_id} version {wanted} to \"{}\" is visible to you",
                     target.name
                 ),
-                "check the app id, the version and that you administer the target app",
+                Hint::CheckName,
             )
         })?;
-    let step = match decision {
-        Decision::Approve => Step::Approve,
-        Decision::Reject => Step::Reject,
-    };
-    lifecycle::check_step(
-        release.state,
-        step,
-        ReleaseContext {
-            first_release: release.first_release,
-        },
-    )
-    .map_err(PortalError::from)?;
-    let done = match decision {
-        Decision::Approve => client.approve(&release.id).await?,
+    lifecycle::check_step(release.state, step, release.context()).map_err(PortalError::from)?;
+    let input = match decision {
+        Decision::Approve => StepInput::Approve,
         Decision::Reject => {
             let reason = reason
                 .map(str::trim)
@@ -674,18 +698,24 @@ pub async fn review(
                 .ok_or_else(|| {
                     CoreError::invalid(
                         "a rejection needs a reason the developer can act on",
-                        "pass --reason TEXT",
+                        Hint::Provide {
+                            input: Input::Reason,
+                        },
                     )
                 })?;
-            client.reject(&release.id, reason).await?
+            StepInput::Reject {
+                reason: reason.to_string(),
+            }
         }
     };
+    let done = portal.take_step(release, input).await?.release;
     reporter.changed();
+    let offer = Offer::of(portal.as_ref()).await;
     Ok(StepResult {
         app_id,
         version: done.version.to_string(),
         version_id: done.version_id.clone(),
-        release: ReleaseView::from_release(&done),
+        release: ReleaseView::new(&done, &offer),
         archived_version: None,
         restored_version: None,
     })

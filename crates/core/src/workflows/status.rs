@@ -2,14 +2,14 @@
 //! target app's release state and the next legal step. The sidecar pushes it after every
 //! change (`miniapp/didChangeStatus`); `gopay-miniapp status` prints it.
 
-use gopay_miniapp_portal::lifecycle::{self, ReleaseContext};
-use gopay_miniapp_portal::types::{Release, TargetApp, Version};
-use gopay_miniapp_portal::{PortalClient, ReleaseState, Step};
+use gopay_miniapp_portal::domain::{Release, TargetApp, User, Version};
+use gopay_miniapp_portal::lifecycle::{self, Roles};
+use gopay_miniapp_portal::{Backend, Capabilities, Portal, ReleaseState, Step};
 use serde::Serialize;
 
 use crate::binding::Binding;
 use crate::context::Context;
-use crate::error::{CoreError, ErrorReport};
+use crate::error::{CoreError, Problem};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,6 +28,9 @@ pub struct ReleaseView {
     pub target_app_id: String,
     pub state: ReleaseState,
     pub state_label: &'static str,
+    /// The portal's own words for the state, when it has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratio: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,31 +39,69 @@ pub struct ReleaseView {
     pub reject_reason: Option<String>,
     pub publish_id: String,
     pub first_release: bool,
-    /// Steps legal now for the current user.
+    /// Steps to offer now: legal in the state (the lifecycle table), the user's to take
+    /// (roles), and possible on this portal (its capabilities).
     pub allowed_steps: Vec<Step>,
     /// The one step on the main road, for releases in flight.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<Step>,
 }
 
+/// What the user may do with releases, on this portal: who they are and what it can do.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub user: Option<User>,
+    pub capabilities: Capabilities,
+}
+
+impl Offer {
+    pub async fn of(portal: &dyn Portal) -> Self {
+        Offer {
+            // Backends that cannot say who is logged in still let the user develop.
+            user: portal.me().await.ok(),
+            capabilities: portal.capabilities().clone(),
+        }
+    }
+
+    /// A member of the MiniApp's space develops it; admins of the target app review.
+    pub fn roles(&self, release: &Release) -> Roles {
+        Roles {
+            developer: true,
+            admin: self
+                .user
+                .as_ref()
+                .is_some_and(|u| u.administers(&release.target_app_id)),
+        }
+    }
+
+    pub fn steps(&self, release: &Release) -> Vec<Step> {
+        lifecycle::offered_steps(
+            release.state,
+            release.context(),
+            self.roles(release),
+            &self.capabilities,
+        )
+    }
+}
+
 impl ReleaseView {
-    pub fn from_release(r: &Release) -> Self {
-        let ctx = ReleaseContext {
-            first_release: r.first_release,
-        };
+    pub fn new(r: &Release, offer: &Offer) -> Self {
         ReleaseView {
             release_id: r.id.clone(),
             target_app: r.target_app_name.clone(),
             target_app_id: r.target_app_id.clone(),
             state: r.state,
             state_label: r.state.label(),
-            ratio: r.ratio,
+            status_text: r.status_text.clone(),
+            // A ratio means something only while the release is in grayscale.
+            ratio: r.ratio.filter(|_| r.state == ReleaseState::Grayscale),
             whitelist: (!r.whitelist.is_empty()).then(|| r.whitelist.clone()),
             reject_reason: r.reject_reason.clone(),
             publish_id: r.publish_id.clone(),
             first_release: r.first_release,
-            allowed_steps: r.allowed_steps.clone(),
-            next_step: lifecycle::next_step(r.state, ctx),
+            allowed_steps: offer.steps(r),
+            next_step: lifecycle::next_step(r.state, r.context())
+                .filter(|step| offer.capabilities.steps.contains(step)),
         }
     }
 }
@@ -78,7 +119,11 @@ pub struct VersionView {
 }
 
 /// Versions newest first, each with its releases (one per target app, newest first).
-pub fn version_views(versions: &[Version], releases: &[Release]) -> Vec<VersionView> {
+pub fn version_views(
+    versions: &[Version],
+    releases: &[Release],
+    offer: &Offer,
+) -> Vec<VersionView> {
     versions
         .iter()
         .map(|v| VersionView {
@@ -91,7 +136,7 @@ pub fn version_views(versions: &[Version], releases: &[Release]) -> Vec<VersionV
             releases: releases
                 .iter()
                 .filter(|r| r.version_id == v.id)
-                .map(ReleaseView::from_release)
+                .map(|r| ReleaseView::new(r, offer))
                 .collect(),
         })
         .collect()
@@ -123,13 +168,16 @@ pub struct InFlight {
 #[serde(rename_all = "camelCase")]
 pub struct StatusSnapshot {
     pub portal: String,
+    pub backend: Backend,
+    /// What this portal can do: front ends offer nothing else.
+    pub capabilities: Capabilities,
     pub project: String,
     pub logged_in: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<Account>,
     /// Why the portal could not be asked (session expired, portal down…).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<ErrorReport>,
+    pub problem: Option<Problem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binding: Option<Binding>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,56 +188,50 @@ pub struct StatusSnapshot {
 
 /// Never fails for "not logged in" or "portal down": those are part of the snapshot.
 pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
-    let portal = ctx.portal_url()?;
-    let binding = match ctx.binding() {
-        Ok(b) => b,
-        Err(e) => {
-            return Ok(StatusSnapshot {
-                portal,
-                project: ctx.project.display().to_string(),
-                logged_in: false,
-                account: None,
-                problem: Some(e.report()),
-                binding: None,
-                latest_version: None,
-                versions: vec![],
-                target_apps: vec![],
-            })
-        }
-    };
+    let url = ctx.portal_url()?;
+    let backend = ctx.backend().unwrap_or_default();
+    let portal = ctx.portal_for(&url, backend).await?;
     let mut snapshot = StatusSnapshot {
-        portal,
+        portal: url,
+        backend,
+        capabilities: portal.capabilities().clone(),
         project: ctx.project.display().to_string(),
         logged_in: false,
         account: None,
         problem: None,
-        binding: binding.clone(),
+        binding: None,
         latest_version: None,
         versions: vec![],
         target_apps: vec![],
     };
+    let binding = match ctx.binding() {
+        Ok(b) => b,
+        Err(e) => {
+            snapshot.problem = Some(e.problem());
+            return Ok(snapshot);
+        }
+    };
+    snapshot.binding = binding.clone();
     if ctx.env_token.is_none() && ctx.credentials().get(&snapshot.portal)?.is_none() {
         return Ok(snapshot);
     }
-    let client = ctx.client().await?;
-    match fill(&client, ctx, binding.as_ref(), &mut snapshot).await {
-        Ok(()) => {}
-        Err(e) => snapshot.problem = Some(e.report()),
+    if let Err(e) = fill(portal.as_ref(), ctx, binding.as_ref(), &mut snapshot).await {
+        snapshot.problem = Some(e.problem());
     }
     Ok(snapshot)
 }
 
 async fn fill(
-    client: &PortalClient,
+    portal: &dyn Portal,
     ctx: &Context,
     binding: Option<&Binding>,
     snapshot: &mut StatusSnapshot,
 ) -> Result<(), CoreError> {
-    let me = client.me().await?;
+    let me = portal.me().await?;
     snapshot.logged_in = true;
     snapshot.account = Some(Account {
-        username: me.username,
-        display_name: me.display_name,
+        username: me.username.clone(),
+        display_name: me.display_name.clone(),
         via: if ctx.env_token.is_some() {
             "token"
         } else {
@@ -199,14 +241,19 @@ async fn fill(
     let Some(binding) = binding else {
         return Ok(());
     };
+    let offer = Offer {
+        user: Some(me),
+        capabilities: portal.capabilities().clone(),
+    };
+    let app = binding.app_ref();
     let (versions, releases, targets) = tokio::try_join!(
-        client.versions(&binding.app.id),
-        client.releases(&binding.app.id),
-        client.target_apps()
+        async { Ok::<_, CoreError>(portal.versions(&app).await?) },
+        async { Ok::<_, CoreError>(portal.releases(&app).await?) },
+        super::catalog::known_target_apps(portal, Some(binding))
     )?;
     snapshot.latest_version = versions.first().map(|v| v.version.to_string());
     snapshot.target_apps = target_statuses(&targets, &releases);
-    snapshot.versions = version_views(&versions, &releases);
+    snapshot.versions = version_views(&versions, &releases, &offer);
     Ok(())
 }
 
@@ -225,12 +272,7 @@ pub fn target_statuses(targets: &[TargetApp], releases: &[Release]) -> Vec<Targe
                 .map(|r| InFlight {
                     version: r.version.to_string(),
                     state: r.state,
-                    next_step: lifecycle::next_step(
-                        r.state,
-                        ReleaseContext {
-                            first_release: r.first_release,
-                        },
-                    ),
+                    next_step: lifecycle::next_step(r.state, r.context()),
                 });
             TargetAppStatus {
                 target_app: t.name.clone(),

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use gopay_miniapp_core::events::Reporter;
 use gopay_miniapp_core::workflows::account;
-use gopay_miniapp_portal::types::DeviceAuthorization;
+use gopay_miniapp_core::workflows::account::LoginWith;
+use gopay_miniapp_portal::BrowserLogin;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -31,7 +32,14 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
         (Some(username), Some(password)) => {
             cx.reporter
                 .progress(10, &format!("Logging in as {username}"));
-            account::login_with_password(&cx.ctx, &username, &password).await
+            account::login(
+                &cx.ctx,
+                LoginWith::Password {
+                    username: &username,
+                    password: &password,
+                },
+            )
+            .await
         }
         (None, Some(_)) => {
             return Err(CommandError::invalid_params(
@@ -47,15 +55,15 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
                 "pass `password` with `username`, or neither for the browser login",
             ))
         }
-        (None, None) => device_login(cx).await,
+        (None, None) => browser_login(cx).await,
     };
     let result = result.map_err(|e| core_error(cx, e))?;
     to_value(&result)
 }
 
-async fn device_login(cx: &Cx) -> Result<account::LoginResult, gopay_miniapp_core::CoreError> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<DeviceAuthorization>();
-    let show = move |auth: &DeviceAuthorization| {
+async fn browser_login(cx: &Cx) -> Result<account::LoginResult, gopay_miniapp_core::CoreError> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<BrowserLogin>();
+    let show = move |auth: &BrowserLogin| {
         let _ = tx.send(auth.clone());
     };
     let shared = cx.shared.clone();
@@ -63,27 +71,33 @@ async fn device_login(cx: &Cx) -> Result<account::LoginResult, gopay_miniapp_cor
     let cancel = cx.cancel.clone();
     let opener = tokio::spawn(async move {
         if let Some(auth) = rx.recv().await {
-            let message = format!(
-                "Approve the login in the browser: {} (code {})",
-                auth.verification_uri_complete, auth.user_code
-            );
+            let code = auth
+                .user_code
+                .as_deref()
+                .map(|c| format!(" (code {c})"))
+                .unwrap_or_default();
+            let message = if auth.browser_started {
+                format!("Log in to the portal in the browser window that opened{code}")
+            } else {
+                format!("Approve the login in the browser: {}{code}", auth.url)
+            };
             reporter.info(&message);
-            reporter.progress(
-                5,
-                &format!(
-                    "Waiting for approval in the browser (code {})",
-                    auth.user_code
-                ),
-            );
-            open_external(&shared, &auth.verification_uri_complete, &message, &cancel).await;
+            reporter.progress(5, &format!("Waiting for the login in the browser{code}"));
+            if !auth.browser_started {
+                open_external(&shared, &auth.url, &message, &cancel).await;
+            }
         }
     });
-    let client_name = format!(
-        "gopay-miniapp in {} on {}",
-        cx.shared.caps().name,
-        host_name()
-    );
-    let result = account::login_with_device(&cx.ctx, Some(client_name), &show, &cx.cancel).await;
+    let client_name = format!("{} on {}", cx.shared.caps().name, host_name());
+    let result = account::login(
+        &cx.ctx,
+        LoginWith::Browser {
+            show: &show,
+            client_name: Some(client_name),
+            cancel: &cx.cancel,
+        },
+    )
+    .await;
     drop(show);
     let _ = tokio::time::timeout(Duration::from_secs(5), opener).await;
     result

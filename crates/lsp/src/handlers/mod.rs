@@ -147,6 +147,25 @@ pub fn parse_for(id: CommandId, args: &Map<String, Value>) -> Result<(), Command
 }
 
 /// Serializes a workflow result (they are all plain data).
+/// An argument given as an array of strings or as one string of items (the command
+/// table's `string[]`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum StringList {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl StringList {
+    /// The items; a single string is kept whole for the parser of its kind.
+    pub fn items(&self) -> Vec<String> {
+        match self {
+            StringList::List(items) => items.clone(),
+            StringList::Text(text) => vec![text.clone()],
+        }
+    }
+}
+
 pub fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, CommandError> {
     serde_json::to_value(value)
         .map_err(|e| CommandError::internal(format!("unserializable result: {e}")))

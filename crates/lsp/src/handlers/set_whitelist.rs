@@ -1,6 +1,7 @@
 //! `miniapp.setWhitelist`: user IDs → whitelist testing. The IDs are free text, which
 //! `window/showMessageRequest` cannot ask for, so `users` is required.
 
+use gopay_miniapp_core::user_ids::parse_user_ids;
 use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
 use serde::Deserialize;
 use serde_json::Value;
@@ -8,37 +9,25 @@ use serde_json::Value;
 use super::{core_error, to_value, Cx};
 use crate::errors::CommandError;
 
-/// An array of IDs, or one comma-separated string.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Users {
-    List(Vec<String>),
-    Text(String),
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
     #[serde(flatten)]
     pub release: ReleaseRef,
-    pub users: Option<Users>,
+    pub users: Option<super::StringList>,
 }
 
 pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
     let args: Args = cx.args()?;
-    let text = match args.users {
-        Some(Users::List(ids)) => ids.join(","),
-        Some(Users::Text(text)) => text,
-        None => String::new(),
-    };
-    let ids = release::parse_user_ids(&text);
-    if ids.is_empty() {
+    let Some(users) = args.users else {
         return Err(CommandError::invalid_params(
             "needs_input",
             "the whitelist needs user IDs, and an editor cannot ask for free text",
             "pass `users`: [\"ID\", …] or \"ID,ID\"",
         ));
-    }
+    };
+    // One parser for every front end: the text as typed, or the items joined.
+    let ids = parse_user_ids(&users.items().join("\n")).map_err(|e| core_error(cx, e))?;
     let reference = args.release.clone();
     let result = release::whitelist(
         &cx.ctx,

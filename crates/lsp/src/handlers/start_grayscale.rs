@@ -29,8 +29,7 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
         None => {
             // Find the release first (asking for what is missing), then offer ratios above
             // its current one.
-            let client = cx.ctx.client().await.map_err(|e| core_error(cx, e))?;
-            let resolved = release::resolve(&cx.ctx, &client, &reference, cx.prompter.as_ref())
+            let resolved = release::resolve(&cx.ctx, &reference, cx.prompter.as_ref())
                 .await
                 .map_err(|e| core_error(cx, e))?;
             let current = resolved
@@ -50,7 +49,11 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
                 return Err(CommandError::invalid_params(
                     "invalid",
                     format!("the grayscale ratio is {current}% already"),
-                    "make it official: miniapp.officialRelease",
+                    crate::words::hint(&gopay_miniapp_core::Hint::TakeStep {
+                        steps: vec![gopay_miniapp_portal::Step::Official],
+                        version: None,
+                        target_app: None,
+                    }),
                 ));
             }
             let labels: Vec<String> = choices.iter().map(|r| format!("{r}%")).collect();
@@ -60,7 +63,7 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
             );
             let index = cx
                 .prompter
-                .choose(&question, &labels, "--ratio")
+                .choose(&question, &labels, gopay_miniapp_core::Input::Ratio)
                 .await
                 .map_err(|e| core_error(cx, e))?;
             choices[index] as i64

@@ -5,7 +5,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gopay_miniapp_portal::lifecycle::Step;
-use gopay_miniapp_portal::types::{MiniApp, Release, TargetApp, TemporaryCode, Version};
+use gopay_miniapp_portal::native::wire::{MiniApp, Release, TargetApp, TemporaryCode, Version};
 
 use super::html::{self, esc, hidden, html_response, seg, state_badge};
 use super::session::{error_page, WebSession};

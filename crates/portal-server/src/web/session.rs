@@ -20,7 +20,7 @@ use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use gopay_miniapp_portal::types::User;
+use gopay_miniapp_portal::native::wire::User;
 use rusqlite::{params, OptionalExtension};
 
 use super::html::{self, esc, hidden, html_response, redirect};

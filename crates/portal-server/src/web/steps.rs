@@ -11,7 +11,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use gopay_miniapp_portal::lifecycle::{ReleaseState, Step};
-use gopay_miniapp_portal::types::{
+use gopay_miniapp_portal::native::wire::{
     ApplyRequest, CreateReleaseRequest, RejectRequest, Release, RollbackRequest,
     TemporaryCodeRequest, Version, WhitelistRequest,
 };

@@ -15,7 +15,7 @@ use axum::extract::multipart::{Field, Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use gopay_miniapp_portal::types::UploadState;
+use gopay_miniapp_portal::native::wire::UploadState;
 use gopay_miniapp_portal::BumpKind;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;

@@ -1,7 +1,8 @@
-//! The HTTP client of the portal contract. Every HTTP detail of talking to a portal lives
-//! here: URLs, headers, bearer tokens and their refresh, timeouts, proxies (from the
-//! environment: `HTTPS_PROXY`, `NO_PROXY`), retries with backoff, and the chunked,
-//! resumable upload. Callers see typed values and [`PortalError`].
+//! The HTTP client of the native portal contract. Every HTTP detail of talking to a native
+//! portal lives here: URLs, headers, bearer tokens and their refresh, timeouts, proxies (from
+//! the environment: `HTTPS_PROXY`, `NO_PROXY`), retries with backoff, and the chunked,
+//! resumable upload. Callers see wire values and [`PortalError`]; workflows see neither, they
+//! use [`super::NativePortal`] through the `Portal` trait.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -16,9 +17,11 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{codes, PortalError};
-use crate::routes::{self, Route};
-use crate::types::*;
+use super::routes::{self, Route};
+use super::wire::*;
+pub use crate::backend::UploadProgress;
+use crate::error::{codes, PortalError, Refusal};
+use crate::retry::RetryPolicy;
 use crate::version_number::VersionNumber;
 
 /// How the client authenticates.
@@ -48,40 +51,6 @@ impl std::fmt::Debug for Credentials {
 
 /// Called with the new token pair after a transparent refresh, so it can be persisted.
 pub type TokenListener = Arc<dyn Fn(&TokenPair) + Send + Sync>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UploadProgress {
-    /// Bytes the portal has confirmed.
-    pub sent: u64,
-    pub total: u64,
-}
-
-/// Retries for idempotent work (reads, upload chunks, completing an upload).
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts after the first failure.
-    pub retries: u32,
-    pub initial_delay: Duration,
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        // ~1 minute in all: long enough to ride out a portal restart or a flaky proxy.
-        RetryPolicy {
-            retries: 12,
-            initial_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(8),
-        }
-    }
-}
-
-impl RetryPolicy {
-    fn delay(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.min(16));
-        (self.initial_delay * factor).min(self.max_delay)
-    }
-}
 
 /// Result of one poll of a device login.
 #[derive(Debug)]
@@ -208,7 +177,7 @@ impl PortalClient {
                 self.adopt(&pair).await;
                 Ok(DevicePoll::Approved(Box::new(pair)))
             }
-            Err(PortalError::Refused { body, .. }) if body.code == codes::AUTHORIZATION_PENDING => {
+            Err(PortalError::Refused(refusal)) if refusal.code == codes::AUTHORIZATION_PENDING => {
                 Ok(DevicePoll::Pending)
             }
             Err(other) => Err(other),
@@ -528,7 +497,7 @@ impl PortalClient {
             sent: received,
             total,
         });
-        let mut failures = 0u32;
+        let mut delays = self.retry.delays();
         // The sha256 of the next chunk is computed while the current one is on the wire.
         let mut next_hash: Option<(u64, tokio::task::JoinHandle<Result<String, PortalError>>)> =
             None;
@@ -562,28 +531,25 @@ impl PortalClient {
                 r = self.put_chunk(&upload.id, &offset, &chunk_sha, package, received, len) => r,
             };
             match outcome {
-                Ok(receipt) => {
+                Ok(ChunkOutcome::Stored(receipt)) => {
                     received = receipt.received;
-                    failures = 0;
+                    delays = self.retry.delays();
                     progress(UploadProgress {
                         sent: received,
                         total,
                     });
                 }
-                Err(PortalError::Refused { body, .. }) if body.code == codes::OFFSET_MISMATCH => {
-                    // The portal knows better where we are (e.g. after our own retry).
-                    received = body.received.unwrap_or(0);
-                }
-                Err(err) if err.retryable() && failures < self.retry.retries => {
-                    tracing::warn!(
-                        "upload chunk at {received} failed ({err}); resuming (retry {})",
-                        failures + 1
-                    );
+                // The portal knows better where we are (e.g. after our own retry).
+                Ok(ChunkOutcome::ResumeAt(at)) => received = at,
+                Err(err) if err.retryable() => {
+                    let Some(delay) = delays.next() else {
+                        return Err(err);
+                    };
+                    tracing::warn!("upload chunk at {received} failed ({err}); resuming");
                     tokio::select! {
                         _ = cancel.cancelled() => return Err(PortalError::Cancelled),
-                        _ = tokio::time::sleep(self.retry.delay(failures)) => {}
+                        _ = tokio::time::sleep(delay) => {}
                     }
-                    failures += 1;
                     // Ask the portal how much it holds; a cut chunk counts for nothing.
                     if let Ok(state) = self.get::<Upload>(routes::UPLOAD_GET, &[&upload.id]).await {
                         received = state.received;
@@ -610,7 +576,7 @@ impl PortalClient {
         package: &Path,
         start: u64,
         len: u64,
-    ) -> Result<ChunkReceipt, PortalError> {
+    ) -> Result<ChunkOutcome, PortalError> {
         let route = routes::UPLOAD_CHUNK;
         let url = format!("{}{}", self.base_url, route.fill(&[upload_id, offset]));
         let mut refreshed = false;
@@ -629,13 +595,19 @@ impl PortalClient {
                 .send()
                 .await
                 .map_err(|e| network_error(&url, e))?;
-            match self.decode::<ChunkReceipt>(response).await {
-                Err(PortalError::SessionExpired { .. })
-                    if !refreshed && self.refresh_if_possible(&token).await? =>
-                {
-                    refreshed = true;
+            match self.decode_wire::<ChunkReceipt>(response).await {
+                Ok(receipt) => return Ok(ChunkOutcome::Stored(receipt)),
+                Err(WireFailure::Refused(_, body)) if body.code == codes::OFFSET_MISMATCH => {
+                    return Ok(ChunkOutcome::ResumeAt(body.received.unwrap_or(0)));
                 }
-                other => return other,
+                Err(failure) => match failure.into_error() {
+                    PortalError::SessionExpired { .. }
+                        if !refreshed && self.refresh_if_possible(&token).await? =>
+                    {
+                        refreshed = true;
+                    }
+                    other => return Err(other),
+                },
             }
         }
     }
@@ -653,20 +625,22 @@ impl PortalClient {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, PortalError>>,
     {
-        let mut attempt = 0;
+        let mut delays = self.retry.delays();
         loop {
             let result = tokio::select! {
                 _ = cancel.cancelled() => return Err(PortalError::Cancelled),
                 r = op() => r,
             };
             match result {
-                Err(err) if err.retryable() && attempt < self.retry.retries => {
-                    tracing::warn!("{err}; retrying (attempt {})", attempt + 2);
+                Err(err) if err.retryable() => {
+                    let Some(delay) = delays.next() else {
+                        return Err(err);
+                    };
+                    tracing::warn!("{err}; retrying in {delay:?}");
                     tokio::select! {
                         _ = cancel.cancelled() => return Err(PortalError::Cancelled),
-                        _ = tokio::time::sleep(self.retry.delay(attempt)) => {}
+                        _ = tokio::time::sleep(delay) => {}
                     }
-                    attempt += 1;
                 }
                 other => return other,
             }
@@ -754,33 +728,47 @@ impl PortalClient {
         &self,
         response: reqwest::Response,
     ) -> Result<T, PortalError> {
+        self.decode_wire(response)
+            .await
+            .map_err(WireFailure::into_error)
+    }
+
+    async fn decode_wire<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, WireFailure> {
         let status = response.status();
         let url = response.url().to_string();
-        let bytes = response.bytes().await.map_err(|e| network_error(&url, e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| WireFailure::Other(network_error(&url, e)))?;
         if status.is_success() {
             let bytes = if bytes.is_empty() {
                 Bytes::from_static(b"null")
             } else {
                 bytes
             };
-            return serde_json::from_slice(&bytes).map_err(|e| PortalError::Protocol {
-                message: format!("{url}: {e}"),
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                WireFailure::Other(PortalError::Protocol {
+                    message: format!("{url}: {e}"),
+                })
             });
         }
-        match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
-            Ok(envelope) => Err(PortalError::from_wire(status.as_u16(), envelope.error)),
+        Err(match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+            Ok(envelope) => WireFailure::Refused(status.as_u16(), envelope.error),
             Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
-                Err(PortalError::Network {
-                    message: format!("the portal at {url} answered {status}"),
+                WireFailure::Other(PortalError::Network {
+                    message: format!("the portal answered {status}"),
                 })
             }
-            Err(_) => Err(PortalError::Protocol {
+            Err(_) => WireFailure::Other(PortalError::Protocol {
                 message: format!(
                     "{url} answered {status} with {}",
                     String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
                 ),
             }),
-        }
+        })
     }
 
     async fn bearer(&self) -> Result<String, PortalError> {
@@ -849,6 +837,63 @@ impl PortalClient {
             access_token: pair.access_token.clone(),
             refresh_token: pair.refresh_token.clone(),
         };
+    }
+}
+
+/// What a chunk upload achieved.
+enum ChunkOutcome {
+    Stored(ChunkReceipt),
+    /// The portal holds a different amount than we thought: continue from there.
+    ResumeAt(u64),
+}
+
+/// A failed answer, before it becomes a [`PortalError`] (the upload looks at the wire body).
+enum WireFailure {
+    Refused(u16, ErrorBody),
+    Other(PortalError),
+}
+
+impl WireFailure {
+    fn into_error(self) -> PortalError {
+        match self {
+            WireFailure::Refused(status, body) => from_wire(status, body),
+            WireFailure::Other(err) => err,
+        }
+    }
+}
+
+/// Maps a native wire error into the typed error.
+pub fn from_wire(status: u16, body: ErrorBody) -> PortalError {
+    let message = body.message.clone();
+    match body.code.as_str() {
+        codes::TOKEN_EXPIRED | codes::TOKEN_REVOKED | codes::UNAUTHENTICATED => {
+            PortalError::SessionExpired { message }
+        }
+        codes::INVALID_CREDENTIALS => PortalError::InvalidCredentials { message },
+        codes::FORBIDDEN => PortalError::Forbidden { message },
+        codes::NOT_FOUND => PortalError::NotFound { message },
+        codes::ILLEGAL_STEP | codes::FIRST_RELEASE_OFFICIAL_ONLY => PortalError::IllegalStep {
+            message,
+            state: body.state,
+            allowed: body.allowed_steps.clone().unwrap_or_default(),
+        },
+        codes::VERSION_NOT_HIGHER => PortalError::VersionNotHigher { message },
+        codes::TOO_LARGE => PortalError::TooLarge { message },
+        codes::INVALID_RATIO | codes::RATIO_NOT_HIGHER => PortalError::BadRatio {
+            message,
+            not_higher: body.code == codes::RATIO_NOT_HIGHER,
+        },
+        _ if status >= 500 => PortalError::Network {
+            message: format!("the portal failed ({status}): {message}"),
+        },
+        _ => PortalError::Refused(Box::new(Refusal {
+            status,
+            code: body.code,
+            message: body.message,
+            hint: body.hint,
+            retryable: body.retryable,
+            field: body.field,
+        })),
     }
 }
 

@@ -1,8 +1,13 @@
-//! The JSON documents exchanged with a portal. Field names are camelCase on the wire.
-//! Timestamps are RFC 3339 strings in UTC; ids are opaque strings.
+//! The JSON documents of the native portal contract (`docs/portal-api.md`). Field names are
+//! camelCase on the wire; timestamps are RFC 3339 strings in UTC; ids are opaque strings.
+//! Where a document has exactly the shape of a domain type, the domain type is sent as it is.
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::{
+    AccessToken, AuditEntry, CreatedAccessToken, MiniApp, Space, TargetApp, TemporaryCode, User,
+    Version,
+};
 use crate::lifecycle::{ReleaseState, Step};
 use crate::version_number::VersionNumber;
 
@@ -68,30 +73,6 @@ pub struct DeviceTokenRequest {
     pub device_code: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct User {
-    pub id: String,
-    pub username: String,
-    pub display_name: String,
-    /// Target apps this user administers (may approve or reject releases to them).
-    #[serde(default)]
-    pub admin_of: Vec<String>,
-}
-
-/// A long-lived access token for CI (`GOPAY_MINIAPP_TOKEN`). The secret is shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccessToken {
-    pub id: String,
-    pub name: String,
-    pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_at: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateAccessTokenRequest {
@@ -99,15 +80,6 @@ pub struct CreateAccessTokenRequest {
     /// None: the token does not expire (it can always be revoked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<u32>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedAccessToken {
-    #[serde(flatten)]
-    pub token: AccessToken,
-    /// The secret itself; the portal keeps only its hash.
-    pub secret: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,41 +92,16 @@ pub struct AccessTokenList {
 // Spaces, MiniApps, target apps
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Space {
-    pub id: String,
-    pub name: String,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpaceList {
     pub spaces: Vec<Space>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MiniApp {
-    /// The `app_id` of deeplinks.
-    pub id: String,
-    pub space_id: String,
-    pub name: String,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MiniAppList {
     pub apps: Vec<MiniApp>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TargetApp {
-    pub id: String,
-    pub name: String,
-    /// Deeplink scheme of the host app: `gopay` or `gopaystaging`.
-    pub scheme: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,21 +113,6 @@ pub struct TargetAppList {
 // ---------------------------------------------------------------------------------------------
 // Versions and uploads
 // ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Version {
-    pub id: String,
-    pub app_id: String,
-    pub version: VersionNumber,
-    pub description: String,
-    /// Package size in bytes.
-    pub size: u64,
-    /// Hex sha256 of the package (the ZIP).
-    pub sha256: String,
-    pub created_at: String,
-    pub created_by: String,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -237,33 +169,22 @@ pub struct ChunkReceipt {
 // Releases
 // ---------------------------------------------------------------------------------------------
 
+/// A release as the native portal sends it: the facts, plus the steps the portal would
+/// accept now from the caller (computed by the portal from the lifecycle table and the
+/// caller's roles; clients compute their own offer from the facts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Release {
-    pub id: String,
-    pub app_id: String,
-    pub version_id: String,
-    pub version: VersionNumber,
-    pub target_app_id: String,
-    pub target_app_name: String,
-    pub state: ReleaseState,
-    /// The id the host app loads this release by (`publish_id` in deeplinks).
-    pub publish_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reject_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub whitelist: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ratio: Option<u8>,
-    /// True when no version of this MiniApp was ever officially released to this target
-    /// app: such a release may only go straight to official.
-    pub first_release: bool,
-    /// Steps the portal would accept now (from the lifecycle table, for the caller's role).
+    #[serde(flatten)]
+    pub release: crate::domain::Release,
     pub allowed_steps: Vec<Step>,
-    pub created_at: String,
-    pub updated_at: String,
+}
+
+impl std::ops::Deref for Release {
+    type Target = crate::domain::Release;
+    fn deref(&self) -> &Self::Target {
+        &self.release
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -285,17 +206,6 @@ pub struct TemporaryCodeRequest {
     /// A page inside the MiniApp to open, e.g. `pages/index/index`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TemporaryCode {
-    pub release_id: String,
-    pub app_id: String,
-    pub publish_id: String,
-    /// `gopay://mini-app/windvane?app_id=…&publish_id=…[&mini_app_path=…]`.
-    pub deeplink: String,
-    pub expires_at: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -342,19 +252,6 @@ pub struct LiveChange {
 // ---------------------------------------------------------------------------------------------
 // Audit log
 // ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: String,
-    /// Username of whoever acted.
-    pub actor: String,
-    /// e.g. `version.create`, `release.apply`, `release.approve`.
-    pub action: String,
-    /// Human-readable detail ("1.0.2 → GoPay Staging: ratio 10 → 50").
-    pub detail: String,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

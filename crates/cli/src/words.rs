@@ -1,0 +1,139 @@
+//! The CLI's words for core's typed hints and inputs: flags and command lines. This is the
+//! only place that writes `gopay-miniapp <verb>`.
+
+use gopay_miniapp_core::{Hint, Input};
+use gopay_miniapp_portal::Step;
+
+/// The flag that supplies an input.
+pub fn flag(input: Input) -> &'static str {
+    match input {
+        Input::Space => "--space",
+        Input::App => "--app",
+        Input::TargetApp => "--target-app",
+        Input::Version => "a version (x.y.z or latest)",
+        Input::Confirmation => "--yes",
+        Input::Ratio => "--ratio (1–100, above the current ratio)",
+        Input::Users => "--users ID,ID… or --users-file FILE",
+        Input::Reason => "--reason TEXT",
+        Input::Username => "--username",
+        Input::Password => "--password-stdin (or --browser, or GOPAY_MINIAPP_TOKEN in CI)",
+        Input::Project => "--project DIR",
+        Input::Backend => "--backend native|superapp",
+        Input::TargetAppCode => "--target-app NAME=ID (repeatable)",
+        Input::TokenName => "--name NAME",
+    }
+}
+
+/// The verb that takes a step.
+pub fn verb(step: Step) -> &'static str {
+    match step {
+        Step::TemporaryCode => "qr",
+        Step::Apply => "apply",
+        Step::Withdraw => "withdraw",
+        Step::Approve => "review approve",
+        Step::Reject => "review reject",
+        Step::Whitelist => "whitelist",
+        Step::Grayscale => "grayscale",
+        Step::Official => "official",
+        Step::Cancel => "cancel",
+        Step::Rollback => "rollback",
+    }
+}
+
+/// `gopay-miniapp <verb> [VERSION --target-app "T"]` for a step.
+pub fn step_command(step: Step, version: Option<&str>, target_app: Option<&str>) -> String {
+    let mut line = format!("gopay-miniapp {}", verb(step));
+    if step != Step::Rollback {
+        if let Some(version) = version {
+            line.push(' ');
+            line.push_str(version);
+        }
+    }
+    if let Some(target) = target_app {
+        line.push_str(&format!(" --target-app \"{target}\""));
+    }
+    line
+}
+
+/// A hint, worded for a terminal.
+pub fn hint(hint: &Hint) -> String {
+    match hint {
+        Hint::None => String::new(),
+        Hint::LogIn => "log in: `gopay-miniapp login` (or set GOPAY_MINIAPP_TOKEN in CI)".into(),
+        Hint::CheckCredentials => {
+            "check the username and password (the local demo portal has demo/demo)".into()
+        }
+        Hint::AskForAccess => "ask an owner of the space or target app for access".into(),
+        Hint::CheckName => "check the name or id; you only see spaces you belong to".into(),
+        Hint::TakeStep {
+            steps,
+            version,
+            target_app,
+        } => format!(
+            "allowed now: {}",
+            steps
+                .iter()
+                .map(|s| format!(
+                    "`{}`",
+                    step_command(*s, version.as_deref(), target_app.as_deref())
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Hint::WaitForReview => "wait for the target-app admin: `gopay-miniapp wait`".into(),
+        Hint::ReleaseFinished => "this release is finished".into(),
+        Hint::ReleaseFirst {
+            version,
+            target_app,
+        } => format!("release it first: `gopay-miniapp release {version} --target-app \"{target_app}\"`"),
+        Hint::ReleaseOfficiallyFirst => "release a version officially first".into(),
+        Hint::PublishFirst => "publish one first: `gopay-miniapp publish`".into(),
+        Hint::PublishHigher {
+            suggestion: Some(v),
+        } => format!("pass a higher version, e.g. `--bump {v}`"),
+        Hint::PublishHigher { suggestion: None } => {
+            "publish a higher version, e.g. `gopay-miniapp publish --bump patch`".into()
+        }
+        Hint::ShrinkPackage => {
+            "shrink the package: `gopay-miniapp pack --list` shows the largest files".into()
+        }
+        Hint::LeaveOutSecrets => {
+            "leave the files out with .miniappignore, or pass --allow-secrets if they are meant to ship"
+                .into()
+        }
+        Hint::CheckOutputDir => {
+            "run the build, or set outputDir in gopay-miniapp.json to where the build writes".into()
+        }
+        Hint::SeeFile => "see the message for the file at fault".into(),
+        Hint::CheckNetwork => {
+            "check the portal URL and the network (HTTPS_PROXY is honoured); it is safe to retry"
+                .into()
+        }
+        Hint::CheckPortalUrl => {
+            "is the portal URL right? `gopay-miniapp doctor --portal URL` tells what it speaks"
+                .into()
+        }
+        Hint::UseThePortal { feature, url } => {
+            format!("{feature} is done on the portal's own pages: open {url}")
+        }
+        Hint::Bind => "run `gopay-miniapp bind` in the project (or pass --project DIR)".into(),
+        Hint::FixBinding { file } => {
+            format!("fix {file}, or run `gopay-miniapp bind --yes` to write it again")
+        }
+        Hint::FixPackageJson => "fix package.json and run the command again".into(),
+        Hint::FixBuild => {
+            "fix the build (run it yourself to see all output) or set the build command in gopay-miniapp.json"
+                .into()
+        }
+        Hint::WaitForOtherPublish => "wait for it to finish (one publish per project at a time)".into(),
+        Hint::NothingChanged => "nothing was changed".into(),
+        Hint::Provide { input } => format!("pass {}", flag(*input)),
+        Hint::RestoreByHand { file, version } => {
+            format!("set \"version\" in {file} back to \"{version}\" by hand")
+        }
+        Hint::CheckPermissions => "check the path and its permissions".into(),
+        Hint::ResetCredentials { file } => format!("delete {file} and log in again"),
+        Hint::WaitLonger => "wait longer (--timeout) or ask the target-app admin".into(),
+        Hint::Portal { text } => text.clone(),
+    }
+}

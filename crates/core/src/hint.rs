@@ -1,0 +1,125 @@
+//! What the user can do about an error, and which inputs a question needs, as data. Core
+//! never words them for a front end: the CLI renders a hint as a command line, the sidecar as
+//! a command id and argument names, the local portal's pages as buttons.
+
+use gopay_miniapp_portal::{Feature, Step, VersionNumber};
+use serde::Serialize;
+
+/// An input a workflow needs and could not get (the CLI's flag, the sidecar's argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Input {
+    Space,
+    App,
+    TargetApp,
+    Version,
+    /// A yes to a confirmation.
+    Confirmation,
+    Ratio,
+    Users,
+    Reason,
+    Username,
+    Password,
+    Project,
+    Backend,
+    /// A target app of a portal that cannot list them: a name and its id (channel code).
+    TargetAppCode,
+    /// The name of an access token.
+    TokenName,
+}
+
+impl Input {
+    pub const ALL: [Input; 14] = [
+        Input::Space,
+        Input::App,
+        Input::TargetApp,
+        Input::Version,
+        Input::Confirmation,
+        Input::Ratio,
+        Input::Users,
+        Input::Reason,
+        Input::Username,
+        Input::Password,
+        Input::Project,
+        Input::Backend,
+        Input::TargetAppCode,
+        Input::TokenName,
+    ];
+}
+
+/// The next thing to do. Each front end words every variant (a test there checks that).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Hint {
+    /// Nothing to add.
+    None,
+    /// Log in (again); in CI, use an access token.
+    LogIn,
+    /// The username or password is wrong.
+    CheckCredentials,
+    /// Someone on the portal must grant access.
+    AskForAccess,
+    /// Check the name or id; only what the user belongs to is visible.
+    CheckName,
+    /// One of these steps on the release instead.
+    TakeStep {
+        steps: Vec<Step>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target_app: Option<String>,
+    },
+    /// Wait for the target-app admin's review.
+    WaitForReview,
+    /// The release is finished; nothing more can happen to it.
+    ReleaseFinished,
+    /// Release the version to the target app first.
+    ReleaseFirst { version: String, target_app: String },
+    /// Release a version officially first.
+    ReleaseOfficiallyFirst,
+    /// Publish a version first.
+    PublishFirst,
+    /// Publish a higher version (e.g. this one).
+    PublishHigher {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        suggestion: Option<VersionNumber>,
+    },
+    /// Make the package smaller (list what goes in).
+    ShrinkPackage,
+    /// Leave secrets out, or allow them explicitly.
+    LeaveOutSecrets,
+    /// Run the build, or point the binding's output dir at the build's output.
+    CheckOutputDir,
+    /// See the message for the file at fault.
+    SeeFile,
+    /// The network or the portal failed; safe to retry.
+    CheckNetwork,
+    /// The URL may not be a portal of this kind.
+    CheckPortalUrl,
+    /// The portal cannot do this through its API; do it on its web pages.
+    UseThePortal { feature: Feature, url: String },
+    /// Bind the project to a MiniApp.
+    Bind,
+    /// Fix the binding file (or bind again).
+    FixBinding { file: String },
+    /// Fix package.json.
+    FixPackageJson,
+    /// Fix the build, or set the build command.
+    FixBuild,
+    /// One publish per project at a time.
+    WaitForOtherPublish,
+    /// Nothing was changed / uploaded.
+    NothingChanged,
+    /// Supply an input.
+    Provide { input: Input },
+    /// Set package.json's version back by hand.
+    RestoreByHand { file: String, version: String },
+    /// Check the path and its permissions.
+    CheckPermissions,
+    /// Delete the credentials file and log in again.
+    ResetCredentials { file: String },
+    /// Still in review: wait longer, or ask the admin.
+    WaitLonger,
+    /// A sentence of the portal's own (already prose, no commands).
+    Portal { text: String },
+}

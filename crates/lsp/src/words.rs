@@ -1,0 +1,132 @@
+//! The sidecar's words for core's typed hints and inputs: command ids and argument names,
+//! never CLI flags or `gopay-miniapp <verb>` lines (editors show these to people who
+//! clicked, not typed).
+
+use gopay_miniapp_core::{Hint, Input};
+use gopay_miniapp_portal::Step;
+
+use crate::commands::CommandId;
+
+/// The command argument that supplies an input.
+pub fn argument(input: Input) -> &'static str {
+    match input {
+        Input::Space => "space",
+        Input::App => "app",
+        Input::TargetApp => "targetApp",
+        Input::Version => "version",
+        Input::Confirmation => "yes",
+        Input::Ratio => "ratio",
+        Input::Users => "users",
+        Input::Reason => "reason",
+        Input::Username => "username",
+        Input::Password => "password",
+        Input::Project => "project",
+        Input::Backend => "backend",
+        Input::TargetAppCode => "targetApps",
+        Input::TokenName => "name",
+    }
+}
+
+/// The command that takes a step (`None` for the admin's review, done on the portal).
+pub fn command_for(step: Step) -> Option<CommandId> {
+    Some(match step {
+        Step::TemporaryCode => CommandId::TemporaryCode,
+        Step::Apply => CommandId::ApplyRelease,
+        Step::Withdraw => CommandId::WithdrawRelease,
+        Step::Whitelist => CommandId::SetWhitelist,
+        Step::Grayscale => CommandId::StartGrayscale,
+        Step::Official => CommandId::OfficialRelease,
+        Step::Cancel => CommandId::CancelRelease,
+        Step::Rollback => CommandId::Rollback,
+        Step::Approve | Step::Reject => return None,
+    })
+}
+
+fn step_words(step: Step) -> String {
+    match command_for(step) {
+        Some(id) => format!("{} ({})", step.label(), crate::commands::spec(id).name),
+        None => format!("{} (a target-app admin, on the portal)", step.label()),
+    }
+}
+
+/// A hint, worded for an editor.
+pub fn hint(hint: &Hint) -> String {
+    let command = |id: CommandId| crate::commands::spec(id).name;
+    match hint {
+        Hint::None => String::new(),
+        Hint::LogIn => format!("log in again ({})", command(CommandId::Login)),
+        Hint::CheckCredentials => {
+            "check the username and password (the local demo portal has demo/demo)".into()
+        }
+        Hint::AskForAccess => "ask an owner of the space or target app for access".into(),
+        Hint::CheckName => "check the name or id; you only see spaces you belong to".into(),
+        Hint::TakeStep { steps, .. } => format!(
+            "possible now: {}",
+            steps
+                .iter()
+                .map(|s| step_words(*s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Hint::WaitForReview => format!(
+            "wait for the target-app admin's review ({})",
+            command(CommandId::WaitForReview)
+        ),
+        Hint::ReleaseFinished => "this release is finished".into(),
+        Hint::ReleaseFirst {
+            version,
+            target_app,
+        } => format!(
+            "release {version} to \"{target_app}\" first ({})",
+            command(CommandId::Release)
+        ),
+        Hint::ReleaseOfficiallyFirst => "release a version officially first".into(),
+        Hint::PublishFirst => format!("publish a version first ({})", command(CommandId::Publish)),
+        Hint::PublishHigher {
+            suggestion: Some(v),
+        } => format!("publish a higher version, e.g. with `bump` \"{v}\""),
+        Hint::PublishHigher { suggestion: None } => {
+            "publish a higher version (the `bump` argument)".into()
+        }
+        Hint::ShrinkPackage => format!(
+            "shrink the package: {} with `list` shows the largest files",
+            command(CommandId::Pack)
+        ),
+        Hint::LeaveOutSecrets => {
+            "leave the files out with .miniappignore, or pass `allowSecrets` if they are meant to ship"
+                .into()
+        }
+        Hint::CheckOutputDir => {
+            "run the build, or set outputDir in gopay-miniapp.json to where the build writes".into()
+        }
+        Hint::SeeFile => "see the message for the file at fault".into(),
+        Hint::CheckNetwork => "check the network and the portal address; it is safe to retry".into(),
+        Hint::CheckPortalUrl => "check the portal address in the settings".into(),
+        Hint::UseThePortal { feature, url } => {
+            format!("{feature} is done on the portal's own pages: {url}")
+        }
+        Hint::Bind => format!(
+            "bind the project to a MiniApp ({})",
+            command(CommandId::Bind)
+        ),
+        Hint::FixBinding { file } => format!(
+            "fix {file}, or bind again ({})",
+            command(CommandId::Bind)
+        ),
+        Hint::FixPackageJson => "fix package.json and try again".into(),
+        Hint::FixBuild => {
+            "fix the build (its output is in the log) or set buildCommand in gopay-miniapp.json"
+                .into()
+        }
+        Hint::WaitForOtherPublish => "wait for it to finish (one publish per project at a time)".into(),
+        Hint::NothingChanged => "nothing was changed".into(),
+        Hint::Provide { input } => format!("pass the `{}` argument", argument(*input)),
+        Hint::RestoreByHand { file, version } => {
+            format!("set \"version\" in {file} back to \"{version}\" by hand")
+        }
+        Hint::CheckPermissions => "check the path and its permissions".into(),
+        Hint::ResetCredentials { file } => format!("delete {file} and log in again"),
+        Hint::WaitLonger => "wait longer, or ask the target-app admin".into(),
+        Hint::Portal { text } => text.clone(),
+    }
+}

@@ -1,0 +1,357 @@
+//! The `native` backend: our own portal contract (`docs/portal-api.md`), served by
+//! `gopay-miniapp portal serve`. [`client`] is its HTTP client, [`routes`] its route table,
+//! [`wire`] its JSON documents; [`NativePortal`] adapts them to the [`Portal`] trait. The
+//! local portal (`crates/portal-server`) serves exactly these routes and documents.
+
+pub mod client;
+pub mod routes;
+pub mod wire;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+pub use client::{Credentials, PortalClient};
+
+use crate::backend::*;
+use crate::domain::*;
+use crate::error::PortalError;
+use crate::lifecycle::Step;
+
+/// What the native backend keeps between runs, as its opaque [`Session`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum NativeSession {
+    #[serde(rename_all = "camelCase")]
+    Tokens {
+        access_token: String,
+        refresh_token: String,
+        expires_at: String,
+    },
+    /// A CI access token (never stored by core; kept in memory for the run).
+    AccessToken { token: String },
+}
+
+impl NativeSession {
+    fn from_pair(pair: &wire::TokenPair) -> Self {
+        NativeSession::Tokens {
+            access_token: pair.access_token.clone(),
+            refresh_token: pair.refresh_token.clone(),
+            expires_at: pair.expires_at.clone(),
+        }
+    }
+
+    fn to_session(&self) -> Session {
+        Session::new(serde_json::to_value(self).expect("serializable"))
+    }
+
+    fn credentials(&self) -> Credentials {
+        match self {
+            NativeSession::Tokens {
+                access_token,
+                refresh_token,
+                ..
+            } => Credentials::Session {
+                access_token: access_token.clone(),
+                refresh_token: refresh_token.clone(),
+            },
+            NativeSession::AccessToken { token } => Credentials::AccessToken(token.clone()),
+        }
+    }
+}
+
+/// The tokens of a session saved by an earlier version of this tool (`credentials.json`
+/// entries with `accessToken`/`refreshToken` at the top level), as a native session.
+pub fn legacy_session(access_token: &str, refresh_token: &str, expires_at: &str) -> Session {
+    NativeSession::Tokens {
+        access_token: access_token.to_string(),
+        refresh_token: refresh_token.to_string(),
+        expires_at: expires_at.to_string(),
+    }
+    .to_session()
+}
+
+/// Everything the native contract offers.
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        steps: Step::ALL.to_vec(),
+        list_spaces: true,
+        list_apps: true,
+        list_target_apps: true,
+        login: vec![LoginKind::Password, LoginKind::Browser, LoginKind::Token],
+        access_tokens: true,
+        audit: true,
+        reviews: true,
+    }
+}
+
+pub struct NativePortal {
+    client: PortalClient,
+    capabilities: Capabilities,
+}
+
+impl NativePortal {
+    /// `on_session_changed` hears of transparent token refreshes, to save them.
+    pub fn new(
+        base_url: &str,
+        on_session_changed: Option<SessionListener>,
+    ) -> Result<Self, PortalError> {
+        let mut client = PortalClient::new(base_url, Credentials::None)?;
+        if let Some(listener) = on_session_changed {
+            client = client.on_refresh(Arc::new(move |pair| {
+                listener(&NativeSession::from_pair(pair).to_session())
+            }));
+        }
+        Ok(NativePortal {
+            client,
+            capabilities: capabilities(),
+        })
+    }
+
+    pub fn with_chunk_size(mut self, chunk_size: u64) -> Self {
+        self.client = self.client.with_chunk_size(chunk_size);
+        self
+    }
+
+    pub fn with_retry(mut self, retry: crate::retry::RetryPolicy) -> Self {
+        self.client = self.client.with_retry(retry);
+        self
+    }
+
+    /// The HTTP client, for what only the native contract has (health, device pages).
+    pub fn client(&self) -> &PortalClient {
+        &self.client
+    }
+}
+
+fn live_change(change: wire::LiveChange) -> LiveChange {
+    LiveChange {
+        released: change.released.release,
+        archived: change.archived.map(|r| r.release),
+    }
+}
+
+fn stepped(release: wire::Release) -> StepOutcome {
+    StepOutcome {
+        release: release.release,
+        archived: None,
+    }
+}
+
+#[async_trait]
+impl Portal for NativePortal {
+    fn backend(&self) -> Backend {
+        Backend::Native
+    }
+
+    fn base_url(&self) -> &str {
+        self.client.base_url()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    async fn set_session(&self, session: Option<Session>) {
+        let credentials = session
+            .and_then(|s| serde_json::from_value::<NativeSession>(s.state().clone()).ok())
+            .map_or(Credentials::None, |s| s.credentials());
+        self.client.set_credentials(credentials).await;
+    }
+
+    fn access_token_session(&self, token: &str) -> Result<Session, PortalError> {
+        Ok(NativeSession::AccessToken {
+            token: token.to_string(),
+        }
+        .to_session())
+    }
+
+    async fn login(&self, login: Login<'_>) -> Result<LoggedIn, PortalError> {
+        let pair = match login {
+            Login::Password { username, password } => self.client.login(username, password).await?,
+            Login::Browser {
+                show,
+                client_name,
+                cancel,
+            } => {
+                let auth = self.client.device_start(client_name).await?;
+                show(&BrowserLogin {
+                    url: auth.verification_uri_complete.clone(),
+                    user_code: Some(auth.user_code.clone()),
+                    browser_started: false,
+                });
+                self.client.device_wait(&auth, cancel).await?
+            }
+            Login::Token(token) => {
+                let session = self.access_token_session(token)?;
+                self.set_session(Some(session.clone())).await;
+                let user = self.client.me().await?;
+                return Ok(LoggedIn {
+                    user,
+                    session,
+                    expires_at: None,
+                });
+            }
+            Login::Cookie(_) => {
+                return Err(PortalError::NotAvailable {
+                    feature: Feature::Login(LoginKind::Cookie),
+                    portal: self.base_url().to_string(),
+                })
+            }
+        };
+        Ok(LoggedIn {
+            session: NativeSession::from_pair(&pair).to_session(),
+            expires_at: Some(pair.expires_at),
+            user: pair.user,
+        })
+    }
+
+    async fn logout(&self) -> Result<(), PortalError> {
+        self.client.logout().await
+    }
+
+    async fn me(&self) -> Result<User, PortalError> {
+        self.client.me().await
+    }
+
+    async fn spaces(&self) -> Result<Vec<Space>, PortalError> {
+        self.client.spaces().await
+    }
+
+    async fn apps(&self, space_id: &str) -> Result<Vec<MiniApp>, PortalError> {
+        self.client.apps(space_id).await
+    }
+
+    async fn target_apps(&self) -> Result<Vec<TargetApp>, PortalError> {
+        self.client.target_apps().await
+    }
+
+    async fn versions(&self, app: &AppRef) -> Result<Vec<Version>, PortalError> {
+        self.client.versions(&app.app_id).await
+    }
+
+    async fn latest_version(&self, app: &AppRef) -> Result<Option<Version>, PortalError> {
+        self.client.latest_version(&app.app_id).await
+    }
+
+    async fn upload(
+        &self,
+        app: &AppRef,
+        new: NewVersion<'_>,
+        progress: &(dyn Fn(UploadProgress) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<Version, PortalError> {
+        self.client
+            .upload_package(
+                &app.app_id,
+                new.package,
+                new.sha256,
+                new.version,
+                new.description,
+                progress,
+                cancel,
+            )
+            .await
+    }
+
+    async fn releases(&self, app: &AppRef) -> Result<Vec<Release>, PortalError> {
+        Ok(self
+            .client
+            .releases(&app.app_id)
+            .await?
+            .into_iter()
+            .map(|r| r.release)
+            .collect())
+    }
+
+    async fn release(&self, release: &Release) -> Result<Release, PortalError> {
+        Ok(self.client.release(&release.id).await?.release)
+    }
+
+    async fn create_release(
+        &self,
+        app: &AppRef,
+        version: &Version,
+        target: &TargetApp,
+    ) -> Result<Release, PortalError> {
+        Ok(self
+            .client
+            .create_release(&app.app_id, &version.id, &target.id)
+            .await?
+            .release)
+    }
+
+    async fn take_step(
+        &self,
+        release: &Release,
+        input: StepInput,
+    ) -> Result<StepOutcome, PortalError> {
+        let id = release.id.as_str();
+        Ok(match input {
+            StepInput::Apply { notes } => stepped(self.client.apply(id, &notes).await?),
+            StepInput::Withdraw => stepped(self.client.withdraw(id).await?),
+            StepInput::Approve => stepped(self.client.approve(id).await?),
+            StepInput::Reject { reason } => stepped(self.client.reject(id, &reason).await?),
+            StepInput::Whitelist { user_ids } => {
+                stepped(self.client.whitelist(id, user_ids).await?)
+            }
+            StepInput::Grayscale { ratio } => stepped(self.client.grayscale(id, ratio).await?),
+            StepInput::Cancel => stepped(self.client.cancel(id).await?),
+            StepInput::Official => {
+                let change = live_change(self.client.official(id).await?);
+                StepOutcome {
+                    release: change.released,
+                    archived: change.archived,
+                }
+            }
+        })
+    }
+
+    async fn rollback(&self, app: &AppRef, target: &TargetApp) -> Result<LiveChange, PortalError> {
+        Ok(live_change(
+            self.client.rollback(&app.app_id, &target.id).await?,
+        ))
+    }
+
+    async fn temporary_code(
+        &self,
+        release: &Release,
+        path: Option<&str>,
+    ) -> Result<TemporaryCode, PortalError> {
+        self.client
+            .temporary_code(&release.id, path.map(str::to_string))
+            .await
+    }
+
+    async fn reviews(&self, all: bool) -> Result<Vec<Release>, PortalError> {
+        Ok(self
+            .client
+            .reviews(all)
+            .await?
+            .into_iter()
+            .map(|r| r.release)
+            .collect())
+    }
+
+    async fn audit(&self, app: &AppRef) -> Result<Vec<AuditEntry>, PortalError> {
+        self.client.audit(&app.app_id).await
+    }
+
+    async fn create_access_token(
+        &self,
+        name: &str,
+        expires_in_days: Option<u32>,
+    ) -> Result<CreatedAccessToken, PortalError> {
+        self.client.create_access_token(name, expires_in_days).await
+    }
+
+    async fn access_tokens(&self) -> Result<Vec<AccessToken>, PortalError> {
+        self.client.list_access_tokens().await
+    }
+
+    async fn revoke_access_token(&self, token_id: &str) -> Result<(), PortalError> {
+        self.client.revoke_access_token(token_id).await
+    }
+}
