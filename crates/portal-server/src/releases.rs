@@ -14,7 +14,7 @@ use gopay_miniapp_portal::types::{
     ApplyRequest, CreateReleaseRequest, LiveChange, RejectRequest, Release, ReleaseList,
     RollbackRequest, TemporaryCode, TemporaryCodeRequest, WhitelistRequest,
 };
-use gopay_miniapp_portal::VersionNumber;
+use gopay_miniapp_portal::{PortalError, VersionNumber};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::apps::{is_member, is_target_admin, member_app, query_pairs, target_app};
@@ -305,21 +305,24 @@ fn refusal(err: LifecycleError, allowed: Vec<Step>) -> ApiError {
             .allowed(allowed)
         }
         err @ LifecycleError::NotAdmin { .. } => ApiError::forbidden(err.to_string()),
-        err @ LifecycleError::RatioOutOfRange { .. } => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_RATIO,
-            err.to_string(),
-            "give a whole percentage from 1 to 100",
-        )
-        .field("ratio"),
-        err @ LifecycleError::RatioNotHigher { .. } => ApiError::new(
-            StatusCode::CONFLICT,
-            codes::RATIO_NOT_HIGHER,
-            err.to_string(),
-            "give a higher ratio, or release officially: `gopay-miniapp official`",
-        )
-        .field("ratio")
-        .state(ReleaseState::Grayscale),
+        err @ (LifecycleError::RatioOutOfRange { .. } | LifecycleError::RatioNotHigher { .. }) => {
+            ratio_refusal(err)
+        }
+    }
+}
+
+/// A refused grayscale ratio, as the contract's one mapping (`PortalError::from`, which the
+/// client uses when it checks a ratio before sending it) has it: the same code, status, hint,
+/// field and state whichever side refuses.
+pub(crate) fn ratio_refusal(err: LifecycleError) -> ApiError {
+    let refused = PortalError::from(err);
+    let status = match &refused {
+        PortalError::Refused { status, .. } => StatusCode::from_u16(*status).ok(),
+        _ => None,
+    };
+    ApiError {
+        status: status.unwrap_or(StatusCode::BAD_REQUEST),
+        body: Box::new(refused.to_body()),
     }
 }
 

@@ -248,7 +248,21 @@ impl From<crate::lifecycle::LifecycleError> for PortalError {
                 allowed,
             },
             L::NotAdmin { .. } => PortalError::Forbidden { message },
-            L::RatioOutOfRange { .. } | L::RatioNotHigher { .. } => PortalError::Refused {
+            // The local portal answers with this very mapping (its `ratio_refusal`).
+            L::RatioOutOfRange { .. } => PortalError::Refused {
+                status: 400,
+                body: Box::new(ErrorBody {
+                    code: codes::INVALID_RATIO.into(),
+                    message,
+                    hint: "give a whole percentage from 1 to 100".into(),
+                    retryable: false,
+                    state: None,
+                    allowed_steps: None,
+                    field: Some("ratio".into()),
+                    received: None,
+                }),
+            },
+            L::RatioNotHigher { .. } => PortalError::Refused {
                 status: 409,
                 body: Box::new(ErrorBody {
                     code: codes::RATIO_NOT_HIGHER.into(),
