@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup};
 use rusqlite::{params, OptionalExtension};
 
 use crate::apps::query_pairs;
@@ -25,19 +25,7 @@ button{padding:.5rem 1.2rem;font-size:1rem}.error{background:#fdecea;border:1px 
 .ok{background:#e8f5e9;border:1px solid #9ccc9f;padding:.6rem}.muted{color:#666;font-size:.9rem}";
 
 fn page(status: StatusCode, title: &str, body: Markup) -> Response {
-    let html = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · GoPay MiniApp portal" }
-                // A constant of this file, not data.
-                style { (PreEscaped(STYLE)) }
-            }
-            body { (body) }
-        }
-    };
+    let html = crate::web::document(title, STYLE, body);
     let mut response = (status, html.into_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(

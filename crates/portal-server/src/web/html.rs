@@ -109,7 +109,7 @@ textarea{min-height:5rem}\
 .notice{background:#fff8e1;border:1px solid #e6cf7a;padding:.7rem 1rem;border-radius:4px;margin:1rem 0}\
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:.4rem 0}dl.facts dt{color:#555}dl.facts dd{margin:0;overflow-wrap:anywhere}\
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}\
-.qr{display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap}.qr svg{width:240px;height:240px;border:1px solid #dcdfe3;background:#fff}\
+.qr{display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap}.qr svg{display:block;width:240px;height:240px;border:1px solid #dcdfe3;background:#fff}\
 .deeplink{background:#f1f3f5;padding:.5rem;border-radius:4px;display:block;max-width:40rem}\
 .login{max-width:26rem;margin:4rem auto}\
 .reason{white-space:pre-wrap}";
@@ -123,13 +123,9 @@ pub(crate) struct Chrome<'a> {
     pub reviewer: bool,
 }
 
-/// A page of the portal: title, optional breadcrumbs, and the body.
-pub(crate) fn page(
-    title: &str,
-    chrome: Option<&Chrome<'_>>,
-    crumbs: Option<Markup>,
-    body: Markup,
-) -> Markup {
+/// An HTML document of the portal (these pages and the device login's): the title, the
+/// inline style (a constant, not data) and the body.
+pub(crate) fn document(title: &str, style: &'static str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -137,10 +133,21 @@ pub(crate) fn page(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · GoPay MiniApp portal" }
-                // A constant of this file, not data.
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(style)) }
             }
-            body {
+            body { (body) }
+        }
+    }
+}
+
+/// A page of the portal: title, optional breadcrumbs, and the body.
+pub(crate) fn page(
+    title: &str,
+    chrome: Option<&Chrome<'_>>,
+    crumbs: Option<Markup>,
+    body: Markup,
+) -> Markup {
+    let body = html! {
                 header.top {
                     a.brand href="/web" { "GoPay MiniApp portal" }
                     @if let Some(chrome) = chrome {
@@ -165,9 +172,8 @@ pub(crate) fn page(
                     }
                     (body)
                 }
-            }
-        }
-    }
+    };
+    document(title, STYLE, body)
 }
 
 /// `<span class="state state-in_review" data-state="in_review">Submit for Review</span>`

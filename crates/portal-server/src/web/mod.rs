@@ -27,6 +27,8 @@ use gopay_miniapp_portal::lifecycle::{ReleaseState, Step, TRANSITIONS};
 
 use crate::state::AppState;
 
+pub(crate) use html::document;
+
 /// One route of the web pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebRoute {
