@@ -257,9 +257,10 @@ test("upload, release, temporary code, apply, approve: the seed's manual path", 
     await Promise.all([page.waitForLoadState("load"), card.locator("button[data-step='temporary_code']").click()]);
     const deeplink = (await page.textContent("#deeplink")).trim();
     assert.match(deeplink, /^gopaystaging:\/\/mini-app\/windvane\?app_id=\d{16}&publish_id=\d{16}$/);
-    const svg = page.locator("#temporary-code svg");
+    const qr = page.locator("#temporary-code [data-qr]");
+    assert.equal(await qr.getAttribute("data-qr"), deeplink);
+    const svg = qr.locator("svg");
     assert.ok(await svg.isVisible());
-    assert.equal(await svg.getAttribute("data-qr"), deeplink);
     const qrFile = join(artifacts, "temporary-code-qr.png");
     await svg.screenshot({ path: qrFile });
     const zbar = spawnSync("zbarimg", ["--quiet", "--raw", qrFile], { encoding: "utf8" });

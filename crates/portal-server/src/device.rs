@@ -1,5 +1,5 @@
 //! The device login's approval page: plain server-rendered HTML (no script, no remote asset),
-//! every dynamic value HTML-escaped.
+//! built with `maud`, so every dynamic value is HTML-escaped.
 //!
 //! CSRF: the page sets no cookie and keeps no browser session. The approving POST carries the
 //! user code *and* the user's username and password, so a forged cross-site POST cannot
@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
 use rusqlite::{params, OptionalExtension};
 
 use crate::apps::query_pairs;
@@ -17,36 +18,15 @@ use crate::auth::{check_credentials, normalize_user_code};
 use crate::state::AppState;
 use crate::store::now_ms;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}\
 h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}\
 .code{font-family:monospace;letter-spacing:.15em;text-transform:uppercase}.buttons{margin-top:1.2rem;display:flex;gap:.8rem}\
 button{padding:.5rem 1.2rem;font-size:1rem}.error{background:#fdecea;border:1px solid #e0a39c;padding:.6rem}\
 .ok{background:#e8f5e9;border:1px solid #9ccc9f;padding:.6rem}.muted{color:#666;font-size:.9rem}";
 
-fn page(status: StatusCode, title: &str, body: String) -> Response {
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{title} · GoPay MiniApp portal</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n",
-        title = escape_html(title),
-    );
-    let mut response = (status, html).into_response();
+fn page(status: StatusCode, title: &str, body: Markup) -> Response {
+    let html = crate::web::document(title, STYLE, body);
+    let mut response = (status, html.into_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -79,37 +59,30 @@ struct Form<'a> {
 }
 
 fn form_page(status: StatusCode, form: Form<'_>) -> Response {
-    let mut body = String::from("<h1>Log in a device</h1>\n");
-    if let Some(error) = form.error {
-        body.push_str(&format!(
-            "<p class=\"error\" role=\"alert\">{}</p>\n",
-            escape_html(error)
-        ));
-    }
-    match form.client_name {
-        Some(name) => body.push_str(&format!(
-            "<p><strong>{}</strong> asks to act as you on this portal.</p>\n",
-            escape_html(name)
-        )),
-        None => body
-            .push_str("<p>A command-line tool or editor asks to act as you on this portal.</p>\n"),
-    }
-    body.push_str(&format!(
-        "<p>Check that the code below is the one your terminal or editor shows, then log in to approve.</p>\n\
-<form method=\"post\" action=\"device\" autocomplete=\"off\">\n\
-<label for=\"user_code\">Code</label>\n\
-<input id=\"user_code\" name=\"user_code\" class=\"code\" required value=\"{code}\">\n\
-<label for=\"username\">Username</label>\n\
-<input id=\"username\" name=\"username\" autocomplete=\"username\" value=\"{user}\">\n\
-<label for=\"password\">Password</label>\n\
-<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\">\n\
-<div class=\"buttons\"><button type=\"submit\" name=\"action\" value=\"approve\">Approve</button>\n\
-<button type=\"submit\" name=\"action\" value=\"deny\">Deny</button></div>\n\
-</form>\n\
-<p class=\"muted\">Did not start a login? Press Deny. Your password is checked here and never given to the device.</p>",
-        code = escape_html(form.user_code),
-        user = escape_html(form.username),
-    ));
+    let body = html! {
+        h1 { "Log in a device" }
+        @if let Some(error) = form.error {
+            p.error role="alert" { (error) }
+        }
+        @match form.client_name {
+            Some(name) => p { strong { (name) } " asks to act as you on this portal." },
+            None => p { "A command-line tool or editor asks to act as you on this portal." },
+        }
+        p { "Check that the code below is the one your terminal or editor shows, then log in to approve." }
+        form method="post" action="device" autocomplete="off" {
+            label for="user_code" { "Code" }
+            input #user_code name="user_code" class="code" required value=(form.user_code);
+            label for="username" { "Username" }
+            input #username name="username" autocomplete="username" value=(form.username);
+            label for="password" { "Password" }
+            input #password name="password" type="password" autocomplete="current-password";
+            div.buttons {
+                button type="submit" name="action" value="approve" { "Approve" }
+                button type="submit" name="action" value="deny" { "Deny" }
+            }
+        }
+        p.muted { "Did not start a login? Press Deny. Your password is checked here and never given to the device." }
+    };
     page(status, "Log in a device", body)
 }
 
@@ -117,11 +90,10 @@ fn result_page(status: StatusCode, title: &str, class: &str, message: &str) -> R
     page(
         status,
         title,
-        format!(
-            "<h1>{}</h1>\n<p class=\"{class}\" role=\"status\">{}</p>",
-            escape_html(title),
-            escape_html(message)
-        ),
+        html! {
+            h1 { (title) }
+            p class=(class) role="status" { (message) }
+        },
     )
 }
 

@@ -39,7 +39,6 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use device::escape_html;
 pub use error::{ApiError, ServerError};
 pub use releases::TEMPORARY_CODE_TTL_SECS;
 pub use store::{seed_demo, Store};

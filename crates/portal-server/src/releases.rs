@@ -14,7 +14,7 @@ use gopay_miniapp_portal::native::wire::{
     ApplyRequest, CreateReleaseRequest, LiveChange, RejectRequest, Release, ReleaseList,
     RollbackRequest, TemporaryCode, TemporaryCodeRequest, WhitelistRequest,
 };
-use gopay_miniapp_portal::VersionNumber;
+use gopay_miniapp_portal::{PortalError, VersionNumber};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::apps::{is_member, is_target_admin, member_app, query_pairs, target_app};
@@ -288,21 +288,28 @@ fn refusal(err: LifecycleError, allowed: Vec<Step>) -> ApiError {
             .allowed(allowed)
         }
         err @ LifecycleError::WrongRole { .. } => ApiError::forbidden(err.to_string()),
-        err @ LifecycleError::RatioOutOfRange { .. } => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_RATIO,
-            err.to_string(),
-            "give a whole percentage from 1 to 100",
-        )
-        .field("ratio"),
-        err @ LifecycleError::RatioNotHigher { .. } => ApiError::new(
-            StatusCode::CONFLICT,
-            codes::RATIO_NOT_HIGHER,
-            err.to_string(),
-            "give a higher ratio, or release officially",
-        )
-        .field("ratio")
-        .state(ReleaseState::Grayscale),
+        err @ (LifecycleError::RatioOutOfRange { .. } | LifecycleError::RatioNotHigher { .. }) => {
+            ratio_refusal(err)
+        }
+    }
+}
+
+/// A refused grayscale ratio, with the code and message of the contract's one mapping
+/// (`PortalError::from`, which the client uses when it checks a ratio before sending it), so
+/// the same refusal reads the same whichever side refuses.
+pub(crate) fn ratio_refusal(err: LifecycleError) -> ApiError {
+    let refused = PortalError::from(err);
+    let not_higher = matches!(refused, PortalError::BadRatio { not_higher: true, .. });
+    let (status, hint) = if not_higher {
+        (StatusCode::CONFLICT, "give a higher ratio (1–100), or release officially")
+    } else {
+        (StatusCode::BAD_REQUEST, "give a whole percentage from 1 to 100")
+    };
+    let error = ApiError::new(status, refused.code(), refused.to_string(), hint).field("ratio");
+    if not_higher {
+        error.state(ReleaseState::Grayscale)
+    } else {
+        error
     }
 }
 

@@ -159,12 +159,82 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::{BTreeSet, HashMap};
+    use std::time::Duration;
 
-    #[test]
-    fn every_contract_route_has_a_handler() {
-        for route in routes::ALL {
-            let _ = handler(route);
+    use super::*;
+    use crate::store::Store;
+
+    /// A path of a route table with every `{param}` and `{*rest}` filled in.
+    fn concrete(path: &str) -> String {
+        path.split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    "x"
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The router takes each route of the contract and of the web pages with the method the
+    /// table names (whatever the handler then says, it is not 405), and a path with no other
+    /// method: a handler registered under the wrong method fails here.
+    #[tokio::test]
+    async fn every_route_takes_its_tables_method_and_no_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(
+            store,
+            base.clone(),
+            1024 * 1024,
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, build(state)).await });
+
+        let table: Vec<(&str, &str)> = routes::ALL
+            .iter()
+            .map(|r| (r.method, r.path))
+            .chain(web::WEB_ROUTES.iter().map(|r| (r.method, r.path)))
+            .collect();
+        let mut taken: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for (method, path) in &table {
+            taken.entry(path).or_default().insert(method);
         }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let status = |method: &str, path: &str| {
+            let request = http.request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("{base}{}", concrete(path)),
+            );
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        for (method, path) in &table {
+            assert_ne!(
+                status(method, path).await,
+                405,
+                "the table has {method} {path}, the router does not take {method} there"
+            );
+        }
+        for (path, methods) in &taken {
+            for other in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+                if !methods.contains(other) {
+                    assert_eq!(
+                        status(other, path).await,
+                        405,
+                        "the router takes {other} {path}, which no table lists"
+                    );
+                }
+            }
+        }
+        server.abort();
     }
 }

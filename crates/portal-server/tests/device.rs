@@ -211,8 +211,9 @@ async fn the_device_page_escapes_hostile_input() {
     let html = resp.text().await.unwrap();
     assert!(!html.contains("<script>"), "{html}");
     assert!(!html.contains("<img"), "{html}");
+    // `'` needs no escape: every attribute value is double-quoted.
     assert!(
-        html.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&#39;&amp;"),
+        html.contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;'&amp;\""),
         "{html}"
     );
 

@@ -685,3 +685,56 @@ async fn admins_review_and_nobody_else_sees_other_spaces() {
         .await
         .err(400, "invalid_request");
 }
+
+/// A ratio the server refuses gets the very error the client's own check gives
+/// (`lifecycle::check_ratio` mapped by `PortalError::from`): same status, code, message,
+/// hint, field and state, so a refusal reads the same whichever side makes it.
+#[tokio::test]
+async fn a_refused_ratio_is_the_same_error_on_the_server_and_in_the_client() {
+    use gopay_miniapp_portal::lifecycle::check_ratio;
+    use gopay_miniapp_portal::PortalError;
+
+    let c = ctx().await;
+    let first = c.in_pilot("1.0.0", &c.gopay).await;
+    c.ok(&c.demo, &first, "official", json!({})).await;
+    let second = c.in_pilot("1.1.0", &c.gopay).await;
+    c.ok(&c.demo, &second, "grayscale", json!({"ratio": 10}))
+        .await;
+
+    for (current, ratio) in [
+        (None, 0),
+        (None, 101),
+        (Some(10), 0),
+        (Some(10), 101),
+        (Some(10), 5),
+    ] {
+        let client = PortalError::from(check_ratio(current, ratio).unwrap_err());
+        assert!(
+            matches!(client, PortalError::BadRatio { .. }),
+            "the client's mapping of a ratio refusal: {client:?}"
+        );
+        let server = c
+            .step(&c.demo, &second, "grayscale", json!({"ratio": ratio}))
+            .await;
+        let refused = &server.json["error"];
+        assert_eq!(
+            (refused["code"].as_str(), refused["message"].as_str()),
+            (Some(client.code()), Some(client.to_string().as_str())),
+            "ratio {ratio} (current {current:?})"
+        );
+        // And the client maps the server's answer back to the same typed error.
+        let wire: gopay_miniapp_portal::native::wire::ErrorBody =
+            serde_json::from_value(refused.clone()).unwrap();
+        let back = gopay_miniapp_portal::native::client::from_wire(server.status.as_u16(), wire);
+        assert_eq!(back.code(), client.code(), "ratio {ratio}");
+    }
+    // The codes themselves, as the docs promise them.
+    for (ratio, code) in [
+        (0, "invalid_ratio"),
+        (101, "invalid_ratio"),
+        (5, "ratio_not_higher"),
+    ] {
+        let client = PortalError::from(check_ratio(Some(10), ratio).unwrap_err());
+        assert_eq!(client.code(), code, "ratio {ratio}");
+    }
+}

@@ -219,23 +219,23 @@ impl Browser {
 
 const HOSTILE: &str = "<script>alert(\"x\")</script>\"><img src=x onerror=alert(1)></textarea><svg onload=alert(2)>'&";
 
+/// [`HOSTILE`] as the pages must show it. `'` needs no escape: every attribute value is
+/// double-quoted.
+const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/textarea&gt;&lt;svg onload=alert(2)&gt;'&amp;";
+
+/// [`HOSTILE`] is on the page exactly as escaped text, and none of it as markup.
 #[track_caller]
 fn assert_escaped(page: &Page, what: &str) {
-    for raw in [
-        "<script>alert",
-        "<img src=x",
-        "<svg onload",
-        "</textarea><svg",
-    ] {
-        assert!(
-            !page.body.contains(raw),
-            "{what}: `{raw}` reached the page unescaped:\n{}",
-            page.body
-        );
-    }
+    assert_shown_as(page, what, HOSTILE_ESCAPED);
+}
+
+/// No fragment of [`HOSTILE`] reached the page as markup, and `shown` is on it.
+#[track_caller]
+fn assert_shown_as(page: &Page, what: &str, shown: &str) {
+    assert_no_markup(page, what);
     assert!(
-        page.body.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/textarea&gt;&lt;svg onload=alert(2)&gt;&#39;&amp;"),
-        "{what}: the hostile text is not shown escaped:\n{}",
+        page.body.contains(shown),
+        "{what}: the hostile text is not shown as `{shown}`:\n{}",
         page.body
     );
 }
@@ -889,6 +889,217 @@ async fn hostile_names_notes_and_reasons_are_escaped_on_every_page() {
         .get(&format!("/web/apps/{app}/versions/{version}"))
         .await;
     assert!(detail.body.contains("reject-reason"), "the reason is shown");
+}
+
+/// A path segment with every byte but letters and digits percent-encoded.
+fn encode_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// No fragment of [`HOSTILE`] reached the page as markup.
+#[track_caller]
+fn assert_no_markup(page: &Page, what: &str) {
+    for raw in [
+        "<script>alert",
+        "<img src=x",
+        "<svg onload",
+        "</textarea><svg",
+    ] {
+        assert!(
+            !page.body.contains(raw),
+            "{what}: `{raw}` reached the page unescaped:\n{}",
+            page.body
+        );
+    }
+}
+
+/// How a refusal that quotes [`HOSTILE`] in its own way (Rust-escaped, `\"` for `"`) shows it.
+const HOSTILE_QUOTED: &str = "&lt;script&gt;alert(";
+
+/// Uploads `version`, releases it to the target app, applies (developer) and approves (admin)
+/// it, all through the pages; returns the version's and the release's ids.
+async fn released_and_approved(
+    dev: &mut Browser,
+    adm: &mut Browser,
+    (app, target, csrf, admin_csrf): (&str, &str, &str, &str),
+    version: &str,
+) -> (String, String) {
+    let id = upload_ok(dev, app, version, "d", &package(version)).await;
+    let page = dev
+        .post(
+            &format!("/web/apps/{app}/versions/{id}/releases"),
+            &[("csrf", csrf), ("target_app_id", target)],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let rid = page
+        .location()
+        .split("released=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    for (browser, step, token) in [
+        (&mut *dev, "apply", csrf),
+        (&mut *adm, "approve", admin_csrf),
+    ] {
+        let page = browser
+            .post(&format!("/web/releases/{rid}/{step}"), &[("csrf", token)])
+            .await;
+        assert_eq!(page.status, 303, "{step}: {}", page.body);
+    }
+    (id, rid)
+}
+
+/// The fields the first hostile test does not reach: a hostile username (header, uploader,
+/// audit log, a refused login repeating it), whitelist user IDs (detail and step pages, the
+/// form repeating them), and every refusal that echoes what was typed or asked for: a
+/// version number, a grayscale ratio, a user ID, a step, version or release id in the URL.
+#[tokio::test]
+async fn hostile_usernames_whitelists_and_echoed_input_are_escaped_on_every_page() {
+    let p = portal().await;
+    let store = p.running.as_ref().unwrap().store().clone();
+    let mallory = store.ensure_user(HOSTILE, HOSTILE, "pw").unwrap();
+    let space = store.ensure_space("Mallory's space").unwrap();
+    store.add_member(&space, &mallory).unwrap();
+    let app = store.ensure_app(&space, "Mallory's app").unwrap();
+    let target = store
+        .ensure_target_app("Mallory's target", "gopay")
+        .unwrap();
+    let admin = store
+        .ensure_user("admin", "Target App Admin", "admin")
+        .unwrap();
+    store.add_target_admin(&target, &admin).unwrap();
+
+    // A refused login repeats the username in the form.
+    let mut dev = Browser::new(&p);
+    let form = dev.get("/web/login").await;
+    let refused = dev
+        .post(
+            "/web/login",
+            &[
+                ("csrf", &form.csrf()),
+                ("username", HOSTILE),
+                ("password", "wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+    assert_escaped(&refused, "refused login");
+
+    dev.login(HOSTILE, "pw").await;
+    let home = dev.get("/web").await;
+    assert_escaped(&home, "home (username in the header)");
+    let csrf = home.csrf();
+
+    // A hostile version number: the refusal quotes it, the form repeats it.
+    let refused = dev
+        .upload(
+            &app,
+            &[("csrf", &csrf), ("version", HOSTILE), ("description", "d")],
+            Some(("a.zip", &package("bad version"))),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("is not a version number"));
+    assert_escaped(&refused, "refused version number");
+
+    // The first release goes straight to official; the second one gets the whitelist.
+    let mut adm = Browser::new(&p);
+    adm.login("admin", "admin").await;
+    let admin_csrf = adm.csrf().await;
+    let world = (
+        app.as_str(),
+        target.as_str(),
+        csrf.as_str(),
+        admin_csrf.as_str(),
+    );
+    let (_, first) = released_and_approved(&mut dev, &mut adm, world, "1.0.0").await;
+    let page = dev
+        .post(
+            &format!("/web/releases/{first}/official"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let (version, rid) = released_and_approved(&mut dev, &mut adm, world, "1.0.1").await;
+
+    let whitelisted = dev
+        .post(
+            &format!("/web/releases/{rid}/whitelist"),
+            &[("csrf", &csrf), ("user_ids", &format!("100001\n{HOSTILE}"))],
+        )
+        .await;
+    assert_eq!(whitelisted.status, 303, "{}", whitelisted.body);
+    for path in [
+        format!("/web/apps/{app}/versions/{version}"),
+        format!("/web/releases/{rid}/whitelist"),
+        format!("/web/releases/{rid}/grayscale"),
+        format!("/web/apps/{app}/versions"),
+        format!("/web/apps/{app}/audit"),
+    ] {
+        let page = dev.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_escaped(&page, &path);
+    }
+
+    // A user ID too long to be one: the refusal quotes it (Rust-escaped), the form repeats it.
+    let too_long = format!("{HOSTILE}{}", "x".repeat(128));
+    let refused = dev
+        .post(
+            &format!("/web/releases/{rid}/whitelist"),
+            &[("csrf", &csrf), ("user_ids", &too_long)],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("is not a user ID"),
+        "{}",
+        refused.body
+    );
+    assert_shown_as(&refused, "refused user ID", HOSTILE_QUOTED);
+
+    // A ratio that is not a number: the refusal quotes it, the form repeats it.
+    let refused = dev
+        .post(
+            &format!("/web/releases/{rid}/grayscale"),
+            &[("csrf", &csrf), ("ratio", HOSTILE)],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("is not a whole percentage"));
+    assert_escaped(&refused, "refused ratio");
+
+    // A hostile page path for the temporary code reaches the deeplink, the QR's label.
+    let page = dev
+        .post(
+            &format!("/web/releases/{rid}/temporary_code"),
+            &[("csrf", &csrf), ("path", HOSTILE)],
+        )
+        .await;
+    assert!(page.body.contains("id=\"temporary-code\""), "{}", page.body);
+    assert_no_markup(&page, "temporary code");
+
+    // Ids and step names from the URL, quoted by the refusal.
+    let hostile = encode_segment(HOSTILE);
+    for path in [
+        format!("/web/releases/{rid}/{hostile}"),
+        format!("/web/apps/{app}/versions/{hostile}"),
+        format!("/web/releases/{hostile}/apply"),
+        format!("/web/apps/{hostile}/versions"),
+    ] {
+        let page = dev.get(&path).await;
+        assert_eq!(page.status, 404, "{path}: {}", page.body);
+        page.assert_html();
+        assert_shown_as(&page, &path, HOSTILE_QUOTED);
+    }
 }
 
 #[tokio::test]

@@ -1,20 +1,20 @@
-//! HTML building blocks: escaping, the page layout, and the headers every page carries.
+//! HTML building blocks: the page layout, its pieces, and the headers every page carries.
 //!
-//! Every dynamic value goes through [`esc`] (element text and double-quoted attribute values
-//! alike); ids in URLs go through [`seg`] as well. Pages have no script and no remote asset:
-//! the style is inline and the Content-Security-Policy allows nothing else.
+//! Pages are built with `maud`: a value spliced into `html!` is escaped (element text and
+//! attribute values alike) unless it is wrapped in `PreEscaped`, which only this crate's
+//! constants and the QR code's SVG are. Ids in URLs go through [`seg`] as well. Pages have no
+//! script and no remote asset: the style is inline and the Content-Security-Policy allows
+//! nothing else.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gopay_miniapp_portal::lifecycle::ReleaseState;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-pub(crate) use crate::device::escape_html as esc;
-
-/// A path segment: percent-encoded (ids are server-made, but nothing is trusted), then
-/// escaped for the attribute it goes into.
+/// A path segment, percent-encoded (ids are server-made, but nothing is trusted): no `/`,
+/// `?`, `#` or quote of the id survives into the URL.
 pub(crate) fn seg(text: &str) -> String {
-    let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
-    esc(&encoded)
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// `a=b&c=d`, each value form-encoded (for links and redirects).
@@ -51,8 +51,8 @@ pub(crate) fn secure_headers(response: &mut Response) {
 }
 
 /// A complete HTML document as a response.
-pub(crate) fn html_response(status: StatusCode, html: String) -> Response {
-    let mut response = (status, html).into_response();
+pub(crate) fn html_response(status: StatusCode, page: Markup) -> Response {
+    let mut response = (status, page.into_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -109,7 +109,7 @@ textarea{min-height:5rem}\
 .notice{background:#fff8e1;border:1px solid #e6cf7a;padding:.7rem 1rem;border-radius:4px;margin:1rem 0}\
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:.4rem 0}dl.facts dt{color:#555}dl.facts dd{margin:0;overflow-wrap:anywhere}\
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}\
-.qr{display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap}.qr svg{width:240px;height:240px;border:1px solid #dcdfe3;background:#fff}\
+.qr{display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap}.qr svg{display:block;width:240px;height:240px;border:1px solid #dcdfe3;background:#fff}\
 .deeplink{background:#f1f3f5;padding:.5rem;border-radius:4px;display:block;max-width:40rem}\
 .login{max-width:26rem;margin:4rem auto}\
 .reason{white-space:pre-wrap}";
@@ -123,57 +123,69 @@ pub(crate) struct Chrome<'a> {
     pub reviewer: bool,
 }
 
-/// A page of the portal: title, optional breadcrumbs (already HTML), and the body (HTML).
-pub(crate) fn page(title: &str, chrome: Option<&Chrome<'_>>, crumbs: &str, body: &str) -> String {
-    let mut out = String::with_capacity(body.len() + STYLE.len() + 1024);
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-    out.push_str(&format!(
-        "<title>{} · GoPay MiniApp portal</title><style>{STYLE}</style></head>\n<body>\n",
-        esc(title)
-    ));
-    out.push_str("<header class=\"top\"><a class=\"brand\" href=\"/web\">GoPay MiniApp portal</a>");
-    if let Some(chrome) = chrome {
-        out.push_str("<nav><a href=\"/web\">Spaces</a>");
-        if chrome.reviewer {
-            out.push_str(" &nbsp; <a href=\"/web/reviews\">Reviews</a>");
+/// An HTML document of the portal (these pages and the device login's): the title, the
+/// inline style (a constant, not data) and the body.
+pub(crate) fn document(title: &str, style: &'static str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · GoPay MiniApp portal" }
+                style { (PreEscaped(style)) }
+            }
+            body { (body) }
         }
-        out.push_str("</nav>");
-        out.push_str(&format!(
-            "<span class=\"who\" data-username=\"{user}\">{name} ({user})</span>\
-<form method=\"post\" action=\"/web/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-<button type=\"submit\">Log out</button></form>",
-            name = esc(chrome.display_name),
-            user = esc(chrome.username),
-            csrf = esc(chrome.csrf),
-        ));
     }
-    out.push_str("</header>\n<main>\n");
-    if !crumbs.is_empty() {
-        out.push_str(&format!("<nav class=\"crumbs\">{crumbs}</nav>\n"));
-    }
-    out.push_str(body);
-    out.push_str("\n</main>\n</body></html>\n");
-    out
 }
 
-/// `<span class="state state-in_review">Submit for Review</span>`
-pub(crate) fn state_badge(state: ReleaseState) -> String {
-    format!(
-        "<span class=\"state state-{}\" data-state=\"{}\">{}</span>",
-        state.as_str(),
-        state.as_str(),
-        esc(state.label())
-    )
+/// A page of the portal: title, optional breadcrumbs, and the body.
+pub(crate) fn page(
+    title: &str,
+    chrome: Option<&Chrome<'_>>,
+    crumbs: Option<Markup>,
+    body: Markup,
+) -> Markup {
+    let body = html! {
+                header.top {
+                    a.brand href="/web" { "GoPay MiniApp portal" }
+                    @if let Some(chrome) = chrome {
+                        nav {
+                            a href="/web" { "Spaces" }
+                            @if chrome.reviewer {
+                                " \u{a0} " a href="/web/reviews" { "Reviews" }
+                            }
+                        }
+                        span.who data-username=(chrome.username) {
+                            (chrome.display_name) " (" (chrome.username) ")"
+                        }
+                        form method="post" action="/web/logout" {
+                            (hidden("csrf", chrome.csrf))
+                            button type="submit" { "Log out" }
+                        }
+                    }
+                }
+                main {
+                    @if let Some(crumbs) = crumbs {
+                        nav.crumbs { (crumbs) }
+                    }
+                    (body)
+                }
+    };
+    document(title, STYLE, body)
+}
+
+/// `<span class="state state-in_review" data-state="in_review">Submit for Review</span>`
+pub(crate) fn state_badge(state: ReleaseState) -> Markup {
+    html! {
+        span class={ "state state-" (state.as_str()) } data-state=(state.as_str()) { (state.label()) }
+    }
 }
 
 /// A hidden input.
-pub(crate) fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        esc(name),
-        esc(value)
-    )
+pub(crate) fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
 }
 
 /// `the package …` → `The package …` (the API's messages are sentence fragments).
@@ -186,23 +198,20 @@ fn sentence(text: &str) -> String {
 }
 
 /// An error box: the message, and what to do about it.
-pub(crate) fn error_box(message: &str, hint: &str) -> String {
-    let mut out = format!(
-        "<div class=\"error\" role=\"alert\"><strong>{}</strong>",
-        esc(&sentence(message))
-    );
-    if !hint.is_empty() {
-        out.push_str(&format!(
-            "<br><span class=\"muted\">{}</span>",
-            esc(&sentence(hint))
-        ));
+pub(crate) fn error_box(message: &str, hint: &str) -> Markup {
+    html! {
+        div.error role="alert" {
+            strong { (sentence(message)) }
+            @if !hint.is_empty() {
+                br;
+                span.muted { (sentence(hint)) }
+            }
+        }
     }
-    out.push_str("</div>\n");
-    out
 }
 
-pub(crate) fn ok_box(message: &str) -> String {
-    format!("<div class=\"ok\" role=\"status\">{}</div>\n", esc(message))
+pub(crate) fn ok_box(message: &str) -> Markup {
+    html! { div.ok role="status" { (message) } }
 }
 
 pub(crate) use crate::uploads::human_size;
@@ -225,7 +234,7 @@ mod tests {
             csrf: "x",
             reviewer: false,
         };
-        let html = page("<script>", Some(&chrome), "", "");
+        let html = page("<script>", Some(&chrome), None, html! {}).into_string();
         assert!(!html.contains("<script>"));
         assert!(!html.contains("<b>Eve"));
         assert!(html.contains("&lt;b&gt;Eve&lt;/b&gt;"));

@@ -27,6 +27,8 @@ use gopay_miniapp_portal::lifecycle::{ReleaseState, Step, TRANSITIONS};
 
 use crate::state::AppState;
 
+pub(crate) use html::document;
+
 /// One route of the web pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebRoute {
@@ -205,11 +207,26 @@ mod tests {
         }
     }
 
+    /// Each step's button has words of its own, the ones `docs/portal-web.md` names, and its
+    /// help says something of its own; the wire name reads back as the step.
     #[test]
-    fn every_step_has_words_and_a_name() {
+    fn every_step_has_its_own_documented_words_and_a_name() {
+        let docs = include_str!("../../../../docs/portal-web.md");
+        // Quoted button names may wrap across lines in the docs.
+        let docs = docs.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut labels = std::collections::HashSet::new();
+        let mut helps = std::collections::HashSet::new();
         for step in Step::ALL {
-            assert!(!step_label(step).is_empty());
-            assert!(!step_help(step, "GoPay").is_empty());
+            let label = step_label(step);
+            assert!(labels.insert(label), "two steps' buttons say \"{label}\"");
+            assert!(
+                docs.contains(&format!("\"{label}\"")),
+                "docs/portal-web.md does not name the button \"{label}\" of {step:?}"
+            );
+            assert!(
+                helps.insert(step_help(step, "GoPay")),
+                "{step:?} has another step's help"
+            );
             assert_eq!(parse_step(step.as_str()), Some(step));
         }
     }

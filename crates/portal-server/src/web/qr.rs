@@ -1,55 +1,41 @@
-//! The temporary code as an inline SVG: black modules on white, with the 4-module quiet zone
-//! scanners need, error correction level M (as `gopay-miniapp qr` renders it).
+//! The temporary code as an inline SVG, drawn by the `qrcode` crate's own SVG renderer: black
+//! modules on white, with the 4-module quiet zone scanners need, error correction level M.
 
-use qrcode::{Color, EcLevel, QrCode};
+use maud::{html, Markup, PreEscaped};
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
 
-use super::html::esc;
+/// Pixels per module (the page's style scales the SVG to 240 px anyway).
+const MODULE_PX: u32 = 6;
 
-/// Light modules around the code, on each side.
-const QUIET_ZONE: usize = 4;
-
-/// `<svg …>` showing `data` as a QR code; one `<path>` of horizontal runs of dark modules.
-pub(crate) fn qr_svg(data: &str) -> Result<String, String> {
+/// The QR code of `data`, in an element that names what it encodes (`data-qr`, escaped).
+pub(crate) fn qr_svg(data: &str) -> Result<Markup, String> {
     let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
         .map_err(|e| format!("cannot make a QR code of this text: {e}"))?;
-    let width = code.width();
-    let colors = code.to_colors();
-    let size = width + 2 * QUIET_ZONE;
-    let mut d = String::with_capacity(width * width);
-    for y in 0..width {
-        let mut x = 0;
-        while x < width {
-            if colors[y * width + x] == Color::Dark {
-                let start = x;
-                while x < width && colors[y * width + x] == Color::Dark {
-                    x += 1;
-                }
-                let run = x - start;
-                d.push_str(&format!(
-                    "M{} {}h{run}v1h-{run}z",
-                    start + QUIET_ZONE,
-                    y + QUIET_ZONE
-                ));
-            } else {
-                x += 1;
-            }
+    let document = code
+        .render::<svg::Color>()
+        .quiet_zone(true)
+        .module_dimensions(MODULE_PX, MODULE_PX)
+        .build();
+    // The renderer writes a standalone document; inline in HTML only its `<svg>` element is
+    // wanted (the renderer's own output: numbers and fixed colours, no text of `data`).
+    let element = document
+        .find("<svg")
+        .map_or(document.as_str(), |at| &document[at..]);
+    Ok(html! {
+        div.qr-code role="img" aria-label={ "QR code of " (data) } data-qr=(data) {
+            (PreEscaped(element))
         }
-    }
-    Ok(format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" width=\"{px}\" height=\"{px}\" \
-shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"QR code of {label}\" data-qr=\"{label}\">\
-<rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{d}\"/></svg>",
-        px = size * 6,
-        label = esc(data),
-    ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Reads the module matrix back out of the SVG's path (`M x y h n v1 h-n z` runs).
-    fn rasterize(svg: &str, scale: usize) -> (usize, Vec<u8>) {
+    /// Paints the rectangles of the SVG's path (the renderer's `M x y h w v h H x V y`) on a
+    /// white image of the SVG's size.
+    fn rasterize(svg: &str) -> (usize, Vec<u8>) {
         let size: usize = svg
             .split("viewBox=\"0 0 ")
             .nth(1)
@@ -61,32 +47,31 @@ mod tests {
             .nth(1)
             .and_then(|rest| rest.split('"').next())
             .expect("a path");
-        let px = size * scale;
-        let mut image = vec![255u8; px * px];
+        let mut image = vec![255u8; size * size];
         for part in d.split('M').filter(|p| !p.is_empty()) {
-            let (xy, rest) = part.split_once('h').expect("h");
-            let (x, y) = xy.split_once(' ').expect("x y");
-            let run = rest.split('v').next().expect("run");
-            let (x, y, run): (usize, usize, usize) =
-                (x.parse().unwrap(), y.parse().unwrap(), run.parse().unwrap());
-            for mx in x..x + run {
-                for dy in 0..scale {
-                    for dx in 0..scale {
-                        image[(y * scale + dy) * px + mx * scale + dx] = 0;
-                    }
+            // `x y h w v h H x V y`: the numbers in order.
+            let n: Vec<usize> = part
+                .split([' ', 'h', 'v', 'H', 'V'])
+                .map(|n| n.parse().expect("a number"))
+                .collect();
+            let (x, y, w, h) = (n[0], n[1], n[2], n[3]);
+            for py in y..y + h {
+                for px in x..x + w {
+                    image[py * size + px] = 0;
                 }
             }
         }
-        (px, image)
+        (size, image)
     }
 
     #[test]
     fn the_svg_decodes_to_the_deeplink() {
         let link = "gopaystaging://mini-app/windvane?app_id=3000000000000001&publish_id=5000000000000001&mini_app_path=pages%2Findex%2Findex";
-        let svg = qr_svg(link).unwrap();
-        assert!(svg.starts_with("<svg "));
-        assert!(!svg.contains("&publish_id"), "the label is escaped");
-        let (px, image) = rasterize(&svg, 4);
+        let html = qr_svg(link).unwrap().into_string();
+        assert!(!html.contains("<?xml"), "{html}");
+        assert!(!html.contains("&publish_id"), "the label is escaped");
+        let svg = &html[html.find("<svg ").expect("an inline svg")..];
+        let (px, image) = rasterize(svg);
         let mut prepared =
             rqrr::PreparedImage::prepare_from_greyscale(px, px, |x, y| image[y * px + x]);
         let grids = prepared.detect_grids();
@@ -97,8 +82,10 @@ mod tests {
 
     #[test]
     fn hostile_text_is_escaped_in_the_label() {
-        let svg = qr_svg("\"><script>alert(1)</script>").unwrap();
-        assert!(!svg.contains("<script>"));
-        assert!(svg.contains("&lt;script&gt;"));
+        let html = qr_svg("\"><script>alert(1)</script>")
+            .unwrap()
+            .into_string();
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&quot;&gt;&lt;script&gt;"));
     }
 }

@@ -21,9 +21,10 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use gopay_miniapp_portal::native::wire::User;
+use maud::{html, Markup};
 use rusqlite::{params, OptionalExtension};
 
-use super::html::{self, esc, hidden, html_response, redirect};
+use super::html::{self, hidden, html_response, redirect};
 use crate::apps::query_pairs;
 use crate::auth::{check_credentials, load_user, new_secret, secret_hash, Caller, TokenKind};
 use crate::error::ApiError;
@@ -216,21 +217,34 @@ pub(crate) fn check_csrf(
 }
 
 pub(crate) fn csrf_refused(session: Option<&WebSession>) -> Response {
-    let body = format!(
-        "<h1>Nothing was changed</h1>\n{}<p><a href=\"/web\">Back to the portal</a></p>",
+    message_page(
+        StatusCode::FORBIDDEN,
+        session,
+        "Refused",
+        "Nothing was changed",
         html::error_box(
             "This form is out of date or was sent from another site, so the portal refused it.",
             "Go back, reload the page and try again.",
-        )
-    );
-    html_response(
-        StatusCode::FORBIDDEN,
-        html::page(
-            "Refused",
-            session.map(WebSession::chrome).as_ref(),
-            "",
-            &body,
         ),
+    )
+}
+
+/// A page that only says one thing (a refusal, an error), with the way back to the portal.
+pub(crate) fn message_page(
+    status: StatusCode,
+    session: Option<&WebSession>,
+    title: &str,
+    heading: &str,
+    message: Markup,
+) -> Response {
+    let body = html! {
+        h1 { (heading) }
+        (message)
+        p { a href="/web" { "Back to the portal" } }
+    };
+    html_response(
+        status,
+        html::page(title, session.map(WebSession::chrome).as_ref(), None, body),
     )
 }
 
@@ -242,14 +256,12 @@ pub(crate) fn error_page(session: Option<&WebSession>, err: &ApiError) -> Respon
         s if s.is_server_error() => "Something went wrong",
         _ => "Refused",
     };
-    let body = format!(
-        "<h1>{}</h1>\n{}<p><a href=\"/web\">Back to the portal</a></p>",
-        esc(title),
-        html::error_box(&err.body.message, &err.body.hint)
-    );
-    html_response(
+    message_page(
         err.status,
-        html::page(title, session.map(WebSession::chrome).as_ref(), "", &body),
+        session,
+        title,
+        title,
+        html::error_box(&err.body.message, &err.body.hint),
     )
 }
 
@@ -295,26 +307,31 @@ fn login_form(
     notice: Option<(&str, &str)>,
 ) -> Response {
     let token = random_base62(43);
-    let mut body = String::from("<div class=\"login card\">\n<h1>Log in</h1>\n");
-    match notice {
-        Some(("error", text)) => body.push_str(&html::error_box(text, "")),
-        Some((_, text)) => body.push_str(&html::ok_box(text)),
-        None => {}
-    }
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"/web/login\">\n{csrf}{next}\n\
-<label for=\"username\">Username</label>\n\
-<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{user}\">\n\
-<label for=\"password\">Password</label>\n\
-<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required>\n\
-<p><button type=\"submit\">Log in</button></p>\n</form>\n\
-<p class=\"muted\">The same account as <code>gopay-miniapp login</code>. The local demo portal has \
-<code>demo</code>/<code>demo</code> (developer) and <code>admin</code>/<code>admin</code> (target-app administrator).</p>\n</div>",
-        csrf = hidden("csrf", &token),
-        next = hidden("next", next),
-        user = esc(username),
-    ));
-    let mut response = html_response(status, html::page("Log in", None, "", &body));
+    let body = html! {
+        div.login.card {
+            h1 { "Log in" }
+            @match notice {
+                Some(("error", text)) => (html::error_box(text, "")),
+                Some((_, text)) => (html::ok_box(text)),
+                None => {}
+            }
+            form method="post" action="/web/login" {
+                (hidden("csrf", &token))
+                (hidden("next", next))
+                label for="username" { "Username" }
+                input type="text" #username name="username" autocomplete="username" required value=(username);
+                label for="password" { "Password" }
+                input type="password" #password name="password" autocomplete="current-password" required;
+                p { button type="submit" { "Log in" } }
+            }
+            p.muted {
+                "The same account as " code { "gopay-miniapp login" } ". The local demo portal has "
+                code { "demo" } "/" code { "demo" } " (developer) and " code { "admin" } "/"
+                code { "admin" } " (target-app administrator)."
+            }
+        }
+    };
+    let mut response = html_response(status, html::page("Log in", None, None, body));
     set_cookie(
         &mut response,
         format!(

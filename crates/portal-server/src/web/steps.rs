@@ -10,23 +10,24 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use gopay_miniapp_portal::lifecycle::{ReleaseState, Step};
+use gopay_miniapp_portal::lifecycle::{LifecycleError, ReleaseState, Step};
 use gopay_miniapp_portal::native::wire::{
     ApplyRequest, CreateReleaseRequest, RejectRequest, Release, RollbackRequest,
     TemporaryCodeRequest, Version, WhitelistRequest,
 };
+use maud::{html, Markup};
 use rusqlite::OptionalExtension;
 
-use super::html::{self, esc, hidden, html_response, redirect, seg, state_badge};
-use super::pages::{app_url, flash, render_detail, version_url, DetailExtra};
+use super::html::{self, hidden, html_response, redirect, state_badge};
+use super::pages::{app_url, flash, render_detail, step_url, version_url, DetailExtra};
 use super::session::{checked_form, error_page, WebSession};
 use super::{next_state, parse_step, step_help, step_label, BackTo};
 use crate::apps::{is_member, version_row, VERSION_COLUMNS};
 use crate::error::{ApiError, ApiResult};
 use crate::releases::{
     apply_release, approve_release, cancel_release, grayscale_release, official_release,
-    reject_release, release as visible_release, release_version, review_queue, rollback_app,
-    show_temporary_code, whitelist_release, withdraw_release,
+    ratio_refusal, reject_release, release as visible_release, release_version, review_queue,
+    rollback_app, show_temporary_code, whitelist_release, withdraw_release,
 };
 use crate::state::AppState;
 
@@ -141,7 +142,7 @@ pub(crate) async fn release_to_target(
                 app_id,
                 version_id,
                 DetailExtra {
-                    notice: html::error_box(&err.body.message, &err.body.hint),
+                    notice: Some(html::error_box(&err.body.message, &err.body.hint)),
                     qr: None,
                     status: Some(err.status),
                 },
@@ -224,133 +225,123 @@ fn render_step(
     status: StatusCode,
 ) -> Response {
     let r = &ctx.release;
-    let mut body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        esc(step_label(step)),
-        esc(&step_help(step, &r.target_app_name))
-    );
-    if let Some(err) = error {
-        body.push_str(&html::error_box(&err.body.message, &err.body.hint));
-    }
+    let label = step_label(step);
     let description = ctx
         .version
         .as_ref()
-        .map(|v| v.description.clone())
+        .map(|v| v.description.as_str())
         .unwrap_or_default();
-    let mut facts = format!(
-        "<dt>MiniApp</dt><dd>{app} <span class=\"muted\">({app_id})</span></dd>\
-<dt>Version</dt><dd>{version}</dd><dt>Description</dt><dd class=\"reason\">{desc}</dd>\
-<dt>Target app</dt><dd>{target}</dd><dt>State</dt><dd>{state}{next}</dd>",
-        app = esc(&ctx.app_name),
-        app_id = esc(&r.app_id),
-        version = esc(&r.version.to_string()),
-        desc = esc(&description),
-        target = esc(&r.target_app_name),
-        state = state_badge(r.state),
-        next = match next_state(r.state, step) {
-            Some(to) if to != r.state => format!(" → {}", state_badge(to)),
-            _ => String::new(),
-        },
-    );
-    if let Some(v) = &ctx.version {
-        facts.push_str(&format!(
-            "<dt>Package</dt><dd>{} · sha256 <code>{}</code></dd>",
-            esc(&html::human_size(v.size)),
-            esc(&v.sha256)
-        ));
-    }
-    facts.push_str(&super::pages::release_facts(r));
-    body.push_str(&format!(
-        "<div class=\"card\"><h2 style=\"margin-top:0\">Confirm Release Information</h2><dl class=\"facts\">{facts}</dl></div>\n"
-    ));
-
+    let next = next_state(r.state, step).filter(|to| *to != r.state);
     let back_href = back_url(ctx, back);
-    if !r.allowed_steps.contains(&step) {
-        let allowed: Vec<&str> = r.allowed_steps.iter().map(|s| step_label(*s)).collect();
-        body.push_str(&format!(
-            "<div class=\"notice\" role=\"status\">{} is not possible now: the release is in “{}”; {}.</div>\n\
-<p><a class=\"button secondary\" href=\"{}\">Back</a></p>",
-            esc(step_label(step)),
-            esc(r.state.label()),
-            if allowed.is_empty() {
-                "nothing is open to you in this state".to_string()
-            } else {
-                esc(&format!("allowed now: {}", allowed.join(", ")))
-            },
-            back_href
-        ));
-    } else {
-        let mut fields = String::new();
-        match step {
-            Step::Apply => fields.push_str(&format!(
-                "<label for=\"notes\">Release notes</label><textarea id=\"notes\" name=\"notes\" maxlength=\"4000\">{}</textarea>",
-                esc(input
-                    .notes
-                    .as_deref()
-                    .or(r.notes.as_deref())
-                    .unwrap_or(&description))
-            )),
-            Step::Reject => fields.push_str(&format!(
-                "<label for=\"reason\">Reason</label><textarea id=\"reason\" name=\"reason\" required maxlength=\"4000\">{}</textarea>",
-                esc(input.reason.as_deref().unwrap_or(""))
-            )),
-            Step::Whitelist => fields.push_str(&format!(
-                "<label for=\"user_ids\">User IDs (one per line, or comma-separated)</label><textarea id=\"user_ids\" name=\"user_ids\" required>{}</textarea>",
-                esc(&input.user_ids.clone().unwrap_or_else(|| r.whitelist.join("\n")))
-            )),
-            Step::Grayscale => {
-                let min = if r.state == ReleaseState::Grayscale {
-                    r.ratio.map(|c| c.saturating_add(1)).unwrap_or(1)
-                } else {
-                    1
-                };
-                fields.push_str(&format!(
-                    "<label for=\"ratio\">Ratio (% of users, {min}–100)</label><input type=\"number\" id=\"ratio\" name=\"ratio\" min=\"{min}\" max=\"100\" required value=\"{}\">",
-                    esc(input.ratio.as_deref().unwrap_or(""))
-                ));
+    let body = html! {
+        h1 { (label) }
+        p { (step_help(step, &r.target_app_name)) }
+        @if let Some(err) = error { (html::error_box(&err.body.message, &err.body.hint)) }
+        div.card {
+            h2 style="margin-top:0" { "Confirm Release Information" }
+            dl.facts {
+                dt { "MiniApp" } dd { (ctx.app_name) " " span.muted { "(" (r.app_id) ")" } }
+                dt { "Version" } dd { (r.version) }
+                dt { "Description" } dd.reason { (description) }
+                dt { "Target app" } dd { (r.target_app_name) }
+                dt { "State" }
+                dd {
+                    (state_badge(r.state))
+                    @if let Some(to) = next { " → " (state_badge(to)) }
+                }
+                @if let Some(v) = &ctx.version {
+                    dt { "Package" }
+                    dd { (html::human_size(v.size)) " · sha256 " code { (v.sha256) } }
+                }
+                (super::pages::release_facts(r))
             }
-            Step::TemporaryCode => fields.push_str(&format!(
-                "<label for=\"path\">Page to open (optional)</label><input type=\"text\" id=\"path\" name=\"path\" placeholder=\"pages/index/index\" value=\"{}\">",
-                esc(input.path.as_deref().unwrap_or(""))
-            )),
-            _ => {}
         }
-        let danger = if matches!(step, Step::Reject | Step::Cancel | Step::Rollback) {
-            " class=\"danger\""
-        } else {
-            ""
-        };
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"/web/releases/{}/{}\" class=\"card\">{}{}{fields}\
-<div class=\"actions\" style=\"margin-top:1rem\"><button type=\"submit\"{danger}>OK</button>\
-<a class=\"button secondary\" href=\"{}\">Back</a></div></form>\n",
-            seg(&r.id),
-            step.as_str(),
-            hidden("csrf", &session.csrf),
-            hidden("from", back.as_str()),
-            back_href
-        ));
-    }
-
+        @if r.allowed_steps.contains(&step) {
+            form method="post" action=(step_url(&r.id, step)) class="card" {
+                (hidden("csrf", &session.csrf))
+                (hidden("from", back.as_str()))
+                (step_fields(step, r, input, description))
+                div.actions style="margin-top:1rem" {
+                    button type="submit" class=[danger(step).then_some("danger")] { "OK" }
+                    a.button.secondary href=(back_href) { "Back" }
+                }
+            }
+        } @else {
+            div.notice role="status" {
+                (label) " is not possible now: the release is in “" (r.state.label()) "”; "
+                @if r.allowed_steps.is_empty() {
+                    "nothing is open to you in this state"
+                } @else {
+                    "allowed now: "
+                    (r.allowed_steps.iter().map(|s| step_label(*s)).collect::<Vec<_>>().join(", "))
+                }
+                "."
+            }
+            p { a.button.secondary href=(back_href) { "Back" } }
+        }
+    };
     let crumbs = if ctx.developer {
-        format!(
-            "<a href=\"/web\">Spaces</a> › <a href=\"{}\">{}</a> › <a href=\"{}\">Version {}</a> › {}",
-            app_url(&r.app_id),
-            esc(&ctx.app_name),
-            version_url(&r.app_id, &r.version_id),
-            esc(&r.version.to_string()),
-            esc(step_label(step))
-        )
+        html! {
+            a href="/web" { "Spaces" } " › "
+            a href=(app_url(&r.app_id)) { (ctx.app_name) } " › "
+            a href=(version_url(&r.app_id, &r.version_id)) { "Version " (r.version) } " › "
+            (label)
+        }
     } else {
-        format!(
-            "<a href=\"/web/reviews\">Reviews</a> › {}",
-            esc(step_label(step))
-        )
+        html! { a href="/web/reviews" { "Reviews" } " › " (label) }
     };
     html_response(
         status,
-        html::page(step_label(step), Some(&session.chrome()), &crumbs, &body),
+        html::page(label, Some(&session.chrome()), Some(crumbs), body),
     )
+}
+
+/// The steps whose OK cannot be undone: a red button.
+fn danger(step: Step) -> bool {
+    matches!(step, Step::Reject | Step::Cancel | Step::Rollback)
+}
+
+/// The inputs of a step's form, filled with what was sent before (after a refusal) or what
+/// the release has now.
+fn step_fields(step: Step, r: &Release, input: &StepInput, description: &str) -> Markup {
+    match step {
+        Step::Apply => html! {
+            label for="notes" { "Release notes" }
+            textarea #notes name="notes" maxlength="4000" {
+                (input.notes.as_deref().or(r.notes.as_deref()).unwrap_or(description))
+            }
+        },
+        Step::Reject => html! {
+            label for="reason" { "Reason" }
+            textarea #reason name="reason" required maxlength="4000" {
+                (input.reason.as_deref().unwrap_or(""))
+            }
+        },
+        Step::Whitelist => html! {
+            label for="user_ids" { "User IDs (one per line, or comma-separated)" }
+            textarea #user_ids name="user_ids" required {
+                (input.user_ids.clone().unwrap_or_else(|| r.whitelist.join("\n")))
+            }
+        },
+        Step::Grayscale => {
+            let min = if r.state == ReleaseState::Grayscale {
+                r.ratio.map(|c| c.saturating_add(1)).unwrap_or(1)
+            } else {
+                1
+            };
+            html! {
+                label for="ratio" { "Ratio (% of users, " (min) "–100)" }
+                input type="number" #ratio name="ratio" min=(min) max="100" required
+                    value=(input.ratio.as_deref().unwrap_or(""));
+            }
+        }
+        Step::TemporaryCode => html! {
+            label for="path" { "Page to open (optional)" }
+            input type="text" #path name="path" placeholder="pages/index/index"
+                value=(input.path.as_deref().unwrap_or(""));
+        },
+        _ => html! {},
+    }
 }
 
 /// `POST /web/releases/{release_id}/{step}` (csrf, from, and the step's inputs)
@@ -434,13 +425,12 @@ pub(crate) async fn take_step(
                         .await
                         .map(drop)
                 }
-                Err(_) => Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    gopay_miniapp_portal::codes::INVALID_RATIO,
-                    format!("“{text}” is not a whole percentage from 1 to 100"),
-                    "give a whole percentage from 1 to 100",
-                )
-                .field("ratio")),
+                Err(_) => {
+                    // The API's refusal of a ratio out of range, naming what was typed.
+                    let mut err = ratio_refusal(LifecycleError::RatioOutOfRange { requested: 0 });
+                    err.body.message = format!("“{text}” is not a whole percentage from 1 to 100");
+                    Err(err)
+                }
             }
         }
         Step::Official => official_release(&state, caller, id).await.map(drop),
@@ -491,13 +481,19 @@ async fn reviews_page(
     session: &WebSession,
     query: &Option<String>,
 ) -> ApiResult<Response> {
-    let mut body = String::from("<h1>Releases waiting for review</h1>\n");
-    body.push_str(&flash(state, session, query, None).await);
+    let notice = flash(state, session, query, None).await;
+    let heading = html! {
+        h1 { "Releases waiting for review" }
+        @if let Some(notice) = notice { (notice) }
+    };
     if session.user.admin_of.is_empty() {
-        body.push_str("<p class=\"muted\">You administer no target app, so no release waits for your review.</p>\n");
+        let body = html! {
+            (heading)
+            p.muted { "You administer no target app, so no release waits for your review." }
+        };
         return Ok(html_response(
             StatusCode::OK,
-            html::page("Reviews", Some(&session.chrome()), "", &body),
+            html::page("Reviews", Some(&session.chrome()), None, body),
         ));
     }
     let waiting = review_queue(state, session.caller.clone(), Some(ReleaseState::InReview)).await?;
@@ -510,79 +506,74 @@ async fn reviews_page(
     let mut all = waiting.clone();
     all.extend(recent.iter().cloned());
     let facts = release_facts(state, session, &all).await?;
-    if waiting.is_empty() {
-        body.push_str("<p class=\"muted\">Nothing waits for review.</p>\n");
-    }
-    for r in &waiting {
-        let (app_name, _, version) = facts.get(&r.id).cloned().unwrap_or_default();
-        let mut dl = format!(
-            "<dt>MiniApp</dt><dd>{} <span class=\"muted\">({})</span></dd><dt>Submitted</dt><dd>{}</dd>",
-            esc(&app_name),
-            esc(&r.app_id),
-            esc(&r.updated_at)
-        );
-        if let Some(v) = &version {
-            dl.push_str(&format!(
-                "<dt>Description</dt><dd class=\"reason\">{}</dd><dt>Package</dt><dd>{} · sha256 <code>{}</code> · uploaded by {}</dd>",
-                esc(&v.description),
-                esc(&html::human_size(v.size)),
-                esc(&v.sha256),
-                esc(&v.created_by)
-            ));
+    let fact = |r: &Release| facts.get(&r.id).cloned().unwrap_or_default();
+    let body = html! {
+        (heading)
+        @if waiting.is_empty() {
+            p.muted { "Nothing waits for review." }
         }
-        dl.push_str(&format!(
-            "<dt>Release notes</dt><dd class=\"reason notes\">{}</dd>",
-            esc(r.notes.as_deref().unwrap_or("(none)"))
-        ));
-        let action = |step: Step| format!("/web/releases/{}/{}", seg(&r.id), step.as_str());
-        let mut actions = String::new();
-        if r.allowed_steps.contains(&Step::Approve) {
-            actions.push_str(&format!(
-                "<form method=\"post\" action=\"{}\">{}{}<button type=\"submit\" data-step=\"approve\">Approve</button></form>",
-                action(Step::Approve),
-                hidden("csrf", &session.csrf),
-                hidden("from", "reviews"),
-            ));
+        @for r in &waiting {
+            @let (app_name, _, version) = fact(r);
+            section.card.review data-release=(r.id) {
+                h3 { (app_name) " " (r.version) " → " (r.target_app_name) " " (state_badge(r.state)) }
+                dl.facts {
+                    dt { "MiniApp" } dd { (app_name) " " span.muted { "(" (r.app_id) ")" } }
+                    dt { "Submitted" } dd { (r.updated_at) }
+                    @if let Some(v) = &version {
+                        dt { "Description" } dd.reason { (v.description) }
+                        dt { "Package" }
+                        dd {
+                            (html::human_size(v.size)) " · sha256 " code { (v.sha256) }
+                            " · uploaded by " (v.created_by)
+                        }
+                    }
+                    dt { "Release notes" } dd.reason.notes { (r.notes.as_deref().unwrap_or("(none)")) }
+                }
+                div.actions {
+                    @if r.allowed_steps.contains(&Step::Approve) {
+                        form method="post" action=(step_url(&r.id, Step::Approve)) {
+                            (hidden("csrf", &session.csrf))
+                            (hidden("from", "reviews"))
+                            button type="submit" data-step="approve" { "Approve" }
+                        }
+                    }
+                    @if r.allowed_steps.contains(&Step::Reject) {
+                        form method="post" action=(step_url(&r.id, Step::Reject)) class="reject" {
+                            (hidden("csrf", &session.csrf))
+                            (hidden("from", "reviews"))
+                            textarea name="reason" required maxlength="4000"
+                                placeholder="Reason (required): what the developer should fix"
+                                aria-label="Reason for rejecting"
+                                style="min-height:2.4rem;width:24rem" {}
+                            button type="submit" class="danger" data-step="reject" { "Reject" }
+                        }
+                    }
+                }
+            }
         }
-        if r.allowed_steps.contains(&Step::Reject) {
-            actions.push_str(&format!(
-                "<form method=\"post\" action=\"{}\" class=\"reject\">{}{}\
-<textarea name=\"reason\" required maxlength=\"4000\" placeholder=\"Reason (required): what the developer should fix\" aria-label=\"Reason for rejecting\" style=\"min-height:2.4rem;width:24rem\"></textarea>\
-<button type=\"submit\" class=\"danger\" data-step=\"reject\">Reject</button></form>",
-                action(Step::Reject),
-                hidden("csrf", &session.csrf),
-                hidden("from", "reviews"),
-            ));
+        @if !recent.is_empty() {
+            h2 { "Recently changed on your target apps" }
+            table {
+                thead {
+                    tr {
+                        th { "MiniApp" } th { "Version" } th { "Target app" } th { "State" }
+                        th { "Changed" } th { "Reason" }
+                    }
+                }
+                tbody {
+                    @for r in &recent {
+                        tr data-release=(r.id) {
+                            td { (fact(r).0) } td { (r.version) } td { (r.target_app_name) }
+                            td { (state_badge(r.state)) } td { (r.updated_at) }
+                            td.reason { (r.reject_reason.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
         }
-        body.push_str(&format!(
-            "<section class=\"card review\" data-release=\"{id}\"><h3>{app} {version} → {target} {badge}</h3>\
-<dl class=\"facts\">{dl}</dl><div class=\"actions\">{actions}</div></section>\n",
-            id = esc(&r.id),
-            app = esc(&app_name),
-            version = esc(&r.version.to_string()),
-            target = esc(&r.target_app_name),
-            badge = state_badge(r.state),
-        ));
-    }
-    if !recent.is_empty() {
-        body.push_str("<h2>Recently changed on your target apps</h2>\n<table><thead><tr><th>MiniApp</th><th>Version</th><th>Target app</th><th>State</th><th>Changed</th><th>Reason</th></tr></thead><tbody>\n");
-        for r in &recent {
-            let (app_name, _, _) = facts.get(&r.id).cloned().unwrap_or_default();
-            body.push_str(&format!(
-                "<tr data-release=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"reason\">{}</td></tr>\n",
-                esc(&r.id),
-                esc(&app_name),
-                esc(&r.version.to_string()),
-                esc(&r.target_app_name),
-                state_badge(r.state),
-                esc(&r.updated_at),
-                esc(r.reject_reason.as_deref().unwrap_or(""))
-            ));
-        }
-        body.push_str("</tbody></table>\n");
-    }
+    };
     Ok(html_response(
         StatusCode::OK,
-        html::page("Reviews", Some(&session.chrome()), "", &body),
+        html::page("Reviews", Some(&session.chrome()), None, body),
     ))
 }

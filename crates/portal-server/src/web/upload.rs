@@ -17,10 +17,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use gopay_miniapp_portal::native::wire::UploadState;
 use gopay_miniapp_portal::BumpKind;
+use maud::html;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use super::html::{self, esc, hidden, html_response, redirect};
+use super::html::{self, hidden, html_response, redirect};
 use super::pages::{app_url, crumbs, load_app, AppCtx};
 use super::session::{check_csrf, error_page, WebSession};
 use crate::apps::app_versions;
@@ -57,41 +58,41 @@ fn form_page(
     error: Option<&ApiError>,
     status: StatusCode,
 ) -> Response {
-    let mut body = format!(
-        "<h1>Add Version</h1>\n<nav class=\"tabs\"><a class=\"active\" aria-current=\"page\" href=\"{}/new\">Upload by Files</a></nav>\n",
-        app_url(&ctx.app.id)
-    );
-    if let Some(err) = error {
-        body.push_str(&html::error_box(&err.body.message, &err.body.hint));
-    }
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"/web/apps/{app}/versions\" enctype=\"multipart/form-data\" class=\"card\">\n{csrf}\n\
-<label for=\"version\">Version number</label>\n\
-<input type=\"text\" id=\"version\" name=\"version\" required placeholder=\"x.y.z\" value=\"{version}\">\n\
-<p class=\"muted\">Three whole numbers, higher than the latest version of {name}.</p>\n\
-<label for=\"description\">Description</label>\n\
-<textarea id=\"description\" name=\"description\" maxlength=\"2000\">{description}</textarea>\n\
-<label for=\"package\">Package (ZIP)</label>\n\
-<input type=\"file\" id=\"package\" name=\"package\" accept=\".zip,application/zip\" required>\n\
-<p class=\"muted\">A ZIP of the build output with <code>index.html</code> or <code>app.json</code> at its root \
-(<code>gopay-miniapp pack --out app.zip</code> makes one), at most {limit}.</p>\n\
-<div class=\"actions\" style=\"margin-top:1rem\"><button type=\"submit\">OK</button>\
-<a class=\"button secondary\" href=\"{back}\">Back</a></div>\n</form>",
-        app = html::seg(&ctx.app.id),
-        csrf = hidden("csrf", &session.csrf),
-        version = esc(&values.version),
-        name = esc(&ctx.app.name),
-        description = esc(&values.description),
-        limit = esc(&html::human_size(state.max_package_size)),
-        back = app_url(&ctx.app.id),
-    ));
+    let back = app_url(&ctx.app.id);
+    let body = html! {
+        h1 { "Add Version" }
+        nav.tabs {
+            a.active aria-current="page" href={ (back) "/new" } { "Upload by Files" }
+        }
+        @if let Some(err) = error { (html::error_box(&err.body.message, &err.body.hint)) }
+        form method="post" action={ "/web/apps/" (html::seg(&ctx.app.id)) "/versions" }
+            enctype="multipart/form-data" class="card" {
+            (hidden("csrf", &session.csrf))
+            label for="version" { "Version number" }
+            input type="text" #version name="version" required placeholder="x.y.z" value=(values.version);
+            p.muted { "Three whole numbers, higher than the latest version of " (ctx.app.name) "." }
+            label for="description" { "Description" }
+            textarea #description name="description" maxlength="2000" { (values.description) }
+            label for="package" { "Package (ZIP)" }
+            input type="file" #package name="package" accept=".zip,application/zip" required;
+            p.muted {
+                "A ZIP of the build output with " code { "index.html" } " or " code { "app.json" }
+                " at its root (" code { "gopay-miniapp pack --out app.zip" } " makes one), at most "
+                (html::human_size(state.max_package_size)) "."
+            }
+            div.actions style="margin-top:1rem" {
+                button type="submit" { "OK" }
+                a.button.secondary href=(back) { "Back" }
+            }
+        }
+    };
     html_response(
         status,
         html::page(
             &format!("{} · Add Version", ctx.app.name),
             Some(&session.chrome()),
-            &crumbs(ctx, Some("Add Version")),
-            &body,
+            crumbs(ctx, Some("Add Version")),
+            body,
         ),
     )
 }
