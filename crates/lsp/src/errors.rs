@@ -178,9 +178,16 @@ pub fn first_error_line(tail: &[String]) -> Option<String> {
     let lines = || tail.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
     let looks_like_error = |line: &&str| {
         let lower = line.to_lowercase();
-        ["error", "err!", "failed", "cannot", "not found", "exception"]
-            .iter()
-            .any(|w| lower.contains(w))
+        [
+            "error",
+            "err!",
+            "failed",
+            "cannot",
+            "not found",
+            "exception",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
     };
     lines()
         .find(looks_like_error)
@@ -194,10 +201,17 @@ mod tests {
 
     #[test]
     fn the_first_error_line_is_the_first_that_says_error() {
-        let tail: Vec<String> = ["> build", "", "compiling…", "Error: Cannot find module 'x'", "    at foo", "npm ERR! code 1"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let tail: Vec<String> = [
+            "> build",
+            "",
+            "compiling…",
+            "Error: Cannot find module 'x'",
+            "    at foo",
+            "npm ERR! code 1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
             first_error_line(&tail).as_deref(),
             Some("Error: Cannot find module 'x'")

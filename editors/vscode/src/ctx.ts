@@ -43,6 +43,8 @@ import type { StatusSnapshot } from './pure/snapshot';
 
 export const STATUS_NOTIFICATION = 'miniapp/didChangeStatus';
 const OPEN_LOG = 'Open Log';
+/** The view's name (package.json `views`). */
+const VIEW_NAME = 'Releases';
 const OPEN_SETTINGS = 'Open Settings';
 
 export interface RunOptions {
@@ -349,6 +351,7 @@ export class Ctx implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'gopayMiniapp.view', m.view);
     this.sidebar.set(m.nodes);
     this.treeView.description = m.description;
+    this.treeView.title = m.title ?? VIEW_NAME;
     if (m.problem && m.problem !== this.toldProblem) void this.tellProblem(m.problem, m.problemCode);
     this.toldProblem = m.problem;
     this.statusBar.text = m.statusBar.text;

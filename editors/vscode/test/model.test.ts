@@ -30,6 +30,7 @@ test('logged in, not bound: empty tree (the welcome content has Select Space & B
   assert.equal(m.view, 'unbound');
   assert.deepEqual(m.nodes, []);
   assert.equal(m.description, 'Demo Developer (demo) · 127.0.0.1:8780', 'who is logged in');
+  assert.equal(m.title, 'Demo Developer (demo)', 'the title too (VS Code hides the description of a lone view)');
   assert.match(m.statusBar.text, /not bound/);
 });
 

@@ -291,7 +291,10 @@ async fn build_pack_upload(
         let percent = upload_percent(p);
         reporter.progress(
             60 + (percent * 39 / 100) as u8,
-            &format!("Uploading {next}: {percent}% of {}", pack::human_size(p.total)),
+            &format!(
+                "Uploading {next}: {percent}% of {}",
+                pack::human_size(p.total)
+            ),
         );
     };
     let version = client
@@ -439,7 +442,10 @@ pub async fn upload_archive(
         let percent = upload_percent(p);
         reporter.progress(
             percent as u8,
-            &format!("Uploading {version}: {percent}% of {}", pack::human_size(p.total)),
+            &format!(
+                "Uploading {version}: {percent}% of {}",
+                pack::human_size(p.total)
+            ),
         );
     };
     let created = client

@@ -70,6 +70,8 @@ export interface SidebarModel {
   nodes: TreeNode[];
   /** Next to the view's title. */
   description?: string;
+  /** The view's title, when not its name. */
+  title?: string;
   /**
    * A problem the sidecar reported while the welcome content shows (a tree message would hide
    * its buttons, so it is told in a notification); in the tree it is an item.
@@ -276,10 +278,12 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: St
       view,
       nodes: [],
       description: `${account.displayName} (${account.username}) · ${host}`,
+      // With one view in the container VS Code hides the description: the title says who it is.
+      title: `${account.displayName} (${account.username})`,
       problem,
       problemCode: snapshot.problem?.code,
       statusBar: {
-        text: `$(link) GoPay MiniApp: not bound${runningText}`,
+        text: `$(link) GoPay MiniApp: ${account.displayName} · not bound${runningText}`,
         tooltip: `Logged in to ${snapshot.portal} as ${account.username}; this project is not bound to a MiniApp. Click to open the sidebar.`,
       },
     };
