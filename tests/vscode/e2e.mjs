@@ -307,7 +307,7 @@ async function main() {
     assert(packageJson().version === '1.0.0', `package.json is back at 1.0.0 (${packageJson().version})`);
     await w.shot('build-failed');
     await w.notificationButton(toast, 'Show Build Output');
-    await page.locator('.part.panel .view-lines').filter({ hasText: /frame 39/ }).first().waitFor({ timeout: 15_000 });
+    await page.locator('.part.panel .view-lines').filter({ hasText: /frame\s39/ }).first().waitFor({ timeout: 15_000 });
     await w.shot('build-output');
     await page.keyboard.press('Control+J');
     fs.writeFileSync(bindingFile, original);
@@ -331,7 +331,7 @@ async function main() {
     await w.shot('published');
     await w.notificationButton(done, 'Open Log');
     const output = page.locator('.part.panel .view-lines');
-    await output.filter({ hasText: /✔ Published Hello MiniApp 1\.0\.1/ }).first().waitFor({ timeout: 15_000 });
+    await output.filter({ hasText: /✔\sPublished\sHello\sMiniApp\s1\.0\.1/ }).first().waitFor({ timeout: 15_000 });
     await w.shot('output-log');
     await page.keyboard.press('Control+J');
     await w.closeNotifications();
@@ -348,7 +348,7 @@ async function main() {
     await (await w.findRow(/^1\.0\.1, latest/)).click();
     await w.quickInput.locator('.quick-input-title', { hasText: 'Release 1.0.1' }).waitFor({ timeout: 10_000 });
     const descriptions = (await w.quickInput.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
-    assert(descriptions.some((d) => /^GoPay production/.test(d)), `the production target app is marked: ${descriptions}`);
+    assert(descriptions.some((d) => /^GoPay\s*production/.test(d)), `the production target app is marked: ${descriptions}`);
     const targets = await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.1' });
     assert(targets.includes('GoPay') && targets.includes('GoPay Staging'), `target apps offered: ${targets}`);
     const toast = await w.notification(/Created the release of 1\.0\.1 on "GoPay Staging": not submitted and not live yet/);

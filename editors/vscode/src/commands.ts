@@ -270,18 +270,19 @@ export function publish(ctx: Ctx): Cmd {
     const running = ctx.snapshot?.runningJobs?.find((j) => j.command === 'miniapp.publish');
     if (ctx.publishing || running) {
       // A second publish would be refused: show the running one instead.
-      const what = running ? `${running.message}${running.percentage !== undefined ? ` (${running.percentage}%)` : ''}` : ctx.publishing;
+      const what = ctx.publishing || running?.message || 'starting';
       const pick = await info(`A publish of ${app} is running: ${what}.`, 'Show Progress');
       if (pick === 'Show Progress') ctx.log.show(true);
       return;
     }
     let result: PublishResult;
-    ctx.setPublishing(`publishing ${app}`);
+    ctx.setPublishing('starting');
     try {
       result = await ctx.run<PublishResult>('miniapp.publish', publishArgs(), {
         project: true,
         progress: `Publishing ${app}`,
         barFrom: /^Uploading/,
+        onMessage: (message) => ctx.setPublishing(message),
       });
     } catch (e) {
       ctx.setPublishing(undefined);

@@ -54,6 +54,8 @@ export interface RunOptions {
   progress?: string;
   /** Show a bar only once the message starts with this (no made-up percentage before). */
   barFrom?: RegExp;
+  /** Told every progress message. */
+  onMessage?: (message: string) => void;
 }
 
 let nextProgressToken = 1;
@@ -262,6 +264,7 @@ export class Ctx implements vscode.Disposable {
         const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
           if (value.kind === 'end') return;
           if (!bar && value.message && options.barFrom?.test(value.message)) bar = true;
+          if (value.message) options.onMessage?.(value.message);
           const increment = bar ? tracker.step(value.percentage) : undefined;
           progress.report({ message: progressMessage(title, value.message), increment });
         });
