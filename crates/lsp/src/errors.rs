@@ -191,7 +191,7 @@ pub fn first_error_line(tail: &[String]) -> Option<String> {
     };
     lines()
         .find(looks_like_error)
-        .or_else(|| lines().last())
+        .or_else(|| lines().next_back())
         .map(|l| l.chars().take(300).collect())
 }
 

@@ -253,7 +253,7 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: St
       problem,
       problemCode: snapshot.problem?.code,
       statusBar: {
-        text: `$(cloud-offline) GoPay MiniApp: can’t reach ${host}${runningText}`,
+        text: `$(debug-disconnect) GoPay MiniApp: can’t reach ${host}${runningText}`,
         tooltip: `Can’t reach ${snapshot.portal}. Your login is kept; Retry once the portal is back. Click to open the sidebar.`,
       },
     };
@@ -414,7 +414,7 @@ function staleSidebar(snapshot: StatusSnapshot, lastGood: StatusSnapshot, now: D
     label: `Can’t reach ${host}`,
     description: 'showing the last known state',
     tooltip: `Can’t reach ${snapshot.portal}. What you see is the last state the portal told; your login is kept. Retry once the portal is back.`,
-    icon: 'cloud-offline',
+    icon: 'debug-disconnect',
     iconColor: 'problemsWarningIcon.foreground',
     contextValue: 'problem stale',
     collapsible: 'none',
@@ -432,7 +432,7 @@ function staleSidebar(snapshot: StatusSnapshot, lastGood: StatusSnapshot, now: D
     problem: `Can’t reach ${host}. Check the portal URL and your network.`,
     problemCode: snapshot.problem?.code,
     statusBar: {
-      text: `$(cloud-offline) ${lastGood.binding?.app.name ?? 'GoPay MiniApp'}: can’t reach ${host}`,
+      text: `$(debug-disconnect) ${lastGood.binding?.app.name ?? 'GoPay MiniApp'}: can’t reach ${host}`,
       tooltip: `Can’t reach ${snapshot.portal}; the sidebar shows the last state it told. Your login is kept.`,
     },
   };
