@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // End-to-end test of the VS Code extension in a real VS Code (code-server 4.100.3, driven by
 // Debian's Chromium through playwright-core), against the local portal — the seed's flow:
-// Login → Select Space & Bind MiniApp (and No to rebinding) → Publish MiniApp → Release to
-// "GoPay Staging" → Show Temporary Code (the QR decodes to the deeplink) → Apply Release →
-// the admin approves with the CLI → Officially Release; then a publish cancelled mid-build
-// (package.json restored), and a sidecar that cannot start (said clearly).
+// Log In (a wrong password first: the box stays open) → Select Space & Bind MiniApp → a failed
+// build (one line, Show Build Output) → Publish MiniApp → Release to "GoPay Staging" → Show
+// Temporary Code (the QR decodes to the deeplink) → its Apply Release… → Wait for Review, the
+// admin approves with the CLI → Release to Everyone; then a publish cancelled mid-build (Publish
+// is replaced by its progress while it runs; package.json restored), 1.0.2 approved elsewhere
+// (told without waiting), whitelist and grayscale inline, Roll Back from the Target Apps row (the
+// status bar says what is live), a portal that goes away (the tree stays, marked stale), and a
+// sidecar that cannot start (said clearly). Covers issue 13's items 1–4, 6–8, 10–12 and 14.
 //
 //   node tests/vscode/e2e.mjs [--binary PATH] [--vsix FILE] [--keep]
 //
@@ -26,6 +30,7 @@ import {
   run,
   startCodeServer,
   startPortal,
+  stop,
   Workbench,
   writeSettings,
 } from './lib.mjs';
@@ -135,13 +140,15 @@ async function main() {
   const codeServer = ensureCodeServer();
   const vsix = packageExtension();
   log(`installing ${path.basename(vsix)} into code-server`);
+  let portal;
   const installed = installExtension({ bin: codeServer, userData: paths.userData, extensions: paths.extensions, vsix });
   // The CLI and the local portal are the very binary the .vsix bundles.
   const binary = path.join(installed, 'server', 'gopay-miniapp');
   assert(fs.statSync(binary).mode & 0o111, `${binary} is executable`);
   log(`sidecar in the .vsix: ${run(binary, ['--version']).stdout.trim()}`);
 
-  const portal = await startPortal(binary, paths.portalData, path.join(tmp, 'portal.log'));
+  let portalProcess;
+  ({ url: portal, child: portalProcess } = await startPortal(binary, paths.portalData, path.join(tmp, 'portal.log')));
   const portalHost = new URL(portal).host;
   log(`local portal at ${portal}`);
 
@@ -172,12 +179,12 @@ async function main() {
     logFile: path.join(tmp, 'code-server.log'),
   });
   log(`code-server at ${url}`);
-  // The UI part takes about a minute; whatever hangs, the test ends (and cleans up) in 6.
+  // The UI part takes a few minutes; whatever hangs, the test ends (and cleans up) in 10.
   const watchdog = setTimeout(() => {
-    console.error('\n✘ the test took more than 6 minutes in VS Code: giving up');
+    console.error('\n✘ the test took more than 10 minutes in VS Code: giving up');
     process.exitCode = 1;
     void w?.shot('timeout').catch(() => {}).finally(() => cleanup().then(() => process.exit(1)));
-  }, 6 * 60_000);
+  }, 10 * 60_000);
   onCleanup(() => clearTimeout(watchdog));
   let w;
 
@@ -201,36 +208,46 @@ async function main() {
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   const statusBar = page.locator('.statusbar-item').filter({ hasText: /GoPay MiniApp|Hello MiniApp/ }).first();
 
-  await step('open the GoPay MiniApp sidebar (logged out: Login)', async () => {
+  const statusBarText = async () => (await statusBar.innerText()).replace(/\s+/g, ' ').trim();
+
+  await step('open the GoPay MiniApp sidebar (logged out: Log In)', async () => {
     await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
-    await w.sidebar.getByRole('button', { name: 'Login', exact: true }).waitFor({ timeout: 60_000 });
+    await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).waitFor({ timeout: 60_000 });
     await w.sidebarWidth(460);
     assertMatch(await w.sidebar.innerText(), /Log in to the GoPay MiniApp Portal/, 'the welcome content');
-    assertMatch(await statusBar.innerText(), /GoPay MiniApp: log in/, 'the status bar');
+    assertMatch(await statusBarText(), /GoPay MiniApp: log in/, 'the status bar');
     await w.shot('logged-out');
   });
 
-  await step('Login: username and password in input boxes', async () => {
-    await w.clickButton('Login');
-    const user = await w.fillInput('demo', { expectTitle: 'Login (1/2)' });
+  await step('Log In: a wrong password keeps the box open with the error and the username (item 6)', async () => {
+    await w.clickButton('Log In');
+    const user = await w.fillInput('demo', { expectTitle: 'Log In (1/2)' });
     assert(user.type !== 'password', 'the username is not a password box');
-    const pass = await w.fillInput('demo', { expectTitle: 'Login (2/2)' });
-    assert(pass.type === 'password', `the password box is a password input (it is ${pass.type})`);
-    await w.notification(new RegExp(`Logged in to ${portal.replace(/[.:/]/g, '\\$&')} as Demo Developer`));
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In (2/2)' }).waitFor({ timeout: 10_000 });
+    assert((await w.quickInput.locator('.quick-input-box input').getAttribute('type')) === 'password', 'the password box is a password input');
+    await w.submitInput('not-the-password');
+    const wrong = await w.waitForInputMessage(/Wrong username or password/);
+    assertMatch(wrong.title, /Log In \(2\/2\)/, 'the password step is still open');
+    assertMatch(wrong.message, /for demo/, 'the username is kept');
+    assert((await w.toastTexts()).every((t) => !/failed/i.test(t)), `no error toast: ${await w.toastTexts()}`);
+    await w.shot('login-wrong-password');
+    await w.submitInput('demo');
+    await w.notification(new RegExp(`Logged in to ${portalHost.replace(/[.:]/g, '\\$&')} as Demo Developer`));
     await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).waitFor({ timeout: 20_000 });
     const credentials = fs.readFileSync(path.join(paths.devHome, 'credentials.json'), 'utf8');
     assert(!/"password"/.test(credentials), 'the credentials file holds no password');
     assert(!fs.readFileSync(path.join(paths.userData, 'User', 'settings.json'), 'utf8').includes('"demo"'), 'the settings hold no credentials');
-    assertMatch(await statusBar.innerText(), /not bound/, 'the status bar');
+    assertMatch(await statusBarText(), /not bound/, 'the status bar');
+    assertMatch(await w.sidebar.innerText(), /Demo Developer \(demo\)/i, 'the unbound view says who is logged in');
     await w.shot('logged-in-not-bound');
     await w.closeNotifications();
   });
 
-  await step('Select Space & Bind MiniApp: quick picks for space and app', async () => {
+  await step('Select Space & Bind MiniApp: quick picks for space and app, with Back', async () => {
     await w.clickButton('Select Space & Bind MiniApp');
-    const spaces = await w.pick('Demo Space', { expectTitle: 'Select Space & Bind MiniApp (1/2)' });
+    const spaces = await w.pick('Demo Space', { expectTitle: 'Bind MiniApp (1/2)' });
     assert(spaces.includes('Demo Space') && !spaces.includes('Other Space'), `spaces offered: ${spaces}`);
-    const apps = await w.pick('Hello MiniApp', { expectTitle: 'Select Space & Bind MiniApp (2/2)' });
+    const apps = await w.pick('Hello MiniApp', { expectTitle: 'Bind MiniApp (2/2)' });
     assert(apps.includes('Hello MiniApp') && apps.includes('Wallet Tools'), `apps offered: ${apps}`);
     await w.notification(/Bound this project to "Hello MiniApp" in "Demo Space"/);
     await w.waitForRows([
@@ -240,6 +257,7 @@ async function main() {
     ]);
     const binding = readJson(path.join(paths.project, 'gopay-miniapp.json'));
     assert(binding.app.name === 'Hello MiniApp' && binding.space.name === 'Demo Space', 'gopay-miniapp.json names the app');
+    assertMatch(await statusBarText(), /Hello MiniApp · nothing live/, 'the status bar');
     await w.shot('bound');
     await w.closeNotifications();
   });
@@ -247,59 +265,103 @@ async function main() {
   await step('the status bar item shows the bound app and focuses the sidebar', async () => {
     await page.locator('.activitybar .action-item a[aria-label^="Explorer"], .activitybar .action-label[aria-label^="Explorer"]').first().click();
     await w.sidebar.locator('.monaco-list-row').first().waitFor({ state: 'visible', timeout: 10_000 });
-    assertMatch(await statusBar.innerText(), /Hello MiniApp/, 'the status bar');
+    assertMatch(await statusBarText(), /Hello MiniApp/, 'the status bar');
     await statusBar.click();
     await w.findRow(/^Hello MiniApp, Demo Space$/);
   });
 
-  await step('Rebind: the modal asks Yes/No; No keeps the binding', async () => {
+  await step('Rebind goes straight to the pickers (no second question); Escape is silent (items 5, 14)', async () => {
     await w.rowAction(/^Hello MiniApp, Demo Space$/, 'Rebind');
-    await w.answerDialog('No', { expect: /bound to "Hello MiniApp" in "Demo Space"\. Rebind it to another MiniApp\?/ });
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Bind MiniApp (1/2)' }).waitFor({ timeout: 10_000 });
+    assert(!(await page.locator('.monaco-dialog-box').isVisible()), 'no "Rebind?" dialog after Rebind was clicked');
+    await page.keyboard.press('Escape');
+    await w.quickInput.waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.waitForTimeout(1500);
+    assert((await w.toastTexts()).length === 0, `Escape raised no toast: ${await w.toastTexts()}`);
+    // Bind on a bound project asks once, with a verb button; Cancel keeps it.
+    await w.palette('GoPay MiniApp: Select Space & Bind MiniApp');
+    const dialog = await w.dialogInfo();
+    assert(dialog.buttons.includes('Rebind') && !dialog.buttons.includes('Yes'), `the dialog's buttons: ${dialog.buttons}`);
+    await w.answerDialog('Cancel', { expect: /bound to "Hello MiniApp" in "Demo Space"\. Rebind it to another MiniApp\?/ });
     await w.notification(/Kept the binding to "Hello MiniApp"/);
     await w.closeNotifications();
   });
 
-  const binding = readJson(path.join(paths.project, 'gopay-miniapp.json'));
+  const bindingFile = path.join(paths.project, 'gopay-miniapp.json');
+  const binding = readJson(bindingFile);
   const appId = binding.app.id;
   let firstDeeplink;
 
-  await step('Publish MiniApp: progress notification, then success with actions', async () => {
+  await step('a failed build: one line with the first error line, Show Build Output first (item 1)', async () => {
+    const original = fs.readFileSync(bindingFile, 'utf8');
+    const script = path.join(paths.project, 'broken-build.mjs');
+    fs.writeFileSync(script, "console.log('> hello-miniapp build');\nfor (let i = 0; i < 40; i++) console.log(`  at frame ${i} (node:internal/stack:${i})`);\nconsole.error('Error: Cannot find module ./missing-page.js');\nconsole.error('package.json was restored');\nprocess.exit(1);\n");
+    fs.writeFileSync(bindingFile, JSON.stringify({ ...readJson(bindingFile), buildCommand: 'node broken-build.mjs' }, null, 2));
+    await w.clickAction('Publish MiniApp');
+    const toast = await w.notification(/Publish failed/, 120_000);
+    const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
+    assert(text === 'Publish failed: `node broken-build.mjs` exited 1: Error: Cannot find module ./missing-page.js. package.json is back at 1.0.0.', `the toast says ${JSON.stringify(text)}`);
+    const buttons = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+    assert(buttons[0] === 'Show Build Output', `the main button: ${buttons}`);
+    assert(!buttons.includes('Retry'), `no Retry for a failed build: ${buttons}`);
+    assert(packageJson().version === '1.0.0', `package.json is back at 1.0.0 (${packageJson().version})`);
+    await w.shot('build-failed');
+    await w.notificationButton(toast, 'Show Build Output');
+    await page.locator('.part.panel .view-lines').filter({ hasText: /frame\s39/ }).first().waitFor({ timeout: 15_000 });
+    await w.shot('build-output');
+    await page.keyboard.press('Control+J');
+    fs.writeFileSync(bindingFile, original);
+    fs.rmSync(script);
+    await w.closeNotifications();
+  });
+
+  await step('Publish MiniApp: the toast names the new version in package.json (item 3)', async () => {
     await w.clickAction('Publish MiniApp');
     const progress = await w.notification(/Publishing Hello MiniApp/, 20_000).catch(() => undefined);
     if (progress) await w.shot('publish-progress');
     const done = await w.notification(/Published Hello MiniApp 1\.0\.1/, 120_000);
+    assertMatch(await done.innerText(), /package\.json is now 1\.0\.1\b/, 'the publish toast');
     const buttons = await done.getByRole('button').allInnerTexts();
     assert(buttons.some((b) => /Release/.test(b)) && buttons.some((b) => /Open Log/.test(b)), `publish actions: ${buttons}`);
     assert(packageJson().version === '1.0.1', `package.json is ${packageJson().version}`);
     const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
     assert(JSON.stringify(versions).includes('"1.0.1"'), 'the portal has 1.0.1');
     await w.waitForRows([/^1\.0\.1, latest · not released$/, /^Versions, latest 1\.0\.1$/]);
-    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.1 · not released/, 'the status bar');
+    assertMatch(await statusBarText(), /Hello MiniApp · nothing live/, 'the status bar');
     await w.shot('published');
-    // Open Log: the output channel carries the sidecar's narration and the build's output.
     await w.notificationButton(done, 'Open Log');
     const output = page.locator('.part.panel .view-lines');
-    await output.filter({ hasText: /Published 1\.0\.1|built dist\/|Uploading/ }).first().waitFor({ timeout: 15_000 });
+    await output.filter({ hasText: /✔\sPublished\sHello\sMiniApp\s1\.0\.1/ }).first().waitFor({ timeout: 15_000 });
     await w.shot('output-log');
-    await page.keyboard.press('Control+J'); // hide the panel again
+    await page.keyboard.press('Control+J');
     await w.closeNotifications();
   });
 
-  await step('click the latest version → Release… → choose "GoPay Staging"', async () => {
-    await w.rowAction(/^1\.0\.1, latest/, 'Release…');
+  await step('the palette offers only what can work: nothing to officially release yet (item 8)', async () => {
+    await w.palette('GoPay MiniApp: Officially Release');
+    await w.notification(/No release allows “Officially Release” now/, 20_000);
+    assert(!(await w.quickInput.isVisible()), 'no picker of versions that cannot be released');
+    await w.closeNotifications();
+  });
+
+  await step('click the latest version → Release… → the picker marks production; choose "GoPay Staging"', async () => {
+    await (await w.findRow(/^1\.0\.1, latest/)).click();
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Release 1.0.1' }).waitFor({ timeout: 10_000 });
+    const descriptions = (await w.quickInput.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    assert(descriptions.some((d) => /^GoPay\s*production/.test(d)), `the production target app is marked: ${descriptions}`);
     const targets = await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.1' });
     assert(targets.includes('GoPay') && targets.includes('GoPay Staging'), `target apps offered: ${targets}`);
-    const toast = await w.notification(/1\.0\.1 is released to "GoPay Staging": Version Creation/);
+    const toast = await w.notification(/Created the release of 1\.0\.1 on "GoPay Staging": not submitted and not live yet/);
     const buttons = await toast.getByRole('button').allInnerTexts();
     assert(buttons.some((b) => /Show Temporary Code/.test(b)), `release actions: ${buttons}`);
-    await w.waitForRows([/^1\.0\.1, latest · GoPay Staging: Version Creation$/, /^GoPay Staging, Version Creation$/]);
-    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.1 · Version Creation/, 'the status bar');
+    await w.waitForRows([/^1\.0\.1, latest · GoPay Staging: Not submitted$/, /^GoPay Staging, Not submitted$/]);
+    assertMatch(await statusBarText(), /Hello MiniApp · nothing live/, 'the status bar');
     await w.shot('released-version-creation');
     await w.closeNotifications();
   });
 
-  await step('Show Temporary Code: the panel’s QR decodes to its deeplink', async () => {
-    await w.rowAction(/^GoPay Staging, Version Creation$/, 'Show Temporary Code');
+  await step('Show Temporary Code: the QR decodes to its deeplink; the panel offers Apply Release…', async () => {
+    await w.rowAction(/^GoPay Staging, Not submitted$/, 'Show Temporary Code');
     const frame = await w.webviewFrame('#qr');
     const deeplink = (await frame.locator('#deeplink').innerText()).trim();
     assertMatch(deeplink, new RegExp(`^gopaystaging://mini-app/windvane\\?app_id=${appId}&publish_id=[^&\\s]+$`), 'the deeplink');
@@ -315,69 +377,79 @@ async function main() {
     await w.shot('temporary-code');
     log(`  QR → ${decoded}`);
     firstDeeplink = deeplink;
-    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
+    await frame.locator('#next', { hasText: 'Apply Release…' }).click();
   });
 
-  await step('Apply Release: notes, then the sidecar’s release information in a modal', async () => {
-    const menu = await w.rowMenu(/^GoPay Staging, Version Creation$/, 'Apply Release…');
-    for (const item of ['Show Temporary Code', 'Apply Release…', 'Cancel Release']) assert(menu.includes(item), `menu has ${item}: ${menu}`);
-    for (const item of ['Officially Release', 'Set Whitelist…', 'Rollback']) assert(!menu.includes(item), `menu has no ${item}: ${menu}`);
+  await step('Apply Release (from the panel): notes, then a modal with a verb button', async () => {
     await w.fillInput('First release from VS Code', { expectTitle: 'Apply Release: 1.0.1 on "GoPay Staging"' });
-    const text = await w.answerDialog('Yes', { expect: /Submit Hello MiniApp 1\.0\.1 for review on "GoPay Staging"\?/ });
+    const dialog = await w.dialogInfo();
+    assert(dialog.buttons.includes('Submit for Review') && !dialog.buttons.includes('Yes'), `the dialog's buttons: ${dialog.buttons}`);
+    const text = await w.answerDialog('Submit for Review', { expect: /Submit Hello MiniApp 1\.0\.1 for review on "GoPay Staging"\?/ });
     assertMatch(text, /First release from VS Code/, 'the release information shows the notes');
-    await w.notification(/1\.0\.1 was submitted for review on "GoPay Staging"/);
-    await w.waitForRows([/^GoPay Staging, Submit for Review$/]);
+    await w.notification(/1\.0\.1 is in review on "GoPay Staging"/);
+    await w.waitForRows([/^GoPay Staging, In review$/]);
+    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
     await w.shot('in-review');
     await w.closeNotifications();
   });
 
-  await step('Wait for Review; the target-app admin approves with the CLI', async () => {
-    await w.rowAction(/^GoPay Staging, Submit for Review$/, 'Wait for Review');
-    await w.notification(/Waiting for the review of 1\.0\.1/, 20_000);
+  await step('Wait for Review: one line and "Stop Waiting" (item 4); the approval offers the next step (item 10)', async () => {
+    await w.rowAction(/^GoPay Staging, In review$/, 'Wait for Review');
+    const waiting = await w.notification(/Waiting for the review of 1\.0\.1/, 20_000);
+    const text = await waiting.locator('.notification-list-item-message').innerText();
+    assert((text.match(/Waiting for the review/g) ?? []).length === 1, `the waiting toast repeats itself: ${JSON.stringify(text)}`);
+    const buttons = (await waiting.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+    assert(buttons.includes('Stop Waiting') && !buttons.includes('Cancel'), `the waiting toast's buttons: ${buttons}`);
     await w.shot('waiting-for-review');
     cli(binary, ['login', '--username', 'admin', '--password-stdin'], { home: paths.adminHome, portal, input: 'admin\n' });
-    cli(binary, ['review', 'approve', '--app', appId, '--version', '1.0.1', '--target-app', 'GoPay Staging'], {
-      home: paths.adminHome,
-      portal,
-      project: paths.project,
-    });
-    await w.notification(/1\.0\.1 was approved on "GoPay Staging"/, 60_000);
-    await w.waitForRows([/^GoPay Staging, Pilot test$/]);
-    await w.shot('approved-pilot-test');
-    await w.closeNotifications();
+    cli(binary, ['review', 'approve', '--app', appId, '--version', '1.0.1', '--target-app', 'GoPay Staging'], { home: paths.adminHome, portal, project: paths.project });
+    const approved = await w.notification(/1\.0\.1 was approved on "GoPay Staging"/, 60_000);
+    const next = (await approved.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+    assert(next.includes('Officially Release'), `the approval's next steps: ${next}`);
+    await w.waitForRows([/^GoPay Staging, Approved$/]);
+    assert((await w.toastTexts()).filter((t) => /was approved/.test(t)).length === 1, `one approval toast: ${await w.toastTexts()}`);
+    await w.shot('approved');
+    await w.notificationButton(approved, 'Officially Release');
   });
 
-  await step('Officially Release: first release, official only; the modal confirms', async () => {
-    const menu = await w.rowMenu(/^GoPay Staging, Pilot test$/, 'Officially Release');
-    assert(menu.includes('Cancel Release'), `menu: ${menu}`);
-    for (const item of ['Set Whitelist…', 'Start/Raise Grayscale…', 'Apply Release…']) assert(!menu.includes(item), `first release: no ${item} (${menu})`);
-    await w.answerDialog('Yes', { expect: /Officially release 1\.0\.1 to everyone on "GoPay Staging"/ });
-    await w.notification(/1\.0\.1 is officially released on "GoPay Staging"/);
-    await w.waitForRows([/^GoPay Staging, Released$/, /^1\.0\.1, latest · GoPay Staging: Released$/]);
+  await step('Release to Everyone: a modal warning with verb buttons (item 14)', async () => {
+    const dialog = await w.dialogInfo();
+    assert(dialog.warning, 'the confirmation is a warning');
+    assert(dialog.buttons.includes('Release to Everyone') && !dialog.buttons.includes('Yes'), `the dialog's buttons: ${dialog.buttons}`);
+    await w.answerDialog('Release to Everyone', { expect: /Officially release 1\.0\.1 to everyone on "GoPay Staging"/ });
+    await w.notification(/1\.0\.1 is live for everyone on "GoPay Staging"/);
+    await w.waitForRows([/^GoPay Staging, Live$/, /^1\.0\.1, latest · GoPay Staging: Live$/]);
     await (await w.findRow(/^Target Apps$/)).locator('.monaco-tl-twistie').click();
     await w.waitForRows([/^GoPay Staging, live 1\.0\.1$/, /^GoPay, nothing live$/]);
     const status = cli(binary, ['status'], { home: paths.devHome, portal, project: paths.project });
     const staging = status.targetApps.find((t) => t.targetApp === 'GoPay Staging');
     assert(staging?.liveVersion === '1.0.1', `the portal has 1.0.1 live on GoPay Staging: ${JSON.stringify(status.targetApps)}`);
-    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.1 · Released/, 'the status bar');
+    assertMatch(await statusBarText(), /Hello MiniApp · 1\.0\.1 live on GoPay Staging/, 'the status bar');
     await w.closeNotifications();
     await page.mouse.move(900, 400);
     await page.waitForTimeout(300);
     await w.shot('officially-released');
   });
 
-  await step('Publish, cancelled mid-build: package.json is restored', async () => {
-    const bindingFile = path.join(paths.project, 'gopay-miniapp.json');
+  await step('Publish, cancelled mid-build: while it runs Publish is its progress (item 7); package.json is restored', async () => {
     const original = fs.readFileSync(bindingFile, 'utf8');
     fs.writeFileSync(bindingFile, JSON.stringify({ ...readJson(bindingFile), buildCommand: 'node build.mjs && sleep 120' }, null, 2));
     await w.clickAction('Publish MiniApp');
     const progress = await w.notification(/Publishing Hello MiniApp/, 20_000);
-    await w.notification(/Building/, 30_000);
+    await w.notification(/Building 1\.0\.2/, 30_000);
     assert(packageJson().version === '1.0.2', `package.json is bumped to 1.0.2 while building (it is ${packageJson().version})`);
+    const titleActions = async () => (await w.sidebar.locator('.pane-header .actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? '')));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await titleActions()).some((a) => a.startsWith('Publish MiniApp'))) await page.waitForTimeout(200);
+    const actions = await titleActions();
+    assert(!actions.some((a) => a.startsWith('Publish MiniApp')), `no second Publish while one runs: ${actions}`);
+    assert(actions.some((a) => a.startsWith('Publishing… Show Progress')), `the running publish is offered instead: ${actions}`);
     await w.shot('publish-building');
+    await w.clickAction('Publishing… Show Progress');
+    await w.notification(/A publish of Hello MiniApp is running: Building 1\.0\.2/, 10_000);
     await progress.getByRole('button', { name: 'Cancel' }).click();
     const toast = await w.notification(/Publish cancelled/, 60_000);
-    assertMatch(await toast.innerText(), /package\.json was restored to 1\.0\.1/, 'the cancel notification');
+    assertMatch(await toast.innerText(), /package\.json is back at 1\.0\.1/, 'the cancel notification');
     assert(packageJson().version === '1.0.1', `package.json is back to 1.0.1 (it is ${packageJson().version})`);
     const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
     assert(!JSON.stringify(versions).includes('"1.0.2"'), 'the portal has no 1.0.2');
@@ -386,7 +458,8 @@ async function main() {
     await w.closeNotifications();
   });
 
-  await step('Publish 1.0.2 → Show Temporary Code (from the notification: release, then the QR) → Apply Release…', async () => {
+  await step('Publish 1.0.2 → Show Temporary Code (release, then the QR) → Apply Release…', async () => {
+    await w.findRow(/^1\.0\.1, /); // the tree is back
     await w.clickAction('Publish MiniApp');
     const published = await w.notification(/Published Hello MiniApp 1\.0\.2/, 120_000);
     await w.notificationButton(published, 'Show Temporary Code');
@@ -398,46 +471,47 @@ async function main() {
     const decoded = decodeQr(await w.shot('temporary-code-1.0.2-qr', frame.locator('#qr')));
     assert(decoded === deeplink, `the QR of 1.0.2 decodes to ${decoded}, the panel says ${deeplink}`);
     assert(deeplink !== firstDeeplink, 'each release has its own temporary code');
-    await w.notification(/1\.0\.2 is released to "GoPay Staging": Version Creation/);
+    await w.notification(/Created the release of 1\.0\.2 on "GoPay Staging"/);
     await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
     await w.closeNotifications();
-    await w.rowAction(/^GoPay Staging, Version Creation$/, 'Apply Release…');
+    await w.rowAction(/^GoPay Staging, Not submitted$/, 'Apply Release…');
     await w.fillInput('Second release from VS Code', { expectTitle: 'Apply Release: 1.0.2 on "GoPay Staging"' });
-    await w.answerDialog('Yes', { expect: /Submit Hello MiniApp 1\.0\.2 for review/ });
-    await w.notification(/1\.0\.2 was submitted for review/);
-    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Submit for Review$/, /^1\.0\.1, GoPay Staging: Released$/]);
+    await w.answerDialog('Submit for Review', { expect: /Submit Hello MiniApp 1\.0\.2 for review/ });
+    await w.notification(/1\.0\.2 is in review/);
+    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: In review$/, /^1\.0\.1, GoPay Staging: Live$/]);
     await w.closeNotifications();
   });
 
-  await step('the admin approves 1.0.2 with the CLI; Refresh shows it', async () => {
-    cli(binary, ['review', 'approve', '--app', appId, '--version', '1.0.2', '--target-app', 'GoPay Staging'], {
-      home: paths.adminHome,
-      portal,
-      project: paths.project,
-    });
-    await w.clickAction('Refresh');
-    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Pilot test$/]);
+  await step('the admin approves 1.0.2 elsewhere: told without Wait for Review or Refresh (item 10)', async () => {
+    cli(binary, ['review', 'approve', '--app', appId, '--version', '1.0.2', '--target-app', 'GoPay Staging'], { home: paths.adminHome, portal, project: paths.project });
+    const toast = await w.notification(/1\.0\.2 was approved on "GoPay Staging"/, 30_000);
+    const next = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+    assert(next.includes('Officially Release') && next.includes('Set Whitelist…'), `the approval's next steps: ${next}`);
+    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Approved$/]);
+    await w.shot('approved-elsewhere');
+    await w.closeNotifications();
   });
 
-  await step('Set Whitelist: user IDs (not the first release: whitelist and grayscale are offered)', async () => {
-    const menu = await w.rowMenu(/^GoPay Staging, Pilot test$/, 'Set Whitelist…');
-    for (const item of ['Set Whitelist…', 'Start/Raise Grayscale…', 'Officially Release', 'Cancel Release']) assert(menu.includes(item), `menu has ${item}: ${menu}`);
+  await step('Set Whitelist inline (item 11): repeats and odd IDs are said before sending', async () => {
+    await w.rowAction(/^GoPay Staging, Approved$/, 'Set Whitelist…');
+    assertMatch(await w.typeInput('user-1001, user-1001, bad id!'), /3 user IDs: user-1001, bad, id!\. user-1001 is listed more than once/, 'the whitelist validation');
+    await w.shot('whitelist-validation');
     await w.fillInput('user-1001, user-1002', { expectTitle: 'Set Whitelist: 1.0.2 on "GoPay Staging"' });
-    await w.notification(/1\.0\.2 is in whitelist testing on "GoPay Staging" for 2 user/);
-    await w.waitForRows([/^GoPay Staging, Whitelist testing \(2 users\)$/]);
+    await w.notification(/1\.0\.2 is live on "GoPay Staging" for 2 whitelisted users/);
+    await w.waitForRows([/^GoPay Staging, Whitelist test \(2 users\)$/]);
     await w.closeNotifications();
   });
 
-  await step('Start Grayscale: the ratio is validated', async () => {
-    await w.rowMenu(/^GoPay Staging, Whitelist testing/, 'Start/Raise Grayscale…');
+  await step('Start Grayscale inline: the ratio is validated', async () => {
+    await w.rowAction(/^GoPay Staging, Whitelist test/, 'Start/Raise Grayscale…');
     assertMatch(await w.typeInput('0'), /1 to 100/, 'the validation of 0');
     assertMatch(await w.typeInput('ten'), /whole percentage/, 'the validation of "ten"');
     await w.shot('grayscale-validation');
     await w.fillInput('10', { expectTitle: 'Start Grayscale: 1.0.2 on "GoPay Staging"' });
-    await w.notification(/1\.0\.2 is in grayscale on "GoPay Staging" for 10% of users/);
+    await w.notification(/1\.0\.2 is live on "GoPay Staging" for 10% of users/);
     await w.waitForRows([/^GoPay Staging, Grayscale 10%$/, /^1\.0\.2, latest · GoPay Staging: Grayscale 10%$/]);
-    await w.waitForRows([/^GoPay Staging, live 1\.0\.1 · 1\.0\.2 in Grayscale$/]);
-    assertMatch(await statusBar.innerText(), /Hello MiniApp 1\.0\.2 · Grayscale 10%/, 'the status bar');
+    await w.waitForRows([/^GoPay Staging, live 1\.0\.1 · 1\.0\.2 grayscale 10%$/]);
+    assertMatch(await statusBarText(), /Hello MiniApp · 1\.0\.1 live on GoPay Staging/, 'the status bar says what is live');
     await w.closeNotifications();
     await page.locator('.part.editor').click({ position: { x: 400, y: 650 } }); // focus away from the tree
     await page.mouse.move(900, 600);
@@ -449,27 +523,53 @@ async function main() {
     log(`  sidebar screenshot → ${path.relative(repo, sidebarImage)}`);
   });
 
-  await step('Officially Release 1.0.2: the modal names 1.0.1, which gets archived', async () => {
+  await step('Officially Release 1.0.2 (inline): the warning names 1.0.1, which gets archived', async () => {
     await w.rowAction(/^GoPay Staging, Grayscale 10%$/, 'Officially Release');
-    await w.answerDialog('Yes', { expect: /Officially release 1\.0\.2 to everyone on "GoPay Staging"\? 1\.0\.1 \(live now\) will be archived/ });
-    await w.notification(/1\.0\.2 is officially released on "GoPay Staging"\. 1\.0\.1 was archived/);
-    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Released$/, /^GoPay Staging, live 1\.0\.2$/]);
+    await w.answerDialog('Release to Everyone', { expect: /Officially release 1\.0\.2 to everyone on "GoPay Staging"\? 1\.0\.1 \(live now\) will be archived/ });
+    await w.notification(/1\.0\.2 is live for everyone on "GoPay Staging"\. 1\.0\.1 was archived/);
+    await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Live$/, /^GoPay Staging, live 1\.0\.2$/]);
+    assertMatch(await statusBarText(), /Hello MiniApp · 1\.0\.2 live on GoPay Staging/, 'the status bar');
     await w.closeNotifications();
   });
 
-  await step('Rollback: 1.0.1 is live again', async () => {
-    await w.rowMenu(/^GoPay Staging, Released$/, 'Rollback');
-    await w.answerDialog('Yes', { expect: /1\.0\.1/ });
+  await step('Roll Back from the Target Apps row (items 11, 14); the status bar says 1.0.1 is live (item 12)', async () => {
+    await w.rowAction(/^GoPay Staging, live 1\.0\.2$/, 'Roll Back');
+    const dialog = await w.dialogInfo();
+    assert(dialog.warning, 'the rollback confirmation is a warning');
+    assert(dialog.buttons.includes('Roll Back') && !dialog.buttons.includes('Yes'), `the dialog's buttons: ${dialog.buttons}`);
+    await w.answerDialog('Roll Back', { expect: /1\.0\.1/ });
     await w.notification(/Rolled back on "GoPay Staging": 1\.0\.1 is live again/);
-    await w.waitForRows([/^GoPay Staging, live 1\.0\.1$/, /^1\.0\.1, GoPay Staging: Released$/]);
+    await w.waitForRows([/^GoPay Staging, live 1\.0\.1$/, /^1\.0\.1, GoPay Staging: Live$/]);
+    assertMatch(await statusBarText(), /Hello MiniApp · 1\.0\.1 live on GoPay Staging/, 'the status bar after the rollback');
     await w.shot('rolled-back');
+    await w.closeNotifications();
+  });
+
+  await step('the portal goes away: "Can’t reach", Retry and Open Settings; the tree stays, marked stale (item 2)', async () => {
+    const port = Number(new URL(portal).port);
+    await stop(portalProcess);
+    await w.clickAction('Refresh');
+    const toast = await w.notification(new RegExp(`Can’t reach ${portalHost.replace(/[.:]/g, '\\$&')}`), 30_000);
+    const buttons = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+    assert(buttons[0] === 'Retry' && buttons.includes('Open Settings'), `the buttons: ${buttons}`);
+    assert(!/os error|HTTPS_PROXY|\/api\//.test(await toast.innerText()), `no jargon: ${await toast.innerText()}`);
+    const rows = await w.waitForRows([new RegExp(`^Can’t reach ${portalHost.replace(/[.:]/g, '\\$&')}, showing the last known state$`), /^1\.0\.2, /, /^GoPay Staging, live 1\.0\.1$/]);
+    assert(!(await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).isVisible()), `the sidebar does not ask to log in: ${rows}`);
+    assert(!/log in/i.test(await statusBarText()), `the status bar does not say log in: ${await statusBarText()}`);
+    await w.shot('portal-unreachable');
+    ({ child: portalProcess } = await startPortal(binary, paths.portalData, path.join(tmp, 'portal.log'), port));
+    await w.notificationButton(toast, 'Retry');
+    await w.waitForRows([/^1\.0\.2, /, /^Demo Developer, /]);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await w.rows()).some((r) => /^Can’t reach/.test(r))) await page.waitForTimeout(250);
+    assert(!(await w.rows()).some((r) => /^Can’t reach/.test(r)), 'the stale mark is gone once the portal answers');
     await w.closeNotifications();
   });
 
   await step('Log Out, then log in with the browser (device login)', async () => {
     await w.rowMenu(/^Demo Developer, /, 'Log Out');
     await w.notification(/Logged out of/);
-    await w.sidebar.getByRole('button', { name: 'Login', exact: true }).waitFor({ timeout: 20_000 });
+    await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).waitFor({ timeout: 20_000 });
     await w.closeNotifications();
     const popup = page.context().waitForEvent('page', { timeout: 30_000 });
     popup.catch(() => {});
@@ -507,7 +607,7 @@ async function main() {
     const input = setting.locator('input').first();
     await input.fill('/nonexistent/gopay-miniapp');
     await input.press('Enter');
-    const toast = await w.notification(/GoPay MiniApp cannot start its sidecar/, 30_000);
+    const toast = await w.notification(/GoPay MiniApp can’t start its helper program/, 30_000);
     assertMatch(await toast.innerText(), /gopayMiniapp\.server\.path is "\/nonexistent\/gopay-miniapp"/, 'the notification');
     const buttons = await toast.getByRole('button').allInnerTexts();
     assert(buttons.includes('Open Settings') && buttons.includes('Open Log'), `actions: ${buttons}`);
@@ -520,6 +620,7 @@ async function main() {
   assert(logFile, 'the extension wrote its output channel');
   const extLog = fs.readFileSync(logFile, 'utf8');
   assertMatch(extLog, /built dist\//, 'the log has the build output');
+  assertMatch(extLog, /✔ Published Hello MiniApp 1\.0\.2/, 'the log ends a publish with its result');
   assertMatch(extLog, /"password":"\*\*\*"/, 'the log hides the password');
   assert(!/"password":"demo"/.test(extLog), 'the log never shows the password');
   log(`✔ all steps passed; screenshots in ${path.relative(repo, artifacts)}/`);

@@ -121,13 +121,23 @@ export async function waitForHttp(url, timeoutMs, what) {
 
 // --- the product -----------------------------------------------------------------------------
 
-/** The local portal on a free port, with the demo data. */
-export async function startPortal(binary, dataDir, logFile) {
-  const port = await freePort();
+/** The local portal with the demo data, on `port` (default: a free one); returns its URL and process. */
+export async function startPortal(binary, dataDir, logFile, port) {
+  port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
-  start('portal', binary, ['portal', 'serve', '--seed-demo', '--addr', `127.0.0.1:${port}`, '--data', dataDir], { logFile });
+  const child = start('portal', binary, ['portal', 'serve', '--seed-demo', '--addr', `127.0.0.1:${port}`, '--data', dataDir], { logFile });
   await waitForHttp(`${url}/api/v1/health`, 30_000, 'the local portal');
-  return url;
+  return { url, child };
+}
+
+/** Stops a process started with `start` and waits until it is gone. */
+export async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
 }
 
 /** `gopay-miniapp --json …` as a user in a terminal would run it. */
@@ -287,13 +297,56 @@ export class Workbench {
     }
   }
 
+  /** Types into the open input box and presses Enter, without waiting for it to move on. */
+  async submitInput(text) {
+    await this.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+    const input = this.quickInput.locator('.quick-input-box input');
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  /** The open quick input's title and message (validation or prompt). */
+  async inputState() {
+    return {
+      title: ((await this.quickInput.locator('.quick-input-title').textContent()) ?? '').trim(),
+      message: ((await this.quickInput.locator('.quick-input-message').textContent()) ?? '').trim(),
+      visible: await this.quickInput.isVisible(),
+    };
+  }
+
+  /** Waits until the open input box shows a message matching `pattern`. */
+  async waitForInputMessage(pattern, timeout = 20_000) {
+    const deadline = Date.now() + timeout;
+    let state;
+    while (Date.now() < deadline) {
+      state = await this.inputState();
+      if (state.visible && pattern.test(state.message)) return state;
+      await this.page.waitForTimeout(150);
+    }
+    throw new Error(`the input box does not say ${pattern}; it says ${JSON.stringify(state)}`);
+  }
+
+  /** The texts of the visible notification toasts. */
+  async toastTexts() {
+    return (await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts()).map((t) => t.trim());
+  }
+
+  /** The buttons of the open modal dialog and whether it is a warning. */
+  async dialogInfo() {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 20_000 });
+    const buttons = (await dialog.locator('.dialog-buttons').getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+    const warning = (await dialog.locator('[class*="codicon-dialog-warning"]').count()) > 0;
+    return { buttons, warning, text: (await dialog.innerText()).trim() };
+  }
+
   /** Waits for a modal dialog, returns its text, clicks `button`. */
   async answerDialog(button, { expect } = {}) {
     const dialog = this.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ state: 'visible', timeout: 20_000 });
     const text = (await dialog.innerText()).trim();
     if (expect && !expect.test(text)) throw new Error(`the dialog says ${JSON.stringify(text)}, expected ${expect}`);
-    await this.shot(`dialog-${button.toLowerCase()}`);
+    await this.shot(`dialog-${button.toLowerCase().replace(/\W+/g, '-')}`);
     await dialog.getByRole('button', { name: button, exact: true }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     return text;

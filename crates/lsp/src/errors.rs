@@ -1,8 +1,12 @@
 //! How failures reach the client: a JSON-RPC error whose `data` is core's
 //! `{code, message, hint, retryable}`, with a JSON-RPC code from [`RPC_ERROR_CODES`].
+//! Some failures add facts an editor words itself (see [`details`]): a failed build names
+//! its command and its first error line, and says the whole output is in the log; a failure
+//! after the bump says which version package.json was restored to.
 
+use gopay_miniapp_core::project::build::BuildError;
 use gopay_miniapp_core::{CoreError, ErrorReport};
-use serde_json::json;
+use serde_json::{json, Map, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode};
 
 pub const PARSE_ERROR: i64 = -32700;
@@ -64,6 +68,8 @@ pub const RPC_ERROR_CODES: &[(i64, &str, &str)] = &[
 pub struct CommandError {
     pub rpc_code: i64,
     pub report: ErrorReport,
+    /// Extra fields of `data`, next to the report's (camelCase).
+    pub details: Map<String, Value>,
 }
 
 impl CommandError {
@@ -81,6 +87,7 @@ impl CommandError {
                 hint: hint.into(),
                 retryable: false,
             },
+            details: Map::new(),
         }
     }
 
@@ -112,14 +119,22 @@ impl CommandError {
                 _ => REQUEST_FAILED,
             }
         };
-        CommandError { rpc_code, report }
+        CommandError {
+            rpc_code,
+            report,
+            details: details(err),
+        }
     }
 
     pub fn to_jsonrpc(&self) -> Error {
+        let mut data = json!(self.report);
+        if let Value::Object(fields) = &mut data {
+            fields.extend(self.details.clone());
+        }
         Error {
             code: ErrorCode::from(self.rpc_code),
             message: self.report.message.clone().into(),
-            data: Some(json!(self.report)),
+            data: Some(data),
         }
     }
 }
@@ -127,5 +142,82 @@ impl CommandError {
 impl From<CoreError> for CommandError {
     fn from(err: CoreError) -> Self {
         CommandError::from_core(&err, false)
+    }
+}
+
+/// The facts of a failure beyond `{code, message, hint, retryable}`:
+/// `buildCommand`, `firstErrorLine` and `buildOutputAvailable` (every line of the build went
+/// to the client as `window/logMessage`) for a failed build; `restoredVersion` when
+/// package.json was put back.
+pub fn details(err: &CoreError) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let CoreError::Restored {
+        restored_version, ..
+    } = err
+    {
+        out.insert("restoredVersion".into(), json!(restored_version));
+    }
+    if let CoreError::Build(build) = err.root() {
+        let (command, tail) = match build {
+            BuildError::Failed { command, tail, .. }
+            | BuildError::CommandNotFound { command, tail, .. } => (command, tail.as_slice()),
+            _ => return out,
+        };
+        out.insert("buildCommand".into(), json!(command));
+        out.insert("buildOutputAvailable".into(), json!(true));
+        if let Some(line) = first_error_line(tail) {
+            out.insert("firstErrorLine".into(), json!(line));
+        }
+    }
+    out
+}
+
+/// The line of a build's output that says what went wrong: the first that looks like an
+/// error (`error`, `ERR!`, `failed`, `cannot`, `not found`), else the last non-empty one.
+pub fn first_error_line(tail: &[String]) -> Option<String> {
+    let lines = || tail.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
+    let looks_like_error = |line: &&str| {
+        let lower = line.to_lowercase();
+        [
+            "error",
+            "err!",
+            "failed",
+            "cannot",
+            "not found",
+            "exception",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    };
+    lines()
+        .find(looks_like_error)
+        .or_else(|| lines().next_back())
+        .map(|l| l.chars().take(300).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_error_line_is_the_first_that_says_error() {
+        let tail: Vec<String> = [
+            "> build",
+            "",
+            "compiling…",
+            "Error: Cannot find module 'x'",
+            "    at foo",
+            "npm ERR! code 1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            first_error_line(&tail).as_deref(),
+            Some("Error: Cannot find module 'x'")
+        );
+        let quiet: Vec<String> = vec!["one".into(), "two".into(), "  ".into()];
+        assert_eq!(first_error_line(&quiet).as_deref(), Some("two"));
+        assert_eq!(first_error_line(&[]), None);
     }
 }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 
 import type { Ctx } from './ctx';
+import { BACK, inputStep, pickStep } from './input';
 import { followUpActions, releasesAllowing, stepForCommand } from './pure/actions';
 import {
   applyReleaseArgs,
@@ -25,7 +26,7 @@ import {
   waitForReviewArgs,
   whitelistArgs,
 } from './pure/args';
-import { bindText, loginText, publishText, stepText, waitText } from './pure/messages';
+import { bindText, describeError, failureText, loginText, publishText, releaseStateText, stepText, waitText } from './pure/messages';
 import type { TreeNode } from './pure/model';
 import type {
   App,
@@ -102,7 +103,12 @@ async function pickRelease(ctx: Ctx, arg: ReleaseArg, command: string, title: st
   const step = command === 'gopayMiniapp.waitForReview' ? 'wait' : stepForCommand(command);
   let choices = step ? releasesAllowing(ctx.snapshot, step) : [];
   if (given.version) choices = choices.filter((c) => c.version.version === given.version);
-  if (choices.length === 0) return undefined; // the sidecar asks, or says why not
+  if (choices.length === 0) {
+    // Nothing the sidecar could be asked to do: say so instead of offering what cannot work.
+    if (!ctx.snapshot?.binding) return undefined; // the sidecar says what is missing
+    void info(`No release${given.version ? ` of ${given.version}` : ''} allows “${title}” now: the sidebar shows what each release allows.`);
+    return null;
+  }
   const toPicked = (c: (typeof choices)[number]): PickedRelease => ({
     version: c.version.version,
     targetAppId: c.release.targetAppId,
@@ -112,7 +118,7 @@ async function pickRelease(ctx: Ctx, arg: ReleaseArg, command: string, title: st
   });
   if (choices.length === 1) return toPicked(choices[0]);
   const picked = await vscode.window.showQuickPick(
-    choices.map((c) => ({ label: `${c.version.version} → ${c.release.targetApp}`, description: c.release.stateLabel, choice: c })),
+    choices.map((c) => ({ label: `${c.version.version} → ${c.release.targetApp}`, description: releaseStateText(c.release), choice: c })),
     { title, placeHolder: 'Which release?' },
   );
   return picked ? toPicked(picked.choice) : null;
@@ -134,26 +140,56 @@ async function afterStep(command: string, result: StepResult): Promise<void> {
 // --- account and binding ---------------------------------------------------------------------
 
 export function login(ctx: Ctx): Cmd {
-  return guarded(ctx, 'Login', async () => {
-    const portal = ctx.portalLabel;
-    const username = await vscode.window.showInputBox({
-      title: 'GoPay MiniApp: Login (1/2)',
-      prompt: `Username on ${portal}`,
-      placeHolder: 'username',
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'Type your username.'),
-    });
-    if (username === undefined) return;
-    const password = await vscode.window.showInputBox({
-      title: 'GoPay MiniApp: Login (2/2)',
-      prompt: `Password of ${username.trim()} on ${portal} (sent to the portal once, never saved)`,
-      password: true,
-      ignoreFocusOut: true,
-      validateInput: (v) => (v ? undefined : 'Type your password.'),
-    });
-    if (password === undefined) return;
-    const result = await ctx.run<LoginResult>('miniapp.login', loginArgs(username, password), { progress: 'Logging in' });
-    void info(loginText(result));
+  return guarded(ctx, 'Log in', async () => {
+    const portal = ctx.portalHost;
+    let username = '';
+    let result: LoginResult | undefined;
+    let failure: unknown;
+    for (let step = 1; step <= 2; ) {
+      if (step === 1) {
+        const typed = await inputStep({
+          title: 'Log In',
+          step: 1,
+          total: 2,
+          prompt: `Username on ${portal}`,
+          placeholder: 'username',
+          value: username,
+          validate: (v) => (v.trim() ? undefined : 'Type your username.'),
+        });
+        if (typed === undefined || typed === BACK) return;
+        username = typed.trim();
+        step = 2;
+        continue;
+      }
+      const typed = await inputStep({
+        title: 'Log In',
+        step: 2,
+        total: 2,
+        prompt: `Password of ${username} on ${portal} (sent to the portal once, never saved)`,
+        password: true,
+        validate: (v) => (v ? undefined : 'Type your password.'),
+        // The box stays open while the portal checks; a wrong password keeps it, with the username.
+        accept: async (password) => {
+          try {
+            result = await ctx.run<LoginResult>('miniapp.login', loginArgs(username, password));
+            return undefined;
+          } catch (e) {
+            const f = describeError(e);
+            if (f.code === 'invalid_credentials') return `Wrong username or password for ${username}: type the password again, or go Back to change the username.`;
+            failure = e;
+            return undefined;
+          }
+        },
+      });
+      if (typed === BACK) {
+        step = 1;
+        continue;
+      }
+      if (typed === undefined) return;
+      break;
+    }
+    if (failure) throw failure;
+    if (result) void info(loginText(result));
   });
 }
 
@@ -168,69 +204,97 @@ export function loginWithBrowser(ctx: Ctx): Cmd {
 
 export function logout(ctx: Ctx): Cmd {
   return guarded(ctx, 'Log out', async () => {
-    const result = await ctx.run<{ portal: string }>('miniapp.logout');
-    void info(`Logged out of ${result.portal}.`);
+    await ctx.run<{ portal: string }>('miniapp.logout');
+    void info(`Logged out of ${ctx.portalHost}.`);
   });
 }
 
-export function bind(ctx: Ctx): Cmd {
-  return guarded(ctx, 'Select Space & Bind MiniApp', async () => {
+/**
+ * Select Space & Bind MiniApp. On a bound project, Bind asks first (Rebind / keep it); the
+ * Rebind action is that answer already, so it goes straight to the pickers.
+ */
+function bindFlow(ctx: Ctx, rebindClicked: boolean): Cmd {
+  return guarded(ctx, 'Bind MiniApp', async () => {
     const current = ctx.snapshot?.binding;
-    let rebind = false;
-    if (current) {
-      const yes: vscode.MessageItem = { title: 'Yes' };
-      const no: vscode.MessageItem = { title: 'No', isCloseAffordance: true };
+    if (current && !rebindClicked) {
+      const rebind: vscode.MessageItem = { title: 'Rebind' };
       const answer = await vscode.window.showInformationMessage(
         `This project is bound to "${current.app.name}" in "${current.space.name}". Rebind it to another MiniApp?`,
-        { modal: true, detail: 'Yes: choose a different MiniApp. No: keep the current one.' },
-        yes,
-        no,
+        { modal: true, detail: 'Rebind: choose a different MiniApp. Cancel: keep the current one.' },
+        rebind,
       );
-      if (answer !== yes) {
+      if (answer !== rebind) {
         void info(`Kept the binding to "${current.app.name}" in "${current.space.name}".`);
         return;
       }
-      rebind = true;
     }
     const { spaces } = await ctx.run<{ spaces: Space[] }>('miniapp.listSpaces');
-    const space = await vscode.window.showQuickPick(
-      spaces.map((s) => ({ label: s.name, description: s.id, space: s })),
-      { title: 'Select Space & Bind MiniApp (1/2)', placeHolder: 'Select a space', ignoreFocusOut: true },
-    );
-    if (!space) return;
-    const { apps } = await ctx.run<{ apps: App[] }>('miniapp.listApps', listAppsArgs(space.space.id));
-    const app = await vscode.window.showQuickPick(
-      apps.map((a) => ({ label: a.name, description: a.id, app: a })),
-      {
-        title: 'Select Space & Bind MiniApp (2/2)',
-        placeHolder: `Select the MiniApp in "${space.space.name}" to bind`,
-        ignoreFocusOut: true,
-      },
-    );
-    if (!app) return;
-    const result = await ctx.run<BindResult>('miniapp.bind', bindArgs(space.space.id, app.app.id, rebind));
-    const pick = await info(bindText(result), ...(result.changed ? ['Publish MiniApp'] : []));
-    if (pick === 'Publish MiniApp') await vscode.commands.executeCommand('gopayMiniapp.publish');
+    let space: Space | undefined;
+    for (;;) {
+      const pickedSpace = await pickStep<Space>({
+        title: 'Bind MiniApp',
+        step: 1,
+        total: 2,
+        placeholder: 'Select a space',
+        items: spaces.map((s) => ({ label: s.name, description: s.id, value: s })),
+        active: space,
+      });
+      if (pickedSpace === undefined || pickedSpace === BACK) return;
+      space = pickedSpace;
+      const { apps } = await ctx.run<{ apps: App[] }>('miniapp.listApps', listAppsArgs(space.id));
+      const app = await pickStep<App>({
+        title: 'Bind MiniApp',
+        step: 2,
+        total: 2,
+        placeholder: `Select the MiniApp in "${space.name}" to bind`,
+        items: apps.map((a) => ({ label: a.name, description: a.id, value: a })),
+      });
+      if (app === BACK) continue;
+      if (app === undefined) return;
+      const result = await ctx.run<BindResult>('miniapp.bind', bindArgs(space.id, app.id, current !== undefined));
+      const pick = await info(bindText(result), ...(result.changed ? ['Publish MiniApp'] : []));
+      if (pick === 'Publish MiniApp') await vscode.commands.executeCommand('gopayMiniapp.publish');
+      return;
+    }
   });
 }
+
+export const bind = (ctx: Ctx): Cmd => bindFlow(ctx, false);
+export const rebind = (ctx: Ctx): Cmd => bindFlow(ctx, true);
 
 // --- publish ------------------------------------------------------------------------------------
 
 export function publish(ctx: Ctx): Cmd {
   const run = async (): Promise<void> => {
     const app = ctx.snapshot?.binding?.app.name ?? 'MiniApp';
+    const running = ctx.snapshot?.runningJobs?.find((j) => j.command === 'miniapp.publish');
+    if (ctx.publishing || running) {
+      // A second publish would be refused: show the running one instead.
+      const what = ctx.publishing || running?.message || 'starting';
+      const pick = await info(`A publish of ${app} is running: ${what}.`, 'Show Progress');
+      if (pick === 'Show Progress') ctx.log.show(true);
+      return;
+    }
     let result: PublishResult;
+    ctx.setPublishing('starting');
     try {
       result = await ctx.run<PublishResult>('miniapp.publish', publishArgs(), {
         project: true,
         progress: `Publishing ${app}`,
+        barFrom: /^Uploading/,
+        onMessage: (message) => ctx.setPublishing(message),
       });
     } catch (e) {
+      ctx.setPublishing(undefined);
+      ctx.log.info(`Publish of ${app} did not finish: ${failureText(describeError(e))}`);
       await ctx.showFailure('Publish', e, run);
       return;
     }
+    ctx.setPublishing(undefined);
+    const text = publishText(result);
+    ctx.log.info(`✔ ${text}`);
     // Show Temporary Code needs a release: it releases first (target-app picker), then shows the code.
-    const pick = await info(publishText(result), 'Release…', 'Show Temporary Code', OPEN_LOG);
+    const pick = await info(text, 'Release…', 'Show Temporary Code', OPEN_LOG);
     if (pick === 'Release…') await vscode.commands.executeCommand('gopayMiniapp.release', { version: result.version });
     if (pick === 'Show Temporary Code') {
       await vscode.commands.executeCommand('gopayMiniapp.release', { version: result.version, showCode: true });
@@ -242,49 +306,82 @@ export function publish(ctx: Ctx): Cmd {
 
 // --- release steps ---------------------------------------------------------------------------
 
+/** The production target app (its deeplink scheme is the production app's, `gopay`). */
+function isProduction(t: TargetApp): boolean {
+  return t.scheme === 'gopay';
+}
+
 export function release(ctx: Ctx): Cmd {
   return guarded(ctx, 'Release', async (arg?: TreeNode | { version: string; showCode?: boolean }) => {
     let version = arg?.version;
-    if (!version) {
-      const versions = ctx.snapshot?.versions ?? [];
-      if (versions.length === 0) {
-        void vscode.window.showWarningMessage('There is no version to release yet: Publish MiniApp first.', 'Publish MiniApp').then(
-          (p) => p && vscode.commands.executeCommand('gopayMiniapp.publish'),
-        );
-        return;
-      }
-      const picked = await vscode.window.showQuickPick(
-        versions.map((v, i) => ({ label: v.version, description: i === 0 ? 'latest' : undefined, detail: v.description || undefined })),
-        { title: 'Release', placeHolder: 'Which version?' },
+    const fromPicker = !version;
+    const total = fromPicker ? 2 : 1;
+    const versions = ctx.snapshot?.versions ?? [];
+    if (!version && versions.length === 0) {
+      void vscode.window.showWarningMessage('There is no version to release yet: Publish MiniApp first.', 'Publish MiniApp').then(
+        (p) => p && vscode.commands.executeCommand('gopayMiniapp.publish'),
       );
-      if (!picked) return;
-      version = picked.label;
-    }
-    const { targetApps } = await ctx.run<{ targetApps: TargetApp[] }>('miniapp.listTargetApps');
-    const versionView = ctx.snapshot?.versions.find((v) => v.version === version);
-    const status = (t: TargetApp): string | undefined => {
-      const own = versionView?.releases.find((r) => r.targetAppId === t.id);
-      const target = ctx.snapshot?.targetApps.find((s) => s.targetAppId === t.id);
-      const parts = [
-        own ? `${version}: ${own.stateLabel}` : undefined,
-        target?.liveVersion ? `live ${target.liveVersion}` : undefined,
-        target?.inFlight && target.inFlight.version !== version ? `${target.inFlight.version} in flight` : undefined,
-      ].filter(Boolean);
-      return parts.length ? parts.join(' · ') : undefined;
-    };
-    const target = await vscode.window.showQuickPick(
-      targetApps.map((t) => ({ label: t.name, description: status(t), detail: t.scheme ? `${t.scheme}://` : undefined, target: t })),
-      { title: `Release ${version}`, placeHolder: 'Choose the target app for release', ignoreFocusOut: true },
-    );
-    if (!target) return;
-    const result = await ctx.run<StepResult>('miniapp.release', releaseArgs(version, target.target.id), { project: true });
-    if (arg && 'showCode' in arg && arg.showCode) {
-      const code = await ctx.run<TemporaryCode>('miniapp.temporaryCode', temporaryCodeArgs({ version, targetAppId: target.target.id }), { project: true });
-      ctx.qr.show(code);
-      void info(stepText('miniapp.release', result));
       return;
     }
-    await afterStep('miniapp.release', result);
+    const { targetApps } = await ctx.run<{ targetApps: TargetApp[] }>('miniapp.listTargetApps');
+    for (;;) {
+      if (fromPicker) {
+        const picked = await pickStep<string>({
+          title: 'Release',
+          step: 1,
+          total,
+          placeholder: 'Which version?',
+          items: versions.map((v, i) => ({
+            label: v.version,
+            description: [i === 0 ? 'latest' : '', ...v.releases.map((r) => `${r.targetApp}: ${releaseStateText(r)}`)].filter(Boolean).join(' · ') || 'not released',
+            detail: v.description || undefined,
+            value: v.version,
+          })),
+          active: version,
+        });
+        if (picked === undefined || picked === BACK) return;
+        version = picked;
+      }
+      const v = version!;
+      const versionView = ctx.snapshot?.versions.find((x) => x.version === v);
+      const status = (t: TargetApp): string => {
+        const own = versionView?.releases.find((r) => r.targetAppId === t.id);
+        const target = ctx.snapshot?.targetApps.find((s) => s.targetAppId === t.id);
+        return [
+          isProduction(t) ? 'production' : 'testing',
+          own ? `${v}: ${releaseStateText(own)}` : undefined,
+          target?.liveVersion ? `live ${target.liveVersion}` : 'nothing live',
+          target?.inFlight && target.inFlight.version !== v ? `${target.inFlight.version} on its way` : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ');
+      };
+      // Testing target apps first: a release usually goes there before production.
+      const ordered = [...targetApps].sort((a, b) => Number(isProduction(a)) - Number(isProduction(b)));
+      const target = await pickStep<TargetApp>({
+        title: `Release ${v}`,
+        step: total,
+        total,
+        placeholder: 'Choose the target app to release to (nothing goes live before review and your release)',
+        items: ordered.map((t) => ({
+          label: t.name,
+          description: status(t),
+          iconPath: new vscode.ThemeIcon(isProduction(t) ? 'globe' : 'beaker'),
+          value: t,
+        })),
+      });
+      if (target === BACK) continue;
+      if (target === undefined) return;
+      const result = await ctx.run<StepResult>('miniapp.release', releaseArgs(v, target.id), { project: true });
+      if (arg && 'showCode' in arg && arg.showCode) {
+        const code = await ctx.run<TemporaryCode>('miniapp.temporaryCode', temporaryCodeArgs({ version: v, targetAppId: target.id }), { project: true });
+        ctx.qr.show(code);
+        void info(stepText('miniapp.release', result));
+        return;
+      }
+      await afterStep('miniapp.release', result);
+      return;
+    }
   });
 }
 
@@ -304,13 +401,16 @@ export function applyRelease(ctx: Ctx): Cmd {
     let notes: string | undefined;
     if (ref) {
       const description = ref.versionView?.description ?? (arg && 'kind' in arg ? arg.release?.description : undefined) ?? '';
-      notes = await vscode.window.showInputBox({
+      // The sidecar's default description says nothing to a reviewer: no prefill then.
+      const prefill = /^Published with gopay-miniapp\b/.test(description) ? '' : description;
+      const typed = await inputStep({
         title: `Apply Release: ${ref.version} on "${ref.targetApp}"`,
-        prompt: 'Release notes for the reviewer (the release information to confirm comes next)',
-        value: description,
-        ignoreFocusOut: true,
+        prompt: 'Release notes for the reviewer: what changed (the release information to confirm comes next)',
+        placeholder: 'What changed in this version',
+        value: prefill,
       });
-      if (notes === undefined) return;
+      if (typed === undefined || typed === BACK) return;
+      notes = typed;
     }
     const result = await ctx.run<StepResult>('miniapp.applyRelease', applyReleaseArgs(ref, notes), { project: true });
     await afterStep('miniapp.applyRelease', result);
@@ -321,11 +421,31 @@ export function waitForReview(ctx: Ctx): Cmd {
   return guarded(ctx, 'Wait for Review', async (arg?: ReleaseArg) => {
     const ref = await pickRelease(ctx, arg, 'gopayMiniapp.waitForReview', 'Wait for Review');
     if (ref === null) return;
-    const result = await ctx.run<WaitResult>('miniapp.waitForReview', waitForReviewArgs(ref), {
-      project: true,
-      progress: ref ? `Waiting for the review of ${ref.version} on "${ref.targetApp}"` : 'Waiting for the review',
+    const what = ref ? `${ref.version} on "${ref.targetApp}"` : 'the release';
+    const key = ref ? `${ref.version}@${ref.targetAppId}` : undefined;
+    const stop = new vscode.CancellationTokenSource();
+    // One toast, with a button that says what it does: it stops waiting, the release stays in review.
+    void info(`Waiting for the review of ${what}. You will be told when it is approved or rejected.`, 'Stop Waiting').then((pick) => {
+      if (pick === 'Stop Waiting') stop.cancel();
     });
-    if (result.approved) void info(waitText(result));
+    if (key) ctx.waitingFor.add(key);
+    let result: WaitResult;
+    try {
+      result = await ctx.runInBackground<WaitResult>('miniapp.waitForReview', waitForReviewArgs(ref), { project: true }, `Waiting for the review of ${what}`, stop.token);
+    } catch (e) {
+      if (stop.token.isCancellationRequested) {
+        void vscode.window.setStatusBarMessage(`Stopped waiting; ${what} is still in review.`, 5000);
+        return;
+      }
+      throw e;
+    } finally {
+      if (key) ctx.waitingFor.delete(key);
+      stop.dispose();
+    }
+    // The waiting toast has done its job.
+    await vscode.commands.executeCommand('notifications.hideToasts');
+    const releaseView = ctx.snapshot?.versions.find((v) => v.version === result.version)?.releases.find((r) => r.targetApp === result.targetApp);
+    if (result.approved || !releaseView) await ctx.tellReview(result.version, result.targetApp, result.approved, result.rejectReason, releaseView);
     else void vscode.window.showWarningMessage(waitText(result));
   });
 }
@@ -388,15 +508,19 @@ export function startGrayscale(ctx: Ctx): Cmd {
 }
 
 export function rollback(ctx: Ctx): Cmd {
-  return guarded(ctx, 'Rollback', async (arg?: TreeNode | { targetAppId: string }) => {
+  return guarded(ctx, 'Roll back', async (arg?: TreeNode | { targetAppId: string }) => {
     let targetAppId = arg && 'kind' in arg ? arg.release?.targetAppId ?? arg.targetAppId : arg?.targetAppId;
     if (!targetAppId) {
       const choices = releasesAllowing(ctx.snapshot, 'rollback');
+      if (choices.length === 0) {
+        void info('Nothing can be rolled back now: roll back needs a live release with an archived one before it.');
+        return;
+      }
       if (choices.length === 1) targetAppId = choices[0].release.targetAppId;
-      else if (choices.length > 1) {
+      else {
         const picked = await vscode.window.showQuickPick(
           choices.map((c) => ({ label: c.release.targetApp, description: `live ${c.version.version}`, id: c.release.targetAppId })),
-          { title: 'Rollback', placeHolder: 'On which target app?' },
+          { title: 'Roll Back', placeHolder: 'On which target app?' },
         );
         if (!picked) return;
         targetAppId = picked.id;
@@ -413,6 +537,7 @@ export const refresh = (ctx: Ctx): Cmd => () => ctx.refresh();
 export const openLog = (ctx: Ctx): Cmd => () => ctx.log.show(true);
 export const openSettings = (): Cmd => () => vscode.commands.executeCommand('workbench.action.openSettings', 'gopayMiniapp');
 export const restartServer = (ctx: Ctx): Cmd => () => ctx.restart();
+export const showPublishProgress = (ctx: Ctx): Cmd => () => publish(ctx)();
 export const focus = (): Cmd => () => vscode.commands.executeCommand('gopayMiniapp.sidebar.focus');
 
 /** Every contributed command (package.json) and its factory. */
@@ -421,7 +546,8 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Cmd> = {
   'gopayMiniapp.loginWithBrowser': loginWithBrowser,
   'gopayMiniapp.logout': logout,
   'gopayMiniapp.bind': bind,
-  'gopayMiniapp.rebind': bind,
+  'gopayMiniapp.rebind': rebind,
+  'gopayMiniapp.showPublishProgress': showPublishProgress,
   'gopayMiniapp.publish': publish,
   'gopayMiniapp.release': release,
   'gopayMiniapp.showTemporaryCode': showTemporaryCode,

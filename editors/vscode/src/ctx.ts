@@ -21,14 +21,30 @@ import { findServer, ServerInfo } from './bootstrap';
 import { answerQuestion } from './prompts';
 import { QrPanel } from './qrPanel';
 import { Sidebar } from './sidebar';
+import { followUpActions } from './pure/actions';
 import { Args, Common, redact, withCommon } from './pure/args';
 import { checkCapabilities } from './pure/discovery';
-import { describeError, Failure, failureText, ProgressTracker } from './pure/messages';
-import { buildSidebar, SidebarModel, TreeNode, ViewState } from './pure/model';
+import {
+  confirmWording,
+  ConfirmWording,
+  describeError,
+  ErrorButton,
+  Failure,
+  failureText,
+  failureView,
+  hostOf,
+  progressMessage,
+  ProgressTracker,
+  reviewChanges,
+  reviewText,
+} from './pure/messages';
+import { buildSidebar, isUnreachable, SidebarModel, TreeNode, ViewState } from './pure/model';
 import type { StatusSnapshot } from './pure/snapshot';
 
 export const STATUS_NOTIFICATION = 'miniapp/didChangeStatus';
 const OPEN_LOG = 'Open Log';
+/** The view's name (package.json `views`). */
+const VIEW_NAME = 'Releases';
 const OPEN_SETTINGS = 'Open Settings';
 
 export interface RunOptions {
@@ -36,6 +52,10 @@ export interface RunOptions {
   project?: boolean;
   /** Run in a cancellable notification with the sidecar's `$/progress`. */
   progress?: string;
+  /** Show a bar only once the message starts with this (no made-up percentage before). */
+  barFrom?: RegExp;
+  /** Told every progress message. */
+  onMessage?: (message: string) => void;
 }
 
 let nextProgressToken = 1;
@@ -44,6 +64,12 @@ export class Ctx implements vscode.Disposable {
   client: LanguageClient | undefined;
   server: ServerInfo | undefined;
   snapshot: StatusSnapshot | undefined;
+  /** The last snapshot that could ask the portal (shown, marked stale, while it cannot be reached). */
+  private lastGood: StatusSnapshot | undefined;
+  /** Releases whose review a running Wait for Review reports itself (no second notification). */
+  readonly waitingFor = new Set<string>();
+  /** The publish running from this window (its progress notification), if any. */
+  publishing: string | undefined;
   model: SidebarModel = buildSidebar(undefined);
   private failedProblem: string | undefined;
   private lastRefresh = 0;
@@ -121,7 +147,7 @@ export class Ctx implements vscode.Disposable {
     };
     const client = new LanguageClient('gopayMiniapp', 'GoPay MiniApp', serverOptions, clientOptions);
     // The sidecar's questions: Yes/No as modals, choices as quick picks.
-    this.clientDisposables.push(client.onRequest(ShowMessageRequest.type, (params) => answerQuestion(params)));
+    this.clientDisposables.push(client.onRequest(ShowMessageRequest.type, (params) => answerQuestion(params, this.confirming)));
     // The sidecar's narration and the build's output, into the log channel (its own timestamps).
     this.clientDisposables.push(
       client.onNotification(LogMessageNotification.type, ({ type, message }) => {
@@ -188,7 +214,7 @@ export class Ctx implements vscode.Disposable {
     this.setView('failed');
     // Not awaited: activation must not wait for the user to read it.
     void vscode.window
-      .showErrorMessage(`GoPay MiniApp cannot start its sidecar: ${problem}.`, OPEN_SETTINGS, OPEN_LOG)
+      .showErrorMessage(`GoPay MiniApp can’t start its helper program: ${problem}.`, OPEN_SETTINGS, OPEN_LOG)
       .then((choice) => {
         if (choice === OPEN_SETTINGS) void vscode.commands.executeCommand('gopayMiniapp.openSettings');
         if (choice === OPEN_LOG) this.log.show(true);
@@ -199,8 +225,8 @@ export class Ctx implements vscode.Disposable {
     if (this.client?.isRunning()) return this.client;
     throw new Error(
       this.failedProblem
-        ? `the sidecar is not running: ${this.failedProblem}`
-        : 'the sidecar is not running yet (see the GoPay MiniApp log)',
+        ? `GoPay MiniApp is not running: ${this.failedProblem}`
+        : 'GoPay MiniApp is still starting (see its log)',
     );
   }
 
@@ -208,22 +234,39 @@ export class Ctx implements vscode.Disposable {
     return { portal: this.portalSetting, project: options.project ? this.snapshot?.project : undefined };
   }
 
+  /** How the sidecar's Yes/No question of the running command is shown (verb buttons). */
+  private confirming: ConfirmWording | undefined;
+
   /** Runs one sidecar command (`workspace/executeCommand`) with the portal setting added. */
   async run<T>(command: string, args: Args = {}, options: RunOptions = {}): Promise<T> {
     const client = this.requireClient();
     const full = withCommon(command, args, this.common(options));
     this.log.info(`→ ${command} ${redact(full)}`);
-    if (!options.progress) {
-      return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [full] })) as T;
+    const wording = confirmWording(command);
+    if (wording) this.confirming = wording;
+    try {
+      if (!options.progress) {
+        return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [full] })) as T;
+      }
+      return await this.withProgress<T>(client, command, full, options, options.progress);
+    } finally {
+      if (wording && this.confirming === wording) this.confirming = undefined;
     }
+  }
+
+  private withProgress<T>(client: LanguageClient, command: string, full: Args, options: RunOptions, title: string): Thenable<T> {
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: options.progress, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (progress, cancel) => {
         const workDoneToken = `gopay-miniapp-vscode/${nextProgressToken++}`;
         const tracker = new ProgressTracker();
+        let bar = !options.barFrom;
         const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
           if (value.kind === 'end') return;
-          progress.report({ message: value.message, increment: tracker.step(value.percentage) });
+          if (!bar && value.message && options.barFrom?.test(value.message)) bar = true;
+          if (value.message) options.onMessage?.(value.message);
+          const increment = bar ? tracker.step(value.percentage) : undefined;
+          progress.report({ message: progressMessage(title, value.message), increment });
         });
         cancel.onCancellationRequested(() => this.log.info(`✕ ${command}: cancel requested`));
         try {
@@ -237,6 +280,16 @@ export class Ctx implements vscode.Disposable {
         }
       },
     );
+  }
+
+  /** Runs a command whose progress shows only in the status bar; `cancel` stops it. */
+  async runInBackground<T>(command: string, args: Args, options: RunOptions, title: string, cancel: vscode.CancellationToken): Promise<T> {
+    const client = this.requireClient();
+    const full = withCommon(command, args, this.common(options));
+    this.log.info(`→ ${command} ${redact(full)}`);
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, async () => {
+      return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [full] }, cancel)) as T;
+    });
   }
 
   /** Asks the sidecar for the status and shows it. */
@@ -257,9 +310,26 @@ export class Ctx implements vscode.Disposable {
   }
 
   setSnapshot(snapshot: StatusSnapshot): void {
+    const before = this.snapshot && !isUnreachable(this.snapshot) ? this.snapshot : this.lastGood;
     this.snapshot = snapshot;
+    if (!isUnreachable(snapshot)) this.lastGood = snapshot.loggedIn ? snapshot : undefined;
     this.lastRefresh = Date.now();
     this.render();
+    for (const change of reviewChanges(before, snapshot)) {
+      if (this.waitingFor.has(`${change.version}@${change.targetAppId}`)) continue;
+      void this.tellReview(change.version, change.targetApp, change.approved, change.rejectReason, change.release);
+    }
+  }
+
+  /** An approval or rejection, with the next steps as buttons. */
+  async tellReview(version: string, targetApp: string, approved: boolean, rejectReason: string | undefined, release?: import('./pure/snapshot').ReleaseView): Promise<void> {
+    const text = reviewText(version, targetApp, approved, rejectReason);
+    const ref = release && { version, targetAppId: release.targetAppId, targetApp };
+    const next = release ? followUpActions(release) : [];
+    const show = approved ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const pick = await show(text, ...next.map((a) => a.title));
+    const action = next.find((a) => a.title === pick);
+    if (action) await vscode.commands.executeCommand(action.command, ref);
   }
 
   private setView(view: ViewState | undefined): void {
@@ -270,7 +340,7 @@ export class Ctx implements vscode.Disposable {
         statusBar: { text: '$(error) GoPay MiniApp', tooltip: `The sidecar is not running: ${this.failedProblem ?? ''}` },
       };
     } else {
-      this.model = buildSidebar(this.snapshot);
+      this.model = buildSidebar(this.snapshot, this.lastGood);
     }
     this.apply();
   }
@@ -284,28 +354,74 @@ export class Ctx implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'gopayMiniapp.view', m.view);
     this.sidebar.set(m.nodes);
     this.treeView.description = m.description;
-    if (m.problem && m.problem !== this.toldProblem) {
-      void vscode.window.showWarningMessage(`GoPay MiniApp: ${m.problem}`, OPEN_LOG).then((pick) => pick && this.log.show(true));
-    }
+    this.treeView.title = m.title ?? VIEW_NAME;
+    if (m.problem && m.problem !== this.toldProblem) void this.tellProblem(m.problem, m.problemCode);
     this.toldProblem = m.problem;
     this.statusBar.text = m.statusBar.text;
     this.statusBar.tooltip = m.statusBar.tooltip;
+    this.setPublishing(this.publishing);
+  }
+
+  /** A problem of the status (told once until it changes), with the buttons that help. */
+  private async tellProblem(problem: string, code: string | undefined): Promise<void> {
+    const unreachable = code === 'network' || code === 'protocol';
+    const buttons = unreachable ? ['Retry', OPEN_SETTINGS] : code === 'session_expired' || code === 'not_logged_in' ? ['Log In'] : [OPEN_LOG];
+    const pick = await vscode.window.showWarningMessage(problem, ...buttons);
+    if (pick === 'Retry') await this.refresh();
+    if (pick === OPEN_SETTINGS) await vscode.commands.executeCommand('gopayMiniapp.openSettings');
+    if (pick === 'Log In') await vscode.commands.executeCommand('gopayMiniapp.login');
+    if (pick === OPEN_LOG) this.log.show(true);
+  }
+
+  /** While a publish runs, the title bar shows it instead of Publish MiniApp (a second one would fail). */
+  setPublishing(what: string | undefined): void {
+    this.publishing = what;
+    const running = what !== undefined || (this.snapshot?.runningJobs ?? []).some((j) => j.command === 'miniapp.publish');
+    void vscode.commands.executeCommand('setContext', 'gopayMiniapp.publishing', running);
   }
 
   // --- talking to the user -----------------------------------------------------------------
 
-  /** A failed command: the sidecar's words, with Open Log (and Retry when it may help). */
+  /**
+   * A failed command in one line, with the buttons for its kind of error (the main one first):
+   * Show Build Output for a build, Retry only where the sidecar says retrying is safe, nothing
+   * at all when the user stopped it (Escape in a picker, a cancelled login).
+   */
   async showFailure(what: string, error: unknown, retry?: () => unknown): Promise<void> {
     const failure: Failure = describeError(error);
     this.log.warn(`${what}: ${failureText(failure)}${failure.code ? ` [${failure.code}]` : ''}`);
-    if (failure.cancelled) {
-      const pick = await vscode.window.showInformationMessage(`${what} cancelled: ${failureText(failure)}`, OPEN_LOG);
-      if (pick === OPEN_LOG) this.log.show(true);
-      return;
+    const view = failureView(what, failure, this.snapshot?.portal ?? (this.portalSetting || 'the portal'));
+    if (view.silent) return;
+    this.log.info(`✘ ${view.text}`);
+    const buttons = view.buttons.filter((b) => b !== 'Retry' || retry);
+    const show = view.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showErrorMessage;
+    const pick = (await show(view.text, ...buttons)) as ErrorButton | undefined;
+    switch (pick) {
+      case 'Show Build Output':
+      case 'Open Log':
+      case 'Show Progress':
+        this.log.show(true);
+        break;
+      case 'Retry':
+        await retry?.();
+        break;
+      case 'Open Settings':
+        await vscode.commands.executeCommand('gopayMiniapp.openSettings');
+        break;
+      case 'Log In':
+        await vscode.commands.executeCommand('gopayMiniapp.login');
+        break;
+      case 'Bind MiniApp':
+        await vscode.commands.executeCommand('gopayMiniapp.bind');
+        break;
+      case 'Refresh':
+        await this.refresh();
+        break;
     }
-    const actions = retry ? [OPEN_LOG, 'Retry'] : [OPEN_LOG];
-    const pick = await vscode.window.showErrorMessage(`${what} failed: ${failureText(failure)}`, ...actions);
-    if (pick === OPEN_LOG) this.log.show(true);
-    if (pick === 'Retry' && retry) await retry();
+  }
+
+  /** The portal's host, for messages. */
+  get portalHost(): string {
+    return hostOf(this.snapshot?.portal ?? (this.portalSetting || 'http://127.0.0.1:8780'));
   }
 }

@@ -1,22 +1,23 @@
 // The sidecar's questions (`window/showMessageRequest`): the sidecar decides what to ask and
-// what it means; VS Code shows Yes/No as a modal and other choices as a quick pick.
+// what it means; VS Code shows Yes/No as a modal — with the running command's verb on the
+// button ("Release to Everyone", "Roll Back") and a warning when it reaches users — and other
+// choices as a quick pick.
 
 import * as vscode from 'vscode';
 import { MessageActionItem, MessageType, ShowMessageRequestParams } from 'vscode-languageclient/node';
 
-import { classifyQuestion } from './pure/messages';
+import { classifyQuestion, ConfirmWording, NO } from './pure/messages';
 
-export async function answerQuestion(params: ShowMessageRequestParams): Promise<MessageActionItem | null> {
+export async function answerQuestion(params: ShowMessageRequestParams, wording?: ConfirmWording): Promise<MessageActionItem | null> {
   const question = classifyQuestion(params.message, params.actions);
   switch (question.kind) {
     case 'confirm': {
-      const yes: vscode.MessageItem = { title: question.yes };
-      const no: vscode.MessageItem = { title: question.no, isCloseAffordance: true };
-      const show = params.type === MessageType.Warning || params.type === MessageType.Error
-        ? vscode.window.showWarningMessage
-        : vscode.window.showInformationMessage;
-      const answer = await show(question.message, { modal: true, detail: question.detail }, yes, no);
-      return { title: (answer ?? no).title };
+      // The modal's own Cancel button (and Escape) is the No.
+      const yes: vscode.MessageItem = { title: wording?.verb ?? question.yes };
+      const warning = wording?.warning || params.type === MessageType.Warning || params.type === MessageType.Error;
+      const show = warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      const answer = await show(question.message, { modal: true, detail: question.detail }, yes);
+      return { title: answer === yes ? question.yes : NO };
     }
     case 'choice': {
       const picked = await vscode.window.showQuickPick(

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 
 import type { Ctx } from './ctx';
 import { temporaryCodeHtml } from './pure/qrHtml';
-import type { TemporaryCode } from './pure/snapshot';
+import type { ReleaseView, TemporaryCode } from './pure/snapshot';
 
 export class QrPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -26,6 +26,11 @@ export class QrPanel implements vscode.Disposable {
       );
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage(async (message: { type?: string }) => {
+        if (message?.type === 'next' && this.code) {
+          const release = this.release(this.code);
+          if (release) await vscode.commands.executeCommand('gopayMiniapp.applyRelease', { version: this.code.version, targetAppId: release.targetAppId, targetApp: release.targetApp });
+          return;
+        }
         if (message?.type === 'copy' && this.code) {
           // The deeplink the sidecar sent, never text from the webview.
           await vscode.env.clipboard.writeText(this.code.deeplink);
@@ -36,8 +41,14 @@ export class QrPanel implements vscode.Disposable {
       });
     }
     this.panel.title = title;
-    this.panel.webview.html = temporaryCodeHtml(code, randomBytes(16).toString('base64'), new Date());
+    const canApply = this.release(code)?.allowedSteps.includes('apply') ?? false;
+    this.panel.webview.html = temporaryCodeHtml(code, randomBytes(16).toString('base64'), new Date(), canApply ? { title: 'Apply Release…' } : undefined);
     this.panel.reveal(vscode.ViewColumn.Active);
+  }
+
+  /** The release the code belongs to, from the sidebar's snapshot. */
+  private release(code: TemporaryCode): ReleaseView | undefined {
+    return this.ctx.snapshot?.versions.find((v) => v.version === code.version)?.releases.find((r) => r.targetApp === code.targetApp);
   }
 
   dispose(): void {

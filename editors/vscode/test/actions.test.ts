@@ -73,8 +73,28 @@ test('every action command is contributed, and every menu step is a step the ext
 });
 
 test('after a step, the notification offers what comes next on the main road', () => {
-  assert.deepEqual(followUpActions(release()).map((a) => a.title), ['Show Temporary Code', 'Apply Release…']);
+  assert.deepEqual(followUpActions(release()).map((a) => a.title), ['Apply Release…', 'Show Temporary Code']);
   const inReview = release({ state: 'in_review', stateLabel: 'Submit for Review', allowedSteps: ['temporary_code', 'withdraw'] });
   assert.deepEqual(followUpActions(inReview).map((a) => a.title), ['Show Temporary Code', 'Wait for Review']);
   assert.deepEqual(followUpActions(release({ state: 'released', stateLabel: 'Released', allowedSteps: ['rollback'] })), []);
+  // An approval offers the ways forward, the main road first (not only the temporary code).
+  const approved = release({ state: 'pilot_test', stateLabel: 'Pilot test', firstRelease: false, allowedSteps: ['temporary_code', 'whitelist', 'grayscale', 'official', 'cancel'], nextStep: 'official' });
+  assert.deepEqual(followUpActions(approved).map((a) => a.title), ['Officially Release', 'Show Temporary Code', 'Set Whitelist…']);
+  const firstApproved = release({ state: 'pilot_test', stateLabel: 'Pilot test', allowedSteps: ['official', 'cancel'], nextStep: 'official' });
+  assert.deepEqual(followUpActions(firstApproved).map((a) => a.title), ['Officially Release']);
+});
+
+test('inline actions: whitelist, grayscale and official on the release rows, rollback on release and target rows', () => {
+  const menus = manifest.contributes.menus['view/item/context'] as Array<{ command: string; when: string; group: string }>;
+  const inline = (command: string) => menus.filter((m) => m.command === command && m.group.startsWith('inline')).map((m) => m.when);
+  for (const [command, step] of [
+    ['gopayMiniapp.setWhitelist', 'whitelist'],
+    ['gopayMiniapp.startGrayscale', 'grayscale'],
+    ['gopayMiniapp.officialRelease', 'official'],
+    ['gopayMiniapp.rollback', 'rollback'],
+  ]) {
+    const whens = inline(command);
+    assert.equal(whens.length, 1, `${command} inline once`);
+    assert.match(whens[0], new RegExp(`step:${step}`));
+  }
 });

@@ -65,11 +65,19 @@ test('release steps: version and target app id; nothing when nothing was picked'
 });
 
 test('whitelist: ids split on commas, spaces and lines, without repeats', () => {
-  assert.deepEqual(parseUserIds('u1, u2\nu3;u1  u4,'), ['u1', 'u2', 'u3', 'u4']);
+  // The sidecar's rules (core `parse_user_ids`): commas, spaces, tabs and lines; `#` comments; repeats once.
+  assert.deepEqual(parseUserIds('u1, u2\nu3\tu1  u4, # the rest\n# u9'), ['u1', 'u2', 'u3', 'u4']);
+  assert.deepEqual(parseUserIds('a;b'), ['a;b'], 'a semicolon is not a separator (the sidecar would not split there)');
   assert.deepEqual(whitelistArgs(ref, 'a,b'), { version: '1.0.1', targetApp: 'tgt-staging', users: ['a', 'b'] });
   assert.deepEqual(whitelistArgs(undefined, 'a'), { users: ['a'] });
-  assert.equal(validateUserIds(' , '), 'Type at least one user ID (separate several with commas).');
-  assert.equal(validateUserIds('u1'), undefined);
+  assert.deepEqual(validateUserIds(' , '), { message: 'Type at least one user ID (separate several with commas).', severity: 3 });
+  assert.deepEqual(validateUserIds('u1'), { message: '1 user ID: u1.', severity: 1 });
+  // "u1, u1, bad id!" is three IDs, one listed twice and one unusual: said before it is sent.
+  assert.deepEqual(validateUserIds('u1, u1, bad id!'), {
+    message: '3 user IDs: u1, bad, id!. u1 is listed more than once (counted once); check “id!”: user IDs rarely have such characters.',
+    severity: 2,
+  });
+  assert.equal(validateUserIds('x'.repeat(129))?.severity, 3);
 });
 
 test('grayscale ratio: a whole percentage 1-100 above the current one', () => {

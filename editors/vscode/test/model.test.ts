@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 
-import { buildSidebar, flatten, latestState, viewState } from '../src/pure/model';
+import { buildSidebar, flatten, latestState, liveSummary, viewState } from '../src/pure/model';
 import { bound, loggedOut, release, unbound } from './fixtures';
 
 test('no snapshot yet: starting, empty tree', () => {
@@ -21,7 +21,7 @@ test('logged out: empty tree (the welcome content has Login), problem above it',
   assert.equal(m.description, '127.0.0.1:8780');
   assert.match(m.statusBar.text, /log in/);
   m = buildSidebar({ ...snap, problem: { code: 'portal_unreachable', message: 'the portal does not answer', hint: 'start it', retryable: true } });
-  assert.equal(m.problem, 'the portal does not answer — start it');
+  assert.equal(m.problem, 'The portal does not answer. Start it.');
   assert.deepEqual(m.nodes, [], 'the welcome content (with Login) still shows');
 });
 
@@ -29,7 +29,8 @@ test('logged in, not bound: empty tree (the welcome content has Select Space & B
   const m = buildSidebar(unbound());
   assert.equal(m.view, 'unbound');
   assert.deepEqual(m.nodes, []);
-  assert.equal(m.description, 'Demo Developer · 127.0.0.1:8780');
+  assert.equal(m.description, 'Demo Developer (demo) · 127.0.0.1:8780', 'who is logged in');
+  assert.equal(m.title, 'Demo Developer (demo)', 'the title too (VS Code hides the description of a lone view)');
   assert.match(m.statusBar.text, /not bound/);
 });
 
@@ -83,18 +84,23 @@ test('bound: account, binding, versions newest first with each target app state,
   assert.match(gray.tooltip!, /Raise Grayscale/);
 
   const live = older.children[0];
-  assert.equal(live.description, 'Released');
+  assert.equal(live.description, 'Live');
   assert.equal(live.contextValue, 'release state:released step:rollback');
+  assert.deepEqual(latest.command, { command: 'gopayMiniapp.release', title: 'Release…' }, 'clicking a version releases it');
 
   assert.deepEqual(
     targets.children.map((t) => [t.label, t.description]),
     [
       ['GoPay', 'nothing live'],
-      ['GoPay Staging', 'live 1.0.1 · 1.0.2 in Grayscale'],
+      ['GoPay Staging', 'live 1.0.1 · 1.0.2 grayscale 10%'],
     ],
   );
-  assert.equal(m.statusBar.text, '$(rocket) Hello MiniApp 1.0.2 · Grayscale 10%');
-  assert.equal(m.description, 'Hello MiniApp · 127.0.0.1:8780');
+  // Roll Back is on the target app whose live release allows it.
+  assert.deepEqual(targets.children.map((t) => t.contextValue), ['target', 'target step:rollback']);
+  // The status bar says what is live, not the latest version's state.
+  assert.equal(m.statusBar.text, '$(rocket) Hello MiniApp · 1.0.1 live on GoPay Staging');
+  assert.match(m.statusBar.tooltip, /GoPay Staging: 1\.0\.1 live; 1\.0\.2 grayscale 10%/);
+  assert.equal(m.description, '127.0.0.1:8780');
 });
 
 test('node ids are unique and stable across snapshots', () => {
@@ -110,7 +116,7 @@ test('bound without versions: a Publish MiniApp item', () => {
   assert.equal(versions.description, 'none yet');
   assert.equal(versions.children[0].command?.command, 'gopayMiniapp.publish');
   assert.equal(m.nodes.find((n) => n.kind === 'targets'), undefined);
-  assert.equal(m.statusBar.text, '$(rocket) Hello MiniApp');
+  assert.equal(m.statusBar.text, '$(rocket) Hello MiniApp · nothing live');
 });
 
 test('a problem and running jobs show at the top, and in the status bar', () => {
@@ -139,7 +145,51 @@ test('release state text: whitelist size and reject reason', () => {
   const latest = buildSidebar(snap).nodes.find((n) => n.kind === 'versions')!.children[0];
   assert.deepEqual(
     latest.children.map((r) => r.description),
-    ['Whitelist testing (2 users)', 'Rejected — icon missing'],
+    ['Whitelist test (2 users)', 'Rejected — icon missing'],
   );
-  assert.equal(latestState(snap), '1.0.2 · GoPay Staging: Whitelist testing, GoPay: Rejected');
+  assert.equal(latestState(snap), '1.0.2 · GoPay Staging: Whitelist test (2 users), GoPay: Rejected — icon missing');
+});
+
+test('state names in the editor’s words, not the portal’s button-like labels', () => {
+  const snap = bound();
+  snap.versions[0].releases = [
+    release({ state: 'version_creation', stateLabel: 'Version Creation' }),
+    release({ releaseId: 'r2', state: 'in_review', stateLabel: 'Submit for Review', allowedSteps: ['withdraw'] }),
+    release({ releaseId: 'r3', state: 'pilot_test', stateLabel: 'Pilot test', allowedSteps: ['official'] }),
+    release({ releaseId: 'r4', state: 'archived', stateLabel: 'Archived', ratio: 50, allowedSteps: [] }),
+  ];
+  const rows = buildSidebar(snap).nodes.find((n) => n.kind === 'versions')!.children[0].children;
+  assert.deepEqual(rows.map((r) => r.description), ['Not submitted', 'In review', 'Approved', 'Archived']);
+  assert.match(rows[0].tooltip!, /not submitted for review and not live/);
+  assert.match(rows[2].tooltip!, /approved \(the portal calls it Pilot test\)/);
+});
+
+test('a portal that cannot be reached keeps the last tree, marked stale — not "Log in"', () => {
+  const good = bound();
+  const down = { ...loggedOut(), project: good.project, problem: { code: 'network', message: 'error sending request for url (http://127.0.0.1:8780/api/v1/me): tcp connect error: Connection refused (os error 111)', hint: 'check the portal URL and the network (HTTPS_PROXY is honoured); it is safe to retry', retryable: true } };
+  const stale = buildSidebar(down, good);
+  assert.equal(stale.view, 'bound');
+  assert.equal(stale.stale, true);
+  assert.equal(stale.nodes[2].kind, 'problem');
+  assert.equal(stale.nodes[2].label, 'Can’t reach 127.0.0.1:8780');
+  assert.equal(stale.nodes[2].command?.command, 'gopayMiniapp.refresh');
+  assert.ok(stale.nodes.some((n) => n.kind === 'versions'), 'the versions are still shown');
+  assert.equal(stale.problem, 'Can’t reach 127.0.0.1:8780. Check the portal URL and your network.');
+  assert.doesNotMatch(stale.statusBar.text, /log in/);
+  assert.match(stale.statusBar.text, /can’t reach 127\.0\.0\.1:8780/);
+  // Without an earlier tree: its own welcome (Retry, Open Settings), not the login one.
+  const first = buildSidebar(down);
+  assert.equal(first.view, 'unreachable');
+  assert.equal(first.problem, 'Can’t reach 127.0.0.1:8780. Check the portal URL and your network, then Retry.');
+  for (const text of [first.problem!, first.statusBar.text, first.statusBar.tooltip, stale.problem!]) {
+    assert.doesNotMatch(text, /os error|HTTPS_PROXY|\/api\/v1|log in/);
+  }
+});
+
+test('what is live: one target app, several, none', () => {
+  const snap = bound();
+  assert.equal(liveSummary(snap), '1.0.1 live on GoPay Staging');
+  snap.targetApps[0].liveVersion = '1.0.0';
+  assert.equal(liveSummary(snap), 'live: GoPay 1.0.0, GoPay Staging 1.0.1');
+  assert.equal(liveSummary({ ...snap, targetApps: [] }), 'nothing live');
 });

@@ -35,7 +35,12 @@ test('strict CSP: nothing remote, only data: images and nonce’d style and scri
 
 test('the deeplink (escaped), a Copy button and the expiry', () => {
   const html = temporaryCodeHtml(code, 'n', new Date('2024-05-01T10:00:00Z'));
-  assert.match(html, /<code id="deeplink">gopaystaging:\/\/mini-app\/windvane\?app_id=app-1&amp;publish_id=pub-1<\/code>/);
+  // Breakable only after `?` and `&` (never inside the ids), escaped.
+  assert.match(html, /<code id="deeplink">gopaystaging:\/\/mini-app\/windvane\?<wbr>app_id=app-1&amp;<wbr>publish_id=pub-1<\/code>/);
+  assert.match(html, /word-break: keep-all/);
+  assert.doesNotMatch(html, /break-all/);
+  assert.doesNotMatch(html, /id="next"/, 'no next step unless the release allows one');
+  assert.match(temporaryCodeHtml(code, 'n', new Date(), { title: 'Apply Release…' }), /<button id="next" type="button">Apply Release…<\/button>/);
   assert.match(html, /<button id="copy" type="button">Copy<\/button>/);
   assert.match(html, /expires in 10 min/);
   assert.match(html, /<img id="qr"/);

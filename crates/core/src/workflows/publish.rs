@@ -66,7 +66,8 @@ pub struct PublishResult {
     /// The portal's latest version before this publish.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<String>,
-    /// package.json's version before (it holds `version` afterwards, except in a dry run).
+    /// The version package.json holds now: `version` after a publish, the old one after a
+    /// dry run (which puts package.json back).
     pub package_json_version: String,
     pub size: u64,
     pub sha256: String,
@@ -171,13 +172,17 @@ pub async fn publish(
     )
     .await;
     let result = |archive: &PackedArchive, version_id: Option<String>| PublishResult {
+        package_json_version: if version_id.is_some() {
+            next.to_string()
+        } else {
+            current.to_string()
+        },
         version: next.to_string(),
         app_id: binding.app.id.clone(),
         app: binding.app.name.clone(),
         dry_run: version_id.is_none(),
         version_id,
         previous_version: latest_number.map(|v| v.to_string()),
-        package_json_version: current.to_string(),
         size: archive.size,
         sha256: archive.sha256.clone(),
         files: archive.entries.len(),
@@ -231,8 +236,8 @@ async fn build_pack_upload(
     if options.no_build {
         reporter.log(LogSource::Workflow, "Skipping the build, as asked");
     } else {
-        reporter.step(&format!("Building: {}", binding.build_command));
-        reporter.progress(10, &format!("Building: {}", binding.build_command));
+        reporter.step(&format!("Building {next}: {}", binding.build_command));
+        reporter.progress(10, &format!("Building {next}: {}", binding.build_command));
         Build::new(binding.build_command.clone(), ctx.project.clone())
             .run(cancel, |_stream, line| reporter.log(LogSource::Build, line))
             .await?;
@@ -242,8 +247,8 @@ async fn build_pack_upload(
     }
 
     // 5–6. Pack with the checks (secrets, size budget, symlinks, empty output).
-    reporter.step("Packing the build output");
-    reporter.progress(50, "Packing the build output");
+    reporter.step(&format!("Packing {next}"));
+    reporter.progress(50, &format!("Packing {next}"));
     let scratch = tempfile::Builder::new()
         .prefix("gopay-miniapp-pack")
         .tempdir()
@@ -289,7 +294,10 @@ async fn build_pack_upload(
         let percent = p.percent();
         reporter.progress(
             60 + (percent * 39 / 100) as u8,
-            &format!("Uploading: {percent}% of {}", pack::human_size(p.total)),
+            &format!(
+                "Uploading {next}: {percent}% of {}",
+                pack::human_size(p.total)
+            ),
         );
     };
     let new = NewVersion {
@@ -436,7 +444,10 @@ pub async fn upload_archive(
         let percent = p.percent();
         reporter.progress(
             percent as u8,
-            &format!("Uploading: {percent}% of {}", pack::human_size(p.total)),
+            &format!(
+                "Uploading {version}: {percent}% of {}",
+                pack::human_size(p.total)
+            ),
         );
     };
     let description = description.unwrap_or_default();

@@ -91,7 +91,15 @@ export function releasesAllowing(snapshot: StatusSnapshot | undefined, step: Ste
   return out;
 }
 
-/** The actions a step's success notification offers next: temporary code, apply, wait. */
+/** Steps that are a way forward (not a way back or out): what a notification offers next. */
+const FORWARD: ReadonlyArray<Step> = ['temporary_code', 'apply', 'whitelist', 'grayscale', 'official'];
+
+/**
+ * The actions a step's success notification offers next: the next step on the main road
+ * first, then the other ways forward (waiting for the review while in review); at most three.
+ */
 export function followUpActions(release: ReleaseView): ReleaseAction[] {
-  return releaseActions(release).filter((a) => a.step === 'temporary_code' || a.step === 'apply' || a.command === WAIT_ACTION.command);
+  const forward = releaseActions(release).filter((a) => (a.step && FORWARD.includes(a.step)) || a.command === WAIT_ACTION.command);
+  forward.sort((a, b) => Number(b.step === release.nextStep) - Number(a.step === release.nextStep));
+  return forward.slice(0, 3);
 }

@@ -94,19 +94,53 @@ export function applyReleaseArgs(ref: ReleaseRef | undefined, notes: string | un
   return args;
 }
 
-/** User IDs typed as "a, b c\nd": commas, spaces or new lines separate them; repeats go. */
-export function parseUserIds(text: string): string[] {
-  const ids: string[] = [];
-  for (const piece of text.split(/[\s,;]+/)) {
-    const id = piece.trim();
-    if (id && !ids.includes(id)) ids.push(id);
+/**
+ * User IDs typed as "a, b c" or one per line: the same rules as the sidecar's
+ * (`parse_user_ids` in crates/core/src/workflows/release.rs): on each line what follows `#`
+ * is a comment; commas, spaces and tabs separate; repeats count once. The one parser here.
+ */
+export function splitUserIds(text: string): string[] {
+  const pieces: string[] = [];
+  for (const line of text.split('\n')) {
+    for (const piece of line.split('#')[0].split(/[, \t]/)) {
+      const id = piece.trim();
+      if (id) pieces.push(id);
+    }
   }
-  return ids;
+  return pieces;
 }
 
-/** Input-box validation for the whitelist: a message, or undefined when it is fine. */
-export function validateUserIds(text: string): string | undefined {
-  return parseUserIds(text).length === 0 ? 'Type at least one user ID (separate several with commas).' : undefined;
+export function parseUserIds(text: string): string[] {
+  return [...new Set(splitUserIds(text))];
+}
+
+/** A validation message with its severity (VS Code's `InputBoxValidationSeverity`: 1 info, 2 warning, 3 error). */
+export interface Validation {
+  message: string;
+  severity: 1 | 2 | 3;
+}
+
+/** What the portal takes as a user ID (crates/portal-server releases.rs: at most 128 characters, no control characters). */
+function acceptedId(id: string): boolean {
+  return [...id].length <= 128 && !/[\u0000-\u001f\u007f]/.test(id);
+}
+
+/** Input-box validation for the whitelist: what will be sent, repeats and unusual IDs said out loud. */
+export function validateUserIds(text: string): Validation | undefined {
+  const pieces = splitUserIds(text);
+  const ids = [...new Set(pieces)];
+  if (ids.length === 0) return { message: 'Type at least one user ID (separate several with commas).', severity: 3 };
+  const refused = ids.find((id) => !acceptedId(id));
+  if (refused) return { message: `“${refused.slice(0, 40)}” is not a user ID: at most 128 characters, no control characters.`, severity: 3 };
+  const repeated = [...new Set(pieces.filter((id, i) => pieces.indexOf(id) !== i))];
+  const unusual = ids.filter((id) => !/^[\p{L}\p{N}._@:+-]+$/u.test(id));
+  const count = `${ids.length} user ID${ids.length === 1 ? '' : 's'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
+  const warnings = [
+    repeated.length ? `${repeated.join(', ')} ${repeated.length === 1 ? 'is' : 'are'} listed more than once (counted once)` : '',
+    unusual.length ? `check ${unusual.map((u) => `“${u}”`).join(', ')}: user IDs rarely have such characters` : '',
+  ].filter(Boolean);
+  if (warnings.length) return { message: `${count}. ${warnings.join('; ')}.`, severity: 2 };
+  return { message: `${count}.`, severity: 1 };
 }
 
 export function whitelistArgs(ref: ReleaseRef | undefined, text: string): Args {

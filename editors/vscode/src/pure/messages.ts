@@ -1,8 +1,8 @@
 // Words shown to the user for what the sidecar answered: errors, questions, results.
 // No `vscode` here.
 
-import type { BindResult, ErrorReport, LoginResult, PublishResult, StepResult, WaitResult } from './snapshot';
-import { formatSize } from './model';
+import type { BindResult, ErrorReport, LoginResult, PublishResult, ReleaseState, ReleaseView, StatusSnapshot, StepResult, WaitResult } from './snapshot';
+import { formatDate, formatSize } from './format';
 
 /** JSON-RPC error codes the sidecar uses (crates/lsp/src/errors.rs). */
 export const REQUEST_CANCELLED = -32800;
@@ -16,10 +16,19 @@ export interface Failure {
   /** Stopped by the user (Cancel, or a question dismissed). */
   cancelled: boolean;
   retryable: boolean;
+  /** Facts some failures carry beside the report (crates/lsp/src/errors.rs `details`). */
+  buildCommand?: string;
+  firstErrorLine?: string;
+  buildOutputAvailable?: boolean;
+  restoredVersion?: string;
 }
 
 function isReport(value: unknown): value is ErrorReport {
   return typeof value === 'object' && value !== null && typeof (value as ErrorReport).message === 'string';
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value ? value : undefined;
 }
 
 /** Anything thrown by a request → what to tell the user (never `[object Object]`). */
@@ -27,13 +36,22 @@ export function describeError(error: unknown): Failure {
   if (typeof error === 'object' && error !== null) {
     const e = error as { code?: unknown; message?: unknown; data?: unknown };
     if (isReport(e.data)) {
-      return {
-        message: e.data.message,
-        hint: e.data.hint || undefined,
-        code: e.data.code,
-        cancelled: e.code === REQUEST_CANCELLED || e.data.code === 'cancelled',
-        retryable: Boolean(e.data.retryable),
+      const data = e.data as ErrorReport & Record<string, unknown>;
+      const failure: Failure = {
+        message: data.message,
+        hint: data.hint || undefined,
+        code: data.code,
+        cancelled: e.code === REQUEST_CANCELLED || data.code === 'cancelled',
+        retryable: Boolean(data.retryable),
       };
+      const extra = {
+        buildCommand: optionalString(data.buildCommand),
+        firstErrorLine: optionalString(data.firstErrorLine),
+        buildOutputAvailable: data.buildOutputAvailable === true ? true : undefined,
+        restoredVersion: optionalString(data.restoredVersion),
+      };
+      for (const [key, value] of Object.entries(extra)) if (value !== undefined) (failure as any)[key] = value;
+      return failure;
     }
     if (typeof e.message === 'string' && e.message) {
       return { message: e.message, cancelled: e.code === REQUEST_CANCELLED, retryable: false };
@@ -43,9 +61,170 @@ export function describeError(error: unknown): Failure {
   return { message: 'the sidecar failed without saying why (see the log)', cancelled: false, retryable: false };
 }
 
-/** One line for a notification: "message — hint". */
+/** One line for the log: "message — hint" (the sidecar's own words). */
 export function failureText(failure: Failure): string {
   return failure.hint ? `${failure.message} — ${failure.hint}` : failure.message;
+}
+
+// --- failures, worded for the editor ---------------------------------------------------------
+
+/** The buttons an error notification may offer (the first one is the main one). */
+export type ErrorButton = 'Show Build Output' | 'Retry' | 'Open Settings' | 'Log In' | 'Bind MiniApp' | 'Refresh' | 'Show Progress' | 'Open Log';
+
+export interface FailureView {
+  /** Nothing to tell: the user stopped it (Escape in a picker, a cancelled login). */
+  silent: boolean;
+  /** An error, or only information (a cancelled publish says what was put back). */
+  severity: 'error' | 'info';
+  text: string;
+  buttons: ErrorButton[];
+}
+
+/** `http://127.0.0.1:8780/x` → `127.0.0.1:8780`. */
+export function hostOf(portal: string): string {
+  try {
+    return new URL(portal).host || portal;
+  } catch {
+    return portal;
+  }
+}
+
+/** Words of a CLI that must not reach VS Code: `gopay-miniapp <verb>`, `--flags`. */
+const CLI_TEXT = /`[^`]*(gopay-miniapp|--)[^`]*`|(^|\s)--[a-z][a-z-]*|gopay-miniapp (login|bind|publish|status|pack|release|qr|apply|wait|review)\b/;
+
+/** Jargon that says nothing to a user: raw URLs, OS error numbers, proxy variables. */
+export function plain(text: string): string {
+  return text
+    .replace(/\s*\(os error \d+\)/g, '')
+    .replace(/\s*for url \([^)]*\)/g, '')
+    .replace(/\s*\(HTTPS_PROXY is honou?red\)/g, '')
+    .replace(/https?:\/\/[^\s)"']+\/api\/[^\s)"']*/g, 'the portal')
+    .trim();
+}
+
+/** The editor's hint for a code, where the sidecar's speaks the CLI's language. */
+const EDITOR_HINTS: Record<string, string> = {
+  not_logged_in: 'Log in to continue.',
+  session_expired: 'Log in again.',
+  not_bound: 'Bind it to a MiniApp first.',
+  bad_binding: 'Fix gopay-miniapp.json, or bind the project again.',
+  version_not_higher: 'Publish again: the next version follows the portal’s latest.',
+  too_large: 'Leave large files out with .miniappignore, or shrink them.',
+  protocol: 'Check the portal URL in the settings.',
+  secrets_found: 'Leave those files out of the build output, or list them in .miniappignore.',
+  over_budget: 'Leave files out with .miniappignore, shrink them, or raise sizeBudget in gopay-miniapp.json.',
+  illegal_step: 'Refresh to see what the release allows now.',
+  first_release_official_only: 'The first release to a target app may only go straight to everyone (Officially Release).',
+  busy: 'Wait for it to finish: one publish per project at a time.',
+};
+
+function editorHint(failure: Failure): string | undefined {
+  const own = failure.code ? EDITOR_HINTS[failure.code] : undefined;
+  if (own) return own;
+  if (!failure.hint || CLI_TEXT.test(failure.hint)) return undefined;
+  return plain(failure.hint);
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const first = t[0].toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
+/** The sidecar's message without what the editor says on its own (build tails, restore notes). */
+function coreMessage(failure: Failure): string {
+  let text = failure.message.split('\n')[0];
+  text = text.replace(/\s*\(package\.json was restored to [^)]*\)\s*$/, '');
+  text = text.replace(/\s*(Last lines of its output:|It printed nothing\.).*$/, '');
+  return plain(text);
+}
+
+/** `npm run build` exited 1 → from "the build command `npm run build` failed (exit status: 1)". */
+function exitText(failure: Failure): string {
+  const status = /exit (?:status|code):? (\d+)/.exec(failure.message)?.[1];
+  if (/was not found \(exit status 127\)/.test(failure.message)) return 'could not start (command not found)';
+  if (status) return `exited ${status}`;
+  const signal = /signal:? (\d+|[A-Z]+)/.exec(failure.message)?.[1];
+  return signal ? `was stopped by signal ${signal}` : 'failed';
+}
+
+/**
+ * What a failed command tells the user: one line, and the buttons that help with this kind of
+ * error (the main one first). `what` names the command ("Publish"), `portal` the portal in use.
+ */
+export function failureView(what: string, failure: Failure, portal: string): FailureView {
+  const restored = failure.restoredVersion ? ` package.json is back at ${failure.restoredVersion}.` : '';
+  if (failure.cancelled) {
+    // Escape in a picker, a cancelled login: silent. A cancelled publish says what was put back.
+    if (failure.restoredVersion) {
+      return { silent: false, severity: 'info', text: `${what} cancelled: nothing was uploaded.${restored}`, buttons: [] };
+    }
+    return { silent: true, severity: 'info', text: '', buttons: [] };
+  }
+  const withLog = (buttons: ErrorButton[]): ErrorButton[] => (buttons.includes('Open Log') ? buttons : [...buttons, 'Open Log']);
+  switch (failure.code) {
+    case 'build_failed': {
+      const command = failure.buildCommand ?? 'the build';
+      const line = failure.firstErrorLine ? `: ${failure.firstErrorLine}` : '';
+      return {
+        silent: false,
+        severity: 'error',
+        text: `${what} failed: \`${command}\` ${exitText(failure)}${line}.${restored}`.replace(/\.\./g, '.'),
+        buttons: ['Show Build Output'],
+      };
+    }
+    case 'network':
+      return {
+        silent: false,
+        severity: 'error',
+        text: `${what} failed: can’t reach ${hostOf(portal)}. Check the portal URL and your network.${restored}`,
+        buttons: ['Retry', 'Open Settings', 'Open Log'],
+      };
+    case 'not_logged_in':
+    case 'session_expired':
+      return {
+        silent: false,
+        severity: 'error',
+        text: `${what}: ${failure.code === 'session_expired' ? 'your session expired' : 'you are not logged in'} on ${hostOf(portal)}. Log in to continue.`,
+        buttons: ['Log In'],
+      };
+    case 'not_bound':
+      return { silent: false, severity: 'error', text: `${what}: this project is not bound to a MiniApp yet.`, buttons: ['Bind MiniApp'] };
+    case 'busy':
+      return { silent: false, severity: 'error', text: `${what}: a publish is already running for this project.`, buttons: ['Show Progress'] };
+    case 'illegal_step':
+    case 'first_release_official_only':
+    case 'release_in_flight':
+    case 'ratio_not_higher':
+      return {
+        silent: false,
+        severity: 'error',
+        text: `${what} failed: ${sentence(coreMessage(failure))} ${editorHint(failure) ?? ''}`.trim(),
+        buttons: ['Refresh', 'Open Log'],
+      };
+    default: {
+      const hint = editorHint(failure);
+      const buttons: ErrorButton[] = failure.retryable ? ['Retry', 'Open Log'] : ['Open Log'];
+      return {
+        silent: false,
+        severity: 'error',
+        text: `${what} failed: ${sentence(coreMessage(failure))}${hint ? ` ${sentence(hint)}` : ''}${restored}`,
+        buttons: withLog(buttons),
+      };
+    }
+  }
+}
+
+/** A problem in a status snapshot, for the sidebar: "Can't reach 127.0.0.1:8780". */
+export function problemText(problem: ErrorReport, portal: string): { label: string; detail?: string } {
+  const failure: Failure = { message: problem.message, hint: problem.hint || undefined, code: problem.code, cancelled: false, retryable: problem.retryable };
+  if (problem.code === 'network' || problem.code === 'protocol') {
+    return { label: `Can’t reach ${hostOf(portal)}`, detail: 'Check the portal URL and your network, then Retry.' };
+  }
+  if (problem.code === 'session_expired') return { label: 'Your session expired', detail: 'Log in again.' };
+  const hint = editorHint(failure);
+  return { label: sentence(coreMessage(failure)), detail: hint ? sentence(hint) : undefined };
 }
 
 export const YES = 'Yes';
@@ -75,8 +254,82 @@ export function classifyQuestion(message: string, actions: Array<{ title: string
   return { kind: 'message', ...parts };
 }
 
+/** How the editor asks the sidecar's confirmation of a command: a verb button, a warning when it reaches users. */
+export interface ConfirmWording {
+  verb: string;
+  /** A modal warning (it reaches users or cannot be undone) instead of an information modal. */
+  warning: boolean;
+}
+
+const CONFIRMS: Record<string, ConfirmWording> = {
+  'miniapp.applyRelease': { verb: 'Submit for Review', warning: false },
+  'miniapp.officialRelease': { verb: 'Release to Everyone', warning: true },
+  'miniapp.rollback': { verb: 'Roll Back', warning: true },
+  'miniapp.cancelRelease': { verb: 'Cancel Release', warning: true },
+  'miniapp.bind': { verb: 'Rebind', warning: false },
+};
+
+/** The confirmation wording of a sidecar command (undefined: it asks nothing). */
+export function confirmWording(command: string): ConfirmWording | undefined {
+  return CONFIRMS[command];
+}
+
+// --- release states, in the editor's words -------------------------------------------------------
+
+/**
+ * A release state as the sidebar names it. The portal's labels read like buttons ("Submit for
+ * Review") or say nothing to a developer ("Pilot test"), so the editor words them.
+ */
+const STATE_NAMES: Record<ReleaseState, string> = {
+  version_creation: 'Not submitted',
+  in_review: 'In review',
+  rejected: 'Rejected',
+  pilot_test: 'Approved',
+  whitelist_testing: 'Whitelist test',
+  grayscale: 'Grayscale',
+  released: 'Live',
+  archived: 'Archived',
+  cancelled: 'Cancelled',
+};
+
+/** What each state means, for tooltips. */
+const STATE_MEANINGS: Record<ReleaseState, string> = {
+  version_creation: 'created on the target app, not submitted for review and not live (the portal calls it Version Creation)',
+  in_review: 'waiting for the target app’s administrator to approve or reject it',
+  rejected: 'the administrator rejected it; fix what they named and apply again',
+  pilot_test: 'approved (the portal calls it Pilot test): test it with a whitelist or grayscale, or release it to everyone',
+  whitelist_testing: 'live for the whitelisted users only',
+  grayscale: 'live for a share of the users',
+  released: 'live for everyone',
+  archived: 'replaced by a newer release; no longer live',
+  cancelled: 'cancelled; it never went live to everyone',
+};
+
+export function stateName(state: ReleaseState): string {
+  return STATE_NAMES[state] ?? state.replace(/_/g, ' ');
+}
+
+export function stateMeaning(state: ReleaseState): string {
+  return STATE_MEANINGS[state] ?? '';
+}
+
+/** What a release's state says, with its details (ratio, whitelist size, reject reason). */
+export function releaseStateText(release: ReleaseView): string {
+  let text = stateName(release.state);
+  if (release.state === 'grayscale' && release.ratio !== undefined) text += ` ${release.ratio}%`;
+  if (release.state === 'whitelist_testing' && release.whitelist?.length) text += ` (${plural(release.whitelist.length, 'user')})`;
+  if (release.state === 'rejected' && release.rejectReason) text += ` — ${release.rejectReason}`;
+  return text;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// --- results ---------------------------------------------------------------------------------
+
 export function loginText(result: LoginResult): string {
-  return `Logged in to ${result.portal} as ${result.displayName || result.username}.`;
+  return `Logged in to ${hostOf(result.portal)} as ${result.displayName || result.username}.`;
 }
 
 export function bindText(result: BindResult): string {
@@ -86,40 +339,82 @@ export function bindText(result: BindResult): string {
 
 export function publishText(result: PublishResult): string {
   const secs = (result.elapsedMs / 1000).toFixed(1);
-  const what = `${result.files} file${result.files === 1 ? '' : 's'}, ${formatSize(result.size)}`;
+  const what = `${plural(result.files, 'file')}, ${formatSize(result.size)}`;
   if (result.dryRun) return `Dry run: ${result.app} ${result.version} would be uploaded (${what}); nothing was changed.`;
   const same = result.identicalToPrevious ? ' The package is identical to the previous version.' : '';
-  return `Published ${result.app} ${result.version} (${what}, ${secs} s). package.json is now ${result.packageJsonVersion}.${same}`;
+  return `Published ${result.app} ${result.version} (${what}, ${secs} s); package.json is now ${result.packageJsonVersion}. Not live yet: release it to a target app.${same}`;
 }
 
-/** What a release step did, in the portal's words. */
+/** What a release step did, and what it means for users. */
 export function stepText(command: string, result: StepResult): string {
   const where = `"${result.release.targetApp}"`;
   switch (command) {
     case 'miniapp.release':
-      return `${result.version} is released to ${where}: ${result.release.stateLabel}.`;
+      return `Created the release of ${result.version} on ${where}: not submitted and not live yet. Test it with the temporary code, then apply for review.`;
     case 'miniapp.applyRelease':
-      return `${result.version} was submitted for review on ${where}: ${result.release.stateLabel}. The target app's administrator approves it.`;
+      return `${result.version} is in review on ${where}. You will be told when the target app’s administrator approves or rejects it.`;
     case 'miniapp.withdrawRelease':
-      return `${result.version} was taken out of review on ${where}: ${result.release.stateLabel}.`;
-    case 'miniapp.setWhitelist':
-      return `${result.version} is in whitelist testing on ${where} for ${result.release.whitelist?.length ?? 0} user(s).`;
+      return `${result.version} was taken out of review on ${where}; it is not submitted now.`;
+    case 'miniapp.setWhitelist': {
+      const n = result.release.whitelist?.length ?? 0;
+      return `${result.version} is live on ${where} for ${plural(n, 'whitelisted user')}.`;
+    }
     case 'miniapp.startGrayscale':
-      return `${result.version} is in grayscale on ${where} for ${result.release.ratio ?? '?'}% of users.`;
+      return `${result.version} is live on ${where} for ${result.release.ratio ?? '?'}% of users (grayscale).`;
     case 'miniapp.officialRelease':
-      return `${result.version} is officially released on ${where}.${result.archivedVersion ? ` ${result.archivedVersion} was archived.` : ''}`;
+      return `${result.version} is live for everyone on ${where}.${result.archivedVersion ? ` ${result.archivedVersion} was archived.` : ''}`;
     case 'miniapp.cancelRelease':
       return `The release of ${result.version} to ${where} was cancelled.`;
     case 'miniapp.rollback':
       return `Rolled back on ${where}: ${result.restoredVersion ?? result.version} is live again${result.archivedVersion ? `, ${result.archivedVersion} was archived` : ''}.`;
     default:
-      return `${result.version} on ${where}: ${result.release.stateLabel}.`;
+      return `${result.version} on ${where}: ${releaseStateText(result.release)}.`;
   }
 }
 
 export function waitText(result: WaitResult): string {
-  if (result.approved) return `${result.version} was approved on "${result.targetApp}".`;
-  return `${result.version} was rejected on "${result.targetApp}"${result.rejectReason ? `: ${result.rejectReason}` : ''}.`;
+  return reviewText(result.version, result.targetApp, result.approved, result.rejectReason);
+}
+
+/** An approval or a rejection, however it arrived (Wait for Review or a pushed status). */
+export function reviewText(version: string, targetApp: string, approved: boolean, rejectReason?: string): string {
+  if (approved) return `${version} was approved on "${targetApp}". Test it with a whitelist or grayscale, or release it to everyone.`;
+  return `${version} was rejected on "${targetApp}"${rejectReason ? `: ${rejectReason}` : ''}. Fix it and apply again.`;
+}
+
+/** A review decided elsewhere: a release that was in review in `before` and is not in `after`. */
+export interface ReviewChange {
+  version: string;
+  targetApp: string;
+  targetAppId: string;
+  approved: boolean;
+  rejectReason?: string;
+  release: ReleaseView;
+}
+
+/** Releases whose review was decided between two snapshots of the same project. */
+export function reviewChanges(before: StatusSnapshot | undefined, after: StatusSnapshot): ReviewChange[] {
+  if (!before || before.project !== after.project || before.portal !== after.portal) return [];
+  const wasInReview = new Set<string>();
+  for (const v of before.versions) for (const r of v.releases) if (r.state === 'in_review') wasInReview.add(r.releaseId);
+  const out: ReviewChange[] = [];
+  for (const v of after.versions) {
+    for (const r of v.releases) {
+      if (!wasInReview.has(r.releaseId)) continue;
+      if (r.state === 'pilot_test' || r.state === 'rejected') {
+        out.push({ version: v.version, targetApp: r.targetApp, targetAppId: r.targetAppId, approved: r.state === 'pilot_test', rejectReason: r.rejectReason, release: r });
+      }
+    }
+  }
+  return out;
+}
+
+/** The progress message without the title's words (VS Code shows "title: message"). */
+export function progressMessage(title: string, message: string | undefined): string | undefined {
+  if (!message) return undefined;
+  const norm = (t: string) => t.replace(/[….\s]+$/, '').toLowerCase();
+  if (norm(message) === norm(title) || norm(title).startsWith(norm(message))) return undefined;
+  return message;
 }
 
 /** "expires in 9 min (2024-05-01 10:00 UTC)". */
@@ -127,7 +422,7 @@ export function expiryText(expiresAt: string, now: Date): string {
   const at = new Date(expiresAt);
   if (Number.isNaN(at.getTime())) return `expires ${expiresAt}`;
   const minutes = Math.round((at.getTime() - now.getTime()) / 60000);
-  const when = at.toISOString().replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  const when = formatDate(at);
   if (minutes <= 0) return `expired (${when})`;
   if (minutes < 120) return `expires in ${minutes} min (${when})`;
   return `expires in ${Math.round(minutes / 60)} h (${when})`;

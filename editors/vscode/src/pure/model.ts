@@ -3,10 +3,19 @@
 
 import { releaseActions, releaseContextValue } from './actions';
 import type { ReleaseRef } from './args';
+import { formatSize, formatWhen } from './format';
+import { problemText, releaseStateText, stateMeaning, stateName } from './messages';
 import type { ReleaseState, ReleaseView, StatusSnapshot, VersionView } from './snapshot';
 
+export { formatSize, releaseStateText };
+
 /** Which welcome content shows (the `gopayMiniapp.view` context key). */
-export type ViewState = 'starting' | 'failed' | 'loggedOut' | 'unbound' | 'bound';
+export type ViewState = 'starting' | 'failed' | 'loggedOut' | 'unreachable' | 'unbound' | 'bound';
+
+/** The portal could not be asked (down, wrong URL, no network): the session itself may be fine. */
+export function isUnreachable(snapshot: StatusSnapshot | undefined): boolean {
+  return !!snapshot && !snapshot.loggedIn && (snapshot.problem?.code === 'network' || snapshot.problem?.code === 'protocol');
+}
 
 export type NodeKind =
   | 'account'
@@ -61,11 +70,17 @@ export interface SidebarModel {
   nodes: TreeNode[];
   /** Next to the view's title. */
   description?: string;
+  /** The view's title, when not its name. */
+  title?: string;
   /**
    * A problem the sidecar reported while the welcome content shows (a tree message would hide
    * its buttons, so it is told in a notification); in the tree it is an item.
    */
   problem?: string;
+  /** `code` of that problem (the notification's buttons depend on it). */
+  problemCode?: string;
+  /** The tree is the last one the portal told (it cannot be reached now). */
+  stale?: boolean;
   statusBar: StatusBarModel;
 }
 
@@ -91,28 +106,11 @@ export function portalHost(portal: string): string {
   }
 }
 
-/** What a release's state says, with its details (ratio, whitelist size, reject reason). */
-export function releaseStateText(release: ReleaseView): string {
-  let text = release.stateLabel;
-  if (release.state === 'grayscale' && release.ratio !== undefined) text += ` ${release.ratio}%`;
-  if (release.state === 'whitelist_testing' && release.whitelist?.length) {
-    text += ` (${release.whitelist.length} user${release.whitelist.length === 1 ? '' : 's'})`;
-  }
-  if (release.rejectReason) text += ` — ${release.rejectReason}`;
-  return text;
-}
-
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
 function releaseNode(version: VersionView, release: ReleaseView): TreeNode {
   const style = STATE_ICONS[release.state] ?? { icon: 'circle-outline' };
   const actions = releaseActions(release).map((a) => a.title.replace(/…$/, ''));
   const lines = [
-    `${version.version} on "${release.targetApp}": ${releaseStateText(release)}`,
+    `${version.version} on "${release.targetApp}": ${releaseStateText(release)} — ${stateMeaning(release.state)}`,
     release.firstRelease ? 'First release to this target app: it may only go straight to official.' : '',
     release.whitelist?.length ? `Whitelist: ${release.whitelist.join(', ')}` : '',
     actions.length ? `Actions: ${actions.join(', ')}` : 'Nothing more to do on this release.',
@@ -142,7 +140,7 @@ function releaseNode(version: VersionView, release: ReleaseView): TreeNode {
   };
 }
 
-function versionNode(version: VersionView, latest: boolean): TreeNode {
+function versionNode(version: VersionView, latest: boolean, now: Date): TreeNode {
   const releases = version.releases.map((r) => releaseNode(version, r));
   const summary = version.releases.length
     ? version.releases.map((r) => `${r.targetApp}: ${releaseStateText(r)}`).join(', ')
@@ -150,9 +148,9 @@ function versionNode(version: VersionView, latest: boolean): TreeNode {
   const tooltip = [
     `Version ${version.version}${latest ? ' (latest)' : ''}`,
     version.description ? `Description: ${version.description}` : '',
-    `Uploaded ${version.createdAt}, ${formatSize(version.size)}`,
+    `Uploaded ${formatWhen(version.createdAt, now)}, ${formatSize(version.size)}`,
     `sha256 ${version.sha256}`,
-    'Release it to a target app with "Release…".',
+    'Click to release it to a target app.',
   ].filter(Boolean);
   return {
     // A version that gets its first release becomes a new item, so it opens (VS Code keeps
@@ -166,6 +164,7 @@ function versionNode(version: VersionView, latest: boolean): TreeNode {
     contextValue: latest ? 'version latest' : 'version',
     collapsible: releases.length === 0 ? 'none' : latest ? 'expanded' : 'collapsed',
     children: releases,
+    command: { command: 'gopayMiniapp.release', title: 'Release…' },
     version: version.version,
   };
 }
@@ -175,24 +174,53 @@ function jobText(percentage: number | undefined, message: string): string {
   return [pct, message].filter(Boolean).join(' ');
 }
 
-/** The latest version and its state, for the status bar. */
+/** The latest version and its state (tooltips). */
 export function latestState(snapshot: StatusSnapshot): string | undefined {
   const latest = snapshot.versions[0];
   if (!latest) return undefined;
   if (latest.releases.length === 0) return `${latest.version} · not released`;
   if (latest.releases.length === 1) return `${latest.version} · ${releaseStateText(latest.releases[0])}`;
-  return `${latest.version} · ${latest.releases.map((r) => `${r.targetApp}: ${r.stateLabel}`).join(', ')}`;
+  return `${latest.version} · ${latest.releases.map((r) => `${r.targetApp}: ${releaseStateText(r)}`).join(', ')}`;
+}
+
+/** What is live, for the status bar: "1.0.1 live on GoPay Staging", "nothing live". */
+export function liveSummary(snapshot: StatusSnapshot): string {
+  const live = snapshot.targetApps.filter((t) => t.liveVersion);
+  if (live.length === 0) return 'nothing live';
+  if (live.length === 1) return `${live[0].liveVersion} live on ${live[0].targetApp}`;
+  return `live: ${live.map((t) => `${t.targetApp} ${t.liveVersion}`).join(', ')}`;
+}
+
+/** One line per target app: what is live there and what is on its way. */
+export function liveLines(snapshot: StatusSnapshot): string[] {
+  return snapshot.targetApps.map((t) => {
+    const inFlight = t.inFlight ? `; ${t.inFlight.version} ${inFlightText(t.inFlight.version, t.targetAppId, t.inFlight.state, snapshot)}` : '';
+    return `${t.targetApp}: ${t.liveVersion ? `${t.liveVersion} live` : 'nothing live'}${inFlight}`;
+  });
+}
+
+function inFlightText(version: string, targetAppId: string, state: ReleaseState, snapshot: StatusSnapshot): string {
+  const release = snapshot.versions.find((v) => v.version === version)?.releases.find((r) => r.targetAppId === targetAppId);
+  return (release ? releaseStateText(release) : stateName(state)).toLowerCase();
 }
 
 export function viewState(snapshot: StatusSnapshot | undefined): ViewState {
   if (!snapshot) return 'starting';
+  if (isUnreachable(snapshot)) return 'unreachable';
   if (!snapshot.loggedIn) return 'loggedOut';
   if (!snapshot.binding) return 'unbound';
   return 'bound';
 }
 
-/** The whole sidebar for one snapshot (`undefined`: none arrived yet). */
-export function buildSidebar(snapshot: StatusSnapshot | undefined): SidebarModel {
+/**
+ * The whole sidebar for one snapshot (`undefined`: none arrived yet). When the portal cannot be
+ * reached, `lastGood` (the last snapshot that could ask it, for the same project and portal)
+ * is shown instead, marked stale, so a portal that is down does not look like a logout.
+ */
+export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: StatusSnapshot, now: Date = new Date()): SidebarModel {
+  if (snapshot && isUnreachable(snapshot) && lastGood?.loggedIn && lastGood.project === snapshot.project && lastGood.portal === snapshot.portal) {
+    return staleSidebar(snapshot, lastGood, now);
+  }
   const view = viewState(snapshot);
   if (!snapshot) {
     return {
@@ -202,7 +230,8 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined): SidebarModel
     };
   }
   const host = portalHost(snapshot.portal);
-  const problem = snapshot.problem ? `${snapshot.problem.message}${snapshot.problem.hint ? ` — ${snapshot.problem.hint}` : ''}` : undefined;
+  const worded = snapshot.problem ? problemText(snapshot.problem, snapshot.portal) : undefined;
+  const problem = worded ? `${worded.label.replace(/\.$/, '')}${worded.detail ? `. ${worded.detail}` : '.'}` : undefined;
   const jobs = (snapshot.runningJobs ?? []).map<TreeNode>((job, i) => ({
     id: `job:${i}:${job.command}`,
     kind: 'job',
@@ -216,12 +245,26 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined): SidebarModel
   const running = snapshot.runningJobs?.[0];
   const runningText = running ? ` · $(sync~spin) ${running.title}${running.percentage !== undefined ? ` ${running.percentage}%` : ''}` : '';
 
+  if (view === 'unreachable') {
+    return {
+      view,
+      nodes: [],
+      description: host,
+      problem,
+      problemCode: snapshot.problem?.code,
+      statusBar: {
+        text: `$(debug-disconnect) GoPay MiniApp: can’t reach ${host}${runningText}`,
+        tooltip: `Can’t reach ${snapshot.portal}. Your login is kept; Retry once the portal is back. Click to open the sidebar.`,
+      },
+    };
+  }
   if (view === 'loggedOut') {
     return {
       view,
       nodes: [],
       description: host,
       problem,
+      problemCode: snapshot.problem?.code,
       statusBar: {
         text: `$(sign-in) GoPay MiniApp: log in${runningText}`,
         tooltip: `Not logged in to ${snapshot.portal}. Click to open the GoPay MiniApp sidebar.`,
@@ -234,10 +277,13 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined): SidebarModel
     return {
       view,
       nodes: [],
-      description: `${account.displayName} · ${host}`,
+      description: `${account.displayName} (${account.username}) · ${host}`,
+      // With one view in the container VS Code hides the description: the title says who it is.
+      title: `${account.displayName} (${account.username})`,
       problem,
+      problemCode: snapshot.problem?.code,
       statusBar: {
-        text: `$(link) GoPay MiniApp: not bound${runningText}`,
+        text: `$(link) GoPay MiniApp: ${account.displayName} · not bound${runningText}`,
         tooltip: `Logged in to ${snapshot.portal} as ${account.username}; this project is not bound to a MiniApp. Click to open the sidebar.`,
       },
     };
@@ -268,21 +314,22 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined): SidebarModel
       children: [],
     },
   ];
-  if (snapshot.problem) {
+  if (snapshot.problem && worded) {
     nodes.push({
       id: 'problem',
       kind: 'problem',
-      label: snapshot.problem.message,
-      description: snapshot.problem.hint,
+      label: worded.label,
+      description: worded.detail,
       tooltip: problem,
       icon: 'warning',
       iconColor: 'problemsWarningIcon.foreground',
+      contextValue: 'problem',
       collapsible: 'none',
       children: [],
     });
   }
   nodes.push(...jobs);
-  const versions = snapshot.versions.map((v, i) => versionNode(v, i === 0));
+  const versions = snapshot.versions.map((v, i) => versionNode(v, i === 0, now));
   nodes.push({
     id: 'versions',
     kind: 'versions',
@@ -314,16 +361,17 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined): SidebarModel
       children: snapshot.targetApps.map((t) => {
         const parts = [
           t.liveVersion ? `live ${t.liveVersion}` : 'nothing live',
-          t.inFlight ? `${t.inFlight.version} in ${labelOf(t.inFlight.state, snapshot)}` : '',
+          t.inFlight ? `${t.inFlight.version} ${inFlightText(t.inFlight.version, t.targetAppId, t.inFlight.state, snapshot)}` : '',
         ].filter(Boolean);
+        const canRollBack = liveRelease(snapshot, t.targetAppId)?.allowedSteps.includes('rollback') ?? false;
         return {
           id: `target:${t.targetAppId}`,
           kind: 'target' as const,
           label: t.targetApp,
           description: parts.join(' · '),
-          tooltip: `"${t.targetApp}" (${t.targetAppId}): ${parts.join('; ')}`,
+          tooltip: `"${t.targetApp}": ${parts.join('; ')}${canRollBack ? '\nRoll Back brings the previous version back.' : ''}`,
           icon: t.liveVersion ? 'pass' : 'circle-large-outline',
-          contextValue: 'target',
+          contextValue: canRollBack ? 'target step:rollback' : 'target',
           collapsible: 'none' as const,
           children: [],
           targetAppId: t.targetAppId,
@@ -335,20 +383,59 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined): SidebarModel
   return {
     view,
     nodes,
-    description: `${binding.app.name} · ${host}`,
+    description: host,
     statusBar: {
-      text: `$(rocket) ${binding.app.name}${state ? ` ${state}` : ''}${runningText}`,
-      tooltip: `GoPay MiniApp "${binding.app.name}" in "${binding.space.name}" on ${snapshot.portal}${state ? `\nLatest: ${state}` : '\nNo version published yet'}\nClick to open the GoPay MiniApp sidebar.`,
+      text: `$(rocket) ${binding.app.name} · ${liveSummary(snapshot)}${runningText}`,
+      tooltip: [
+        `GoPay MiniApp "${binding.app.name}" in "${binding.space.name}" on ${host}`,
+        ...liveLines(snapshot),
+        state ? `Latest version: ${state}` : 'No version published yet',
+        'Click to open the GoPay MiniApp sidebar.',
+      ].join('\n'),
     },
   };
 }
 
-/** A state's label as the sidecar words it (from any release in that state), else its wire name. */
-function labelOf(state: ReleaseState, snapshot: StatusSnapshot): string {
+/** The release live on a target app (the one Roll Back replaces). */
+export function liveRelease(snapshot: StatusSnapshot, targetAppId: string): ReleaseView | undefined {
   for (const v of snapshot.versions) {
-    for (const r of v.releases) if (r.state === state) return r.stateLabel;
+    for (const r of v.releases) if (r.targetAppId === targetAppId && r.state === 'released') return r;
   }
-  return state.replace(/_/g, ' ');
+  return undefined;
+}
+
+/** The last tree that could ask the portal, marked stale, with the problem on top. */
+function staleSidebar(snapshot: StatusSnapshot, lastGood: StatusSnapshot, now: Date): SidebarModel {
+  const base = buildSidebar({ ...lastGood, runningJobs: snapshot.runningJobs }, undefined, now);
+  const host = portalHost(snapshot.portal);
+  const problem: TreeNode = {
+    id: 'problem',
+    kind: 'problem',
+    label: `Can’t reach ${host}`,
+    description: 'showing the last known state',
+    tooltip: `Can’t reach ${snapshot.portal}. What you see is the last state the portal told; your login is kept. Retry once the portal is back.`,
+    icon: 'debug-disconnect',
+    iconColor: 'problemsWarningIcon.foreground',
+    contextValue: 'problem stale',
+    collapsible: 'none',
+    children: [],
+    command: { command: 'gopayMiniapp.refresh', title: 'Retry' },
+  };
+  const nodes = base.nodes.filter((n) => n.kind !== 'problem');
+  const at = nodes.findIndex((n) => n.kind !== 'account' && n.kind !== 'binding');
+  nodes.splice(at < 0 ? nodes.length : at, 0, problem);
+  return {
+    ...base,
+    nodes,
+    stale: true,
+    description: `${host} · offline`,
+    problem: `Can’t reach ${host}. Check the portal URL and your network.`,
+    problemCode: snapshot.problem?.code,
+    statusBar: {
+      text: `$(debug-disconnect) ${lastGood.binding?.app.name ?? 'GoPay MiniApp'}: can’t reach ${host}`,
+      tooltip: `Can’t reach ${snapshot.portal}; the sidebar shows the last state it told. Your login is kept.`,
+    },
+  };
 }
 
 /** Every node, depth first (for tests and for finding a node by id). */

@@ -39,7 +39,20 @@ export function qrDataUri(code: TemporaryCode): string | undefined {
   return undefined;
 }
 
-export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date): string {
+/** The deeplink, breakable only between its parts (after `?` and each `&`), never inside a number. */
+export function deeplinkHtml(deeplink: string): string {
+  return deeplink
+    .split(/(?<=[?&])/)
+    .map(escapeHtml)
+    .join('<wbr>');
+}
+
+/** The next step the panel offers (Apply Release… while the release allows it). */
+export interface NextStep {
+  title: string;
+}
+
+export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date, next?: NextStep): string {
   const qr = qrDataUri(code);
   const title = `Temporary code: ${code.version} on "${code.targetApp}"`;
   const image = qr
@@ -58,7 +71,7 @@ export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date)
   .qr-box { background: #fff; display: inline-block; padding: 16px; border-radius: 6px; }
   .qr { display: block; image-rendering: pixelated; width: 264px; height: 264px; }
   .row { display: flex; gap: 8px; align-items: center; margin-top: 16px; max-width: 720px; }
-  code#deeplink { flex: 1; word-break: break-all; padding: 6px 8px; background: var(--vscode-textCodeBlock-background); border-radius: 4px; user-select: all; }
+  code#deeplink { flex: 1; word-break: keep-all; overflow-wrap: normal; overflow-x: auto; padding: 6px 8px; background: var(--vscode-textCodeBlock-background); border-radius: 4px; user-select: all; }
   button { color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: none; padding: 6px 14px; border-radius: 2px; cursor: pointer; }
   button:hover { background: var(--vscode-button-hoverBackground); }
   .meta { color: var(--vscode-descriptionForeground); margin-top: 12px; }
@@ -69,9 +82,10 @@ export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date)
 <h1>${escapeHtml(title)}</h1>
 <div class="qr-box">${image}</div>
 <div class="row">
-  <code id="deeplink">${escapeHtml(code.deeplink)}</code>
+  <code id="deeplink">${deeplinkHtml(code.deeplink)}</code>
   <button id="copy" type="button">Copy</button>
 </div>
+${next ? `<div class="row"><span class="note">Tested it? Next:</span><button id="next" type="button">${escapeHtml(next.title)}</button></div>` : ''}
 <div class="meta" id="expiry">${escapeHtml(expiryText(code.expiresAt, now))}</div>
 <div class="meta">App ${escapeHtml(code.appId)} · publish ${escapeHtml(code.publishId)}</div>
 <p class="note">Scan it with the target app (or open the deeplink on a test device) to open this unreleased version.</p>
@@ -79,6 +93,8 @@ export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date)
   const vscode = acquireVsCodeApi();
   const button = document.getElementById('copy');
   button.addEventListener('click', () => vscode.postMessage({ type: 'copy' }));
+  const next = document.getElementById('next');
+  if (next) next.addEventListener('click', () => vscode.postMessage({ type: 'next' }));
   window.addEventListener('message', (event) => {
     if (event.data && event.data.type === 'copied') {
       button.textContent = 'Copied';
