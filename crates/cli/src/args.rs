@@ -276,7 +276,17 @@ pub enum PortalCommand {
         /// Access-token lifetime, e.g. 1h, 30s.
         #[arg(long, value_parser = parse_duration)]
         access_token_ttl: Option<std::time::Duration>,
+        /// The API to serve: our portal contract (native), or an emulator of the SuperApp
+        /// console GoPay's portal runs on (superapp; docs/portal-superapp.md).
+        #[arg(long, value_enum, default_value_t = ServeBackend::Native)]
+        backend: ServeBackend,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeBackend {
+    Native,
+    Superapp,
 }
 
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

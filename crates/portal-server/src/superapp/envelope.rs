@@ -121,9 +121,18 @@ impl Page {
         for (key, value) in pairs {
             match key.as_str() {
                 "currentPage" => {
-                    page.current = value.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(
-                        || bad_param("currentPage", "currentPage must be a whole number from 1"),
-                    )?;
+                    page.current =
+                        value
+                            .trim()
+                            .parse()
+                            .ok()
+                            .filter(|n| *n >= 1)
+                            .ok_or_else(|| {
+                                bad_param(
+                                    "currentPage",
+                                    "currentPage must be a whole number from 1",
+                                )
+                            })?;
                 }
                 "pageSize" => {
                     page.size = value

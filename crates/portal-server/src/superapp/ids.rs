@@ -65,7 +65,11 @@ pub(crate) fn console_id(tx: &Transaction<'_>, kind: Kind, native: &str) -> ApiR
 }
 
 /// The store id of a console id, if it is one of `kind`.
-pub(crate) fn native_id(tx: &Transaction<'_>, kind: Kind, console: &str) -> ApiResult<Option<String>> {
+pub(crate) fn native_id(
+    tx: &Transaction<'_>,
+    kind: Kind,
+    console: &str,
+) -> ApiResult<Option<String>> {
     let lookup = |tx: &Transaction<'_>| -> rusqlite::Result<Option<String>> {
         tx.query_row(
             "SELECT native_id FROM superapp_ids WHERE kind = ?1 AND decimal_id = ?2",
@@ -144,7 +148,8 @@ pub(crate) fn directory(tx: &Transaction<'_>) -> ApiResult<Vec<DirectoryEntry>> 
             name: space_name,
         });
         let apps: Vec<(String, String)> = {
-            let mut stmt = tx.prepare("SELECT id, name FROM apps WHERE space_id = ?1 ORDER BY rowid")?;
+            let mut stmt =
+                tx.prepare("SELECT id, name FROM apps WHERE space_id = ?1 ORDER BY rowid")?;
             let rows = stmt
                 .query_map([&space], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
@@ -221,15 +226,14 @@ pub(crate) fn check_space(app: &AppRef, field: &str, space: &str) -> ApiResult<(
     if space == app.space_console {
         return Ok(());
     }
-    Err(ApiError::not_found(format!(
-        "MiniApp `{}` in space `{space}`",
-        app.console
-    ))
-    .field(field)
-    .with_hint(format!(
-        "{} is in space {}; send that `{field}`",
-        app.name, app.space_console
-    )))
+    Err(
+        ApiError::not_found(format!("MiniApp `{}` in space `{space}`", app.console))
+            .field(field)
+            .with_hint(format!(
+                "{} is in space {}; send that `{field}`",
+                app.name, app.space_console
+            )),
+    )
 }
 
 /// A target app named by its channel code.

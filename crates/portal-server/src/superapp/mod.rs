@@ -299,8 +299,7 @@ mod tests {
         // And documents no route the router does not mount.
         for line in doc.lines().filter(|l| l.starts_with("### `")) {
             let documented = SUPERAPP_ROUTES.iter().any(|r| {
-                line.trim()
-                    == format!("### `{} {}` — {}", r.method, r.path, r.origin.marker())
+                line.trim() == format!("### `{} {}` — {}", r.method, r.path, r.origin.marker())
             });
             assert!(documented, "documented but not mounted: {line}");
         }

@@ -35,7 +35,12 @@ pub(crate) struct Signed<'a> {
 }
 
 /// A whole page.
-pub(crate) fn page(status: StatusCode, title: &str, signed: Option<Signed<'_>>, body: Markup) -> Response {
+pub(crate) fn page(
+    status: StatusCode,
+    title: &str,
+    signed: Option<Signed<'_>>,
+    body: Markup,
+) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang="en" {

@@ -22,7 +22,9 @@ use serde_json::{json, Value};
 use super::envelope::{answer, bad_param, param, refuse, required, Page};
 use super::ids::{self, check_space, parse_console_id, AppRef, ChannelRef, Kind};
 use super::session::Console;
-use super::versions::{check_artifact_type, epoch_ms, parse_version, version_artifacts, ARTIFACT_TYPE};
+use super::versions::{
+    check_artifact_type, epoch_ms, parse_version, version_artifacts, ARTIFACT_TYPE,
+};
 use crate::apps::{query_pairs, version_by_number};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_json;
@@ -96,7 +98,14 @@ pub(crate) fn record(
     tx.execute(
         "INSERT INTO superapp_history (release_id, type, status, operator, memo, at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![release_id, kind, superapp_status(state).0, operator, memo, now_ms()],
+        params![
+            release_id,
+            kind,
+            superapp_status(state).0,
+            operator,
+            memo,
+            now_ms()
+        ],
     )?;
     Ok(())
 }
@@ -237,7 +246,8 @@ fn possible_here(state: ReleaseState, allowed: &[Step]) -> String {
         "this release is finished; release the version again with POST /rest/intercnn/app/publish/version/create"
             .to_string()
     } else {
-        "nothing more can be done to it through this console's API; continue in the portal".to_string()
+        "nothing more can be done to it through this console's API; continue in the portal"
+            .to_string()
     }
 }
 
@@ -286,14 +296,23 @@ struct StepBody {
 }
 
 /// Parses a step body and resolves the release it names (the caller a developer).
-async fn step_target(state: &AppState, console: &Console, body: &[u8]) -> ApiResult<(Named, String)> {
+async fn step_target(
+    state: &AppState,
+    console: &Console,
+    body: &[u8],
+) -> ApiResult<(Named, String)> {
     let req: StepBody = parse_json(body)?;
     let app_id = parse_console_id("appId", &req.app_id)?;
     let channel = parse_console_id("channelCode", &req.channel_code)?;
     let version = parse_version(&req.version)?;
     let space = match req.source_space_id.as_deref() {
         Some(s) => parse_console_id("sourceSpaceId", s)?,
-        None => return Err(bad_param("sourceSpaceId", "`sourceSpaceId` is missing (the MiniApp's spaceId)")),
+        None => {
+            return Err(bad_param(
+                "sourceSpaceId",
+                "`sourceSpaceId` is missing (the MiniApp's spaceId)",
+            ))
+        }
     };
     let user = console.caller.user_id.clone();
     let named = state
@@ -341,7 +360,11 @@ struct CreateBody {
 
 /// `POST /rest/intercnn/app/publish/version/create`
 /// `{appId, channelCode, version, changelog, artifactType: "FILE", artifactList}`
-pub(crate) async fn create(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    console: Console,
+    body: Bytes,
+) -> Response {
     answer(create_release(&state, &console, &body).await)
 }
 
@@ -353,7 +376,10 @@ async fn create_release(state: &AppState, console: &Console, body: &[u8]) -> Api
     check_artifact_type(req.artifact_type.as_deref())?;
     let changelog = req.changelog.trim().to_string();
     if changelog.chars().count() > 4000 {
-        return Err(bad_param("changelog", "the changelog is longer than 4000 characters"));
+        return Err(bad_param(
+            "changelog",
+            "the changelog is longer than 4000 characters",
+        ));
     }
     let user = console.caller.user_id.clone();
     let listed = req.artifact_list.clone();
@@ -382,14 +408,23 @@ async fn create_release(state: &AppState, console: &Console, body: &[u8]) -> Api
         version_id,
         target_app_id: named.channel.native.clone(),
     };
-    let created = match release_version(state, console.caller.clone(), named.app.native.clone(), request).await {
+    let created = match release_version(
+        state,
+        console.caller.clone(),
+        named.app.native.clone(),
+        request,
+    )
+    .await
+    {
         Ok(release) => release,
         Err(err) if err.body.code == codes::RELEASE_EXISTS => {
             let existing = match &named.release_id {
                 Some(id) => Some(release(state, console.caller.clone(), id.clone()).await?),
                 None => None,
             };
-            let status = existing.map(|r| superapp_status(r.state).0).unwrap_or("UNKNOWN");
+            let status = existing
+                .map(|r| superapp_status(r.state).0)
+                .unwrap_or("UNKNOWN");
             return Err(refuse(
                 codes::RELEASE_EXISTS,
                 format!("version {} already has a release to {} (versionStatus {status})", named.version, named.channel.name),
@@ -418,7 +453,11 @@ async fn create_release(state: &AppState, console: &Console, body: &[u8]) -> Api
 }
 
 /// `POST /rest/intercnn/app/publish/version/startApprove` `{appId, sourceSpaceId, channelCode, version}`
-pub(crate) async fn start_approve(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
+pub(crate) async fn start_approve(
+    State(state): State<AppState>,
+    console: Console,
+    body: Bytes,
+) -> Response {
     answer(apply(&state, &console, &body).await)
 }
 
@@ -441,7 +480,14 @@ async fn apply(state: &AppState, console: &Console, body: &[u8]) -> ApiResult<Va
     let applied = apply_release(state, console.caller.clone(), id, ApplyRequest { notes })
         .await
         .map_err(|e| console_refusal("startApprove", &named, e))?;
-    after_step(state, console, applied, history_type::START_APPROVE, String::new()).await
+    after_step(
+        state,
+        console,
+        applied,
+        history_type::START_APPROVE,
+        String::new(),
+    )
+    .await
 }
 
 fn beta_skipped(tx: &Transaction<'_>, release_id: &str) -> ApiResult<bool> {
@@ -470,7 +516,12 @@ async fn officially_releasable(
     if check_step_by(current.state, Step::Official, ctx, Actor::Developer).is_err()
         || !current.allowed_steps.contains(&Step::Official)
     {
-        return Err(step_refused(action, named, current.state, &current.allowed_steps));
+        return Err(step_refused(
+            action,
+            named,
+            current.state,
+            &current.allowed_steps,
+        ));
     }
     let skipped = state.store.run(move |tx| beta_skipped(tx, &id)).await?;
     Ok((current, skipped))
@@ -479,7 +530,11 @@ async fn officially_releasable(
 /// `POST /rest/intercnn/app/publish/version/gray/skipBeta` (the startApprove body): skips the
 /// pilot (beta) and grayscale of an approved release; `online` may follow. The state stays
 /// (PASSED); the item's `betaSkipped` turns true. Again on a skipped release: the same answer.
-pub(crate) async fn skip_beta(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
+pub(crate) async fn skip_beta(
+    State(state): State<AppState>,
+    console: Console,
+    body: Bytes,
+) -> Response {
     answer(skip(&state, &console, &body).await)
 }
 
@@ -501,7 +556,14 @@ async fn skip(state: &AppState, console: &Console, body: &[u8]) -> ApiResult<Val
                             .map_err(ApiError::internal)?
                     ],
                 )?;
-                record(tx, &current.id, history_type::SKIP_BETA, current.state, &operator, "")?;
+                record(
+                    tx,
+                    &current.id,
+                    history_type::SKIP_BETA,
+                    current.state,
+                    &operator,
+                    "",
+                )?;
             }
             release_item(tx, &current)
         })
@@ -511,13 +573,18 @@ async fn skip(state: &AppState, console: &Console, body: &[u8]) -> ApiResult<Val
 /// `POST /rest/intercnn/app/publish/online` (the startApprove body): the official release;
 /// the version live on the target app before is archived (OFFLINE). Needs skipBeta first
 /// (ASSUMED: the observed client always calls it first).
-pub(crate) async fn online(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
+pub(crate) async fn online(
+    State(state): State<AppState>,
+    console: Console,
+    body: Bytes,
+) -> Response {
     answer(go_online(&state, &console, &body).await)
 }
 
 async fn go_online(state: &AppState, console: &Console, body: &[u8]) -> ApiResult<Value> {
     let (named, id) = step_target(state, console, body).await?;
-    let (current, skipped) = officially_releasable(state, console, "online", &named, id.clone()).await?;
+    let (current, skipped) =
+        officially_releasable(state, console, "online", &named, id.clone()).await?;
     if !skipped {
         let (status, _) = superapp_status(current.state);
         return Err(refuse(
@@ -548,7 +615,14 @@ async fn go_online(state: &AppState, console: &Console, body: &[u8]) -> ApiResul
                     &format!("replaced by {released_label}"),
                 )?;
             }
-            record(tx, &change.released.id, history_type::ONLINE, change.released.state, &operator, "")?;
+            record(
+                tx,
+                &change.released.id,
+                history_type::ONLINE,
+                change.released.state,
+                &operator,
+                "",
+            )?;
             release_item(tx, &change.released)
         })
         .await
@@ -557,7 +631,11 @@ async fn go_online(state: &AppState, console: &Console, body: &[u8]) -> ApiResul
 /// `GET /rest/intercnn/app/publish/version/query?appId&channelCode&version&currentPage&pageSize`:
 /// the MiniApp's releases, newest first; `channelCode` and `version` narrow them (ASSUMED
 /// optional; the observed client sends both).
-pub(crate) async fn query(State(state): State<AppState>, console: Console, RawQuery(raw): RawQuery) -> Response {
+pub(crate) async fn query(
+    State(state): State<AppState>,
+    console: Console,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let pairs = query_pairs(&raw);
     let result = async {
         let page = Page::from_query(&pairs)?;
@@ -588,7 +666,12 @@ pub(crate) async fn query(State(state): State<AppState>, console: Console, RawQu
             .collect();
         let items = state
             .store
-            .run(move |tx| releases.iter().map(|r| release_item(tx, r)).collect::<ApiResult<Vec<_>>>())
+            .run(move |tx| {
+                releases
+                    .iter()
+                    .map(|r| release_item(tx, r))
+                    .collect::<ApiResult<Vec<_>>>()
+            })
             .await?;
         Ok(page.list(items))
     }
@@ -598,7 +681,11 @@ pub(crate) async fn query(State(state): State<AppState>, console: Console, RawQu
 
 /// `GET /rest/intercnn/app/publish/version/history/query?appId&channelCode&version`: every
 /// step of the version's releases to the target app, newest first (items with a `type`).
-pub(crate) async fn history(State(state): State<AppState>, console: Console, RawQuery(raw): RawQuery) -> Response {
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    console: Console,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let pairs = query_pairs(&raw);
     let result = async {
         let app_id = parse_console_id("appId", required(&pairs, "appId")?)?;
@@ -677,7 +764,10 @@ mod tests {
                 m.status,
                 if m.observed { "OBSERVED" } else { "ASSUMED" }
             );
-            assert!(doc.contains(&row), "docs/portal-superapp.md lacks the row {row}");
+            assert!(
+                doc.contains(&row),
+                "docs/portal-superapp.md lacks the row {row}"
+            );
         }
     }
 }

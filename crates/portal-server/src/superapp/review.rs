@@ -41,7 +41,10 @@ fn parse_decision(text: &str) -> ApiResult<Decision> {
         "REJECT" => Ok(Decision::Reject),
         _ => Err(bad_param(
             "decision",
-            format!("decision `{}` is neither APPROVE nor REJECT", text.escape_debug()),
+            format!(
+                "decision `{}` is neither APPROVE nor REJECT",
+                text.escape_debug()
+            ),
         )),
     }
 }
@@ -61,7 +64,15 @@ async fn decide(
             history_type::APPROVE_PASS,
         ),
         Decision::Reject => (
-            reject_release(state, caller, release_id, RejectRequest { reason: reason.clone() }).await?,
+            reject_release(
+                state,
+                caller,
+                release_id,
+                RejectRequest {
+                    reason: reason.clone(),
+                },
+            )
+            .await?,
             history_type::APPROVE_REJECT,
         ),
     };
@@ -69,7 +80,14 @@ async fn decide(
     state
         .store
         .run(move |tx| {
-            record(tx, &release.id, kind, release.state, &operator, reason.trim())?;
+            record(
+                tx,
+                &release.id,
+                kind,
+                release.state,
+                &operator,
+                reason.trim(),
+            )?;
             release_item(tx, &release)
         })
         .await
@@ -87,7 +105,11 @@ struct ReviewBody {
 }
 
 /// `POST /emulator/review` `{appId, channelCode, version, decision: "APPROVE"|"REJECT", reason}`
-pub(crate) async fn review(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
+pub(crate) async fn review(
+    State(state): State<AppState>,
+    console: Console,
+    body: Bytes,
+) -> Response {
     let result = async {
         let req: ReviewBody = parse_json(&body)?;
         let app_id = parse_console_id("appId", &req.app_id)?;
@@ -113,14 +135,18 @@ struct Row {
 }
 
 async fn queue(state: &AppState, console: &Console) -> ApiResult<Vec<Row>> {
-    let releases = review_queue(state, console.caller.clone(), Some(ReleaseState::InReview)).await?;
+    let releases =
+        review_queue(state, console.caller.clone(), Some(ReleaseState::InReview)).await?;
     state
         .store
         .run(move |tx| {
             let mut rows = Vec::with_capacity(releases.len());
             for release in releases {
-                let app_name: String =
-                    tx.query_row("SELECT name FROM apps WHERE id = ?1", [&release.app_id], |r| r.get(0))?;
+                let app_name: String = tx.query_row(
+                    "SELECT name FROM apps WHERE id = ?1",
+                    [&release.app_id],
+                    |r| r.get(0),
+                )?;
                 let item = release_item(tx, &release)?;
                 rows.push(Row {
                     release,
@@ -213,8 +239,10 @@ pub(crate) async fn decide_form(
     if !same_secret(field("csrf"), &console.csrf) || cross_site(&state, &headers) {
         return error_page(
             Some(&console),
-            &ApiError::forbidden("the review form is out of date or was sent from another site; nothing was changed")
-                .with_hint("reload the review page and decide again"),
+            &ApiError::forbidden(
+                "the review form is out of date or was sent from another site; nothing was changed",
+            )
+            .with_hint("reload the review page and decide again"),
         );
     }
     let result = async {
@@ -224,20 +252,33 @@ pub(crate) async fn decide_form(
             .store
             .run(move |tx| {
                 Ok(tx
-                    .query_row("SELECT id FROM releases WHERE publish_id = ?1", [&publish_id], |r| {
-                        r.get::<_, String>(0)
-                    })
+                    .query_row(
+                        "SELECT id FROM releases WHERE publish_id = ?1",
+                        [&publish_id],
+                        |r| r.get::<_, String>(0),
+                    )
                     .optional()?)
             })
             .await?
             .ok_or_else(|| ApiError::not_found("the release of this form"))?;
-        decide(&state, &console, release_id, decision, field("reason").to_string()).await?;
+        decide(
+            &state,
+            &console,
+            release_id,
+            decision,
+            field("reason").to_string(),
+        )
+        .await?;
         Ok::<_, ApiError>(decision)
     }
     .await;
     match result {
         Ok(decision) => {
-            let done = if decision == Decision::Approve { "approved" } else { "rejected" };
+            let done = if decision == Decision::Approve {
+                "approved"
+            } else {
+                "rejected"
+            };
             redirect(&format!("/emulator/reviews?{}", query(&[("done", done)])))
         }
         Err(err) => error_page(Some(&console), &err),

@@ -112,7 +112,10 @@ impl FromRequestParts<AppState> for Console {
         let console = match load(state, &parts.headers).await {
             Ok(console) => console,
             Err(Missing::NoCookie) => {
-                return Err(lost_session(&state.base_url, "the request has no session cookie"))
+                return Err(lost_session(
+                    &state.base_url,
+                    "the request has no session cookie",
+                ))
             }
             Err(Missing::Unknown) => {
                 return Err(lost_session(
@@ -198,7 +201,11 @@ pub(crate) async fn login_page(State(state): State<AppState>, headers: HeaderMap
 }
 
 /// `POST /login` (form: username, password)
-pub(crate) async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
     let username: String = field("username").trim().chars().take(200).collect();
@@ -264,7 +271,11 @@ pub(crate) async fn login(State(state): State<AppState>, headers: HeaderMap, bod
 }
 
 /// `POST /logout` (form: csrf, from the pages; or with just the cookie)
-pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut response = redirect("/login");
     set_cookie(
         &mut response,
@@ -306,9 +317,15 @@ pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap, bo
 
 /// `GET /`: the single-page app's shell. The browser is at `/#/overview` after login; the
 /// page shows who is logged in and the ids the console's API needs (it has no list routes).
-pub(crate) async fn overview(State(state): State<AppState>, ConsolePage(console): ConsolePage) -> Response {
+pub(crate) async fn overview(
+    State(state): State<AppState>,
+    ConsolePage(console): ConsolePage,
+) -> Response {
     let user_id = console.caller.user_id.clone();
-    type Listing = (Vec<(String, String, Vec<(String, String)>)>, Vec<(String, String)>);
+    type Listing = (
+        Vec<(String, String, Vec<(String, String)>)>,
+        Vec<(String, String)>,
+    );
     let listing: Result<Listing, ApiError> = state
         .store
         .run(move |tx| {
@@ -319,7 +336,8 @@ pub(crate) async fn overview(State(state): State<AppState>, ConsolePage(console)
             for entry in entries {
                 match entry.kind {
                     "space" => {
-                        let native = ids::native_id(tx, ids::Kind::Space, &entry.id)?.unwrap_or_default();
+                        let native =
+                            ids::native_id(tx, ids::Kind::Space, &entry.id)?.unwrap_or_default();
                         member = crate::apps::is_member(tx, &native, &user_id)?;
                         if member {
                             spaces.push((entry.id, entry.name, Vec::new()));

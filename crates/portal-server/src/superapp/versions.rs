@@ -28,7 +28,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_json;
 use crate::state::AppState;
 use crate::store::{now_ms, now_rfc3339};
-use crate::uploads::{check_package, complete, fill_upload_from_file, invalid_version, open_upload};
+use crate::uploads::{
+    check_package, complete, fill_upload_from_file, invalid_version, open_upload,
+};
 use crate::web::upload::{read_failed, read_text, receive_file, Received};
 
 /// The artifact type and source the emulator takes (OBSERVED values; others ASSUMED refused).
@@ -189,20 +191,22 @@ pub(crate) async fn upload_resource(
 ) -> Response {
     let mut multipart = match multipart {
         Ok(m) => m,
-        Err(rejection) => {
-            return from_api(bad_param(
-                "file",
-                format!(
-                    "the upload must be multipart/form-data with spaceId, appId, version and file: {}",
-                    rejection.body_text()
-                ),
-            ))
-        }
+        Err(rejection) => return from_api(bad_param(
+            "file",
+            format!(
+                "the upload must be multipart/form-data with spaceId, appId, version and file: {}",
+                rejection.body_text()
+            ),
+        )),
     };
     answer(upload(&state, &console, &mut multipart).await)
 }
 
-async fn upload(state: &AppState, console: &Console, multipart: &mut Multipart) -> ApiResult<Value> {
+async fn upload(
+    state: &AppState,
+    console: &Console,
+    multipart: &mut Multipart,
+) -> ApiResult<Value> {
     let fields = read_upload(state, multipart).await?;
     let space_id = parse_console_id("spaceId", &fields.space_id)?;
     let app_id = parse_console_id("appId", &fields.app_id)?;
@@ -212,7 +216,10 @@ async fn upload(state: &AppState, console: &Console, multipart: &mut Multipart) 
     }
     let version = parse_version(&version_text)?;
     let Some((received, file_name)) = fields.file.filter(|(r, _)| r.chosen || r.size > 0) else {
-        return Err(bad_param("file", "the `file` part (the ZIP package) is missing"));
+        return Err(bad_param(
+            "file",
+            "the `file` part (the ZIP package) is missing",
+        ));
     };
     let file_name = check_file_name(file_name.as_deref())?;
 
@@ -260,7 +267,12 @@ async fn upload(state: &AppState, console: &Console, multipart: &mut Multipart) 
     drop(received);
 
     let path = artifact_path(&app.console, &version, &file_name);
-    let record = (path.clone(), app.native.clone(), upload.id.clone(), file_name.clone());
+    let record = (
+        path.clone(),
+        app.native.clone(),
+        upload.id.clone(),
+        file_name.clone(),
+    );
     let actor = caller.username.clone();
     let version_string = version.to_string();
     state
@@ -304,7 +316,10 @@ pub(crate) fn check_artifact_type(value: Option<&str>) -> ApiResult<()> {
         Some(t) if t == ARTIFACT_TYPE => Ok(()),
         Some(other) => Err(bad_param(
             "artifactType",
-            format!("artifactType `{}` is not supported; send \"FILE\"", other.escape_debug()),
+            format!(
+                "artifactType `{}` is not supported; send \"FILE\"",
+                other.escape_debug()
+            ),
         )),
     }
 }
@@ -319,7 +334,11 @@ pub(crate) fn parse_version(text: &str) -> ApiResult<VersionNumber> {
 /// `POST /rest/intercnn/app/version/create`
 /// `{appId, artifactList: ["app/version/{appId}/{version}/{fileName}"], artifactType: "FILE",
 ///  name: version, source: "UPLOAD", version}`
-pub(crate) async fn create(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    console: Console,
+    body: Bytes,
+) -> Response {
     answer(create_version(&state, &console, &body).await)
 }
 
@@ -331,12 +350,18 @@ async fn create_version(state: &AppState, console: &Console, body: &[u8]) -> Api
     if let Some(source) = req.source.as_deref().filter(|s| *s != SOURCE) {
         return Err(bad_param(
             "source",
-            format!("source `{}` is not supported; send \"UPLOAD\" (after uploadResource)", source.escape_debug()),
+            format!(
+                "source `{}` is not supported; send \"UPLOAD\" (after uploadResource)",
+                source.escape_debug()
+            ),
         ));
     }
     if let Some(name) = &req.name {
         if name.trim().is_empty() || name.chars().count() > 100 {
-            return Err(bad_param("name", "`name` must be 1 to 100 characters (the console sends the version)"));
+            return Err(bad_param(
+                "name",
+                "`name` must be 1 to 100 characters (the console sends the version)",
+            ));
         }
     }
     let [path] = req.artifact_list.as_slice() else {

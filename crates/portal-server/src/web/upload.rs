@@ -164,7 +164,11 @@ pub(crate) fn read_failed(err: axum::extract::multipart::MultipartError, limit: 
     }
 }
 
-pub(crate) async fn read_text(mut field: Field<'_>, name: &str, limit: u64) -> Result<String, ApiError> {
+pub(crate) async fn read_text(
+    mut field: Field<'_>,
+    name: &str,
+    limit: u64,
+) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(|e| read_failed(e, limit))? {
         if bytes.len() + chunk.len() > TEXT_FIELD_LIMIT {
@@ -177,7 +181,10 @@ pub(crate) async fn read_text(mut field: Field<'_>, name: &str, limit: u64) -> R
 }
 
 /// Streams the file field to a temporary file in the uploads folder, hashing and counting.
-pub(crate) async fn receive_file(state: &AppState, mut field: Field<'_>) -> Result<Received, ApiError> {
+pub(crate) async fn receive_file(
+    state: &AppState,
+    mut field: Field<'_>,
+) -> Result<Received, ApiError> {
     let limit = state.max_package_size;
     let chosen = field.file_name().is_some_and(|name| !name.is_empty());
     let path = state
