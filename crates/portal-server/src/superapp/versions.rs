@@ -191,13 +191,15 @@ pub(crate) async fn upload_resource(
 ) -> Response {
     let mut multipart = match multipart {
         Ok(m) => m,
-        Err(rejection) => return from_api(bad_param(
-            "file",
-            format!(
+        Err(rejection) => {
+            return from_api(bad_param(
+                "file",
+                format!(
                 "the upload must be multipart/form-data with spaceId, appId, version and file: {}",
                 rejection.body_text()
             ),
-        )),
+            ))
+        }
     };
     answer(upload(&state, &console, &mut multipart).await)
 }
