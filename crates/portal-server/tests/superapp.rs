@@ -404,6 +404,25 @@ async fn the_observed_story_runs_end_to_end() {
         dev.post("/emulator/review", review.clone()).await,
         "FORBIDDEN",
     );
+    // Another space's developer does not even see it.
+    let other = Console::login(&p, "other", "other").await;
+    let unseen = refused(
+        other.post("/emulator/review", review.clone()).await,
+        "NOT_FOUND",
+    );
+    assert!(
+        !unseen["errorMsg"].as_str().unwrap().contains("rel_"),
+        "{unseen}"
+    );
+    refused(
+        other
+            .post(
+                &format!("{REST}/publish/version/startApprove"),
+                body.clone(),
+            )
+            .await,
+        "NOT_FOUND",
+    );
 
     // The target-app admin approves: PASSED.
     let admin = Console::login(&p, "admin", "admin").await;

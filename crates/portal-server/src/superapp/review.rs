@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use gopay_miniapp_portal::codes;
 use gopay_miniapp_portal::lifecycle::ReleaseState;
 use gopay_miniapp_portal::types::{RejectRequest, Release};
 use maud::html;
@@ -121,7 +122,20 @@ pub(crate) async fn review(
             .store
             .run(move |tx| resolve(tx, &user, &app_id, &channel, version, false))
             .await?;
-        decide(&state, &console, named.release_id()?, decision, req.reason).await
+        // A release the caller can see neither as developer nor as administrator is unknown.
+        decide(&state, &console, named.release_id()?, decision, req.reason)
+            .await
+            .map_err(|err| {
+                if err.code() == codes::NOT_FOUND {
+                    ApiError::not_found(format!(
+                        "a release of version {} of {} to {} that you may review",
+                        named.version, named.app.name, named.channel.name
+                    ))
+                    .with_hint("log in as an administrator of the target app (demo: admin/admin)")
+                } else {
+                    err
+                }
+            })
     }
     .await;
     answer(result)
