@@ -292,6 +292,10 @@ pub enum PortalCommand {
         /// Access-token lifetime, e.g. 1h, 30s.
         #[arg(long, value_parser = parse_duration)]
         access_token_ttl: Option<std::time::Duration>,
+        /// The API to serve: our portal contract (native), or an emulator of the SuperApp
+        /// console GoPay's portal runs on (superapp; docs/portal-superapp.md).
+        #[arg(long, value_parser = parse_backend, default_value = "native")]
+        backend: gopay_miniapp_portal::Backend,
     },
 }
 

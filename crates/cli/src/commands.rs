@@ -466,12 +466,14 @@ pub async fn run(cli: Cli) -> i32 {
             seed_demo,
             max_package_size,
             access_token_ttl,
+            backend,
         }) => {
             let data = data.unwrap_or_else(|| default_home().join("portal"));
             let mut config = gopay_miniapp_portal_server::PortalConfig {
                 addr,
                 data_dir: data,
                 seed_demo,
+                backend,
                 ..Default::default()
             };
             if let Some(max) = max_package_size {
@@ -482,9 +484,33 @@ pub async fn run(cli: Cli) -> i32 {
             }
             match gopay_miniapp_portal_server::start(config).await {
                 Ok(portal) => {
-                    println!("Local portal listening on {}", portal.url);
+                    if backend == gopay_miniapp_portal::Backend::Superapp {
+                        println!(
+                            "SuperApp console emulator listening on {} (log in at {}/login)",
+                            portal.url, portal.url
+                        );
+                    } else {
+                        println!("Local portal listening on {}", portal.url);
+                    }
                     if seed_demo {
                         println!("Demo accounts: demo/demo (developer), other/other, admin/admin (target-app admin)");
+                    }
+                    if backend == gopay_miniapp_portal::Backend::Superapp {
+                        // The console's API has no list routes: users need these ids.
+                        let store = portal.store().clone();
+                        let listed = tokio::task::spawn_blocking(move || {
+                            gopay_miniapp_portal_server::superapp::directory(&store)
+                        })
+                        .await;
+                        match listed {
+                            Ok(Ok(entries)) => {
+                                for entry in entries {
+                                    println!("{}", entry.line());
+                                }
+                            }
+                            Ok(Err(e)) => eprintln!("warning: cannot list the console ids: {e}"),
+                            Err(e) => eprintln!("warning: cannot list the console ids: {e}"),
+                        }
                     }
                     cancel.cancelled().await;
                     portal.shutdown().await;

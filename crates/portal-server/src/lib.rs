@@ -18,7 +18,9 @@
 //! ```
 //!
 //! The HTTP surface is documented in `docs/portal-api.md`; the web pages (log in, upload a
-//! version, release, review) in `docs/portal-web.md`.
+//! version, release, review) in `docs/portal-web.md`. With [`Backend::Superapp`] the portal
+//! answers instead as the SuperApp console GoPay's real portal is a tenant of (the
+//! [`superapp`] emulator, `docs/portal-superapp.md`), on the same store and rules.
 
 mod apps;
 mod auth;
@@ -29,6 +31,7 @@ mod releases;
 mod router;
 mod state;
 mod store;
+pub mod superapp;
 mod uploads;
 mod web;
 
@@ -49,6 +52,11 @@ pub use web::{WebRoute, WEB_ROUTES};
 pub const DEVICE_CODE_TTL_SECS: u64 = auth::DEVICE_CODE_TTL_SECS;
 pub const DEVICE_POLL_INTERVAL_SECS: u64 = auth::DEVICE_POLL_INTERVAL_SECS;
 
+/// Which API the portal speaks: our contract (`/api/v1`, `docs/portal-api.md`, and the web
+/// pages under `/web`), or the SuperApp console emulator (`/login`, `/rest/intercnn/...`,
+/// `docs/portal-superapp.md`; no `/api/v1`, no `/web`). The contract crate's one enum.
+pub use gopay_miniapp_portal::Backend;
+
 /// How to run the local portal.
 #[derive(Debug, Clone)]
 pub struct PortalConfig {
@@ -67,6 +75,8 @@ pub struct PortalConfig {
     /// The URL users reach the portal at, when not `http://<addr>` (e.g. behind a proxy).
     /// Used in device-login links.
     pub public_url: Option<String>,
+    /// The API served: native (default) or the SuperApp console emulator.
+    pub backend: Backend,
 }
 
 impl Default for PortalConfig {
@@ -79,6 +89,7 @@ impl Default for PortalConfig {
             access_token_ttl: Duration::from_secs(60 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             public_url: None,
+            backend: Backend::Native,
         }
     }
 }
@@ -144,10 +155,14 @@ impl RunningPortal {
 pub async fn start(config: PortalConfig) -> Result<RunningPortal, ServerError> {
     let data_dir = config.data_dir.clone();
     let seed = config.seed_demo;
+    let backend = config.backend;
     let store = tokio::task::spawn_blocking(move || -> Result<Store, ServerError> {
         let store = Store::open(&data_dir)?;
         if seed {
             seed_demo(&store)?;
+        }
+        if backend == Backend::Superapp {
+            superapp::prepare(&store)?;
         }
         Ok(store)
     })
@@ -182,7 +197,10 @@ pub async fn start(config: PortalConfig) -> Result<RunningPortal, ServerError> {
         config.access_token_ttl,
         config.refresh_token_ttl,
     );
-    let app = router::build(state);
+    let app = match backend {
+        Backend::Native => router::build(state),
+        Backend::Superapp => superapp::router(state),
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -191,7 +209,7 @@ pub async fn start(config: PortalConfig) -> Result<RunningPortal, ServerError> {
             })
             .await
     });
-    tracing::info!(%url, data_dir = %config.data_dir.display(), "local portal listening");
+    tracing::info!(%url, ?backend, data_dir = %config.data_dir.display(), "local portal listening");
     Ok(RunningPortal {
         url,
         local_addr,

@@ -299,11 +299,23 @@ fn refusal(err: LifecycleError, allowed: Vec<Step>) -> ApiError {
 /// the same refusal reads the same whichever side refuses.
 pub(crate) fn ratio_refusal(err: LifecycleError) -> ApiError {
     let refused = PortalError::from(err);
-    let not_higher = matches!(refused, PortalError::BadRatio { not_higher: true, .. });
+    let not_higher = matches!(
+        refused,
+        PortalError::BadRatio {
+            not_higher: true,
+            ..
+        }
+    );
     let (status, hint) = if not_higher {
-        (StatusCode::CONFLICT, "give a higher ratio (1–100), or release officially")
+        (
+            StatusCode::CONFLICT,
+            "give a higher ratio (1–100), or release officially",
+        )
     } else {
-        (StatusCode::BAD_REQUEST, "give a whole percentage from 1 to 100")
+        (
+            StatusCode::BAD_REQUEST,
+            "give a whole percentage from 1 to 100",
+        )
     };
     let error = ApiError::new(status, refused.code(), refused.to_string(), hint).field("ratio");
     if not_higher {

@@ -289,7 +289,7 @@ pub(crate) async fn open_upload(
         .await
 }
 
-fn invalid_version(message: String) -> ApiError {
+pub(crate) fn invalid_version(message: String) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         codes::INVALID_VERSION,
@@ -813,7 +813,7 @@ async fn abort_upload(state: &AppState, upload_id: &str) -> ApiResult<()> {
 
 /// A MiniApp package: a readable ZIP with `index.html` or `app.json` at its root, and no
 /// entry that escapes the root.
-fn check_package(path: &std::path::Path) -> Result<(), String> {
+pub(crate) fn check_package(path: &std::path::Path) -> Result<(), String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read the package: {e}"))?;
     let archive = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| format!("the package is not a readable ZIP archive ({e})"))?;

@@ -13,12 +13,12 @@
 //! `routes::ALL` (they are not part of the portal contract; `docs/portal-web.md` documents
 //! them, and a test keeps the two in agreement).
 
-mod html;
+pub(crate) mod html;
 mod pages;
 mod qr;
-mod session;
+pub(crate) mod session;
 mod steps;
-mod upload;
+pub(crate) mod upload;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, MethodRouter};

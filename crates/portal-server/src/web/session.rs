@@ -71,7 +71,7 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
-fn secure(state: &AppState) -> &'static str {
+pub(crate) fn secure(state: &AppState) -> &'static str {
     if state.base_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -79,7 +79,7 @@ fn secure(state: &AppState) -> &'static str {
     }
 }
 
-fn set_cookie(response: &mut Response, value: String) {
+pub(crate) fn set_cookie(response: &mut Response, value: String) {
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

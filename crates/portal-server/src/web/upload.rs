@@ -123,7 +123,7 @@ pub(crate) async fn add_version(
 }
 
 /// A temporary file that is removed when dropped (after a move it is simply gone already).
-struct TempFile(PathBuf);
+pub(crate) struct TempFile(pub(crate) PathBuf);
 
 impl Drop for TempFile {
     fn drop(&mut self) {
@@ -132,11 +132,11 @@ impl Drop for TempFile {
 }
 
 /// The form's file, on disk (unless it was over the limit).
-struct Received {
-    temp: Option<TempFile>,
-    size: u64,
-    sha256: String,
-    chosen: bool,
+pub(crate) struct Received {
+    pub(crate) temp: Option<TempFile>,
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
+    pub(crate) chosen: bool,
 }
 
 fn invalid_form(message: impl Into<String>) -> ApiError {
@@ -148,7 +148,7 @@ fn invalid_form(message: impl Into<String>) -> ApiError {
     )
 }
 
-fn read_failed(err: axum::extract::multipart::MultipartError, limit: u64) -> ApiError {
+pub(crate) fn read_failed(err: axum::extract::multipart::MultipartError, limit: u64) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -165,7 +165,11 @@ fn read_failed(err: axum::extract::multipart::MultipartError, limit: u64) -> Api
     }
 }
 
-async fn read_text(mut field: Field<'_>, name: &str, limit: u64) -> Result<String, ApiError> {
+pub(crate) async fn read_text(
+    mut field: Field<'_>,
+    name: &str,
+    limit: u64,
+) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(|e| read_failed(e, limit))? {
         if bytes.len() + chunk.len() > TEXT_FIELD_LIMIT {
@@ -178,7 +182,10 @@ async fn read_text(mut field: Field<'_>, name: &str, limit: u64) -> Result<Strin
 }
 
 /// Streams the file field to a temporary file in the uploads folder, hashing and counting.
-async fn receive_file(state: &AppState, mut field: Field<'_>) -> Result<Received, ApiError> {
+pub(crate) async fn receive_file(
+    state: &AppState,
+    mut field: Field<'_>,
+) -> Result<Received, ApiError> {
     let limit = state.max_package_size;
     let chosen = field.file_name().is_some_and(|name| !name.is_empty());
     let path = state

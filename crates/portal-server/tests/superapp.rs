@@ -1,0 +1,1132 @@
+//! The SuperApp console emulator (`Backend::Superapp`) over real HTTP on loopback: a reqwest
+//! client with a cookie jar logs in at the login page like a browser would, uploads a real ZIP
+//! as multipart, and walks the observed deploy script's story; plus the lost-session answer
+//! on every route, refusals in the envelope, the review page, and a restart.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{make_zip, package, portal_with, Portal};
+use gopay_miniapp_portal_server::superapp::{
+    self, DirectoryEntry, SESSION_COOKIE, SUPERAPP_ROUTES,
+};
+use gopay_miniapp_portal_server::{start, Backend, PortalConfig};
+use reqwest::{redirect, StatusCode};
+use serde_json::{json, Value};
+
+const REST: &str = "/rest/intercnn/app";
+
+async fn emulator() -> Portal {
+    emulator_with(|_| {}).await
+}
+
+async fn emulator_with(adjust: impl FnOnce(&mut PortalConfig)) -> Portal {
+    portal_with(|c| {
+        c.backend = Backend::Superapp;
+        adjust(c);
+    })
+    .await
+}
+
+/// The console ids of the demo data, by name.
+async fn ids(p: &Portal) -> Ids {
+    let store = p.running.as_ref().unwrap().store().clone();
+    let entries = tokio::task::spawn_blocking(move || superapp::directory(&store))
+        .await
+        .unwrap()
+        .unwrap();
+    Ids(entries)
+}
+
+struct Ids(Vec<DirectoryEntry>);
+
+impl Ids {
+    #[track_caller]
+    fn of(&self, kind: &str, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|e| e.kind == kind && e.name == name)
+            .unwrap_or_else(|| panic!("no {kind} {name} in {:?}", self.0))
+            .id
+            .clone()
+    }
+}
+
+/// A browser-like client: a cookie jar, no automatic redirects (so a test sees them).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+struct Console {
+    http: reqwest::Client,
+    url: String,
+}
+
+/// The envelope of an answer; asserts its shape.
+#[track_caller]
+fn envelope(status: StatusCode, text: &str) -> Value {
+    let body: Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}), {status}: {text}"));
+    for key in ["success", "errorCode", "errorMsg", "traceId", "data"] {
+        assert!(body.get(key).is_some(), "no `{key}` in {body}");
+    }
+    assert!(body["success"].is_boolean(), "{body}");
+    let trace = body["traceId"].as_str().unwrap();
+    assert_eq!(trace.len(), 32, "{body}");
+    body
+}
+
+impl Console {
+    fn new(p: &Portal) -> Console {
+        Console {
+            http: browser(),
+            url: p.url.clone(),
+        }
+    }
+
+    async fn login(p: &Portal, username: &str, password: &str) -> Console {
+        let c = Console::new(p);
+        let resp = c
+            .form("/login", &[("username", username), ("password", password)])
+            .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert_eq!(resp.headers()["location"], "/#/overview");
+        c
+    }
+
+    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn page(&self, path: &str) -> (StatusCode, String) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    async fn read(resp: reqwest::Response) -> Value {
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let body = envelope(status, &text);
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, &str)]) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .query(query)
+            .header("Accept", "application/json")
+            .header("Bx-V", "2.5.36")
+            .send()
+            .await
+            .unwrap();
+        Console::read(resp).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("Accept", "application/json")
+            .header("Origin", &self.url)
+            .header("Referer", format!("{}/superapp", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        Console::read(resp).await
+    }
+
+    async fn upload(
+        &self,
+        space: &str,
+        app: &str,
+        version: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Value {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_string())
+            .mime_str("application/zip")
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("spaceId", space.to_string())
+            .text("appId", app.to_string())
+            .text("version", version.to_string())
+            .part("file", part);
+        let resp = self
+            .http
+            .post(format!("{}{REST}/version/uploadResource", self.url))
+            .header("Origin", &self.url)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Console::read(resp).await
+    }
+
+    /// uploadResource + version/create of a fresh package; returns the artifact path.
+    async fn publish(&self, space: &str, app: &str, version: &str) -> String {
+        let name = format!("{app}_v{version}_emu.zip");
+        let up = ok(self
+            .upload(
+                space,
+                app,
+                version,
+                &name,
+                package(&format!("{app} {version}")),
+            )
+            .await);
+        let path = up["path"].as_str().unwrap().to_string();
+        assert_eq!(path, format!("app/version/{app}/{version}/{name}"));
+        let created = ok(self
+            .post(
+                &format!("{REST}/version/create"),
+                json!({"appId": app, "artifactList": [path], "artifactType": "FILE",
+                       "name": version, "source": "UPLOAD", "version": version}),
+            )
+            .await);
+        assert_eq!(created["version"], version);
+        path
+    }
+
+    async fn status(&self, app: &str, channel: &str, version: &str) -> Value {
+        let got = ok(self
+            .get(
+                &format!("{REST}/publish/version/query"),
+                &[
+                    ("appId", app),
+                    ("channelCode", channel),
+                    ("version", version),
+                    ("currentPage", "1"),
+                    ("pageSize", "20"),
+                ],
+            )
+            .await);
+        got["list"][0].clone()
+    }
+}
+
+/// `data` of a success.
+#[track_caller]
+fn ok(body: Value) -> Value {
+    assert_eq!(body["success"], true, "expected success: {body}");
+    assert!(body["errorCode"].is_null(), "{body}");
+    body["data"].clone()
+}
+
+/// A refusal with this code; returns the whole envelope.
+#[track_caller]
+fn refused(body: Value, code: &str) -> Value {
+    assert_eq!(body["success"], false, "expected a refusal: {body}");
+    assert_eq!(body["errorCode"], code, "{body}");
+    assert!(!body["errorMsg"].as_str().unwrap().is_empty(), "{body}");
+    body
+}
+
+#[track_caller]
+fn lost_session(body: &Value) {
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["errorCode"], "401", "{body}");
+    assert!(
+        body["errorMsg"].as_str().unwrap().contains("not login"),
+        "{body}"
+    );
+    assert!(
+        body["data"]["loginUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/login"),
+        "{body}"
+    );
+}
+
+fn step_body(app: &str, space: &str, channel: &str, version: &str) -> Value {
+    json!({"appId": app, "sourceSpaceId": space, "channelCode": channel, "version": version})
+}
+
+#[tokio::test]
+async fn the_observed_story_runs_end_to_end() {
+    let p = emulator().await;
+    let ids = ids(&p).await;
+    let space = ids.of("space", "Demo Space");
+    let app = ids.of("app", "Hello MiniApp");
+    let gopay = ids.of("target-app", "GoPay");
+    assert_eq!(space, "1532000000000000000001");
+    assert_eq!(app, "1512000000000000000001");
+    assert_eq!(gopay, "1611000000000000000001");
+
+    // The login page, as a browser sees it.
+    let dev = Console::new(&p);
+    let (status, html) = dev.page("/login").await;
+    assert_eq!(status, StatusCode::OK);
+    for needle in [
+        "id=\"username\"",
+        "id=\"password\"",
+        "type=\"submit\"",
+        "action=\"/login\"",
+    ] {
+        assert!(html.contains(needle), "{needle} not in {html}");
+    }
+    let resp = dev
+        .form("/login", &[("username", "demo"), ("password", "demo")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/#/overview");
+    let set_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set_cookie.starts_with(&format!("{SESSION_COOKIE}=sa_")),
+        "{set_cookie}"
+    );
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    let (status, overview) = dev.page("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        overview.contains("Overview") && overview.contains("Demo Developer"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains(&app) && overview.contains(&gopay),
+        "{overview}"
+    );
+    // Logged in, the login page goes to the overview.
+    let resp = dev
+        .http
+        .get(format!("{}/login", p.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["location"], "/#/overview");
+
+    // Versions: none yet; publish 1.0.0 (upload + create).
+    let versions = ok(dev
+        .get(
+            &format!("{REST}/version/query"),
+            &[
+                ("currentPage", "1"),
+                ("pageSize", "10"),
+                ("appId", &app),
+                ("spaceId", &space),
+            ],
+        )
+        .await);
+    assert_eq!(versions["list"], json!([]));
+    assert_eq!(versions["total"], 0);
+    let artifact = dev.publish(&space, &app, "1.0.0").await;
+    let versions = ok(dev
+        .get(
+            &format!("{REST}/version/query"),
+            &[("appId", &app), ("spaceId", &space)],
+        )
+        .await);
+    assert_eq!(versions["list"][0]["version"], "1.0.0");
+    assert_eq!(versions["list"][0]["artifactList"], json!([artifact]));
+    assert_eq!(versions["total"], 1);
+
+    // Release → GoPay: INIT.
+    let created = ok(dev
+        .post(
+            &format!("{REST}/publish/version/create"),
+            json!({"appId": app, "channelCode": gopay, "version": "1.0.0", "changelog": "First <release>",
+                   "artifactType": "FILE", "artifactList": [artifact]}),
+        )
+        .await);
+    assert_eq!(created["versionStatus"], "INIT");
+    assert_eq!(created["versionStatusDesc"], "Version Creation");
+    assert_eq!(created["channelCode"], gopay);
+    assert!(created["publishId"]
+        .as_str()
+        .unwrap()
+        .bytes()
+        .all(|b| b.is_ascii_digit()));
+
+    // Not approved yet: skipBeta is refused naming the state.
+    let body = step_body(&app, &space, &gopay, "1.0.0");
+    let early = refused(
+        dev.post(
+            &format!("{REST}/publish/version/gray/skipBeta"),
+            body.clone(),
+        )
+        .await,
+        "ILLEGAL_STEP",
+    );
+    assert!(
+        early["errorMsg"].as_str().unwrap().contains("INIT"),
+        "{early}"
+    );
+
+    // Apply Release: APPROVE.
+    let applied = ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            body.clone(),
+        )
+        .await);
+    assert_eq!(applied["versionStatus"], "APPROVE");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "APPROVE"
+    );
+    let waiting = refused(
+        dev.post(
+            &format!("{REST}/publish/version/gray/skipBeta"),
+            body.clone(),
+        )
+        .await,
+        "ILLEGAL_STEP",
+    );
+    assert!(
+        waiting["errorMsg"].as_str().unwrap().contains("APPROVE"),
+        "{waiting}"
+    );
+    assert_eq!(waiting["data"]["versionStatus"], "APPROVE");
+    // A developer is no reviewer.
+    let review =
+        json!({"appId": app, "channelCode": gopay, "version": "1.0.0", "decision": "APPROVE"});
+    refused(
+        dev.post("/emulator/review", review.clone()).await,
+        "FORBIDDEN",
+    );
+    // Another space's developer does not even see it.
+    let other = Console::login(&p, "other", "other").await;
+    let unseen = refused(
+        other.post("/emulator/review", review.clone()).await,
+        "NOT_FOUND",
+    );
+    assert!(
+        !unseen["errorMsg"].as_str().unwrap().contains("rel_"),
+        "{unseen}"
+    );
+    refused(
+        other
+            .post(
+                &format!("{REST}/publish/version/startApprove"),
+                body.clone(),
+            )
+            .await,
+        "NOT_FOUND",
+    );
+
+    // The target-app admin approves: PASSED.
+    let admin = Console::login(&p, "admin", "admin").await;
+    let approved = ok(admin.post("/emulator/review", review.clone()).await);
+    assert_eq!(approved["versionStatus"], "PASSED");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "PASSED"
+    );
+    refused(admin.post("/emulator/review", review).await, "ILLEGAL_STEP");
+
+    // online needs skipBeta first; then ONLINE.
+    refused(
+        dev.post(&format!("{REST}/publish/online"), body.clone())
+            .await,
+        "BETA_NOT_SKIPPED",
+    );
+    let skipped = ok(dev
+        .post(
+            &format!("{REST}/publish/version/gray/skipBeta"),
+            body.clone(),
+        )
+        .await);
+    assert_eq!(skipped["versionStatus"], "PASSED");
+    assert_eq!(skipped["betaSkipped"], true);
+    let online = ok(dev
+        .post(&format!("{REST}/publish/online"), body.clone())
+        .await);
+    assert_eq!(online["versionStatus"], "ONLINE");
+    assert_eq!(online["versionStatusDesc"], "Released");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "ONLINE"
+    );
+    let again = refused(
+        dev.post(&format!("{REST}/publish/online"), body.clone())
+            .await,
+        "ILLEGAL_STEP",
+    );
+    assert!(
+        again["errorMsg"].as_str().unwrap().contains("ONLINE"),
+        "{again}"
+    );
+
+    // The history, newest first.
+    let history = ok(dev
+        .get(
+            &format!("{REST}/publish/version/history/query"),
+            &[
+                ("appId", &app),
+                ("channelCode", &gopay),
+                ("version", "1.0.0"),
+            ],
+        )
+        .await);
+    let types: Vec<&str> = history["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ONLINE",
+            "SKIP_BETA",
+            "APPROVE_PASS",
+            "START_APPROVE",
+            "CREATE"
+        ]
+    );
+    assert_eq!(history["list"][2]["operator"], "admin");
+    assert_eq!(history["list"][4]["memo"], "First <release>");
+
+    // A second version through the same story archives the first (OFFLINE).
+    let next = dev.publish(&space, &app, "1.0.1").await;
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/create"),
+            json!({"appId": app, "channelCode": gopay, "version": "1.0.1", "changelog": "",
+                   "artifactType": "FILE", "artifactList": [next]}),
+        )
+        .await);
+    let body2 = step_body(&app, &space, &gopay, "1.0.1");
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            body2.clone(),
+        )
+        .await);
+    ok(admin
+        .post(
+            "/emulator/review",
+            json!({"appId": app, "channelCode": gopay, "version": "1.0.1", "decision": "APPROVE"}),
+        )
+        .await);
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/gray/skipBeta"),
+            body2.clone(),
+        )
+        .await);
+    assert_eq!(
+        ok(dev.post(&format!("{REST}/publish/online"), body2).await)["versionStatus"],
+        "ONLINE"
+    );
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "OFFLINE"
+    );
+    let all = ok(dev
+        .get(&format!("{REST}/publish/version/query"), &[("appId", &app)])
+        .await);
+    assert_eq!(all["total"], 2);
+    assert_eq!(all["list"][0]["version"], "1.0.1");
+    let old = ok(dev
+        .get(
+            &format!("{REST}/publish/version/history/query"),
+            &[
+                ("appId", &app),
+                ("channelCode", &gopay),
+                ("version", "1.0.0"),
+            ],
+        )
+        .await);
+    assert_eq!(old["list"][0]["type"], "OFFLINE");
+}
+
+#[tokio::test]
+async fn every_rest_route_without_a_live_session_gets_the_lost_session_answer() {
+    let p = emulator().await;
+    let anonymous = Console::new(&p);
+    let stranger = Console::new(&p);
+    let rest: Vec<_> = SUPERAPP_ROUTES
+        .iter()
+        .filter(|r| r.path.starts_with("/rest/") || r.path == "/emulator/review")
+        .collect();
+    assert_eq!(rest.len(), 10);
+    let send =
+        |c: &Console, method: &'static str, path: &'static str, cookie: Option<&'static str>| {
+            let url = format!("{}{path}", c.url);
+            let mut req = if method == "GET" {
+                c.http.get(url).query(&[
+                    ("appId", "1512000000000000000001"),
+                    ("spaceId", "1532000000000000000001"),
+                ])
+            } else if path.ends_with("uploadResource") {
+                let form = reqwest::multipart::Form::new()
+                    .text("appId", "1512000000000000000001")
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(package("x")).file_name("a.zip"),
+                    );
+                c.http.post(url).multipart(form)
+            } else {
+                c.http
+                    .post(url)
+                    .json(&json!({"appId": "1512000000000000000001"}))
+            };
+            if let Some(cookie) = cookie {
+                req = req.header("Cookie", cookie);
+            }
+            req.send()
+        };
+    for route in &rest {
+        for cookie in [
+            None,
+            Some("SA_CONSOLE_SESSION=sa_not-a-session"),
+            Some("SA_CONSOLE_SESSION="),
+        ] {
+            let c = if cookie.is_some() {
+                &stranger
+            } else {
+                &anonymous
+            };
+            let resp = send(c, route.method, route.path, cookie).await.unwrap();
+            let status = resp.status();
+            let body = envelope(status, &resp.text().await.unwrap());
+            assert_eq!(status, StatusCode::OK, "{route:?}");
+            lost_session(&body);
+        }
+    }
+    // The pages send the browser to the login page.
+    for path in ["/", "/emulator/reviews"] {
+        let (status, _) = anonymous.page(path).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+    }
+
+    // A session that logs out is lost too.
+    let dev = Console::login(&p, "demo", "demo").await;
+    let query = [
+        ("appId", "1512000000000000000001"),
+        ("spaceId", "1532000000000000000001"),
+    ];
+    ok(dev.get(&format!("{REST}/version/query"), &query).await);
+    let resp = dev.form("/logout", &[]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    lost_session(&dev.get(&format!("{REST}/version/query"), &query).await);
+}
+
+#[tokio::test]
+async fn the_native_api_is_not_served_and_a_probe_tells_the_backends_apart() {
+    let p = emulator().await;
+    let http = browser();
+    for path in [
+        "/api/v1/health",
+        "/web",
+        "/web/login",
+        "/rest/intercnn/app/nothing",
+    ] {
+        let resp = http.get(format!("{}{path}", p.url)).send().await.unwrap();
+        let status = resp.status();
+        let body = envelope(status, &resp.text().await.unwrap());
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body["errorCode"], "404", "{body}");
+    }
+    let resp = http.get(format!("{}/login", p.url)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let resp = http
+        .delete(format!("{}/login", p.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    // And the native portal has no console.
+    let native = portal_with(|_| {}).await;
+    let resp = http
+        .get(format!("{}/rest/intercnn/app/version/query", native.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = http
+        .get(format!("{}/api/v1/health", native.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_form_again_with_the_username_and_no_cookie() {
+    let p = emulator().await;
+    let c = Console::new(&p);
+    let resp = c
+        .form("/login", &[("username", "demo<b>"), ("password", "nope")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(resp.headers().get("set-cookie").is_none());
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Wrong username or password."), "{html}");
+    assert!(
+        html.contains("value=\"demo&lt;b&gt;\""),
+        "the username is kept, escaped: {html}"
+    );
+    assert!(!html.contains("demo<b>"), "{html}");
+    let resp = c
+        .form("/login", &[("username", "demo"), ("password", "")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    // A login form posted from another site is refused.
+    let resp = c
+        .http
+        .post(format!("{}/login", p.url))
+        .header("Origin", "https://evil.example")
+        .form(&[("username", "demo"), ("password", "demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn refusals_come_in_the_envelope_naming_the_field_or_the_state() {
+    let p = emulator_with(|c| c.max_package_size = 64 * 1024).await;
+    let ids = ids(&p).await;
+    let space = ids.of("space", "Demo Space");
+    let other_space = ids.of("space", "Other Space");
+    let app = ids.of("app", "Hello MiniApp");
+    let other_app = ids.of("app", "Other App");
+    let gopay = ids.of("target-app", "GoPay");
+    let dev = Console::login(&p, "demo", "demo").await;
+
+    // Parameters.
+    let bad = refused(
+        dev.get(&format!("{REST}/version/query"), &[("appId", &app)])
+            .await,
+        "INVALID_REQUEST",
+    );
+    assert_eq!(bad["data"]["field"], "spaceId");
+    let bad = refused(
+        dev.get(
+            &format!("{REST}/version/query"),
+            &[("appId", "12ab"), ("spaceId", &space)],
+        )
+        .await,
+        "INVALID_REQUEST",
+    );
+    assert_eq!(bad["data"]["field"], "appId");
+    refused(
+        dev.get(
+            &format!("{REST}/version/query"),
+            &[("appId", &app), ("spaceId", &other_space)],
+        )
+        .await,
+        "NOT_FOUND",
+    );
+    refused(
+        dev.get(
+            &format!("{REST}/version/query"),
+            &[("appId", &other_app), ("spaceId", &other_space)],
+        )
+        .await,
+        "NOT_FOUND",
+    );
+    refused(
+        dev.get(
+            &format!("{REST}/version/query"),
+            &[("appId", &app), ("spaceId", &space), ("pageSize", "0")],
+        )
+        .await,
+        "INVALID_REQUEST",
+    );
+
+    // Uploads: not a ZIP, not a MiniApp, too large, bad names and versions.
+    let name = format!("{app}_v1.0.0_emu.zip");
+    let r = refused(
+        dev.upload(&space, &app, "1.0.0", &name, b"not a zip".to_vec())
+            .await,
+        "INVALID_PACKAGE",
+    );
+    assert!(r["errorMsg"].as_str().unwrap().contains("ZIP"), "{r}");
+    refused(
+        dev.upload(
+            &space,
+            &app,
+            "1.0.0",
+            &name,
+            make_zip(&[("dist/index.html", b"x")]),
+        )
+        .await,
+        "INVALID_PACKAGE",
+    );
+    let big: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    refused(
+        dev.upload(
+            &space,
+            &app,
+            "1.0.0",
+            &name,
+            make_zip(&[("index.html", &big)]),
+        )
+        .await,
+        "TOO_LARGE",
+    );
+    refused(
+        dev.upload(&space, &app, "1.0.0", "../x.zip", package("a"))
+            .await,
+        "INVALID_REQUEST",
+    );
+    refused(
+        dev.upload(&space, &app, "1.0.0", "x.wgt", package("a"))
+            .await,
+        "INVALID_REQUEST",
+    );
+    refused(
+        dev.upload(&space, &app, "v1", &name, package("a")).await,
+        "INVALID_VERSION",
+    );
+    refused(
+        dev.upload(&other_space, &other_app, "1.0.0", &name, package("a"))
+            .await,
+        "NOT_FOUND",
+    );
+
+    // A version needs an upload first.
+    let missing = format!("app/version/{app}/1.0.0/{name}");
+    refused(
+        dev.post(&format!("{REST}/version/create"), json!({"appId": app, "artifactList": [missing], "artifactType": "FILE", "name": "1.0.0", "source": "UPLOAD", "version": "1.0.0"})).await,
+        "ARTIFACT_NOT_FOUND",
+    );
+    let path = dev.publish(&space, &app, "1.0.0").await;
+    // Creating it again from the same resource answers the same version.
+    let again = ok(dev
+        .post(&format!("{REST}/version/create"), json!({"appId": app, "artifactList": [path], "artifactType": "FILE", "name": "1.0.0", "source": "UPLOAD", "version": "1.0.0"}))
+        .await);
+    assert_eq!(again["version"], "1.0.0");
+    // Version numbers only go up.
+    let low = refused(
+        dev.upload(
+            &space,
+            &app,
+            "0.9.0",
+            &format!("{app}_v0.9.0_emu.zip"),
+            package("b"),
+        )
+        .await,
+        "VERSION_NOT_HIGHER",
+    );
+    assert_eq!(low["data"]["field"], "version");
+    refused(
+        dev.post(&format!("{REST}/version/create"), json!({"appId": app, "artifactList": [path], "artifactType": "DIR", "version": "1.0.0"})).await,
+        "INVALID_REQUEST",
+    );
+
+    // Releases.
+    let body = step_body(&app, &space, &gopay, "1.0.0");
+    refused(
+        dev.post(
+            &format!("{REST}/publish/version/startApprove"),
+            body.clone(),
+        )
+        .await,
+        "NOT_FOUND",
+    );
+    refused(
+        dev.post(
+            &format!("{REST}/publish/version/create"),
+            json!({"appId": app, "channelCode": gopay, "version": "2.0.0"}),
+        )
+        .await,
+        "NOT_FOUND",
+    );
+    refused(
+        dev.post(
+            &format!("{REST}/publish/version/create"),
+            json!({"appId": app, "channelCode": "1611999999999999999999", "version": "1.0.0"}),
+        )
+        .await,
+        "NOT_FOUND",
+    );
+    refused(
+        dev.post(&format!("{REST}/publish/version/create"), json!({"appId": app, "channelCode": gopay, "version": "1.0.0", "artifactList": ["app/version/other.zip"]})).await,
+        "INVALID_REQUEST",
+    );
+    let create = json!({"appId": app, "channelCode": gopay, "version": "1.0.0", "changelog": "x", "artifactType": "FILE", "artifactList": [path]});
+    ok(dev
+        .post(&format!("{REST}/publish/version/create"), create.clone())
+        .await);
+    let exists = refused(
+        dev.post(&format!("{REST}/publish/version/create"), create)
+            .await,
+        "RELEASE_EXISTS",
+    );
+    assert!(
+        exists["errorMsg"].as_str().unwrap().contains("INIT"),
+        "{exists}"
+    );
+    let mut wrong_space = body.clone();
+    wrong_space["sourceSpaceId"] = json!(other_space);
+    let r = refused(
+        dev.post(&format!("{REST}/publish/version/startApprove"), wrong_space)
+            .await,
+        "NOT_FOUND",
+    );
+    assert_eq!(r["data"]["field"], "sourceSpaceId");
+    refused(
+        dev.post(&format!("{REST}/publish/online"), body.clone())
+            .await,
+        "ILLEGAL_STEP",
+    );
+    let admin = Console::login(&p, "admin", "admin").await;
+    let review =
+        json!({"appId": app, "channelCode": gopay, "version": "1.0.0", "decision": "APPROVE"});
+    let r = refused(admin.post("/emulator/review", review).await, "ILLEGAL_STEP");
+    assert_eq!(r["data"]["versionStatus"], "INIT");
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            body.clone(),
+        )
+        .await);
+    let twice = refused(
+        dev.post(
+            &format!("{REST}/publish/version/startApprove"),
+            body.clone(),
+        )
+        .await,
+        "ILLEGAL_STEP",
+    );
+    assert!(
+        twice["errorMsg"].as_str().unwrap().contains("APPROVE"),
+        "{twice}"
+    );
+
+    // A rejection needs a reason; then REJECTED with the reason, and the developer re-applies.
+    let reject = json!({"appId": app, "channelCode": gopay, "version": "1.0.0", "decision": "REJECT", "reason": ""});
+    refused(
+        admin.post("/emulator/review", reject).await,
+        "INVALID_REQUEST",
+    );
+    let reject = json!({"appId": app, "channelCode": gopay, "version": "1.0.0", "decision": "REJECT", "reason": "Blurry icon"});
+    let r = ok(admin.post("/emulator/review", reject).await);
+    assert_eq!(r["versionStatus"], "REJECTED");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["rejectReason"],
+        "Blurry icon"
+    );
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            body.clone(),
+        )
+        .await);
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "APPROVE"
+    );
+
+    // A POST from another site changes nothing.
+    let resp = dev
+        .http
+        .post(format!("{}{REST}/publish/version/startApprove", p.url))
+        .header("Origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let forged = envelope(resp.status(), &resp.text().await.unwrap());
+    refused(forged, "403");
+    // A body that is not JSON names the problem.
+    let resp = dev
+        .http
+        .post(format!("{}{REST}/publish/online", p.url))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    refused(
+        envelope(resp.status(), &resp.text().await.unwrap()),
+        "INVALID_REQUEST",
+    );
+}
+
+#[tokio::test]
+async fn the_review_page_approves_with_its_token_only() {
+    let p = emulator().await;
+    let ids = ids(&p).await;
+    let (space, app, staging) = (
+        ids.of("space", "Demo Space"),
+        ids.of("app", "Wallet Tools"),
+        ids.of("target-app", "GoPay Staging"),
+    );
+    let dev = Console::login(&p, "demo", "demo").await;
+    let path = dev.publish(&space, &app, "3.1.4").await;
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/create"),
+            json!({"appId": app, "channelCode": staging, "version": "3.1.4", "changelog": "<script>alert(1)</script>", "artifactList": [path]}),
+        )
+        .await);
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            step_body(&app, &space, &staging, "3.1.4"),
+        )
+        .await);
+
+    let (_, dev_page) = dev.page("/emulator/reviews").await;
+    assert!(
+        dev_page.contains("You administer no target app"),
+        "{dev_page}"
+    );
+
+    let admin = Console::login(&p, "admin", "admin").await;
+    let (status, html) = admin.page("/emulator/reviews").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Wallet Tools") && html.contains("3.1.4") && html.contains(&staging),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;") && !html.contains("<script>"),
+        "{html}"
+    );
+    let publish_id = dev.status(&app, &staging, "3.1.4").await["publishId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+
+    // Without the token nothing changes.
+    let resp = admin
+        .form(
+            "/emulator/reviews",
+            &[
+                ("csrf", "wrong"),
+                ("publishId", &publish_id),
+                ("decision", "APPROVE"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        dev.status(&app, &staging, "3.1.4").await["versionStatus"],
+        "APPROVE"
+    );
+
+    let resp = admin
+        .form(
+            "/emulator/reviews",
+            &[
+                ("csrf", &csrf),
+                ("publishId", &publish_id),
+                ("decision", "APPROVE"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        resp.headers()["location"],
+        "/emulator/reviews?done=approved"
+    );
+    assert_eq!(
+        dev.status(&app, &staging, "3.1.4").await["versionStatus"],
+        "PASSED"
+    );
+    let (_, after) = admin.page("/emulator/reviews?done=approved").await;
+    assert!(
+        after.contains("No release is waiting for review."),
+        "{after}"
+    );
+    // Deciding again is refused with the lifecycle's words.
+    let resp = admin
+        .form(
+            "/emulator/reviews",
+            &[
+                ("csrf", &csrf),
+                ("publishId", &publish_id),
+                ("decision", "APPROVE"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_restart_keeps_the_data_the_ids_and_the_sessions() {
+    let mut p = emulator().await;
+    let before = ids(&p).await;
+    let (space, app) = (
+        before.of("space", "Demo Space"),
+        before.of("app", "Hello MiniApp"),
+    );
+    let dev = Console::new(&p);
+    let resp = dev
+        .form("/login", &[("username", "demo"), ("password", "demo")])
+        .await;
+    let set_cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    let secret = set_cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap();
+    assert!(secret.len() > 40, "{set_cookie}");
+    dev.publish(&space, &app, "1.2.3").await;
+    let addr = p.running.as_ref().unwrap().local_addr;
+    p.shutdown().await;
+
+    let running = start(PortalConfig {
+        addr,
+        data_dir: p.dir.path().to_path_buf(),
+        seed_demo: true,
+        backend: Backend::Superapp,
+        ..PortalConfig::default()
+    })
+    .await
+    .expect("the emulator starts again on the same address");
+    assert_eq!(running.url, p.url);
+    p.running = Some(running);
+    let after = ids(&p).await;
+    assert_eq!(before.0, after.0, "the console ids stay");
+    // The same cookie (in the jar of the first run) still works.
+    let versions = ok(dev
+        .get(
+            &format!("{REST}/version/query"),
+            &[("appId", &app), ("spaceId", &space)],
+        )
+        .await);
+    assert_eq!(versions["list"][0]["version"], "1.2.3");
+    // The session is stored hashed: the cookie's secret is nowhere in the data directory.
+    for entry in std::fs::read_dir(p.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "the session secret is stored in clear in {}",
+                path.display()
+            );
+        }
+    }
+}
