@@ -4,7 +4,10 @@ use gopay_miniapp_core::workflows::status::{StatusSnapshot, VersionView};
 use gopay_miniapp_core::ErrorReport;
 use serde::Serialize;
 
+use crate::terminal;
+
 pub fn json<T: Serialize>(value: &T) {
+    terminal::end_progress_line();
     println!(
         "{}",
         serde_json::to_string_pretty(value).expect("results serialize")
@@ -14,6 +17,7 @@ pub fn json<T: Serialize>(value: &T) {
 /// Errors: `{"error": {...}}` on stdout with `--json` (so a parser always gets one
 /// document), and readable text on stderr always.
 pub fn error(report: &ErrorReport, as_json: bool) {
+    terminal::end_progress_line();
     if as_json {
         json(&serde_json::json!({ "error": report }));
     }

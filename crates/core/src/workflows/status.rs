@@ -54,7 +54,9 @@ impl ReleaseView {
             target_app_id: r.target_app_id.clone(),
             state: r.state,
             state_label: r.state.label(),
-            ratio: r.ratio,
+            // A ratio means something only while the release is in grayscale: once released,
+            // archived (after a rollback) or cancelled it would read as a live share.
+            ratio: r.ratio.filter(|_| r.state == ReleaseState::Grayscale),
             whitelist: (!r.whitelist.is_empty()).then(|| r.whitelist.clone()),
             reject_reason: r.reject_reason.clone(),
             publish_id: r.publish_id.clone(),
