@@ -32,6 +32,7 @@ if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
   cargo test --workspace --doc
 else
+  echo "    (cargo-nextest is not installed: running cargo test; \`cargo install cargo-nextest\` is faster)"
   cargo test --workspace --no-fail-fast
 fi
 
