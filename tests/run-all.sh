@@ -9,9 +9,16 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "tests need \`$1\` on PATH ($
 need cargo "https://rustup.rs"
 need node "Node.js 20+"
 need npm "Node.js 20+"
-need unzip "Debian: apt-get install unzip"
-need zip "Debian: apt-get install zip"
-need python3 "Python 3"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+  { echo "tests need Node.js 20+, this is $(node --version)" >&2; exit 2; }
+# Every Debian package the tests use, before anything is built: installed when this can be
+# done without asking, else a stop naming the install command.
+bash tests/debian-packages.sh
+# The tools are there now: a test that would skip without one fails instead.
+export GOPAY_MINIAPP_TESTS_REQUIRE_TOOLS=1
+# Where cargo builds (CARGO_TARGET_DIR and cargo's config are honoured).
+source tests/cargo-target-dir.sh
+bin="$(cargo_target_dir)/debug/gopay-miniapp"
 
 echo "==> npm packages of the fixtures"
 for dir in tests/fixtures/*/; do
@@ -25,6 +32,7 @@ if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
   cargo test --workspace --doc
 else
+  echo "    (cargo-nextest is not installed: running cargo test; \`cargo install cargo-nextest\` is faster)"
   cargo test --workspace --no-fail-fast
 fi
 
@@ -35,19 +43,17 @@ if [ -d tests/node ] && ls tests/node/*.test.mjs >/dev/null 2>&1; then
   node --test tests/node/
 fi
 echo "==> Browser tests (local portal web pages, Chromium)"
-need chromium "Debian: apt-get install chromium"
 cargo build -p gopay-miniapp
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 node --test tests/browser/
 
 echo "==> VS Code extension: unit tests"
-need zbarimg "Debian: apt-get install zbar-tools"
 npm ci --no-audit --no-fund --loglevel=error
 npm test -w editors/vscode
 
 echo "==> VS Code extension: end-to-end in a real VS Code (code-server)"
 # The .vsix bundles the debug sidecar built above: the same code as a release package,
 # without a second, slow optimised build (`npm run package` makes the release .vsix).
-node tests/vscode/e2e.mjs --binary target/debug/gopay-miniapp
+node tests/vscode/e2e.mjs --binary "$bin"
 
 echo "==> all tests passed"

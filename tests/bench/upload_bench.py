@@ -9,7 +9,16 @@ this script. Prints throughput, the ratio, and the CLI's peak memory.
 import argparse, hashlib, json, os, random, socket, statistics, subprocess, sys, tempfile, time, urllib.request, zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.join(ROOT, "target", "release", "gopay-miniapp")
+
+
+def cargo_target_dir():
+    """Where cargo builds (CARGO_TARGET_DIR and cargo's config honoured), as cargo says."""
+    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT,
+                         check=True, capture_output=True).stdout
+    return json.loads(out)["target_directory"]
+
+
+BIN = os.environ.get("GOPAY_MINIAPP_BIN") or os.path.join(cargo_target_dir(), "release", "gopay-miniapp")
 CHUNK = 8 * 1024 * 1024  # the CLI's default chunk size
 
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The Neovim test: Debian's neovim (0.7+) headless, its built-in LSP client and the plugin in
 # editors/neovim drive the real `gopay-miniapp lsp` through login → bind → publish against a
-# local portal. Needs target/debug/gopay-miniapp (or GOPAY_MINIAPP_BIN) and `nvim`.
+# local portal. Needs the debug gopay-miniapp where cargo builds (or GOPAY_MINIAPP_BIN) and `nvim`.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-bin="${GOPAY_MINIAPP_BIN:-$repo/target/debug/gopay-miniapp}"
+# shellcheck source=../cargo-target-dir.sh
+source "$repo/tests/cargo-target-dir.sh"
+bin="${GOPAY_MINIAPP_BIN:-$(cargo_target_dir)/debug/gopay-miniapp}"
 command -v nvim >/dev/null || { echo "nvim is not installed (Debian: apt-get install neovim)" >&2; exit 2; }
 [ -x "$bin" ] || { echo "$bin is missing: cargo build -p gopay-miniapp" >&2; exit 2; }
 

@@ -5,13 +5,13 @@
 // 3. `miniapp.status` round trip with a warm portal connection (logged in, bound project)
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import * as rpc from "vscode-jsonrpc/node.js";
 
-import { copyFixture, repo, startPortal, tempDir } from "./helpers.mjs";
+import { builtBinary } from "../cargo-target.mjs";
+import { copyFixture, startPortal, tempDir } from "./helpers.mjs";
 
 const runs = Number(process.argv[2] ?? 20);
-const bin = process.env.GOPAY_MINIAPP_BIN ?? path.join(repo, "target/release/gopay-miniapp");
+const bin = builtBinary("release");
 if (!fs.existsSync(bin)) {
   console.error(`${bin} is missing: cargo build --release -p gopay-miniapp`);
   process.exit(2);

@@ -7,10 +7,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as rpc from "vscode-jsonrpc/node.js";
 
+import { builtBinary } from "../cargo-target.mjs";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, "../..");
-export const bin =
-  process.env.GOPAY_MINIAPP_BIN ?? path.join(repo, "target", "debug", "gopay-miniapp");
+export const bin = builtBinary("debug");
 export const fixture = path.join(repo, "crates/lsp/tests/fixtures/hello-miniapp");
 
 export function requireBinary() {

@@ -212,10 +212,12 @@ pub async fn run(cli: Cli) -> i32 {
             out,
             list,
             allow_secrets,
-        } => finish(
-            json,
-            publish::pack_project(&ctx, out, list, allow_secrets).await,
-            |p| {
+        } => {
+            let result = publish::pack_project(&ctx, out, list, allow_secrets).await;
+            if let Some(defaults) = result.as_ref().ok().and_then(|p| p.defaults.as_ref()) {
+                eprintln!("{}", defaults.describe());
+            }
+            finish(json, result, |p| {
                 let mut text = String::new();
                 if let Some(entries) = &p.entries {
                     for e in entries {
@@ -234,8 +236,8 @@ pub async fn run(cli: Cli) -> i32 {
                         .unwrap_or_default()
                 ));
                 text
-            },
-        ),
+            })
+        }
         Command::Publish(args) => {
             let bump = match args.bump.as_deref().map(str::parse::<BumpSpec>) {
                 Some(Err(message)) => {
@@ -696,6 +698,7 @@ pub fn finish<T: Serialize>(
             if json {
                 output::json(&value);
             } else {
+                crate::terminal::end_progress_line();
                 print!("{}", text(&value));
             }
             exit::OK

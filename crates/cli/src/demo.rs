@@ -13,7 +13,7 @@ use gopay_miniapp_core::{qr, Context, CoreError};
 use tokio_util::sync::CancellationToken;
 
 use crate::output;
-use crate::terminal::StderrReporter;
+use crate::terminal::{self, StderrReporter};
 
 const STAGING: &str = "GoPay Staging";
 
@@ -73,6 +73,26 @@ fn copy_project(from: &Path, to: &Path) -> Result<(), CoreError> {
         }
     }
     Ok(())
+}
+
+/// A change that reaches the build output (build.mjs strips comments, so a comment would
+/// make the same package again): one more entry in the page's list of greetings.
+fn add_greeting(page: &Path, greeting: &str) -> Result<(), CoreError> {
+    let text = std::fs::read_to_string(page).map_err(|e| CoreError::io(page.display(), e))?;
+    let end = text
+        .find("const GREETINGS = [")
+        .and_then(|start| text[start..].find(']').map(|i| start + i));
+    let Some(end) = end else {
+        return Err(CoreError::invalid(
+            format!(
+                "{} has no `const GREETINGS = [...]` to add a greeting to (the demo changes the example's greetings: keep that line in examples/hello-miniapp)",
+                page.display()
+            ),
+            gopay_miniapp_core::Hint::SeeFile,
+        ));
+    };
+    let changed = format!("{}, \"{greeting}\"{}", &text[..end], &text[end..]);
+    std::fs::write(page, changed).map_err(|e| CoreError::io(page.display(), e))
 }
 
 fn say(n: &mut u32, text: &str) {
@@ -166,6 +186,7 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
         "Publish MiniApp: latest version → bump package.json → npm run build → zip → upload",
     );
     let first = publish::publish(&dev, &PublishOptions::default(), r, cancel).await?;
+    terminal::end_progress_line();
     println!(
         "     published {} ({} files, {} bytes, version id {})",
         first.version,
@@ -218,12 +239,13 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     let official = rel::official(&dev, &at(&v1), &yes, r).await?;
     println!("     state: {}", official.release.state_label);
 
-    say(&mut n, "Change the app and publish again");
-    let page = project.join("src/pages/index/index.js");
-    if let Ok(text) = std::fs::read_to_string(&page) {
-        let _ = std::fs::write(&page, format!("{text}\n// second release\n"));
-    }
+    say(
+        &mut n,
+        "Change the app (a new greeting, \"Hai\") and publish again",
+    );
+    add_greeting(&project.join("src/pages/index/index.js"), "Hai")?;
     let second = publish::publish(&dev, &PublishOptions::default(), r, cancel).await?;
+    terminal::end_progress_line();
     let v2 = second.version.clone();
     println!("     published {v2}");
 

@@ -6,7 +6,10 @@ use gopay_miniapp_core::ErrorReport;
 use crate::words;
 use serde::Serialize;
 
+use crate::terminal;
+
 pub fn json<T: Serialize>(value: &T) {
+    terminal::end_progress_line();
     println!(
         "{}",
         serde_json::to_string_pretty(value).expect("results serialize")
@@ -16,6 +19,7 @@ pub fn json<T: Serialize>(value: &T) {
 /// Errors: `{"error": {...}}` on stdout with `--json` (so a parser always gets one
 /// document), and readable text on stderr always.
 pub fn error(report: &ErrorReport, as_json: bool) {
+    terminal::end_progress_line();
     if as_json {
         json(&serde_json::json!({ "error": report }));
     }

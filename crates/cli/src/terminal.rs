@@ -2,6 +2,7 @@
 //! stderr: stdout carries only results (one JSON document with `--json`).
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -15,6 +16,18 @@ pub struct StderrReporter {
     last: Mutex<Option<(u8, String)>>,
 }
 
+/// Whether stderr ends in a progress line redrawn in place (no newline yet). One per process,
+/// like stderr itself: whatever is written next (a step, a warning, the result on the same
+/// terminal, an error) first ends it, so it never runs on into the next text.
+static PROGRESS_LINE_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Ends the progress line if one is open; a no-op otherwise (and always without a TTY).
+pub fn end_progress_line() {
+    if PROGRESS_LINE_OPEN.swap(false, Ordering::SeqCst) {
+        eprintln!();
+    }
+}
+
 impl StderrReporter {
     pub fn new() -> Self {
         StderrReporter {
@@ -24,11 +37,8 @@ impl StderrReporter {
     }
 
     fn end_progress_line(&self) {
-        let mut last = self.last.lock().unwrap();
-        if self.tty && last.is_some() {
-            eprintln!();
-        }
-        *last = None;
+        end_progress_line();
+        *self.last.lock().unwrap() = None;
     }
 }
 
@@ -46,6 +56,7 @@ impl Reporter for StderrReporter {
         if self.tty {
             eprint!("\r    {message:<60}");
             let _ = std::io::stderr().flush();
+            PROGRESS_LINE_OPEN.store(true, Ordering::SeqCst);
             *last = Some((percent, message.to_string()));
         } else {
             let bucket = percent / 10;

@@ -520,3 +520,108 @@ fn not_logged_in_and_not_bound_are_clear() {
         .unwrap()
         .contains("Other Space"));
 }
+
+#[test]
+fn pack_needs_no_binding_and_says_which_defaults_it_used() {
+    let root = tempfile::Builder::new()
+        .prefix("pack-unbound")
+        .tempdir()
+        .unwrap();
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    // No portal at all: nothing listens on the discard port.
+    let dev = User::new(root.path(), "demo", &project, "http://127.0.0.1:9");
+
+    // pack never builds: before the build, the error names the default folder and build.
+    let run = dev.run(&["pack"]).code(4);
+    assert!(
+        run.stderr.contains("dist") && run.stderr.contains("npm run build"),
+        "{}",
+        run.stderr
+    );
+
+    let built = std::process::Command::new("sh")
+        .args(["-c", COPY_BUILD])
+        .current_dir(&project)
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let out = root.path().join("upload-by-files.zip");
+    let run = dev.run(&["pack", "--out", out.to_str().unwrap()]).ok();
+    assert!(
+        run.stderr
+            .contains("not bound: packing with the defaults (output dir `dist`")
+            && run.stderr.contains("gopay-miniapp bind"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("Wrote"), "{}", run.stdout);
+    let mut names = verify_zip(&out);
+    names.sort();
+    assert_eq!(names, ["app.json", "index.html"]);
+
+    let json = dev.run(&["--json", "pack", "--list"]).ok().json();
+    assert_eq!(json["defaults"]["outputDir"], "dist");
+    assert_eq!(json["defaults"]["buildCommand"], "npm run build");
+    assert_eq!(json["defaults"]["includeSourceMaps"], false);
+    assert!(json["defaults"]["sizeBudget"].as_u64().unwrap() > 0);
+    assert_eq!(json["files"], 2);
+
+    // Bound, the binding's settings are used and no defaults are reported.
+    let portal = Portal::start(&root.path().join("portal"));
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    let run = dev.run(&["--json", "pack"]).ok();
+    assert!(run.json().get("defaults").is_none(), "{}", run.stdout);
+    assert!(!run.stderr.contains("defaults"), "{}", run.stderr);
+}
+
+/// Single-quoted for `sh -c`.
+fn shell_quote(arg: &std::ffi::OsStr) -> String {
+    format!("'{}'", arg.to_string_lossy().replace('\'', r"'\''"))
+}
+
+#[test]
+fn on_a_terminal_the_upload_progress_line_ends_before_the_result() {
+    let (root, portal) = setup("tty");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+
+    // util-linux's `script` runs publish on a pseudo-terminal, as in an interactive shell:
+    // stdout and stderr are the same TTY, so the progress is redrawn in place with \r.
+    let publish = dev.command(&["--yes", "publish"]);
+    let line = std::iter::once(publish.get_program())
+        .chain(publish.get_args())
+        .map(shell_quote)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .stdin(Stdio::null());
+    for (key, value) in publish.get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let run = to_run(script.output().expect("util-linux's `script` runs"));
+    let run = run.ok();
+    let terminal = run.stdout.replace("\r\n", "\n");
+    assert!(
+        terminal.contains("\r    Uploading: 100%"),
+        "the progress was drawn in place:\n{terminal:?}"
+    );
+    let result = terminal
+        .lines()
+        .find(|l| l.contains("Published Hello MiniApp 1.0.1"))
+        .unwrap_or_else(|| panic!("no result line:\n{terminal:?}"));
+    assert!(
+        result.starts_with("Published"),
+        "the result shares the progress line: {result:?}"
+    );
+}

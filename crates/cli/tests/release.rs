@@ -263,6 +263,27 @@ fn second_release_whitelist_grayscale_official_rollback() {
     assert_eq!(rb["restoredVersion"], v1.as_str());
     assert_eq!(w.state(&v1, STAGING), "released");
     assert_eq!(w.state(&v2, STAGING), "archived");
+    // The grayscale ratio went with the grayscale: the rolled-back release is "Archived",
+    // not "Archived 50%" (in the text and in the JSON).
+    let text = w.dev.run(&["versions"]).ok().stdout;
+    let v2_line = text
+        .lines()
+        .skip_while(|l| !l.starts_with(v2.as_str()))
+        .find(|l| l.contains(STAGING))
+        .unwrap_or_else(|| panic!("no {STAGING} line under {v2}:\n{text}"));
+    assert!(
+        v2_line.contains("Archived") && !v2_line.contains('%'),
+        "{v2_line}"
+    );
+    let versions = w.dev.run(&["--json", "versions"]).ok().json();
+    let archived = versions["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["version"] == v2.as_str())
+        .unwrap();
+    assert_eq!(archived["releases"][0]["state"], "archived");
+    assert!(archived["releases"][0].get("ratio").is_none(), "{archived}");
 
     // Confirmations need --yes (or a TTY) in scripts.
     let run = w

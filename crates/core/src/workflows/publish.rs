@@ -326,6 +326,53 @@ pub struct PackResult {
     /// The files, when asked for (`--list`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<PackListEntry>>,
+    /// The settings used because the project is not bound (no gopay-miniapp.json).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<PackDefaults>,
+}
+
+/// What an unbound project is packed with: the settings `bind` would write.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackDefaults {
+    pub output_dir: String,
+    pub size_budget: u64,
+    pub include_source_maps: bool,
+    /// Only named in "run the build first" messages: pack never builds.
+    pub build_command: String,
+}
+
+impl PackDefaults {
+    pub fn for_project(project: &Path) -> Self {
+        PackDefaults {
+            output_dir: crate::binding::DEFAULT_OUTPUT_DIR.into(),
+            size_budget: crate::binding::DEFAULT_SIZE_BUDGET,
+            include_source_maps: false,
+            build_command: crate::binding::detect_build_command(project),
+        }
+    }
+
+    /// One line for the terminal: which defaults, and where they would be set.
+    pub fn describe(&self) -> String {
+        format!(
+            "not bound: packing with the defaults (output dir `{}`, size budget {}, source maps {}); \
+             `gopay-miniapp bind` writes them to gopay-miniapp.json, where they can be changed",
+            self.output_dir,
+            pack::human_size(self.size_budget),
+            if self.include_source_maps { "included" } else { "left out" },
+        )
+    }
+
+    fn options(&self, project: &Path, allow_secrets: bool) -> PackOptions {
+        PackOptions {
+            output_dir: project.join(&self.output_dir),
+            project_root: Some(project.to_path_buf()),
+            build_command: Some(self.build_command.clone()),
+            include_source_maps: self.include_source_maps,
+            allow_secrets,
+            size_budget: Some(self.size_budget),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -336,14 +383,25 @@ pub struct PackListEntry {
     pub compressed_size: u64,
 }
 
-/// Exactly what publish would upload, without the network (and without building).
+/// Exactly what publish would upload, without the network (and without building). An
+/// unbound project is packed with the defaults (the ZIP for the portal's "Upload by Files"
+/// needs no portal), and the result says which.
 pub async fn pack_project(
     ctx: &Context,
     out: Option<PathBuf>,
     list: bool,
     allow_secrets: bool,
 ) -> Result<PackResult, CoreError> {
-    let binding = Binding::require(&ctx.project)?;
+    let (options, defaults) = match Binding::read(&ctx.project)? {
+        Some(binding) => (pack_options(&ctx.project, &binding, allow_secrets), None),
+        None => {
+            let defaults = PackDefaults::for_project(&ctx.project);
+            (
+                defaults.options(&ctx.project, allow_secrets),
+                Some(defaults),
+            )
+        }
+    };
     let scratch = tempfile::Builder::new()
         .prefix("gopay-miniapp-pack")
         .tempdir()
@@ -351,7 +409,7 @@ pub async fn pack_project(
     let target = out
         .clone()
         .unwrap_or_else(|| scratch.path().join("package.zip"));
-    let archive = pack_archive(pack_options(&ctx.project, &binding, allow_secrets), target).await?;
+    let archive = pack_archive(options, target).await?;
     Ok(PackResult {
         path: out.map(|p| p.display().to_string()),
         size: archive.size,
@@ -369,6 +427,7 @@ pub async fn pack_project(
                 })
                 .collect()
         }),
+        defaults,
     })
 }
 

@@ -93,7 +93,8 @@ impl ReleaseView {
             state: r.state,
             state_label: r.state.label(),
             status_text: r.status_text.clone(),
-            // A ratio means something only while the release is in grayscale.
+            // A ratio means something only while the release is in grayscale: once released,
+            // archived (after a rollback) or cancelled it would read as a live share.
             ratio: r.ratio.filter(|_| r.state == ReleaseState::Grayscale),
             whitelist: (!r.whitelist.is_empty()).then(|| r.whitelist.clone()),
             reject_reason: r.reject_reason.clone(),

@@ -1,6 +1,6 @@
 //! `miniapp.pack`: what publish would upload, without building and without the network.
 
-use gopay_miniapp_core::events::Reporter;
+use gopay_miniapp_core::events::{LogSource, Reporter};
 use gopay_miniapp_core::workflows::publish;
 use serde::Deserialize;
 use serde_json::Value;
@@ -32,6 +32,9 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
     let result = publish::pack_project(&cx.ctx, out, args.list, args.allow_secrets)
         .await
         .map_err(|e| core_error(cx, e))?;
+    if let Some(defaults) = &result.defaults {
+        cx.reporter.log(LogSource::Workflow, &defaults.describe());
+    }
     cx.reporter.progress(100, "Packed");
     to_value(&result)
 }

@@ -1,0 +1,50 @@
+//! `gopay-miniapp demo`, the README's first command: the whole story runs, and what it shows
+//! is what a user should see.
+
+mod support;
+
+use std::process::{Command, Stdio};
+
+use support::*;
+
+#[test]
+fn the_demo_runs_the_story_with_a_real_second_package() {
+    let home = tempfile::Builder::new()
+        .prefix("demo-home")
+        .tempdir()
+        .unwrap();
+    let run = to_run(
+        Command::new(BIN)
+            .arg("demo")
+            .current_dir(repo_root())
+            .env("GOPAY_MINIAPP_HOME", home.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert!(run.stdout.contains("published 1.0.2"), "{}", run.stdout);
+    // "Change the app and publish again" changes what the build ships, so 1.0.2 is a new
+    // package, not the same bytes again.
+    assert!(
+        !run.stderr.contains("identical") && !run.stderr.contains("warning:"),
+        "{}",
+        run.stderr
+    );
+    // After the rollback 1.0.2 is archived, with no grayscale ratio left on it.
+    let versions = run
+        .stdout
+        .split("Versions and their release states")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no versions listing:\n{}", run.stdout));
+    let archived = versions
+        .lines()
+        .skip_while(|l| !l.starts_with("1.0.2"))
+        .find(|l| l.contains("GoPay Staging"))
+        .unwrap_or_else(|| panic!("no GoPay Staging release of 1.0.2:\n{versions}"));
+    assert!(
+        archived.contains("Archived") && !archived.contains('%'),
+        "{archived}"
+    );
+}
