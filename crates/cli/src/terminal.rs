@@ -49,7 +49,8 @@ impl Reporter for StderrReporter {
     }
 
     fn progress(&self, percent: u8, message: &str) {
-        if !message.starts_with("Uploading:") {
+        // Only the upload has a percentage worth drawing; the other phases are steps.
+        if !(message.starts_with("Uploading") && message.contains('%')) {
             return;
         }
         let mut last = self.last.lock().unwrap();

@@ -613,7 +613,7 @@ fn on_a_terminal_the_upload_progress_line_ends_before_the_result() {
     let run = run.ok();
     let terminal = run.stdout.replace("\r\n", "\n");
     assert!(
-        terminal.contains("\r    Uploading: 100%"),
+        terminal.contains("\r    Uploading 1.0.1: 100%"),
         "the progress was drawn in place:\n{terminal:?}"
     );
     let result = terminal
