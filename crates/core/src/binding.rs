@@ -80,12 +80,16 @@ impl Binding {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(CoreError::io(path.display(), e)),
         };
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| CoreError::BadBinding {
-                file: path.display().to_string(),
-                message: format!("line {}, column {}: {e}", e.line(), e.column()),
-            })
+        Self::parse(&bytes, &path).map(Some)
+    }
+
+    /// Reads a binding file's content; `path` is only named in the error (BadBinding, with the
+    /// line and column).
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Binding, CoreError> {
+        serde_json::from_slice(bytes).map_err(|e| CoreError::BadBinding {
+            file: path.display().to_string(),
+            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+        })
     }
 
     pub fn require(project: &Path) -> Result<Binding, CoreError> {

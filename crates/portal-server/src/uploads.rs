@@ -141,10 +141,12 @@ fn version_not_higher(requested: &VersionNumber, latest: &Version, app_name: &st
             "version {requested} of {app_name} is not higher than the latest version {}; version numbers only go up",
             latest.version
         ),
-        format!(
-            "publish a higher version, e.g. {} (`gopay-miniapp publish --bump patch`)",
-            latest.version.bump(gopay_miniapp_portal::BumpKind::Patch)
-        ),
+        match latest.version.bump(gopay_miniapp_portal::BumpKind::Patch) {
+            Ok(next) => format!(
+                "publish a higher version, e.g. {next} (`gopay-miniapp publish --bump patch`)"
+            ),
+            Err(_) => "publish a higher version (`gopay-miniapp publish --bump minor`)".to_string(),
+        },
     )
     .field("version")
 }

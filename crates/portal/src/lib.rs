@@ -17,7 +17,7 @@ pub mod version_number;
 pub use client::{Credentials, PortalClient, UploadProgress};
 pub use error::{codes, PortalError};
 pub use lifecycle::{ReleaseState, Step};
-pub use version_number::{BumpKind, VersionNumber, VersionParseError};
+pub use version_number::{BumpKind, BumpOverflow, VersionNumber, VersionParseError};
 
 /// Version of the portal contract this crate speaks (`GET /api/v1/health`).
 pub const CONTRACT_VERSION: &str = "1";
