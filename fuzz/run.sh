@@ -57,10 +57,11 @@ for target in "${targets[@]}"; do
     echo "FAIL: fuzz target $target failed (exit $status)" >&2
     exit 1
   fi
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  per_sec=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  # Not anchored: libFuzzer's dictionary dump may leave a line unterminated before the stats.
+  execs=$(grep -a -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+  per_sec=$(grep -a -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$')
   after_files=$(find "$corpus" -type f | wc -l)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+  cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
   summary+=("$(printf '%-22s %10s %9s %7s -> %-7s %6s' "$target" "$execs" "$per_sec" "$before_files" "$after_files" "$cov")")
   echo "    $execs execs, $per_sec/s, corpus $before_files -> $after_files files ($before_bytes bytes before), cov $cov"
 done
