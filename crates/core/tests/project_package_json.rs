@@ -303,7 +303,7 @@ fn the_example_miniapp_package_json_round_trips() {
     assert_eq!(package.name(), Some("hello-miniapp"));
     let current = package.version().unwrap();
     let edit = package
-        .write_version(&current.bump(gopay_miniapp_portal::BumpKind::Minor))
+        .write_version(&current.bump(gopay_miniapp_portal::BumpKind::Minor).unwrap())
         .unwrap();
     assert_ne!(fs::read(&path).unwrap(), original);
     edit.restore().unwrap();

@@ -139,6 +139,20 @@ impl FrameDecoder {
                         resync(buf);
                         return Some(Decoded::Error(FrameError::HeaderTooLong));
                     }
+                    // Garbage glued in front of a header (not at a line start) is skipped up
+                    // to it, even when the lines before it happen to parse: otherwise their
+                    // length would eat the real message (found by fuzz/lsp_framing).
+                    let glued = find_header(&buf[1..end + 4])
+                        .map(|k| k + 1)
+                        .filter(|&k| buf[k - 1] != b'\n');
+                    if let Some(k) = glued {
+                        let junk = String::from_utf8_lossy(&buf[..k])
+                            .chars()
+                            .take(80)
+                            .collect();
+                        buf.advance(k);
+                        return Some(Decoded::Error(FrameError::BadHeader(junk)));
+                    }
                     match parse_header(&buf[..end]) {
                         Ok(length) => {
                             buf.advance(end + 4);
@@ -153,13 +167,8 @@ impl FrameDecoder {
                             self.scanned = 0;
                         }
                         Err(err) => {
-                            // A bad header block is skipped whole, but garbage glued in
-                            // front of a header (not at a line start) only up to it.
-                            let skip = find_header(&buf[1..end + 4])
-                                .map(|k| k + 1)
-                                .filter(|&k| buf[k - 1] != b'\n')
-                                .unwrap_or(end + 4);
-                            buf.advance(skip);
+                            // A bad header block is skipped whole.
+                            buf.advance(end + 4);
                             return Some(Decoded::Error(err));
                         }
                     }
@@ -658,6 +667,37 @@ mod tests {
         input.extend_from_slice(OK);
         let out = decode_all(&mut d, &input);
         assert_eq!(out.last(), Some(&Decoded::Frame(Bytes::from_static(b"{}"))));
+    }
+
+    /// Found by fuzz/lsp_framing: a header line ending in JSON with the next message's header
+    /// glued to it parsed as a block (`Content-Length: \n\r52`, then an "unknown header"), so
+    /// its length ate the next message and part of the one after; both were lost.
+    #[test]
+    fn a_header_glued_to_junk_is_found_even_when_the_junk_parses() {
+        let next = frame(br#"{"jsonrpc":"2.0","method":"fuzz/one","params":{}}"#);
+        let last = frame(br#"{"jsonrpc":"2.0","id":"fuzz-2","method":"fuzz/two","params":{}}"#);
+        for junk in [
+            &b"Content-Length: \n\r52\r\n{\"jsonrpc\":\"2.0\",\"method\":\"inparams\":{}}"[..],
+            b"Content-Length: 60\r\nX-Junk",
+        ] {
+            let mut input = junk.to_vec();
+            input.extend_from_slice(&next);
+            input.extend_from_slice(&last);
+            let out = decode_all(&mut FrameDecoder::new(300), &input);
+            let frames: Vec<_> = out
+                .iter()
+                .filter_map(|d| match d {
+                    Decoded::Frame(body) => Some(body.to_vec()),
+                    Decoded::Error(_) => None,
+                })
+                .collect();
+            assert_eq!(
+                frames,
+                vec![next[22..].to_vec(), last[22..].to_vec()],
+                "{out:?}"
+            );
+            assert!(matches!(out[0], Decoded::Error(FrameError::BadHeader(_))));
+        }
     }
 
     #[test]

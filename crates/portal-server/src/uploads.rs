@@ -141,10 +141,10 @@ fn version_not_higher(requested: &VersionNumber, latest: &Version, app_name: &st
             "version {requested} of {app_name} is not higher than the latest version {}; version numbers only go up",
             latest.version
         ),
-        format!(
-            "publish a higher version, e.g. {}",
-            latest.version.bump(gopay_miniapp_portal::BumpKind::Patch)
-        ),
+        match latest.version.bump(gopay_miniapp_portal::BumpKind::Patch) {
+            Ok(next) => format!("publish a higher version, e.g. {next}"),
+            Err(_) => "publish a higher version".to_string(),
+        },
     )
     .field("version")
 }

@@ -24,7 +24,7 @@ pub use backend::{
 };
 pub use error::{codes, PortalError, Refusal};
 pub use lifecycle::{ReleaseState, Step};
-pub use version_number::{BumpKind, VersionNumber, VersionParseError};
+pub use version_number::{BumpKind, BumpOverflow, VersionNumber, VersionParseError};
 
 /// Version of the native portal contract (`GET /api/v1/health`).
 pub const CONTRACT_VERSION: &str = "1";

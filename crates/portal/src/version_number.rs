@@ -28,6 +28,25 @@ pub struct VersionParseError {
     pub input: String,
 }
 
+/// A bump past the largest number a version part can hold (`u64::MAX`, which parses).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("version {version} has no next {} version: its {} number is the largest a version number can hold", kind.part(), kind.part())]
+pub struct BumpOverflow {
+    pub version: VersionNumber,
+    pub kind: BumpKind,
+}
+
+impl BumpKind {
+    /// The part of x.y.z this kind raises: `major`, `minor` or `patch`.
+    pub fn part(self) -> &'static str {
+        match self {
+            BumpKind::Patch => "patch",
+            BumpKind::Minor => "minor",
+            BumpKind::Major => "major",
+        }
+    }
+}
+
 impl VersionNumber {
     pub const fn new(major: u64, minor: u64, patch: u64) -> Self {
         Self {
@@ -37,12 +56,28 @@ impl VersionNumber {
         }
     }
 
-    pub fn bump(self, kind: BumpKind) -> Self {
+    /// The next version of this kind; an error (never a wrap to 0) when the part it raises is
+    /// already `u64::MAX`.
+    pub fn bump(self, kind: BumpKind) -> Result<Self, BumpOverflow> {
+        let overflow = BumpOverflow {
+            version: self,
+            kind,
+        };
         match kind {
-            BumpKind::Patch => Self::new(self.major, self.minor, self.patch + 1),
-            BumpKind::Minor => Self::new(self.major, self.minor + 1, 0),
-            BumpKind::Major => Self::new(self.major + 1, 0, 0),
+            BumpKind::Patch => self
+                .patch
+                .checked_add(1)
+                .map(|patch| Self::new(self.major, self.minor, patch)),
+            BumpKind::Minor => self
+                .minor
+                .checked_add(1)
+                .map(|minor| Self::new(self.major, minor, 0)),
+            BumpKind::Major => self
+                .major
+                .checked_add(1)
+                .map(|major| Self::new(major, 0, 0)),
         }
+        .ok_or(overflow)
     }
 }
 
@@ -128,8 +163,27 @@ mod tests {
     #[test]
     fn bumps() {
         let v = VersionNumber::new(1, 2, 3);
-        assert_eq!(v.bump(BumpKind::Patch), VersionNumber::new(1, 2, 4));
-        assert_eq!(v.bump(BumpKind::Minor), VersionNumber::new(1, 3, 0));
-        assert_eq!(v.bump(BumpKind::Major), VersionNumber::new(2, 0, 0));
+        assert_eq!(v.bump(BumpKind::Patch), Ok(VersionNumber::new(1, 2, 4)));
+        assert_eq!(v.bump(BumpKind::Minor), Ok(VersionNumber::new(1, 3, 0)));
+        assert_eq!(v.bump(BumpKind::Major), Ok(VersionNumber::new(2, 0, 0)));
+    }
+
+    /// Found by fuzz/fuzz_targets/version_number.rs: `u64::MAX` parses, and bumping it panicked
+    /// (debug) or wrapped to a lower version (release).
+    #[test]
+    fn a_bump_past_the_largest_part_is_an_error_not_a_wrap() {
+        let max = u64::MAX;
+        let text = format!("1.{max}.{max}");
+        let v: VersionNumber = text.parse().unwrap();
+        let err = v.bump(BumpKind::Patch).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("version {text} has no next patch version: its patch number is the largest a version number can hold")
+        );
+        assert!(v.bump(BumpKind::Minor).is_err());
+        assert_eq!(v.bump(BumpKind::Major), Ok(VersionNumber::new(2, 0, 0)));
+        let top = VersionNumber::new(max, 0, 0);
+        assert_eq!(top.bump(BumpKind::Minor), Ok(VersionNumber::new(max, 1, 0)));
+        assert!(top.bump(BumpKind::Major).is_err());
     }
 }

@@ -118,6 +118,14 @@ impl PackageJson {
         Self::from_bytes(path, real_path, bytes)
     }
 
+    /// Checks `bytes` as the content of a `package.json` that is not read from disk (the fuzz
+    /// target uses it): the same rules as [`PackageJson::read`], with `path` named in messages.
+    /// [`PackageJson::write_version`] on the result writes to `path` as given.
+    pub fn parse(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Result<Self, PackageJsonError> {
+        let path = path.into();
+        Self::from_bytes(path.clone(), path, bytes)
+    }
+
     fn from_bytes(
         path: PathBuf,
         real_path: PathBuf,

@@ -88,14 +88,17 @@ pub fn next_version(
             Some(latest) if v <= latest => Err(CoreError::invalid(
                 format!("version {v} is not higher than the latest version {latest} on the portal"),
                 Hint::PublishHigher {
-                    suggestion: Some(latest.bump(BumpKind::Patch)),
+                    suggestion: latest.bump(BumpKind::Patch).ok(),
                 },
             )),
             _ => Ok(v),
         },
-        BumpSpec::Kind(kind) => Ok(latest
+        BumpSpec::Kind(kind) => latest
             .map_or(in_package_json, |l| l.max(in_package_json))
-            .bump(kind)),
+            .bump(kind)
+            .map_err(|err| {
+                CoreError::invalid(err.to_string(), Hint::PublishHigher { suggestion: None })
+            }),
     }
 }
 
@@ -465,6 +468,25 @@ mod tests {
             next_version(Some(v("1.0.4")), v("1.0.0"), BumpSpec::Exact(v("3.0.0"))).unwrap(),
             v("3.0.0")
         );
+    }
+
+    /// Found by fuzzing `VersionNumber::bump`: a patch at u64::MAX panicked here (debug) or
+    /// wrapped to x.y.0, below the portal's latest (release).
+    #[test]
+    fn a_version_that_cannot_be_bumped_is_an_invalid_error() {
+        let top = v(&format!("1.2.{}", u64::MAX));
+        let err = next_version(Some(top), v("1.0.0"), BumpSpec::Kind(BumpKind::Patch)).unwrap_err();
+        assert!(
+            matches!(&err, CoreError::Invalid { message, hint }
+                if message.contains("has no next patch version") && *hint == Hint::PublishHigher { suggestion: None }),
+            "{err:?}"
+        );
+        assert_eq!(
+            next_version(Some(top), v("1.0.0"), BumpSpec::Kind(BumpKind::Minor)).unwrap(),
+            v("1.3.0")
+        );
+        let err = next_version(Some(top), v("1.0.0"), BumpSpec::Exact(v("1.0.0"))).unwrap_err();
+        assert!(matches!(err, CoreError::Invalid { .. }), "{err:?}");
     }
 }
 

@@ -111,7 +111,13 @@ pub(crate) async fn add_version(
     let suggested = match app_versions(&state, session.caller.clone(), app_id).await {
         Ok(versions) => versions
             .first()
-            .map(|v| v.version.bump(BumpKind::Patch).to_string())
+            // Nothing suggested when the patch number cannot go up (u64::MAX).
+            .map(|v| {
+                v.version
+                    .bump(BumpKind::Patch)
+                    .map(|next| next.to_string())
+                    .unwrap_or_default()
+            })
             .unwrap_or_else(|| "1.0.0".to_string()),
         Err(err) => return error_page(Some(&session), &err),
     };
