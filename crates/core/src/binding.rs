@@ -63,6 +63,20 @@ fn default_size_budget() -> u64 {
 }
 
 impl Binding {
+    /// The target apps given at bind time, as the portal's type (for portals that cannot
+    /// list them).
+    pub fn given_target_apps(&self) -> Vec<gopay_miniapp_portal::domain::TargetApp> {
+        self.target_apps
+            .iter()
+            .map(|t| gopay_miniapp_portal::domain::TargetApp {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                // Not known without the portal's list; only temporary codes need it.
+                scheme: String::new(),
+            })
+            .collect()
+    }
+
     pub fn new(portal: &str, backend: Backend, space: NamedRef, app: NamedRef) -> Self {
         Binding {
             portal: portal.to_string(),

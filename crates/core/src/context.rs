@@ -17,7 +17,14 @@ pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:8780";
 pub const CHUNK_SIZE_ENV: &str = "GOPAY_MINIAPP_CHUNK_SIZE";
 
 /// The portal (URL and backend) a client was made for, and the client.
-type CachedPortal = ((String, Backend), Arc<dyn Portal>);
+type CachedPortal = (
+    (
+        String,
+        Backend,
+        Vec<gopay_miniapp_portal::domain::TargetApp>,
+    ),
+    Arc<dyn Portal>,
+);
 
 #[derive(Clone)]
 pub struct Context {
@@ -160,7 +167,16 @@ impl Context {
         url: &str,
         backend: Backend,
     ) -> Result<Arc<dyn Portal>, CoreError> {
-        let key = (portal_key(url), backend);
+        // A backend that cannot list target apps is told the binding's (part of the key, so
+        // a new `bind` in a running sidecar is seen).
+        let target_apps: Vec<gopay_miniapp_portal::domain::TargetApp> = self
+            .binding()
+            .ok()
+            .flatten()
+            .filter(|b| portal_key(&b.portal) == portal_key(url))
+            .map(|b| b.given_target_apps())
+            .unwrap_or_default();
+        let key = (portal_key(url), backend, target_apps);
         let cached = {
             let cache = self.portal_cache.lock().expect("portal cache");
             cache
@@ -183,6 +199,7 @@ impl Context {
                     chunk_size: std::env::var(CHUNK_SIZE_ENV)
                         .ok()
                         .and_then(|v| v.parse::<u64>().ok()),
+                    target_apps: key.2.clone(),
                 };
                 let portal = gopay_miniapp_portal::open(backend, &key.0, options)?;
                 *self.portal_cache.lock().expect("portal cache") =

@@ -2,7 +2,8 @@
 //!
 //! Workflows talk to a [`Portal`] (an `Arc<dyn Portal>`) with the [`domain`] types, never to
 //! an HTTP client. Each backend is an adapter behind that trait: [`native`] (our own contract,
-//! served by `crates/portal-server`) today. A backend declares what it can do
+//! served by `crates/portal-server`) and [`superapp`] (the SuperApp console's REST API, which
+//! GoPay's portal runs on). A backend declares what it can do
 //! ([`Capabilities`]); what the user may do next comes from the one [`lifecycle`] table, the
 //! user's roles and those capabilities. Sessions are opaque ([`Session`]): tokens for one
 //! backend, cookies for another.
@@ -14,6 +15,7 @@ pub mod error;
 pub mod lifecycle;
 pub mod native;
 pub mod retry;
+pub mod superapp;
 pub mod version_number;
 
 use std::sync::Arc;
@@ -39,6 +41,8 @@ pub struct PortalOptions {
     pub on_session_changed: Option<SessionListener>,
     /// Upload chunk size, for backends that upload in chunks.
     pub chunk_size: Option<u64>,
+    /// The target apps the user gave, for backends that cannot list them (superapp).
+    pub target_apps: Vec<domain::TargetApp>,
 }
 
 /// The backend `backend` for the portal at `url`.
@@ -55,9 +59,10 @@ pub fn open(
             }
             Ok(Arc::new(portal))
         }
-        Backend::Superapp => Err(PortalError::Local {
-            message: "the superapp backend is not built into this version".into(),
-        }),
+        Backend::Superapp => Ok(Arc::new(superapp::SuperappPortal::new(
+            url,
+            options.target_apps,
+        )?)),
     }
 }
 
@@ -70,6 +75,12 @@ pub async fn detect(url: &str) -> Result<Backend, PortalError> {
         Ok(_) => {}
         Err(err @ PortalError::Network { .. }) => return Err(err),
         Err(_) => {}
+    }
+    // A SuperApp console answers its REST routes, even without a session, in its envelope.
+    let console = superapp::http::Http::new(url)?;
+    let (_, body) = console.probe(superapp::routes::VERSION_QUERY).await?;
+    if superapp::envelope::is_envelope(&body) {
+        return Ok(Backend::Superapp);
     }
     Err(PortalError::Protocol {
         message: format!("{url} answers neither as a native portal nor as a SuperApp console"),

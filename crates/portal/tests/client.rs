@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use gopay_miniapp_portal::domain::{AppRef, NewVersion, StepInput, Version};
+use gopay_miniapp_portal::domain::{AppRef, NewVersion, StepInput, TargetApp, Version};
 use gopay_miniapp_portal::native::{Credentials, NativePortal, PortalClient};
 use gopay_miniapp_portal::retry::RetryPolicy;
 use gopay_miniapp_portal::{
@@ -32,17 +32,64 @@ async fn portal(dir: &std::path::Path, adjust: impl FnOnce(&mut PortalConfig)) -
 }
 
 /// The backends the local portal serves, each run through the same tests.
-const BACKENDS: &[Backend] = &[Backend::Native];
+const BACKENDS: &[Backend] = &[Backend::Native, Backend::Superapp];
+
+/// The emulator's fixed demo ids (docs/portal-superapp.md): this API has no lists.
+const SA_DEMO_SPACE: &str = "1532000000000000000001";
+const SA_HELLO: &str = "1512000000000000000001";
+const SA_WALLET: &str = "1512000000000000000002";
+const SA_STAGING: &str = "1611000000000000000002";
+
+fn sa_target_apps() -> Vec<TargetApp> {
+    vec![TargetApp {
+        id: SA_STAGING.into(),
+        name: "GoPay Staging".into(),
+        scheme: String::new(),
+    }]
+}
+
+/// The console's session cookie, got the way a browser gets it: the login page's form.
+async fn console_cookie(url: &str, user: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .post(format!("{url}/login"))
+        .form(&[("username", user), ("password", user)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303, "the form logs {user} in");
+    let set_cookie = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("SA_CONSOLE_SESSION="))
+        .expect("the session cookie");
+    set_cookie.split(';').next().unwrap().to_string()
+}
 
 async fn login_as(backend: Backend, url: &str, user: &str) -> Arc<dyn Portal> {
-    let portal = gopay_miniapp_portal::open(backend, url, PortalOptions::default()).unwrap();
-    let logged_in = portal
-        .login(Login::Password {
-            username: user,
-            password: user,
-        })
-        .await
-        .expect("login");
+    let options = PortalOptions {
+        target_apps: sa_target_apps(),
+        ..PortalOptions::default()
+    };
+    let portal = gopay_miniapp_portal::open(backend, url, options).unwrap();
+    let logged_in = match backend {
+        Backend::Native => portal
+            .login(Login::Password {
+                username: user,
+                password: user,
+            })
+            .await
+            .expect("login"),
+        Backend::Superapp => {
+            let cookie = console_cookie(url, user).await;
+            portal.login(Login::Cookie(&cookie)).await.expect("login")
+        }
+    };
     portal.set_session(Some(logged_in.session)).await;
     portal
 }
@@ -85,6 +132,17 @@ async fn app_id(client: &PortalClient, name: &str) -> String {
 }
 
 async fn app_ref(portal: &dyn Portal, name: &str) -> AppRef {
+    if portal.backend() == Backend::Superapp {
+        let app_id = match name {
+            "Hello MiniApp" => SA_HELLO,
+            "Wallet Tools" => SA_WALLET,
+            other => panic!("no demo id for {other}"),
+        };
+        return AppRef {
+            space_id: SA_DEMO_SPACE.into(),
+            app_id: app_id.into(),
+        };
+    }
     let spaces = portal.spaces().await.unwrap();
     let apps = portal.apps(&spaces[0].id).await.unwrap();
     let app = apps.into_iter().find(|a| a.name == name).unwrap();
@@ -127,7 +185,8 @@ async fn upload(
 
 #[tokio::test]
 async fn lifecycle_through_the_portal_trait_with_typed_refusals() {
-    for &backend in BACKENDS {
+    // The superapp backend cannot do most of this story: it has its own test below.
+    for &backend in &[Backend::Native] {
         let dir = tempfile::tempdir().unwrap();
         let p = portal(dir.path(), |_| {}).await;
         lifecycle(backend, &p, dir.path()).await;
@@ -473,7 +532,7 @@ async fn eight_clients_upload_at_once_and_everything_survives_a_restart() {
 
 async fn concurrency_and_restart(backend: Backend, dir: &std::path::Path) {
     let data = dir.join("data");
-    let p = portal(&data, |_| {}).await;
+    let p = portal(&data, |c| c.backend = backend).await;
     let mut tasks = Vec::new();
     for i in 0..8u64 {
         let url = p.url.clone();
@@ -520,17 +579,186 @@ async fn concurrency_and_restart(backend: Backend, dir: &std::path::Path) {
     assert_eq!(before.0.len() + before.1.len(), ok);
     p.shutdown().await;
 
-    let p = portal(&data, |_| {}).await;
+    let p = portal(&data, |c| c.backend = backend).await;
     let dev = login_as(backend, &p.url, "demo").await;
     let after = (
         dev.versions(&hello).await.unwrap(),
         dev.versions(&wallet).await.unwrap(),
     );
     assert_eq!(before, after, "versions survive a restart");
+    if !dev.capabilities().list_spaces {
+        p.shutdown().await;
+        return;
+    }
     assert_eq!(
         dev.spaces().await.unwrap().len(),
         1,
         "seeding twice does not duplicate"
     );
+    p.shutdown().await;
+}
+
+/// The superapp backend through the trait against the console emulator: the observed story
+/// (upload, release to a target app, apply, an administrator's approval, official), every
+/// step it cannot take typed as not available, and a lost session typed as one.
+#[tokio::test]
+async fn superapp_story_through_the_portal_trait() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = portal(&dir.path().join("data"), |c| c.backend = Backend::Superapp).await;
+    assert_eq!(
+        gopay_miniapp_portal::detect(&p.url).await.unwrap(),
+        Backend::Superapp
+    );
+    let dev = login_as(Backend::Superapp, &p.url, "demo").await;
+    let dev = dev.as_ref();
+    let app = app_ref(dev, "Hello MiniApp").await;
+    let staging = &sa_target_apps()[0];
+    assert_eq!(dev.me().await.unwrap().admin_of, Vec::<String>::new());
+
+    let before = dev.latest_version(&app).await.unwrap();
+    let (path, sha) = package(dir.path(), "sa-1.0.1.zip", 300_000);
+    let sent = Arc::new(AtomicU64::new(0));
+    let seen = sent.clone();
+    let new = NewVersion {
+        version: "1.0.1".parse().unwrap(),
+        description: "Fixes the top-up button",
+        package: &path,
+        size: std::fs::metadata(&path).unwrap().len(),
+        sha256: &sha,
+    };
+    let v1 = dev
+        .upload(
+            &app,
+            new,
+            &move |p| seen.store(p.sent, Ordering::SeqCst),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("upload");
+    assert_eq!(
+        sent.load(Ordering::SeqCst),
+        std::fs::metadata(&path).unwrap().len()
+    );
+    assert_eq!(v1.sha256, sha);
+    assert_ne!(before.map(|v| v.id), Some(v1.id.clone()));
+    assert_eq!(dev.latest_version(&app).await.unwrap().unwrap().id, v1.id);
+    assert!(dev
+        .versions(&app)
+        .await
+        .unwrap()
+        .iter()
+        .any(|v| v.id == v1.id));
+
+    let r1 = dev.create_release(&app, &v1, staging).await.unwrap();
+    assert_eq!(r1.state, ReleaseState::VersionCreation);
+    assert_eq!(r1.status_text.as_deref(), Some("INIT"));
+    assert!(r1.first_release);
+    match dev.take_step(&r1, StepInput::Official).await {
+        Err(PortalError::IllegalStep { state, .. }) => {
+            assert_eq!(state, Some(ReleaseState::VersionCreation))
+        }
+        other => panic!("official before review must be refused: {other:?}"),
+    }
+    let applied = dev
+        .take_step(&r1, StepInput::Apply { notes: "".into() })
+        .await
+        .unwrap();
+    assert_eq!(applied.release.state, ReleaseState::InReview);
+    assert_eq!(applied.release.status_text.as_deref(), Some("APPROVE"));
+
+    // The administrator approves on the emulator (its own route; tests only).
+    let admin_cookie = console_cookie(&p.url, "admin").await;
+    let review: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/emulator/review", p.url))
+        .header(reqwest::header::COOKIE, admin_cookie)
+        .json(
+            &serde_json::json!({"appId": app.app_id, "channelCode": staging.id,
+            "version": "1.0.1", "decision": "APPROVE"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(review["success"], true, "{review}");
+    assert_eq!(
+        dev.release(&r1).await.unwrap().state,
+        ReleaseState::PilotTest
+    );
+
+    let live = dev.take_step(&r1, StepInput::Official).await.unwrap();
+    assert_eq!(live.release.state, ReleaseState::Released);
+    let releases = dev.releases(&app).await.unwrap();
+    let shown = releases.iter().find(|r| r.id == r1.id).expect("listed");
+    assert_eq!(shown.state, ReleaseState::Released);
+    assert!(
+        !shown.first_release,
+        "released once: no longer a first release"
+    );
+
+    // Versions only go up, typed (the same bytes again are the same version).
+    let again = upload_package(dev, &app, &path, &sha, "1.0.1".parse().unwrap()).await;
+    assert_eq!(again.unwrap().id, v1.id);
+    let (other, other_sha) = package(dir.path(), "sa-other.zip", 1000);
+    match upload_package(dev, &app, &other, &other_sha, "1.0.1".parse().unwrap()).await {
+        Err(PortalError::VersionNotHigher { .. }) => {}
+        other => panic!("expected version_not_higher: {other:?}"),
+    }
+    // Everything else is typed as not available on this portal.
+    for input in [
+        StepInput::Withdraw,
+        StepInput::Approve,
+        StepInput::Reject { reason: "r".into() },
+        StepInput::Whitelist {
+            user_ids: vec!["1".into()],
+        },
+        StepInput::Grayscale { ratio: 10 },
+        StepInput::Cancel,
+    ] {
+        let step = input.step();
+        match dev.take_step(&r1, input).await {
+            Err(e @ PortalError::NotAvailable { .. }) => {
+                assert!(e.to_string().contains(&p.url), "{e}");
+                assert!(!dev.capabilities().steps.contains(&step));
+            }
+            other => panic!("{step:?} must be not available: {other:?}"),
+        }
+    }
+    for err in [
+        dev.temporary_code(&r1, None).await.map(|_| ()).unwrap_err(),
+        dev.rollback(&app, staging).await.map(|_| ()).unwrap_err(),
+        dev.reviews(false).await.map(|_| ()).unwrap_err(),
+        dev.audit(&app).await.map(|_| ()).unwrap_err(),
+        dev.spaces().await.map(|_| ()).unwrap_err(),
+        dev.target_apps().await.map(|_| ()).unwrap_err(),
+        dev.access_tokens().await.map(|_| ()).unwrap_err(),
+    ] {
+        assert!(matches!(err, PortalError::NotAvailable { .. }), "{err:?}");
+        assert_eq!(err.code(), "not_available_on_portal");
+    }
+    assert!(dev.check_id("15x").is_err());
+
+    // A bogus cookie: refused at login as a lost session (exit 3: log in again).
+    let fresh =
+        gopay_miniapp_portal::open(Backend::Superapp, &p.url, PortalOptions::default()).unwrap();
+    let err = fresh
+        .login(Login::Cookie("SA_CONSOLE_SESSION=sa_bogus"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PortalError::SessionExpired { .. }) && err.is_auth(),
+        "{err:?}"
+    );
+    match fresh
+        .login(Login::Password {
+            username: "demo",
+            password: "demo",
+        })
+        .await
+    {
+        Err(PortalError::NotAvailable { .. }) => {}
+        other => panic!("no password API is known: {other:?}"),
+    }
     p.shutdown().await;
 }

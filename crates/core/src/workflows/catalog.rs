@@ -56,7 +56,7 @@ pub async fn known_target_apps(
     if portal.capabilities().list_target_apps {
         return Ok(portal.target_apps().await?);
     }
-    let given = binding.map(|b| b.target_apps.as_slice()).unwrap_or(&[]);
+    let given = binding.map(Binding::given_target_apps).unwrap_or_default();
     if given.is_empty() {
         return Err(CoreError::invalid(
             format!(
@@ -68,15 +68,7 @@ pub async fn known_target_apps(
             },
         ));
     }
-    Ok(given
-        .iter()
-        .map(|t| TargetApp {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            // Not known without the portal's list; only temporary codes need it.
-            scheme: String::new(),
-        })
-        .collect())
+    Ok(given)
 }
 
 /// Apps of `space` (name or id); without one, the bound space, else asked.

@@ -940,7 +940,7 @@ async fn region_body(package: &Path, start: u64, len: u64) -> Result<reqwest::Bo
     Ok(reqwest::Body::wrap_stream(stream))
 }
 
-fn network_error(url: &str, err: reqwest::Error) -> PortalError {
+pub(crate) fn network_error(url: &str, err: reqwest::Error) -> PortalError {
     let what = if err.is_timeout() {
         "timed out"
     } else if err.is_connect() {

@@ -1,0 +1,277 @@
+//! Every HTTP detail of talking to a SuperApp console: URLs, the headers the observed client
+//! sends (`Accept: application/json`, the console's `Origin` and `Referer`, `Bx-V`), the
+//! session cookie, timeouts, proxies (from the environment), retries of reads with the one
+//! [`RetryPolicy`], and the multipart upload streamed from disk. Answers go through
+//! [`super::envelope::decode`].
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, COOKIE, ORIGIN, REFERER};
+use reqwest::{Method, RequestBuilder};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::envelope;
+use crate::backend::UploadProgress;
+use crate::error::PortalError;
+use crate::native::client::network_error;
+use crate::retry::RetryPolicy;
+
+/// The `Bx-V` header value the observed client sends.
+pub const BX_V: &str = "2.5.36";
+const USER_AGENT: &str = concat!("gopay-miniapp/", env!("CARGO_PKG_VERSION"));
+const JSON_TIMEOUT: Duration = Duration::from_secs(30);
+/// One request carries the whole package: allow a slow uplink.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+pub struct Http {
+    base_url: String,
+    http: reqwest::Client,
+    /// The `Cookie` header of the session. Never logged.
+    cookie: RwLock<Option<String>>,
+    retry: RetryPolicy,
+}
+
+impl Http {
+    pub fn new(base_url: &str) -> Result<Self, PortalError> {
+        let parsed = url::Url::parse(base_url).map_err(|e| PortalError::Local {
+            message: format!("the portal URL `{base_url}` is not a valid URL: {e}"),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(PortalError::Local {
+                message: format!("the portal URL `{base_url}` must start with http:// or https://"),
+            });
+        }
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let origin = parsed.origin().ascii_serialization();
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let origin_value = HeaderValue::from_str(&origin).map_err(|e| PortalError::Local {
+            message: format!("the portal URL `{base_url}` cannot be an Origin header: {e}"),
+        })?;
+        headers.insert(ORIGIN, origin_value);
+        if let Ok(referer) = HeaderValue::from_str(&format!("{origin}/")) {
+            headers.insert(REFERER, referer);
+        }
+        headers.insert("Bx-V", HeaderValue::from_static(BX_V));
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| PortalError::Local {
+                message: format!("cannot set up HTTP: {e}"),
+            })?;
+        Ok(Http {
+            base_url,
+            http,
+            cookie: RwLock::new(None),
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn set_cookie(&self, cookie: Option<String>) {
+        *self.cookie.write().expect("cookie lock") = cookie;
+    }
+
+    fn cookie(&self) -> Result<String, PortalError> {
+        self.cookie
+            .read()
+            .expect("cookie lock")
+            .clone()
+            .ok_or_else(|| PortalError::NotLoggedIn {
+                portal: self.base_url.clone(),
+            })
+    }
+
+    fn request(&self, method: Method, path: &str, cookie: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header(COOKIE, cookie)
+    }
+
+    /// A read with the session, retried on network failures.
+    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, PortalError> {
+        let cookie = self.cookie()?;
+        self.get_with(path, query, &cookie).await
+    }
+
+    /// A read with the given cookie (to check one before keeping it).
+    pub async fn get_with(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        cookie: &str,
+    ) -> Result<Value, PortalError> {
+        let mut delays = self.retry.delays();
+        loop {
+            let request = self
+                .request(Method::GET, path, cookie)
+                .query(query)
+                .timeout(JSON_TIMEOUT);
+            match self.send(request, path).await {
+                Err(err) if err.retryable() => {
+                    let Some(delay) = delays.next() else {
+                        return Err(err);
+                    };
+                    tracing::warn!("{err}; retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A JSON POST with the session, sent once (changes are not retried blindly).
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, PortalError> {
+        let cookie = self.cookie()?;
+        let request = self
+            .request(Method::POST, path, &cookie)
+            .json(body)
+            .timeout(JSON_TIMEOUT);
+        self.send(request, path).await
+    }
+
+    /// `GET path` without a session: the status and body, for `detect`.
+    pub async fn probe(&self, path: &str) -> Result<(u16, Vec<u8>), PortalError> {
+        let url = self.url(path);
+        let response = self
+            .http
+            .get(&url)
+            .timeout(JSON_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| network_error(&url, e))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| network_error(&url, e))?;
+        Ok((status, body.to_vec()))
+    }
+
+    /// The multipart upload: text `fields`, then `file` streamed from `package` (never read
+    /// into memory), counted as it goes out for `progress`. Retried on network failures
+    /// (the console keeps one resource per name: sending it again replaces it).
+    pub async fn upload(
+        &self,
+        path: &str,
+        fields: &[(&'static str, String)],
+        file_name: &str,
+        package: &Path,
+        progress: &(dyn Fn(UploadProgress) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<Value, PortalError> {
+        let cookie = self.cookie()?;
+        let total = tokio::fs::metadata(package)
+            .await
+            .map_err(|e| local_io(package, e))?
+            .len();
+        let mut delays = self.retry.delays();
+        loop {
+            let sent = Arc::new(AtomicU64::new(0));
+            let form = multipart_form(fields, file_name, package, total, sent.clone()).await?;
+            let request = self
+                .request(Method::POST, path, &cookie)
+                .multipart(form)
+                .timeout(UPLOAD_TIMEOUT);
+            progress(UploadProgress { sent: 0, total });
+            let send = self.send(request, path);
+            tokio::pin!(send);
+            let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+            let result = loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                    r = &mut send => break r,
+                    _ = ticks.tick() => progress(UploadProgress {
+                        sent: sent.load(Ordering::Relaxed).min(total),
+                        total,
+                    }),
+                }
+            };
+            match result {
+                Err(err) if err.retryable() => {
+                    let Some(delay) = delays.next() else {
+                        return Err(err);
+                    };
+                    tracing::warn!("{err}; retrying the upload in {delay:?}");
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+                Err(err) => return Err(err),
+                Ok(data) => {
+                    progress(UploadProgress { sent: total, total });
+                    return Ok(data);
+                }
+            }
+        }
+    }
+
+    async fn send(&self, request: RequestBuilder, path: &str) -> Result<Value, PortalError> {
+        let url = self.url(path);
+        let response = request.send().await.map_err(|e| network_error(&url, e))?;
+        let status = response.status().as_u16();
+        // A console that sends a lost session to its login page instead of answering.
+        let landed_on_login = response.url().path().ends_with("/login");
+        let body = response.bytes().await.map_err(|e| network_error(&url, e))?;
+        match envelope::decode(status, &body, &url) {
+            Err(PortalError::Protocol { .. }) if landed_on_login => {
+                Err(PortalError::SessionExpired {
+                    message: format!("{url} sent the login page instead of an answer"),
+                })
+            }
+            other => other,
+        }
+    }
+}
+
+async fn multipart_form(
+    fields: &[(&'static str, String)],
+    file_name: &str,
+    package: &Path,
+    total: u64,
+    sent: Arc<AtomicU64>,
+) -> Result<reqwest::multipart::Form, PortalError> {
+    let file = tokio::fs::File::open(package)
+        .await
+        .map_err(|e| local_io(package, e))?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+        chunk
+    });
+    let part =
+        reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)
+            .file_name(file_name.to_string())
+            .mime_str("application/zip")
+            .expect("a valid MIME type");
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(*name, value.clone());
+    }
+    Ok(form.part("file", part))
+}
+
+fn local_io(path: &Path, err: std::io::Error) -> PortalError {
+    PortalError::Local {
+        message: format!("cannot read the package {}: {err}", path.display()),
+    }
+}

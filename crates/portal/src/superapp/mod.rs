@@ -1,0 +1,854 @@
+//! The `superapp` backend: the REST API of Alibaba Cloud's SuperApp console, which GoPay's
+//! MiniApp portal runs on (`docs/portal-superapp.md`, "The client backend"). Only the routes
+//! seen on a real tenant (OBSERVED) are called; [`http`] holds every HTTP detail, [`envelope`]
+//! the answers' envelope. What the console's API is not known to do is
+//! [`PortalError::NotAvailable`], and left out of [`capabilities`].
+//!
+//! The API has no lists of spaces, MiniApps or target apps: the user gives their ids when
+//! binding, and the target apps come in through [`crate::PortalOptions::target_apps`].
+
+pub mod envelope;
+pub mod http;
+
+use std::sync::RwLock;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use self::envelope::{items, raw_status, state_of};
+use self::http::Http;
+use crate::backend::*;
+use crate::domain::*;
+use crate::error::{PortalError, Refusal};
+use crate::lifecycle::{ReleaseState, Step};
+use crate::version_number::VersionNumber;
+
+/// The OBSERVED routes this backend calls, and nothing else.
+pub mod routes {
+    pub const VERSION_QUERY: &str = "/rest/intercnn/app/version/query";
+    pub const VERSION_UPLOAD: &str = "/rest/intercnn/app/version/uploadResource";
+    pub const VERSION_CREATE: &str = "/rest/intercnn/app/version/create";
+    pub const RELEASE_CREATE: &str = "/rest/intercnn/app/publish/version/create";
+    pub const RELEASE_QUERY: &str = "/rest/intercnn/app/publish/version/query";
+    pub const START_APPROVE: &str = "/rest/intercnn/app/publish/version/startApprove";
+    pub const SKIP_BETA: &str = "/rest/intercnn/app/publish/version/gray/skipBeta";
+    pub const ONLINE: &str = "/rest/intercnn/app/publish/online";
+
+    pub const ALL: &[&str] = &[
+        VERSION_QUERY,
+        VERSION_UPLOAD,
+        VERSION_CREATE,
+        RELEASE_CREATE,
+        RELEASE_QUERY,
+        START_APPROVE,
+        SKIP_BETA,
+        ONLINE,
+    ];
+}
+
+const PAGE_SIZE: usize = 50;
+
+/// What this backend can do through the console's known API.
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        steps: vec![Step::Apply, Step::Official],
+        list_spaces: false,
+        list_apps: false,
+        list_target_apps: false,
+        login: vec![LoginKind::Cookie],
+        access_tokens: false,
+        audit: false,
+        reviews: false,
+    }
+}
+
+/// The opaque session: the `Cookie` header and who it is (when known).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SuperappSession {
+    cookie: String,
+    username: String,
+}
+
+/// The username of a session made from a pasted cookie: the console has no known route that
+/// says who is logged in.
+pub const COOKIE_USER: &str = "(cookie login)";
+
+pub struct SuperappPortal {
+    http: Http,
+    capabilities: Capabilities,
+    target_apps: Vec<TargetApp>,
+    username: RwLock<Option<String>>,
+}
+
+impl SuperappPortal {
+    /// `target_apps`: the ones the user gave (the console cannot list them); releases are
+    /// looked up on these.
+    pub fn new(base_url: &str, target_apps: Vec<TargetApp>) -> Result<Self, PortalError> {
+        Ok(SuperappPortal {
+            http: Http::new(base_url)?,
+            capabilities: capabilities(),
+            target_apps,
+            username: RwLock::new(None),
+        })
+    }
+
+    pub fn with_retry(mut self, retry: crate::retry::RetryPolicy) -> Self {
+        self.http = self.http.with_retry(retry);
+        self
+    }
+
+    fn not_available(&self, feature: Feature) -> PortalError {
+        PortalError::NotAvailable {
+            feature,
+            portal: self.http.base_url().to_string(),
+        }
+    }
+
+    fn check_app(&self, app: &AppRef) -> Result<(), PortalError> {
+        self.check_id(&app.space_id)?;
+        self.check_id(&app.app_id)
+    }
+
+    /// Every page of a list route (until a page comes back short).
+    async fn all_pages(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<Value>, PortalError> {
+        let mut all = Vec::new();
+        let size = PAGE_SIZE.to_string();
+        for page in 1.. {
+            let page = page.to_string();
+            let mut q: Vec<(&str, &str)> = vec![("currentPage", &page), ("pageSize", &size)];
+            q.extend_from_slice(query);
+            let list = items(self.http.get(path, &q).await?);
+            let short = list.len() < PAGE_SIZE;
+            all.extend(list);
+            if short {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    async fn raw_versions(&self, app: &AppRef) -> Result<Vec<Value>, PortalError> {
+        self.check_app(app)?;
+        self.all_pages(
+            routes::VERSION_QUERY,
+            &[("appId", &app.app_id), ("spaceId", &app.space_id)],
+        )
+        .await
+    }
+
+    async fn raw_releases(
+        &self,
+        app_id: &str,
+        channel: &str,
+        version: &str,
+    ) -> Result<Vec<Value>, PortalError> {
+        self.all_pages(
+            routes::RELEASE_QUERY,
+            &[
+                ("appId", app_id),
+                ("channelCode", channel),
+                ("version", version),
+            ],
+        )
+        .await
+    }
+
+    /// Every release item of `app` to `target`, over `versions`, and whether none of them
+    /// was ever officially released (ASSUMED: `ONLINE`/`OFFLINE` mean it was).
+    async fn target_releases(
+        &self,
+        app: &AppRef,
+        target: &TargetApp,
+        versions: &[Version],
+    ) -> Result<(Vec<(Value, String)>, bool), PortalError> {
+        let mut found = Vec::new();
+        for v in versions {
+            let version = v.version.to_string();
+            for item in self.raw_releases(&app.app_id, &target.id, &version).await? {
+                found.push((item, v.id.clone()));
+            }
+        }
+        let first = !found.iter().any(|(item, _)| {
+            matches!(
+                raw_status(item).and_then(state_of),
+                Some(ReleaseState::Released | ReleaseState::Archived)
+            )
+        });
+        Ok((found, first))
+    }
+
+    fn release_of(
+        &self,
+        item: &Value,
+        key: ReleaseKey<'_>,
+        first_release: bool,
+    ) -> Result<Release, UnknownStatus> {
+        let raw = raw_status(item).unwrap_or_default().to_string();
+        let state = state_of(&raw).ok_or_else(|| UnknownStatus {
+            raw: raw.clone(),
+            desc: text(item, "versionStatusDesc"),
+        })?;
+        let item_id = text(item, "id");
+        let version = text(item, "version");
+        let version: VersionNumber = version.parse().unwrap_or(key.version);
+        let channel = key.target.id.clone();
+        let name = match text(item, "channelName") {
+            n if n.is_empty() => key.target.name.clone(),
+            n => n,
+        };
+        let publish_id = match text(item, "publishId") {
+            p if p.is_empty() => item_id.clone(),
+            p => p,
+        };
+        Ok(Release {
+            id: release_id(&key.space_id, &channel, &version.to_string(), &item_id),
+            app_id: key.app_id.to_string(),
+            version_id: key.version_id.to_string(),
+            version,
+            target_app_id: channel,
+            target_app_name: name,
+            state,
+            status_text: Some(raw),
+            publish_id,
+            notes: non_empty(text(item, "changelog")),
+            reject_reason: non_empty(text(item, "rejectReason")),
+            whitelist: Vec::new(),
+            ratio: None,
+            first_release,
+            created_at: timestamp(item.get("gmtCreate")),
+            updated_at: timestamp(item.get("gmtModified").or(item.get("gmtCreate"))),
+        })
+    }
+
+    /// The release a step's answer describes (`data` is the release item), else re-read.
+    async fn after_step(&self, release: &Release, data: Value) -> Result<Release, PortalError> {
+        let key = ParsedId::parse(&release.id)?;
+        let target = TargetApp {
+            id: release.target_app_id.clone(),
+            name: release.target_app_name.clone(),
+            scheme: String::new(),
+        };
+        match items(data).into_iter().next() {
+            Some(item) if raw_status(&item).is_some() => self
+                .release_of(
+                    &item,
+                    ReleaseKey {
+                        space_id: key.space_id,
+                        app_id: &release.app_id,
+                        version_id: &release.version_id,
+                        version: release.version,
+                        target: &target,
+                    },
+                    release.first_release,
+                )
+                .map_err(|u| u.into_error(release)),
+            _ => self.release(release).await,
+        }
+    }
+
+    fn step_body(&self, release: &Release) -> Result<Value, PortalError> {
+        let key = ParsedId::parse(&release.id)?;
+        Ok(json!({
+            "appId": release.app_id,
+            "sourceSpaceId": key.space_id,
+            "channelCode": release.target_app_id,
+            "version": release.version.to_string(),
+        }))
+    }
+}
+
+struct ReleaseKey<'a> {
+    space_id: String,
+    app_id: &'a str,
+    version_id: &'a str,
+    version: VersionNumber,
+    target: &'a TargetApp,
+}
+
+/// A status this client has no lifecycle state for: never guessed.
+struct UnknownStatus {
+    raw: String,
+    desc: String,
+}
+
+impl UnknownStatus {
+    fn into_error(self, release: &Release) -> PortalError {
+        PortalError::Protocol {
+            message: format!(
+                "the console says the release of {} to {} is `{}`{}, a status this client does not know; see it in the portal",
+                release.version,
+                release.target_app_name,
+                self.raw,
+                if self.desc.is_empty() { String::new() } else { format!(" (\"{}\")", self.desc) }
+            ),
+        }
+    }
+}
+
+/// A release's id: `{spaceId}/{channelCode}/{version}/{item id}`, so a step can name the
+/// space (`sourceSpaceId`) and [`Portal::release`] can query it again.
+fn release_id(space_id: &str, channel: &str, version: &str, item_id: &str) -> String {
+    format!("{space_id}/{channel}/{version}/{item_id}")
+}
+
+struct ParsedId {
+    space_id: String,
+    item_id: String,
+}
+
+impl ParsedId {
+    fn parse(id: &str) -> Result<Self, PortalError> {
+        let parts: Vec<&str> = id.split('/').collect();
+        match parts.as_slice() {
+            [space, _channel, _version, item] => Ok(ParsedId {
+                space_id: space.to_string(),
+                item_id: item.to_string(),
+            }),
+            _ => Err(PortalError::Local {
+                message: format!("`{id}` is not a release id of the superapp backend"),
+            }),
+        }
+    }
+}
+
+fn text(item: &Value, key: &str) -> String {
+    match item.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn non_empty(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// `gmtCreate` (epoch milliseconds, ASSUMED) as RFC 3339; empty when absent.
+fn timestamp(value: Option<&Value>) -> String {
+    let Some(ms) = value.and_then(Value::as_i64) else {
+        return String::new();
+    };
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn version_of(item: &Value, app_id: &str) -> Result<Version, PortalError> {
+    let raw = text(item, "version");
+    let version = raw.parse().map_err(|_| PortalError::Protocol {
+        message: format!("the console sent a version `{raw}` that is not x.y.z"),
+    })?;
+    Ok(Version {
+        id: text(item, "id"),
+        app_id: match text(item, "appId") {
+            a if a.is_empty() => app_id.to_string(),
+            a => a,
+        },
+        version,
+        description: text(item, "description"),
+        size: item.get("size").and_then(Value::as_u64).unwrap_or(0),
+        sha256: text(item, "sha256"),
+        created_at: timestamp(item.get("gmtCreate")),
+        created_by: text(item, "creator"),
+    })
+}
+
+/// A `Cookie` header as given: `Cookie: a=b; c=d` or `a=b; c=d`.
+fn cookie_header(given: &str) -> Result<String, PortalError> {
+    let value = given.trim();
+    let value = value
+        .strip_prefix("Cookie:")
+        .or_else(|| value.strip_prefix("cookie:"))
+        .unwrap_or(value)
+        .trim();
+    if value.is_empty() || !value.contains('=') || value.chars().any(|c| c.is_control()) {
+        return Err(PortalError::InvalidCredentials {
+            message: "the cookie is not a Cookie header (name=value; name2=value2 on one line)"
+                .into(),
+        });
+    }
+    Ok(value.to_string())
+}
+
+#[async_trait]
+impl Portal for SuperappPortal {
+    fn backend(&self) -> Backend {
+        Backend::Superapp
+    }
+
+    fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    /// The console's ids are long decimal strings (OBSERVED).
+    fn check_id(&self, id: &str) -> Result<(), PortalError> {
+        if (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(());
+        }
+        Err(PortalError::Refused(Box::new(Refusal {
+            status: 0,
+            code: crate::codes::INVALID_REQUEST.into(),
+            message: format!(
+                "`{id}` is not a SuperApp console id: those are 1 to 32 digits (e.g. 1512032299590111735808)"
+            ),
+            hint: "copy the id from the console's page of that space, MiniApp or target app".into(),
+            retryable: false,
+            field: None,
+        })))
+    }
+
+    async fn set_session(&self, session: Option<Session>) {
+        let session =
+            session.and_then(|s| serde_json::from_value::<SuperappSession>(s.state().clone()).ok());
+        self.http
+            .set_cookie(session.as_ref().map(|s| s.cookie.clone()));
+        *self.username.write().expect("username lock") = session.map(|s| s.username);
+    }
+
+    fn access_token_session(&self, _token: &str) -> Result<Session, PortalError> {
+        Err(self.not_available(Feature::Login(LoginKind::Token)))
+    }
+
+    async fn login(&self, login: Login<'_>) -> Result<LoggedIn, PortalError> {
+        let Login::Cookie(given) = login else {
+            return Err(self.not_available(Feature::Login(login.kind())));
+        };
+        let cookie = cookie_header(given)?;
+        // No route says who is logged in; the versions query without ids (OBSERVED route)
+        // tells a live session (a refusal about the missing ids) from a lost one.
+        match self
+            .http
+            .get_with(
+                routes::VERSION_QUERY,
+                &[("currentPage", "1"), ("pageSize", "1")],
+                &cookie,
+            )
+            .await
+        {
+            Ok(_) | Err(PortalError::Refused(_) | PortalError::NotFound { .. }) => {}
+            Err(err) => return Err(err),
+        }
+        let session = SuperappSession {
+            cookie,
+            username: COOKIE_USER.to_string(),
+        };
+        Ok(LoggedIn {
+            user: User {
+                id: String::new(),
+                username: session.username.clone(),
+                display_name: session.username.clone(),
+                admin_of: Vec::new(),
+            },
+            session: Session::new(serde_json::to_value(&session).expect("serializable")),
+            expires_at: None,
+        })
+    }
+
+    /// No logout route is known: the cookie is forgotten here, the console's session lives
+    /// on until it expires.
+    async fn logout(&self) -> Result<(), PortalError> {
+        self.set_session(None).await;
+        Ok(())
+    }
+
+    async fn me(&self) -> Result<User, PortalError> {
+        let username = self
+            .username
+            .read()
+            .expect("username lock")
+            .clone()
+            .ok_or_else(|| PortalError::NotLoggedIn {
+                portal: self.base_url().to_string(),
+            })?;
+        Ok(User {
+            id: String::new(),
+            display_name: username.clone(),
+            username,
+            admin_of: Vec::new(),
+        })
+    }
+
+    async fn spaces(&self) -> Result<Vec<Space>, PortalError> {
+        Err(self.not_available(Feature::ListSpaces))
+    }
+
+    async fn apps(&self, _space_id: &str) -> Result<Vec<MiniApp>, PortalError> {
+        Err(self.not_available(Feature::ListApps))
+    }
+
+    async fn target_apps(&self) -> Result<Vec<TargetApp>, PortalError> {
+        Err(self.not_available(Feature::ListTargetApps))
+    }
+
+    async fn versions(&self, app: &AppRef) -> Result<Vec<Version>, PortalError> {
+        let mut versions = Vec::new();
+        for item in self.raw_versions(app).await? {
+            match version_of(&item, &app.app_id) {
+                Ok(v) => versions.push(v),
+                Err(e) => tracing::warn!("skipping a version of {}: {e}", app.app_id),
+            }
+        }
+        Ok(versions)
+    }
+
+    async fn latest_version(&self, app: &AppRef) -> Result<Option<Version>, PortalError> {
+        self.check_app(app)?;
+        let data = self
+            .http
+            .get(
+                routes::VERSION_QUERY,
+                &[
+                    ("currentPage", "1"),
+                    ("pageSize", "1"),
+                    ("appId", &app.app_id),
+                    ("spaceId", &app.space_id),
+                ],
+            )
+            .await?;
+        items(data)
+            .first()
+            .map(|item| version_of(item, &app.app_id))
+            .transpose()
+    }
+
+    async fn upload(
+        &self,
+        app: &AppRef,
+        new: NewVersion<'_>,
+        progress: &(dyn Fn(UploadProgress) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Result<Version, PortalError> {
+        self.check_app(app)?;
+        let version = new.version.to_string();
+        let suffix: String = new.sha256.chars().take(12).collect();
+        let suffix = if suffix.is_empty() {
+            "pkg".into()
+        } else {
+            suffix
+        };
+        let file_name = format!("{}_v{version}_{suffix}.zip", app.app_id);
+        let fields = [
+            ("spaceId", app.space_id.clone()),
+            ("appId", app.app_id.clone()),
+            ("version", version.clone()),
+        ];
+        let uploaded = self
+            .http
+            .upload(
+                routes::VERSION_UPLOAD,
+                &fields,
+                &file_name,
+                new.package,
+                progress,
+                cancel,
+            )
+            .await?;
+        let artifact = match text(&uploaded, "path") {
+            p if p.is_empty() => format!("app/version/{}/{version}/{file_name}", app.app_id),
+            p => p,
+        };
+        if cancel.is_cancelled() {
+            return Err(PortalError::Cancelled);
+        }
+        let data = self
+            .http
+            .post(
+                routes::VERSION_CREATE,
+                &json!({
+                    "appId": app.app_id,
+                    "artifactList": [artifact],
+                    "artifactType": "FILE",
+                    "name": version,
+                    "source": "UPLOAD",
+                    "version": version,
+                }),
+            )
+            .await?;
+        let made = match items(data).first() {
+            Some(item) if !text(item, "version").is_empty() => version_of(item, &app.app_id)?,
+            _ => self
+                .versions(app)
+                .await?
+                .into_iter()
+                .find(|v| v.version == new.version)
+                .ok_or_else(|| PortalError::Protocol {
+                    message: format!("the console accepted version {version} but does not list it"),
+                })?,
+        };
+        if !made.sha256.is_empty() && !new.sha256.is_empty() && made.sha256 != new.sha256 {
+            return Err(PortalError::Protocol {
+                message: format!(
+                    "the console keeps version {version} with sha256 {}, not the package's {}",
+                    made.sha256, new.sha256
+                ),
+            });
+        }
+        Ok(made)
+    }
+
+    async fn releases(&self, app: &AppRef) -> Result<Vec<Release>, PortalError> {
+        if self.target_apps.is_empty() {
+            tracing::warn!(
+                "no target apps are known for {} (give them when binding): no releases to show",
+                app.app_id
+            );
+            return Ok(Vec::new());
+        }
+        let versions = self.versions(app).await?;
+        let mut releases = Vec::new();
+        for target in &self.target_apps {
+            let (found, first) = self.target_releases(app, target, &versions).await?;
+            for (item, version_id) in found {
+                let Some(version) = versions
+                    .iter()
+                    .find(|v| v.id == version_id)
+                    .map(|v| v.version)
+                else {
+                    continue;
+                };
+                let key = ReleaseKey {
+                    space_id: app.space_id.clone(),
+                    app_id: &app.app_id,
+                    version_id: &version_id,
+                    version,
+                    target,
+                };
+                match self.release_of(&item, key, first) {
+                    Ok(r) => releases.push(r),
+                    // Unknown statuses are not guessed: such a release is left out here
+                    // (and a single read of it says its raw status).
+                    Err(u) => tracing::warn!(
+                        "leaving out the release of {} to {}: unknown console status `{}` ({})",
+                        version,
+                        target.name,
+                        u.raw,
+                        u.desc
+                    ),
+                }
+            }
+        }
+        Ok(releases)
+    }
+
+    async fn release(&self, release: &Release) -> Result<Release, PortalError> {
+        let key = ParsedId::parse(&release.id)?;
+        let found = self
+            .raw_releases(
+                &release.app_id,
+                &release.target_app_id,
+                &release.version.to_string(),
+            )
+            .await?;
+        let item = found
+            .iter()
+            .find(|i| text(i, "id") == key.item_id)
+            .or(found.first())
+            .ok_or_else(|| PortalError::NotFound {
+                message: format!(
+                    "the console has no release of {} to {} any more",
+                    release.version, release.target_app_name
+                ),
+            })?;
+        let target = TargetApp {
+            id: release.target_app_id.clone(),
+            name: release.target_app_name.clone(),
+            scheme: String::new(),
+        };
+        self.release_of(
+            item,
+            ReleaseKey {
+                space_id: key.space_id,
+                app_id: &release.app_id,
+                version_id: &release.version_id,
+                version: release.version,
+                target: &target,
+            },
+            release.first_release,
+        )
+        .map_err(|u| u.into_error(release))
+    }
+
+    async fn create_release(
+        &self,
+        app: &AppRef,
+        version: &Version,
+        target: &TargetApp,
+    ) -> Result<Release, PortalError> {
+        self.check_id(&target.id)?;
+        let raw = self.raw_versions(app).await?;
+        let number = version.version.to_string();
+        let artifacts = raw
+            .iter()
+            .find(|v| text(v, "version") == number)
+            .and_then(|v| v.get("artifactList").cloned())
+            .filter(|a| a.as_array().is_some_and(|a| !a.is_empty()));
+        let versions: Vec<Version> = raw
+            .iter()
+            .filter_map(|item| version_of(item, &app.app_id).ok())
+            .collect();
+        let (_, first) = self.target_releases(app, target, &versions).await?;
+        let mut body = json!({
+            "appId": app.app_id,
+            "channelCode": target.id,
+            "version": number,
+            // The console takes the notes here, not at Apply: the version's description.
+            "changelog": version.description,
+            "artifactType": "FILE",
+        });
+        if let Some(artifacts) = artifacts {
+            body["artifactList"] = artifacts;
+        }
+        let data = self.http.post(routes::RELEASE_CREATE, &body).await?;
+        let item = items(data).into_iter().next().unwrap_or(Value::Null);
+        let key = ReleaseKey {
+            space_id: app.space_id.clone(),
+            app_id: &app.app_id,
+            version_id: &version.id,
+            version: version.version,
+            target,
+        };
+        match self.release_of(&item, key, first) {
+            Ok(r) => Ok(r),
+            Err(u) => Err(PortalError::Protocol {
+                message: format!(
+                    "the console made the release of {number} to {} in status `{}`, which this client does not know",
+                    target.name, u.raw
+                ),
+            }),
+        }
+    }
+
+    async fn take_step(
+        &self,
+        release: &Release,
+        input: StepInput,
+    ) -> Result<StepOutcome, PortalError> {
+        let step = input.step();
+        self.capabilities
+            .require(Feature::Step(step), self.base_url())?;
+        let body = self.step_body(release)?;
+        let data = match input {
+            StepInput::Apply { notes } => {
+                if !notes.is_empty() && release.notes.as_deref() != Some(notes.as_str()) {
+                    tracing::warn!(
+                        "the console takes release notes when the release is made, not on Apply; these are not sent"
+                    );
+                }
+                self.http.post(routes::START_APPROVE, &body).await?
+            }
+            StepInput::Official => {
+                // The observed client's official release: skip pilot and grayscale, then
+                // put it online.
+                self.http.post(routes::SKIP_BETA, &body).await?;
+                self.http.post(routes::ONLINE, &body).await?
+            }
+            _ => unreachable!("capabilities hold only Apply and Official"),
+        };
+        Ok(StepOutcome {
+            release: self.after_step(release, data).await?,
+            // The console does not say which release it archived.
+            archived: None,
+        })
+    }
+
+    async fn rollback(
+        &self,
+        _app: &AppRef,
+        _target: &TargetApp,
+    ) -> Result<LiveChange, PortalError> {
+        Err(self.not_available(Feature::Step(Step::Rollback)))
+    }
+
+    async fn temporary_code(
+        &self,
+        _release: &Release,
+        _path: Option<&str>,
+    ) -> Result<TemporaryCode, PortalError> {
+        Err(self.not_available(Feature::Step(Step::TemporaryCode)))
+    }
+
+    async fn reviews(&self, _all: bool) -> Result<Vec<Release>, PortalError> {
+        Err(self.not_available(Feature::Reviews))
+    }
+
+    async fn audit(&self, _app: &AppRef) -> Result<Vec<AuditEntry>, PortalError> {
+        Err(self.not_available(Feature::Audit))
+    }
+
+    async fn create_access_token(
+        &self,
+        _name: &str,
+        _expires_in_days: Option<u32>,
+    ) -> Result<CreatedAccessToken, PortalError> {
+        Err(self.not_available(Feature::AccessTokens))
+    }
+
+    async fn access_tokens(&self) -> Result<Vec<AccessToken>, PortalError> {
+        Err(self.not_available(Feature::AccessTokens))
+    }
+
+    async fn revoke_access_token(&self, _token_id: &str) -> Result<(), PortalError> {
+        Err(self.not_available(Feature::AccessTokens))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked_and_named() {
+        let p = SuperappPortal::new("http://127.0.0.1:1", Vec::new()).unwrap();
+        assert!(p.check_id("1512032299590111735808").is_ok());
+        for bad in ["", "12a", "1512-1", &"1".repeat(33), "１２"] {
+            let err = p.check_id(bad).unwrap_err();
+            assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_cookie_header_is_taken_with_or_without_its_name() {
+        assert_eq!(cookie_header("Cookie: a=b; c=d\n").unwrap(), "a=b; c=d");
+        assert_eq!(cookie_header("SA=x").unwrap(), "SA=x");
+        assert!(cookie_header("  ").is_err());
+        assert!(cookie_header("nonsense").is_err());
+    }
+
+    #[test]
+    fn release_ids_round_trip() {
+        let id = release_id("1532", "1611", "1.0.1", "5000");
+        let parsed = ParsedId::parse(&id).unwrap();
+        assert_eq!(
+            (parsed.space_id.as_str(), parsed.item_id.as_str()),
+            ("1532", "5000")
+        );
+        assert!(ParsedId::parse("42").is_err());
+    }
+
+    #[test]
+    fn the_session_never_shows_in_debug() {
+        let s = Session::new(
+            serde_json::to_value(SuperappSession {
+                cookie: "SA_CONSOLE_SESSION=secret".into(),
+                username: "u".into(),
+            })
+            .unwrap(),
+        );
+        assert!(!format!("{s:?}").contains("secret"));
+    }
+}
