@@ -359,7 +359,7 @@ impl PackDefaults {
     pub fn describe(&self) -> String {
         format!(
             "not bound: packing with the defaults (output dir `{}`, size budget {}, source maps {}); \
-             `gopay-miniapp bind` writes them to gopay-miniapp.json, where they can be changed",
+             binding the project writes them to gopay-miniapp.json, where they can be changed",
             self.output_dir,
             pack::human_size(self.size_budget),
             if self.include_source_maps { "included" } else { "left out" },

@@ -315,8 +315,7 @@ async fn versions_page(
         p { a.button href={ (app_url(&ctx.app.id)) "/new" } { "Add Version" } }
         @if versions.is_empty() {
             p.muted {
-                "No versions yet. Add one by uploading its ZIP (\"Add Version\"), or publish with "
-                code { "gopay-miniapp publish" } "."
+                "No versions yet. Add one by uploading its ZIP (\"Add Version\"), or publish from the editor or the command line."
             }
         } @else {
             table.versions {

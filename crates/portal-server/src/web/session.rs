@@ -325,7 +325,7 @@ fn login_form(
                 p { button type="submit" { "Log in" } }
             }
             p.muted {
-                "The same account as " code { "gopay-miniapp login" } ". The local demo portal has "
+                "The same account as in the editor and on the command line. The local demo portal has "
                 code { "demo" } "/" code { "demo" } " (developer) and " code { "admin" } "/"
                 code { "admin" } " (target-app administrator)."
             }

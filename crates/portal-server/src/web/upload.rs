@@ -77,7 +77,7 @@ fn form_page(
             input type="file" #package name="package" accept=".zip,application/zip" required;
             p.muted {
                 "A ZIP of the build output with " code { "index.html" } " or " code { "app.json" }
-                " at its root (" code { "gopay-miniapp pack --out app.zip" } " makes one), at most "
+                " at its root (the GoPay MiniApp tool's Pack makes one), at most "
                 (html::human_size(state.max_package_size)) "."
             }
             div.actions style="margin-top:1rem" {
@@ -163,7 +163,7 @@ pub(crate) fn read_failed(err: axum::extract::multipart::MultipartError, limit: 
                 "the package is far larger than the portal accepts: at most {} ({limit} bytes)",
                 html::human_size(limit)
             ),
-            "shrink the package: run `gopay-miniapp pack --list` to see the largest files",
+            "shrink the package: leave out what the MiniApp does not need",
         )
         .field("size")
     } else {
