@@ -81,6 +81,7 @@ impl LspPrompter {
         question: &str,
         titles: Vec<String>,
         input: Input,
+        kind: MessageType,
     ) -> Result<Option<String>, CoreError> {
         if self.cancel.is_cancelled() {
             return Err(CoreError::Cancelled);
@@ -94,7 +95,7 @@ impl LspPrompter {
             })
             .collect();
         let asked = self.shared.client().show_message_request(
-            MessageType::INFO,
+            kind,
             question.to_string(),
             Some(actions),
         );
@@ -139,7 +140,10 @@ impl Prompter for LspPrompter {
         input: Input,
     ) -> Result<usize, CoreError> {
         let titles = unique_titles(options);
-        match self.ask(question, titles.clone(), input).await? {
+        match self
+            .ask(question, titles.clone(), input, MessageType::INFO)
+            .await?
+        {
             Some(answer) => titles.iter().position(|t| *t == answer).ok_or_else(|| {
                 CoreError::invalid(
                     format!("the editor answered \"{answer}\", which was not one of the choices"),
@@ -161,6 +165,12 @@ impl Prompter for LspPrompter {
                 confirm.question,
                 vec![yes.clone(), NO.into()],
                 Input::Confirmation,
+                // What reaches everyone or cannot be undone is asked as a warning.
+                if confirm.destructive {
+                    MessageType::WARNING
+                } else {
+                    MessageType::INFO
+                },
             )
             .await?
         {

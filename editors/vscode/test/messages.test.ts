@@ -48,6 +48,13 @@ test('Yes/No questions become modals with the details below; choices quick picks
     options: ['Demo Space', 'Other'],
   });
   assert.deepEqual(classifyQuestion('hello', undefined), { kind: 'message', message: 'hello' });
+  // The sidecar offers its own verb and No: the verb is the modal's button.
+  assert.deepEqual(classifyQuestion('Roll back "GoPay"?', [{ title: 'Roll Back' }, { title: 'No' }]), {
+    kind: 'confirm',
+    message: 'Roll back "GoPay"?',
+    yes: 'Roll Back',
+    no: 'No',
+  });
   assert.deepEqual(splitMessage('one line'), { message: 'one line' });
 });
 

@@ -243,10 +243,16 @@ export function splitMessage(text: string): { message: string; detail?: string }
   return detail ? { message: first.trim(), detail } : { message: first.trim() };
 }
 
-/** Yes/No questions become modals; other choices quick picks. */
+/**
+ * Confirmations become modals: the sidecar offers its verb and No ("Roll Back", "No"), or
+ * Yes/No from older sidecars. Other choices become quick picks.
+ */
 export function classifyQuestion(message: string, actions: Array<{ title: string }> | undefined | null): Question {
   const titles = (actions ?? []).map((a) => a.title);
   const parts = splitMessage(message);
+  if (titles.length === 2 && titles[1] === NO) {
+    return { kind: 'confirm', ...parts, yes: titles[0], no: NO };
+  }
   if (titles.length === 2 && titles.includes(YES) && titles.includes(NO)) {
     return { kind: 'confirm', ...parts, yes: YES, no: NO };
   }
