@@ -94,11 +94,10 @@ impl LspPrompter {
                 properties: Default::default(),
             })
             .collect();
-        let asked = self.shared.client().show_message_request(
-            kind,
-            question.to_string(),
-            Some(actions),
-        );
+        let asked =
+            self.shared
+                .client()
+                .show_message_request(kind, question.to_string(), Some(actions));
         match ask_client(&self.shared, asked, timeout, &self.cancel).await {
             Ok(answer) => Ok(answer.map(|a| a.title)),
             Err(failure) => Err(self.fail(question, input, failure)),
