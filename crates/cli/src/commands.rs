@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use gopay_miniapp_core::credentials::default_home;
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::user_ids::parse_user_ids;
-use gopay_miniapp_core::workflows::account::LoginWith;
 use gopay_miniapp_core::workflows::bind::{parse_named_ref, BindRequest};
 use gopay_miniapp_core::workflows::publish::{BumpSpec, PublishOptions};
 use gopay_miniapp_core::workflows::release::{self as rel, Decision, ReleaseRef};
 use gopay_miniapp_core::workflows::{account, bind, catalog, publish, status};
 use gopay_miniapp_core::{qr, Context, CoreError, Hint, Input};
+use gopay_miniapp_portal::Login;
 use gopay_miniapp_portal::Step;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -74,7 +74,7 @@ pub async fn run(cli: Cli) -> i32 {
                         );
                     }
                 };
-                let with = LoginWith::Browser {
+                let with = Login::Browser {
                     show: &show,
                     client_name: Some(client_name()),
                     cancel: &cancel,
@@ -82,7 +82,7 @@ pub async fn run(cli: Cli) -> i32 {
                 account::login(&ctx, with).await
             } else if args.cookie_stdin {
                 match read_secret_line("cookie") {
-                    Ok(cookie) => account::login(&ctx, LoginWith::Cookie(&cookie)).await,
+                    Ok(cookie) => account::login(&ctx, Login::Cookie(&cookie)).await,
                     Err(e) => Err(e),
                 }
             } else {
@@ -215,7 +215,10 @@ pub async fn run(cli: Cli) -> i32 {
         } => {
             let result = publish::pack_project(&ctx, out, list, allow_secrets).await;
             if let Some(defaults) = result.as_ref().ok().and_then(|p| p.defaults.as_ref()) {
-                eprintln!("{}", defaults.describe());
+                eprintln!(
+                    "{}; `gopay-miniapp bind` writes them to gopay-miniapp.json, where they can be changed",
+                    defaults.describe()
+                );
             }
             finish(json, result, |p| {
                 let mut text = String::new();
@@ -547,7 +550,7 @@ async fn login_password(
     let password = read_password(password_stdin)?;
     account::login(
         ctx,
-        LoginWith::Password {
+        Login::Password {
             username: &username,
             password: &password,
         },

@@ -149,7 +149,7 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     );
     let login = account::login(
         &dev,
-        account::LoginWith::Password {
+        gopay_miniapp_portal::Login::Password {
             username: "demo",
             password: "demo",
         },
@@ -161,7 +161,7 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     );
     account::login(
         &admin,
-        account::LoginWith::Password {
+        gopay_miniapp_portal::Login::Password {
             username: "admin",
             password: "admin",
         },

@@ -28,7 +28,7 @@ async fn admin_approves(
     let ctx = context(home.path(), project, portal);
     account::login(
         &ctx,
-        account::LoginWith::Password {
+        gopay_miniapp_portal::Login::Password {
             username: "admin",
             password: "admin",
         },
@@ -709,7 +709,7 @@ async fn a_terminal_login_logs_the_editor_in() {
     let cli = context(home.path(), &project, &portal.url);
     account::login(
         &cli,
-        account::LoginWith::Password {
+        gopay_miniapp_portal::Login::Password {
             username: "demo",
             password: "demo",
         },

@@ -6,6 +6,9 @@
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::PortalError;
 
 /// Retries for idempotent work (reads, upload chunks, completing an upload).
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +38,41 @@ impl RetryPolicy {
             .with_max_times(self.retries)
             .with_jitter()
             .build()
+    }
+}
+
+impl RetryPolicy {
+    /// Runs `attempt` until it succeeds, fails for good, or the retries run out, sleeping the
+    /// policy's delays between attempts; a cancel stops an attempt or a sleep at once.
+    pub async fn run<T, F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        mut attempt: F,
+    ) -> Result<T, PortalError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, PortalError>>,
+    {
+        let mut delays = self.delays();
+        loop {
+            let result = tokio::select! {
+                _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                r = attempt() => r,
+            };
+            match result {
+                Err(err) if err.retryable() => {
+                    let Some(delay) = delays.next() else {
+                        return Err(err);
+                    };
+                    tracing::warn!("{err}; retrying in {delay:?}");
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Err(PortalError::Cancelled),
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 }
 

@@ -1,11 +1,8 @@
 //! Login (password, browser, token or cookie), logout, whoami, and CI access tokens.
 
 use gopay_miniapp_portal::domain::{AccessToken, CreatedAccessToken, User};
-use gopay_miniapp_portal::{
-    Backend, BrowserLogin, Feature, LoggedIn, Login, LoginKind, Portal, PortalError,
-};
+use gopay_miniapp_portal::{Backend, Feature, LoggedIn, Login, LoginKind, Portal, PortalError};
 use serde::Serialize;
-use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
 use crate::credentials::StoredSession;
@@ -25,26 +22,13 @@ pub struct LoginResult {
     pub credentials_file: String,
 }
 
-/// How the user logs in, with what each way needs (front ends collect it).
-pub enum LoginWith<'a> {
-    Password {
-        username: &'a str,
-        password: &'a str,
-    },
-    Browser {
-        show: &'a (dyn Fn(&BrowserLogin) + Send + Sync),
-        client_name: Option<String>,
-        cancel: &'a CancellationToken,
-    },
-    Cookie(&'a str),
-}
-
-/// Logs in to the current portal and keeps the session. A password goes to the portal once
-/// and is never stored; neither is it, a cookie or a token ever printed.
-pub async fn login(ctx: &Context, with: LoginWith<'_>) -> Result<LoginResult, CoreError> {
+/// Logs in to the current portal (by any `Login` its capabilities list) and keeps the
+/// session. A password goes to the portal once and is never stored; neither it, a cookie nor
+/// a token is ever printed.
+pub async fn login(ctx: &Context, login: Login<'_>) -> Result<LoginResult, CoreError> {
     let portal = ctx.portal().await?;
-    let login = match with {
-        LoginWith::Password { username, password } => {
+    let login = match login {
+        Login::Password { username, password } => {
             if username.trim().is_empty() {
                 return Err(CoreError::invalid(
                     "the username is empty",
@@ -58,16 +42,7 @@ pub async fn login(ctx: &Context, with: LoginWith<'_>) -> Result<LoginResult, Co
                 password,
             }
         }
-        LoginWith::Browser {
-            show,
-            client_name,
-            cancel,
-        } => Login::Browser {
-            show,
-            client_name,
-            cancel,
-        },
-        LoginWith::Cookie(cookie) => Login::Cookie(cookie),
+        other => other,
     };
     portal
         .capabilities()

@@ -355,11 +355,10 @@ impl PackDefaults {
         }
     }
 
-    /// One line for the terminal: which defaults, and where they would be set.
+    /// Which defaults were used; each front end adds how to bind (where they can be changed).
     pub fn describe(&self) -> String {
         format!(
-            "not bound: packing with the defaults (output dir `{}`, size budget {}, source maps {}); \
-             binding the project writes them to gopay-miniapp.json, where they can be changed",
+            "not bound: packing with the defaults (output dir `{}`, size budget {}, source maps {})",
             self.output_dir,
             pack::human_size(self.size_budget),
             if self.include_source_maps { "included" } else { "left out" },

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use gopay_miniapp_core::events::Reporter;
 use gopay_miniapp_core::workflows::account;
-use gopay_miniapp_core::workflows::account::LoginWith;
 use gopay_miniapp_portal::BrowserLogin;
+use gopay_miniapp_portal::Login;
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -34,7 +34,7 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
                 .progress(10, &format!("Logging in as {username}"));
             account::login(
                 &cx.ctx,
-                LoginWith::Password {
+                Login::Password {
                     username: &username,
                     password: &password,
                 },
@@ -91,7 +91,7 @@ async fn browser_login(cx: &Cx) -> Result<account::LoginResult, gopay_miniapp_co
     let client_name = format!("{} on {}", cx.shared.caps().name, host_name());
     let result = account::login(
         &cx.ctx,
-        LoginWith::Browser {
+        Login::Browser {
             show: &show,
             client_name: Some(client_name),
             cancel: &cx.cancel,

@@ -33,7 +33,14 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
         .await
         .map_err(|e| core_error(cx, e))?;
     if let Some(defaults) = &result.defaults {
-        cx.reporter.log(LogSource::Workflow, &defaults.describe());
+        cx.reporter.log(
+            LogSource::Workflow,
+            &format!(
+                "{}; binding the project ({}) writes them to gopay-miniapp.json, where they can be changed",
+                defaults.describe(),
+                crate::commands::spec(crate::commands::CommandId::Bind).name
+            ),
+        );
     }
     cx.reporter.progress(100, "Packed");
     to_value(&result)

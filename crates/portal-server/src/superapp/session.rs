@@ -16,12 +16,12 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use gopay_miniapp_portal::native::wire::User;
 use maud::html;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use super::envelope::{self, lost_session};
 use super::ids;
 use super::page::{page, Signed};
-use crate::auth::{check_credentials, load_user, secret_hash, Caller, TokenKind};
+use crate::auth::{check_credentials, secret_hash, Caller};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{new_id, now_ms, now_rfc3339, random_base62};
@@ -70,36 +70,10 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Console, Missing>
         return Err(Missing::Unknown);
     }
     let hash = secret_hash(&secret);
-    let found = state
-        .store
-        .run(move |tx| {
-            let row: Option<(String, String, String, String)> = tx
-                .query_row(
-                    "SELECT s.id, s.user_id, s.csrf, u.username FROM superapp_sessions s
-                     JOIN users u ON u.id = s.user_id
-                     WHERE s.hash = ?1 AND s.revoked_at IS NULL AND s.expires_ms > ?2",
-                    params![hash, now_ms()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let Some((id, user_id, csrf, username)) = row else {
-                return Ok(None);
-            };
-            let user = load_user(tx, &user_id)?;
-            Ok(Some(Console {
-                caller: Caller {
-                    user_id,
-                    username,
-                    token_id: id,
-                    kind: TokenKind::Web,
-                    session_id: None,
-                },
-                user,
-                csrf,
-            }))
-        })
+    let found = crate::web::session::signed_in(state, "superapp_sessions", hash)
         .await
-        .map_err(Missing::Failed)?;
+        .map_err(Missing::Failed)?
+        .map(|(caller, user, csrf)| Console { caller, user, csrf });
     found.ok_or(Missing::Unknown)
 }
 

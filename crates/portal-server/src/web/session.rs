@@ -145,14 +145,29 @@ async fn load_session(state: &AppState, secret: &str) -> Result<Option<WebSessio
         return Ok(None);
     }
     let hash = secret_hash(secret);
+    Ok(signed_in(state, "web_sessions", hash)
+        .await?
+        .map(|(caller, user, csrf)| WebSession { caller, user, csrf }))
+}
+
+/// The caller, user and CSRF token of the live session with this secret hash in `table`
+/// (`web_sessions` for the portal's pages, `superapp_sessions` for the console emulator: the
+/// same columns and rules).
+pub(crate) async fn signed_in(
+    state: &AppState,
+    table: &'static str,
+    hash: String,
+) -> Result<Option<(Caller, User, String)>, ApiError> {
     state
         .store
         .run(move |tx| {
             let row: Option<(String, String, String, String)> = tx
                 .query_row(
-                    "SELECT s.id, s.user_id, s.csrf, u.username FROM web_sessions s
+                    &format!(
+                        "SELECT s.id, s.user_id, s.csrf, u.username FROM {table} s
                      JOIN users u ON u.id = s.user_id
-                     WHERE s.hash = ?1 AND s.revoked_at IS NULL AND s.expires_ms > ?2",
+                     WHERE s.hash = ?1 AND s.revoked_at IS NULL AND s.expires_ms > ?2"
+                    ),
                     params![hash, now_ms()],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
@@ -161,17 +176,14 @@ async fn load_session(state: &AppState, secret: &str) -> Result<Option<WebSessio
                 return Ok(None);
             };
             let user = load_user(tx, &user_id)?;
-            Ok(Some(WebSession {
-                caller: Caller {
-                    user_id,
-                    username,
-                    token_id: id,
-                    kind: TokenKind::Web,
-                    session_id: None,
-                },
-                user,
-                csrf,
-            }))
+            let caller = Caller {
+                user_id,
+                username,
+                token_id: id,
+                kind: TokenKind::Web,
+                session_id: None,
+            };
+            Ok(Some((caller, user, csrf)))
         })
         .await
 }

@@ -619,32 +619,13 @@ impl PortalClient {
     async fn with_retries<T, F, Fut>(
         &self,
         cancel: &CancellationToken,
-        mut op: F,
+        op: F,
     ) -> Result<T, PortalError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, PortalError>>,
     {
-        let mut delays = self.retry.delays();
-        loop {
-            let result = tokio::select! {
-                _ = cancel.cancelled() => return Err(PortalError::Cancelled),
-                r = op() => r,
-            };
-            match result {
-                Err(err) if err.retryable() => {
-                    let Some(delay) = delays.next() else {
-                        return Err(err);
-                    };
-                    tracing::warn!("{err}; retrying in {delay:?}");
-                    tokio::select! {
-                        _ = cancel.cancelled() => return Err(PortalError::Cancelled),
-                        _ = tokio::time::sleep(delay) => {}
-                    }
-                }
-                other => return other,
-            }
-        }
+        self.retry.run(cancel, op).await
     }
 
     async fn get<T: DeserializeOwned>(

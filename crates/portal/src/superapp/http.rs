@@ -121,23 +121,16 @@ impl Http {
         query: &[(&str, &str)],
         cookie: &str,
     ) -> Result<Value, PortalError> {
-        let mut delays = self.retry.delays();
-        loop {
-            let request = self
-                .request(Method::GET, path, cookie)
-                .query(query)
-                .timeout(JSON_TIMEOUT);
-            match self.send(request, path).await {
-                Err(err) if err.retryable() => {
-                    let Some(delay) = delays.next() else {
-                        return Err(err);
-                    };
-                    tracing::warn!("{err}; retrying in {delay:?}");
-                    tokio::time::sleep(delay).await;
-                }
-                other => return other,
-            }
-        }
+        // Reads are not cancellable from here; a token nobody cancels keeps one retry loop.
+        self.retry
+            .run(&CancellationToken::new(), || {
+                let request = self
+                    .request(Method::GET, path, cookie)
+                    .query(query)
+                    .timeout(JSON_TIMEOUT);
+                self.send(request, path)
+            })
+            .await
     }
 
     /// A JSON POST with the session, sent once (changes are not retried blindly).
@@ -182,46 +175,33 @@ impl Http {
             .await
             .map_err(|e| local_io(package, e))?
             .len();
-        let mut delays = self.retry.delays();
-        loop {
-            let sent = Arc::new(AtomicU64::new(0));
-            let form = multipart_form(fields, file_name, package, total, sent.clone()).await?;
-            let request = self
-                .request(Method::POST, path, &cookie)
-                .multipart(form)
-                .timeout(UPLOAD_TIMEOUT);
-            progress(UploadProgress { sent: 0, total });
-            let send = self.send(request, path);
-            tokio::pin!(send);
-            let mut ticks = tokio::time::interval(PROGRESS_EVERY);
-            let result = loop {
-                tokio::select! {
-                    _ = cancel.cancelled() => return Err(PortalError::Cancelled),
-                    r = &mut send => break r,
-                    _ = ticks.tick() => progress(UploadProgress {
-                        sent: sent.load(Ordering::Relaxed).min(total),
-                        total,
-                    }),
-                }
-            };
-            match result {
-                Err(err) if err.retryable() => {
-                    let Some(delay) = delays.next() else {
-                        return Err(err);
-                    };
-                    tracing::warn!("{err}; retrying the upload in {delay:?}");
+        let cookie = &cookie;
+        let data = self
+            .retry
+            .run(cancel, || async move {
+                let sent = Arc::new(AtomicU64::new(0));
+                let form = multipart_form(fields, file_name, package, total, sent.clone()).await?;
+                let request = self
+                    .request(Method::POST, path, cookie)
+                    .multipart(form)
+                    .timeout(UPLOAD_TIMEOUT);
+                progress(UploadProgress { sent: 0, total });
+                let send = self.send(request, path);
+                tokio::pin!(send);
+                let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+                loop {
                     tokio::select! {
-                        _ = cancel.cancelled() => return Err(PortalError::Cancelled),
-                        _ = tokio::time::sleep(delay) => {}
+                        r = &mut send => break r,
+                        _ = ticks.tick() => progress(UploadProgress {
+                            sent: sent.load(Ordering::Relaxed).min(total),
+                            total,
+                        }),
                     }
                 }
-                Err(err) => return Err(err),
-                Ok(data) => {
-                    progress(UploadProgress { sent: total, total });
-                    return Ok(data);
-                }
-            }
-        }
+            })
+            .await?;
+        progress(UploadProgress { sent: total, total });
+        Ok(data)
     }
 
     async fn send(&self, request: RequestBuilder, path: &str) -> Result<Value, PortalError> {
