@@ -540,7 +540,7 @@ fn temporary_code_decodes_back_to_the_working_deeplink() {
     for (y, row) in rows.iter().enumerate() {
         for x in 0..width {
             let c = row.get(x).copied().unwrap_or(' ');
-            // Full blocks are light modules (see core::qr): top and bottom halves.
+            // Full blocks are light modules (see gopay_miniapp_portal::qr): top and bottom halves.
             let (top, bottom) = match c {
                 '█' => (true, true),
                 '▀' => (true, false),

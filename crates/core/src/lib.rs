@@ -12,7 +12,8 @@ pub mod events;
 pub mod hint;
 pub mod lock;
 pub mod project;
-pub mod qr;
+/// The QR renderings live with the deeplink they encode, in the portal crate.
+pub use gopay_miniapp_portal::qr;
 pub mod user_ids;
 pub mod workflows;
 

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use gopay_miniapp_core::qr::{self, QrError, QUIET_ZONE};
+use gopay_miniapp_portal::qr::{self, QrError, QUIET_ZONE};
 
 const DEEPLINK: &str = "gopay://mini-app/windvane?app_id=3000000000000001&publish_id=5000000000000007&mini_app_path=pages%2Findex";
 const STAGING_DEEPLINK: &str =
@@ -90,7 +90,9 @@ fn the_terminal_rendering_decodes_to_the_deeplink() {
     for line in &lines[..QUIET_ZONE / 2] {
         assert!(line.chars().all(|c| c == '█'), "{line}");
     }
-    for line in &lines {
+    // The size is odd: the last line's lower half lies outside the matrix (undrawn).
+    let (last, full) = lines.split_last().unwrap();
+    for line in full {
         let chars: Vec<char> = line.chars().collect();
         assert_eq!(chars.len(), matrix.size);
         assert!(chars[..QUIET_ZONE]
@@ -98,6 +100,8 @@ fn the_terminal_rendering_decodes_to_the_deeplink() {
             .chain(&chars[chars.len() - QUIET_ZONE..])
             .all(|&c| c == '█'));
     }
+    assert_eq!(matrix.size % 2, 1);
+    assert!(last.chars().all(|c| c == '▀'), "{last}");
     let (width, height, pixels) = terminal_to_pixels(&text, 4);
     assert_eq!(
         decode(width, height, |x, y| pixels[y * width + x]),
@@ -105,25 +109,30 @@ fn the_terminal_rendering_decodes_to_the_deeplink() {
     );
 }
 
-/// Reads the SVG's one path (`M{x} {y}h{run}v1h-{run}z` per run) back into a module matrix.
-fn svg_modules(svg: &str, size: usize) -> Vec<bool> {
+/// Reads the SVG's one path (the renderer's `M{x} {y}h{w}v{h}H{x}V{y}` per rectangle, in
+/// `px` units per module) back into a module matrix.
+fn svg_modules(svg: &str, size: usize, px: usize) -> Vec<bool> {
     assert_eq!(svg.matches("<path").count(), 1, "one path");
     let start = svg.find(" d=\"").unwrap() + 4;
     let d = &svg[start..start + svg[start..].find('"').unwrap()];
     let mut dark = vec![false; size * size];
-    for run in d.split('z').filter(|r| !r.is_empty()) {
-        let run = run.strip_prefix('M').unwrap();
-        let (x, rest) = run.split_once(' ').unwrap();
-        let (y, rest) = rest.split_once('h').unwrap();
-        let (length, rest) = rest.split_once('v').unwrap();
-        assert_eq!(rest, format!("1h-{length}"));
-        let (x, y, length): (usize, usize, usize) = (
-            x.parse().unwrap(),
-            y.parse().unwrap(),
-            length.parse().unwrap(),
+    for rect in d.split('M').filter(|r| !r.is_empty()) {
+        let n: Vec<usize> = rect
+            .split([' ', 'h', 'v', 'H', 'V'])
+            .map(|n| n.parse().expect("a number"))
+            .collect();
+        let [x, y, w, h, x_again, y_again] = n[..] else {
+            panic!("a rectangle `M x y h w v h H x V y`, not {rect:?}");
+        };
+        assert_eq!((x, y), (x_again, y_again));
+        assert!(
+            x % px == 0 && y % px == 0 && w % px == 0 && h % px == 0,
+            "{rect}"
         );
-        for dx in 0..length {
-            dark[y * size + x + dx] = true;
+        for my in y / px..(y + h) / px {
+            for mx in x / px..(x + w) / px {
+                dark[my * size + mx] = true;
+            }
         }
     }
     dark
@@ -134,8 +143,9 @@ fn the_svg_is_well_formed_and_draws_the_same_modules() {
     let svg = qr::render_svg(DEEPLINK).unwrap();
     let matrix = qr::matrix(DEEPLINK).unwrap();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-    assert!(svg.contains(&format!("viewBox=\"0 0 {0} {0}\"", matrix.size)));
-    let modules = svg_modules(&svg, matrix.size);
+    let px = 8;
+    assert!(svg.contains(&format!("viewBox=\"0 0 {0} {0}\"", matrix.size * px)));
+    let modules = svg_modules(&svg, matrix.size, px);
     assert_eq!(
         modules, matrix.dark,
         "the path draws exactly the dark modules"

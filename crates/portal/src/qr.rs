@@ -6,6 +6,9 @@
 //! terminals or IDEs" complaint. Error correction is level M (15 %), which survives the small
 //! distortions of a photographed screen at a size that still fits a terminal.
 //!
+//! One module for every rendering (the CLI, the sidecar and the local portal's pages), each
+//! drawn by the `qrcode` crate's own renderers: `unicode::Dense1x2`, `image::Luma` and `svg`.
+//!
 //! ## Terminal rendering: plain characters, light modules drawn
 //! [`render_terminal`] draws two module rows per text line with the Unicode half blocks `▀ ▄ █`
 //! and spaces, and no ANSI colours (they are lost in logs, CI output and editor panels and some
@@ -17,13 +20,16 @@
 //! Android camera apps, Google Lens) also read; the PNG and SVG renderings are always standard
 //! black on white for anything stricter.
 
-use std::fmt::Write as _;
-
-use image::{GrayImage, ImageEncoder, Luma};
+use image::{ImageEncoder, Luma};
+use qrcode::render::{svg, unicode::Dense1x2};
 use qrcode::{Color, EcLevel, QrCode};
 
-/// Light modules around the code, on each side.
+/// Light modules around the code, on each side (the renderers' quiet zone for a full-size
+/// code).
 pub const QUIET_ZONE: usize = 4;
+
+/// Pixels per module in the SVG's own size (it scales cleanly to any other).
+const SVG_MODULE_PX: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
@@ -33,7 +39,8 @@ pub enum QrError {
     Png(String),
 }
 
-/// The module matrix with its quiet zone: `true` is dark. Row-major, `size × size`.
+/// The module matrix with its quiet zone: `true` is dark. Row-major, `size × size`. What the
+/// renderings are checked against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrMatrix {
     pub size: usize,
@@ -46,14 +53,19 @@ impl QrMatrix {
     }
 }
 
-/// Encodes `data` (byte mode, level M) and surrounds it with the quiet zone.
-pub fn matrix(data: &str) -> Result<QrMatrix, QrError> {
-    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(|err| {
+/// Encodes `data` in byte mode at level M.
+fn encode(data: &str) -> Result<QrCode, QrError> {
+    QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(|err| {
         QrError::Encode {
             len: data.len(),
             reason: err.to_string(),
         }
-    })?;
+    })
+}
+
+/// The modules of `data`'s code surrounded by the quiet zone.
+pub fn matrix(data: &str) -> Result<QrMatrix, QrError> {
+    let code = encode(data)?;
     let width = code.width();
     let colors = code.to_colors();
     let size = width + 2 * QUIET_ZONE;
@@ -66,79 +78,54 @@ pub fn matrix(data: &str) -> Result<QrMatrix, QrError> {
     Ok(QrMatrix { size, dark })
 }
 
-/// The code as text for a terminal (see the module doc for the polarity). Every line has the
-/// same number of characters and ends with `\n`.
+/// The code as text for a terminal (see the module doc for the polarity: the renderer's
+/// colours are swapped so the light modules are the drawn ones). Every line has the same
+/// number of characters and ends with `\n`. The size is odd, so the last line's lower half
+/// lies below the quiet zone and is left undrawn.
 pub fn render_terminal(data: &str) -> Result<String, QrError> {
-    let matrix = matrix(data)?;
-    let mut out = String::with_capacity((matrix.size + 1) * matrix.size.div_ceil(2) * 3);
-    for y in (0..matrix.size).step_by(2) {
-        for x in 0..matrix.size {
-            let top_light = !matrix.is_dark(x, y);
-            // An odd size leaves the last line's lower half outside the matrix: draw it light,
-            // it only widens the quiet zone.
-            let bottom_light = !matrix.is_dark(x, y + 1);
-            out.push(match (top_light, bottom_light) {
-                (true, true) => '█',
-                (true, false) => '▀',
-                (false, true) => '▄',
-                (false, false) => ' ',
-            });
-        }
-        out.push('\n');
-    }
-    Ok(out)
+    let mut text = encode(data)?
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
+    text.push('\n');
+    Ok(text)
 }
 
 /// The code as a black-on-white PNG, `scale` pixels per module (at least 1).
 pub fn render_png(data: &str, scale: u32) -> Result<Vec<u8>, QrError> {
-    let matrix = matrix(data)?;
     let scale = scale.max(1);
-    let side = matrix.size as u32 * scale;
-    let image = GrayImage::from_fn(side, side, |x, y| {
-        if matrix.is_dark((x / scale) as usize, (y / scale) as usize) {
-            Luma([0])
-        } else {
-            Luma([255])
-        }
-    });
+    let image = encode(data)?
+        .render::<Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(scale, scale)
+        .build();
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(image.as_raw(), side, side, image::ExtendedColorType::L8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::L8,
+        )
         .map_err(|err| QrError::Png(err.to_string()))?;
     Ok(png)
 }
 
-/// The code as a self-contained SVG: a white background and one path with the dark modules
-/// (one unit per module, runs of dark modules merged), crisp at any size.
+/// The code as an `<svg>` element (no XML declaration, so it can be inlined in HTML or saved
+/// as a file): a white background and one path of the dark modules, crisp at any size,
+/// [`SVG_MODULE_PX`] units per module.
 pub fn render_svg(data: &str) -> Result<String, QrError> {
-    let matrix = matrix(data)?;
-    let size = matrix.size;
-    let mut path = String::new();
-    for y in 0..size {
-        let mut x = 0;
-        while x < size {
-            if !matrix.is_dark(x, y) {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < size && matrix.is_dark(x, y) {
-                x += 1;
-            }
-            let run = x - start;
-            let _ = write!(path, "M{start} {y}h{run}v1h-{run}z");
-        }
-    }
-    Ok(format!(
-        concat!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" "#,
-            r#"width="{px}" height="{px}" shape-rendering="crispEdges">"#,
-            r##"<rect width="{size}" height="{size}" fill="#fff"/>"##,
-            r##"<path fill="#000" d="{path}"/></svg>"##,
-            "\n"
-        ),
-        size = size,
-        px = size * 8,
-        path = path
-    ))
+    let document = encode(data)?
+        .render::<svg::Color>()
+        .quiet_zone(true)
+        .module_dimensions(SVG_MODULE_PX, SVG_MODULE_PX)
+        .build();
+    let element = document
+        .find("<svg")
+        .map_or(&document[..], |at| &document[at..]);
+    let mut svg = element.to_string();
+    svg.push('\n');
+    Ok(svg)
 }
