@@ -77,6 +77,7 @@ pub enum CommandId {
     WaitForReview,
     WithdrawRelease,
     SetWhitelist,
+    CheckUserIds,
     StartGrayscale,
     OfficialRelease,
     CancelRelease,
@@ -201,7 +202,7 @@ const NOTES: ArgSpec = ArgSpec {
 const USERS: ArgSpec = ArgSpec {
     name: "users",
     ty: ArgType::StringList,
-    doc: "Whitelist user IDs: an array, or one comma-separated string. Required (free text cannot be asked).",
+    doc: "Whitelist user IDs: an array, or the text as typed (separated by commas, semicolons, spaces or newlines; `#` starts a comment). Required (free text cannot be asked).",
 };
 const RATIO: ArgSpec = ArgSpec {
     name: "ratio",
@@ -395,6 +396,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         result: STEP_RESULT,
         project: ProjectUse::Required,
         mutating: true,
+        progress: false,
+    },
+    CommandSpec {
+        id: CommandId::CheckUserIds,
+        name: "miniapp.checkUserIds",
+        summary: "Parse whitelist user IDs exactly as `miniapp.setWhitelist` will (for validating an input box as the user types); nothing is sent to the portal.",
+        args: &[USERS],
+        result: "`{ids, duplicates}`: the IDs in the order given, each once, and how many repeats were dropped; bad IDs are an `invalid` error naming them",
+        project: ProjectUse::Optional,
+        mutating: false,
         progress: false,
     },
     CommandSpec {

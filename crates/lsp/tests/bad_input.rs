@@ -305,3 +305,56 @@ async fn every_hostile_message_is_answered_or_ignored_and_status_still_works() {
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(client.close().await, 0);
 }
+
+/// The whitelist's IDs are parsed by the one parser, for the input box as for the step: the
+/// same separators (`;` included), repeats counted, bad IDs refused by name, offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_ids_are_checked_by_the_one_parser_without_a_portal() {
+    let home = tempfile::tempdir().unwrap();
+    let (_d, project) = project();
+    let client = TestClient::start(
+        context(home.path(), &project, "http://127.0.0.1:9"),
+        Options::default(),
+        scripted(vec![]),
+    );
+    client
+        .initialize(&project, full_window(), Value::Null)
+        .await;
+    let parsed = client
+        .execute(
+            "miniapp.checkUserIds",
+            serde_json::json!({"users": "u1, u2;u3\nu1 # a comment"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        parsed,
+        serde_json::json!({"ids": ["u1", "u2", "u3"], "duplicates": 1})
+    );
+    let listed = client
+        .execute(
+            "miniapp.checkUserIds",
+            serde_json::json!({"users": ["a;b", "c"]}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed["ids"], serde_json::json!(["a", "b", "c"]));
+    let refused = client
+        .execute(
+            "miniapp.checkUserIds",
+            serde_json::json!({"users": "u1, bad id!"}),
+        )
+        .await
+        .unwrap_err();
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.contains("\"id!\""), "{refused}");
+    assert_eq!(refused["data"]["code"], "invalid", "{refused}");
+    let empty = client
+        .execute("miniapp.checkUserIds", serde_json::json!({"users": " , "}))
+        .await
+        .unwrap_err();
+    assert!(
+        empty["message"].as_str().unwrap().contains("empty"),
+        "{empty}"
+    );
+}

@@ -11,6 +11,7 @@ import {
   applyReleaseArgs,
   bindArgs,
   browserLoginArgs,
+  type CheckedUserIds,
   grayscaleArgs,
   listAppsArgs,
   loginArgs,
@@ -22,7 +23,7 @@ import {
   rollbackArgs,
   temporaryCodeArgs,
   validateRatio,
-  validateUserIds,
+  userIdsValidation,
   waitForReviewArgs,
   whitelistArgs,
 } from './pure/args';
@@ -467,6 +468,15 @@ export const officialRelease = (ctx: Ctx): Cmd =>
 export const cancelRelease = (ctx: Ctx): Cmd =>
   simpleStep(ctx, 'gopayMiniapp.cancelRelease', 'miniapp.cancelRelease', 'Cancel Release');
 
+/** The input box's validation: the sidecar parses the IDs as the whitelist step will. */
+async function checkUserIds(ctx: Ctx, text: string) {
+  try {
+    return userIdsValidation(await ctx.run<CheckedUserIds>('miniapp.checkUserIds', { users: text }, { quiet: true }));
+  } catch (error) {
+    return userIdsValidation({ refusal: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 export function setWhitelist(ctx: Ctx): Cmd {
   return guarded(ctx, 'Set Whitelist', async (arg?: ReleaseArg) => {
     const ref = await pickRelease(ctx, arg, 'gopayMiniapp.setWhitelist', 'Set Whitelist');
@@ -478,7 +488,7 @@ export function setWhitelist(ctx: Ctx): Cmd {
       value: ref?.release?.whitelist?.join(', ') ?? '',
       placeHolder: 'user-1001, user-1002',
       ignoreFocusOut: true,
-      validateInput: validateUserIds,
+      validateInput: (text) => checkUserIds(ctx, text),
     });
     if (users === undefined) return;
     const result = await ctx.run<StepResult>('miniapp.setWhitelist', whitelistArgs(ref, users), { project: true });

@@ -56,6 +56,8 @@ export interface RunOptions {
   barFrom?: RegExp;
   /** Told every progress message. */
   onMessage?: (message: string) => void;
+  /** Not logged (a check run on every keystroke). */
+  quiet?: boolean;
 }
 
 let nextProgressToken = 1;
@@ -241,7 +243,7 @@ export class Ctx implements vscode.Disposable {
   async run<T>(command: string, args: Args = {}, options: RunOptions = {}): Promise<T> {
     const client = this.requireClient();
     const full = withCommon(command, args, this.common(options));
-    this.log.info(`→ ${command} ${redact(full)}`);
+    if (!options.quiet) this.log.info(`→ ${command} ${redact(full)}`);
     const wording = confirmWording(command);
     if (wording) this.confirming = wording;
     try {

@@ -23,6 +23,7 @@ use crate::state::Shared;
 mod apply_release;
 mod bind;
 mod cancel_release;
+mod check_user_ids;
 mod list_apps;
 mod list_spaces;
 mod list_target_apps;
@@ -107,6 +108,7 @@ async fn dispatch(id: CommandId, cx: &Cx) -> Result<Value, CommandError> {
         CommandId::WaitForReview => wait_for_review::run(cx).await,
         CommandId::WithdrawRelease => withdraw_release::run(cx).await,
         CommandId::SetWhitelist => set_whitelist::run(cx).await,
+        CommandId::CheckUserIds => check_user_ids::run(cx).await,
         CommandId::StartGrayscale => start_grayscale::run(cx).await,
         CommandId::OfficialRelease => official_release::run(cx).await,
         CommandId::CancelRelease => cancel_release::run(cx).await,
@@ -139,6 +141,7 @@ pub fn parse_for(id: CommandId, args: &Map<String, Value>) -> Result<(), Command
         CommandId::WaitForReview => p::<wait_for_review::Args>(args),
         CommandId::WithdrawRelease => p::<withdraw_release::Args>(args),
         CommandId::SetWhitelist => p::<set_whitelist::Args>(args),
+        CommandId::CheckUserIds => p::<check_user_ids::Args>(args),
         CommandId::StartGrayscale => p::<start_grayscale::Args>(args),
         CommandId::OfficialRelease => p::<official_release::Args>(args),
         CommandId::CancelRelease => p::<cancel_release::Args>(args),

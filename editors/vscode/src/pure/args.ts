@@ -13,7 +13,7 @@ export interface Common {
 }
 
 /** Commands that take no `project` or no `portal` (see the table). */
-const NO_PORTAL = new Set(['miniapp.pack']);
+const NO_PORTAL = new Set(['miniapp.pack', 'miniapp.checkUserIds']);
 
 /** Drops empty fields and adds the common ones the command takes. */
 export function withCommon(command: string, args: Args, common: Common): Args {
@@ -94,57 +94,38 @@ export function applyReleaseArgs(ref: ReleaseRef | undefined, notes: string | un
   return args;
 }
 
-/**
- * User IDs typed as "a, b c" or one per line: the same rules as the sidecar's
- * (`parse_user_ids` in crates/core/src/workflows/release.rs): on each line what follows `#`
- * is a comment; commas, spaces and tabs separate; repeats count once. The one parser here.
- */
-export function splitUserIds(text: string): string[] {
-  const pieces: string[] = [];
-  for (const line of text.split('\n')) {
-    for (const piece of line.split('#')[0].split(/[, \t]/)) {
-      const id = piece.trim();
-      if (id) pieces.push(id);
-    }
-  }
-  return pieces;
-}
-
-export function parseUserIds(text: string): string[] {
-  return [...new Set(splitUserIds(text))];
-}
-
 /** A validation message with its severity (VS Code's `InputBoxValidationSeverity`: 1 info, 2 warning, 3 error). */
 export interface Validation {
   message: string;
   severity: 1 | 2 | 3;
 }
 
-/** What the portal takes as a user ID (crates/portal-server releases.rs: at most 128 characters, no control characters). */
-function acceptedId(id: string): boolean {
-  return [...id].length <= 128 && !/[\u0000-\u001f\u007f]/.test(id);
+/** The sidecar's parse of a user-ID list (`miniapp.checkUserIds`, the one parser). */
+export interface CheckedUserIds {
+  ids: string[];
+  duplicates: number;
 }
 
-/** Input-box validation for the whitelist: what will be sent, repeats and unusual IDs said out loud. */
-export function validateUserIds(text: string): Validation | undefined {
-  const pieces = splitUserIds(text);
-  const ids = [...new Set(pieces)];
-  if (ids.length === 0) return { message: 'Type at least one user ID (separate several with commas).', severity: 3 };
-  const refused = ids.find((id) => !acceptedId(id));
-  if (refused) return { message: `“${refused.slice(0, 40)}” is not a user ID: at most 128 characters, no control characters.`, severity: 3 };
-  const repeated = [...new Set(pieces.filter((id, i) => pieces.indexOf(id) !== i))];
-  const unusual = ids.filter((id) => !/^[\p{L}\p{N}._@:+-]+$/u.test(id));
+/**
+ * The whitelist input box's message: what will be sent, as the sidecar parsed it (the IDs
+ * and the repeats it drops), or its refusal (`refusal`: the error's message) as an error.
+ */
+export function userIdsValidation(checked: CheckedUserIds | { refusal: string }): Validation {
+  if ('refusal' in checked) {
+    const text = checked.refusal.trim();
+    return { message: `${text.charAt(0).toUpperCase()}${text.slice(1)}.`.replace(/\.\.$/, '.'), severity: 3 };
+  }
+  const { ids, duplicates } = checked;
   const count = `${ids.length} user ID${ids.length === 1 ? '' : 's'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
-  const warnings = [
-    repeated.length ? `${repeated.join(', ')} ${repeated.length === 1 ? 'is' : 'are'} listed more than once (counted once)` : '',
-    unusual.length ? `check ${unusual.map((u) => `“${u}”`).join(', ')}: user IDs rarely have such characters` : '',
-  ].filter(Boolean);
-  if (warnings.length) return { message: `${count}. ${warnings.join('; ')}.`, severity: 2 };
+  if (duplicates) {
+    return { message: `${count}; ${duplicates} repeat${duplicates === 1 ? '' : 's'} counted once.`, severity: 2 };
+  }
   return { message: `${count}.`, severity: 1 };
 }
 
+/** The whitelist's IDs go as typed: the sidecar parses them (the same parser as the check). */
 export function whitelistArgs(ref: ReleaseRef | undefined, text: string): Args {
-  return { ...refArgs(ref), users: parseUserIds(text) };
+  return { ...refArgs(ref), users: text };
 }
 
 /**
