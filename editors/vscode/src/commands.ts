@@ -10,6 +10,7 @@ import { followUpActions, releasesAllowing, stepForCommand } from './pure/action
 import {
   applyReleaseArgs,
   bindArgs,
+  bindByIdsArgs,
   browserLoginArgs,
   type CheckedUserIds,
   grayscaleArgs,
@@ -21,6 +22,7 @@ import {
   ReleaseRef,
   releaseArgs,
   rollbackArgs,
+  targetAppsText,
   temporaryCodeArgs,
   validateRatio,
   userIdsValidation,
@@ -31,6 +33,7 @@ import { bindText, describeError, failureText, loginText, publishText, releaseSt
 import type { TreeNode } from './pure/model';
 import type {
   App,
+  Binding,
   BindResult,
   LoginResult,
   PublishResult,
@@ -229,6 +232,7 @@ function bindFlow(ctx: Ctx, rebindClicked: boolean): Cmd {
         return;
       }
     }
+    if (ctx.snapshot?.capabilities?.listSpaces === false) return bindByIds(ctx, current);
     const { spaces } = await ctx.run<{ spaces: Space[] }>('miniapp.listSpaces');
     let space: Space | undefined;
     for (;;) {
@@ -258,6 +262,64 @@ function bindFlow(ctx: Ctx, rebindClicked: boolean): Cmd {
       return;
     }
   });
+}
+
+/**
+ * Bind on a portal that cannot list spaces, MiniApps or target apps (GoPay's console): their
+ * ids typed, as the portal's pages show them. The last box stays open with the sidecar's
+ * refusal (a malformed id names itself) so nothing typed is lost; Back goes to the earlier ones.
+ */
+async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> {
+  const title = 'Bind MiniApp';
+  const typed = {
+    space: current?.space.id ?? '',
+    app: current?.app.id ?? '',
+    targetApps: targetAppsText(current?.targetApps),
+  };
+  const required = (what: string) => (v: string) => (v.trim() ? undefined : `Type the ${what}.`);
+  let result: BindResult | undefined;
+  let failure: unknown;
+  for (let step = 1; step <= 3; ) {
+    const answer = await inputStep(
+      step === 1
+        ? { title, step, total: 3, prompt: `Space ID on ${ctx.portalHost} (this portal cannot list spaces: copy it from the portal)`, placeholder: '1532000000000000000001', value: typed.space, validate: required('space ID') }
+        : step === 2
+          ? { title, step, total: 3, prompt: 'MiniApp ID in that space (from the MiniApp’s page on the portal)', placeholder: '1512000000000000000001', value: typed.app, validate: required('MiniApp ID') }
+          : {
+              title,
+              step,
+              total: 3,
+              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code)',
+              placeholder: 'GoPay Staging=1611000000000000000002, GoPay=1611000000000000000001',
+              value: typed.targetApps,
+              validate: required('target apps'),
+              accept: async (text) => {
+                try {
+                  result = await ctx.run<BindResult>('miniapp.bind', bindByIdsArgs(typed.space, typed.app, text, current !== undefined));
+                  return undefined;
+                } catch (e) {
+                  const f = describeError(e);
+                  if (f.code === 'invalid' || f.code === 'not_found') return `${f.message}${f.message.endsWith('.') ? '' : '.'} Fix it here, or go Back.`;
+                  failure = e;
+                  return undefined;
+                }
+              },
+            },
+    );
+    if (answer === undefined) return;
+    if (answer === BACK) {
+      step -= 1;
+      continue;
+    }
+    if (step === 1) typed.space = answer.trim();
+    if (step === 2) typed.app = answer.trim();
+    if (step === 3) typed.targetApps = answer.trim();
+    step += 1;
+  }
+  if (failure) throw failure;
+  if (!result) return;
+  const pick = await info(bindText(result), ...(result.changed ? ['Publish MiniApp'] : []));
+  if (pick === 'Publish MiniApp') await vscode.commands.executeCommand('gopayMiniapp.publish');
 }
 
 export const bind = (ctx: Ctx): Cmd => bindFlow(ctx, false);

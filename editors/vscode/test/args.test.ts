@@ -4,12 +4,14 @@ import { test } from 'node:test';
 import {
   applyReleaseArgs,
   bindArgs,
+  bindByIdsArgs,
   browserLoginArgs,
   grayscaleArgs,
   loginArgs,
   parseRatio,
   publishArgs,
   redact,
+  targetAppsText,
   refArgs,
   releaseArgs,
   rollbackArgs,
@@ -44,7 +46,16 @@ test('login: password login with both, browser login with neither', () => {
 
 test('bind: the picked ids; yes only when the user said Yes to rebinding', () => {
   assert.deepEqual(bindArgs('spc-1', 'app-1', false), { space: 'spc-1', app: 'app-1' });
-  assert.deepEqual(bindArgs('spc-1', 'app-1', true), { space: 'spc-1', app: 'app-1', yes: true });
+  assert.deepEqual(bindArgs('spc-1', 'app-1', true), { space: 'spc-1', app: 'app-1', rebind: true });
+  // Portals without lists: ids and target apps as typed, the sidecar checks their shape.
+  assert.deepEqual(bindByIdsArgs(' 1532 ', '1512', ' Staging=1611, GoPay=1610 ', false), {
+    space: '1532',
+    app: '1512',
+    targetApps: 'Staging=1611, GoPay=1610',
+  });
+  assert.equal(bindByIdsArgs('1', '2', 'a=3', true).rebind, true);
+  assert.equal(targetAppsText([{ id: '1611', name: 'GoPay Staging' }, { id: '1610', name: 'GoPay' }]), 'GoPay Staging=1611, GoPay=1610');
+  assert.equal(targetAppsText(undefined), '');
 });
 
 test('publish: nothing by default (the binding decides the bump)', () => {

@@ -73,6 +73,8 @@ test('every argument object the extension builds fits the table', () => {
     ['miniapp.listApps', A.listAppsArgs('spc')],
     ['miniapp.listTargetApps', {}],
     ['miniapp.bind', A.bindArgs('spc', 'app', true)],
+    ['miniapp.bind', A.bindByIdsArgs('1532', '1512', 'GoPay=1611', true)],
+    ['miniapp.checkUserIds', { users: 'u1; u2' }],
     ['miniapp.publish', A.publishArgs({ bump: 'patch', description: 'd', dryRun: true })],
     ['miniapp.release', A.releaseArgs('1.0.1', 'tgt')],
     ['miniapp.temporaryCode', A.temporaryCodeArgs(ref)],

@@ -12,8 +12,9 @@ export interface Common {
   project?: string;
 }
 
-/** Commands that take no `project` or no `portal` (see the table). */
+/** Commands that take no `portal`, and those that take neither it nor `project` (see the table). */
 const NO_PORTAL = new Set(['miniapp.pack', 'miniapp.checkUserIds']);
+const NO_PROJECT = new Set(['miniapp.checkUserIds']);
 
 /** Drops empty fields and adds the common ones the command takes. */
 export function withCommon(command: string, args: Args, common: Common): Args {
@@ -21,7 +22,7 @@ export function withCommon(command: string, args: Args, common: Common): Args {
   const portal = common.portal?.trim();
   if (portal && !NO_PORTAL.has(command)) out.portal = portal;
   const project = common.project?.trim();
-  if (project) out.project = project;
+  if (project && !NO_PROJECT.has(command)) out.project = project;
   for (const [key, value] of Object.entries(args)) {
     if (value === undefined || value === null) continue;
     if (typeof value === 'string' && value.trim() === '') continue;
@@ -46,8 +47,23 @@ export function browserLoginArgs(): Args {
  */
 export function bindArgs(spaceId: string, appId: string, rebindConfirmed: boolean): Args {
   const args: Args = { space: spaceId, app: appId };
-  if (rebindConfirmed) args.yes = true;
+  if (rebindConfirmed) args.rebind = true;
   return args;
+}
+
+/**
+ * Bind by ids, for portals that cannot list spaces, MiniApps or target apps: the target apps
+ * as typed (`NAME=ID`, separated by commas); the sidecar checks every id's shape.
+ */
+export function bindByIdsArgs(spaceId: string, appId: string, targetApps: string, rebindConfirmed: boolean): Args {
+  const args: Args = { space: spaceId.trim(), app: appId.trim(), targetApps: targetApps.trim() };
+  if (rebindConfirmed) args.rebind = true;
+  return args;
+}
+
+/** The binding's target apps as the Bind box shows them again (`NAME=ID, …`). */
+export function targetAppsText(targetApps: { id: string; name: string }[] | undefined): string {
+  return (targetApps ?? []).map((t) => `${t.name}=${t.id}`).join(', ');
 }
 
 export function listAppsArgs(spaceId: string): Args {

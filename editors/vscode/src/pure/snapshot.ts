@@ -55,6 +55,17 @@ export interface Binding {
   bump?: string;
   sizeBudget?: number;
   includeSourceMaps?: boolean;
+  /** Target apps given by the user (portals that cannot list them). */
+  targetApps?: NamedRef[];
+}
+
+/** What the portal can do (crates/portal `Capabilities`): nothing else is offered. */
+export interface Capabilities {
+  steps: string[];
+  listSpaces: boolean;
+  listApps: boolean;
+  listTargetApps: boolean;
+  login: string[];
 }
 
 export interface ReleaseView {
@@ -108,6 +119,9 @@ export interface JobView {
 /** `miniapp/didChangeStatus` and the result of `miniapp.status`. */
 export interface StatusSnapshot {
   portal: string;
+  /** `native` or `superapp`. */
+  backend?: string;
+  capabilities?: Capabilities;
   project: string;
   loggedIn: boolean;
   account?: Account;
