@@ -413,6 +413,26 @@ export class Workbench {
     await button.click();
   }
 
+  /** The labels of a row's inline actions (hovered). */
+  async rowActions(rowPattern) {
+    const row = await this.findRow(rowPattern);
+    await row.hover();
+    await this.page.waitForTimeout(300);
+    return (await row.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).map((s) => s.trim());
+  }
+
+  /** The items of a row's context menu (closed again with Escape). */
+  async rowMenuItems(rowPattern) {
+    const row = await this.findRow(rowPattern);
+    await row.click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible', timeout: 10_000 });
+    const items = (await menu.locator('.action-item .action-label').allTextContents()).map((s) => s.trim()).filter(Boolean);
+    await this.page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden', timeout: 5_000 });
+    return items;
+  }
+
   /** Right-clicks a row and picks a context-menu item. */
   async rowMenu(rowPattern, item) {
     const row = await this.findRow(rowPattern);
@@ -469,4 +489,177 @@ export class Workbench {
 
 export function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// --- one test run: the packaged extension in code-server, in Chromium ------------------------
+
+const argv = process.argv.slice(2);
+/** `--name VALUE` of the test's command line. */
+export const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const keep = argv.includes('--keep');
+const started = Date.now();
+
+export function log(message) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+}
+
+export function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+export function assertMatch(text, pattern, what) {
+  if (!pattern.test(text ?? '')) throw new Error(`${what}: ${JSON.stringify(text)} does not match ${pattern}`);
+}
+
+export async function step(name, body) {
+  log(`▶ ${name}`);
+  await body();
+}
+
+export function readJson(file) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+export function findFile(dir, name) {
+  if (!fs.existsSync(dir)) return undefined;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(full, name);
+      if (found) return found;
+    } else if (entry.name === name) return full;
+  }
+  return undefined;
+}
+
+/** The packaged extension: --vsix, or `npm run package` (optionally bundling --binary). */
+function packageExtension() {
+  const given = option('--vsix');
+  if (given) return path.resolve(given);
+  const binary = option('--binary');
+  const args = ['editors/vscode/scripts/package.mjs'];
+  if (binary) args.push('--binary', path.resolve(binary));
+  if (!fs.existsSync(path.join(repo, 'node_modules/vscode-languageclient'))) {
+    log('npm ci (the extension’s packages)');
+    run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: repo });
+  }
+  log(binary ? `packaging the extension with ${binary}` : 'packaging the extension (cargo build --release)');
+  const r = run(process.execPath, args, { cwd: repo });
+  const vsix = r.stdout.trim().split('\n').pop();
+  assert(vsix.endsWith('.vsix') && fs.existsSync(vsix), `package.mjs printed ${vsix}`);
+  return vsix;
+}
+
+/** playwright-core, installed from tests/vscode/package-lock.json when missing. */
+async function playwright() {
+  if (!fs.existsSync(path.join(here, 'node_modules/playwright-core'))) {
+    log('npm ci (playwright-core)');
+    run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: here });
+  }
+  return import('playwright-core');
+}
+
+/**
+ * One VS Code for a test: a temporary folder (`paths(tmp)` adds the test's own paths; `project`
+ * is required), the packaged extension installed into code-server, the portal the test starts
+ * with the binary the .vsix bundles (`startPortal(binary, tmp)` returns its URL), the example
+ * project copied to `paths.project`, code-server on it with the portal setting, and Chromium at
+ * 1280×800 on the workbench. Logs and a failure screenshot land in `artifacts`; a watchdog
+ * ends a test that hangs for 10 minutes.
+ */
+export async function launch({ artifacts, paths: testPaths, startPortal: startTestPortal, settings = {} }) {
+  const { chromium } = await playwright();
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.mkdirSync(artifacts, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gopay-miniapp-vscode-e2e-'));
+  onCleanup(() => {
+    if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp}`);
+  });
+  const paths = { userData: path.join(tmp, 'user-data'), extensions: path.join(tmp, 'extensions'), ...testPaths(tmp) };
+  // On failure: the logs of code-server, the extension host (the extension's output channel) and the portal.
+  onCleanup(() => {
+    const logs = path.join(paths.userData, 'logs');
+    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(artifacts, 'logs'), { recursive: true });
+    for (const f of ['portal.log', 'code-server.log']) {
+      if (fs.existsSync(path.join(tmp, f))) fs.copyFileSync(path.join(tmp, f), path.join(artifacts, f));
+    }
+  });
+
+  const codeServer = ensureCodeServer();
+  const vsix = packageExtension();
+  log(`installing ${path.basename(vsix)} into code-server`);
+  const installed = installExtension({ bin: codeServer, userData: paths.userData, extensions: paths.extensions, vsix });
+  // The CLI and the local portal are the very binary the .vsix bundles.
+  const binary = path.join(installed, 'server', 'gopay-miniapp');
+  assert(fs.statSync(binary).mode & 0o111, `${binary} is executable`);
+  log(`sidecar in the .vsix: ${run(binary, ['--version']).stdout.trim()}`);
+  const portal = await startTestPortal(binary, tmp);
+
+  fs.cpSync(path.join(repo, 'examples/hello-miniapp'), paths.project, {
+    recursive: true,
+    filter: (src) => !/(^|\/)(node_modules|dist|gopay-miniapp\.json)$/.test(src),
+  });
+  writeSettings(paths.userData, {
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.view.alwaysShowHeaderActions': true,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'telemetry.telemetryLevel': 'off',
+    'gopayMiniapp.portal.url': portal,
+    ...settings,
+  });
+  const url = await startCodeServer({
+    bin: codeServer,
+    userData: paths.userData,
+    extensions: paths.extensions,
+    folder: paths.project,
+    env: { GOPAY_MINIAPP_HOME: paths.devHome, GOPAY_MINIAPP_PORTAL: undefined, GOPAY_MINIAPP_TOKEN: undefined },
+    logFile: path.join(tmp, 'code-server.log'),
+  });
+  log(`code-server at ${url}`);
+  let w;
+  // The UI part takes a few minutes; whatever hangs, the test ends (and cleans up) in 10.
+  const watchdog = setTimeout(() => {
+    console.error('\n✘ the test took more than 10 minutes in VS Code: giving up');
+    process.exitCode = 1;
+    void w?.shot('timeout').catch(() => {}).finally(() => cleanup().then(() => process.exit(1)));
+  }, 10 * 60_000);
+  onCleanup(() => clearTimeout(watchdog));
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  onCleanup(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  w = new Workbench(page, artifacts);
+  // The browser's errors (the webview's CSP reports among them), kept with the screenshots.
+  const consoleErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) consoleErrors.push(`${m.type()}: ${m.text()}`);
+  });
+  onCleanup(() => fs.writeFileSync(path.join(artifacts, 'browser-console.txt'), consoleErrors.join('\n') + '\n'));
+  onCleanup(async () => {
+    if (process.exitCode) await w.shot('failure').catch(() => {});
+  });
+  await page.goto(url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  return { page, w, binary, tmp, paths, portal };
+}
+
+/** Runs a test's `main`; whatever happens, everything it started is stopped. */
+export function runTest(main, artifacts) {
+  main()
+    .catch((e) => {
+      console.error(`\n✘ ${e.stack ?? e}`);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      await cleanup();
+      log(process.exitCode ? `failed; screenshots and logs in ${path.relative(repo, artifacts)}/` : 'done');
+      process.exit(process.exitCode ?? 0);
+    });
 }

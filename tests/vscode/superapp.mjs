@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// End-to-end test of the VS Code extension on the `superapp` backend (GoPay's console API),
+// against the console emulator (`portal serve --backend superapp --seed-demo`), in a real VS
+// Code (code-server, Debian's Chromium through playwright-core): Log In (the sidecar fills the
+// console's login form in a headless browser) → Bind by ids (this API has no lists; a malformed
+// target-app id keeps the box open with the sidecar's refusal) → Publish MiniApp → Release to
+// "GoPay Staging" → Apply Release; the admin approves on the emulator → Release to Everyone.
+// Steps the console's API lacks (whitelist, grayscale, temporary code, withdraw, cancel,
+// rollback) are offered nowhere: not in the row's actions, its menu or the palette.
+//
+//   node tests/vscode/superapp.mjs [--binary PATH] [--vsix FILE] [--keep]
+//
+// Screenshots go to tests/artifacts/vscode-superapp/.
+
+import path from 'node:path';
+import { assert, assertMatch, cli, escapeRegExp, launch, log, readJson, repo, runTest, start, step, waitForHttp, freePort } from './lib.mjs';
+
+const artifacts = path.join(repo, 'tests/artifacts/vscode-superapp');
+
+// The emulator's demo ids (`portal serve --backend superapp --seed-demo` prints them).
+const SPACE = '1532000000000000000001';
+const APP = '1512000000000000000001';
+const STAGING = '1611000000000000000002';
+const GOPAY = '1611000000000000000001';
+
+/** The console emulator with the demo data; waits until its login page answers. */
+async function startConsole(binary, tmp) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  start('console emulator', binary, ['portal', 'serve', '--backend', 'superapp', '--seed-demo', '--addr', `127.0.0.1:${port}`, '--data', path.join(tmp, 'portal')], {
+    logFile: path.join(tmp, 'portal.log'),
+  });
+  await waitForHttp(`${url}/login`, 30_000, 'the console emulator');
+  return url;
+}
+
+/** A target-app admin approves on the emulator (its review route, on the admin's console session). */
+async function approveAsAdmin(portal, version) {
+  const login = await fetch(`${portal}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: portal },
+    body: 'username=admin&password=admin',
+    redirect: 'manual',
+  });
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  assert(cookie, `the admin's login set a cookie (HTTP ${login.status})`);
+  const review = await fetch(`${portal}/emulator/review`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', origin: portal, cookie },
+    body: JSON.stringify({ appId: APP, channelCode: STAGING, version, decision: 'APPROVE' }),
+  });
+  const answer = await review.json();
+  assert(answer.success === true, `the emulator approved: ${JSON.stringify(answer)}`);
+}
+
+async function main() {
+  const { page, w, binary, paths, portal } = await launch({
+    artifacts,
+    paths: (tmp) => ({ devHome: path.join(tmp, 'home-developer'), project: path.join(tmp, 'hello-miniapp') }),
+    startPortal: async (binary, tmp) => {
+      const url = await startConsole(binary, tmp);
+      log(`console emulator at ${url}`);
+      return url;
+    },
+  });
+  const host = escapeRegExp(new URL(portal).host);
+  const packageJson = () => readJson(path.join(paths.project, 'package.json'));
+
+  await step('Log In: the sidecar fills the console’s login form', async () => {
+    await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
+    await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).waitFor({ timeout: 60_000 });
+    await w.sidebarWidth(460);
+    await w.clickButton('Log In');
+    await w.fillInput('demo', { expectTitle: 'Log In (1/2)' });
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In (2/2)' }).waitFor({ timeout: 10_000 });
+    await w.submitInput('demo');
+    await w.notification(new RegExp(`Logged in to ${host} as`), 120_000);
+    await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).waitFor({ timeout: 20_000 });
+    await w.shot('logged-in');
+    await w.closeNotifications();
+  });
+
+  await step('Bind by ids: space, MiniApp, target apps; a malformed id keeps the box open', async () => {
+    await w.clickButton('Select Space & Bind MiniApp');
+    await w.fillInput(SPACE, { expectTitle: 'Bind MiniApp (1/3)' });
+    await w.fillInput(APP, { expectTitle: 'Bind MiniApp (2/3)' });
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Bind MiniApp (3/3)' }).waitFor({ timeout: 10_000 });
+    await w.submitInput(`GoPay Staging=${STAGING}, GoPay=not-an-id`);
+    const refused = await w.waitForInputMessage(/not-an-id/);
+    assertMatch(refused.title, /Bind MiniApp \(3\/3\)/, 'the target-app step is still open');
+    await w.shot('bind-refused');
+    await w.submitInput(`GoPay Staging=${STAGING}, GoPay=${GOPAY}`);
+    await w.notification(/Bound this project to/, 30_000);
+    const binding = readJson(path.join(paths.project, 'gopay-miniapp.json'));
+    assert(binding.backend === 'superapp', `the binding names its backend: ${JSON.stringify(binding)}`);
+    assert(binding.app.id === APP && binding.space.id === SPACE, `the binding's ids: ${JSON.stringify(binding)}`);
+    assert(binding.targetApps?.length === 2, `the target apps are remembered: ${JSON.stringify(binding.targetApps)}`);
+    await w.shot('bound');
+    await w.closeNotifications();
+  });
+
+  await step('Publish MiniApp: bump, npm run build, pack, multipart upload, create', async () => {
+    await w.clickAction('Publish MiniApp');
+    await w.notification(/Published .* 1\.0\.1/, 180_000);
+    assert(packageJson().version === '1.0.1', `package.json is ${packageJson().version}`);
+    const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
+    assert(JSON.stringify(versions).includes('"1.0.1"'), `the console has 1.0.1: ${JSON.stringify(versions)}`);
+    await w.waitForRows([/^1\.0\.1, latest · not released$/]);
+    await w.shot('published');
+    await w.closeNotifications();
+  });
+
+  await step('Release 1.0.1 to "GoPay Staging" (the bound target apps are offered)', async () => {
+    await (await w.findRow(/^1\.0\.1, latest/)).click();
+    const targets = await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.1' });
+    assert(targets.includes('GoPay Staging') && targets.includes('GoPay'), `target apps offered: ${targets}`);
+    await w.notification(/Created the release of 1\.0\.1 on "GoPay Staging"/, 60_000);
+    await w.waitForRows([/^GoPay Staging, Not submitted$/]);
+    await w.shot('released');
+    await w.closeNotifications();
+  });
+
+  await step('steps the console’s API lacks are offered nowhere', async () => {
+    const inline = await w.rowActions(/^GoPay Staging, Not submitted$/);
+    assert(inline.some((a) => /^Apply Release/.test(a)), `the row offers Apply Release: ${inline}`);
+    for (const missing of [/Temporary Code/, /Cancel Release/]) {
+      assert(!inline.some((a) => missing.test(a)), `the row offers ${missing}: ${inline}`);
+    }
+    const menu = await w.rowMenuItems(/^GoPay Staging, Not submitted$/);
+    assert(menu.some((m) => /Apply Release/.test(m)), `the menu offers Apply Release: ${menu}`);
+    for (const missing of [/Temporary Code/, /Whitelist/, /Grayscale/, /Withdraw/, /Cancel Release/, /Roll Back/]) {
+      assert(!menu.some((m) => missing.test(m)), `the menu offers ${missing}: ${menu}`);
+    }
+    await w.palette('GoPay MiniApp: Set Whitelist');
+    await w.notification(/No release allows “Set Whitelist” now/, 20_000);
+    await w.closeNotifications();
+  });
+
+  await step('Apply Release; the admin approves on the emulator; Release to Everyone', async () => {
+    await w.rowAction(/^GoPay Staging, Not submitted$/, 'Apply Release…');
+    await w.fillInput('First release to the console', { expectTitle: 'Apply Release: 1.0.1 on "GoPay Staging"' });
+    await w.answerDialog('Submit for Review', { expect: /Submit .* 1\.0\.1 for review on "GoPay Staging"\?/ });
+    await w.notification(/1\.0\.1 is in review on "GoPay Staging"/, 60_000);
+    await w.waitForRows([/^GoPay Staging, In review$/]);
+    await w.closeNotifications();
+    await approveAsAdmin(portal, '1.0.1');
+    await w.palette('GoPay MiniApp: Refresh');
+    await w.waitForRows([/^GoPay Staging, Approved$/], 60_000);
+    await w.closeNotifications();
+    await w.rowAction(/^GoPay Staging, Approved$/, 'Officially Release');
+    await w.answerDialog('Release to Everyone', { expect: /Officially release 1\.0\.1 to everyone on "GoPay Staging"/ });
+    await w.notification(/1\.0\.1 is live for everyone on "GoPay Staging"/, 60_000);
+    await w.waitForRows([/^GoPay Staging, Live: 1\.0\.1/]);
+    await w.shot('live');
+  });
+  log(`✔ all steps passed; screenshots in ${path.relative(repo, artifacts)}/`);
+}
+
+runTest(main, artifacts);
