@@ -321,7 +321,7 @@ pub enum PackageJsonOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum UploadOutcome {
     /// No upload was opened.
     None,
