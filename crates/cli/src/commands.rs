@@ -558,13 +558,15 @@ async fn recover(ctx: &Context) {
     match gopay_miniapp_core::journal::recover(ctx).await {
         Ok(Some(recovery)) => {
             eprintln!("{}", words::recovery(&recovery));
-            let _ = output::RECOVERED
-                .set(serde_json::to_value(&recovery).expect("serializable"));
+            let _ = output::RECOVERED.set(serde_json::to_value(&recovery).expect("serializable"));
         }
         Ok(None) => {}
         Err(e) => {
             let report = e.report(&words::hint);
-            eprintln!("warning: an interrupted publish could not be put right: {}", report.message);
+            eprintln!(
+                "warning: an interrupted publish could not be put right: {}",
+                report.message
+            );
             if !report.hint.is_empty() {
                 eprintln!("  hint: {}", report.hint);
             }

@@ -163,9 +163,9 @@ pub fn recovery(r: &Recovery) -> String {
         UploadOutcome::Abandoned { upload_id } => {
             done.push(format!("abandoned its upload {upload_id}"))
         }
-        UploadOutcome::NotAbandoned { upload_id, reason } => {
-            done.push(format!("could not abandon its upload {upload_id} ({reason})"))
-        }
+        UploadOutcome::NotAbandoned { upload_id, reason } => done.push(format!(
+            "could not abandon its upload {upload_id} ({reason})"
+        )),
         UploadOutcome::None | UploadOutcome::Completed { .. } => {}
     }
     done.push(match (&r.version_on_portal, r.package_json) {

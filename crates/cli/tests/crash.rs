@@ -68,7 +68,11 @@ impl World {
     fn bumped(&self, version: &str) -> Vec<u8> {
         String::from_utf8(self.original.clone())
             .unwrap()
-            .replacen("\"version\": \"1.0.0\"", &format!("\"version\": \"{version}\""), 1)
+            .replacen(
+                "\"version\": \"1.0.0\"",
+                &format!("\"version\": \"{version}\""),
+                1,
+            )
             .into_bytes()
     }
 
@@ -165,14 +169,20 @@ fn group_alive(pgid: i64) -> bool {
 fn pid_alive(pid: i64) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with(['Z', 'X'])))
+        .and_then(|s| {
+            s.rfind(')')
+                .map(|i| s[i + 1..].trim_start().starts_with(['Z', 'X']))
+        })
         .is_some_and(|zombie| !zombie)
 }
 
 /// The build's group (from the journal) has no live member.
 fn assert_no_build_left(journal: &Value) {
     if let Some(pgid) = journal["build"]["group"]["pid"].as_i64() {
-        assert!(!group_alive(pgid), "build process group {pgid} is still alive");
+        assert!(
+            !group_alive(pgid),
+            "build process group {pgid} is still alive"
+        );
     }
 }
 
@@ -181,7 +191,8 @@ fn assert_no_build_left(journal: &Value) {
 fn status_recovers(w: &World) -> Value {
     let run = w.dev.run(&["--json", "status"]).ok();
     assert!(
-        run.stderr.contains("recovered: a publish of 1.0.1 was interrupted"),
+        run.stderr
+            .contains("recovered: a publish of 1.0.1 was interrupted"),
         "no recovery line:\n{}",
         run.stderr
     );
@@ -232,7 +243,10 @@ fn killed_during_the_build_the_build_is_stopped_and_package_json_restored() {
         .trim()
         .parse()
         .unwrap();
-    assert!(pid_alive(script), "the build script still runs before recovery");
+    assert!(
+        pid_alive(script),
+        "the build script still runs before recovery"
+    );
     assert!(group_alive(pgid));
 
     let recovered = status_recovers(&w);
@@ -283,7 +297,9 @@ fn killed_mid_upload_the_upload_is_abandoned() {
     let w = world("crash-upload", false);
     let journal = kill_publish_at(&w, Point::Pause("publish-mid-upload"));
     assert_eq!(journal["phase"], "uploading");
-    let upload_id = journal["uploadId"].as_str().expect("the upload id is journaled");
+    let upload_id = journal["uploadId"]
+        .as_str()
+        .expect("the upload id is journaled");
     let recovered = status_recovers(&w);
     assert_eq!(recovered["upload"]["kind"], "abandoned");
     assert_eq!(recovered["upload"]["uploadId"], upload_id);
@@ -331,11 +347,17 @@ fn killed_after_the_version_was_made_the_bump_is_kept() {
 fn an_edited_package_json_is_left_alone_and_said_so() {
     let w = world("crash-edited", false);
     kill_publish_at(&w, Point::Pause("publish-packing"));
-    let edited = w.bumped("1.0.1").iter().chain(b" ").copied().collect::<Vec<u8>>();
+    let edited = w
+        .bumped("1.0.1")
+        .iter()
+        .chain(b" ")
+        .copied()
+        .collect::<Vec<u8>>();
     std::fs::write(w.dev.project.join("package.json"), &edited).unwrap();
     let run = w.dev.run(&["status"]).ok();
     assert!(
-        run.stderr.contains("edited since the bump and is left as it is"),
+        run.stderr
+            .contains("edited since the bump and is left as it is"),
         "{}",
         run.stderr
     );

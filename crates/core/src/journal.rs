@@ -302,7 +302,9 @@ pub enum VersionOnPortal {
     NotMade,
     Made,
     /// The portal could not be asked.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -321,7 +323,11 @@ pub enum PackageJsonOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum UploadOutcome {
     /// No upload was opened.
     None,
@@ -456,7 +462,11 @@ async fn stop_build(build: &BuildRecord) -> BuildCleanup {
     while Instant::now() < deadline && !build_processes(build).1.is_empty() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tracing::info!(count, pgid = build.group.pid, "stopped a dead publish's build");
+    tracing::info!(
+        count,
+        pgid = build.group.pid,
+        "stopped a dead publish's build"
+    );
     BuildCleanup::Stopped { processes: count }
 }
 
@@ -518,9 +528,7 @@ fn settle_package_json(
         VersionOnPortal::Unknown { .. } => PackageJsonOutcome::NotTouched,
         VersionOnPortal::Made if holds(&record.bumped_sha256) => PackageJsonOutcome::KeptBump,
         VersionOnPortal::Made => PackageJsonOutcome::LeftEdited,
-        VersionOnPortal::NotMade if holds(&record.original_sha256) => {
-            PackageJsonOutcome::Unchanged
-        }
+        VersionOnPortal::NotMade if holds(&record.original_sha256) => PackageJsonOutcome::Unchanged,
         VersionOnPortal::NotMade if holds(&record.bumped_sha256) => {
             let original = original_bytes(record, current.as_deref().unwrap_or_default())?;
             write_atomically(&record.package_json, &original, Permissions::Keep).map_err(|e| {
@@ -611,7 +619,9 @@ mod tests {
             let lock = ProjectLock::try_acquire(&area).unwrap().unwrap();
             let journal = begin(&ctx, &area, &lock);
             let pj = PackageJson::read(ctx.project.join("package.json")).unwrap();
-            pj.write_version(&"1.0.1".parse().unwrap()).unwrap().commit();
+            pj.write_version(&"1.0.1".parse().unwrap())
+                .unwrap()
+                .commit();
             journal.phase(Phase::Packing).unwrap();
             // The "crash": the journal stays, the lock goes with its holder.
             std::mem::forget(journal);
@@ -621,7 +631,10 @@ mod tests {
         assert_eq!(recovery.version_on_portal, VersionOnPortal::NotMade);
         assert_eq!(recovery.build, BuildCleanup::NotStarted);
         assert!(recovery.settled);
-        assert_eq!(std::fs::read(ctx.project.join("package.json")).unwrap(), original);
+        assert_eq!(
+            std::fs::read(ctx.project.join("package.json")).unwrap(),
+            original
+        );
         assert!(!area.file(JOURNAL_SUFFIX).exists());
         assert!(!area.file(ORIGINAL_SUFFIX).exists());
         assert!(recover(&ctx).await.unwrap().is_none(), "once only");
@@ -635,7 +648,9 @@ mod tests {
         let lock = ProjectLock::try_acquire(&area).unwrap().unwrap();
         let journal = begin(&ctx, &area, &lock);
         let pj = PackageJson::read(&pj_path).unwrap();
-        pj.write_version(&"1.0.1".parse().unwrap()).unwrap().commit();
+        pj.write_version(&"1.0.1".parse().unwrap())
+            .unwrap()
+            .commit();
         std::mem::forget(journal);
         // A live holder of the lock: nothing happens.
         assert!(recover(&ctx).await.unwrap().is_none());
@@ -653,6 +668,9 @@ mod tests {
         drop(lock);
         let recovery = recover(&ctx).await.unwrap().unwrap();
         assert_eq!(recovery.package_json, PackageJsonOutcome::LeftEdited);
-        assert_eq!(std::fs::read(&pj_path).unwrap(), b"{\"version\": \"7.0.0\"}");
+        assert_eq!(
+            std::fs::read(&pj_path).unwrap(),
+            b"{\"version\": \"7.0.0\"}"
+        );
     }
 }

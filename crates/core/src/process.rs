@@ -86,7 +86,11 @@ pub fn group_members(pgid: i32) -> Option<Vec<(i32, Stat)>> {
     let entries = std::fs::read_dir("/proc").ok()?;
     let mut members = Vec::new();
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
             continue;
         };
         if let Some(stat) = stat(pid) {

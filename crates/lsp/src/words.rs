@@ -153,7 +153,9 @@ pub fn recovery(r: &Recovery) -> String {
     };
     let mut extra = String::new();
     if let BuildCleanup::Stopped { processes } = r.build {
-        extra.push_str(&format!(" Its build was still running ({processes} processes) and was stopped."));
+        extra.push_str(&format!(
+            " Its build was still running ({processes} processes) and was stopped."
+        ));
     }
     if let UploadOutcome::Abandoned { .. } = r.upload {
         extra.push_str(" Its unfinished upload was abandoned on the portal.");

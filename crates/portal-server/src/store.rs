@@ -267,7 +267,10 @@ impl Store {
             }
         }
         if removed > 0 {
-            tracing::info!(count = removed, "removed the bytes of uploads no longer open");
+            tracing::info!(
+                count = removed,
+                "removed the bytes of uploads no longer open"
+            );
         }
         Ok(())
     }

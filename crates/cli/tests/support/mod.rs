@@ -99,9 +99,11 @@ impl Portal {
 
     /// Waits until the portal wrote a stderr line containing `text`.
     pub fn wait_stderr(&self, text: &str) {
-        wait_until(&format!("the portal to print {text:?}"), Duration::from_secs(60), || {
-            self.stderr.lock().unwrap().iter().any(|l| l.contains(text))
-        });
+        wait_until(
+            &format!("the portal to print {text:?}"),
+            Duration::from_secs(60),
+            || self.stderr.lock().unwrap().iter().any(|l| l.contains(text)),
+        );
     }
 
     /// SIGKILL: no graceful anything.

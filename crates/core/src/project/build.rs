@@ -198,12 +198,13 @@ impl Build {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        let mut child = spawn_from_lasting_thread(shell)
-            .await
-            .map_err(|source| BuildError::Spawn {
-                command: command.to_string(),
-                source,
-            })?;
+        let mut child =
+            spawn_from_lasting_thread(shell)
+                .await
+                .map_err(|source| BuildError::Spawn {
+                    command: command.to_string(),
+                    source,
+                })?;
         let pgid = child.id().expect("a just-spawned child has a pid") as libc::pid_t;
         on_started(pgid);
         // From here on, leaving this function any way (an error, or the caller dropping the
@@ -408,12 +409,21 @@ fn die_with_parent(command: &mut Command) {
     // async-signal-safe calls prctl(2) and getppid(2).
     unsafe {
         command.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
                 return Err(io::Error::last_os_error());
             }
             // We died between fork and prctl: no signal will ever come, so do not start.
             if libc::getppid() != parent {
-                return Err(io::Error::other("the parent exited before the build started"));
+                return Err(io::Error::other(
+                    "the parent exited before the build started",
+                ));
             }
             Ok(())
         });
