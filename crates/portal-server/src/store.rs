@@ -249,20 +249,21 @@ impl Store {
     }
 
     /// Part files of uploads that are no longer open (a portal killed between marking an
-    /// upload aborted or complete and deleting its bytes) are deleted at start.
+    /// upload aborted or complete and deleting its bytes) are deleted at start. Files of open
+    /// uploads stay: those uploads are resumable.
     fn remove_orphan_parts(&self) -> Result<(), ServerError> {
         let Ok(entries) = std::fs::read_dir(self.inner.data_dir.join("uploads")) else {
             return Ok(());
         };
         let conn = self.inner.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let mut open = conn.prepare("SELECT 1 FROM uploads WHERE id = ?1 AND state = 'open'")?;
+        let mut closed = conn.prepare("SELECT 1 FROM uploads WHERE id = ?1 AND state != 'open'")?;
         let mut removed = 0usize;
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".part")) else {
                 continue;
             };
-            if !open.exists([id])? && std::fs::remove_file(entry.path()).is_ok() {
+            if closed.exists([id])? && std::fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
             }
         }
