@@ -52,6 +52,9 @@ pub async fn run(cli: Cli) -> i32 {
     let reporter = StderrReporter::new();
     let r = &reporter;
     let p = &prompter;
+    if touches_project(&cli.command) {
+        recover(&ctx).await;
+    }
     match cli.command {
         Command::Login(args) => {
             let ctx = match login_context(ctx, args.backend).await {
@@ -526,6 +529,46 @@ pub async fn run(cli: Cli) -> i32 {
                     eprintln!("  hint: is another process using {addr}? pick one with --addr 127.0.0.1:PORT");
                     exit::PREFLIGHT
                 }
+            }
+        }
+    }
+}
+
+/// Commands that work on the project (and so put right what a dead publish left there).
+fn touches_project(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Login(_)
+            | Command::Logout
+            | Command::Whoami
+            | Command::Token(_)
+            | Command::Spaces
+            | Command::Apps { .. }
+            | Command::TargetApps
+            | Command::Review { .. }
+            | Command::Lsp { .. }
+            | Command::Demo { .. }
+            | Command::Portal(_)
+    )
+}
+
+/// Settles an interrupted publish of the project, saying so on stderr in one line (and in
+/// `recovered` of the `--json` document).
+async fn recover(ctx: &Context) {
+    match gopay_miniapp_core::journal::recover(ctx).await {
+        Ok(Some(recovery)) => {
+            eprintln!("{}", words::recovery(&recovery));
+            let _ = output::RECOVERED.set(serde_json::to_value(&recovery).expect("serializable"));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let report = e.report(&words::hint);
+            eprintln!(
+                "warning: an interrupted publish could not be put right: {}",
+                report.message
+            );
+            if !report.hint.is_empty() {
+                eprintln!("  hint: {}", report.hint);
             }
         }
     }

@@ -8,11 +8,21 @@ use serde::Serialize;
 
 use crate::terminal;
 
+/// What this run found of an interrupted publish (set once, before the command runs): every
+/// `--json` document carries it as `recovered`.
+pub static RECOVERED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+
 pub fn json<T: Serialize>(value: &T) {
     terminal::end_progress_line();
+    let mut value = serde_json::to_value(value).expect("results serialize");
+    if let (Some(recovered), Some(object)) = (RECOVERED.get(), value.as_object_mut()) {
+        object
+            .entry("recovered")
+            .or_insert_with(|| recovered.clone());
+    }
     println!(
         "{}",
-        serde_json::to_string_pretty(value).expect("results serialize")
+        serde_json::to_string_pretty(&value).expect("results serialize")
     );
 }
 

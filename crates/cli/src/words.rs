@@ -1,6 +1,9 @@
 //! The CLI's words for core's typed hints and inputs: flags and command lines. This is the
 //! only place that writes `gopay-miniapp <verb>`.
 
+use gopay_miniapp_core::journal::{
+    BuildCleanup, PackageJsonOutcome, Phase, Recovery, UploadOutcome, VersionOnPortal,
+};
 use gopay_miniapp_core::{Hint, Input};
 use gopay_miniapp_portal::Step;
 
@@ -136,4 +139,58 @@ pub fn hint(hint: &Hint) -> String {
         Hint::WaitLonger => "wait longer (--timeout) or ask the target-app admin".into(),
         Hint::Portal { text } => text.clone(),
     }
+}
+
+/// What the next run did about an interrupted publish, as one line for stderr.
+pub fn recovery(r: &Recovery) -> String {
+    let stage = match r.phase {
+        Phase::Bumped => "before its build",
+        Phase::Building => "while building",
+        Phase::Packing => "while packing",
+        Phase::Uploading => "while uploading",
+        Phase::Uploaded => "after uploading, before the version was made",
+        Phase::VersionMade => "after the version was made",
+    };
+    let v = &r.version;
+    let mut done: Vec<String> = Vec::new();
+    if let BuildCleanup::Stopped { processes } = r.build {
+        done.push(format!(
+            "stopped {processes} left-over build process{}",
+            if processes == 1 { "" } else { "es" }
+        ));
+    }
+    match &r.upload {
+        UploadOutcome::Abandoned { upload_id } => {
+            done.push(format!("abandoned its upload {upload_id}"))
+        }
+        UploadOutcome::NotAbandoned { upload_id, reason } => done.push(format!(
+            "could not abandon its upload {upload_id} ({reason})"
+        )),
+        UploadOutcome::None | UploadOutcome::Completed { .. } => {}
+    }
+    done.push(match (&r.version_on_portal, r.package_json) {
+        (VersionOnPortal::Unknown { reason }, _) => format!(
+            "could not ask the portal whether {v} was made ({reason}): nothing was changed; run `gopay-miniapp status` again once the portal answers"
+        ),
+        (VersionOnPortal::Made, PackageJsonOutcome::KeptBump) => {
+            format!("{v} exists on the portal, so package.json keeps {v}")
+        }
+        (VersionOnPortal::Made, _) => format!(
+            "{v} exists on the portal; package.json was edited since and is left as it is"
+        ),
+        (_, PackageJsonOutcome::Restored) => format!(
+            "{v} was never made; package.json is back at {} byte for byte",
+            r.previous_version
+        ),
+        (_, PackageJsonOutcome::Unchanged) => {
+            format!("{v} was never made; package.json had not been changed")
+        }
+        (_, _) => format!(
+            "{v} was never made; package.json was edited since the bump and is left as it is (check its \"version\")"
+        ),
+    });
+    format!(
+        "recovered: a publish of {v} was interrupted {stage}: {}",
+        done.join("; ")
+    )
 }

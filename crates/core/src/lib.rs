@@ -10,7 +10,9 @@ pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod hint;
+pub mod journal;
 pub mod lock;
+pub mod process;
 pub mod project;
 /// The QR renderings live with the deeplink they encode, in the portal crate.
 pub use gopay_miniapp_portal::qr;

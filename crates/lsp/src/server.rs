@@ -117,6 +117,7 @@ impl LanguageServer for Sidecar {
 
     async fn initialized(&self, _: InitializedParams) {
         crate::watch::spawn(self.shared.clone());
+        tokio::spawn(crate::status::recover_folders(self.shared.clone()));
     }
 
     async fn shutdown(&self) -> Result<()> {

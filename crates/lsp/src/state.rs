@@ -35,6 +35,10 @@ pub struct Shared {
     pub shutdown_requested: AtomicBool,
     /// Serializes status pushes and remembers the last one sent per project.
     pub last_status: tokio::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
+    /// Interrupted publishes this sidecar put right, per project: every snapshot of the
+    /// project shows its recovery for the rest of the session.
+    pub recoveries:
+        std::sync::Mutex<std::collections::HashMap<PathBuf, gopay_miniapp_core::journal::Recovery>>,
 }
 
 impl Shared {
@@ -49,6 +53,7 @@ impl Shared {
             closing: CancellationToken::new(),
             shutdown_requested: AtomicBool::new(false),
             last_status: Default::default(),
+            recoveries: Default::default(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! never CLI flags or `gopay-miniapp <verb>` lines (editors show these to people who
 //! clicked, not typed).
 
+use gopay_miniapp_core::journal::{self, Recovery};
 use gopay_miniapp_core::{Hint, Input};
 use gopay_miniapp_portal::Step;
 
@@ -129,4 +130,39 @@ pub fn hint(hint: &Hint) -> String {
         Hint::WaitLonger => "wait longer, or ask the target-app admin".into(),
         Hint::Portal { text } => text.clone(),
     }
+}
+
+/// An interrupted publish put right, for `window/showMessage`: what was found and done, and
+/// the command to go on with.
+pub fn recovery(r: &Recovery) -> String {
+    use journal::{BuildCleanup, PackageJsonOutcome as Pj, UploadOutcome, VersionOnPortal as On};
+    let publish = crate::commands::spec(CommandId::Publish).name;
+    let status = crate::commands::spec(CommandId::Status).name;
+    let outcome = match (&r.version_on_portal, r.package_json) {
+        (On::Unknown { reason }, _) => format!(
+            "whether the portal made it is not known yet ({reason}); nothing was touched and {status} will check again"
+        ),
+        (On::Made, Pj::KeptBump) => "the portal has it, so package.json keeps the new version".into(),
+        (On::Made, _) => "the portal has it; package.json was edited meanwhile and was not touched".into(),
+        (_, Pj::Restored) => format!(
+            "the portal never made it; package.json was put back to {} exactly, and {publish} will make {} next",
+            r.previous_version, r.version
+        ),
+        (_, Pj::Unchanged) => "the portal never made it, and package.json had not been changed".into(),
+        (_, _) => "the portal never made it; package.json was edited meanwhile, so it was not touched: check its version".into(),
+    };
+    let mut extra = String::new();
+    if let BuildCleanup::Stopped { processes } = r.build {
+        extra.push_str(&format!(
+            " Its build was still running ({processes} processes) and was stopped."
+        ));
+    }
+    if let UploadOutcome::Abandoned { .. } = r.upload {
+        extra.push_str(" Its unfinished upload was abandoned on the portal.");
+    }
+    format!(
+        "A publish of {} was cut off ({}): {outcome}.{extra}",
+        r.version,
+        r.phase.as_str()
+    )
 }

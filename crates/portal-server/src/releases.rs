@@ -382,6 +382,8 @@ where
                 &format!("release.{}", step.as_str()),
                 &transition_detail(&row, to, &extra),
             )?;
+            // Inside the transaction: a portal killed here must show the step not taken.
+            gopay_miniapp_portal::pause::pause_at("portal-step");
             reload(tx, &row.id, roles)
         })
         .await

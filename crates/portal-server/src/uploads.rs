@@ -439,12 +439,17 @@ async fn receive_chunk(
     body: Body,
 ) -> ApiResult<ChunkReceipt> {
     let path = state.store.part_path(&row.id);
+    let fresh = !tokio::fs::try_exists(&path).await.unwrap_or(false);
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
         .await?;
+    if fresh {
+        // The new file's name must be durable too, not only its bytes.
+        sync_dir(path.parent()).await;
+    }
     // Anything past `offset` is unverified leftovers of an earlier attempt.
     file.set_len(offset).await?;
     file.seek(SeekFrom::Start(offset)).await?;
@@ -598,14 +603,20 @@ pub(crate) async fn complete(
 
     // Verify the whole file and that it is a MiniApp package.
     let part = state.store.part_path(&row.id);
+    let dest = state.store.package_path(&row.sha256);
+    // A portal killed after moving the package into the store but before recording the
+    // version: the bytes are in the store already, and are checked there.
+    let in_store = !tokio::fs::try_exists(&part).await? && tokio::fs::try_exists(&dest).await?;
     let size = row.size;
-    let check_path = part.clone();
+    let check_path = if in_store { dest.clone() } else { part.clone() };
     let (actual, package_check) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
         let mut file = std::fs::OpenOptions::new()
             .read(true)
-            .write(true)
+            .write(!in_store)
             .open(&check_path)?;
-        file.set_len(size)?;
+        if !in_store {
+            file.set_len(size)?;
+        }
         file.seek(SeekFrom::Start(0))?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
@@ -657,16 +668,21 @@ pub(crate) async fn complete(
         ));
     }
 
-    // Into the package store (content-addressed: the same bytes are kept once).
-    let dest = state.store.package_path(&row.sha256);
+    // Into the package store (content-addressed: the same bytes are kept once), durably
+    // before the version that points at it is recorded.
     if let Some(parent) = dest.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
     if tokio::fs::try_exists(&dest).await? {
-        tokio::fs::remove_file(&part).await?;
+        match tokio::fs::remove_file(&part).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
     } else {
         tokio::fs::rename(&part, &dest).await?;
+        sync_dir(dest.parent()).await;
     }
+    gopay_miniapp_portal::pause::pause_at("portal-upload-complete");
 
     let actor = caller.username.clone();
     let record = row.clone();
@@ -789,6 +805,15 @@ pub(crate) async fn fill_upload_from_file(
             Ok(())
         })
         .await
+}
+
+/// fsyncs a folder, so that files created or renamed in it survive a power cut (best effort:
+/// some file systems refuse it, and the data itself is synced already).
+async fn sync_dir(dir: Option<&std::path::Path>) {
+    let Some(dir) = dir.map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    let _ = tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all()).await;
 }
 
 /// Marks an upload aborted and frees its bytes.

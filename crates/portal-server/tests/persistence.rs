@@ -209,3 +209,49 @@ async fn uploads_idle_for_a_week_are_abandoned_at_start_and_their_bytes_freed() 
     assert_ne!(gone.code(), "", "the stale upload answers with an error");
     assert_ne!(gone.status, reqwest::StatusCode::OK);
 }
+
+/// A portal killed after marking an upload aborted but before deleting its bytes: the part
+/// file is deleted on the next start; an open upload's part file stays, resumable.
+#[tokio::test]
+async fn bytes_of_uploads_no_longer_open_are_freed_at_start() {
+    let mut p = common::portal().await;
+    let access = p.login("demo", "demo").await;
+    let app = p.app_id(&access, "Hello MiniApp").await;
+    let (dead_bytes, open_bytes) = (package("dead"), package("open"));
+    let dead = p
+        .open_upload(&access, &app, "3.0.0", &dead_bytes)
+        .await
+        .ok();
+    let open = p
+        .open_upload(&access, &app, "3.0.1", &open_bytes)
+        .await
+        .ok();
+    let dead_id = dead["id"].as_str().unwrap().to_string();
+    let open_id = open["id"].as_str().unwrap().to_string();
+    p.put_chunk(&access, &dead_id, 0, &dead_bytes[..100])
+        .await
+        .ok();
+    p.put_chunk(&access, &open_id, 0, &open_bytes[..100])
+        .await
+        .ok();
+    p.shutdown().await;
+    {
+        let db = rusqlite::Connection::open(p.dir.path().join("portal.sqlite3")).unwrap();
+        db.execute(
+            "UPDATE uploads SET state = 'aborted' WHERE id = ?1",
+            [&dead_id],
+        )
+        .unwrap();
+    }
+    let part = |id: &str| p.dir.path().join("uploads").join(format!("{id}.part"));
+    assert!(part(&dead_id).exists());
+    let running = start(common::config(p.dir.path())).await.unwrap();
+    p.url = running.url.clone();
+    p.running = Some(running);
+    assert!(
+        !part(&dead_id).exists(),
+        "an aborted upload's bytes are freed"
+    );
+    assert!(part(&open_id).exists(), "an open upload stays resumable");
+    p.shutdown().await;
+}

@@ -716,6 +716,7 @@ async fn a_page_upload_and_a_client_upload_are_the_same_kind_of_version() {
             &common::sha256_hex(&bytes),
             "1.0.1".parse::<VersionNumber>().unwrap(),
             "Wallet balance page",
+            None,
             &|_| {},
             &tokio_util::sync::CancellationToken::new(),
         )

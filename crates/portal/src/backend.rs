@@ -283,6 +283,12 @@ pub trait Portal: Send + Sync {
         cancel: &CancellationToken,
     ) -> Result<Version, PortalError>;
 
+    /// Abandons an open upload (after a crash, from the publish journal). Backends whose
+    /// uploads have no id on the portal have nothing to abandon.
+    async fn abandon_upload(&self, _upload_id: &str) -> Result<(), PortalError> {
+        Ok(())
+    }
+
     async fn releases(&self, app: &AppRef) -> Result<Vec<Release>, PortalError>;
     async fn release(&self, release: &Release) -> Result<Release, PortalError>;
     /// "Release": a version to a target app (Version Creation).

@@ -176,7 +176,7 @@ pub struct CreatedAccessToken {
 }
 
 /// A package to make into a new version.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewVersion<'a> {
     pub version: VersionNumber,
     pub description: &'a str,
@@ -184,6 +184,22 @@ pub struct NewVersion<'a> {
     pub package: &'a std::path::Path,
     pub size: u64,
     pub sha256: &'a str,
+    /// Hears the portal's id for the upload as soon as it is opened (for backends whose
+    /// uploads have one), so a publish journal can abandon it after a crash.
+    pub on_opened: Option<&'a (dyn Fn(&str) + Send + Sync)>,
+}
+
+impl std::fmt::Debug for NewVersion<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewVersion")
+            .field("version", &self.version)
+            .field("description", &self.description)
+            .field("package", &self.package)
+            .field("size", &self.size)
+            .field("sha256", &self.sha256)
+            .field("on_opened", &self.on_opened.is_some())
+            .finish()
+    }
 }
 
 /// A step on a release with what it needs. Which steps exist is the lifecycle table's

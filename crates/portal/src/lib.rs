@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod lifecycle;
 pub mod native;
+pub mod pause;
 pub mod qr;
 pub mod retry;
 pub mod superapp;

@@ -165,6 +165,7 @@ async fn upload_package(
         package: path,
         size: std::fs::metadata(path).unwrap().len(),
         sha256: sha,
+        on_opened: None,
     };
     portal
         .upload(app, new, &|_| {}, &CancellationToken::new())
@@ -485,6 +486,7 @@ async fn an_upload_cut_mid_way_resumes_into_one_version_with_the_right_sha256() 
             &sha,
             VersionNumber::new(1, 0, 1),
             "cut",
+            None,
             &move |p| {
                 seen.store(p.sent, Ordering::SeqCst);
             },
@@ -512,6 +514,7 @@ async fn an_upload_cut_mid_way_resumes_into_one_version_with_the_right_sha256() 
             &sha,
             VersionNumber::new(1, 0, 1),
             "cut",
+            None,
             &|_| {},
             &CancellationToken::new(),
         )
@@ -625,6 +628,7 @@ async fn superapp_story_through_the_portal_trait() {
         package: &path,
         size: std::fs::metadata(&path).unwrap().len(),
         sha256: &sha,
+        on_opened: None,
     };
     let v1 = dev
         .upload(

@@ -32,6 +32,10 @@ pub struct Portal {
     pub port: u16,
     pub data: PathBuf,
     extra: Vec<String>,
+    /// Extra environment for the next (re)start (e.g. `GOPAY_MINIAPP_PAUSE_AT`).
+    pub env: Vec<(String, String)>,
+    /// Every stderr line of every start, in order (also forwarded to the test's stderr).
+    pub stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     child: Option<Child>,
 }
 
@@ -46,6 +50,8 @@ impl Portal {
             port: free_port(),
             data: data.to_path_buf(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            env: vec![],
+            stderr: Default::default(),
             child: None,
         };
         portal.spawn();
@@ -59,11 +65,20 @@ impl Portal {
             .arg("--data")
             .arg(&self.data)
             .args(&self.extra)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn portal");
+        let stderr = child.stderr.take().unwrap();
+        let seen = self.stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("portal: {line}");
+                seen.lock().unwrap().push(line);
+            }
+        });
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let first = lines.next().expect("portal prints its URL").unwrap();
@@ -80,6 +95,15 @@ impl Portal {
 
     pub fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
+    }
+
+    /// Waits until the portal wrote a stderr line containing `text`.
+    pub fn wait_stderr(&self, text: &str) {
+        wait_until(
+            &format!("the portal to print {text:?}"),
+            Duration::from_secs(60),
+            || self.stderr.lock().unwrap().iter().any(|l| l.contains(text)),
+        );
     }
 
     /// SIGKILL: no graceful anything.

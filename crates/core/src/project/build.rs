@@ -19,6 +19,16 @@
 //! - When the shell has exited but something it started in the background still holds our
 //!   pipes open, we wait [`LEFTOVER_GRACE`] for the pipes to close and then stop that group too:
 //!   a build that leaves processes behind must not make the CLI hang ("CLIs that never exit").
+//! - The build dies with us. On Linux the shell gets `PR_SET_PDEATHSIG(SIGKILL)`: when we die,
+//!   even by SIGKILL, the kernel kills it. That signal follows the *thread* that forked the
+//!   child, not the process, and tokio's threads come and go (a blocking-pool thread exits
+//!   after 10 s idle), so the shell is always forked by one thread of our own that lives as
+//!   long as the process ([`spawn_from_lasting_thread`]); and since we may die between the
+//!   fork and the `prctl`, the child checks `getppid()` afterwards and gives up if its parent
+//!   is already gone. What PDEATHSIG cannot reach — `npm`, `node` and the rest of the group,
+//!   which are the shell's children, not ours — the publish journal stops on the next run
+//!   (crates/core/src/journal.rs), recognising them by the process group and by
+//!   [`BUILD_TOKEN_ENV`] in their environment.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -30,6 +40,11 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
+
+/// Set in the build's environment (inherited by everything it starts) to a random token the
+/// publish journal records, so that a later run can tell the build's processes from strangers
+/// that reuse the process group id.
+pub const BUILD_TOKEN_ENV: &str = "GOPAY_MINIAPP_BUILD_TOKEN";
 
 /// How many of the last output lines a failure reports.
 pub const TAIL_LINES: usize = 20;
@@ -148,6 +163,17 @@ impl Build {
     pub async fn run(
         &self,
         cancel: &CancellationToken,
+        on_line: impl FnMut(BuildStream, &str),
+    ) -> Result<BuildSuccess, BuildError> {
+        self.run_observed(cancel, |_| {}, on_line).await
+    }
+
+    /// [`Build::run`], telling `on_started` the build's process group id as soon as the shell
+    /// runs (the publish journal records it).
+    pub async fn run_observed(
+        &self,
+        cancel: &CancellationToken,
+        on_started: impl FnOnce(libc::pid_t),
         mut on_line: impl FnMut(BuildStream, &str),
     ) -> Result<BuildSuccess, BuildError> {
         let command = self.command.trim();
@@ -162,7 +188,8 @@ impl Build {
             });
         }
         let started = Instant::now();
-        let mut child = Command::new("sh")
+        let mut shell = Command::new("sh");
+        shell
             .arg("-c")
             .arg(command)
             .current_dir(&self.dir)
@@ -170,13 +197,16 @@ impl Build {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .map_err(|source| BuildError::Spawn {
-                command: command.to_string(),
-                source,
-            })?;
+            .process_group(0);
+        let mut child =
+            spawn_from_lasting_thread(shell)
+                .await
+                .map_err(|source| BuildError::Spawn {
+                    command: command.to_string(),
+                    source,
+                })?;
         let pgid = child.id().expect("a just-spawned child has a pid") as libc::pid_t;
+        on_started(pgid);
         // From here on, leaving this function any way (an error, or the caller dropping the
         // future) must not leave the build running.
         let mut group = GroupGuard { pgid, armed: true };
@@ -327,43 +357,81 @@ fn signal_group(pgid: libc::pid_t, signal: libc::c_int) {
 /// Whether any process of the group is still running (zombies do not count: they are dead, and
 /// in a container whose init does not reap them they would otherwise look alive forever).
 pub(crate) fn group_has_live_members(pgid: libc::pid_t) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        if let Some(alive) = linux_group_has_live_members(pgid) {
-            return alive;
-        }
+    if let Some(members) = crate::process::group_members(pgid) {
+        return !members.is_empty();
     }
     // SAFETY: signal 0 only checks whether the group exists.
     unsafe { libc::kill(-pgid, 0) == 0 }
 }
 
-/// Reads `/proc/*/stat`: `pid (comm) state ppid pgrp ...`. `None` when /proc is unusable.
-#[cfg(target_os = "linux")]
-fn linux_group_has_live_members(pgid: libc::pid_t) -> Option<bool> {
-    let entries = std::fs::read_dir("/proc").ok()?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if !name.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // The command name may contain spaces and parentheses: split after the last ')'.
-        let Some(after_comm) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-            continue;
-        };
-        let mut fields = after_comm.split_whitespace();
-        let state = fields.next().unwrap_or("");
-        let _ppid = fields.next();
-        let pgrp: libc::pid_t = fields.next().and_then(|f| f.parse().ok()).unwrap_or(-1);
-        if pgrp == pgid && state != "Z" && state != "X" {
-            return Some(true);
-        }
-    }
-    Some(false)
+/// Spawns `command` from one thread that lives as long as the process, so that the child's
+/// parent-death signal (Linux: SIGKILL when we die) is not fired early by a tokio thread that
+/// exits. The child is registered with the caller's runtime.
+async fn spawn_from_lasting_thread(mut command: Command) -> io::Result<Child> {
+    use std::sync::mpsc;
+    use std::sync::OnceLock;
+
+    type Request = (
+        Command,
+        tokio::runtime::Handle,
+        tokio::sync::oneshot::Sender<io::Result<Child>>,
+    );
+    static SPAWNER: OnceLock<mpsc::Sender<Request>> = OnceLock::new();
+
+    die_with_parent(&mut command);
+    let sender = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("gopay-miniapp-spawner".into())
+            .spawn(move || {
+                for (mut command, runtime, reply) in rx {
+                    let _entered = runtime.enter();
+                    let _ = reply.send(command.spawn());
+                }
+            })
+            .expect("a thread to start builds from");
+        tx
+    });
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    sender
+        .send((command, tokio::runtime::Handle::current(), reply))
+        .map_err(|_| io::Error::other("the build spawner thread is gone"))?;
+    answer
+        .await
+        .map_err(|_| io::Error::other("the build spawner thread stopped"))?
 }
+
+/// Linux: the child gets SIGKILL when the thread that forked it exits (see the module doc).
+#[cfg(target_os = "linux")]
+fn die_with_parent(command: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the forked child before exec and only makes the
+    // async-signal-safe calls prctl(2) and getppid(2).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            // We died between fork and prctl: no signal will ever come, so do not start.
+            if libc::getppid() != parent {
+                return Err(io::Error::other(
+                    "the parent exited before the build started",
+                ));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
 
 /// Kills the build's process group when dropped while armed: the caller dropped the future.
 struct GroupGuard {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use gopay_miniapp_portal::domain::NewVersion;
+use gopay_miniapp_portal::pause::pause_at;
 use gopay_miniapp_portal::{BumpKind, Portal, UploadProgress, VersionNumber};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -18,8 +19,9 @@ use crate::context::Context;
 use crate::error::CoreError;
 use crate::events::{LogSource, Reporter};
 use crate::hint::Hint;
-use crate::lock::ProjectLock;
-use crate::project::build::Build;
+use crate::journal::{self, Journal, Phase, Recovery};
+use crate::lock::{LockArea, ProjectLock};
+use crate::project::build::{Build, BUILD_TOKEN_ENV};
 use crate::project::pack::{self, PackOptions, PackedArchive};
 use crate::project::package_json::PackageJson;
 
@@ -75,6 +77,9 @@ pub struct PublishResult {
     /// The package has exactly the content of the previous version.
     pub identical_to_previous: bool,
     pub elapsed_ms: u64,
+    /// What an interrupted publish before this one left, and what was done about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<Recovery>,
 }
 
 /// The next version: the explicit one, or `bump(max(latest on the portal, package.json))`.
@@ -136,9 +141,18 @@ pub async fn publish(
     reporter.step("Checking the project");
     reporter.progress(0, "Checking the project");
     let binding = Binding::require(&ctx.project)?;
+    PackageJson::read(ctx.project.join("package.json"))?.version()?;
+    let area = LockArea::of(&ctx.home, &ctx.project)?;
+    let lock = ProjectLock::try_acquire(&area)?.ok_or_else(|| CoreError::Busy {
+        project: area.project.display().to_string(),
+    })?;
+    // A publish that died here before is put right first (under the same lock).
+    let recovered = journal::recover_locked(ctx, &area, &lock).await?;
+    if let Some(r) = recovered.as_ref().filter(|r| !r.settled) {
+        return Err(unsettled(r));
+    }
     let package_json = PackageJson::read(ctx.project.join("package.json"))?;
     let current = package_json.version()?;
-    let _lock = ProjectLock::acquire(&ctx.home, &ctx.project)?;
     let portal = ctx.portal().await?;
 
     // 2. The latest version on the portal decides the next one.
@@ -160,9 +174,25 @@ pub async fn publish(
         ),
     );
 
-    // 3. From here on, package.json is restored on any failure.
+    // 3. From here on, package.json is restored on any failure, and the journal (written
+    //    before the bump) lets the next run restore it if this process dies.
     reporter.step(&format!("Writing version {next} to package.json"));
-    let edit = package_json.write_version(&next)?;
+    let journal = Journal::begin(
+        &area,
+        &lock,
+        &package_json,
+        next,
+        &binding.app_ref(),
+        portal.base_url(),
+    )?;
+    pause_at("publish-before-bump");
+    let edit = match package_json.write_version(&next) {
+        Ok(edit) => edit,
+        Err(e) => {
+            journal.finish();
+            return Err(e.into());
+        }
+    };
     let outcome = build_pack_upload(
         ctx,
         &binding,
@@ -172,6 +202,7 @@ pub async fn publish(
         reporter,
         cancel,
         portal.as_ref(),
+        &journal,
     )
     .await;
     let result = |archive: &PackedArchive, version_id: Option<String>| PublishResult {
@@ -191,10 +222,12 @@ pub async fn publish(
         files: archive.entries.len(),
         identical_to_previous: latest.as_ref().is_some_and(|l| l.sha256 == archive.sha256),
         elapsed_ms: started.elapsed().as_millis() as u64,
+        recovered: recovered.clone(),
     };
     match outcome {
         Ok((archive, Some(version_id))) => {
             edit.commit();
+            journal.finish();
             reporter.progress(100, &format!("Published {next}"));
             reporter.changed();
             Ok(result(&archive, Some(version_id)))
@@ -202,16 +235,21 @@ pub async fn publish(
         Ok((archive, None)) => {
             // A dry run: put package.json back as it was.
             edit.restore()?;
+            journal.finish();
             reporter.progress(100, "Dry run done: nothing was uploaded");
             Ok(result(&archive, None))
         }
         Err(err) => {
             let restored = edit.original_version().to_string();
             match edit.restore() {
-                Ok(()) => Err(CoreError::Restored {
-                    source: Box::new(err),
-                    restored_version: restored,
-                }),
+                Ok(()) => {
+                    journal.finish();
+                    Err(CoreError::Restored {
+                        source: Box::new(err),
+                        restored_version: restored,
+                    })
+                }
+                // The journal stays: the next run tries again.
                 Err(restore_err) => Err(CoreError::invalid(
                     format!("{err}; and package.json could NOT be restored: {restore_err}"),
                     Hint::RestoreByHand {
@@ -224,6 +262,22 @@ pub async fn publish(
     }
 }
 
+/// The error of a publish that cannot start because an interrupted one is not settled yet.
+fn unsettled(r: &Recovery) -> CoreError {
+    let reason = match &r.version_on_portal {
+        journal::VersionOnPortal::Unknown { reason } => reason.as_str(),
+        _ => "unknown",
+    };
+    CoreError::invalid(
+        format!(
+            "an interrupted publish of {} (it got as far as {}) is not settled: the portal could not tell whether it made the version ({reason}); nothing was changed",
+            r.version,
+            r.phase.as_str()
+        ),
+        Hint::CheckNetwork,
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn build_pack_upload(
     ctx: &Context,
@@ -234,6 +288,7 @@ async fn build_pack_upload(
     reporter: &dyn Reporter,
     cancel: &CancellationToken,
     portal: &dyn Portal,
+    journal: &Journal,
 ) -> Result<(PackedArchive, Option<String>), CoreError> {
     // 4. Build, streaming its output.
     if options.no_build {
@@ -241,9 +296,17 @@ async fn build_pack_upload(
     } else {
         reporter.step(&format!("Building {next}: {}", binding.build_command));
         reporter.progress(10, &format!("Building {next}: {}", binding.build_command));
+        let token = journal::new_build_token();
+        let mut journaled = Ok(());
         Build::new(binding.build_command.clone(), ctx.project.clone())
-            .run(cancel, |_stream, line| reporter.log(LogSource::Build, line))
+            .env(BUILD_TOKEN_ENV, &token)
+            .run_observed(
+                cancel,
+                |pgid| journaled = journal.build_started(pgid, &token),
+                |_stream, line| reporter.log(LogSource::Build, line),
+            )
             .await?;
+        journaled?;
     }
     if cancel.is_cancelled() {
         return Err(CoreError::Cancelled);
@@ -252,6 +315,8 @@ async fn build_pack_upload(
     // 5–6. Pack with the checks (secrets, size budget, symlinks, empty output).
     reporter.step(&format!("Packing {next}"));
     reporter.progress(50, &format!("Packing {next}"));
+    journal.phase(Phase::Packing)?;
+    pause_at("publish-packing");
     let scratch = tempfile::Builder::new()
         .prefix("gopay-miniapp-pack")
         .tempdir()
@@ -293,6 +358,8 @@ async fn build_pack_upload(
         .description
         .clone()
         .unwrap_or_else(|| format!("Published with gopay-miniapp {}", env!("CARGO_PKG_VERSION")));
+    journal.uploading(&archive.sha256)?;
+    let warn_journal = |e: CoreError| tracing::warn!("the publish journal: {e}");
     let progress = |p: UploadProgress| {
         let percent = p.percent();
         reporter.progress(
@@ -302,6 +369,15 @@ async fn build_pack_upload(
                 pack::human_size(p.total)
             ),
         );
+        if p.sent > 0 && p.sent < p.total {
+            pause_at("publish-mid-upload");
+        } else if p.sent == p.total {
+            let _ = journal.phase(Phase::Uploaded).map_err(warn_journal);
+            pause_at("publish-uploaded");
+        }
+    };
+    let on_opened = |id: &str| {
+        let _ = journal.upload_opened(id).map_err(warn_journal);
     };
     let new = NewVersion {
         version: next,
@@ -309,10 +385,15 @@ async fn build_pack_upload(
         package: &archive.path,
         size: archive.size,
         sha256: &archive.sha256,
+        on_opened: Some(&on_opened),
     };
     let version = portal
         .upload(&binding.app_ref(), new, &progress, cancel)
         .await?;
+    // The version exists now: nothing may undo the bump any more, not even a journal error
+    // (a crash from here on is settled by asking the portal).
+    let _ = journal.phase(Phase::VersionMade).map_err(warn_journal);
+    pause_at("publish-version-made");
     drop(scratch);
     Ok((archive, Some(version.id)))
 }
@@ -537,6 +618,7 @@ pub async fn upload_archive(
         package: archive,
         size,
         sha256: &sha256,
+        on_opened: None,
     };
     let created = portal
         .upload(&binding.app_ref(), new, &progress, cancel)

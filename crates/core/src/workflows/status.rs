@@ -185,10 +185,18 @@ pub struct StatusSnapshot {
     pub latest_version: Option<String>,
     pub versions: Vec<VersionView>,
     pub target_apps: Vec<TargetAppStatus>,
+    /// What an interrupted publish left and what was done about it (found by this snapshot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<crate::journal::Recovery>,
 }
 
 /// Never fails for "not logged in" or "portal down": those are part of the snapshot.
 pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
+    // A publish that died in this project is put right before anything is shown.
+    let (recovered, recovery_problem) = match crate::journal::recover(ctx).await {
+        Ok(recovered) => (recovered, None),
+        Err(e) => (None, Some(e.problem())),
+    };
     let url = ctx.portal_url()?;
     let backend = ctx.backend().unwrap_or_default();
     let portal = ctx.portal_for(&url, backend).await?;
@@ -204,7 +212,12 @@ pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
         latest_version: None,
         versions: vec![],
         target_apps: vec![],
+        recovered,
     };
+    if let Some(problem) = recovery_problem {
+        snapshot.problem = Some(problem);
+        return Ok(snapshot);
+    }
     let binding = match ctx.binding() {
         Ok(b) => b,
         Err(e) => {

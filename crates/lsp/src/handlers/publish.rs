@@ -45,5 +45,8 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
     let result = publish::publish(&cx.ctx, &options, cx.reporter.as_ref(), &cx.cancel)
         .await
         .map_err(|e| core_error(cx, e))?;
+    if let Some(recovery) = &result.recovered {
+        crate::status::announce_recovery(&cx.shared, &cx.ctx.project, recovery);
+    }
     to_value(&result)
 }

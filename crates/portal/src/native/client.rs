@@ -448,6 +448,7 @@ impl PortalClient {
         sha256: &str,
         version: VersionNumber,
         description: &str,
+        on_opened: Option<&(dyn Fn(&str) + Send + Sync)>,
         progress: &(dyn Fn(UploadProgress) + Send + Sync),
         cancel: &CancellationToken,
     ) -> Result<Version, PortalError> {
@@ -468,19 +469,31 @@ impl PortalClient {
                 self.call(routes::UPLOAD_CREATE, &app_args, Some(&request))
             })
             .await?;
+        if let Some(on_opened) = on_opened {
+            on_opened(&upload.id);
+        }
         let result = self
             .send_chunks_and_complete(&upload, package, progress, cancel)
             .await;
         if result.is_err() {
             // Best effort: a fresh run starts a fresh upload anyway (same id, idempotent).
-            let abort: Result<serde_json::Value, _> = self
-                .call(routes::UPLOAD_ABORT, &[&upload.id], None::<&()>)
-                .await;
-            if let Err(e) = abort {
+            if let Err(e) = self.abort_upload(&upload.id).await {
                 tracing::debug!("could not abandon upload {}: {e}", upload.id);
             }
         }
         result
+    }
+
+    /// Abandons an open upload: its bytes are freed and it can never become a version. An
+    /// upload that is gone already is fine; a complete one is refused (its version exists).
+    pub async fn abort_upload(&self, upload_id: &str) -> Result<(), PortalError> {
+        let abort: Result<serde_json::Value, _> = self
+            .call(routes::UPLOAD_ABORT, &[upload_id], None::<&()>)
+            .await;
+        match abort {
+            Ok(_) | Err(PortalError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     async fn send_chunks_and_complete(

@@ -250,10 +250,15 @@ impl Portal for NativePortal {
                 new.sha256,
                 new.version,
                 new.description,
+                new.on_opened,
                 progress,
                 cancel,
             )
             .await
+    }
+
+    async fn abandon_upload(&self, upload_id: &str) -> Result<(), PortalError> {
+        self.client.abort_upload(upload_id).await
     }
 
     async fn releases(&self, app: &AppRef) -> Result<Vec<Release>, PortalError> {

@@ -1,0 +1,146 @@
+//! Which process is which, without trusting a bare PID (PIDs are reused). On Linux a process
+//! is named by its PID *and* its start time (field 22 of `/proc/<pid>/stat`, in clock ticks
+//! since boot) *and* the boot it belongs to (`/proc/sys/kernel/random/boot_id`): a PID that
+//! was reused has another start time, and after a reboot the boot id differs.
+
+use serde::{Deserialize, Serialize};
+
+/// A process as the journal records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessIdentity {
+    pub pid: i32,
+    /// Field 22 of `/proc/<pid>/stat`; `None` where there is no /proc.
+    pub start_time: Option<u64>,
+    pub boot_id: Option<String>,
+}
+
+impl ProcessIdentity {
+    /// The process `pid` as it is now (`start_time` is `None` if it is already gone).
+    pub fn of(pid: i32) -> Self {
+        ProcessIdentity {
+            pid,
+            start_time: stat(pid).map(|s| s.start_time),
+            boot_id: boot_id(),
+        }
+    }
+
+    /// Whether `pid` is still this very process (same boot, same start time) and alive.
+    pub fn is_alive(&self) -> bool {
+        if self.boot_id.is_some() && self.boot_id != boot_id() {
+            return false;
+        }
+        match (self.start_time, stat(self.pid)) {
+            (Some(recorded), Some(now)) => now.start_time == recorded && now.is_alive(),
+            _ => false,
+        }
+    }
+}
+
+/// What the journal needs from `/proc/<pid>/stat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub state: char,
+    pub pgrp: i32,
+    pub start_time: u64,
+}
+
+impl Stat {
+    /// Zombies are dead (in a container whose init does not reap them they would otherwise
+    /// look alive forever).
+    pub fn is_alive(&self) -> bool {
+        self.state != 'Z' && self.state != 'X'
+    }
+}
+
+/// `pid (comm) state ppid pgrp …`: the command name may hold spaces and parentheses, so the
+/// fields are counted from after the last `)`. `None` when the process is gone or there is no
+/// /proc.
+pub fn stat(pid: i32) -> Option<Stat> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&text)
+}
+
+fn parse_stat(text: &str) -> Option<Stat> {
+    let after_comm = &text[text.rfind(')')? + 1..];
+    // After the name: field 3 (state) is the first; field 22 (starttime) the twentieth.
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    Some(Stat {
+        state: fields.first()?.chars().next()?,
+        pgrp: fields.get(2)?.parse().ok()?,
+        start_time: fields.get(19)?.parse().ok()?,
+    })
+}
+
+/// This boot's id, where the kernel says it.
+pub fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The live processes whose process group is `pgid`, with their stat. `None` when /proc is
+/// unusable.
+pub fn group_members(pgid: i32) -> Option<Vec<(i32, Stat)>> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let mut members = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if let Some(stat) = stat(pid) {
+            if stat.pgrp == pgid && stat.is_alive() {
+                members.push((pid, stat));
+            }
+        }
+    }
+    Some(members)
+}
+
+/// Whether process `pid` was started with `NAME=value` in its environment (read from
+/// `/proc/<pid>/environ`, which only its owner may read).
+pub fn has_env(pid: i32, name: &str, value: &str) -> bool {
+    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    let wanted = format!("{name}={value}");
+    environ.split(|b| *b == 0).any(|kv| kv == wanted.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_the_command_name() {
+        let line = "4242 (a (weird) name) S 1 4200 4200 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
+        let stat = parse_stat(line).unwrap();
+        assert_eq!(stat.state, 'S');
+        assert_eq!(stat.pgrp, 4200);
+        assert_eq!(stat.start_time, 987654);
+        assert!(parse_stat("garbage").is_none());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn this_process_is_itself_and_a_changed_start_time_is_not() {
+        let me = ProcessIdentity::of(std::process::id() as i32);
+        assert!(me.start_time.is_some() && me.boot_id.is_some());
+        assert!(me.is_alive());
+        let reused = ProcessIdentity {
+            start_time: me.start_time.map(|t| t + 1),
+            ..me.clone()
+        };
+        assert!(!reused.is_alive(), "a reused PID is not the same process");
+        let other_boot = ProcessIdentity {
+            boot_id: Some("another-boot".into()),
+            ..me
+        };
+        assert!(!other_boot.is_alive());
+    }
+}

@@ -1,0 +1,25 @@
+//! A test-only hook to stop a process at an exact point (the fault suite kills it there).
+//!
+//! `GOPAY_MINIAPP_PAUSE_AT=<point>` makes [`pause_at`] at that point write one line,
+//! `GOPAY_MINIAPP_PAUSED_AT <point>`, to stderr and then block the calling thread for good;
+//! the test waits for the line and sends SIGKILL. Unset (always, outside the fault suite) it
+//! costs one environment lookup. The points, in the order a publish passes them:
+//! `publish-before-bump`, `publish-packing`, `publish-mid-upload`, `publish-uploaded`,
+//! `publish-version-made` (crates/core/src/workflows/publish.rs), and on the local portal
+//! `portal-upload-complete` (package stored, version not yet recorded) and `portal-step`
+//! (inside a release step's transaction). See docs/crash-safety.md.
+
+/// The environment variable naming the one point to pause at.
+pub const PAUSE_ENV: &str = "GOPAY_MINIAPP_PAUSE_AT";
+/// What is written to stderr when pausing.
+pub const PAUSED_MARKER: &str = "GOPAY_MINIAPP_PAUSED_AT";
+
+/// Blocks forever at `point` if `GOPAY_MINIAPP_PAUSE_AT` names it; returns at once otherwise.
+pub fn pause_at(point: &str) {
+    if std::env::var_os(PAUSE_ENV).is_some_and(|p| p == point) {
+        eprintln!("{PAUSED_MARKER} {point}");
+        loop {
+            std::thread::park();
+        }
+    }
+}
