@@ -166,6 +166,10 @@ pub enum Command {
     },
     /// The MiniApp's audit log.
     Audit,
+    /// Which API a portal speaks (`--portal URL`) and what each of its known read routes
+    /// answers, without a session and with the stored one. Only reads; the session is sent,
+    /// never shown.
+    Doctor,
     /// The whole story against an embedded local portal: publish, release, QR, review,
     /// whitelist, grayscale, official, rollback.
     Demo {

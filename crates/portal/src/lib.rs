@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod lifecycle;
 pub mod native;
+pub mod probe;
 pub mod retry;
 pub mod superapp;
 pub mod version_number;
