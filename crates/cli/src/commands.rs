@@ -479,7 +479,7 @@ pub async fn run(cli: Cli) -> i32 {
             Err(e) => fail(json, e),
         },
         Command::Lsp { .. } => gopay_miniapp_lsp::run_stdio(ctx).await,
-        Command::Demo { example } => crate::demo::run(example, &cancel).await,
+        Command::Demo { example, backend } => crate::demo::run(example, backend, &cancel).await,
         Command::Portal(PortalCommand::Serve {
             addr,
             data,
@@ -517,18 +517,12 @@ pub async fn run(cli: Cli) -> i32 {
                     }
                     if backend == gopay_miniapp_portal::Backend::Superapp {
                         // The console's API has no list routes: users need these ids.
-                        let store = portal.store().clone();
-                        let listed = tokio::task::spawn_blocking(move || {
-                            gopay_miniapp_portal_server::superapp::directory(&store)
-                        })
-                        .await;
-                        match listed {
-                            Ok(Ok(entries)) => {
+                        match crate::demo::emulator_directory(&portal).await {
+                            Ok(entries) => {
                                 for entry in entries {
                                     println!("{}", entry.line());
                                 }
                             }
-                            Ok(Err(e)) => eprintln!("warning: cannot list the console ids: {e}"),
                             Err(e) => eprintln!("warning: cannot list the console ids: {e}"),
                         }
                     }

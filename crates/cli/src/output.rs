@@ -197,7 +197,11 @@ pub fn doctor_text(r: &DoctorReport) -> String {
         };
         out.push_str(&format!(
             "      {:<12} {:<44} → {kind}{}\n",
-            if a.with_session { "session:" } else { "no session:" },
+            if a.with_session {
+                "session:"
+            } else {
+                "no session:"
+            },
             facts.join("  "),
             a.message
                 .as_deref()

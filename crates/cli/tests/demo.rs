@@ -48,3 +48,53 @@ fn the_demo_runs_the_story_with_a_real_second_package() {
         "{archived}"
     );
 }
+
+/// `demo --backend superapp`: the story the SuperApp console's API supports, against its
+/// emulator, ends with the release live and a step the API lacks refused with exit 7's words.
+#[test]
+fn the_superapp_demo_runs_the_console_story() {
+    let home = tempfile::Builder::new()
+        .prefix("demo-superapp-home")
+        .tempdir()
+        .unwrap();
+    let run = to_run(
+        Command::new(BIN)
+            .args(["demo", "--backend", "superapp"])
+            .current_dir(repo_root())
+            .env("GOPAY_MINIAPP_HOME", home.path())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    let out = &run.stdout;
+    // The ids the console's API needs, printed since it has no lists.
+    assert!(
+        out.contains("target-app 1611000000000000000002 GoPay Staging"),
+        "{out}"
+    );
+    for step in [
+        "published 1.0.1",
+        "state: Version Creation",
+        "state: Submit for Review",
+        "versionStatus: PASSED",
+        "state: Released",
+        "GoPay Staging    live: 1.0.1",
+    ] {
+        assert!(out.contains(step), "no `{step}` in:\n{out}");
+    }
+    let refused = out
+        .split("a step this API does not have")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no unavailable step shown:\n{out}"));
+    assert!(
+        refused.contains("\"Whitelist Test\" is not available on this portal")
+            && refused.contains("(exit 7)")
+            && refused.contains("hint:"),
+        "{refused}"
+    );
+    // The cookie is never shown.
+    assert!(!out.contains("SA_CONSOLE_SESSION") && !run.stderr.contains("SA_CONSOLE_SESSION"));
+    assert!(!run.stderr.contains("WARN"), "{}", run.stderr);
+}

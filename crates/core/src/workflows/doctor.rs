@@ -106,7 +106,7 @@ pub async fn doctor(ctx: &Context) -> Result<DoctorReport, CoreError> {
                 session,
                 ids: UsedIds::default(),
                 routes: Vec::new(),
-            })
+            });
         }
         Err(err) => return Err(err.into()),
     };

@@ -94,9 +94,17 @@ fn probe_routes(ids: &ProbeIds) -> Vec<ProbeRoute> {
         with_session_too,
     };
     let mut out = vec![
-        route(routes::HEALTH.path.into(), "liveness and contract version", false),
+        route(
+            routes::HEALTH.path.into(),
+            "liveness and contract version",
+            false,
+        ),
         route(routes::ME.path.into(), "who is logged in", true),
-        route(routes::SPACES.path.into(), "spaces the user belongs to", true),
+        route(
+            routes::SPACES.path.into(),
+            "spaces the user belongs to",
+            true,
+        ),
         route(routes::TARGET_APPS.path.into(), "target apps", true),
     ];
     if let Some(app) = &ids.app_id {

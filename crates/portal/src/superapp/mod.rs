@@ -814,11 +814,21 @@ impl Portal for SuperappPortal {
 /// The console's READ routes, for `doctor` (the ids from `ids`; a version for the history
 /// query from `latest`, the first version the version query listed).
 fn probe_routes(ids: &ProbeIds, latest: Option<&str>) -> Vec<ProbeRoute> {
-    let paging = || vec![("currentPage", "1".to_string()), ("pageSize", "1".to_string())];
+    let paging = || {
+        vec![
+            ("currentPage", "1".to_string()),
+            ("pageSize", "1".to_string()),
+        ]
+    };
     let mut versions = paging();
     versions.extend(ids.app_id.clone().map(|a| ("appId", a)));
     versions.extend(ids.space_id.clone().map(|s| ("spaceId", s)));
-    let mut releases: Vec<(&'static str, String)> = ids.app_id.clone().map(|a| ("appId", a)).into_iter().collect();
+    let mut releases: Vec<(&'static str, String)> = ids
+        .app_id
+        .clone()
+        .map(|a| ("appId", a))
+        .into_iter()
+        .collect();
     releases.extend(ids.target_app_id.clone().map(|c| ("channelCode", c)));
     let mut history = releases.clone();
     history.extend(latest.map(|v| ("version", v.to_string())));
@@ -858,11 +868,18 @@ fn console_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u
         },
     };
     let message = match envelope {
-        Some(e) => e.get("errorMsg").and_then(Value::as_str).map(crate::probe::short),
+        Some(e) => e
+            .get("errorMsg")
+            .and_then(Value::as_str)
+            .map(crate::probe::short),
         None => Some(format!(
             "not the console's envelope ({} bytes{})",
             body.len(),
-            if body.starts_with(b"<") || body.starts_with(b"\n<") { ", HTML" } else { "" }
+            if body.starts_with(b"<") || body.starts_with(b"\n<") {
+                ", HTML"
+            } else {
+                ""
+            }
         )),
     };
     RouteAnswer {
@@ -873,11 +890,17 @@ fn console_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u
         with_session,
         kind,
         status: Some(status),
-        success: envelope.and_then(|e| e.get("success")).and_then(Value::as_bool),
+        success: envelope
+            .and_then(|e| e.get("success"))
+            .and_then(Value::as_bool),
         error_code: envelope
             .and_then(|e| e.get("errorCode"))
             .filter(|c| !c.is_null())
-            .map(|c| c.as_str().map(str::to_string).unwrap_or_else(|| c.to_string())),
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| c.to_string())
+            }),
         message,
     }
 }
@@ -902,7 +925,8 @@ pub(crate) async fn probe_reads(
             let http = &http;
             let cookie = cookie.clone().filter(|_| with_session);
             async move {
-                let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let query: Vec<(&str, &str)> =
+                    query.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 http.probe_with(&path, &query, cookie.as_deref()).await
             }
         },
