@@ -33,6 +33,9 @@ pub struct Portal {
     pub data: PathBuf,
     extra: Vec<String>,
     child: Option<Child>,
+    /// Every line the portal printed on stdout (the SuperApp emulator prints the ids its API
+    /// needs after its URL).
+    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Portal {
@@ -47,6 +50,7 @@ impl Portal {
             data: data.to_path_buf(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
             child: None,
+            printed: Default::default(),
         };
         portal.spawn();
         portal
@@ -73,9 +77,20 @@ impl Portal {
             .unwrap_or_else(|| panic!("no URL in {first:?}"))
             .to_string();
         // Keep draining stdout so the portal never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let printed = self.printed.clone();
+        printed.lock().unwrap().push(first.clone());
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                printed.lock().unwrap().push(line);
+            }
+        });
         self.url = url;
         self.child = Some(child);
+    }
+
+    /// The lines printed so far.
+    pub fn printed(&self) -> Vec<String> {
+        self.printed.lock().unwrap().clone()
     }
 
     pub fn pid(&self) -> u32 {
