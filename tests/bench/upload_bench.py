@@ -98,9 +98,19 @@ def setup(args, backend):
     return tmp, home, project, env, portal, url, printed, cli
 
 
-def measure_ours(cli, env, package, version):
-    wall, peak, _ = run_measured(cli + ["--json", "upload", package, "--version", version], env=env)
-    return wall, peak
+def alternate(args, cli, env, package, curl, check):
+    """Ours and curl take turns, each on a new version: `curl(version)` is curl's command
+    (made before the timing), `check()` looks at its answers after it. Wall times and peaks."""
+    ours, theirs, rss, curl_rss = [], [], [], []
+    for run in range(args.runs):
+        wall, peak, _ = run_measured(cli + ["--json", "upload", package, "--version", f"1.0.{2 * run + 1}"], env=env)
+        ours.append(wall); rss.append(peak)
+        cmd = curl(f"1.0.{2 * run + 2}")
+        wall, peak, _ = run_measured(cmd)
+        check()
+        theirs.append(wall); curl_rss.append(peak)
+        print(f"run {run + 1}: gopay-miniapp {ours[-1]:.2f} s, curl {theirs[-1]:.2f} s", file=sys.stderr)
+    return ours, theirs, rss, curl_rss
 
 
 def report(args, mib, ours, theirs, rss, curl_rss, what):
@@ -135,31 +145,26 @@ def superapp(args):
     cookie = form_cookie()  # curl's own session
     package, size, sha = make_package(tmp, args.size_mib)
     rest = f"{url}/rest/intercnn/app/version"
-    ours, theirs, rss, curl_rss = [], [], [], []
-    version = 0
-    for run in range(args.runs):
-        version += 1
-        wall, peak = measure_ours(cli, env, package, f"1.0.{version}")
-        ours.append(wall); rss.append(peak)
-        version += 1
-        v = f"1.0.{version}"
+    out1, out2 = os.path.join(tmp, "upload.json"), os.path.join(tmp, "create.json")
+    headers = ["-H", f"Cookie: {cookie}", "-H", f"Origin: {url}", "-H", "Accept: application/json", "-H", "Bx-V: 2.5.36"]
+
+    def curl(v):
         name = f"{app}_v{v}_{sha[:12]}.zip"
-        out1, out2 = os.path.join(tmp, "upload.json"), os.path.join(tmp, "create.json")
         create = json.dumps({"appId": app, "artifactList": [f"app/version/{app}/{v}/{name}"], "artifactType": "FILE",
                              "name": v, "source": "UPLOAD", "version": v})
-        headers = ["-H", f"Cookie: {cookie}", "-H", f"Origin: {url}", "-H", "Accept: application/json", "-H", "Bx-V: 2.5.36"]
-        cmd = (["curl", "-sS", "--fail", "-o", out1] + headers
-               + ["-F", f"spaceId={space}", "-F", f"appId={app}", "-F", f"version={v}",
-                  "-F", f"file=@{package};type=application/zip;filename={name}", f"{rest}/uploadResource",
-                  "--next", "-sS", "--fail", "-o", out2] + headers
-               + ["-H", "Content-Type: application/json", "--data", create, f"{rest}/create"])
-        wall, peak, _ = run_measured(cmd)
+        return (["curl", "-sS", "--fail", "-o", out1] + headers
+                + ["-F", f"spaceId={space}", "-F", f"appId={app}", "-F", f"version={v}",
+                   "-F", f"file=@{package};type=application/zip;filename={name}", f"{rest}/uploadResource",
+                   "--next", "-sS", "--fail", "-o", out2] + headers
+                + ["-H", "Content-Type: application/json", "--data", create, f"{rest}/create"])
+
+    def check():
         for out in (out1, out2):
             answer = json.load(open(out))
             if answer.get("success") is not True:
                 sys.exit(f"curl's request was refused: {answer}")
-        theirs.append(wall); curl_rss.append(peak)
-        print(f"run {run + 1}: gopay-miniapp {ours[-1]:.2f} s, curl {theirs[-1]:.2f} s", file=sys.stderr)
+
+    ours, theirs, rss, curl_rss = alternate(args, cli, env, package, curl, check)
     portal.terminate(); portal.wait()
     report(args, size / (1024 * 1024), ours, theirs, rss, curl_rss,
            "multipart uploadResource + version/create to the SuperApp console emulator")
@@ -192,14 +197,8 @@ def native(args):
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         return json.load(urllib.request.urlopen(req))
 
-    ours, theirs, rss, curl_rss = [], [], [], []
-    version = 0
-    for run in range(args.runs):
-        version += 1
-        wall, peak = measure_ours(cli, env, package, f"1.0.{version}")
-        ours.append(wall); rss.append(peak)
-        version += 1
-        upload = api("POST", f"/api/v1/apps/{app_id}/uploads", {"version": f"1.0.{version}", "size": size, "sha256": sha, "description": ""})
+    def curl(v):
+        upload = api("POST", f"/api/v1/apps/{app_id}/uploads", {"version": v, "size": size, "sha256": sha, "description": ""})
         cmd = ["curl", "-sS", "--fail"]
         for i, (offset, path, piece_sha) in enumerate(pieces):
             if i:
@@ -207,11 +206,10 @@ def native(args):
             cmd += ["-o", "/dev/null", "-X", "PUT", "-H", f"Authorization: Bearer {token}", "-H", f"X-Chunk-Sha256: {piece_sha}",
                     "-H", "Content-Type: application/octet-stream", "--data-binary", f"@{path}",
                     f"{url}/api/v1/uploads/{upload['id']}/chunks/{offset}"]
-        cmd += ["--next", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json",
-                "--data", "{}", f"{url}/api/v1/uploads/{upload['id']}/complete"]
-        wall, peak, _ = run_measured(cmd)
-        theirs.append(wall); curl_rss.append(peak)
-        print(f"run {run + 1}: gopay-miniapp {ours[-1]:.2f} s, curl {theirs[-1]:.2f} s", file=sys.stderr)
+        return cmd + ["--next", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json",
+                      "--data", "{}", f"{url}/api/v1/uploads/{upload['id']}/complete"]
+
+    ours, theirs, rss, curl_rss = alternate(args, cli, env, package, curl, lambda: None)
     portal.terminate(); portal.wait()
     report(args, size / (1024 * 1024), ours, theirs, rss, curl_rss,
            f"{len(pieces)} chunks of {CHUNK // (1024 * 1024)} MiB to the native portal")

@@ -150,10 +150,16 @@ struct Observer {
 }
 
 impl Observer {
+    /// `data.list` of a read route.
+    fn list(&self, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
+        read(&self.url, &self.cookie, path, query)["list"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
     fn versions(&self) -> Vec<Value> {
-        let data = read(
-            &self.url,
-            &self.cookie,
+        self.list(
             "/version/query",
             &[
                 ("currentPage", "1"),
@@ -161,24 +167,24 @@ impl Observer {
                 ("appId", &self.app),
                 ("spaceId", &self.space),
             ],
-        );
-        data["list"].as_array().unwrap().clone()
+        )
+    }
+
+    /// A release route's list for this MiniApp, target app and `version`.
+    fn of_release(&self, path: &str, version: &str, paged: bool) -> Vec<Value> {
+        let mut query = vec![
+            ("appId", self.app.as_str()),
+            ("channelCode", self.channel.as_str()),
+            ("version", version),
+        ];
+        if paged {
+            query.extend([("currentPage", "1"), ("pageSize", "20")]);
+        }
+        self.list(path, &query)
     }
 
     fn releases(&self, version: &str) -> Vec<Value> {
-        let data = read(
-            &self.url,
-            &self.cookie,
-            "/publish/version/query",
-            &[
-                ("appId", &self.app),
-                ("channelCode", &self.channel),
-                ("version", version),
-                ("currentPage", "1"),
-                ("pageSize", "20"),
-            ],
-        );
-        data["list"].as_array().unwrap().clone()
+        self.of_release("/publish/version/query", version, true)
     }
 
     #[track_caller]
@@ -189,19 +195,7 @@ impl Observer {
     }
 
     fn history(&self, version: &str) -> Vec<String> {
-        let data = read(
-            &self.url,
-            &self.cookie,
-            "/publish/version/history/query",
-            &[
-                ("appId", &self.app),
-                ("channelCode", &self.channel),
-                ("version", version),
-            ],
-        );
-        data["list"]
-            .as_array()
-            .unwrap()
+        self.of_release("/publish/version/history/query", version, false)
             .iter()
             .map(|h| h["type"].as_str().unwrap().to_string())
             .collect()
@@ -254,6 +248,11 @@ fn world(prefix: &str) -> World {
         dev,
         observer,
     }
+}
+
+/// `gopay-miniapp --json --yes VERB latest --target-app "GoPay Staging"`.
+fn step(dev: &User, verb: &str) -> Run {
+    dev.run(&["--json", "--yes", verb, "latest", "--target-app", STAGING])
 }
 
 #[test]
@@ -314,31 +313,11 @@ fn bind_publish_release_apply_approve_official_on_the_console() {
     assert_eq!(released["release"]["allowedSteps"], json!(["apply"]));
 
     // Apply Release (startApprove): in review.
-    let applied = dev
-        .run(&[
-            "--json",
-            "--yes",
-            "apply",
-            "latest",
-            "--target-app",
-            STAGING,
-        ])
-        .ok()
-        .json();
+    let applied = step(dev, "apply").ok().json();
     assert_eq!(applied["release"]["state"], "in_review");
     assert_eq!(o.status_of("1.0.1"), "APPROVE");
     // Not approved yet: the official release is refused by the lifecycle, before any request.
-    let early = dev
-        .run(&[
-            "--json",
-            "--yes",
-            "official",
-            "latest",
-            "--target-app",
-            STAGING,
-        ])
-        .code(6)
-        .json();
+    let early = step(dev, "official").code(6).json();
     assert_eq!(early["error"]["code"], "illegal_step", "{early}");
     assert_eq!(o.status_of("1.0.1"), "APPROVE");
 
@@ -361,17 +340,7 @@ fn bind_publish_release_apply_approve_official_on_the_console() {
     assert_eq!(staging["inFlight"]["state"], "pilot_test", "{status}");
 
     // Officially Release: skipBeta, then online.
-    let official = dev
-        .run(&[
-            "--json",
-            "--yes",
-            "official",
-            "latest",
-            "--target-app",
-            STAGING,
-        ])
-        .ok()
-        .json();
+    let official = step(dev, "official").ok().json();
     assert_eq!(official["release"]["state"], "released");
     assert_eq!(o.status_of("1.0.1"), "ONLINE");
     assert_eq!(

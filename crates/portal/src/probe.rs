@@ -131,19 +131,29 @@ where
     answers
 }
 
+impl RouteAnswer {
+    /// The row of `route` with what it answered still empty.
+    pub(crate) fn of(route: &ProbeRoute, with_session: bool, kind: AnswerKind) -> RouteAnswer {
+        RouteAnswer {
+            method: "GET",
+            path: route.path.clone(),
+            query: route.query_text(),
+            purpose: route.purpose,
+            with_session,
+            kind,
+            status: None,
+            success: None,
+            error_code: None,
+            message: None,
+        }
+    }
+}
+
 /// The row of a route that did not answer.
 pub(crate) fn unreachable(route: &ProbeRoute, with_session: bool, err: PortalError) -> RouteAnswer {
     RouteAnswer {
-        method: "GET",
-        path: route.path.clone(),
-        query: route.query_text(),
-        purpose: route.purpose,
-        with_session,
-        kind: AnswerKind::Unreachable,
-        status: None,
-        success: None,
-        error_code: None,
         message: Some(err.to_string()),
+        ..RouteAnswer::of(route, with_session, AnswerKind::Unreachable)
     }
 }
 

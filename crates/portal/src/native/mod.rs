@@ -138,12 +138,6 @@ fn native_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u8
             .map(crate::probe::short)
     };
     RouteAnswer {
-        method: "GET",
-        path: route.path.clone(),
-        query: route.query_text(),
-        purpose: route.purpose,
-        with_session,
-        kind,
         status: Some(status),
         success: None,
         error_code: field("code"),
@@ -151,6 +145,7 @@ fn native_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u8
             None => Some(format!("not JSON ({} bytes)", body.len())),
             Some(_) => field("message"),
         },
+        ..RouteAnswer::of(route, with_session, kind)
     }
 }
 
@@ -162,7 +157,7 @@ pub(crate) async fn probe_reads(
 ) -> Result<Vec<RouteAnswer>, PortalError> {
     let client = PortalClient::new(url, Credentials::None)?;
     let bearer = session
-        .and_then(|s| serde_json::from_value::<NativeSession>(s.state().clone()).ok())
+        .and_then(Session::decode::<NativeSession>)
         .map(|s| s.bearer().to_string());
     Ok(crate::probe::ask_all(
         |_: &()| probe_routes(ids),
@@ -261,7 +256,7 @@ impl Portal for NativePortal {
 
     async fn set_session(&self, session: Option<Session>) {
         let credentials = session
-            .and_then(|s| serde_json::from_value::<NativeSession>(s.state().clone()).ok())
+            .and_then(|s| s.decode::<NativeSession>())
             .map_or(Credentials::None, |s| s.credentials());
         self.client.set_credentials(credentials).await;
     }

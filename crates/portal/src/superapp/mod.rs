@@ -417,8 +417,7 @@ impl Portal for SuperappPortal {
     }
 
     async fn set_session(&self, session: Option<Session>) {
-        let session =
-            session.and_then(|s| serde_json::from_value::<SuperappSession>(s.state().clone()).ok());
+        let session = session.and_then(|s| s.decode::<SuperappSession>());
         self.http
             .set_cookie(session.as_ref().map(|s| s.cookie.clone()));
         *self.username.write().expect("username lock") = session.map(|s| s.username);
@@ -883,12 +882,6 @@ fn console_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u
         )),
     };
     RouteAnswer {
-        method: "GET",
-        path: route.path.clone(),
-        query: route.query_text(),
-        purpose: route.purpose,
-        with_session,
-        kind,
         status: Some(status),
         success: envelope
             .and_then(|e| e.get("success"))
@@ -902,6 +895,7 @@ fn console_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u
                     .unwrap_or_else(|| c.to_string())
             }),
         message,
+        ..RouteAnswer::of(route, with_session, kind)
     }
 }
 
@@ -913,7 +907,7 @@ pub(crate) async fn probe_reads(
 ) -> Result<Vec<RouteAnswer>, PortalError> {
     let http = Http::new(url)?;
     let cookie = session
-        .and_then(|s| serde_json::from_value::<SuperappSession>(s.state().clone()).ok())
+        .and_then(Session::decode::<SuperappSession>)
         .map(|s| s.cookie);
     // The latest version the version query showed (with the session), for the history query.
     let mut latest: Option<String> = None;
