@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Upload benchmark: `gopay-miniapp upload` vs curl sending the same bytes, with the same
-chunk protocol, to the same local portal on loopback. Median of several runs, in one run of
-this script. Prints throughput, the ratio, and the CLI's peak memory.
+"""Upload benchmark: `gopay-miniapp upload` vs curl sending the same bytes to the same local
+portal on loopback. Median of several runs, in one run of this script. Prints throughput, the
+ratio, and peak memory.
+
+--backend native (default): the native portal's chunk protocol, curl sending the same chunks.
+--backend superapp: the SuperApp console emulator; curl sends the same multipart body
+(spaceId, appId, version, file application/zip named {appId}_v{version}_{suffix}.zip) to
+uploadResource, then version/create, as the CLI does.
 
     cargo build --release -p gopay-miniapp
-    python3 tests/bench/upload_bench.py [--size-mib 200] [--runs 5]
+    python3 tests/bench/upload_bench.py [--size-mib 200] [--runs 5] [--backend superapp]
 """
-import argparse, hashlib, json, os, random, socket, statistics, subprocess, sys, tempfile, time, urllib.request, zipfile
+import argparse, hashlib, http.client, json, os, random, socket, statistics, subprocess, sys, tempfile, time, urllib.parse, urllib.request, zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -48,11 +53,39 @@ def run_measured(cmd, **kw):
     return wall, peak, b""
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--size-mib", type=int, default=200)
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
+def make_package(tmp, size_mib):
+    """One incompressible package (ZIP, stored): (path, size, sha256)."""
+    package = os.path.join(tmp, "package.zip")
+    rng = random.Random(7)
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("app.json", '{"pages":["index"]}')
+        with z.open("blob.bin", "w", force_zip64=True) as f:
+            for _ in range(size_mib):
+                f.write(rng.randbytes(1024 * 1024))
+    size = os.path.getsize(package)
+    digest = hashlib.sha256()
+    with open(package, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return package, size, digest.hexdigest()
+
+
+def start_portal(tmp, env, size_mib, backend):
+    """`portal serve` in its own process: (process, url, every line it printed on start)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    portal = subprocess.Popen([BIN, "portal", "serve", "--seed-demo", "--addr", f"127.0.0.1:{port}",
+                               "--data", os.path.join(tmp, "portal"), "--backend", backend,
+                               "--max-package-size", str((size_mib + 64) * 1024 * 1024)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    lines = [portal.stdout.readline().decode()]
+    if backend == "superapp":  # then the ids its API needs, up to the last target app
+        while not lines[-1].startswith("target-app 1611000000000000000002"):
+            lines.append(portal.stdout.readline().decode())
+    return portal, url, lines
+
+
+def setup(args, backend):
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release -p gopay-miniapp")
     tmp = tempfile.mkdtemp(prefix="upload-bench")
@@ -60,33 +93,93 @@ def main():
     os.makedirs(home); os.makedirs(project)
     env = dict(os.environ, GOPAY_MINIAPP_HOME=home)
     env.pop("GOPAY_MINIAPP_TOKEN", None)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    portal = subprocess.Popen([BIN, "portal", "serve", "--seed-demo", "--addr", f"127.0.0.1:{port}",
-                               "--data", os.path.join(tmp, "portal"),
-                               "--max-package-size", str((args.size_mib + 64) * 1024 * 1024)],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    portal.stdout.readline()
+    portal, url, printed = start_portal(tmp, env, args.size_mib, backend)
     cli = [BIN, "--project", project, "--portal", url]
+    return tmp, home, project, env, portal, url, printed, cli
+
+
+def alternate(args, cli, env, package, curl, check):
+    """Ours and curl take turns, each on a new version: `curl(version)` is curl's command
+    (made before the timing), `check()` looks at its answers after it. Wall times and peaks."""
+    ours, theirs, rss, curl_rss = [], [], [], []
+    for run in range(args.runs):
+        wall, peak, _ = run_measured(cli + ["--json", "upload", package, "--version", f"1.0.{2 * run + 1}"], env=env)
+        ours.append(wall); rss.append(peak)
+        cmd = curl(f"1.0.{2 * run + 2}")
+        wall, peak, _ = run_measured(cmd)
+        check()
+        theirs.append(wall); curl_rss.append(peak)
+        print(f"run {run + 1}: gopay-miniapp {ours[-1]:.2f} s, curl {theirs[-1]:.2f} s", file=sys.stderr)
+    return ours, theirs, rss, curl_rss
+
+
+def report(args, mib, ours, theirs, rss, curl_rss, what):
+    o, t = statistics.median(ours), statistics.median(theirs)
+    print(f"package: {mib:.0f} MiB, {what}, {args.runs} runs, medians")
+    print(f"gopay-miniapp upload: {o:.2f} s  ({mib / o:.0f} MiB/s)")
+    print(f"curl (same body):     {t:.2f} s  ({mib / t:.0f} MiB/s)")
+    print(f"time ratio (ours/curl): {o / t:.2f}   throughput ratio (ours/curl): {t / o:.2f}x   (goal >= 0.8x)")
+    print(f"gopay-miniapp peak RSS: median {statistics.median(rss) / 1024:.1f} MiB, max {max(rss) / 1024:.1f} MiB   (goal <= 64 MiB)")
+    if curl_rss:
+        print(f"curl peak RSS:          median {statistics.median(curl_rss) / 1024:.1f} MiB, max {max(curl_rss) / 1024:.1f} MiB")
+
+
+def superapp(args):
+    """The SuperApp console emulator: uploadResource (multipart) + version/create."""
+    tmp, home, project, env, portal, url, printed, cli = setup(args, "superapp")
+    ids = {(l.split(" ", 2)[0], l.split(" ", 2)[2].strip()): l.split(" ", 2)[1] for l in printed if l.count(" ") >= 2}
+    space, app = ids[("space", "Demo Space")], ids[("app", "Hello MiniApp")]
+    channel = ids[("target-app", "GoPay Staging")]
+
+    def form_cookie():
+        conn = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlparse(url).port)
+        conn.request("POST", "/login", urllib.parse.urlencode({"username": "demo", "password": "demo"}),
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+        answer = conn.getresponse()
+        answer.read()
+        return [c.split(";")[0] for c in answer.headers.get_all("Set-Cookie") if c.startswith("SA_CONSOLE_SESSION=")][0]
+
+    subprocess.run(cli + ["login", "--backend", "superapp", "--cookie-stdin"], input=form_cookie().encode(), env=env, check=True, capture_output=True)
+    subprocess.run(cli + ["--yes", "bind", "--backend", "superapp", "--space-id", space, "--app-id", app,
+                          "--target-app", f"GoPay Staging={channel}"], env=env, check=True, capture_output=True)
+    cookie = form_cookie()  # curl's own session
+    package, size, sha = make_package(tmp, args.size_mib)
+    rest = f"{url}/rest/intercnn/app/version"
+    out1, out2 = os.path.join(tmp, "upload.json"), os.path.join(tmp, "create.json")
+    headers = ["-H", f"Cookie: {cookie}", "-H", f"Origin: {url}", "-H", "Accept: application/json", "-H", "Bx-V: 2.5.36"]
+
+    def curl(v):
+        name = f"{app}_v{v}_{sha[:12]}.zip"
+        create = json.dumps({"appId": app, "artifactList": [f"app/version/{app}/{v}/{name}"], "artifactType": "FILE",
+                             "name": v, "source": "UPLOAD", "version": v})
+        return (["curl", "-sS", "--fail", "-o", out1] + headers
+                + ["-F", f"spaceId={space}", "-F", f"appId={app}", "-F", f"version={v}",
+                   "-F", f"file=@{package};type=application/zip;filename={name}", f"{rest}/uploadResource",
+                   "--next", "-sS", "--fail", "-o", out2] + headers
+                + ["-H", "Content-Type: application/json", "--data", create, f"{rest}/create"])
+
+    def check():
+        for out in (out1, out2):
+            answer = json.load(open(out))
+            if answer.get("success") is not True:
+                sys.exit(f"curl's request was refused: {answer}")
+
+    ours, theirs, rss, curl_rss = alternate(args, cli, env, package, curl, check)
+    portal.terminate(); portal.wait()
+    report(args, size / (1024 * 1024), ours, theirs, rss, curl_rss,
+           "multipart uploadResource + version/create to the SuperApp console emulator")
+    subprocess.run(["rm", "-rf", tmp])
+
+
+def native(args):
+    tmp, home, project, env, portal, url, _, cli = setup(args, "native")
     subprocess.run(cli + ["login", "--username", "demo", "--password-stdin"], input=b"demo", env=env, check=True, capture_output=True)
     subprocess.run(cli + ["--yes", "bind", "--space", "Demo Space", "--app", "Hello MiniApp"], env=env, check=True, capture_output=True)
     app_id = json.load(open(os.path.join(project, "gopay-miniapp.json")))["app"]["id"]
-    token = json.load(open(os.path.join(home, "credentials.json")))["sessions"][url]["accessToken"]
+    token = json.load(open(os.path.join(home, "credentials.json")))["sessions"][url]["session"]["accessToken"]
 
     # One incompressible package; a version per upload (uploads of one version are idempotent).
-    package = os.path.join(tmp, "package.zip")
-    rng = random.Random(7)
-    with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("app.json", '{"pages":["index"]}')
-        with z.open("blob.bin", "w", force_zip64=True) as f:
-            for _ in range(args.size_mib):
-                f.write(rng.randbytes(1024 * 1024))
-    size = os.path.getsize(package)
-    digest = hashlib.sha256()
-    with open(package, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    sha = digest.hexdigest()
+    package, size, sha = make_package(tmp, args.size_mib)
     pieces = []
     with open(package, "rb") as f:
         offset = 0
@@ -104,14 +197,8 @@ def main():
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         return json.load(urllib.request.urlopen(req))
 
-    ours, theirs, rss = [], [], []
-    version = 0
-    for run in range(args.runs):
-        version += 1
-        wall, peak, _ = run_measured(cli + ["--json", "upload", package, "--version", f"1.0.{version}"], env=env)
-        ours.append(wall); rss.append(peak)
-        version += 1
-        upload = api("POST", f"/api/v1/apps/{app_id}/uploads", {"version": f"1.0.{version}", "size": size, "sha256": sha, "description": ""})
+    def curl(v):
+        upload = api("POST", f"/api/v1/apps/{app_id}/uploads", {"version": v, "size": size, "sha256": sha, "description": ""})
         cmd = ["curl", "-sS", "--fail"]
         for i, (offset, path, piece_sha) in enumerate(pieces):
             if i:
@@ -119,19 +206,23 @@ def main():
             cmd += ["-o", "/dev/null", "-X", "PUT", "-H", f"Authorization: Bearer {token}", "-H", f"X-Chunk-Sha256: {piece_sha}",
                     "-H", "Content-Type: application/octet-stream", "--data-binary", f"@{path}",
                     f"{url}/api/v1/uploads/{upload['id']}/chunks/{offset}"]
-        cmd += ["--next", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json",
-                "--data", "{}", f"{url}/api/v1/uploads/{upload['id']}/complete"]
-        wall, _, _ = run_measured(cmd)
-        theirs.append(wall)
-        print(f"run {run + 1}: gopay-miniapp {ours[-1]:.2f} s, curl {theirs[-1]:.2f} s", file=sys.stderr)
+        return cmd + ["--next", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json",
+                      "--data", "{}", f"{url}/api/v1/uploads/{upload['id']}/complete"]
+
+    ours, theirs, rss, curl_rss = alternate(args, cli, env, package, curl, lambda: None)
     portal.terminate(); portal.wait()
-    mib = size / (1024 * 1024)
-    o, t = statistics.median(ours), statistics.median(theirs)
-    print(f"package: {mib:.0f} MiB, {len(pieces)} chunks of {CHUNK // (1024 * 1024)} MiB, {args.runs} runs, medians")
-    print(f"gopay-miniapp upload: {o:.2f} s  ({mib / o:.0f} MiB/s)")
-    print(f"curl (same chunks):   {t:.2f} s  ({mib / t:.0f} MiB/s)")
-    print(f"throughput ratio (ours/curl): {t / o:.2f}x   (goal >= 0.8x)")
-    print(f"gopay-miniapp peak RSS: median {statistics.median(rss) / 1024:.1f} MiB, max {max(rss) / 1024:.1f} MiB   (goal <= 64 MiB)")
+    report(args, size / (1024 * 1024), ours, theirs, rss, curl_rss,
+           f"{len(pieces)} chunks of {CHUNK // (1024 * 1024)} MiB to the native portal")
+    subprocess.run(["rm", "-rf", tmp])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mib", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--backend", choices=["native", "superapp"], default="native")
+    args = ap.parse_args()
+    superapp(args) if args.backend == "superapp" else native(args)
 
 
 main()

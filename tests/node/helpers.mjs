@@ -31,11 +31,15 @@ export function copyFixture() {
   return project;
 }
 
-/** `gopay-miniapp portal serve` on a free port with the demo data; resolves to {url, stop}. */
-export async function startPortal() {
+/**
+ * `gopay-miniapp portal serve` on a free port with the demo data; resolves to {url, stop,
+ * ids}. `backend: "superapp"` serves the SuperApp console emulator; `ids()` are the ids it
+ * printed (`space <id> <name>`, `app …`, `target-app <channelCode> <name>`), by kind and name.
+ */
+export async function startPortal({ backend = "native" } = {}) {
   requireBinary();
   const data = tempDir("gopay-portal-");
-  const child = spawn(bin, ["portal", "serve", "--addr", "127.0.0.1:0", "--data", data, "--seed-demo"], {
+  const child = spawn(bin, ["portal", "serve", "--addr", "127.0.0.1:0", "--data", data, "--seed-demo", "--backend", backend], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -53,6 +57,13 @@ export async function startPortal() {
   });
   return {
     url,
+    ids: () => {
+      const found = {};
+      for (const m of out.matchAll(/^(space|app|target-app) (\d+) (.+)$/gm)) {
+        found[`${m[1]} ${m[3]}`] = m[2];
+      }
+      return found;
+    },
     stop: () => {
       child.kill("SIGTERM");
     },

@@ -166,12 +166,21 @@ pub enum Command {
     },
     /// The MiniApp's audit log.
     Audit,
+    /// Which API a portal speaks (`--portal URL`) and what each of its known read routes
+    /// answers, without a session and with the stored one. Only reads; the session is sent,
+    /// never shown.
+    Doctor,
     /// The whole story against an embedded local portal: publish, release, QR, review,
-    /// whitelist, grayscale, official, rollback.
+    /// whitelist, grayscale, official, rollback (`--backend superapp`: the SuperApp console
+    /// emulator's story).
     Demo {
         /// The example project to copy (default: examples/hello-miniapp of this checkout).
         #[arg(long, value_name = "DIR")]
         example: Option<PathBuf>,
+        /// The API the embedded portal speaks: native (the whole story) or superapp (the
+        /// story the SuperApp console's API supports, against its emulator).
+        #[arg(long, value_parser = parse_backend, default_value = "native")]
+        backend: gopay_miniapp_portal::Backend,
     },
     /// The editor sidecar: JSON-RPC (LSP base protocol) on stdin/stdout.
     Lsp {

@@ -8,7 +8,7 @@ use gopay_miniapp_core::user_ids::parse_user_ids;
 use gopay_miniapp_core::workflows::bind::{parse_named_ref, BindRequest};
 use gopay_miniapp_core::workflows::publish::{BumpSpec, PublishOptions};
 use gopay_miniapp_core::workflows::release::{self as rel, Decision, ReleaseRef};
-use gopay_miniapp_core::workflows::{account, bind, catalog, publish, status};
+use gopay_miniapp_core::workflows::{account, bind, catalog, doctor, publish, status};
 use gopay_miniapp_core::{qr, Context, CoreError, Hint, Input};
 use gopay_miniapp_portal::Login;
 use gopay_miniapp_portal::Step;
@@ -466,8 +466,23 @@ pub async fn run(cli: Cli) -> i32 {
                     .collect()
             })
         }
+        Command::Doctor => match doctor::doctor(&ctx).await {
+            Ok(report) => {
+                if json {
+                    output::json(&report);
+                } else {
+                    print!("{}", output::doctor_text(&report));
+                }
+                if report.healthy() {
+                    exit::OK
+                } else {
+                    exit::NETWORK
+                }
+            }
+            Err(e) => fail(json, e),
+        },
         Command::Lsp { .. } => gopay_miniapp_lsp::run_stdio(ctx).await,
-        Command::Demo { example } => crate::demo::run(example, &cancel).await,
+        Command::Demo { example, backend } => crate::demo::run(example, backend, &cancel).await,
         Command::Portal(PortalCommand::Serve {
             addr,
             data,
@@ -505,18 +520,12 @@ pub async fn run(cli: Cli) -> i32 {
                     }
                     if backend == gopay_miniapp_portal::Backend::Superapp {
                         // The console's API has no list routes: users need these ids.
-                        let store = portal.store().clone();
-                        let listed = tokio::task::spawn_blocking(move || {
-                            gopay_miniapp_portal_server::superapp::directory(&store)
-                        })
-                        .await;
-                        match listed {
-                            Ok(Ok(entries)) => {
+                        match crate::demo::emulator_directory(&portal).await {
+                            Ok(entries) => {
                                 for entry in entries {
                                     println!("{}", entry.line());
                                 }
                             }
-                            Ok(Err(e)) => eprintln!("warning: cannot list the console ids: {e}"),
                             Err(e) => eprintln!("warning: cannot list the console ids: {e}"),
                         }
                     }

@@ -1,15 +1,22 @@
 //! `gopay-miniapp demo`: the whole story against an embedded local portal, on a copy of
 //! `examples/hello-miniapp`, with throwaway credentials (your own are never touched).
+//! `demo --backend superapp` runs the story the SuperApp console's API supports against its
+//! emulator: login, bind with ids, publish, release to a target app, apply, the admin's
+//! approval on the emulator, official release, status, and one step the API does not have.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use gopay_miniapp_core::binding::NamedRef;
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::events::AssumeYes;
-use gopay_miniapp_core::workflows::publish::PublishOptions;
-use gopay_miniapp_core::workflows::release::{self as rel, Decision, ReleaseRef};
-use gopay_miniapp_core::workflows::{account, bind, publish};
-use gopay_miniapp_core::{qr, Context, CoreError};
+use gopay_miniapp_core::workflows::publish::{PublishOptions, PublishResult};
+use gopay_miniapp_core::workflows::release::{self as rel, Decision, ReleaseRef, StepResult};
+use gopay_miniapp_core::workflows::{account, bind, publish, status};
+use gopay_miniapp_core::{qr, Context, CoreError, Hint};
+use gopay_miniapp_portal::{Backend, Login, PortalError};
+use gopay_miniapp_portal_server::superapp::DirectoryEntry;
+use gopay_miniapp_portal_server::RunningPortal;
 use tokio_util::sync::CancellationToken;
 
 use crate::output;
@@ -17,12 +24,19 @@ use crate::terminal::{self, StderrReporter};
 
 const STAGING: &str = "GoPay Staging";
 
-pub async fn run(example: Option<PathBuf>, cancel: &CancellationToken) -> i32 {
+pub async fn run(example: Option<PathBuf>, backend: Backend, cancel: &CancellationToken) -> i32 {
     let started = Instant::now();
-    match story(example, cancel).await {
+    let (result, against) = match backend {
+        Backend::Native => (native_story(example, cancel).await, "a real local portal"),
+        Backend::Superapp => (
+            superapp_story(example, cancel).await,
+            "the SuperApp console emulator",
+        ),
+    };
+    match result {
         Ok(()) => {
             println!(
-                "\nDemo finished in {:.1} s. Every step above ran against a real local portal over HTTP.",
+                "\nDemo finished in {:.1} s. Every step above ran against {against} over HTTP.",
                 started.elapsed().as_secs_f64()
             );
             exit::OK
@@ -95,61 +109,151 @@ fn add_greeting(page: &Path, greeting: &str) -> Result<(), CoreError> {
     std::fs::write(page, changed).map_err(|e| CoreError::io(page.display(), e))
 }
 
+/// What both stories share: the scratch folder, the embedded portal, the project copy, the
+/// step counter, and the steps that are the same on every backend.
+struct Scene {
+    scratch: tempfile::TempDir,
+    portal: RunningPortal,
+    project: PathBuf,
+    n: std::cell::Cell<u32>,
+    reporter: StderrReporter,
+}
+
+impl Scene {
+    async fn start(
+        example: Option<PathBuf>,
+        backend: Backend,
+        what: &str,
+    ) -> Result<Scene, CoreError> {
+        let example = find_example(example)?;
+        let scratch = tempfile::Builder::new()
+            .prefix("gopay-miniapp-demo")
+            .tempdir()
+            .map_err(|e| CoreError::io("a temporary folder", e))?;
+        let mut n = 0;
+        say(&mut n, what);
+        let config = gopay_miniapp_portal_server::PortalConfig {
+            data_dir: scratch.path().join("portal"),
+            seed_demo: true,
+            backend,
+            ..Default::default()
+        };
+        let portal = gopay_miniapp_portal_server::start(config)
+            .await
+            .map_err(|e| {
+                CoreError::invalid(format!("cannot start the local portal: {e}"), Hint::None)
+            })?;
+        println!("     {}", portal.url);
+        let project = scratch.path().join("hello-miniapp");
+        copy_project(&example, &project)?;
+        println!(
+            "     project: {} (a copy of {})",
+            project.display(),
+            example.display()
+        );
+        Ok(Scene {
+            scratch,
+            portal,
+            project,
+            n: std::cell::Cell::new(n),
+            reporter: StderrReporter::new(),
+        })
+    }
+
+    fn say(&self, text: &str) {
+        let mut n = self.n.get();
+        say(&mut n, text);
+        self.n.set(n);
+    }
+
+    /// A user of the demo: a throwaway home of their own, on the embedded portal.
+    fn user(&self, name: &str) -> Context {
+        let mut ctx = Context::new(
+            self.scratch.path().join(format!("home-{name}")),
+            self.project.clone(),
+        );
+        ctx.portal_override = Some(self.portal.url.clone());
+        ctx
+    }
+
+    async fn publish(
+        &self,
+        dev: &Context,
+        cancel: &CancellationToken,
+    ) -> Result<PublishResult, CoreError> {
+        let published =
+            publish::publish(dev, &PublishOptions::default(), &self.reporter, cancel).await?;
+        terminal::end_progress_line();
+        println!(
+            "     published {} ({} files, {} bytes, version id {})",
+            published.version,
+            published.files,
+            published.size,
+            published.version_id.as_deref().unwrap_or("-")
+        );
+        Ok(published)
+    }
+
+    async fn release(&self, dev: &Context, at: &ReleaseRef) -> Result<StepResult, CoreError> {
+        let created = rel::release(dev, at, &AssumeYes, &self.reporter).await?;
+        println!("     state: {}", created.release.state_label);
+        Ok(created)
+    }
+
+    async fn apply(
+        &self,
+        dev: &Context,
+        at: &ReleaseRef,
+        notes: Option<&str>,
+    ) -> Result<StepResult, CoreError> {
+        let applied = rel::apply(dev, at, notes, &AssumeYes, &self.reporter).await?;
+        println!("     state: {}", applied.release.state_label);
+        Ok(applied)
+    }
+
+    async fn official(&self, dev: &Context, at: &ReleaseRef) -> Result<StepResult, CoreError> {
+        let official = rel::official(dev, at, &AssumeYes, &self.reporter).await?;
+        println!("     state: {}", official.release.state_label);
+        Ok(official)
+    }
+
+    async fn finish(self) {
+        self.portal.shutdown().await;
+    }
+}
+
 fn say(n: &mut u32, text: &str) {
     *n += 1;
     println!("\n[{n:>2}] {text}");
 }
 
-async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(), CoreError> {
-    let example = find_example(example)?;
-    let scratch = tempfile::Builder::new()
-        .prefix("gopay-miniapp-demo")
-        .tempdir()
-        .map_err(|e| CoreError::io("a temporary folder", e))?;
-    let mut n = 0;
+/// `version` on "GoPay Staging".
+fn at(version: &str) -> ReleaseRef {
+    ReleaseRef {
+        version: Some(version.to_string()),
+        target_app: Some(STAGING.to_string()),
+    }
+}
 
-    say(
-        &mut n,
+async fn native_story(
+    example: Option<PathBuf>,
+    cancel: &CancellationToken,
+) -> Result<(), CoreError> {
+    let scene = Scene::start(
+        example,
+        Backend::Native,
         "Starting the local portal (demo accounts, spaces, MiniApps, target apps)",
-    );
-    let config = gopay_miniapp_portal_server::PortalConfig {
-        data_dir: scratch.path().join("portal"),
-        seed_demo: true,
-        ..Default::default()
-    };
-    let portal = gopay_miniapp_portal_server::start(config)
-        .await
-        .map_err(|e| {
-            CoreError::invalid(
-                format!("cannot start the local portal: {e}"),
-                gopay_miniapp_core::Hint::None,
-            )
-        })?;
-    println!("     {}", portal.url);
-
-    let project = scratch.path().join("hello-miniapp");
-    copy_project(&example, &project)?;
-    println!(
-        "     project: {} (a copy of {})",
-        project.display(),
-        example.display()
-    );
-
-    let mut dev = Context::new(scratch.path().join("home-demo"), project.clone());
-    dev.portal_override = Some(portal.url.clone());
-    let mut admin = Context::new(scratch.path().join("home-admin"), project.clone());
-    admin.portal_override = Some(portal.url.clone());
+    )
+    .await?;
+    let dev = scene.user("demo");
+    let admin = scene.user("admin");
     let yes = AssumeYes;
-    let reporter = StderrReporter::new();
-    let r = &reporter;
+    let r = &scene.reporter;
 
-    say(
-        &mut n,
-        "Login as demo (the password goes to the portal once; only tokens are kept)",
-    );
+    scene.say("Login as demo (the password goes to the portal once; only tokens are kept)");
     let login = account::login(
         &dev,
-        gopay_miniapp_portal::Login::Password {
+        Login::Password {
             username: "demo",
             password: "demo",
         },
@@ -161,17 +265,14 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     );
     account::login(
         &admin,
-        gopay_miniapp_portal::Login::Password {
+        Login::Password {
             username: "admin",
             password: "admin",
         },
     )
     .await?;
 
-    say(
-        &mut n,
-        "Select Space & Bind MiniApp: \"Demo Space\" → \"Hello MiniApp\"",
-    );
+    scene.say("Select Space & Bind MiniApp: \"Demo Space\" → \"Hello MiniApp\"");
     let request = bind::BindRequest {
         space: Some("Demo Space".into()),
         app: Some("Hello MiniApp".into()),
@@ -181,84 +282,49 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     let app_id = bound.binding.app.id.clone();
     println!("     wrote {} (app id {app_id})", bound.file);
 
-    say(
-        &mut n,
-        "Publish MiniApp: latest version → bump package.json → npm run build → zip → upload",
-    );
-    let first = publish::publish(&dev, &PublishOptions::default(), r, cancel).await?;
-    terminal::end_progress_line();
-    println!(
-        "     published {} ({} files, {} bytes, version id {})",
-        first.version,
-        first.files,
-        first.size,
-        first.version_id.as_deref().unwrap_or("-")
-    );
-    let v1 = first.version.clone();
-    let at = |version: &str| ReleaseRef {
-        version: Some(version.to_string()),
-        target_app: Some(STAGING.to_string()),
-    };
+    scene.say("Publish MiniApp: latest version → bump package.json → npm run build → zip → upload");
+    let v1 = scene.publish(&dev, cancel).await?.version;
 
-    say(
-        &mut n,
-        &format!("Release {v1} → target app \"{STAGING}\" (Version Creation)"),
-    );
-    let created = rel::release(&dev, &at(&v1), &yes, r).await?;
-    println!("     state: {}", created.release.state_label);
+    scene.say(&format!(
+        "Release {v1} → target app \"{STAGING}\" (Version Creation)"
+    ));
+    scene.release(&dev, &at(&v1)).await?;
 
-    say(&mut n, "Show Temporary Code: a QR of the working deeplink");
+    scene.say("Show Temporary Code: a QR of the working deeplink");
     let code = rel::temporary_code(&dev, &at(&v1), None, &yes).await?;
     if let Ok(art) = qr::render_terminal(&code.deeplink) {
         println!("{art}");
     }
     println!("     {}\n     expires {}", code.deeplink, code.expires_at);
 
-    say(
-        &mut n,
-        "Apply Release → Confirm Release Information → Submit for Review",
-    );
-    let applied = rel::apply(
-        &dev,
-        &at(&v1),
-        Some("First release of Hello MiniApp"),
-        &yes,
-        r,
-    )
-    .await?;
-    println!("     state: {}", applied.release.state_label);
+    scene.say("Apply Release → Confirm Release Information → Submit for Review");
+    scene
+        .apply(&dev, &at(&v1), Some("First release of Hello MiniApp"))
+        .await?;
 
-    say(&mut n, "The target-app admin approves (as `admin`)");
+    scene.say("The target-app admin approves (as `admin`)");
     let approved = rel::review(&admin, Decision::Approve, &app_id, &v1, STAGING, None, r).await?;
     println!(
         "     state: {} (first release: official only)",
         approved.release.state_label
     );
 
-    say(&mut n, &format!("Officially Release {v1}"));
-    let official = rel::official(&dev, &at(&v1), &yes, r).await?;
-    println!("     state: {}", official.release.state_label);
+    scene.say(&format!("Officially Release {v1}"));
+    scene.official(&dev, &at(&v1)).await?;
 
-    say(
-        &mut n,
-        "Change the app (a new greeting, \"Hai\") and publish again",
-    );
-    add_greeting(&project.join("src/pages/index/index.js"), "Hai")?;
-    let second = publish::publish(&dev, &PublishOptions::default(), r, cancel).await?;
-    terminal::end_progress_line();
-    let v2 = second.version.clone();
-    println!("     published {v2}");
+    scene.say("Change the app (a new greeting, \"Hai\") and publish again");
+    add_greeting(&scene.project.join("src/pages/index/index.js"), "Hai")?;
+    let v2 = scene.publish(&dev, cancel).await?.version;
 
-    say(
-        &mut n,
-        &format!("Release {v2} → \"{STAGING}\", apply, admin approves"),
-    );
+    scene.say(&format!(
+        "Release {v2} → \"{STAGING}\", apply, admin approves"
+    ));
     rel::release(&dev, &at(&v2), &yes, r).await?;
     rel::apply(&dev, &at(&v2), Some("Faster home page"), &yes, r).await?;
     let approved = rel::review(&admin, Decision::Approve, &app_id, &v2, STAGING, None, r).await?;
     println!("     state: {}", approved.release.state_label);
 
-    say(&mut n, "Whitelist test with two user IDs");
+    scene.say("Whitelist test with two user IDs");
     let wl = rel::whitelist(
         &dev,
         &at(&v2),
@@ -274,8 +340,8 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
     );
 
     for ratio in [10, 50] {
-        say(&mut n, &format!("Grayscale {ratio}%"));
-        let g = rel::grayscale(&dev, &at(&v2), ratio, &yes, r).await?;
+        scene.say(&format!("Grayscale {ratio}%"));
+        let g = rel::grayscale(&dev, &at(&v2), ratio, &yes, &scene.reporter).await?;
         println!(
             "     state: {} {}%",
             g.release.state_label,
@@ -283,29 +349,220 @@ async fn story(example: Option<PathBuf>, cancel: &CancellationToken) -> Result<(
         );
     }
 
-    say(
-        &mut n,
-        &format!("Officially Release {v2} ({v1} is archived)"),
-    );
-    let official = rel::official(&dev, &at(&v2), &yes, r).await?;
+    scene.say(&format!("Officially Release {v2} ({v1} is archived)"));
+    let official = rel::official(&dev, &at(&v2), &yes, &scene.reporter).await?;
     println!(
         "     {v2}: {}; archived: {}",
         official.release.state_label,
         official.archived_version.as_deref().unwrap_or("-")
     );
 
-    say(&mut n, &format!("Rollback \"{STAGING}\" ({v1} comes back)"));
-    let rb = rel::rollback(&dev, Some(STAGING), &yes, r).await?;
+    scene.say(&format!("Rollback \"{STAGING}\" ({v1} comes back)"));
+    let rb = rel::rollback(&dev, Some(STAGING), &yes, &scene.reporter).await?;
     println!(
         "     live again: {}; archived: {}",
         rb.restored_version.as_deref().unwrap_or("-"),
         rb.archived_version.as_deref().unwrap_or("-")
     );
 
-    say(&mut n, "Versions and their release states");
+    scene.say("Versions and their release states");
     let versions = rel::versions(&dev).await?;
     print!("{}", output::versions_text(&versions.versions));
 
-    portal.shutdown().await;
+    scene.finish().await;
+    Ok(())
+}
+
+/// Every id the console's API needs, as the emulator prints them on start (its API has no
+/// lists). Blocking work on the store, off the runtime's threads.
+pub async fn emulator_directory(portal: &RunningPortal) -> Result<Vec<DirectoryEntry>, String> {
+    let store = portal.store().clone();
+    match tokio::task::spawn_blocking(move || {
+        gopay_miniapp_portal_server::superapp::directory(&store)
+    })
+    .await
+    {
+        Ok(Ok(entries)) => Ok(entries),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn demo_failure(message: String) -> CoreError {
+    CoreError::invalid(message, Hint::None)
+}
+
+/// Logs in on the emulator's login page over HTTP (`POST /login`, the form a browser fills)
+/// and returns the session's `Cookie` header (never printed). The browser login replaces
+/// this once it lands.
+async fn console_form_login(
+    url: &str,
+    username: &str,
+    password: &str,
+) -> Result<String, CoreError> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| demo_failure(format!("cannot set up HTTP: {e}")))?;
+    let answer = http
+        .post(format!("{url}/login"))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .map_err(|e| demo_failure(format!("the emulator's login page did not answer: {e}")))?;
+    answer
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with(gopay_miniapp_portal_server::superapp::SESSION_COOKIE))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            demo_failure(format!(
+                "the emulator's login as {username} set no session cookie (HTTP {})",
+                answer.status()
+            ))
+        })
+}
+
+/// The target-app admin's decision on the emulator (`POST /emulator/review`, emulator-only:
+/// a real console's admins review in the console).
+async fn emulator_approve(
+    url: &str,
+    cookie: &str,
+    app_id: &str,
+    channel: &str,
+    version: &str,
+) -> Result<String, CoreError> {
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/emulator/review"))
+        .header(reqwest::header::COOKIE, cookie)
+        .header(reqwest::header::ORIGIN, url)
+        .json(&serde_json::json!({
+            "appId": app_id, "channelCode": channel, "version": version, "decision": "APPROVE",
+        }))
+        .send()
+        .await
+        .map_err(|e| demo_failure(format!("the emulator's review route did not answer: {e}")))?
+        .json()
+        .await
+        .map_err(|e| demo_failure(format!("the emulator's review answer is not JSON: {e}")))?;
+    if answer["success"] != true {
+        return Err(demo_failure(format!(
+            "the emulator refused the approval: {}",
+            answer["errorMsg"]
+        )));
+    }
+    Ok(answer["data"]["versionStatus"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string())
+}
+
+async fn superapp_story(
+    example: Option<PathBuf>,
+    cancel: &CancellationToken,
+) -> Result<(), CoreError> {
+    let scene = Scene::start(
+        example,
+        Backend::Superapp,
+        "Starting the SuperApp console emulator (demo accounts; the ids its API needs, since it has no lists)",
+    )
+    .await?;
+    let directory = emulator_directory(&scene.portal)
+        .await
+        .map_err(demo_failure)?;
+    for entry in &directory {
+        println!("     {}", entry.line());
+    }
+    let id_of = |kind: &str, name: &str| {
+        directory
+            .iter()
+            .find(|e| e.kind == kind && e.name == name)
+            .map(|e| e.id.clone())
+            .ok_or_else(|| {
+                demo_failure(format!("the emulator's demo data has no {kind} \"{name}\""))
+            })
+    };
+    let space_id = id_of("space", "Demo Space")?;
+    let app_id = id_of("app", "Hello MiniApp")?;
+    let channel = id_of("target-app", STAGING)?;
+    let url = scene.portal.url.clone();
+    let dev = scene.user("demo").with_backend(Some(Backend::Superapp));
+
+    scene
+        .say("Login as demo on the console's login page (the session cookie is kept, never shown)");
+    let cookie = console_form_login(&url, "demo", "demo").await?;
+    let login = account::login(&dev, Login::Cookie(&cookie)).await?;
+    println!(
+        "     logged in ({}, backend {})",
+        login.username, login.backend
+    );
+
+    scene.say(&format!(
+        "Bind with ids (the API cannot list them): space {space_id}, MiniApp {app_id}, target app \"{STAGING}={channel}\""
+    ));
+    let request = bind::BindRequest {
+        space: Some(space_id.clone()),
+        app: Some(app_id.clone()),
+        target_apps: vec![NamedRef {
+            id: channel.clone(),
+            name: STAGING.into(),
+        }],
+        rebind: false,
+    };
+    let bound = bind::bind(&dev, &request, &AssumeYes, &scene.reporter).await?;
+    println!(
+        "     wrote {} (backend {})",
+        bound.file, bound.binding.backend
+    );
+
+    scene.say("Publish: version/query → bump package.json → npm run build → zip → uploadResource (multipart, streamed) → version/create");
+    let v1 = scene.publish(&dev, cancel).await?.version;
+
+    scene.say(&format!(
+        "Release {v1} → target app \"{STAGING}\" (publish/version/create)"
+    ));
+    scene.release(&dev, &at(&v1)).await?;
+
+    scene.say("Apply Release (publish/version/startApprove)");
+    scene
+        // The console takes the notes with the release (the version's description).
+        .apply(&dev, &at(&v1), None)
+        .await?;
+
+    scene.say("The target-app admin approves on the emulator (as `admin`, POST /emulator/review)");
+    let admin_cookie = console_form_login(&url, "admin", "admin").await?;
+    let state = emulator_approve(&url, &admin_cookie, &app_id, &channel, &v1).await?;
+    println!("     versionStatus: {state}");
+
+    scene.say(&format!(
+        "Officially Release {v1} (gray/skipBeta, then publish/online)"
+    ));
+    scene.official(&dev, &at(&v1)).await?;
+
+    scene.say("Status");
+    let snapshot = status::status(&dev).await?;
+    for line in output::status_text(&snapshot).lines() {
+        println!("     {line}");
+    }
+
+    scene.say("Whitelist test: a step this API does not have");
+    let ids = gopay_miniapp_core::user_ids::parse_user_ids("100001, 100002")?;
+    match rel::whitelist(&dev, &at(&v1), ids, &AssumeYes, &scene.reporter).await {
+        Err(err @ CoreError::Portal(PortalError::NotAvailable { .. })) => {
+            let report = err.report(&crate::words::hint);
+            println!("     {} (exit {})", report.message, err.exit_code());
+            println!("     hint: {}", report.hint);
+        }
+        Err(other) => return Err(other),
+        Ok(_) => return Err(demo_failure(
+            "the whitelist step went through on the SuperApp backend, which has no whitelist route"
+                .into(),
+        )),
+    }
+
+    scene.finish().await;
     Ok(())
 }

@@ -7,15 +7,16 @@ use std::process::{Command, Stdio};
 
 use support::*;
 
-#[test]
-fn the_demo_runs_the_story_with_a_real_second_package() {
+/// `gopay-miniapp demo ARGS` from the checkout, with a throwaway home; it must succeed.
+fn demo(args: &[&str]) -> Run {
     let home = tempfile::Builder::new()
         .prefix("demo-home")
         .tempdir()
         .unwrap();
-    let run = to_run(
+    to_run(
         Command::new(BIN)
             .arg("demo")
+            .args(args)
             .current_dir(repo_root())
             .env("GOPAY_MINIAPP_HOME", home.path())
             .env("NO_COLOR", "1")
@@ -23,7 +24,12 @@ fn the_demo_runs_the_story_with_a_real_second_package() {
             .output()
             .unwrap(),
     )
-    .ok();
+    .ok()
+}
+
+#[test]
+fn the_demo_runs_the_story_with_a_real_second_package() {
+    let run = demo(&[]);
     assert!(run.stdout.contains("published 1.0.2"), "{}", run.stdout);
     // "Change the app and publish again" changes what the build ships, so 1.0.2 is a new
     // package, not the same bytes again.
@@ -47,4 +53,40 @@ fn the_demo_runs_the_story_with_a_real_second_package() {
         archived.contains("Archived") && !archived.contains('%'),
         "{archived}"
     );
+}
+
+/// `demo --backend superapp`: the story the SuperApp console's API supports, against its
+/// emulator, ends with the release live and a step the API lacks refused with exit 7's words.
+#[test]
+fn the_superapp_demo_runs_the_console_story() {
+    let run = demo(&["--backend", "superapp"]);
+    let out = &run.stdout;
+    // The ids the console's API needs, printed since it has no lists.
+    assert!(
+        out.contains("target-app 1611000000000000000002 GoPay Staging"),
+        "{out}"
+    );
+    for step in [
+        "published 1.0.1",
+        "state: Version Creation",
+        "state: Submit for Review",
+        "versionStatus: PASSED",
+        "state: Released",
+        "GoPay Staging    live: 1.0.1",
+    ] {
+        assert!(out.contains(step), "no `{step}` in:\n{out}");
+    }
+    let refused = out
+        .split("a step this API does not have")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no unavailable step shown:\n{out}"));
+    assert!(
+        refused.contains("\"Whitelist Test\" is not available on this portal")
+            && refused.contains("(exit 7)")
+            && refused.contains("hint:"),
+        "{refused}"
+    );
+    // The cookie is never shown.
+    assert!(!out.contains("SA_CONSOLE_SESSION") && !run.stderr.contains("SA_CONSOLE_SESSION"));
+    assert!(!run.stderr.contains("WARN"), "{}", run.stderr);
 }

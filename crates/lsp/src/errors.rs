@@ -6,6 +6,7 @@
 
 use gopay_miniapp_core::project::build::BuildError;
 use gopay_miniapp_core::{CoreError, ErrorReport};
+use gopay_miniapp_portal::PortalError;
 use serde_json::{json, Map, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode};
 
@@ -148,9 +149,14 @@ impl From<CoreError> for CommandError {
 /// The facts of a failure beyond `{code, message, hint, retryable}`:
 /// `buildCommand`, `firstErrorLine` and `buildOutputAvailable` (every line of the build went
 /// to the client as `window/logMessage`) for a failed build; `restoredVersion` when
-/// package.json was put back.
+/// package.json was put back; `portalUrl` and `feature` (`{kind, value}`) for a step the
+/// portal's API does not have (`not_available_on_portal`: it is done on the portal's pages).
 pub fn details(err: &CoreError) -> Map<String, Value> {
     let mut out = Map::new();
+    if let CoreError::Portal(PortalError::NotAvailable { feature, portal }) = err.root() {
+        out.insert("portalUrl".into(), json!(portal));
+        out.insert("feature".into(), json!(feature));
+    }
     if let CoreError::Restored {
         restored_version, ..
     } = err

@@ -159,6 +159,11 @@ impl Session {
     pub fn state(&self) -> &serde_json::Value {
         &self.0
     }
+
+    /// The state as the backend's own type (`None` when it is another backend's).
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_value(self.0.clone()).ok()
+    }
 }
 
 impl fmt::Debug for Session {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod lifecycle;
 pub mod native;
 pub mod pause;
+pub mod probe;
 pub mod qr;
 pub mod retry;
 pub mod superapp;

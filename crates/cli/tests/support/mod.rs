@@ -37,6 +37,9 @@ pub struct Portal {
     /// Every stderr line of every start, in order (also forwarded to the test's stderr).
     pub stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     child: Option<Child>,
+    /// Every line the portal printed on stdout (the SuperApp emulator prints the ids its API
+    /// needs after its URL).
+    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Portal {
@@ -53,6 +56,7 @@ impl Portal {
             env: vec![],
             stderr: Default::default(),
             child: None,
+            printed: Default::default(),
         };
         portal.spawn();
         portal
@@ -88,9 +92,20 @@ impl Portal {
             .unwrap_or_else(|| panic!("no URL in {first:?}"))
             .to_string();
         // Keep draining stdout so the portal never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let printed = self.printed.clone();
+        printed.lock().unwrap().push(first.clone());
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                printed.lock().unwrap().push(line);
+            }
+        });
         self.url = url;
         self.child = Some(child);
+    }
+
+    /// The lines printed so far.
+    pub fn printed(&self) -> Vec<String> {
+        self.printed.lock().unwrap().clone()
     }
 
     pub fn pid(&self) -> u32 {

@@ -6,6 +6,7 @@ pub mod account;
 pub mod bind;
 pub mod catalog;
 pub mod detect;
+pub mod doctor;
 pub mod publish;
 pub mod release;
 pub mod status;

@@ -346,12 +346,53 @@ async fn run_job(
     drop(reporter);
     let _ = pump.await;
     drop(job);
+    if let Err(error) = &result {
+        offer_the_portal(&shared, error);
+    }
     if let Some(ctx) = ctx_used {
         if spec.mutating || spec.progress {
             crate::status::push(&shared, &ctx).await;
         }
     }
     result
+}
+
+/// The button of [`offer_the_portal`]'s question.
+pub const OPEN_THE_PORTAL: &str = "Open the portal";
+
+/// A step the portal's API does not have is done on the portal's own pages: after the error
+/// is answered, the sidecar offers to open them (`window/showMessageRequest` with
+/// [`OPEN_THE_PORTAL`], then `window/showDocument {external: true}`), when the client can
+/// open a URL. The question never holds up the answer.
+fn offer_the_portal(shared: &Arc<Shared>, error: &CommandError) {
+    let Some(url) = error.details.get("portalUrl").and_then(Value::as_str) else {
+        return;
+    };
+    if !shared.caps().show_document {
+        return;
+    }
+    let shared = shared.clone();
+    let url = url.to_string();
+    let question = format!("{}. Do it on the portal's own pages?", error.report.message);
+    tokio::spawn(async move {
+        let asked = shared.client().show_message_request(
+            tower_lsp_server::ls_types::MessageType::INFO,
+            question.clone(),
+            Some(vec![tower_lsp_server::ls_types::MessageActionItem {
+                title: OPEN_THE_PORTAL.into(),
+                properties: Default::default(),
+            }]),
+        );
+        let timeout = shared.options().prompt_timeout;
+        let closing = shared.closing.clone();
+        match crate::state::ask_client(&shared, asked, timeout, &closing).await {
+            Ok(Some(answer)) if answer.title == OPEN_THE_PORTAL => {
+                login::open_external(&shared, &url, &format!("Open {url}"), &closing).await
+            }
+            Ok(_) => {}
+            Err(e) => tracing::info!("the offer to open the portal got no answer: {e:?}"),
+        }
+    });
 }
 
 /// The project's context: `portal` overrides; `token` replaces the stored session (with its

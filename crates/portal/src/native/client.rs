@@ -241,6 +241,24 @@ impl PortalClient {
     // Reads
     // -----------------------------------------------------------------------------------------
 
+    /// `GET path` once, with `bearer` or without credentials, never refreshed: the status and
+    /// body as they came (`doctor`'s read probe).
+    pub async fn probe_get(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+    ) -> Result<(u16, Vec<u8>), PortalError> {
+        let url = format!("{}{}", self.base_url, path);
+        let mut request = self.http.get(&url).timeout(JSON_TIMEOUT);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| network_error(&url, e))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| network_error(&url, e))?;
+        Ok((status, body.to_vec()))
+    }
+
     pub async fn health(&self) -> Result<serde_json::Value, PortalError> {
         self.get(routes::HEALTH, &[]).await
     }

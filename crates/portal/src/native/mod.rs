@@ -19,6 +19,7 @@ use crate::backend::*;
 use crate::domain::*;
 use crate::error::PortalError;
 use crate::lifecycle::Step;
+use crate::probe::{AnswerKind, ProbeIds, ProbeRoute, RouteAnswer};
 
 /// What the native backend keeps between runs, as its opaque [`Session`].
 #[derive(Clone, Serialize, Deserialize)]
@@ -71,6 +72,105 @@ pub fn legacy_session(access_token: &str, refresh_token: &str, expires_at: &str)
         expires_at: expires_at.to_string(),
     }
     .to_session()
+}
+
+impl NativeSession {
+    /// The bearer token of requests.
+    fn bearer(&self) -> &str {
+        match self {
+            NativeSession::Tokens { access_token, .. } => access_token,
+            NativeSession::AccessToken { token } => token,
+        }
+    }
+}
+
+/// The native contract's READ routes, for `doctor`: health (no session), then who is logged
+/// in, the lists, and the bound MiniApp's versions.
+fn probe_routes(ids: &ProbeIds) -> Vec<ProbeRoute> {
+    let route = |path: String, purpose: &'static str, with_session_too: bool| ProbeRoute {
+        path,
+        purpose,
+        query: Vec::new(),
+        with_session_too,
+    };
+    let mut out = vec![
+        route(
+            routes::HEALTH.path.into(),
+            "liveness and contract version",
+            false,
+        ),
+        route(routes::ME.path.into(), "who is logged in", true),
+        route(
+            routes::SPACES.path.into(),
+            "spaces the user belongs to",
+            true,
+        ),
+        route(routes::TARGET_APPS.path.into(), "target apps", true),
+    ];
+    if let Some(app) = &ids.app_id {
+        out.push(route(
+            routes::VERSIONS.fill(&[app]),
+            "versions of the bound MiniApp",
+            true,
+        ));
+    }
+    out
+}
+
+/// The row of one native answer: `{"error": {code, message}}` on refusals.
+fn native_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u8]) -> RouteAnswer {
+    let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let error = value
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .filter(|e| e.is_object());
+    let kind = match (&value, error) {
+        (None, _) => AnswerKind::Unexpected,
+        (Some(_), None) if (200..300).contains(&status) => AnswerKind::Ok,
+        (Some(_), Some(_)) if status == 401 => AnswerKind::LostSession,
+        (Some(_), Some(_)) => AnswerKind::Refused,
+        (Some(_), None) => AnswerKind::Unexpected,
+    };
+    let field = |name: &str| {
+        error
+            .and_then(|e| e.get(name))
+            .and_then(serde_json::Value::as_str)
+            .map(crate::probe::short)
+    };
+    RouteAnswer {
+        status: Some(status),
+        success: None,
+        error_code: field("code"),
+        message: match value {
+            None => Some(format!("not JSON ({} bytes)", body.len())),
+            Some(_) => field("message"),
+        },
+        ..RouteAnswer::of(route, with_session, kind)
+    }
+}
+
+/// Every READ route of the native contract, without a session and (when given) with it.
+pub(crate) async fn probe_reads(
+    url: &str,
+    session: Option<&Session>,
+    ids: &ProbeIds,
+) -> Result<Vec<RouteAnswer>, PortalError> {
+    let client = PortalClient::new(url, Credentials::None)?;
+    let bearer = session
+        .and_then(Session::decode::<NativeSession>)
+        .map(|s| s.bearer().to_string());
+    Ok(crate::probe::ask_all(
+        |_: &()| probe_routes(ids),
+        &mut (),
+        bearer.is_some(),
+        |path, _query, with_session| {
+            let client = &client;
+            let bearer = bearer.clone().filter(|_| with_session);
+            async move { client.probe_get(&path, bearer.as_deref()).await }
+        },
+        |route, with_session, status, body, _| native_answer(route, with_session, status, body),
+    )
+    .await)
 }
 
 /// Everything the native contract offers.
@@ -156,7 +256,7 @@ impl Portal for NativePortal {
 
     async fn set_session(&self, session: Option<Session>) {
         let credentials = session
-            .and_then(|s| serde_json::from_value::<NativeSession>(s.state().clone()).ok())
+            .and_then(|s| s.decode::<NativeSession>())
             .map_or(Credentials::None, |s| s.credentials());
         self.client.set_credentials(credentials).await;
     }

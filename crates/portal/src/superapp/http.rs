@@ -145,14 +145,23 @@ impl Http {
 
     /// `GET path` without a session: the status and body, for `detect`.
     pub async fn probe(&self, path: &str) -> Result<(u16, Vec<u8>), PortalError> {
+        self.probe_with(path, &[], None).await
+    }
+
+    /// `GET path?query`, with `cookie` or without a session, once (no retry): the status and
+    /// body as they came, for `detect` and `doctor`.
+    pub async fn probe_with(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Result<(u16, Vec<u8>), PortalError> {
         let url = self.url(path);
-        let response = self
-            .http
-            .get(&url)
-            .timeout(JSON_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| network_error(&url, e))?;
+        let mut request = self.http.get(&url).query(query).timeout(JSON_TIMEOUT);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.map_err(|e| network_error(&url, e))?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| network_error(&url, e))?;
         Ok((status, body.to_vec()))
