@@ -192,13 +192,23 @@ mod tests {
         // Not executable: skipped.
         std::fs::write(bin.join("google-chrome"), "").unwrap();
         assert_eq!(
-            find_in(None, Some(bin.clone().into()), &[installed.clone()]).unwrap(),
+            find_in(
+                None,
+                Some(bin.clone().into()),
+                std::slice::from_ref(&installed)
+            )
+            .unwrap(),
             installed
         );
         let edge = executable(&bin, "msedge");
         let chromium = executable(&bin, "chromium");
         assert_eq!(
-            find_in(None, Some(bin.clone().into()), &[installed.clone()]).unwrap(),
+            find_in(
+                None,
+                Some(bin.clone().into()),
+                std::slice::from_ref(&installed)
+            )
+            .unwrap(),
             chromium
         );
         std::fs::remove_file(chromium).unwrap();

@@ -89,7 +89,12 @@ pub async fn run(cli: Cli) -> i32 {
                     Err(e) => Err(e),
                 }
             } else {
-                login_password(&ctx, args.username, args.password_stdin).await
+                // Ctrl-C stops it: dropping the login closes a headless browser filling a
+                // login page (and deletes its profile).
+                tokio::select! {
+                    result = login_password(&ctx, args.username, args.password_stdin) => result,
+                    _ = cancel.cancelled() => Err(CoreError::Cancelled),
+                }
             };
             finish(json, result, |r| {
                 format!(

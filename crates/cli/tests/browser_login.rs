@@ -66,7 +66,11 @@ fn stored_cookie_secret(user: &User) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    assert!(secret.len() > 20, "a cookie secret: {} characters", secret.len());
+    assert!(
+        secret.len() > 20,
+        "a cookie secret: {} characters",
+        secret.len()
+    );
     secret
 }
 
@@ -155,10 +159,12 @@ fn a_wrong_password_is_exit_3_with_the_pages_words() {
         run.stderr
     );
     assert!(!run.stderr.contains("not-the-password"));
-    assert!(!dev.home.join("credentials.json").exists() || {
-        let text = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
-        !text.contains("SA_CONSOLE_SESSION")
-    });
+    assert!(
+        !dev.home.join("credentials.json").exists() || {
+            let text = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
+            !text.contains("SA_CONSOLE_SESSION")
+        }
+    );
 }
 
 #[test]

@@ -10,7 +10,10 @@ use gopay_miniapp_portal::Backend;
 use serde_json::{json, Value};
 use support::*;
 
-async fn emulator() -> (gopay_miniapp_portal_server::RunningPortal, tempfile::TempDir) {
+async fn emulator() -> (
+    gopay_miniapp_portal_server::RunningPortal,
+    tempfile::TempDir,
+) {
     let data = tempfile::tempdir().unwrap();
     let running = gopay_miniapp_portal_server::start(gopay_miniapp_portal_server::PortalConfig {
         data_dir: data.path().to_path_buf(),
@@ -30,7 +33,9 @@ async fn a_password_login_fills_the_console_page_in_a_headless_browser() {
     let (_d, project) = project();
     let ctx = context(home.path(), &project, &emu.url).with_backend(Some(Backend::Superapp));
     let client = TestClient::start(ctx, Options::default(), scripted(vec![]));
-    client.initialize(&project, full_window(), Value::Null).await;
+    client
+        .initialize(&project, full_window(), Value::Null)
+        .await;
 
     let err = client
         .execute(
@@ -59,7 +64,10 @@ async fn a_password_login_fills_the_console_page_in_a_headless_browser() {
     assert_eq!(login["username"], "demo");
     assert_eq!(login["backend"], "superapp");
     let stored = std::fs::read_to_string(home.path().join("credentials.json")).unwrap();
-    assert!(stored.contains("SA_CONSOLE_SESSION="), "the console's cookie is the session");
+    assert!(
+        stored.contains("SA_CONSOLE_SESSION="),
+        "the console's cookie is the session"
+    );
     let status = client.execute("miniapp.status", Value::Null).await.unwrap();
     assert_eq!(status["loggedIn"], true, "{status}");
 }

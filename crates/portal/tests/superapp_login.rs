@@ -41,7 +41,10 @@ async fn a_password_login_fills_the_console_page_and_its_session_reads_versions(
         .expect("the headless browser logs in");
     assert_eq!(logged_in.user.username, "demo");
     let state = logged_in.session.state().to_string();
-    assert!(state.contains("SA_CONSOLE_SESSION=sa_"), "the session keeps the console's cookie");
+    assert!(
+        state.contains("SA_CONSOLE_SESSION=sa_"),
+        "the session keeps the console's cookie"
+    );
     portal.set_session(Some(logged_in.session)).await;
     assert_eq!(portal.me().await.unwrap().username, "demo");
     let app = AppRef {
