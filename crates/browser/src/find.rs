@@ -189,30 +189,21 @@ mod tests {
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).unwrap();
         let installed = executable(dir.path(), "installed-chrome");
+        let found = || {
+            find_in(
+                None,
+                Some(bin.clone().into()),
+                std::slice::from_ref(&installed),
+            )
+        };
         // Not executable: skipped.
         std::fs::write(bin.join("google-chrome"), "").unwrap();
-        assert_eq!(
-            find_in(
-                None,
-                Some(bin.clone().into()),
-                std::slice::from_ref(&installed)
-            )
-            .unwrap(),
-            installed
-        );
+        assert_eq!(found().unwrap(), installed);
         let edge = executable(&bin, "msedge");
         let chromium = executable(&bin, "chromium");
-        assert_eq!(
-            find_in(
-                None,
-                Some(bin.clone().into()),
-                std::slice::from_ref(&installed)
-            )
-            .unwrap(),
-            chromium
-        );
+        assert_eq!(found().unwrap(), chromium);
         std::fs::remove_file(chromium).unwrap();
-        assert_eq!(find_in(None, Some(bin.into()), &[installed]).unwrap(), edge);
+        assert_eq!(found().unwrap(), edge);
     }
 
     #[test]

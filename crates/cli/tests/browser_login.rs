@@ -55,6 +55,21 @@ impl World {
     }
 }
 
+/// `login --backend superapp --username demo --password-stdin` with `password` on stdin.
+fn password_login(user: &User, password: &str) -> Run {
+    user.run_with_stdin(
+        &[
+            "login",
+            "--backend",
+            "superapp",
+            "--username",
+            "demo",
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    )
+}
+
 /// The secret part of the stored console cookie (`SA_CONSOLE_SESSION=<secret>`).
 fn stored_cookie_secret(user: &User) -> String {
     let text = std::fs::read_to_string(user.home.join("credentials.json")).unwrap();
@@ -82,19 +97,7 @@ fn a_password_login_fills_the_console_page_and_no_log_carries_the_cookie() {
         "dev",
         &[("RUST_LOG", "trace"), ("GOPAY_MINIAPP_BROWSER", &chromium)],
     );
-    let login = dev
-        .run_with_stdin(
-            &[
-                "login",
-                "--backend",
-                "superapp",
-                "--username",
-                "demo",
-                "--password-stdin",
-            ],
-            "demo\n",
-        )
-        .ok();
+    let login = password_login(&dev, "demo").ok();
     assert!(
         login.stderr.contains("headless browser"),
         "says what happens:\n{}",
@@ -140,19 +143,7 @@ fn a_password_login_fills_the_console_page_and_no_log_carries_the_cookie() {
 fn a_wrong_password_is_exit_3_with_the_pages_words() {
     let w = world();
     let dev = w.user("dev", &[("GOPAY_MINIAPP_BROWSER", &chromium())]);
-    let run = dev
-        .run_with_stdin(
-            &[
-                "login",
-                "--backend",
-                "superapp",
-                "--username",
-                "demo",
-                "--password-stdin",
-            ],
-            "not-the-password\n",
-        )
-        .code(3);
+    let run = password_login(&dev, "not-the-password").code(3);
     assert!(
         run.stderr.contains("Wrong username or password."),
         "{}",
@@ -174,19 +165,7 @@ fn without_a_browser_both_ways_name_the_variable_and_the_cookie_fallback() {
     let browser = dev
         .run(&["login", "--backend", "superapp", "--browser"])
         .code(4);
-    let password = dev
-        .run_with_stdin(
-            &[
-                "login",
-                "--backend",
-                "superapp",
-                "--username",
-                "demo",
-                "--password-stdin",
-            ],
-            "demo\n",
-        )
-        .code(4);
+    let password = password_login(&dev, "demo").code(4);
     for run in [browser, password] {
         for needle in ["GOPAY_MINIAPP_BROWSER", "`/nonexistent`", "--cookie-stdin"] {
             assert!(run.stderr.contains(needle), "{needle}:\n{}", run.stderr);
