@@ -69,7 +69,10 @@ pub async fn run(cli: Cli) -> i32 {
                         .map(|c| format!(" and check the code {c}"))
                         .unwrap_or_default();
                     if auth.browser_started {
-                        eprintln!("Log in to the portal in the browser window that opened{code}.\nWaiting…");
+                        eprintln!(
+                            "A browser window opened on {}: log in there{code} (single sign-on, captcha and 2FA work as usual).\nWaiting for the login… (Ctrl-C stops; the window closes by itself)",
+                            auth.url
+                        );
                     } else {
                         eprintln!(
                             "Open {} in a browser{code}.\nWaiting for approval…",
@@ -89,7 +92,12 @@ pub async fn run(cli: Cli) -> i32 {
                     Err(e) => Err(e),
                 }
             } else {
-                login_password(&ctx, args.username, args.password_stdin).await
+                // Ctrl-C stops it: dropping the login closes a headless browser filling a
+                // login page (and deletes its profile).
+                tokio::select! {
+                    result = login_password(&ctx, args.username, args.password_stdin) => result,
+                    _ = cancel.cancelled() => Err(CoreError::Cancelled),
+                }
             };
             finish(json, result, |r| {
                 format!(
@@ -600,6 +608,10 @@ async fn login_password(
         None => read_username()?,
     };
     let password = read_password(password_stdin)?;
+    if ctx.backend().ok() == Some(gopay_miniapp_portal::Backend::Superapp) {
+        // The console has no known password API: its login page is filled in.
+        eprintln!("Logging in as {username} on the portal's login page, in a headless browser…");
+    }
     account::login(
         ctx,
         Login::Password {

@@ -25,6 +25,9 @@ fn main() {
 }
 
 fn init_logging(verbose: u8) {
+    use tracing_subscriber::filter::{filter_fn, FilterExt};
+    use tracing_subscriber::prelude::*;
+
     let default = match verbose {
         0 => "warn",
         1 => "info,gopay_miniapp=debug",
@@ -32,10 +35,17 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
+    // The browser login's DevTools messages carry the typed password and the portal's
+    // cookies (chromiumoxide and tungstenite log them at debug/trace): those targets are
+    // dropped whatever RUST_LOG or -v ask for.
+    let secrets_out = filter_fn(|meta| !gopay_miniapp_browser::is_quiet_target(meta.target()));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_filter(filter.and(secrets_out)),
+        )
         .init();
     let _ = exit::OK;
 }

@@ -5,7 +5,7 @@ use gopay_miniapp_core::journal::{
     BuildCleanup, PackageJsonOutcome, Phase, Recovery, UploadOutcome, VersionOnPortal,
 };
 use gopay_miniapp_core::{Hint, Input};
-use gopay_miniapp_portal::Step;
+use gopay_miniapp_portal::{LoginKind, Step};
 
 /// The flag that supplies an input.
 pub fn flag(input: Input) -> &'static str {
@@ -24,6 +24,20 @@ pub fn flag(input: Input) -> &'static str {
         Input::Backend => "--backend native|superapp",
         Input::TargetAppCode => "--target-app NAME=ID (repeatable)",
         Input::TokenName => "--name NAME",
+    }
+}
+
+/// The command line of a way of logging in.
+pub fn login_command(kind: LoginKind) -> &'static str {
+    match kind {
+        LoginKind::Password => {
+            "`gopay-miniapp login --username U --password-stdin` (fills the portal's login page in a headless browser where the portal has no password API)"
+        }
+        LoginKind::Browser => "`gopay-miniapp login --browser` (on the portal's own page)",
+        LoginKind::Token => "an access token in GOPAY_MINIAPP_TOKEN",
+        LoginKind::Cookie => {
+            "`gopay-miniapp login --cookie-stdin` (the Cookie header of a logged-in browser tab: developer tools → Network)"
+        }
     }
 }
 
@@ -63,6 +77,16 @@ pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => "log in: `gopay-miniapp login` (or set GOPAY_MINIAPP_TOKEN in CI)".into(),
+        Hint::LogInAnotherWay { ways } if ways.is_empty() => {
+            "log in on another machine that has a browser".into()
+        }
+        Hint::LogInAnotherWay { ways } => format!(
+            "log in another way: {}",
+            ways.iter()
+                .map(|w| login_command(*w))
+                .collect::<Vec<_>>()
+                .join(", or ")
+        ),
         Hint::CheckCredentials => {
             "check the username and password (the local demo portal has demo/demo)".into()
         }

@@ -198,6 +198,7 @@ impl CoreError {
             CoreError::Portal(e) if e.is_auth() => exit::AUTH,
             CoreError::Portal(PortalError::Network { .. }) => exit::NETWORK,
             CoreError::Portal(PortalError::Local { .. }) => exit::PREFLIGHT,
+            CoreError::Portal(PortalError::LoginUnavailable { .. }) => exit::PREFLIGHT,
             CoreError::Portal(PortalError::Protocol { .. }) => exit::NETWORK,
             CoreError::Portal(PortalError::NotAvailable { .. }) => exit::NOT_AVAILABLE,
             CoreError::Portal(_) => exit::REFUSED,
@@ -265,5 +266,8 @@ pub fn portal_hint(err: &PortalError) -> Hint {
         PortalError::Protocol { .. } => Hint::CheckPortalUrl,
         PortalError::Cancelled => Hint::NothingChanged,
         PortalError::Local { .. } => Hint::None,
+        PortalError::LoginUnavailable { others, .. } => Hint::LogInAnotherWay {
+            ways: others.clone(),
+        },
     }
 }

@@ -4,7 +4,7 @@
 
 use gopay_miniapp_core::journal::{self, Recovery};
 use gopay_miniapp_core::{Hint, Input};
-use gopay_miniapp_portal::Step;
+use gopay_miniapp_portal::{LoginKind, Step};
 
 use crate::commands::CommandId;
 
@@ -25,6 +25,22 @@ pub fn argument(input: Input) -> &'static str {
         Input::Backend => "backend",
         Input::TargetAppCode => "targetApps",
         Input::TokenName => "name",
+    }
+}
+
+/// A way of logging in, for an editor (the CLI shares the session: what the sidecar cannot
+/// take, the terminal can).
+fn login_words(kind: LoginKind) -> String {
+    let login = crate::commands::spec(CommandId::Login).name;
+    match kind {
+        LoginKind::Password => format!(
+            "with a username and password ({login} with `username` and `password`; a headless browser fills the portal's login page where it has no password API)"
+        ),
+        LoginKind::Browser => format!("in the browser ({login} without a password)"),
+        LoginKind::Token => "an access token in GOPAY_MINIAPP_TOKEN".into(),
+        LoginKind::Cookie => {
+            "in a terminal, with the Cookie header of a logged-in browser tab (the CLI's login takes it on stdin; the editor then shares that session)".into()
+        }
     }
 }
 
@@ -56,6 +72,16 @@ pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => format!("log in again ({})", command(CommandId::Login)),
+        Hint::LogInAnotherWay { ways } if ways.is_empty() => {
+            "log in on another machine that has a browser".into()
+        }
+        Hint::LogInAnotherWay { ways } => format!(
+            "log in another way: {}",
+            ways.iter()
+                .map(|w| login_words(*w))
+                .collect::<Vec<_>>()
+                .join(", or ")
+        ),
         Hint::CheckCredentials => {
             "check the username and password (the local demo portal has demo/demo)".into()
         }

@@ -2,7 +2,7 @@
 //! typed error every backend returns. Hints are not worded here: core maps each error to a
 //! typed hint and each front end words it.
 
-use crate::backend::Feature;
+use crate::backend::{Feature, LoginKind};
 use crate::lifecycle::{ReleaseState, Step};
 
 /// Stable error codes of the portal contract (`error.code` on the wire).
@@ -125,6 +125,14 @@ pub enum PortalError {
     Cancelled,
     #[error("{message}")]
     Local { message: String },
+    /// This way of logging in cannot work here (no browser, no display for its window, a
+    /// login page without the expected fields); `others` may.
+    #[error("{message}")]
+    LoginUnavailable {
+        kind: LoginKind,
+        message: String,
+        others: Vec<LoginKind>,
+    },
 }
 
 impl PortalError {
@@ -149,6 +157,7 @@ impl PortalError {
             PortalError::Protocol { .. } => "protocol",
             PortalError::Cancelled => "cancelled",
             PortalError::Local { .. } => "local_io",
+            PortalError::LoginUnavailable { .. } => "login_unavailable",
         }
     }
 

@@ -1,8 +1,10 @@
 //! `miniapp.login`: `username` + `password` logs in at once (the password goes to the
-//! portal once and is never stored). Without a password: the browser/device login — the
+//! portal once and is never stored; a portal without a password API, the SuperApp console,
+//! gets its login page filled in a headless browser). Without a password: the browser login —
+//! the sidecar starts a browser window on the portal's page itself (SuperApp console), or the
 //! approval page opens with `window/showDocument {external: true}` (or, for clients without
-//! it, its address is shown with `window/showMessage`), then the sidecar polls with
-//! cancellable progress. Either way the session lands in the credentials file the CLI uses.
+//! it, its address is shown with `window/showMessage`); then it waits with cancellable
+//! progress. Either way the session lands in the credentials file the CLI uses.
 
 use std::time::Duration;
 
@@ -77,7 +79,10 @@ async fn browser_login(cx: &Cx) -> Result<account::LoginResult, gopay_miniapp_co
                 .map(|c| format!(" (code {c})"))
                 .unwrap_or_default();
             let message = if auth.browser_started {
-                format!("Log in to the portal in the browser window that opened{code}")
+                format!(
+                    "A browser window opened on {}: log in there{code} (single sign-on, captcha and 2FA work as usual); it closes by itself",
+                    auth.url
+                )
             } else {
                 format!("Approve the login in the browser: {}{code}", auth.url)
             };

@@ -7,6 +7,8 @@
 //! The API has no lists of spaces, MiniApps or target apps: the user gives their ids when
 //! binding, and the target apps come in through [`crate::PortalOptions::target_apps`].
 
+#[cfg(feature = "browser-login")]
+mod browser;
 pub mod envelope;
 pub mod http;
 
@@ -61,7 +63,13 @@ pub fn capabilities() -> Capabilities {
         list_spaces: false,
         list_apps: false,
         list_target_apps: false,
-        login: vec![LoginKind::Cookie],
+        // No password API is known: a password login fills the console's login page in a
+        // headless browser (built with the `browser-login` feature, as the binary is).
+        login: if cfg!(feature = "browser-login") {
+            vec![LoginKind::Browser, LoginKind::Password, LoginKind::Cookie]
+        } else {
+            vec![LoginKind::Cookie]
+        },
         access_tokens: false,
         audit: false,
         reviews: false,
@@ -76,8 +84,8 @@ struct SuperappSession {
     username: String,
 }
 
-/// The username of a session made from a pasted cookie: the console has no known route that
-/// says who is logged in.
+/// The username of a session made from a pasted cookie (or a browser login whose page did
+/// not say who): the console has no known route that says who is logged in.
 pub const COOKIE_USER: &str = "(cookie login)";
 
 pub struct SuperappPortal {
@@ -102,6 +110,24 @@ impl SuperappPortal {
     pub fn with_retry(mut self, retry: crate::retry::RetryPolicy) -> Self {
         self.http = self.http.with_retry(retry);
         self
+    }
+
+    /// Whether `cookie` is a live session. No route says who is logged in; the versions
+    /// query without ids (OBSERVED route) tells a live session (a refusal about the missing
+    /// ids) from a lost one.
+    async fn check_cookie(&self, cookie: &str) -> Result<(), PortalError> {
+        match self
+            .http
+            .get_with(
+                routes::VERSION_QUERY,
+                &[("currentPage", "1"), ("pageSize", "1")],
+                cookie,
+            )
+            .await
+        {
+            Ok(_) | Err(PortalError::Refused(_) | PortalError::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     fn not_available(&self, feature: Feature) -> PortalError {
@@ -428,28 +454,24 @@ impl Portal for SuperappPortal {
     }
 
     async fn login(&self, login: Login<'_>) -> Result<LoggedIn, PortalError> {
-        let Login::Cookie(given) = login else {
-            return Err(self.not_available(Feature::Login(login.kind())));
+        let (cookie, username) = match login {
+            Login::Cookie(given) => (cookie_header(given)?, COOKIE_USER.to_string()),
+            #[cfg(feature = "browser-login")]
+            Login::Password { username, password } => {
+                let how = browser::How::Form { username, password };
+                let got = browser::log_in(self.base_url(), how, &self.capabilities.login).await?;
+                (got.cookie, username.to_string())
+            }
+            #[cfg(feature = "browser-login")]
+            Login::Browser { show, cancel, .. } => {
+                let how = browser::How::Window { show, cancel };
+                let got = browser::log_in(self.base_url(), how, &self.capabilities.login).await?;
+                (got.cookie, got.user.unwrap_or_else(|| COOKIE_USER.into()))
+            }
+            other => return Err(self.not_available(Feature::Login(other.kind()))),
         };
-        let cookie = cookie_header(given)?;
-        // No route says who is logged in; the versions query without ids (OBSERVED route)
-        // tells a live session (a refusal about the missing ids) from a lost one.
-        match self
-            .http
-            .get_with(
-                routes::VERSION_QUERY,
-                &[("currentPage", "1"), ("pageSize", "1")],
-                &cookie,
-            )
-            .await
-        {
-            Ok(_) | Err(PortalError::Refused(_) | PortalError::NotFound { .. }) => {}
-            Err(err) => return Err(err),
-        }
-        let session = SuperappSession {
-            cookie,
-            username: COOKIE_USER.to_string(),
-        };
+        self.check_cookie(&cookie).await?;
+        let session = SuperappSession { cookie, username };
         Ok(LoggedIn {
             user: User {
                 id: String::new(),
