@@ -1,6 +1,6 @@
 // The superapp backend through the sidecar, driven by vscode-jsonrpc against the real binary
 // and the SuperApp console emulator (`portal serve --backend superapp --seed-demo`):
-// login → bind with ids and targetApps → publish → release → apply → (the target-app admin
+// login (the sidecar fills the console's login page in a headless Chromium) → bind with ids and targetApps → publish → release → apply → (the target-app admin
 // approves on the emulator over HTTP) → official. The snapshots offer no step the console's
 // API lacks; such a step asked for anyway is `not_available_on_portal` with its hint, and the
 // sidecar offers to open the portal (window/showMessageRequest, then window/showDocument).
@@ -37,19 +37,6 @@ async function formCookie(username, password) {
     .find((c) => c.startsWith("SA_CONSOLE_SESSION="));
   assert.ok(cookie, `no session cookie for ${username}`);
   return cookie;
-}
-
-/**
- * THE login step of this test. `miniapp.login` takes a username and password (or nothing, for
- * the browser login) but no cookie, so the CLI logs in with the cookie of the emulator's login
- * form (`login --cookie-stdin`); the sidecar reads the same credentials file. Switch this one
- * function to `miniapp.login` once the browser login (headless Chromium) is on main.
- */
-async function logIn(home, username, password) {
-  const cookie = await formCookie(username, password);
-  const run = cli(["--portal", portal.url, "login", "--backend", "superapp", "--cookie-stdin"], { home, input: cookie });
-  assert.equal(run.status, 0, run.stderr);
-  assert.ok(!run.stdout.includes(cookie) && !run.stderr.includes(cookie), "the cookie is never printed");
 }
 
 /** A console read route with the observer's session: `data`. */
@@ -105,7 +92,10 @@ test("superapp: login → bind with ids → publish → release → apply → ap
   });
   try {
     await sidecar.initialize(project);
-    await logIn(home, "demo", "demo");
+    // The sidecar logs in as VS Code's Log In does: it fills the console's login page in a
+    // headless Chromium.
+    const login = await sidecar.execute("miniapp.login", { username: "demo", password: "demo" });
+    assert.equal(login.username, "demo");
     let status = await sidecar.execute("miniapp.status");
     assert.equal(status.loggedIn, true, JSON.stringify(status));
     assert.equal(status.backend, "superapp");

@@ -57,10 +57,8 @@ pub async fn run(cli: Cli) -> i32 {
     }
     match cli.command {
         Command::Login(args) => {
-            let ctx = match login_context(ctx, args.backend).await {
-                Ok(ctx) => ctx,
-                Err(e) => return fail(json, e),
-            };
+            // `--backend` forces it; else core's login finds it (binding, session, probing).
+            let ctx = ctx.with_backend(args.backend);
             let result = if args.browser {
                 let show = |auth: &gopay_miniapp_portal::BrowserLogin| {
                     let code = auth
@@ -620,24 +618,6 @@ async fn login_password(
         },
     )
     .await
-}
-
-/// `login` talks to the binding's backend, else the stored one, else the one `--backend`
-/// names or probing finds.
-async fn login_context(
-    ctx: Context,
-    backend: Option<gopay_miniapp_portal::Backend>,
-) -> Result<Context, CoreError> {
-    if backend.is_some() {
-        return Ok(ctx.with_backend(backend));
-    }
-    let url = ctx.portal_url()?;
-    let known = ctx.binding()?.is_some() || ctx.credentials().get(&url)?.is_some();
-    if known {
-        return Ok(ctx);
-    }
-    let detected = gopay_miniapp_core::workflows::detect::detect_backend(&url).await?;
-    Ok(ctx.with_backend(Some(detected)))
 }
 
 fn reference(a: &ReleaseArgs) -> ReleaseRef {

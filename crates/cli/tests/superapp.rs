@@ -92,15 +92,25 @@ fn form_cookie(url: &str, username: &str, password: &str) -> String {
 /// the emulator's login form over HTTP and `login --cookie-stdin` (a machine without a
 /// browser); switch this one function to `login --browser` / `--username U --password-stdin`
 /// (headless Chromium on the login page) once the browser login is on main.
+/// Logs `user` in as a developer would on a machine without a display: `login --username U
+/// --password-stdin` fills the console's login page in a headless Chromium (Debian's).
 fn log_in(user: &User, username: &str, password: &str) {
-    let cookie = form_cookie(&user.portal, username, password);
     let run = user
         .run_with_stdin(
-            &["login", "--backend", "superapp", "--cookie-stdin"],
-            &cookie,
+            &[
+                "login",
+                "--backend",
+                "superapp",
+                "--username",
+                username,
+                "--password-stdin",
+            ],
+            &format!("{password}\n"),
         )
         .ok();
+    let cookie = stored_cookie(user);
     assert!(!run.stdout.contains(&cookie) && !run.stderr.contains(&cookie));
+    assert!(!run.stdout.contains(password) || password == username);
 }
 
 /// The Cookie header of `user`'s stored session (to make the console forget it).

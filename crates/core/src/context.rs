@@ -124,20 +124,24 @@ impl Context {
 
     /// `--backend`, else the binding's (for its own portal), else the stored session's, else
     /// native.
-    pub fn backend(&self) -> Result<Backend, CoreError> {
+    /// The backend `--backend` names, else the binding's (for its portal), else the stored
+    /// session's; `None` when nothing says (a portal never used).
+    pub fn known_backend(&self) -> Result<Option<Backend>, CoreError> {
         if let Some(backend) = self.backend_override {
-            return Ok(backend);
+            return Ok(Some(backend));
         }
         let portal = self.portal_url()?;
         if let Ok(Some(binding)) = self.binding() {
             if portal_key(&binding.portal) == portal {
-                return Ok(binding.backend);
+                return Ok(Some(binding.backend));
             }
         }
-        Ok(self
-            .credentials()
-            .get(&portal)?
-            .map_or(Backend::Native, |s| s.backend))
+        Ok(self.credentials().get(&portal)?.map(|s| s.backend))
+    }
+
+    /// [`Self::known_backend`], else native (the default the local portal speaks).
+    pub fn backend(&self) -> Result<Backend, CoreError> {
+        Ok(self.known_backend()?.unwrap_or(Backend::Native))
     }
 
     pub fn auth_source(&self) -> Result<AuthSource, CoreError> {

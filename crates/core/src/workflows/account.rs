@@ -26,6 +26,7 @@ pub struct LoginResult {
 /// session. A password goes to the portal once and is never stored; neither it, a cookie nor
 /// a token is ever printed.
 pub async fn login(ctx: &Context, login: Login<'_>) -> Result<LoginResult, CoreError> {
+    let ctx = &login_context(ctx).await?;
     let portal = ctx.portal().await?;
     let login = match login {
         Login::Password { username, password } => {
@@ -49,6 +50,16 @@ pub async fn login(ctx: &Context, login: Login<'_>) -> Result<LoginResult, CoreE
         .require(Feature::Login(login.kind()), portal.base_url())?;
     let logged_in = portal.login(login).await?;
     save(ctx, portal.as_ref(), logged_in)
+}
+
+/// Login talks to the backend `--backend` names, else the binding's, else the stored
+/// session's, else the one probing the portal finds (a first login to an unknown portal).
+async fn login_context(ctx: &Context) -> Result<Context, CoreError> {
+    if ctx.known_backend()?.is_some() {
+        return Ok(ctx.clone());
+    }
+    let detected = crate::workflows::detect::detect_backend(&ctx.portal_url()?).await?;
+    Ok(ctx.clone().with_backend(Some(detected)))
 }
 
 fn save(ctx: &Context, portal: &dyn Portal, logged_in: LoggedIn) -> Result<LoginResult, CoreError> {
