@@ -55,5 +55,7 @@ echo "==> VS Code extension: end-to-end in a real VS Code (code-server)"
 # The .vsix bundles the debug sidecar built above: the same code as a release package,
 # without a second, slow optimised build (`npm run package` makes the release .vsix).
 node tests/vscode/e2e.mjs --binary "$bin"
+echo "==> VS Code extension: end-to-end on the superapp backend (the console emulator)"
+node tests/vscode/superapp.mjs --binary "$bin"
 
 echo "==> all tests passed"

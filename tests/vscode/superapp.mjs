@@ -150,7 +150,7 @@ async function main() {
     await w.rowAction(/^GoPay Staging, Approved$/, 'Officially Release');
     await w.answerDialog('Release to Everyone', { expect: /Officially release 1\.0\.1 to everyone on "GoPay Staging"/ });
     await w.notification(/1\.0\.1 is live for everyone on "GoPay Staging"/, 60_000);
-    await w.waitForRows([/^GoPay Staging, Live: 1\.0\.1/]);
+    await w.waitForRows([/^GoPay Staging, Live$/, /^1\.0\.1, latest · GoPay Staging: Live$/]);
     await w.shot('live');
   });
   log(`✔ all steps passed; screenshots in ${path.relative(repo, artifacts)}/`);

@@ -299,7 +299,8 @@ async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> 
                   return undefined;
                 } catch (e) {
                   const f = describeError(e);
-                  if (f.code === 'invalid' || f.code === 'not_found') return `${f.message}${f.message.endsWith('.') ? '' : '.'} Fix it here, or go Back.`;
+                  // A malformed id or a name=id pair the sidecar refuses: fixable here.
+                  if (['invalid', 'invalid_request', 'not_found'].includes(f.code ?? '')) return `${f.message}${f.message.endsWith('.') ? '' : '.'} Fix it here, or go Back.`;
                   failure = e;
                   return undefined;
                 }
