@@ -185,3 +185,24 @@ test('a progress message does not repeat its title', () => {
   assert.equal(progressMessage('Publishing Hello MiniApp', 'Building 1.0.2: npm run build'), 'Building 1.0.2: npm run build');
   assert.equal(progressMessage('Waiting for the review…', 'Waiting for the review'), undefined);
 });
+
+test('a step the portal lacks: the sidecar offers to open the portal, so no second toast', () => {
+  const error = {
+    code: -32803,
+    message: 'whitelist testing is not available on this portal',
+    data: {
+      code: 'not_available_on_portal',
+      message: 'whitelist testing is not available on this portal',
+      hint: 'do it on the portal',
+      retryable: false,
+      portalUrl: 'https://miniapp.midtrans.com',
+      feature: { kind: 'step', value: 'whitelist' },
+    },
+  };
+  const failure = describeError(error);
+  assert.equal(failure.portalUrl, 'https://miniapp.midtrans.com');
+  assert.equal(failureView('Set Whitelist', failure, 'https://miniapp.midtrans.com').silent, true);
+  // Without the portal's address (an older sidecar), the error is said.
+  const { portalUrl: _gone, ...bare } = error.data;
+  assert.equal(failureView('Set Whitelist', describeError({ ...error, data: bare }), 'p').silent, false);
+});

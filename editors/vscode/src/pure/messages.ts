@@ -21,6 +21,8 @@ export interface Failure {
   firstErrorLine?: string;
   buildOutputAvailable?: boolean;
   restoredVersion?: string;
+  /** A step this portal's API lacks: where it is done instead. */
+  portalUrl?: string;
 }
 
 function isReport(value: unknown): value is ErrorReport {
@@ -49,6 +51,7 @@ export function describeError(error: unknown): Failure {
         firstErrorLine: optionalString(data.firstErrorLine),
         buildOutputAvailable: data.buildOutputAvailable === true ? true : undefined,
         restoredVersion: optionalString(data.restoredVersion),
+        portalUrl: optionalString(data.portalUrl),
       };
       for (const [key, value] of Object.entries(extra)) if (value !== undefined) (failure as any)[key] = value;
       return failure;
@@ -163,6 +166,11 @@ export function failureView(what: string, failure: Failure, portal: string): Fai
     return { silent: true, severity: 'info', text: '', buttons: [] };
   }
   const withLog = (buttons: ErrorButton[]): ErrorButton[] => (buttons.includes('Open Log') ? buttons : [...buttons, 'Open Log']);
+  if (failure.code === 'not_available_on_portal' && failure.portalUrl) {
+    // The sidecar itself offers to open the portal, where the step is done, to any client
+    // that can open URLs (VS Code can): one message, not two.
+    return { silent: true, severity: 'info', text: '', buttons: [] };
+  }
   switch (failure.code) {
     case 'build_failed': {
       const command = failure.buildCommand ?? 'the build';
