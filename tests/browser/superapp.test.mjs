@@ -12,13 +12,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-const bin = process.env.GOPAY_MINIAPP_BIN ?? join(root, "target/debug/gopay-miniapp");
+import { builtBinary } from "../cargo-target.mjs";
+
+// Where cargo builds it (CARGO_TARGET_DIR honoured), or GOPAY_MINIAPP_BIN.
+const bin = builtBinary();
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const REST = "/rest/intercnn/app";
 
