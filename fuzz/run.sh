@@ -8,11 +8,14 @@
 # stable with RUSTC_BOOTSTRAP=1 (cargo-fuzz needs nightly flags). See docs/fuzzing.md.
 #
 #   fuzz/run.sh [SECONDS]
+#   fuzz/run.sh --build-only     # only build the targets (CI builds them while the tests run)
 set -euo pipefail
 cd "$(dirname "$0")"
 
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 seconds="${1:-60}"
-[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh [SECONDS]" >&2; exit 2; }
+[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh [SECONDS] | --build-only" >&2; exit 2; }
 targets=(lsp_framing package_json_version version_number binding_file portal_json)
 cargo_fuzz_version=0.13.2
 started=$(date +%s)
@@ -30,8 +33,12 @@ fi
 
 echo "==> building the fuzz targets (${toolchain[*]:-stable, RUSTC_BOOTSTRAP=1})"
 build_started=$(date +%s)
-cargo "${toolchain[@]}" fuzz build --sanitizer none
+# Its own target folder whatever CARGO_TARGET_DIR says: a build there would hold the lock of
+# the workspace's folder (and the binaries' path below would move).
+cargo "${toolchain[@]}" fuzz build --sanitizer none --target-dir target
 build_seconds=$(( $(date +%s) - build_started ))
+echo "    built in ${build_seconds}s"
+((build_only)) && exit 0
 bin_dir="target/x86_64-unknown-linux-gnu/release"
 
 work=$(mktemp -d)
