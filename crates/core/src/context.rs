@@ -122,8 +122,6 @@ impl Context {
         Ok(DEFAULT_PORTAL_URL.to_string())
     }
 
-    /// `--backend`, else the binding's (for its own portal), else the stored session's, else
-    /// native.
     /// The backend `--backend` names, else the binding's (for its portal), else the stored
     /// session's; `None` when nothing says (a portal never used).
     pub fn known_backend(&self) -> Result<Option<Backend>, CoreError> {
