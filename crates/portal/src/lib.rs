@@ -12,6 +12,7 @@ pub mod backend;
 pub mod deeplink;
 pub mod domain;
 pub mod error;
+mod http_client;
 pub mod lifecycle;
 pub mod native;
 pub mod pause;

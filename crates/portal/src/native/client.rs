@@ -68,7 +68,6 @@ pub struct PortalClient {
     chunk_size: u64,
 }
 
-const USER_AGENT: &str = concat!("gopay-miniapp/", env!("CARGO_PKG_VERSION"));
 const JSON_TIMEOUT: Duration = Duration::from_secs(30);
 /// A chunk may take a while on a slow uplink; 16 MiB at 200 KiB/s is ~80 s.
 const CHUNK_TIMEOUT: Duration = Duration::from_secs(180);
@@ -76,21 +75,8 @@ const DEFAULT_CHUNK_SIZE: u64 = 8 * 1024 * 1024;
 
 impl PortalClient {
     pub fn new(base_url: &str, credentials: Credentials) -> Result<Self, PortalError> {
-        let parsed = url::Url::parse(base_url).map_err(|e| PortalError::Local {
-            message: format!("the portal URL `{base_url}` is not a valid URL: {e}"),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(PortalError::Local {
-                message: format!("the portal URL `{base_url}` must start with http:// or https://"),
-            });
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| PortalError::Local {
-                message: format!("cannot set up HTTP: {e}"),
-            })?;
+        crate::http_client::parse_portal_url(base_url)?;
+        let http = crate::http_client::client(Default::default())?;
         Ok(PortalClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             http,

@@ -23,7 +23,6 @@ use crate::retry::RetryPolicy;
 
 /// The `Bx-V` header value the observed client sends.
 pub const BX_V: &str = "2.5.36";
-const USER_AGENT: &str = concat!("gopay-miniapp/", env!("CARGO_PKG_VERSION"));
 const JSON_TIMEOUT: Duration = Duration::from_secs(30);
 /// One request carries the whole package: allow a slow uplink.
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -39,14 +38,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(base_url: &str) -> Result<Self, PortalError> {
-        let parsed = url::Url::parse(base_url).map_err(|e| PortalError::Local {
-            message: format!("the portal URL `{base_url}` is not a valid URL: {e}"),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(PortalError::Local {
-                message: format!("the portal URL `{base_url}` must start with http:// or https://"),
-            });
-        }
+        let parsed = crate::http_client::parse_portal_url(base_url)?;
         let base_url = base_url.trim_end_matches('/').to_string();
         let origin = parsed.origin().ascii_serialization();
         let mut headers = HeaderMap::new();
@@ -59,14 +51,7 @@ impl Http {
             headers.insert(REFERER, referer);
         }
         headers.insert("Bx-V", HeaderValue::from_static(BX_V));
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| PortalError::Local {
-                message: format!("cannot set up HTTP: {e}"),
-            })?;
+        let http = crate::http_client::client(headers)?;
         Ok(Http {
             base_url,
             http,
