@@ -1,8 +1,10 @@
 // Sidecar benchmarks (not a test: prints figures). Run:
-//   cargo build --release -p gopay-miniapp && node tests/node/bench-sidecar.mjs [runs]
+//   cargo build --release -p gopay-miniapp && node tests/node/bench-sidecar.mjs [runs] [--anchor BIN]
 // 1. spawn → `initialize` result, median of N runs (goal ≤ 20 ms)
-// 2. idle RSS after initialize (goal ≤ 16 MiB)
+// 2. idle RSS after initialize, median of 5 sidecars (goal ≤ 16 MiB)
 // 3. `miniapp.status` round trip with a warm portal connection (logged in, bound project)
+// --anchor BIN: another build of the sidecar (e.g. an earlier commit's release binary)
+// measured in the same run, interleaved with this one, with the ratios printed.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import * as rpc from "vscode-jsonrpc/node.js";
@@ -10,11 +12,16 @@ import * as rpc from "vscode-jsonrpc/node.js";
 import { builtBinary } from "../cargo-target.mjs";
 import { copyFixture, startPortal, tempDir } from "./helpers.mjs";
 
-const runs = Number(process.argv[2] ?? 20);
+const args = process.argv.slice(2);
+const anchorAt = args.indexOf("--anchor");
+const anchor = anchorAt >= 0 ? args.splice(anchorAt, 2)[1] : undefined;
+const runs = Number(args[0] ?? 20);
 const bin = builtBinary("release");
-if (!fs.existsSync(bin)) {
-  console.error(`${bin} is missing: cargo build --release -p gopay-miniapp`);
-  process.exit(2);
+for (const b of [bin, anchor].filter(Boolean)) {
+  if (!fs.existsSync(b)) {
+    console.error(`${b} is missing: cargo build --release -p gopay-miniapp`);
+    process.exit(2);
+  }
 }
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -22,8 +29,8 @@ const median = (xs) => {
 };
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-function connect(home, portal) {
-  const child = spawn(bin, portal ? ["--portal", portal, "lsp"] : ["lsp"], {
+function connect(binary, home, portal) {
+  const child = spawn(binary, portal ? ["--portal", portal, "lsp"] : ["lsp"], {
     env: { ...process.env, GOPAY_MINIAPP_HOME: home },
     stdio: ["pipe", "pipe", "ignore"],
   });
@@ -43,49 +50,69 @@ async function stop({ connection, exited }) {
 
 const initParams = (root) => ({ processId: process.pid, rootUri: `file://${root}`, workspaceFolders: [{ uri: `file://${root}`, name: "p" }], capabilities: {} });
 
-const home = tempDir("gopay-bench-");
-const project = copyFixture();
+// Each build has its own home and project: the anchor may not read today's files.
+const builds = [{ name: "this build", bin, home: tempDir("gopay-bench-"), project: copyFixture() }];
+if (anchor) builds.push({ name: "anchor", bin: anchor, home: tempDir("gopay-bench-"), project: copyFixture() });
 
-// 1. spawn → initialize
-const startup = [];
+// 1. spawn → initialize, the builds alternating
+for (const b of builds) b.startup = [];
 for (let i = 0; i < runs; i++) {
-  const t0 = process.hrtime.bigint();
-  const s = connect(home);
-  await s.connection.sendRequest("initialize", initParams(project));
-  startup.push(ms(t0));
+  for (const b of builds) {
+    const t0 = process.hrtime.bigint();
+    const s = connect(b.bin, b.home);
+    await s.connection.sendRequest("initialize", initParams(b.project));
+    b.startup.push(ms(t0));
+    await stop(s);
+  }
+}
+
+// 2. idle RSS: resident memory half a second after `initialized`, median of 5 sidecars
+for (const b of builds) b.rss = [];
+for (let i = 0; i < 5; i++) {
+  for (const b of builds) {
+    const idle = connect(b.bin, b.home);
+    await idle.connection.sendRequest("initialize", initParams(b.project));
+    await idle.connection.sendNotification("initialized", {});
+    await new Promise((r) => setTimeout(r, 500));
+    const status = fs.readFileSync(`/proc/${idle.child.pid}/status`, "utf8");
+    b.rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
+    await stop(idle);
+  }
+}
+
+// 3. status round trip, warm; each build against its own local portal served by this build
+for (const b of builds) {
+  const portal = await startPortal({ binary: bin });
+  const s = connect(b.bin, b.home, portal.url);
+  await s.connection.sendRequest("initialize", initParams(b.project));
+  await s.connection.sendNotification("initialized", {});
+  const exec = (command, a) => s.connection.sendRequest("workspace/executeCommand", { command, arguments: a ? [a] : [] });
+  await exec("miniapp.login", { username: "demo", password: "demo" });
+  await exec("miniapp.bind", { app: "Hello MiniApp" });
+  for (let i = 0; i < 5; i++) await exec("miniapp.status"); // warm up
+  b.roundTrips = [];
+  for (let i = 0; i < Math.max(runs, 50); i++) {
+    const t0 = process.hrtime.bigint();
+    const r = await exec("miniapp.status");
+    b.roundTrips.push(ms(t0));
+    if (!r.loggedIn) throw new Error("not logged in");
+  }
   await stop(s);
+  portal.stop();
 }
-
-// 2. idle RSS
-const idle = connect(home);
-await idle.connection.sendRequest("initialize", initParams(project));
-await idle.connection.sendNotification("initialized", {});
-await new Promise((r) => setTimeout(r, 500));
-const status = fs.readFileSync(`/proc/${idle.child.pid}/status`, "utf8");
-const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
-await stop(idle);
-
-// 3. status round trip, warm
-const portal = await startPortal();
-const s = connect(home, portal.url);
-await s.connection.sendRequest("initialize", initParams(project));
-await s.connection.sendNotification("initialized", {});
-const exec = (command, args) => s.connection.sendRequest("workspace/executeCommand", { command, arguments: args ? [args] : [] });
-await exec("miniapp.login", { username: "demo", password: "demo" });
-await exec("miniapp.bind", { app: "Hello MiniApp" });
-for (let i = 0; i < 5; i++) await exec("miniapp.status"); // warm up
-const roundTrips = [];
-for (let i = 0; i < Math.max(runs, 50); i++) {
-  const t0 = process.hrtime.bigint();
-  const r = await exec("miniapp.status");
-  roundTrips.push(ms(t0));
-  if (!r.loggedIn) throw new Error("not logged in");
-}
-await stop(s);
-portal.stop();
 
 const f = (x) => x.toFixed(2);
-console.log(`binary: ${bin}`);
-console.log(`spawn → initialize result: median ${f(median(startup))} ms over ${runs} runs (min ${f(Math.min(...startup))}, max ${f(Math.max(...startup))}); goal ≤ 20 ms`);
-console.log(`idle RSS after initialize: ${(rssKiB / 1024).toFixed(1)} MiB; goal ≤ 16 MiB`);
-console.log(`miniapp.status round trip (warm portal connection, logged in, bound): median ${f(median(roundTrips))} ms over ${roundTrips.length} (min ${f(Math.min(...roundTrips))}, max ${f(Math.max(...roundTrips))})`);
+const spread = (xs) => `min ${f(Math.min(...xs))}, max ${f(Math.max(...xs))}`;
+for (const b of builds) {
+  console.log(`${b.name}: ${b.bin} (${(fs.statSync(b.bin).size / 2 ** 20).toFixed(1)} MiB)`);
+  console.log(`  spawn → initialize result: median ${f(median(b.startup))} ms over ${runs} runs (${spread(b.startup)}); goal ≤ 20 ms`);
+  console.log(`  idle RSS after initialize: median ${median(b.rss).toFixed(1)} MiB of 5 (${spread(b.rss)}); goal ≤ 16 MiB`);
+  console.log(
+    `  miniapp.status round trip (warm portal connection, logged in, bound): median ${f(median(b.roundTrips))} ms over ${b.roundTrips.length} (${spread(b.roundTrips)})`,
+  );
+}
+if (anchor) {
+  const [now, then] = builds;
+  const ratio = (key) => (median(now[key]) / median(then[key])).toFixed(3);
+  console.log(`ratios this build / anchor: initialize ${ratio("startup")}, idle RSS ${ratio("rss")}, status round trip ${ratio("roundTrips")}`);
+}

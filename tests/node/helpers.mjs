@@ -14,9 +14,9 @@ export const repo = path.resolve(here, "../..");
 export const bin = builtBinary("debug");
 export const fixture = path.join(repo, "crates/lsp/tests/fixtures/hello-miniapp");
 
-export function requireBinary() {
-  if (!fs.existsSync(bin)) {
-    throw new Error(`${bin} is missing: run \`cargo build -p gopay-miniapp\` first (tests/run-all.sh does)`);
+export function requireBinary(binary = bin) {
+  if (!fs.existsSync(binary)) {
+    throw new Error(`${binary} is missing: run \`cargo build -p gopay-miniapp\` first (tests/run-all.sh does)`);
   }
 }
 
@@ -35,11 +35,12 @@ export function copyFixture() {
  * `gopay-miniapp portal serve` on a free port with the demo data; resolves to {url, stop,
  * ids}. `backend: "superapp"` serves the SuperApp console emulator; `ids()` are the ids it
  * printed (`space <id> <name>`, `app …`, `target-app <channelCode> <name>`), by kind and name.
+ * `binary`: another build of the binary (the benchmarks serve from the release build).
  */
-export async function startPortal({ backend = "native" } = {}) {
-  requireBinary();
+export async function startPortal({ backend = "native", binary = bin } = {}) {
+  requireBinary(binary);
   const data = tempDir("gopay-portal-");
-  const child = spawn(bin, ["portal", "serve", "--addr", "127.0.0.1:0", "--data", data, "--seed-demo", "--backend", backend], {
+  const child = spawn(binary, ["portal", "serve", "--addr", "127.0.0.1:0", "--data", data, "--seed-demo", "--backend", backend], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
