@@ -263,8 +263,9 @@ fn second_release_whitelist_grayscale_official_rollback() {
     assert_eq!(rb["restoredVersion"], v1.as_str());
     assert_eq!(w.state(&v1, STAGING), "released");
     assert_eq!(w.state(&v2, STAGING), "archived");
-    // The grayscale ratio went with the grayscale: the rolled-back release is "Archived",
-    // not "Archived 50%" (in the text and in the JSON).
+    // The grayscale ratio and the whitelist went with the test phases: the rolled-back
+    // release is "Archived", not "Archived 50%" or "Archived (whitelist: …)" (in the text
+    // and in the JSON).
     let text = w.dev.run(&["versions"]).ok().stdout;
     let v2_line = text
         .lines()
@@ -272,7 +273,7 @@ fn second_release_whitelist_grayscale_official_rollback() {
         .find(|l| l.contains(STAGING))
         .unwrap_or_else(|| panic!("no {STAGING} line under {v2}:\n{text}"));
     assert!(
-        v2_line.contains("Archived") && !v2_line.contains('%'),
+        v2_line.contains("Archived") && !v2_line.contains('%') && !v2_line.contains("whitelist"),
         "{v2_line}"
     );
     let versions = w.dev.run(&["--json", "versions"]).ok().json();
@@ -284,6 +285,10 @@ fn second_release_whitelist_grayscale_official_rollback() {
         .unwrap();
     assert_eq!(archived["releases"][0]["state"], "archived");
     assert!(archived["releases"][0].get("ratio").is_none(), "{archived}");
+    assert!(
+        archived["releases"][0].get("whitelist").is_none(),
+        "{archived}"
+    );
 
     // Confirmations need --yes (or a TTY) in scripts.
     let run = w

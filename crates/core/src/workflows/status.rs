@@ -96,7 +96,14 @@ impl ReleaseView {
             // A ratio means something only while the release is in grayscale: once released,
             // archived (after a rollback) or cancelled it would read as a live share.
             ratio: r.ratio.filter(|_| r.state == ReleaseState::Grayscale),
-            whitelist: (!r.whitelist.is_empty()).then(|| r.whitelist.clone()),
+            // Likewise the whitelist: it is who sees the version while it is tested, not
+            // who sees it once it is released to everyone or archived.
+            whitelist: (!r.whitelist.is_empty()
+                && matches!(
+                    r.state,
+                    ReleaseState::WhitelistTesting | ReleaseState::Grayscale
+                ))
+            .then(|| r.whitelist.clone()),
             reject_reason: r.reject_reason.clone(),
             publish_id: r.publish_id.clone(),
             first_release: r.first_release,
