@@ -110,10 +110,16 @@ impl Context {
     /// `--portal`/env, else the binding's portal, else the last one logged in to, else the
     /// local portal's default address.
     pub fn portal_url(&self) -> Result<String, CoreError> {
+        self.portal_url_of(self.binding().ok().flatten().as_ref())
+    }
+
+    /// [`Self::portal_url`] with the binding already read (`None`: unbound or unreadable).
+    /// Every question a call asks of the project answers from one read of its binding.
+    pub fn portal_url_of(&self, binding: Option<&Binding>) -> Result<String, CoreError> {
         if let Some(url) = &self.portal_override {
             return Ok(portal_key(url));
         }
-        if let Ok(Some(binding)) = self.binding() {
+        if let Some(binding) = binding {
             return Ok(portal_key(&binding.portal));
         }
         if let Some(last) = self.credentials().last_portal()? {
@@ -125,21 +131,40 @@ impl Context {
     /// The backend `--backend` names, else the binding's (for its portal), else the stored
     /// session's; `None` when nothing says (a portal never used).
     pub fn known_backend(&self) -> Result<Option<Backend>, CoreError> {
+        let binding = self.binding().ok().flatten();
+        let portal = self.portal_url_of(binding.as_ref())?;
+        self.known_backend_of(&portal, binding.as_ref())
+    }
+
+    /// [`Self::known_backend`] for `portal`, with the binding already read.
+    fn known_backend_of(
+        &self,
+        portal: &str,
+        binding: Option<&Binding>,
+    ) -> Result<Option<Backend>, CoreError> {
         if let Some(backend) = self.backend_override {
             return Ok(Some(backend));
         }
-        let portal = self.portal_url()?;
-        if let Ok(Some(binding)) = self.binding() {
-            if portal_key(&binding.portal) == portal {
-                return Ok(Some(binding.backend));
-            }
+        if let Some(binding) = binding.filter(|b| portal_key(&b.portal) == portal) {
+            return Ok(Some(binding.backend));
         }
-        Ok(self.credentials().get(&portal)?.map(|s| s.backend))
+        Ok(self.credentials().get(portal)?.map(|s| s.backend))
     }
 
     /// [`Self::known_backend`], else native (the default the local portal speaks).
     pub fn backend(&self) -> Result<Backend, CoreError> {
         Ok(self.known_backend()?.unwrap_or(Backend::Native))
+    }
+
+    /// [`Self::backend`] for `portal`, with the binding already read.
+    pub fn backend_of(
+        &self,
+        portal: &str,
+        binding: Option<&Binding>,
+    ) -> Result<Backend, CoreError> {
+        Ok(self
+            .known_backend_of(portal, binding)?
+            .unwrap_or(Backend::Native))
     }
 
     pub fn auth_source(&self) -> Result<AuthSource, CoreError> {
@@ -158,9 +183,10 @@ impl Context {
     /// `gopay-miniapp login` in a terminal logs a running editor in). Sessions the backend
     /// renews by itself are written back to the credentials file.
     pub async fn portal(&self) -> Result<Arc<dyn Portal>, CoreError> {
-        let url = self.portal_url()?;
-        let backend = self.backend()?;
-        self.portal_for(&url, backend).await
+        let binding = self.binding().ok().flatten();
+        let url = self.portal_url_of(binding.as_ref())?;
+        let backend = self.backend_of(&url, binding.as_ref())?;
+        self.portal_of(&url, backend, binding.as_ref()).await
     }
 
     /// The backend `backend` for `url`, with the session stored for it (or the CI token).
@@ -169,12 +195,20 @@ impl Context {
         url: &str,
         backend: Backend,
     ) -> Result<Arc<dyn Portal>, CoreError> {
+        self.portal_of(url, backend, self.binding().ok().flatten().as_ref())
+            .await
+    }
+
+    /// [`Self::portal_for`] with the binding already read.
+    pub async fn portal_of(
+        &self,
+        url: &str,
+        backend: Backend,
+        binding: Option<&Binding>,
+    ) -> Result<Arc<dyn Portal>, CoreError> {
         // A backend that cannot list target apps is told the binding's (part of the key, so
         // a new `bind` in a running sidecar is seen).
-        let target_apps: Vec<gopay_miniapp_portal::domain::TargetApp> = self
-            .binding()
-            .ok()
-            .flatten()
+        let target_apps: Vec<gopay_miniapp_portal::domain::TargetApp> = binding
             .filter(|b| portal_key(&b.portal) == portal_key(url))
             .map(|b| b.given_target_apps())
             .unwrap_or_default();

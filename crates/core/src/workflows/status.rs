@@ -204,9 +204,12 @@ pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
         Ok(recovered) => (recovered, None),
         Err(e) => (None, Some(e.problem())),
     };
-    let url = ctx.portal_url()?;
-    let backend = ctx.backend().unwrap_or_default();
-    let portal = ctx.portal_for(&url, backend).await?;
+    // One read of the binding answers every question below (it is read once per snapshot).
+    let binding = ctx.binding();
+    let bound = binding.as_ref().ok().and_then(Option::as_ref);
+    let url = ctx.portal_url_of(bound)?;
+    let backend = ctx.backend_of(&url, bound).unwrap_or_default();
+    let portal = ctx.portal_of(&url, backend, bound).await?;
     let mut snapshot = StatusSnapshot {
         portal: url,
         backend,
@@ -225,7 +228,7 @@ pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
         snapshot.problem = Some(problem);
         return Ok(snapshot);
     }
-    let binding = match ctx.binding() {
+    let binding = match binding {
         Ok(b) => b,
         Err(e) => {
             snapshot.problem = Some(e.problem());
