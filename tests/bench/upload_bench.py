@@ -8,8 +8,11 @@ ratio, and peak memory.
 (spaceId, appId, version, file application/zip named {appId}_v{version}_{suffix}.zip) to
 uploadResource, then version/create, as the CLI does.
 
+--anchor BIN (native only): another build's CLI (e.g. an earlier commit's release binary)
+takes its turn in the same runs, with its own home and project, against the same portal.
+
     cargo build --release -p gopay-miniapp
-    python3 tests/bench/upload_bench.py [--size-mib 200] [--runs 5] [--backend superapp]
+    python3 tests/bench/upload_bench.py [--size-mib 200] [--runs 5] [--backend superapp] [--anchor BIN]
 """
 import argparse, hashlib, http.client, json, os, random, socket, statistics, subprocess, sys, tempfile, time, urllib.parse, urllib.request, zipfile
 
@@ -98,22 +101,27 @@ def setup(args, backend):
     return tmp, home, project, env, portal, url, printed, cli
 
 
-def alternate(args, cli, env, package, curl, check):
-    """Ours and curl take turns, each on a new version: `curl(version)` is curl's command
-    (made before the timing), `check()` looks at its answers after it. Wall times and peaks."""
-    ours, theirs, rss, curl_rss = [], [], [], []
+def alternate(args, cli, env, package, curl, check, anchor=None):
+    """Ours, the anchor build's CLI (if any: `(cli, env)`) and curl take turns, each on a new
+    version: `curl(version)` is curl's command (made before the timing), `check()` looks at its
+    answers after it. Wall times and peaks; the anchor's as a pair of lists (empty without)."""
+    ours, theirs, rss, curl_rss, anchor_walls, anchor_rss = [], [], [], [], [], []
     for run in range(args.runs):
-        wall, peak, _ = run_measured(cli + ["--json", "upload", package, "--version", f"1.0.{2 * run + 1}"], env=env)
+        wall, peak, _ = run_measured(cli + ["--json", "upload", package, "--version", f"1.0.{3 * run + 1}"], env=env)
         ours.append(wall); rss.append(peak)
-        cmd = curl(f"1.0.{2 * run + 2}")
+        if anchor:
+            wall, peak, _ = run_measured(anchor[0] + ["--json", "upload", package, "--version", f"1.0.{3 * run + 2}"], env=anchor[1])
+            anchor_walls.append(wall); anchor_rss.append(peak)
+        cmd = curl(f"1.0.{3 * run + 3}")
         wall, peak, _ = run_measured(cmd)
         check()
         theirs.append(wall); curl_rss.append(peak)
-        print(f"run {run + 1}: gopay-miniapp {ours[-1]:.2f} s, curl {theirs[-1]:.2f} s", file=sys.stderr)
-    return ours, theirs, rss, curl_rss
+        also = f", anchor {anchor_walls[-1]:.2f} s" if anchor else ""
+        print(f"run {run + 1}: gopay-miniapp {ours[-1]:.2f} s{also}, curl {theirs[-1]:.2f} s", file=sys.stderr)
+    return ours, theirs, rss, curl_rss, (anchor_walls, anchor_rss)
 
 
-def report(args, mib, ours, theirs, rss, curl_rss, what):
+def report(args, mib, ours, theirs, rss, curl_rss, what, anchor=([], [])):
     o, t = statistics.median(ours), statistics.median(theirs)
     print(f"package: {mib:.0f} MiB, {what}, {args.runs} runs, medians")
     print(f"gopay-miniapp upload: {o:.2f} s  ({mib / o:.0f} MiB/s)")
@@ -122,6 +130,12 @@ def report(args, mib, ours, theirs, rss, curl_rss, what):
     print(f"gopay-miniapp peak RSS: median {statistics.median(rss) / 1024:.1f} MiB, max {max(rss) / 1024:.1f} MiB   (goal <= 64 MiB)")
     if curl_rss:
         print(f"curl peak RSS:          median {statistics.median(curl_rss) / 1024:.1f} MiB, max {max(curl_rss) / 1024:.1f} MiB")
+    walls, peaks = anchor
+    if walls:
+        a, a_rss, r = statistics.median(walls), statistics.median(peaks), statistics.median(rss)
+        print(f"anchor {args.anchor}: {a:.2f} s ({mib / a:.0f} MiB/s), throughput ratio {t / a:.2f}x curl, "
+              f"peak RSS median {a_rss / 1024:.1f} MiB")
+        print(f"this build / anchor: time {o / a:.3f}, peak RSS {r / a_rss:.3f}")
 
 
 def superapp(args):
@@ -164,7 +178,7 @@ def superapp(args):
             if answer.get("success") is not True:
                 sys.exit(f"curl's request was refused: {answer}")
 
-    ours, theirs, rss, curl_rss = alternate(args, cli, env, package, curl, check)
+    ours, theirs, rss, curl_rss, _ = alternate(args, cli, env, package, curl, check)
     portal.terminate(); portal.wait()
     report(args, size / (1024 * 1024), ours, theirs, rss, curl_rss,
            "multipart uploadResource + version/create to the SuperApp console emulator")
@@ -176,6 +190,14 @@ def native(args):
     subprocess.run(cli + ["login", "--username", "demo", "--password-stdin"], input=b"demo", env=env, check=True, capture_output=True)
     subprocess.run(cli + ["--yes", "bind", "--space", "Demo Space", "--app", "Hello MiniApp"], env=env, check=True, capture_output=True)
     app_id = json.load(open(os.path.join(project, "gopay-miniapp.json")))["app"]["id"]
+    anchor = None
+    if args.anchor:  # its own home and project: an older build may not read today's files
+        anchor_env = dict(env, GOPAY_MINIAPP_HOME=os.path.join(tmp, "anchor-home"))
+        os.makedirs(os.path.join(tmp, "anchor-project"))
+        anchor_cli = [args.anchor, "--project", os.path.join(tmp, "anchor-project"), "--portal", url]
+        subprocess.run(anchor_cli + ["login", "--username", "demo", "--password-stdin"], input=b"demo", env=anchor_env, check=True, capture_output=True)
+        subprocess.run(anchor_cli + ["--yes", "bind", "--space", "Demo Space", "--app", "Hello MiniApp"], env=anchor_env, check=True, capture_output=True)
+        anchor = (anchor_cli, anchor_env)
     token = json.load(open(os.path.join(home, "credentials.json")))["sessions"][url]["session"]["accessToken"]
 
     # One incompressible package; a version per upload (uploads of one version are idempotent).
@@ -209,10 +231,10 @@ def native(args):
         return cmd + ["--next", "-o", "/dev/null", "-X", "POST", "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json",
                       "--data", "{}", f"{url}/api/v1/uploads/{upload['id']}/complete"]
 
-    ours, theirs, rss, curl_rss = alternate(args, cli, env, package, curl, lambda: None)
+    ours, theirs, rss, curl_rss, anchored = alternate(args, cli, env, package, curl, lambda: None, anchor)
     portal.terminate(); portal.wait()
     report(args, size / (1024 * 1024), ours, theirs, rss, curl_rss,
-           f"{len(pieces)} chunks of {CHUNK // (1024 * 1024)} MiB to the native portal")
+           f"{len(pieces)} chunks of {CHUNK // (1024 * 1024)} MiB to the native portal", anchored)
     subprocess.run(["rm", "-rf", tmp])
 
 
@@ -221,7 +243,10 @@ def main():
     ap.add_argument("--size-mib", type=int, default=200)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--backend", choices=["native", "superapp"], default="native")
+    ap.add_argument("--anchor", help="another build's gopay-miniapp, measured in the same runs (native only)")
     args = ap.parse_args()
+    if args.anchor and args.backend != "native":
+        ap.error("--anchor is for the native backend (older builds have no superapp backend)")
     superapp(args) if args.backend == "superapp" else native(args)
 
 

@@ -1,10 +1,10 @@
 // Sidecar benchmarks (not a test: prints figures). Run:
-//   cargo build --release -p gopay-miniapp && node tests/node/bench-sidecar.mjs [runs] [--anchor BIN]
+//   cargo build --release -p gopay-miniapp && node tests/node/bench-sidecar.mjs [runs] [--anchor BIN]...
 // 1. spawn → `initialize` result, median of N runs (goal ≤ 20 ms)
 // 2. idle RSS after initialize, median of 5 sidecars (goal ≤ 16 MiB)
 // 3. `miniapp.status` round trip with a warm portal connection (logged in, bound project)
-// --anchor BIN: another build of the sidecar (e.g. an earlier commit's release binary)
-// measured in the same run, interleaved with this one, with the ratios printed.
+// --anchor BIN (repeatable): another build of the sidecar (e.g. an earlier commit's release
+// binary) measured in the same run, interleaved with this one, with the ratios printed.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import * as rpc from "vscode-jsonrpc/node.js";
@@ -13,12 +13,13 @@ import { builtBinary } from "../cargo-target.mjs";
 import { copyFixture, startPortal, tempDir } from "./helpers.mjs";
 
 const args = process.argv.slice(2);
-const anchorAt = args.indexOf("--anchor");
-const anchor = anchorAt >= 0 ? args.splice(anchorAt, 2)[1] : undefined;
+// Every `--anchor BIN` (repeatable), in the order given.
+const anchors = [];
+for (let at; (at = args.indexOf("--anchor")) >= 0; ) anchors.push(args.splice(at, 2)[1]);
 const runs = Number(args[0] ?? 20);
 const bin = builtBinary("release");
-for (const b of [bin, anchor].filter(Boolean)) {
-  if (!fs.existsSync(b)) {
+for (const b of [bin, ...anchors]) {
+  if (!b || !fs.existsSync(b)) {
     console.error(`${b} is missing: cargo build --release -p gopay-miniapp`);
     process.exit(2);
   }
@@ -51,8 +52,12 @@ async function stop({ connection, exited }) {
 const initParams = (root) => ({ processId: process.pid, rootUri: `file://${root}`, workspaceFolders: [{ uri: `file://${root}`, name: "p" }], capabilities: {} });
 
 // Each build has its own home and project: the anchor may not read today's files.
-const builds = [{ name: "this build", bin, home: tempDir("gopay-bench-"), project: copyFixture() }];
-if (anchor) builds.push({ name: "anchor", bin: anchor, home: tempDir("gopay-bench-"), project: copyFixture() });
+const builds = [bin, ...anchors].map((b, i) => ({
+  name: i ? `anchor ${i}` : "this build",
+  bin: b,
+  home: tempDir("gopay-bench-"),
+  project: copyFixture(),
+}));
 
 // 1. spawn → initialize, the builds alternating
 for (const b of builds) b.startup = [];
@@ -80,25 +85,31 @@ for (let i = 0; i < 5; i++) {
   }
 }
 
-// 3. status round trip, warm; each build against its own local portal served by this build
+// 3. status round trip, warm, the builds alternating; each against its own local portal
+// (served by this build: the portal is not what is measured)
 for (const b of builds) {
-  const portal = await startPortal({ binary: bin });
-  const s = connect(b.bin, b.home, portal.url);
-  await s.connection.sendRequest("initialize", initParams(b.project));
-  await s.connection.sendNotification("initialized", {});
-  const exec = (command, a) => s.connection.sendRequest("workspace/executeCommand", { command, arguments: a ? [a] : [] });
-  await exec("miniapp.login", { username: "demo", password: "demo" });
-  await exec("miniapp.bind", { app: "Hello MiniApp" });
-  for (let i = 0; i < 5; i++) await exec("miniapp.status"); // warm up
+  b.portal = await startPortal({ binary: bin });
+  b.session = connect(b.bin, b.home, b.portal.url);
+  const { connection } = b.session;
+  await connection.sendRequest("initialize", initParams(b.project));
+  await connection.sendNotification("initialized", {});
+  b.exec = (command, a) => connection.sendRequest("workspace/executeCommand", { command, arguments: a ? [a] : [] });
+  await b.exec("miniapp.login", { username: "demo", password: "demo" });
+  await b.exec("miniapp.bind", { app: "Hello MiniApp" });
+  for (let i = 0; i < 5; i++) await b.exec("miniapp.status"); // warm up
   b.roundTrips = [];
-  for (let i = 0; i < Math.max(runs, 50); i++) {
+}
+for (let i = 0; i < Math.max(runs, 50); i++) {
+  for (const b of builds) {
     const t0 = process.hrtime.bigint();
-    const r = await exec("miniapp.status");
+    const r = await b.exec("miniapp.status");
     b.roundTrips.push(ms(t0));
-    if (!r.loggedIn) throw new Error("not logged in");
+    if (!r.loggedIn) throw new Error(`${b.bin}: not logged in`);
   }
-  await stop(s);
-  portal.stop();
+}
+for (const b of builds) {
+  await stop(b.session);
+  b.portal.stop();
 }
 
 const f = (x) => x.toFixed(2);
@@ -111,8 +122,8 @@ for (const b of builds) {
     `  miniapp.status round trip (warm portal connection, logged in, bound): median ${f(median(b.roundTrips))} ms over ${b.roundTrips.length} (${spread(b.roundTrips)})`,
   );
 }
-if (anchor) {
-  const [now, then] = builds;
+const [now, ...thens] = builds;
+for (const then of thens) {
   const ratio = (key) => (median(now[key]) / median(then[key])).toFixed(3);
-  console.log(`ratios this build / anchor: initialize ${ratio("startup")}, idle RSS ${ratio("rss")}, status round trip ${ratio("roundTrips")}`);
+  console.log(`ratios this build / ${then.name}: initialize ${ratio("startup")}, idle RSS ${ratio("rss")}, status round trip ${ratio("roundTrips")}`);
 }
