@@ -183,7 +183,11 @@ pub struct NewVersion<'a> {
     /// The ZIP on disk; backends stream it (memory stays flat whatever its size).
     pub package: &'a std::path::Path,
     pub size: u64,
-    pub sha256: &'a str,
+    /// The package's sha256 when the caller has it already (publish: the packer hashed the
+    /// bytes as it wrote them). Without it, each backend hashes when it needs to: native
+    /// before opening the upload (its contract asks for it), superapp while the bytes stream
+    /// out, so the package is not read twice. The created version carries it either way.
+    pub sha256: Option<&'a str>,
     /// Hears the portal's id for the upload as soon as it is opened (for backends whose
     /// uploads have one), so a publish journal can abandon it after a crash.
     pub on_opened: Option<&'a (dyn Fn(&str) + Send + Sync)>,

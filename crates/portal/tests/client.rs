@@ -164,7 +164,7 @@ async fn upload_package(
         description: "t",
         package: path,
         size: std::fs::metadata(path).unwrap().len(),
-        sha256: sha,
+        sha256: Some(sha),
         on_opened: None,
     };
     portal
@@ -525,6 +525,53 @@ async fn an_upload_cut_mid_way_resumes_into_one_version_with_the_right_sha256() 
     p.shutdown().await;
 }
 
+/// `upload` (a ZIP made elsewhere) gives no sha256: each backend hashes the package itself
+/// (native before it opens the upload, superapp as the bytes go out) and the version carries
+/// the right one. A sha256 that does not match the bytes sent is refused, not uploaded.
+#[tokio::test]
+async fn an_upload_without_a_sha256_is_hashed_by_the_backend() {
+    for &backend in BACKENDS {
+        let dir = tempfile::tempdir().unwrap();
+        let p = portal(&dir.path().join("data"), |c| c.backend = backend).await;
+        let dev = login_as(backend, &p.url, "demo").await;
+        let app = app_ref(dev.as_ref(), "Hello MiniApp").await;
+        let (path, sha) = package(dir.path(), "unhashed.zip", 200_000);
+        let new = NewVersion {
+            version: "1.0.1".parse().unwrap(),
+            description: "",
+            package: &path,
+            size: std::fs::metadata(&path).unwrap().len(),
+            sha256: None,
+            on_opened: None,
+        };
+        let made = dev
+            .upload(&app, new, &|_| {}, &CancellationToken::new())
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+        assert_eq!(made.sha256, sha, "{backend:?}");
+
+        let (path, _) = package(dir.path(), "other.zip", 1_000);
+        let wrong = hex::encode(Sha256::digest(b"not these bytes"));
+        let refused = upload_package(dev.as_ref(), &app, &path, &wrong, "1.0.2".parse().unwrap())
+            .await
+            .expect_err("a sha256 that is not the package's");
+        // Native: the portal's checksum refusal; superapp: ours, before `version/create`.
+        assert!(
+            matches!(refused, PortalError::Refused(_) | PortalError::Local { .. }),
+            "{backend:?}: {refused:?}"
+        );
+        assert_eq!(
+            dev.latest_version(&app)
+                .await
+                .unwrap()
+                .map(|v| v.version.to_string()),
+            Some("1.0.1".to_string()),
+            "{backend:?}: nothing was kept of the refused upload"
+        );
+        p.shutdown().await;
+    }
+}
+
 #[tokio::test]
 async fn eight_clients_upload_at_once_and_everything_survives_a_restart() {
     for &backend in BACKENDS {
@@ -627,7 +674,7 @@ async fn superapp_story_through_the_portal_trait() {
         description: "Fixes the top-up button",
         package: &path,
         size: std::fs::metadata(&path).unwrap().len(),
-        sha256: &sha,
+        sha256: Some(&sha),
         on_opened: None,
     };
     let v1 = dev

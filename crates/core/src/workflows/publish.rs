@@ -384,7 +384,7 @@ async fn build_pack_upload(
         description: &description,
         package: &archive.path,
         size: archive.size,
-        sha256: &archive.sha256,
+        sha256: Some(&archive.sha256),
         on_opened: Some(&on_opened),
     };
     let version = portal
@@ -594,12 +594,12 @@ pub async fn upload_archive(
     let started = Instant::now();
     let binding = Binding::require(&ctx.project)?;
     let portal = ctx.portal().await?;
-    let path = archive.to_path_buf();
-    let (size, sha256) = tokio::task::spawn_blocking(move || sha256_file(&path))
+    // No hash here: the backend hashes the package when it needs to (superapp while it
+    // streams), so a large package is read once, and the created version carries it.
+    let size = tokio::fs::metadata(archive)
         .await
-        .map_err(|e| CoreError::Io {
-            message: e.to_string(),
-        })??;
+        .map_err(|e| CoreError::io(archive.display(), e))?
+        .len();
     reporter.step(&format!("Uploading {} as {version}", archive.display()));
     let progress = |p: UploadProgress| {
         let percent = p.percent();
@@ -617,7 +617,7 @@ pub async fn upload_archive(
         description: &description,
         package: archive,
         size,
-        sha256: &sha256,
+        sha256: None,
         on_opened: None,
     };
     let created = portal
@@ -629,27 +629,7 @@ pub async fn upload_archive(
         app_id: binding.app.id,
         version_id: created.id,
         size,
-        sha256,
+        sha256: created.sha256,
         elapsed_ms: started.elapsed().as_millis() as u64,
     })
-}
-
-fn sha256_file(path: &Path) -> Result<(u64, String), CoreError> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| CoreError::io(path.display(), e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1024 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| CoreError::io(path.display(), e))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((size, hex::encode(hasher.finalize())))
 }

@@ -926,6 +926,11 @@ async fn hash_region(
         })?
 }
 
+/// sha256 of the whole package (`size` bytes), off the async threads.
+pub async fn hash_package(package: &Path, size: u64) -> Result<String, PortalError> {
+    hash_region(package.to_path_buf(), 0, size).await
+}
+
 /// A request body that streams `len` bytes of the package from `start`.
 async fn region_body(package: &Path, start: u64, len: u64) -> Result<reqwest::Body, PortalError> {
     use tokio::io::{AsyncReadExt, AsyncSeekExt};

@@ -343,11 +343,16 @@ impl Portal for NativePortal {
         progress: &(dyn Fn(UploadProgress) + Send + Sync),
         cancel: &CancellationToken,
     ) -> Result<Version, PortalError> {
+        // The native contract opens an upload with the package's sha256.
+        let sha256 = match new.sha256 {
+            Some(sha256) => sha256.to_string(),
+            None => client::hash_package(new.package, new.size).await?,
+        };
         self.client
             .upload_package(
                 &app.app_id,
                 new.package,
-                new.sha256,
+                &sha256,
                 new.version,
                 new.description,
                 new.on_opened,

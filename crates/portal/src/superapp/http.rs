@@ -6,13 +6,14 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, COOKIE, ORIGIN, REFERER};
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::envelope;
@@ -154,7 +155,9 @@ impl Http {
 
     /// The multipart upload: text `fields`, then `file` streamed from `package` (never read
     /// into memory), counted as it goes out for `progress`. Retried on network failures
-    /// (the console keeps one resource per name: sending it again replaces it).
+    /// (the console keeps one resource per name: sending it again replaces it). Answers the
+    /// console's data and the sha256 of the bytes that went out (hashed as they were sent:
+    /// the package is read once).
     pub async fn upload(
         &self,
         path: &str,
@@ -163,18 +166,28 @@ impl Http {
         package: &Path,
         progress: &(dyn Fn(UploadProgress) + Send + Sync),
         cancel: &CancellationToken,
-    ) -> Result<Value, PortalError> {
+    ) -> Result<(Value, String), PortalError> {
         let cookie = self.cookie()?;
         let total = tokio::fs::metadata(package)
             .await
             .map_err(|e| local_io(package, e))?
             .len();
         let cookie = &cookie;
-        let data = self
+        let (data, sha256) = self
             .retry
             .run(cancel, || async move {
                 let sent = Arc::new(AtomicU64::new(0));
-                let form = multipart_form(fields, file_name, package, total, sent.clone()).await?;
+                // A new hash for every attempt: only the one that arrived counts.
+                let hasher = Arc::new(Mutex::new(Sha256::new()));
+                let form = multipart_form(
+                    fields,
+                    file_name,
+                    package,
+                    total,
+                    sent.clone(),
+                    hasher.clone(),
+                )
+                .await?;
                 let request = self
                     .request(Method::POST, path, cookie)
                     .multipart(form)
@@ -183,7 +196,7 @@ impl Http {
                 let send = self.send(request, path);
                 tokio::pin!(send);
                 let mut ticks = tokio::time::interval(PROGRESS_EVERY);
-                loop {
+                let data = loop {
                     tokio::select! {
                         r = &mut send => break r,
                         _ = ticks.tick() => progress(UploadProgress {
@@ -191,11 +204,13 @@ impl Http {
                             total,
                         }),
                     }
-                }
+                }?;
+                let digest = hasher.lock().expect("upload hash").clone().finalize();
+                Ok((data, hex::encode(digest)))
             })
             .await?;
         progress(UploadProgress { sent: total, total });
-        Ok(data)
+        Ok((data, sha256))
     }
 
     async fn send(&self, request: RequestBuilder, path: &str) -> Result<Value, PortalError> {
@@ -222,6 +237,7 @@ async fn multipart_form(
     package: &Path,
     total: u64,
     sent: Arc<AtomicU64>,
+    hasher: Arc<Mutex<Sha256>>,
 ) -> Result<reqwest::multipart::Form, PortalError> {
     let file = tokio::fs::File::open(package)
         .await
@@ -229,6 +245,7 @@ async fn multipart_form(
     let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).map(move |chunk| {
         if let Ok(bytes) = &chunk {
             sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            hasher.lock().expect("upload hash").update(bytes);
         }
         chunk
     });

@@ -560,11 +560,12 @@ impl Portal for SuperappPortal {
     ) -> Result<Version, PortalError> {
         self.check_app(app)?;
         let version = new.version.to_string();
-        let suffix: String = new.sha256.chars().take(12).collect();
-        let suffix = if suffix.is_empty() {
-            "pkg".into()
-        } else {
-            suffix
+        // The observed client names the file `{appId}_v{version}_poc.zip`: the suffix is the
+        // client's to choose. A known sha256's prefix tells packages apart in the console;
+        // without one, the package is not read an extra time just for a name.
+        let suffix: String = match new.sha256 {
+            Some(sha256) if !sha256.is_empty() => sha256.chars().take(12).collect(),
+            _ => "pkg".into(),
         };
         let file_name = format!("{}_v{version}_{suffix}.zip", app.app_id);
         let fields = [
@@ -572,7 +573,7 @@ impl Portal for SuperappPortal {
             ("appId", app.app_id.clone()),
             ("version", version.clone()),
         ];
-        let uploaded = self
+        let (uploaded, sent_sha256) = self
             .http
             .upload(
                 routes::VERSION_UPLOAD,
@@ -587,6 +588,16 @@ impl Portal for SuperappPortal {
             p if p.is_empty() => format!("app/version/{}/{version}/{file_name}", app.app_id),
             p => p,
         };
+        // What went out must be the package the caller meant: a version is made of it only
+        // then.
+        if let Some(meant) = new.sha256.filter(|s| !s.is_empty() && *s != sent_sha256) {
+            return Err(PortalError::Local {
+                message: format!(
+                    "the package {} changed while it was uploaded (sha256 {sent_sha256}, not {meant})",
+                    new.package.display()
+                ),
+            });
+        }
         if cancel.is_cancelled() {
             return Err(PortalError::Cancelled);
         }
@@ -604,7 +615,7 @@ impl Portal for SuperappPortal {
                 }),
             )
             .await?;
-        let made = match items(data).first() {
+        let mut made = match items(data).first() {
             Some(item) if !text(item, "version").is_empty() => version_of(item, &app.app_id)?,
             _ => self
                 .versions(app)
@@ -615,13 +626,17 @@ impl Portal for SuperappPortal {
                     message: format!("the console accepted version {version} but does not list it"),
                 })?,
         };
-        if !made.sha256.is_empty() && !new.sha256.is_empty() && made.sha256 != new.sha256 {
+        // What the console keeps must be what went out.
+        if !made.sha256.is_empty() && made.sha256 != sent_sha256 {
             return Err(PortalError::Protocol {
                 message: format!(
-                    "the console keeps version {version} with sha256 {}, not the package's {}",
-                    made.sha256, new.sha256
+                    "the console keeps version {version} with sha256 {}, not the package's {sent_sha256}",
+                    made.sha256
                 ),
             });
+        }
+        if made.sha256.is_empty() {
+            made.sha256 = sent_sha256;
         }
         Ok(made)
     }
