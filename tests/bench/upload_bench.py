@@ -163,7 +163,7 @@ def superapp(args):
     headers = ["-H", f"Cookie: {cookie}", "-H", f"Origin: {url}", "-H", "Accept: application/json", "-H", "Bx-V: 2.5.36"]
 
     def curl(v):
-        name = f"{app}_v{v}_{sha[:12]}.zip"
+        name = f"{app}_v{v}_pkg.zip"  # what `upload` names it (no sha256 before the upload)
         create = json.dumps({"appId": app, "artifactList": [f"app/version/{app}/{v}/{name}"], "artifactType": "FILE",
                              "name": v, "source": "UPLOAD", "version": v})
         return (["curl", "-sS", "--fail", "-o", out1] + headers
