@@ -84,6 +84,15 @@ impl ReleaseState {
         )
     }
 
+    /// Whitelist testing or grayscale: only some users see the version (the whitelist, a
+    /// share), so the whitelist and the ratio say something about it only now.
+    pub fn is_testing(self) -> bool {
+        matches!(
+            self,
+            ReleaseState::WhitelistTesting | ReleaseState::Grayscale
+        )
+    }
+
     /// No step leads anywhere from here.
     pub fn is_terminal(self) -> bool {
         matches!(self, ReleaseState::Archived | ReleaseState::Cancelled)

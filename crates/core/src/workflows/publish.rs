@@ -594,8 +594,8 @@ pub async fn upload_archive(
     let started = Instant::now();
     let binding = Binding::require(&ctx.project)?;
     let portal = ctx.portal().await?;
-    // No hash here: the backend hashes the package when it needs to (superapp while it
-    // streams), so a large package is read once, and the created version carries it.
+    // No hash here: the backend hashes the package when and how it needs to (so a large
+    // package need not be read twice), and the created version carries it.
     let size = tokio::fs::metadata(archive)
         .await
         .map_err(|e| CoreError::io(archive.display(), e))?

@@ -98,12 +98,8 @@ impl ReleaseView {
             ratio: r.ratio.filter(|_| r.state == ReleaseState::Grayscale),
             // Likewise the whitelist: it is who sees the version while it is tested, not
             // who sees it once it is released to everyone or archived.
-            whitelist: (!r.whitelist.is_empty()
-                && matches!(
-                    r.state,
-                    ReleaseState::WhitelistTesting | ReleaseState::Grayscale
-                ))
-            .then(|| r.whitelist.clone()),
+            whitelist: (!r.whitelist.is_empty() && r.state.is_testing())
+                .then(|| r.whitelist.clone()),
             reject_reason: r.reject_reason.clone(),
             publish_id: r.publish_id.clone(),
             first_release: r.first_release,
@@ -204,7 +200,7 @@ pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
         Ok(recovered) => (recovered, None),
         Err(e) => (None, Some(e.problem())),
     };
-    // One read of the binding answers every question below (it is read once per snapshot).
+    // One read of the binding answers every question below.
     let binding = ctx.binding();
     let bound = binding.as_ref().ok().and_then(Option::as_ref);
     let url = ctx.portal_url_of(bound)?;

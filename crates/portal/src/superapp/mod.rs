@@ -564,8 +564,8 @@ impl Portal for SuperappPortal {
         // client's to choose. A known sha256's prefix tells packages apart in the console;
         // without one, the package is not read an extra time just for a name.
         let suffix: String = match new.sha256 {
-            Some(sha256) if !sha256.is_empty() => sha256.chars().take(12).collect(),
-            _ => "pkg".into(),
+            Some(sha256) => sha256.chars().take(12).collect(),
+            None => "pkg".into(),
         };
         let file_name = format!("{}_v{version}_{suffix}.zip", app.app_id);
         let fields = [
@@ -590,7 +590,7 @@ impl Portal for SuperappPortal {
         };
         // What went out must be the package the caller meant: a version is made of it only
         // then.
-        if let Some(meant) = new.sha256.filter(|s| !s.is_empty() && *s != sent_sha256) {
+        if let Some(meant) = new.sha256.filter(|s| *s != sent_sha256) {
             return Err(PortalError::Local {
                 message: format!(
                     "the package {} changed while it was uploaded (sha256 {sent_sha256}, not {meant})",
