@@ -165,7 +165,8 @@ test("superapp: login → bind with ids → publish → release → apply → ap
         assert.equal(err.code, -32803, `${command}: ${err.message}`);
         assert.equal(err.data.code, "not_available_on_portal", command);
         assert.ok(err.data.message.includes(portal.url), err.data.message);
-        assert.match(err.data.hint, /portal's own pages/);
+        assert.match(err.data.hint.text, /portal's own pages/);
+        assert.equal(err.data.hint.kind, 'useThePortal');
         assert.equal(err.data.portalUrl, portal.url);
         assert.deepEqual(err.data.feature, feature);
         return true;

@@ -216,7 +216,11 @@ pub async fn run(cli: Cli) -> i32 {
                 }
             })
         }
-        Command::Status => finish(json, status::status(&ctx).await, output::status_text),
+        Command::Status => finish(
+            json,
+            status::status(&ctx, &words::hint).await,
+            output::status_text,
+        ),
         Command::Pack {
             out,
             list,
@@ -582,8 +586,8 @@ async fn recover(ctx: &Context) {
                 "warning: an interrupted publish could not be put right: {}",
                 report.message
             );
-            if !report.hint.is_empty() {
-                eprintln!("  hint: {}", report.hint);
+            if !report.hint.text.is_empty() {
+                eprintln!("  hint: {}", report.hint.text);
             }
         }
     }

@@ -543,7 +543,7 @@ async fn superapp_story(
     scene.official(&dev, &at(&v1)).await?;
 
     scene.say("Status");
-    let snapshot = status::status(&dev).await?;
+    let snapshot = status::status(&dev, &crate::words::hint).await?;
     for line in output::status_text(&snapshot).lines() {
         println!("     {line}");
     }
@@ -554,7 +554,7 @@ async fn superapp_story(
         Err(err @ CoreError::Portal(PortalError::NotAvailable { .. })) => {
             let report = err.report(&crate::words::hint);
             println!("     {} (exit {})", report.message, err.exit_code());
-            println!("     hint: {}", report.hint);
+            println!("     hint: {}", report.hint.text);
         }
         Err(other) => return Err(other),
         Ok(_) => return Err(demo_failure(

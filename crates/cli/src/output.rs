@@ -35,8 +35,8 @@ pub fn error(report: &ErrorReport, as_json: bool) {
         json(&serde_json::json!({ "error": report }));
     }
     eprintln!("error: {}", report.message);
-    if !report.hint.is_empty() {
-        eprintln!("  hint: {}", report.hint);
+    if !report.hint.text.is_empty() {
+        eprintln!("  hint: {}", report.hint.text);
     }
     if report.retryable {
         eprintln!("  (this is worth retrying)");
@@ -99,8 +99,7 @@ pub fn status_text(s: &StatusSnapshot) -> String {
     if let Some(problem) = &s.problem {
         out.push_str(&format!(
             "Problem:  {} — {}\n",
-            problem.message,
-            words::hint(&problem.hint)
+            problem.message, problem.hint.text
         ));
     }
     if s.binding.is_some() && s.logged_in {

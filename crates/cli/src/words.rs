@@ -124,6 +124,10 @@ pub fn hint(hint: &Hint) -> String {
         Hint::ShrinkPackage => {
             "shrink the package: `gopay-miniapp pack --list` shows the largest files".into()
         }
+        Hint::CheckArguments => "see `gopay-miniapp --help`".into(),
+        Hint::ReportBug => "this is a bug in gopay-miniapp: please report it with the output of `RUST_LOG=debug`".into(),
+        Hint::StartAgain => "run the command again".into(),
+        Hint::UseDeeplink => "use the deeplink itself".into(),
         Hint::LeaveOutSecrets => {
             "leave the files out with .miniappignore, or pass --allow-secrets if they are meant to ship"
                 .into()

@@ -368,7 +368,7 @@ fn revoked_credentials_say_log_in_again_and_exit_3() {
     let run = dev.run(&["--json", "whoami"]).code(3);
     let error = run.json()["error"].clone();
     assert!(
-        error["hint"].as_str().unwrap().contains("log in"),
+        error["hint"]["text"].as_str().unwrap().contains("log in"),
         "{error}"
     );
 
@@ -478,7 +478,7 @@ fn not_logged_in_and_not_bound_are_clear() {
     // only the MiniApp is a choice.)
     dev.login("demo", "demo");
     let run = dev.run(&["--json", "--yes", "bind"]).code(2);
-    assert!(run.json()["error"]["hint"]
+    assert!(run.json()["error"]["hint"]["text"]
         .as_str()
         .unwrap()
         .contains("--app"));
@@ -494,7 +494,7 @@ fn not_logged_in_and_not_bound_are_clear() {
             "Wallet Tools",
         ])
         .code(2);
-    assert!(run.json()["error"]["hint"]
+    assert!(run.json()["error"]["hint"]["text"]
         .as_str()
         .unwrap()
         .contains("--yes"));

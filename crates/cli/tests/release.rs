@@ -295,7 +295,7 @@ fn second_release_whitelist_grayscale_official_rollback() {
         .dev
         .run(&["--json", "rollback", "--target-app", STAGING])
         .code(2);
-    assert!(run.json()["error"]["hint"]
+    assert!(run.json()["error"]["hint"]["text"]
         .as_str()
         .unwrap()
         .contains("--yes"));
@@ -341,7 +341,7 @@ fn withdraw_reject_reapply_cancel() {
             STAGING,
         ])
         .code(4);
-    assert!(run.json()["error"]["hint"]
+    assert!(run.json()["error"]["hint"]["text"]
         .as_str()
         .unwrap()
         .contains("--reason"));

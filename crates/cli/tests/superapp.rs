@@ -499,7 +499,7 @@ fn every_step_the_console_api_lacks_is_exit_7_and_named() {
             message.contains(feature) && message.contains(&url),
             "{args:?}: {message}"
         );
-        let hint = error["hint"].as_str().unwrap();
+        let hint = error["hint"]["text"].as_str().unwrap();
         assert!(
             hint.contains("portal's own pages") && hint.contains(&url),
             "{args:?}: {hint}"
@@ -570,7 +570,7 @@ fn a_session_lost_mid_way_is_exit_3_and_leaves_nothing_half_made() {
             .contains("restored to 1.0.0"),
         "{error}"
     );
-    assert!(error["hint"]
+    assert!(error["hint"]["text"]
         .as_str()
         .unwrap()
         .contains("gopay-miniapp login"));

@@ -16,14 +16,14 @@ pub const DEFAULT_OUTPUT_DIR: &str = "dist";
 /// Matches the portal's default package limit, so the budget fails before the upload does.
 pub const DEFAULT_SIZE_BUDGET: u64 = gopay_miniapp_portal::DEFAULT_MAX_PACKAGE_SIZE;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NamedRef {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Binding {
     pub portal: String,

@@ -4,6 +4,7 @@
 use gopay_miniapp_portal::PortalError;
 use serde::Serialize;
 
+use crate::codes;
 use crate::hint::{Hint, Input};
 
 use crate::project::build::BuildError;
@@ -49,39 +50,37 @@ pub enum CoreError {
     },
 }
 
-/// What the user sees, on every surface: `{code, message, hint, retryable}`, with the hint
-/// worded by the front end that shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What the user sees, on every surface: `{code, message, hint, retryable}`. The hint keeps
+/// its kind and typed fields (what an editor maps to buttons) next to the words of the front
+/// end that shows it: one shape for errors and for the problems results carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ErrorReport {
+    /// A stable word from [`crate::codes`].
     pub code: String,
     pub message: String,
-    pub hint: String,
+    pub hint: HintReport,
+    /// The same request may succeed later (network trouble, busy).
     pub retryable: bool,
+}
+
+/// A typed hint with its words: `{"kind": "logIn", "text": "log in again …"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct HintReport {
+    #[serde(flatten)]
+    pub hint: Hint,
+    /// The front end's words for it (empty for `none`).
+    pub text: String,
+}
+
+impl HintReport {
+    pub fn new(hint: Hint, words: HintWords) -> Self {
+        let text = words(&hint);
+        HintReport { hint, text }
+    }
 }
 
 /// A front end's words for hints.
-pub type HintWords<'a> = &'a dyn Fn(&Hint) -> String;
-
-/// An error as data, for results that carry one (the status snapshot's `problem`): the hint
-/// stays typed until a front end words it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub code: String,
-    pub message: String,
-    pub hint: Hint,
-    pub retryable: bool,
-}
-
-impl Problem {
-    pub fn worded(&self, words: HintWords) -> ErrorReport {
-        ErrorReport {
-            code: self.code.clone(),
-            message: self.message.clone(),
-            hint: words(&self.hint),
-            retryable: self.retryable,
-        }
-    }
-}
+pub type HintWords<'a> = &'a (dyn Fn(&Hint) -> String + Sync);
 
 /// CLI exit codes (documented in the README).
 pub mod exit {
@@ -131,18 +130,18 @@ impl CoreError {
     pub fn code(&self) -> String {
         match self {
             CoreError::Portal(e) => e.code().to_string(),
-            CoreError::PackageJson(_) => "package_json".into(),
+            CoreError::PackageJson(_) => codes::PACKAGE_JSON.into(),
             CoreError::Pack(e) => pack_code(e).into(),
-            CoreError::Build(BuildError::Cancelled { .. }) => "cancelled".into(),
-            CoreError::Build(_) => "build_failed".into(),
-            CoreError::NotBound { .. } => "not_bound".into(),
-            CoreError::BadBinding { .. } => "bad_binding".into(),
-            CoreError::NeedsInput { .. } => "needs_input".into(),
-            CoreError::UnknownName { .. } => "unknown_name".into(),
-            CoreError::Invalid { .. } => "invalid".into(),
-            CoreError::Busy { .. } => "busy".into(),
-            CoreError::Io { .. } => "io".into(),
-            CoreError::Cancelled => "cancelled".into(),
+            CoreError::Build(BuildError::Cancelled { .. }) => codes::CANCELLED.into(),
+            CoreError::Build(_) => codes::BUILD_FAILED.into(),
+            CoreError::NotBound { .. } => codes::NOT_BOUND.into(),
+            CoreError::BadBinding { .. } => codes::BAD_BINDING.into(),
+            CoreError::NeedsInput { .. } => codes::NEEDS_INPUT.into(),
+            CoreError::UnknownName { .. } => codes::UNKNOWN_NAME.into(),
+            CoreError::Invalid { .. } => codes::INVALID.into(),
+            CoreError::Busy { .. } => codes::BUSY.into(),
+            CoreError::Io { .. } => codes::IO.into(),
+            CoreError::Cancelled => codes::CANCELLED.into(),
             CoreError::Restored { source, .. } => source.code(),
         }
     }
@@ -176,18 +175,14 @@ impl CoreError {
         }
     }
 
-    pub fn problem(&self) -> Problem {
-        Problem {
-            code: self.code(),
-            message: self.to_string(),
-            hint: self.hint(),
-            retryable: self.retryable(),
-        }
-    }
-
     /// The report, with the hint in `words`.
     pub fn report(&self, words: HintWords) -> ErrorReport {
-        self.problem().worded(words)
+        ErrorReport {
+            code: self.code(),
+            message: self.to_string(),
+            hint: HintReport::new(self.hint(), words),
+            retryable: self.retryable(),
+        }
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -212,16 +207,16 @@ impl CoreError {
 fn pack_code(err: &PackError) -> &'static str {
     match err {
         PackError::OutputDirMissing { .. } | PackError::OutputDirNotAFolder { .. } => {
-            "output_dir_missing"
+            codes::OUTPUT_DIR_MISSING
         }
-        PackError::OutputDirEmpty { .. } => "output_dir_empty",
+        PackError::OutputDirEmpty { .. } => codes::OUTPUT_DIR_EMPTY,
         PackError::SymlinkEscapes { .. }
         | PackError::BrokenSymlink { .. }
-        | PackError::SymlinkLoop { .. } => "bad_symlink",
-        PackError::SecretsFound { .. } => "secrets_found",
-        PackError::OverBudget { .. } => "over_budget",
-        PackError::IgnoreFile { .. } => "bad_ignore_file",
-        _ => "pack_failed",
+        | PackError::SymlinkLoop { .. } => codes::BAD_SYMLINK,
+        PackError::SecretsFound { .. } => codes::SECRETS_FOUND,
+        PackError::OverBudget { .. } => codes::OVER_BUDGET,
+        PackError::IgnoreFile { .. } => codes::BAD_IGNORE_FILE,
+        _ => codes::PACK_FAILED,
     }
 }
 

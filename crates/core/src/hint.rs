@@ -6,7 +6,7 @@ use gopay_miniapp_portal::{Feature, LoginKind, Step, VersionNumber};
 use serde::Serialize;
 
 /// An input a workflow needs and could not get (the CLI's flag, the sidecar's argument).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Input {
     Space,
@@ -48,7 +48,7 @@ impl Input {
 }
 
 /// The next thing to do. Each front end words every variant (a test there checks that).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum Hint {
     /// Nothing to add.
@@ -122,6 +122,14 @@ pub enum Hint {
     ResetCredentials { file: String },
     /// Still in review: wait longer, or ask the admin.
     WaitLonger,
+    /// The request itself is malformed (a client's bug): see the protocol's documentation.
+    CheckArguments,
+    /// A bug of ours: report it with the log.
+    ReportBug,
+    /// The program is stopping: start it again.
+    StartAgain,
+    /// The QR could not be drawn: the deeplink itself works.
+    UseDeeplink,
     /// A sentence of the portal's own (already prose, no commands).
     Portal { text: String },
 }

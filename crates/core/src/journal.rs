@@ -52,7 +52,9 @@ const ORIGINAL_SUFFIX: &str = ".package.json";
 const FORMAT: u32 = 1;
 
 /// How far a publish got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     Bumped,
@@ -266,7 +268,7 @@ pub fn new_build_token() -> String {
 /// What an interrupted publish left and what the next run did about it. Front ends word it
 /// (CLI: one stderr line and `recovered` in `--json`; sidecar: `window/showMessage` and
 /// `recovered` in the snapshot).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Recovery {
     /// The version the interrupted publish was making.
@@ -285,7 +287,7 @@ pub struct Recovery {
     pub settled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum BuildCleanup {
     /// The publish died before its build started (or it had none).
@@ -296,7 +298,7 @@ pub enum BuildCleanup {
     Stopped { processes: usize },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum VersionOnPortal {
     NotMade,
@@ -307,7 +309,7 @@ pub enum VersionOnPortal {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum PackageJsonOutcome {
     /// It held the bumped bytes and now holds the original ones again, byte for byte.
@@ -322,7 +324,7 @@ pub enum PackageJsonOutcome {
     NotTouched,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",

@@ -5,6 +5,7 @@
 
 pub mod atomic_write;
 pub mod binding;
+pub mod codes;
 pub mod context;
 pub mod credentials;
 pub mod error;

@@ -12,7 +12,7 @@ use crate::hint::{Hint, Input};
 /// Longest ID accepted: target-app UIDs are short; anything longer is a pasted paragraph.
 pub const MAX_USER_ID_LEN: usize = 64;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIds {
     /// In the order given, each once.

@@ -1,22 +1,34 @@
-//! THE table of commands: every `workspace/executeCommand` command the sidecar serves, with
-//! its argument fields and what it returns. `initialize` advertises exactly these names,
-//! arguments are checked against it before a handler runs, and a test keeps it and
-//! `docs/protocol.md` in agreement.
+//! THE table of commands: every `workspace/executeCommand` command the sidecar serves, built
+//! from the handlers' declarations ([`crate::handlers::Command`]: name, summary, argument
+//! type, result type, progress title, project use). `initialize` advertises exactly these
+//! names, arguments are checked against it before a handler runs, it is exported as JSON
+//! ([`export`], committed as `editors/vscode/src/generated/commands.json` for the extension),
+//! and tests keep it, that file and `docs/protocol.md` in agreement.
 
-use serde_json::Value;
+use std::sync::LazyLock;
+
+use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::handlers::{self, Command, Entry};
 
 /// The JSON type of one argument field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ArgType {
+    #[serde(rename = "string")]
     String,
+    #[serde(rename = "boolean")]
     Boolean,
+    #[serde(rename = "integer")]
     Integer,
     /// An array of strings, or one string with comma-separated items.
+    #[serde(rename = "string[]")]
     StringList,
 }
 
 impl ArgType {
-    /// How `docs/protocol.md` names the type.
+    /// How `docs/protocol.md` and the exported table name the type.
     pub fn doc_name(self) -> &'static str {
         match self {
             ArgType::String => "string",
@@ -39,18 +51,77 @@ impl ArgType {
             }
         }
     }
+
+    /// The argument type a field's JSON Schema (from the handler's argument struct) says:
+    /// the JSON types it allows besides `null`.
+    fn of_schema(schema: &Value, defs: &Map<String, Value>) -> Option<ArgType> {
+        let mut types = std::collections::BTreeSet::new();
+        collect_types(schema, defs, &mut types);
+        types.remove("null");
+        let types: Vec<&str> = types.into_iter().collect();
+        match types.as_slice() {
+            ["string"] => Some(ArgType::String),
+            ["boolean"] => Some(ArgType::Boolean),
+            ["integer"] => Some(ArgType::Integer),
+            ["array<string>", "string"] => Some(ArgType::StringList),
+            _ => None,
+        }
+    }
+}
+
+/// The JSON types a schema allows (`array<string>` for arrays of strings), through `$ref`,
+/// `anyOf` and `oneOf`.
+fn collect_types<'a>(
+    schema: &'a Value,
+    defs: &'a Map<String, Value>,
+    out: &mut std::collections::BTreeSet<&'a str>,
+) {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(def) = reference
+            .strip_prefix("#/$defs/")
+            .and_then(|name| defs.get(name))
+        {
+            collect_types(def, defs, out);
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        for sub in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            collect_types(sub, defs, out);
+        }
+    }
+    let is_string_array =
+        schema.get("items").and_then(|i| i.get("type")) == Some(&Value::from("string"));
+    let mut add = |ty: &'a str| {
+        out.insert(if ty == "array" && is_string_array {
+            "array<string>"
+        } else {
+            ty
+        });
+    };
+    match schema.get("type") {
+        Some(Value::String(ty)) => add(ty),
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).for_each(add),
+        _ => {}
+    }
 }
 
 /// One field of a command's argument object.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ArgSpec {
-    pub name: &'static str,
+    pub name: String,
+    #[serde(rename = "type")]
     pub ty: ArgType,
-    pub doc: &'static str,
+    pub doc: String,
 }
 
 /// Whether a command needs a project, and whether it may ask which one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ProjectUse {
     /// The command acts on a project: when it is ambiguous, the user is asked.
     Required,
@@ -58,423 +129,146 @@ pub enum ProjectUse {
     Optional,
 }
 
-/// Every command, as a closed set: the dispatcher matches on it exhaustively.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommandId {
-    Status,
-    Login,
-    Logout,
-    ListSpaces,
-    ListApps,
-    ListTargetApps,
-    Bind,
-    Pack,
-    Publish,
-    ListVersions,
-    Release,
-    TemporaryCode,
-    ApplyRelease,
-    WaitForReview,
-    WithdrawRelease,
-    SetWhitelist,
-    CheckUserIds,
-    StartGrayscale,
-    OfficialRelease,
-    CancelRelease,
-    Rollback,
-}
-
-#[derive(Debug, Clone, Copy)]
+/// A command's row of the table, from its handler's declaration.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CommandSpec {
-    pub id: CommandId,
     pub name: &'static str,
     pub summary: &'static str,
-    pub args: &'static [ArgSpec],
-    /// What the result object is (the CLI `--json` document it matches).
-    pub result: &'static str,
+    /// The fields of the handler's argument struct, in name order.
+    pub args: Vec<ArgSpec>,
+    /// The name of the result type (its schema is in the exported table's `$defs`).
+    pub result: String,
     pub project: ProjectUse,
     /// Changes what `miniapp.status` shows: a `miniapp/didChangeStatus` follows it.
     pub mutating: bool,
-    /// Long work: reports `$/progress` (begin/report/end, percentage, cancellable).
-    pub progress: bool,
+    /// Long work: reports `$/progress` under this title (begin/report/end, cancellable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<&'static str>,
 }
 
-const PROJECT: ArgSpec = ArgSpec {
-    name: "project",
-    ty: ArgType::String,
-    doc: "Project folder (path or file:// URI). Default: the one bound workspace folder, else the only folder, else asked.",
-};
-const PORTAL: ArgSpec = ArgSpec {
-    name: "portal",
-    ty: ArgType::String,
-    doc: "Portal URL. Default: the binding's portal, else the last one logged in to, else http://127.0.0.1:8780.",
-};
-const TOKEN: ArgSpec = ArgSpec {
-    name: "token",
-    ty: ArgType::String,
-    doc: "An access token (made on the portal for CI) used for this command only instead of the stored session, like GOPAY_MINIAPP_TOKEN. Never stored.",
-};
-const YES: ArgSpec = ArgSpec {
-    name: "yes",
-    ty: ArgType::Boolean,
-    doc: "Answer every confirmation with Yes instead of asking (for clients without window/showMessageRequest).",
-};
-const TARGET_APPS: ArgSpec = ArgSpec {
-    name: "targetApps",
-    ty: ArgType::StringList,
-    doc: "Target apps as `NAME=ID`, for portals that cannot list them (an array, or one string with comma-separated items). Remembered in the binding.",
-};
-const REBIND: ArgSpec = ArgSpec {
-    name: "rebind",
-    ty: ArgType::Boolean,
-    doc: "The user already chose to rebind: do not ask again.",
-};
-const USERNAME: ArgSpec = ArgSpec {
-    name: "username",
-    ty: ArgType::String,
-    doc: "With `password`: password login.",
-};
-const PASSWORD: ArgSpec = ArgSpec {
-    name: "password",
-    ty: ArgType::String,
-    doc: "Sent to the portal once, never stored. Without it: browser/device login.",
-};
-const SPACE: ArgSpec = ArgSpec {
-    name: "space",
-    ty: ArgType::String,
-    doc: "Space name or id. Default: asked (the bound space for listApps).",
-};
-const APP: ArgSpec = ArgSpec {
-    name: "app",
-    ty: ArgType::String,
-    doc: "MiniApp name or id. Default: asked.",
-};
-const BUMP: ArgSpec = ArgSpec {
-    name: "bump",
-    ty: ArgType::String,
-    doc: "`patch`, `minor`, `major` or an exact `x.y.z`. Default: the binding's bump (patch).",
-};
-const DESCRIPTION: ArgSpec = ArgSpec {
-    name: "description",
-    ty: ArgType::String,
-    doc: "The version's description.",
-};
-const DRY_RUN: ArgSpec = ArgSpec {
-    name: "dryRun",
-    ty: ArgType::Boolean,
-    doc: "Check, build and pack; upload nothing, change nothing.",
-};
-const NO_BUILD: ArgSpec = ArgSpec {
-    name: "noBuild",
-    ty: ArgType::Boolean,
-    doc: "Pack the output folder as it is.",
-};
-const ALLOW_SECRETS: ArgSpec = ArgSpec {
-    name: "allowSecrets",
-    ty: ArgType::Boolean,
-    doc: "Pack files that look like secrets instead of refusing.",
-};
-const OUT: ArgSpec = ArgSpec {
-    name: "out",
-    ty: ArgType::String,
-    doc: "Write the ZIP to this path.",
-};
-const LIST: ArgSpec = ArgSpec {
-    name: "list",
-    ty: ArgType::Boolean,
-    doc: "Include the list of files.",
-};
-const VERSION: ArgSpec = ArgSpec {
-    name: "version",
-    ty: ArgType::String,
-    doc: "`x.y.z` or `latest`. Default: asked.",
-};
-const TARGET_APP: ArgSpec = ArgSpec {
-    name: "targetApp",
-    ty: ArgType::String,
-    doc: "Target app name or id (\"GoPay\", \"GoPay Staging\"). Default: asked.",
-};
-const NOTES: ArgSpec = ArgSpec {
-    name: "notes",
-    ty: ArgType::String,
-    doc: "Release notes for the review. Default: the version's description.",
-};
-const USERS: ArgSpec = ArgSpec {
-    name: "users",
-    ty: ArgType::StringList,
-    doc: "Whitelist user IDs: an array, or the text as typed (separated by commas, semicolons, spaces or newlines; `#` starts a comment). Required (free text cannot be asked).",
-};
-const RATIO: ArgSpec = ArgSpec {
-    name: "ratio",
-    ty: ArgType::Integer,
-    doc: "Grayscale ratio in percent, 1–100, only up. Default: asked from 1, 5, 10, 25, 50, 100 above the current ratio.",
-};
-const FORMAT: ArgSpec = ArgSpec {
-    name: "format",
-    ty: ArgType::String,
-    doc: "Only this rendering of the QR: `svg`, `png`, `terminal` or `url`. Default: all of them.",
-};
-const PATH: ArgSpec = ArgSpec {
-    name: "path",
-    ty: ArgType::String,
-    doc: "A page in the MiniApp to open (`mini_app_path` of the deeplink).",
-};
-const TIMEOUT: ArgSpec = ArgSpec {
-    name: "timeout",
-    ty: ArgType::Integer,
-    doc: "Give up after this many seconds. Default: wait until cancelled.",
-};
+impl CommandSpec {
+    /// The row of handler `C`; `generator` collects the schemas of its types.
+    pub(crate) fn of<C: Command>(generator: &mut SchemaGenerator) -> Self {
+        let args = generator.root_schema_for::<C::Args>();
+        let result = generator.subschema_for::<C::Result>();
+        CommandSpec {
+            name: C::NAME,
+            summary: C::SUMMARY,
+            args: arg_specs(C::NAME, &args),
+            result: type_name(&result),
+            project: C::PROJECT,
+            mutating: C::MUTATING,
+            progress: C::PROGRESS,
+        }
+    }
+}
 
-const STEP_RESULT: &str = "`{appId, version, versionId, release: ReleaseView, archivedVersion?, restoredVersion?}` (CLI `--json` of the release verbs)";
+/// The schema settings of the table: JSON Schema 2020-12, types referenced under `$defs`.
+fn generator() -> SchemaGenerator {
+    SchemaGenerator::new(SchemaSettings::draft2020_12())
+}
 
-/// Every command the sidecar serves, in the order `initialize` lists them.
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        id: CommandId::Status,
-        name: "miniapp.status",
-        summary: "Login, binding, versions with each target app's release state, running jobs.",
-        args: &[PROJECT, PORTAL, TOKEN],
-        result: "The status snapshot (the same object `miniapp/didChangeStatus` carries).",
-        project: ProjectUse::Optional,
-        mutating: false,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::Login,
-        name: "miniapp.login",
-        summary: "Password login with `username`+`password`; without a password the browser/device login (the page opens with window/showDocument).",
-        args: &[PROJECT, PORTAL, USERNAME, PASSWORD],
-        result: "`{portal, username, displayName, expiresAt, credentialsFile}` (CLI `login --json`).",
-        project: ProjectUse::Optional,
-        mutating: true,
-        progress: true,
-    },
-    CommandSpec {
-        id: CommandId::Logout,
-        name: "miniapp.logout",
-        summary: "The portal revokes the session; the stored tokens are deleted (for the CLI too).",
-        args: &[PROJECT, PORTAL],
-        result: "`{portal, loggedOut, revoked}` (CLI `logout --json`).",
-        project: ProjectUse::Optional,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::ListSpaces,
-        name: "miniapp.listSpaces",
-        summary: "Spaces the user belongs to.",
-        args: &[PROJECT, PORTAL, TOKEN],
-        result: "`{spaces: [{id, name}]}` (CLI `spaces --json`).",
-        project: ProjectUse::Optional,
-        mutating: false,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::ListApps,
-        name: "miniapp.listApps",
-        summary: "MiniApps of a space (default: the bound space, else asked).",
-        args: &[PROJECT, PORTAL, TOKEN, SPACE],
-        result: "`{space: {id, name}, apps: [{id, name, spaceId, …}]}` (CLI `apps --json`).",
-        project: ProjectUse::Optional,
-        mutating: false,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::ListTargetApps,
-        name: "miniapp.listTargetApps",
-        summary: "Target apps a MiniApp can be released to.",
-        args: &[PROJECT, PORTAL, TOKEN],
-        result: "`{targetApps: [{id, name, scheme, …}]}` (CLI `target-apps --json`).",
-        project: ProjectUse::Optional,
-        mutating: false,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::Bind,
-        name: "miniapp.bind",
-        summary: "Bind the project to a MiniApp (writes gopay-miniapp.json); asks before rebinding.",
-        args: &[PROJECT, PORTAL, TOKEN, SPACE, APP, TARGET_APPS, REBIND, YES],
-        result: "`{binding, changed, file}` (CLI `bind --json`).",
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::Pack,
-        name: "miniapp.pack",
-        summary: "Pack the build output exactly as publish would, without the network and without building.",
-        args: &[PROJECT, ALLOW_SECRETS, OUT, LIST],
-        result: "`{path?, size, sha256, files, uncompressedSize, entries?}` (CLI `pack --json`).",
-        project: ProjectUse::Required,
-        mutating: false,
-        progress: true,
-    },
-    CommandSpec {
-        id: CommandId::Publish,
-        name: "miniapp.publish",
-        summary: "Latest version → bump package.json → build → pack → upload. One per project at a time; cancelling restores package.json.",
-        args: &[
-            PROJECT,
-            PORTAL,
-            TOKEN,
-            BUMP,
-            DESCRIPTION,
-            DRY_RUN,
-            NO_BUILD,
-            ALLOW_SECRETS,
-        ],
-        result: "`{version, appId, app, versionId?, dryRun, previousVersion?, packageJsonVersion, size, sha256, files, identicalToPrevious, elapsedMs}` (CLI `publish --json`).",
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: true,
-    },
-    CommandSpec {
-        id: CommandId::ListVersions,
-        name: "miniapp.listVersions",
-        summary: "Versions, newest first, each with its releases.",
-        args: &[PROJECT, PORTAL, TOKEN],
-        result: "`{appId, app, versions: [VersionView]}` (CLI `versions --json`).",
-        project: ProjectUse::Required,
-        mutating: false,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::Release,
-        name: "miniapp.release",
-        summary: "Release a version to a target app (→ Version Creation).",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::TemporaryCode,
-        name: "miniapp.temporaryCode",
-        summary: "The temporary code: the working deeplink and its QR (SVG, PNG, terminal text).",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP, PATH, FORMAT],
-        result: "`{appId, version, targetApp, publishId, deeplink, expiresAt, svg?, pngBase64?, terminal?}` (CLI `qr --json` plus the renderings).",
-        project: ProjectUse::Required,
-        mutating: false,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::ApplyRelease,
-        name: "miniapp.applyRelease",
-        summary: "Apply Release: shows the release information, asks to confirm, submits for review.",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP, NOTES, YES],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::WaitForReview,
-        name: "miniapp.waitForReview",
-        summary: "Wait until the target-app admin approves or rejects (progress, cancellable).",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP, TIMEOUT],
-        result: "`{version, targetApp, approved, state, rejectReason?}` (CLI `wait --json`).",
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: true,
-    },
-    CommandSpec {
-        id: CommandId::WithdrawRelease,
-        name: "miniapp.withdrawRelease",
-        summary: "Take a release out of review.",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::SetWhitelist,
-        name: "miniapp.setWhitelist",
-        summary: "Set the whitelist user IDs and start whitelist testing.",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP, USERS],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::CheckUserIds,
-        name: "miniapp.checkUserIds",
-        summary: "Parse whitelist user IDs exactly as `miniapp.setWhitelist` will (for validating an input box as the user types); nothing is sent to the portal.",
-        args: &[USERS],
-        result: "`{ids, duplicates}`: the IDs in the order given, each once, and how many repeats were dropped; bad IDs are an `invalid` error naming them",
-        project: ProjectUse::Optional,
-        mutating: false,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::StartGrayscale,
-        name: "miniapp.startGrayscale",
-        summary: "Start grayscale or raise its ratio (1–100, only up).",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP, RATIO],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::OfficialRelease,
-        name: "miniapp.officialRelease",
-        summary: "Officially release to everyone; confirms, naming the live version that will be archived.",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP, YES],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::CancelRelease,
-        name: "miniapp.cancelRelease",
-        summary: "Cancel a release (confirms).",
-        args: &[PROJECT, PORTAL, TOKEN, VERSION, TARGET_APP, YES],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-    CommandSpec {
-        id: CommandId::Rollback,
-        name: "miniapp.rollback",
-        summary: "Bring back the last archived version on a target app (confirms, naming it).",
-        args: &[PROJECT, PORTAL, TOKEN, TARGET_APP, YES],
-        result: STEP_RESULT,
-        project: ProjectUse::Required,
-        mutating: true,
-        progress: false,
-    },
-];
-
-/// The table's row of a command.
-pub fn spec(id: CommandId) -> &'static CommandSpec {
-    COMMANDS
+fn arg_specs(command: &str, schema: &Schema) -> Vec<ArgSpec> {
+    let value = schema.as_value();
+    let empty = Map::new();
+    let defs = value
+        .get("$defs")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let properties = value
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    properties
         .iter()
-        .find(|c| c.id == id)
-        .expect("every command id has a row in the table")
+        .map(|(name, field)| ArgSpec {
+            name: name.clone(),
+            ty: ArgType::of_schema(field, defs).unwrap_or_else(|| {
+                panic!("{command}: argument `{name}` has a type the table cannot name: {field}")
+            }),
+            doc: field
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{command}: argument `{name}` has no doc comment"))
+                .replace('\n', " "),
+        })
+        .collect()
+}
+
+/// `{"$ref": "#/$defs/PublishResult"}` → `PublishResult`.
+fn type_name(schema: &Schema) -> String {
+    schema
+        .as_value()
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .unwrap_or_else(|| panic!("a result type must be a named type: {schema:?}"))
+        .to_string()
+}
+
+struct Table {
+    entries: Vec<Entry>,
+    /// The result types' schemas, by name.
+    defs: Map<String, Value>,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut generator = generator();
+    let entries = handlers::entries(&mut generator);
+    let defs = generator
+        .take_definitions(true)
+        .into_iter()
+        .collect::<Map<String, Value>>();
+    Table { entries, defs }
+});
+
+/// Every command, in the order `initialize` lists them.
+pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
+    TABLE.entries.iter().map(|e| &e.spec)
+}
+
+pub(crate) fn entry(name: &str) -> Option<&'static Entry> {
+    TABLE.entries.iter().find(|e| e.spec.name == name)
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
-    COMMANDS.iter().find(|c| c.name == name)
+    entry(name).map(|e| &e.spec)
 }
 
 pub fn names() -> Vec<String> {
-    COMMANDS.iter().map(|c| c.name.to_string()).collect()
+    all().map(|c| c.name.to_string()).collect()
+}
+
+/// Parses `args` as the command's handler would (its argument struct, common fields
+/// included): lets a test prove every field of the table reaches the handler with its type.
+#[doc(hidden)]
+pub fn parse_for(name: &str, args: &Map<String, Value>) -> Result<(), crate::errors::CommandError> {
+    let entry = entry(name).expect("a command of the table");
+    (entry.parse)(args)
+}
+
+/// The table as JSON: the commands with their arguments and result types, the result types'
+/// schemas, and the user-facing error codes. Committed as
+/// `editors/vscode/src/generated/commands.json`; a test keeps that file fresh.
+pub fn export() -> Value {
+    json!({
+        "comment": "Generated from crates/lsp (the handlers' declarations) by `UPDATE_GENERATED=1 cargo test -p gopay-miniapp-lsp --test generated`. Do not edit.",
+        "commands": all().collect::<Vec<_>>(),
+        "errorCodes": crate::errors::user_facing_codes(),
+        "$defs": TABLE.defs,
+    })
 }
 
 /// Checks an argument object against the table: known fields, right JSON types.
 /// `null` fields count as absent.
-pub fn check_args(spec: &CommandSpec, args: &serde_json::Map<String, Value>) -> Result<(), String> {
+pub fn check_args(spec: &CommandSpec, args: &Map<String, Value>) -> Result<(), String> {
     for (key, value) in args {
         if value.is_null() {
             continue;
         }
-        let Some(arg) = spec.args.iter().find(|a| a.name == key) else {
-            let known: Vec<&str> = spec.args.iter().map(|a| a.name).collect();
+        let Some(arg) = spec.args.iter().find(|a| &a.name == key) else {
+            let known: Vec<&str> = spec.args.iter().map(|a| a.name.as_str()).collect();
             return Err(format!(
                 "{} has no argument `{key}`; its arguments are: {}",
                 spec.name,
@@ -509,6 +303,41 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
+/// An argument given as an array of strings or as one string of items (the table's
+/// `string[]`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum StringList {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl StringList {
+    /// The items; a single string is kept whole for the parser of its kind.
+    pub fn items(&self) -> Vec<String> {
+        match self {
+            StringList::List(items) => items.clone(),
+            StringList::Text(text) => vec![text.clone()],
+        }
+    }
+}
+
+impl JsonSchema for StringList {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StringList".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,19 +345,11 @@ mod tests {
     #[test]
     fn names_are_unique_and_prefixed() {
         let mut seen = std::collections::HashSet::new();
-        for c in COMMANDS {
+        for c in all() {
             assert!(c.name.starts_with("miniapp."), "{}", c.name);
             assert!(seen.insert(c.name), "duplicate {}", c.name);
-            let mut args = std::collections::HashSet::new();
-            for a in c.args {
-                assert!(
-                    args.insert(a.name),
-                    "{}: duplicate argument {}",
-                    c.name,
-                    a.name
-                );
-            }
         }
+        assert!(seen.len() >= 21, "only {} commands", seen.len());
     }
 
     #[test]
@@ -542,5 +363,19 @@ mod tests {
         let unknown = serde_json::json!({"ratoi": 10});
         let err = check_args(spec, unknown.as_object().unwrap()).unwrap_err();
         assert!(err.contains("ratoi") && err.contains("ratio"), "{err}");
+    }
+
+    #[test]
+    fn argument_types_come_from_the_schemas() {
+        let spec = find("miniapp.setWhitelist").unwrap();
+        let ty = |name: &str| spec.args.iter().find(|a| a.name == name).unwrap().ty;
+        assert_eq!(ty("users"), ArgType::StringList);
+        assert_eq!(ty("version"), ArgType::String);
+        let spec = find("miniapp.publish").unwrap();
+        let ty = |name: &str| spec.args.iter().find(|a| a.name == name).unwrap().ty;
+        assert_eq!(ty("dryRun"), ArgType::Boolean);
+        assert_eq!(ty("bump"), ArgType::String);
+        assert_eq!(spec.result, "PublishResult");
+        assert_eq!(spec.progress, Some("Publishing"));
     }
 }

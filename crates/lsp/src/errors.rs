@@ -4,11 +4,13 @@
 //! its command and its first error line, and says the whole output is in the log; a failure
 //! after the bump says which version package.json was restored to.
 
+use gopay_miniapp_core::codes::ErrorCode;
+use gopay_miniapp_core::error::HintReport;
 use gopay_miniapp_core::project::build::BuildError;
-use gopay_miniapp_core::{CoreError, ErrorReport};
+use gopay_miniapp_core::{CoreError, ErrorReport, Hint};
 use gopay_miniapp_portal::PortalError;
 use serde_json::{json, Map, Value};
-use tower_lsp_server::jsonrpc::{Error, ErrorCode};
+use tower_lsp_server::jsonrpc::Error;
 
 pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
@@ -64,50 +66,100 @@ pub const RPC_ERROR_CODES: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The sidecar's own error codes (core's are in `gopay_miniapp_core::codes`).
+pub mod codes {
+    pub const UNKNOWN_COMMAND: &str = "unknown_command";
+    pub const INVALID_PARAMS: &str = "invalid_params";
+    pub const BAD_PROJECT: &str = "bad_project";
+    pub const SHUTTING_DOWN: &str = "shutting_down";
+    /// A bug in the sidecar; the same word as the portal contract's `internal` (documented
+    /// once, with core's list).
+    pub const INTERNAL: &str = gopay_miniapp_portal::codes::INTERNAL;
+    pub const QR_FAILED: &str = "qr_failed";
+    pub const PROMPT_TIMEOUT: &str = "prompt_timeout";
+    pub const PROMPT_FAILED: &str = "prompt_failed";
+}
+
+/// The sidecar's own codes and when they happen, after core's.
+const SIDECAR_CODES: &[ErrorCode] = &[
+    ErrorCode {
+        code: codes::UNKNOWN_COMMAND,
+        meaning: "`workspace/executeCommand` for a command the sidecar does not serve.",
+    },
+    ErrorCode {
+        code: codes::INVALID_PARAMS,
+        meaning: "An unknown argument, a wrong type, or not one object argument.",
+    },
+    ErrorCode {
+        code: codes::BAD_PROJECT,
+        meaning: "`project` is neither a path nor a file:// URI, or the folder does not exist.",
+    },
+    ErrorCode {
+        code: codes::SHUTTING_DOWN,
+        meaning: "A command after `shutdown`, or while the client is going away.",
+    },
+    ErrorCode {
+        code: codes::QR_FAILED,
+        meaning: "The temporary code's QR could not be drawn (the deeplink still works).",
+    },
+    ErrorCode {
+        code: codes::PROMPT_TIMEOUT,
+        meaning: "A question to the user got no answer within the prompt timeout.",
+    },
+    ErrorCode {
+        code: codes::PROMPT_FAILED,
+        meaning: "A question to the user could not be shown (the client answered with an error).",
+    },
+];
+
+/// Every `data.code` a user can meet from the sidecar, in `docs/protocol.md`'s order: core's
+/// and the portals', then the sidecar's own.
+pub fn user_facing_codes() -> Vec<ErrorCode> {
+    let mut all = gopay_miniapp_core::codes::all();
+    all.extend_from_slice(SIDECAR_CODES);
+    all
+}
+
 /// A failed command, ready for the wire.
 #[derive(Debug, Clone)]
 pub struct CommandError {
     pub rpc_code: i64,
-    pub report: ErrorReport,
+    /// Boxed: a `Result` carrying it stays small.
+    pub report: Box<ErrorReport>,
     /// Extra fields of `data`, next to the report's (camelCase).
     pub details: Map<String, Value>,
 }
 
 impl CommandError {
-    pub fn new(
-        rpc_code: i64,
-        code: &str,
-        message: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Self {
+    pub fn new(rpc_code: i64, code: &str, message: impl Into<String>, hint: Hint) -> Self {
         CommandError {
             rpc_code,
-            report: ErrorReport {
+            report: Box::new(ErrorReport {
                 code: code.into(),
                 message: message.into(),
-                hint: hint.into(),
+                hint: HintReport::new(hint, &crate::words::hint),
                 retryable: false,
-            },
+            }),
             details: Map::new(),
         }
     }
 
-    pub fn invalid_params(code: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn invalid_params(code: &str, message: impl Into<String>, hint: Hint) -> Self {
         Self::new(INVALID_PARAMS, code, message, hint)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            INTERNAL_ERROR,
-            "internal",
-            message,
-            "this is a bug in the GoPay MiniApp sidecar: please report it with the sidecar's log",
-        )
+        Self::new(INTERNAL_ERROR, codes::INTERNAL, message, Hint::ReportBug)
     }
 
     /// `client_cancelled`: the client asked to stop (not the user dismissing a question).
     pub fn from_core(err: &CoreError, client_cancelled: bool) -> Self {
-        let report = err.report(&crate::words::hint);
+        let mut report = err.report(&crate::words::hint);
+        // What package.json was put back to is a field of its own (`restoredVersion`), not
+        // words appended to the cause's message.
+        if let CoreError::Restored { source, .. } = err {
+            report.message = source.to_string();
+        }
         let rpc_code = if err.is_cancelled() {
             if client_cancelled {
                 REQUEST_CANCELLED
@@ -122,7 +174,7 @@ impl CommandError {
         };
         CommandError {
             rpc_code,
-            report,
+            report: Box::new(report),
             details: details(err),
         }
     }
@@ -133,7 +185,7 @@ impl CommandError {
             fields.extend(self.details.clone());
         }
         Error {
-            code: ErrorCode::from(self.rpc_code),
+            code: tower_lsp_server::jsonrpc::ErrorCode::from(self.rpc_code),
             message: self.report.message.clone().into(),
             data: Some(data),
         }
@@ -146,11 +198,14 @@ impl From<CoreError> for CommandError {
     }
 }
 
-/// The facts of a failure beyond `{code, message, hint, retryable}`:
-/// `buildCommand`, `firstErrorLine` and `buildOutputAvailable` (every line of the build went
-/// to the client as `window/logMessage`) for a failed build; `restoredVersion` when
-/// package.json was put back; `portalUrl` and `feature` (`{kind, value}`) for a step the
-/// portal's API does not have (`not_available_on_portal`: it is done on the portal's pages).
+/// The facts of a failure beyond `{code, message, hint, retryable}`, for editors to word:
+/// a failed build's `buildCommand`, `buildExitCode` or `buildSignal` (or
+/// `buildProgramMissing`: the program it runs was not found), `firstErrorLine` (its first
+/// line of output that looks like an error, without the rest of the output: that went to the
+/// log) and `buildOutputAvailable` (every line went to the client as `window/logMessage`);
+/// `restoredVersion` when package.json was put back; `portalUrl` and `feature`
+/// (`{kind, value}`) for a step the portal's API does not have (`not_available_on_portal`:
+/// it is done on the portal's pages).
 pub fn details(err: &CoreError) -> Map<String, Value> {
     let mut out = Map::new();
     if let CoreError::Portal(PortalError::NotAvailable { feature, portal }) = err.root() {
@@ -165,8 +220,27 @@ pub fn details(err: &CoreError) -> Map<String, Value> {
     }
     if let CoreError::Build(build) = err.root() {
         let (command, tail) = match build {
-            BuildError::Failed { command, tail, .. }
-            | BuildError::CommandNotFound { command, tail, .. } => (command, tail.as_slice()),
+            BuildError::Failed {
+                command,
+                tail,
+                status,
+            } => {
+                use std::os::unix::process::ExitStatusExt;
+                if let Some(code) = status.code() {
+                    out.insert("buildExitCode".into(), json!(code));
+                } else if let Some(signal) = status.signal() {
+                    out.insert("buildSignal".into(), json!(signal));
+                }
+                (command, tail.as_slice())
+            }
+            BuildError::CommandNotFound {
+                command,
+                tail,
+                program,
+            } => {
+                out.insert("buildProgramMissing".into(), json!(program));
+                (command, tail.as_slice())
+            }
             _ => return out,
         };
         out.insert("buildCommand".into(), json!(command));

@@ -19,8 +19,19 @@ use tokio_util::sync::CancellationToken;
 use tower_lsp_server::jsonrpc::Id;
 use tower_lsp_server::ls_types::ProgressToken;
 
+/// The request being handled: its id and its cancellation token.
+#[derive(Clone)]
+pub struct RequestScope {
+    pub id: Id,
+    pub cancel: CancellationToken,
+}
+
+tokio::task_local! {
+    pub static REQUEST: RequestScope;
+}
+
 /// What `miniapp.status` and `miniapp/didChangeStatus` show of a running job.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobView {
     pub command: &'static str,

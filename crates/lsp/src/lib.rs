@@ -1,6 +1,6 @@
 //! The editor sidecar (`gopay-miniapp lsp`): every workflow as a `workspace/executeCommand`
 //! command over JSON-RPC on stdio (LSP base protocol). The protocol is documented in
-//! `docs/protocol.md`; [`commands::COMMANDS`] is the one table it is checked against.
+//! `docs/protocol.md`; [`commands::all`] is the one table it is checked against.
 //!
 //! ```text
 //!  stdin ──▶ framing::read_input ──(valid frames)──▶ tower-lsp Server ──▶ SidecarService
@@ -37,7 +37,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tower_lsp_server::{LspService, Server};
 
-pub use commands::{ArgSpec, ArgType, CommandSpec, COMMANDS};
+pub use commands::{ArgSpec, ArgType, CommandSpec};
 pub use errors::RPC_ERROR_CODES;
 pub use status::DidChangeStatus;
 

@@ -135,7 +135,7 @@ async fn pump(
 ) {
     let client = shared.client().clone();
     job.set_title(&title);
-    let token = if !spec.progress {
+    let token = if spec.progress.is_none() {
         None
     } else if let Some(token) = client_token {
         Some(token)

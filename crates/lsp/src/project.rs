@@ -1,16 +1,18 @@
 //! Which project a command acts on: the `project` argument, else the one workspace folder
 //! that is bound (has gopay-miniapp.json), else the only workspace folder, else asked (or,
 //! for commands that only need a portal, the first folder). Without any folder: the
-//! directory the sidecar was started in.
+//! directory the sidecar was started in. And the command's [`Context`]: that project with the
+//! `portal` and `token` arguments applied.
 
 use std::path::{Path, PathBuf};
 
 use gopay_miniapp_core::binding::BINDING_FILE;
 use gopay_miniapp_core::events::Prompter;
+use gopay_miniapp_core::{Context, Hint};
 use tower_lsp_server::ls_types::Uri;
 
 use crate::commands::ProjectUse;
-use crate::errors::CommandError;
+use crate::errors::{codes, CommandError};
 use crate::state::Shared;
 
 /// A folder from a `file://` URI or a path (relative ones are taken from `base`).
@@ -52,16 +54,16 @@ pub async fn resolve(
     if let Some(given) = given.filter(|g| !g.trim().is_empty()) {
         let path = path_from(given.trim(), &base).ok_or_else(|| {
             CommandError::invalid_params(
-                "bad_project",
+                codes::BAD_PROJECT,
                 format!("`project` {given} is neither a path nor a file:// URI"),
-                "pass the project folder as an absolute path or a file:// URI",
+                Hint::CheckArguments,
             )
         })?;
         if !path.is_dir() {
             return Err(CommandError::invalid_params(
-                "bad_project",
+                codes::BAD_PROJECT,
                 format!("the project folder {} does not exist", path.display()),
-                "pass an existing folder as `project`",
+                Hint::CheckPermissions,
             ));
         }
         return Ok(path);
@@ -94,4 +96,30 @@ pub async fn resolve(
         .await
         .map_err(CommandError::from)?;
     Ok(candidates[index].clone())
+}
+
+/// The project's context: `portal` overrides; `token` replaces the stored session (with its
+/// own portal client, so it never touches the shared one).
+pub fn context_for(
+    base: &Context,
+    project: std::path::PathBuf,
+    portal: Option<String>,
+    token: Option<String>,
+) -> Context {
+    let portal = portal.filter(|p| !p.trim().is_empty());
+    match token.filter(|t| !t.trim().is_empty()) {
+        Some(token) => {
+            let mut ctx = Context::new(base.home.clone(), project);
+            ctx.portal_override = portal.or_else(|| base.portal_override.clone());
+            ctx.env_token = Some(token.trim().to_string());
+            ctx
+        }
+        None => {
+            let mut ctx = base.with_project(project);
+            if portal.is_some() {
+                ctx.portal_override = portal;
+            }
+            ctx
+        }
+    }
 }

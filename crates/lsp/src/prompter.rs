@@ -12,7 +12,7 @@ use gopay_miniapp_core::{CoreError, Hint, Input};
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::{MessageActionItem, MessageType};
 
-use crate::errors::{CommandError, INVALID_PARAMS, REQUEST_FAILED};
+use crate::errors::{codes, CommandError, INVALID_PARAMS, REQUEST_FAILED};
 use crate::state::{ask_client, human, ClientFailure, Shared};
 
 pub const YES: &str = "Yes";
@@ -49,23 +49,26 @@ impl LspPrompter {
             ClientFailure::Cancelled | ClientFailure::Closed => return CoreError::Cancelled,
             ClientFailure::Unsupported => CommandError::new(
                 INVALID_PARAMS,
-                "needs_input",
+                gopay_miniapp_core::codes::NEEDS_INPUT,
                 format!(
                     "{question} — this editor cannot show choices (no window/showMessageRequest)"
                 ),
-                format!("pass the `{argument}` argument"),
+                Hint::Provide { input },
             ),
             ClientFailure::Timeout(d) => CommandError::new(
                 REQUEST_FAILED,
-                "prompt_timeout",
-                format!("{question} — no answer within {}", human(*d)),
-                format!("answer the question in time, or pass the `{argument}` argument"),
+                codes::PROMPT_TIMEOUT,
+                format!(
+                    "{question} — no answer within {} (answer in time, or pass the `{argument}` argument)",
+                    human(*d)
+                ),
+                Hint::Provide { input },
             ),
             ClientFailure::Error(_) => CommandError::new(
                 REQUEST_FAILED,
-                "prompt_failed",
+                codes::PROMPT_FAILED,
                 format!("{question} — {failure}"),
-                format!("pass the `{argument}` argument"),
+                Hint::Provide { input },
             ),
         };
         *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
@@ -107,9 +110,9 @@ impl LspPrompter {
     fn dismissed(&self, question: &str) -> CoreError {
         *self.failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(CommandError::new(
             REQUEST_FAILED,
-            "cancelled",
+            gopay_miniapp_core::codes::CANCELLED,
             format!("{question} — no choice was made, so nothing was done"),
-            "run the command again and pick one",
+            Hint::NothingChanged,
         ));
         CoreError::Cancelled
     }

@@ -16,25 +16,14 @@ use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use tokio_util::sync::CancellationToken;
 use tower::Service;
 use tower_lsp_server::jsonrpc::{Id, Request, Response};
 use tower_lsp_server::ls_types::{CancelParams, WorkDoneProgressCancelParams};
 use tower_lsp_server::{ExitedError, LspService};
 
+use crate::jobs::{RequestScope, REQUEST};
 use crate::server::Sidecar;
 use crate::state::Shared;
-
-/// The request being handled: its id and its cancellation token.
-#[derive(Clone)]
-pub struct RequestScope {
-    pub id: Id,
-    pub cancel: CancellationToken,
-}
-
-tokio::task_local! {
-    pub static REQUEST: RequestScope;
-}
 
 pub struct SidecarService {
     pub inner: LspService<Sidecar>,

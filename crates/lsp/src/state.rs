@@ -34,7 +34,7 @@ pub struct Shared {
     pub closing: CancellationToken,
     pub shutdown_requested: AtomicBool,
     /// Serializes status pushes and remembers the last one sent per project.
-    pub last_status: tokio::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
+    pub last_status: tokio::sync::Mutex<std::collections::HashMap<PathBuf, crate::status::Pushed>>,
     /// Interrupted publishes this sidecar put right, per project: every snapshot of the
     /// project shows its recovery for the rest of the session.
     pub recoveries:

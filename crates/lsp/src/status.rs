@@ -25,8 +25,11 @@ impl Notification for DidChangeStatus {
     const METHOD: &'static str = "miniapp/didChangeStatus";
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The sidecar's status snapshot: core's, plus the jobs running on the project. Editors know
+/// it as `StatusSnapshot`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "StatusSnapshot")]
 pub struct Snapshot {
     #[serde(flatten)]
     pub status: StatusSnapshot,
@@ -35,7 +38,7 @@ pub struct Snapshot {
 }
 
 pub async fn snapshot(shared: &Shared, ctx: &Context) -> Result<Snapshot, CoreError> {
-    let mut status = status::status(ctx).await?;
+    let mut status = status::status(ctx, &crate::words::hint).await?;
     match &status.recovered {
         Some(recovery) => announce_recovery(shared, &ctx.project, recovery),
         None => status.recovered = remembered_recovery(shared, &ctx.project),
@@ -84,7 +87,7 @@ pub fn announce_recovery(shared: &Shared, project: &Path, recovery: &Recovery) {
 /// push the folder's snapshot when something was found.
 pub async fn recover_folders(shared: Arc<Shared>) {
     for folder in shared.folders() {
-        let ctx = crate::handlers::context_for(&shared.base, folder, None, None);
+        let ctx = crate::project::context_for(&shared.base, folder, None, None);
         match gopay_miniapp_core::journal::recover(&ctx).await {
             Ok(Some(recovery)) => {
                 announce_recovery(&shared, &ctx.project, &recovery);
@@ -96,24 +99,41 @@ pub async fn recover_folders(shared: Arc<Shared>) {
     }
 }
 
+/// The snapshot pushed last for a project: its text (a new one is sent only when it differs)
+/// and its status (what [`crate::watch`] polls for).
+pub struct Pushed {
+    pub text: String,
+    pub status: StatusSnapshot,
+}
+
 /// Computes the snapshot and sends it, unless it is the one sent last for this project.
 pub async fn push(shared: &Shared, ctx: &Context) {
     if shared.closing.is_cancelled() {
         return;
     }
     let mut last = shared.last_status.lock().await;
-    let value = match snapshot(shared, ctx).await {
-        Ok(s) => serde_json::to_value(&s).expect("serializable"),
+    let snapshot = match snapshot(shared, ctx).await {
+        Ok(s) => s,
         Err(e) => {
             tracing::warn!("no status to push: {e}");
             return;
         }
     };
+    let value = serde_json::to_value(&snapshot).expect("serializable");
     let text = value.to_string();
-    if last.get(&ctx.project) == Some(&text) {
+    if last
+        .get(&ctx.project)
+        .is_some_and(|pushed| pushed.text == text)
+    {
         return;
     }
-    last.insert(ctx.project.clone(), text);
+    last.insert(
+        ctx.project.clone(),
+        Pushed {
+            text,
+            status: snapshot.status,
+        },
+    );
     crate::state::notify(
         shared,
         shared.client().send_notification::<DidChangeStatus>(value),

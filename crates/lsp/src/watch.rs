@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
+use gopay_miniapp_core::workflows::status::StatusSnapshot;
 
-use crate::handlers::context_for;
+use crate::project::context_for;
 use crate::state::Shared;
 
 pub const POLL_INTERVAL: Duration = Duration::from_secs(3);
@@ -30,44 +30,19 @@ pub fn spawn(shared: Arc<Shared>) {
     });
 }
 
-/// Projects whose last pushed snapshot has a release in review, with the portal it showed.
+/// Projects whose last pushed snapshot has a release awaiting review, with the portal it
+/// showed.
 async fn waiting_projects(shared: &Shared) -> Vec<(PathBuf, Option<String>)> {
     let last = shared.last_status.lock().await;
     last.iter()
-        .filter_map(|(project, text)| {
-            let snapshot: Value = serde_json::from_str(text).ok()?;
-            waits_on_others(&snapshot).then(|| {
-                (
-                    project.clone(),
-                    snapshot["portal"].as_str().map(str::to_string),
-                )
-            })
-        })
+        .filter(|(_, pushed)| waits_on_others(&pushed.status))
+        .map(|(project, pushed)| (project.clone(), Some(pushed.status.portal.clone())))
         .collect()
 }
 
-fn waits_on_others(snapshot: &Value) -> bool {
-    snapshot["versions"].as_array().is_some_and(|versions| {
-        versions.iter().any(|v| {
-            v["releases"]
-                .as_array()
-                .is_some_and(|releases| releases.iter().any(|r| r["state"] == "in_review"))
-        })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_releases_in_review_are_waited_on() {
-        let snapshot =
-            |state: &str| serde_json::json!({"versions": [{"releases": [{"state": state}]}]});
-        assert!(waits_on_others(&snapshot("in_review")));
-        for state in ["version_creation", "pilot_test", "released", "rejected"] {
-            assert!(!waits_on_others(&snapshot(state)), "{state}");
-        }
-        assert!(!waits_on_others(&serde_json::json!({"versions": []})));
-    }
+fn waits_on_others(status: &StatusSnapshot) -> bool {
+    status
+        .versions
+        .iter()
+        .any(|v| v.releases.iter().any(|r| r.awaits_review))
 }

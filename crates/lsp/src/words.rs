@@ -6,8 +6,6 @@ use gopay_miniapp_core::journal::{self, Recovery};
 use gopay_miniapp_core::{Hint, Input};
 use gopay_miniapp_portal::{LoginKind, Step};
 
-use crate::commands::CommandId;
-
 /// The command argument that supplies an input.
 pub fn argument(input: Input) -> &'static str {
     match input {
@@ -30,130 +28,122 @@ pub fn argument(input: Input) -> &'static str {
 
 /// A way of logging in, for an editor (the CLI shares the session: what the sidecar cannot
 /// take, the terminal can).
-fn login_words(kind: LoginKind) -> String {
-    let login = crate::commands::spec(CommandId::Login).name;
+fn login_words(kind: LoginKind) -> &'static str {
     match kind {
-        LoginKind::Password => format!(
-            "with a username and password ({login} with `username` and `password`; a headless browser fills the portal's login page where it has no password API)"
-        ),
-        LoginKind::Browser => format!("in the browser ({login} without a password)"),
-        LoginKind::Token => "an access token in GOPAY_MINIAPP_TOKEN".into(),
+        LoginKind::Password => "with a username and password",
+        LoginKind::Browser => "in the browser",
+        LoginKind::Token => "with an access token in GOPAY_MINIAPP_TOKEN",
         LoginKind::Cookie => {
-            "in a terminal, with the Cookie header of a logged-in browser tab (the CLI's login takes it on stdin; the editor then shares that session)".into()
+            "in a terminal, with the cookie login of the command-line tool and the Cookie header of a logged-in browser tab (the editor then shares that session)"
         }
     }
 }
 
 /// The command that takes a step (`None` for the admin's review, done on the portal).
-pub fn command_for(step: Step) -> Option<CommandId> {
+pub fn command_for(step: Step) -> Option<&'static str> {
+    use crate::handlers::*;
     Some(match step {
-        Step::TemporaryCode => CommandId::TemporaryCode,
-        Step::Apply => CommandId::ApplyRelease,
-        Step::Withdraw => CommandId::WithdrawRelease,
-        Step::Whitelist => CommandId::SetWhitelist,
-        Step::Grayscale => CommandId::StartGrayscale,
-        Step::Official => CommandId::OfficialRelease,
-        Step::Cancel => CommandId::CancelRelease,
-        Step::Rollback => CommandId::Rollback,
+        Step::TemporaryCode => temporary_code::TemporaryCode::NAME,
+        Step::Apply => apply_release::ApplyRelease::NAME,
+        Step::Withdraw => withdraw_release::WithdrawRelease::NAME,
+        Step::Whitelist => set_whitelist::SetWhitelist::NAME,
+        Step::Grayscale => start_grayscale::StartGrayscale::NAME,
+        Step::Official => official_release::OfficialRelease::NAME,
+        Step::Cancel => cancel_release::CancelRelease::NAME,
+        Step::Rollback => rollback::Rollback::NAME,
         Step::Approve | Step::Reject => return None,
     })
 }
 
 fn step_words(step: Step) -> String {
     match command_for(step) {
-        Some(id) => format!("{} ({})", step.label(), crate::commands::spec(id).name),
+        Some(_) => step.label().to_string(),
         None => format!("{} (a target-app admin, on the portal)", step.label()),
     }
 }
 
-/// A hint, worded for an editor.
+/// A hint, worded for someone who clicked in an editor: sentences naming actions the way an
+/// editor's buttons do, never CLI flags, with the argument name only where a client must pass
+/// one. Editors show `text` as is and map `kind` to their buttons.
 pub fn hint(hint: &Hint) -> String {
-    let command = |id: CommandId| crate::commands::spec(id).name;
     match hint {
         Hint::None => String::new(),
-        Hint::LogIn => format!("log in again ({})", command(CommandId::Login)),
+        Hint::LogIn => "Log in again.".into(),
         Hint::LogInAnotherWay { ways } if ways.is_empty() => {
-            "log in on another machine that has a browser".into()
+            "Log in on another machine that has a browser.".into()
         }
         Hint::LogInAnotherWay { ways } => format!(
-            "log in another way: {}",
+            "Log in another way: {}.",
             ways.iter()
                 .map(|w| login_words(*w))
                 .collect::<Vec<_>>()
                 .join(", or ")
         ),
         Hint::CheckCredentials => {
-            "check the username and password (the local demo portal has demo/demo)".into()
+            "Check the username and password (the local demo portal has demo/demo).".into()
         }
-        Hint::AskForAccess => "ask an owner of the space or target app for access".into(),
-        Hint::CheckName => "check the name or id; you only see spaces you belong to".into(),
+        Hint::AskForAccess => "Ask an owner of the space or target app for access.".into(),
+        Hint::CheckName => "Check the name or id; you only see spaces you belong to.".into(),
         Hint::TakeStep { steps, .. } => format!(
-            "possible now: {}",
+            "Possible now: {}.",
             steps
                 .iter()
                 .map(|s| step_words(*s))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Hint::WaitForReview => format!(
-            "wait for the target-app admin's review ({})",
-            command(CommandId::WaitForReview)
-        ),
-        Hint::ReleaseFinished => "this release is finished".into(),
+        Hint::WaitForReview => "Wait for the target-app admin's review.".into(),
+        Hint::ReleaseFinished => "This release is finished.".into(),
         Hint::ReleaseFirst {
             version,
             target_app,
-        } => format!(
-            "release {version} to \"{target_app}\" first ({})",
-            command(CommandId::Release)
-        ),
-        Hint::ReleaseOfficiallyFirst => "release a version officially first".into(),
-        Hint::PublishFirst => format!("publish a version first ({})", command(CommandId::Publish)),
+        } => format!("Release {version} to \"{target_app}\" first."),
+        Hint::ReleaseOfficiallyFirst => "Release a version officially first.".into(),
+        Hint::PublishFirst => "Publish a version first.".into(),
         Hint::PublishHigher {
             suggestion: Some(v),
-        } => format!("publish a higher version, e.g. with `bump` \"{v}\""),
+        } => format!("Publish a higher version, e.g. {v}."),
         Hint::PublishHigher { suggestion: None } => {
-            "publish a higher version (the `bump` argument)".into()
+            "Publish again: the next version follows the portal's latest.".into()
         }
-        Hint::ShrinkPackage => format!(
-            "shrink the package: {} with `list` shows the largest files",
-            command(CommandId::Pack)
-        ),
+        Hint::ShrinkPackage => {
+            "Leave files out with .miniappignore, shrink them, or raise sizeBudget in gopay-miniapp.json.".into()
+        }
         Hint::LeaveOutSecrets => {
-            "leave the files out with .miniappignore, or pass `allowSecrets` if they are meant to ship"
-                .into()
+            "Leave the files out with .miniappignore, or allow secrets (`allowSecrets`) if they are meant to ship.".into()
         }
         Hint::CheckOutputDir => {
-            "run the build, or set outputDir in gopay-miniapp.json to where the build writes".into()
+            "Run the build, or set outputDir in gopay-miniapp.json to where the build writes.".into()
         }
-        Hint::SeeFile => "see the message for the file at fault".into(),
-        Hint::CheckNetwork => "check the network and the portal address; it is safe to retry".into(),
-        Hint::CheckPortalUrl => "check the portal address in the settings".into(),
+        Hint::SeeFile => "See the message for the file at fault.".into(),
+        Hint::CheckNetwork => "Check the network and the portal address; it is safe to retry.".into(),
+        Hint::CheckPortalUrl => "Check the portal address in the settings.".into(),
         Hint::UseThePortal { feature, url } => {
             format!("{feature} is done on the portal's own pages: {url}")
         }
-        Hint::Bind => format!(
-            "bind the project to a MiniApp ({})",
-            command(CommandId::Bind)
-        ),
-        Hint::FixBinding { file } => format!(
-            "fix {file}, or bind again ({})",
-            command(CommandId::Bind)
-        ),
-        Hint::FixPackageJson => "fix package.json and try again".into(),
+        Hint::Bind => "Bind the project to a MiniApp.".into(),
+        Hint::FixBinding { file } => format!("Fix {file}, or bind the project again."),
+        Hint::FixPackageJson => "Fix package.json and try again.".into(),
         Hint::FixBuild => {
-            "fix the build (its output is in the log) or set buildCommand in gopay-miniapp.json"
-                .into()
+            "Fix the build (its output is in the log), or set buildCommand in gopay-miniapp.json.".into()
         }
-        Hint::WaitForOtherPublish => "wait for it to finish (one publish per project at a time)".into(),
-        Hint::NothingChanged => "nothing was changed".into(),
-        Hint::Provide { input } => format!("pass the `{}` argument", argument(*input)),
+        Hint::WaitForOtherPublish => {
+            "Wait for it to finish: one publish per project at a time.".into()
+        }
+        Hint::NothingChanged => "Nothing was changed.".into(),
+        Hint::Provide { input } => format!("Pass the `{}` argument.", argument(*input)),
         Hint::RestoreByHand { file, version } => {
-            format!("set \"version\" in {file} back to \"{version}\" by hand")
+            format!("Set \"version\" in {file} back to \"{version}\" by hand.")
         }
-        Hint::CheckPermissions => "check the path and its permissions".into(),
-        Hint::ResetCredentials { file } => format!("delete {file} and log in again"),
-        Hint::WaitLonger => "wait longer, or ask the target-app admin".into(),
+        Hint::CheckPermissions => "Check the path and its permissions.".into(),
+        Hint::ResetCredentials { file } => format!("Delete {file} and log in again."),
+        Hint::WaitLonger => "Wait longer, or ask the target-app admin.".into(),
+        Hint::CheckArguments => "See docs/protocol.md for the command's arguments.".into(),
+        Hint::ReportBug => {
+            "This is a bug in the GoPay MiniApp sidecar: please report it with the sidecar's log.".into()
+        }
+        Hint::StartAgain => "Start the sidecar again.".into(),
+        Hint::UseDeeplink => "Use the deeplink itself.".into(),
         Hint::Portal { text } => text.clone(),
     }
 }
@@ -161,9 +151,10 @@ pub fn hint(hint: &Hint) -> String {
 /// An interrupted publish put right, for `window/showMessage`: what was found and done, and
 /// the command to go on with.
 pub fn recovery(r: &Recovery) -> String {
+    use crate::handlers::Command;
     use journal::{BuildCleanup, PackageJsonOutcome as Pj, UploadOutcome, VersionOnPortal as On};
-    let publish = crate::commands::spec(CommandId::Publish).name;
-    let status = crate::commands::spec(CommandId::Status).name;
+    let publish = crate::handlers::publish::Publish::NAME;
+    let status = crate::handlers::status::Status::NAME;
     let outcome = match (&r.version_on_portal, r.package_json) {
         (On::Unknown { reason }, _) => format!(
             "whether the portal made it is not known yet ({reason}); nothing was touched and {status} will check again"

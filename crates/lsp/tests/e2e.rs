@@ -62,10 +62,7 @@ async fn initialize_advertises_the_command_table() {
         result["capabilities"]["executeCommandProvider"]["commands"].clone(),
     )
     .unwrap();
-    let table: Vec<String> = gopay_miniapp_lsp::COMMANDS
-        .iter()
-        .map(|c| c.name.to_string())
-        .collect();
+    let table: Vec<String> = gopay_miniapp_lsp::commands::names();
     assert_eq!(commands, table);
     for name in [
         "miniapp.status",
@@ -343,7 +340,7 @@ async fn cancel_request_kills_the_build_and_restores_package_json_before_answeri
         .unwrap_err();
     assert_eq!(second["code"], -32803);
     assert_eq!(second["data"]["code"], "busy");
-    assert!(second["data"]["hint"]
+    assert!(second["data"]["hint"]["text"]
         .as_str()
         .unwrap()
         .contains("one publish per project"));
@@ -478,9 +475,15 @@ async fn questions_the_client_cannot_answer_become_clear_errors() {
     assert_eq!(err["code"], -32602, "{err}");
     assert_eq!(err["data"]["code"], "needs_input");
     assert!(
-        err["data"]["hint"].as_str().unwrap().contains("`app`"),
+        err["data"]["hint"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("`app`"),
         "{err}"
     );
+    // The hint is data too: its kind and the input it names, for editors' buttons.
+    assert_eq!(err["data"]["hint"]["kind"], "provide", "{err}");
+    assert_eq!(err["data"]["hint"]["input"], "app", "{err}");
     assert!(
         err["data"]["message"]
             .as_str()
@@ -500,7 +503,10 @@ async fn questions_the_client_cannot_answer_become_clear_errors() {
         .await
         .unwrap_err();
     assert!(
-        err["data"]["hint"].as_str().unwrap().contains("`yes`"),
+        err["data"]["hint"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("`yes`"),
         "{err}"
     );
     let rebound = client
@@ -613,7 +619,7 @@ async fn errors_carry_code_message_hint_retryable() {
         .await
         .unwrap_err();
     assert_eq!(err["code"], -32803);
-    assert!(!err["data"]["hint"].as_str().unwrap().is_empty());
+    assert!(!err["data"]["hint"]["text"].as_str().unwrap().is_empty());
     let err = client
         .execute("miniapp.setWhitelist", Value::Null)
         .await

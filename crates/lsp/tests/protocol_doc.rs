@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use gopay_miniapp_lsp::commands::{ArgType, COMMANDS};
+use gopay_miniapp_lsp::commands::{self, ArgType};
 use gopay_miniapp_lsp::RPC_ERROR_CODES;
 use serde_json::{json, Map, Value};
 
@@ -50,7 +50,7 @@ fn every_command_and_argument_is_documented_and_nothing_else() {
     let doc = doc();
     let documented = documented_commands(&doc);
     let mut problems = vec![];
-    for spec in COMMANDS {
+    for spec in commands::all() {
         let Some(args) = documented.get(spec.name) else {
             problems.push(format!(
                 "{} is not documented (### `{}`)",
@@ -58,15 +58,25 @@ fn every_command_and_argument_is_documented_and_nothing_else() {
             ));
             continue;
         };
-        let want: Vec<(String, String)> = spec
+        let mut want: Vec<(String, String)> = spec
             .args
             .iter()
             .map(|a| (a.name.to_string(), a.ty.doc_name().to_string()))
             .collect();
-        if *args != want {
+        want.sort();
+        let mut args = args.clone();
+        args.sort();
+        if args != want {
             problems.push(format!(
                 "{}: the doc lists {args:?}, the table {want:?}",
                 spec.name
+            ));
+        }
+        // Its result is named: the type whose schema the exported table carries.
+        if !doc.contains(&format!("**Result:** `{}`", spec.result)) {
+            problems.push(format!(
+                "{}: the result is not named `{}`",
+                spec.name, spec.result
             ));
         }
         // Every command has an example of its request.
@@ -75,7 +85,7 @@ fn every_command_and_argument_is_documented_and_nothing_else() {
         }
     }
     for name in documented.keys() {
-        if !COMMANDS.iter().any(|c| c.name == name) {
+        if commands::find(name).is_none() {
             problems.push(format!("{name} is documented but not in the command table"));
         }
     }
@@ -141,23 +151,48 @@ fn right(ty: ArgType) -> Value {
 
 #[test]
 fn handlers_take_every_argument_of_the_table_with_its_type() {
-    for spec in COMMANDS {
+    for spec in commands::all() {
         let all: Map<String, Value> = spec
             .args
             .iter()
             .map(|a| (a.name.to_string(), right(a.ty)))
             .collect();
-        gopay_miniapp_lsp::handlers::parse_for(spec.id, &all)
+        commands::parse_for(spec.name, &all)
             .unwrap_or_else(|e| panic!("{}: {}", spec.name, e.report.message));
-        for arg in spec.args {
+        for arg in &spec.args {
             let mut one = Map::new();
-            one.insert(arg.name.to_string(), wrong(arg.ty));
+            one.insert(arg.name.clone(), wrong(arg.ty));
             assert!(
-                gopay_miniapp_lsp::handlers::parse_for(spec.id, &one).is_err(),
+                commands::parse_for(spec.name, &one).is_err(),
                 "{}: the handler ignores `{}` (not a field of its arguments?)",
                 spec.name,
                 arg.name
             );
         }
     }
+}
+
+/// `### Error codes`' rows (`| `code` | when |`), in order.
+fn documented_error_codes(doc: &str) -> Vec<String> {
+    let section = &doc[doc.find("### Error codes").expect("an Error codes section")..];
+    let section = &section[..section[4..].find("\n#").map_or(section.len(), |i| i + 4)];
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .map(|row| row.split('`').next().unwrap_or_default().to_string())
+        .filter(|code| code != "data.code")
+        .collect()
+}
+
+#[test]
+fn every_user_facing_error_code_is_documented_in_order_and_nothing_else() {
+    let documented = documented_error_codes(&doc());
+    let table: Vec<String> = gopay_miniapp_lsp::errors::user_facing_codes()
+        .iter()
+        .map(|c| c.code.to_string())
+        .collect();
+    assert_eq!(
+        documented, table,
+        "docs/protocol.md's `### Error codes` and the typed list (core's codes::all, then the sidecar's errors::SIDECAR_CODES) disagree"
+    );
 }

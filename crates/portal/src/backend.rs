@@ -17,7 +17,9 @@ use crate::error::PortalError;
 use crate::lifecycle::Step;
 
 /// Which API a portal speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// Our own portal contract (`docs/portal-api.md`), served by `gopay-miniapp portal serve`.
@@ -56,7 +58,7 @@ impl std::str::FromStr for Backend {
 }
 
 /// How a user logs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LoginKind {
     /// Username and password sent to the portal's login API.
@@ -70,7 +72,7 @@ pub enum LoginKind {
 }
 
 /// Something a backend may or may not be able to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "kind", content = "value")]
 pub enum Feature {
     Step(Step),
@@ -103,7 +105,7 @@ impl fmt::Display for Feature {
 
 /// What a backend can do. Core offers a step only when the lifecycle table allows it in the
 /// release's state *and* the backend lists it here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub steps: Vec<Step>,

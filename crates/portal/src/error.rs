@@ -101,6 +101,9 @@ pub enum PortalError {
         message: String,
         state: Option<ReleaseState>,
         allowed: Vec<Step>,
+        /// Refused because it is the MiniApp's first release to the target app, which may
+        /// only go straight to official (code `first_release_official_only`).
+        first_release: bool,
     },
     #[error("{message}")]
     VersionNotHigher { message: String },
@@ -144,6 +147,10 @@ impl PortalError {
             PortalError::InvalidCredentials { .. } => codes::INVALID_CREDENTIALS,
             PortalError::Forbidden { .. } => codes::FORBIDDEN,
             PortalError::NotFound { .. } => codes::NOT_FOUND,
+            PortalError::IllegalStep {
+                first_release: true,
+                ..
+            } => codes::FIRST_RELEASE_OFFICIAL_ONLY,
             PortalError::IllegalStep { .. } => codes::ILLEGAL_STEP,
             PortalError::VersionNotHigher { .. } => codes::VERSION_NOT_HIGHER,
             PortalError::TooLarge { .. } => codes::TOO_LARGE,
@@ -185,11 +192,17 @@ impl From<crate::lifecycle::LifecycleError> for PortalError {
         use crate::lifecycle::LifecycleError as L;
         let message = err.to_string();
         match err {
-            L::IllegalStep { state, allowed, .. }
-            | L::FirstReleaseOfficialOnly { state, allowed, .. } => PortalError::IllegalStep {
+            L::IllegalStep { state, allowed, .. } => PortalError::IllegalStep {
                 message,
                 state: Some(state),
                 allowed,
+                first_release: false,
+            },
+            L::FirstReleaseOfficialOnly { state, allowed, .. } => PortalError::IllegalStep {
+                message,
+                state: Some(state),
+                allowed,
+                first_release: true,
             },
             L::WrongRole { .. } => PortalError::Forbidden { message },
             L::RatioOutOfRange { .. } => PortalError::BadRatio {

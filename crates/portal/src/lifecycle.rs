@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReleaseState {
     VersionCreation,
@@ -93,6 +93,12 @@ impl ReleaseState {
         )
     }
 
+    /// Waiting on someone else (a target-app admin's review): what happens next can be waited
+    /// for (`wait`, the sidecar's polling, the editor's Wait for Review).
+    pub fn awaits_review(self) -> bool {
+        matches!(self, ReleaseState::InReview)
+    }
+
     /// No step leads anywhere from here.
     pub fn is_terminal(self) -> bool {
         matches!(self, ReleaseState::Archived | ReleaseState::Cancelled)
@@ -116,7 +122,7 @@ impl std::str::FromStr for ReleaseState {
 }
 
 /// A step someone takes on a release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// Show the temporary code (QR) of an unreleased release; changes nothing.

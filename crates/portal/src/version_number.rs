@@ -14,7 +14,7 @@ pub struct VersionNumber {
 }
 
 /// How `publish` moves from the latest version to the next one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BumpKind {
     Patch,
@@ -112,6 +112,21 @@ impl FromStr for VersionNumber {
 impl fmt::Display for VersionNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// On the wire a version is its `x.y.z` text.
+impl schemars::JsonSchema for VersionNumber {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "VersionNumber".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+$"})
     }
 }
 

@@ -9,7 +9,7 @@ use crate::credentials::StoredSession;
 use crate::error::CoreError;
 use crate::hint::{Hint, Input};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResult {
     pub portal: String,
@@ -90,7 +90,7 @@ pub async fn login_methods(ctx: &Context) -> Result<Vec<LoginKind>, CoreError> {
     Ok(ctx.portal().await?.capabilities().login.clone())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LogoutResult {
     pub portal: String,

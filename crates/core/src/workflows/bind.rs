@@ -41,7 +41,7 @@ pub fn parse_named_ref(text: &str) -> Result<NamedRef, CoreError> {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BindResult {
     pub binding: Binding,

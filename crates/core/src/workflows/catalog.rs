@@ -11,20 +11,20 @@ use crate::error::CoreError;
 use crate::events::Prompter;
 use crate::hint::{Hint, Input};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SpaceList {
     pub spaces: Vec<Space>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppList {
     pub space: Space,
     pub apps: Vec<MiniApp>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetAppList {
     pub target_apps: Vec<TargetApp>,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::credentials::portal_key;
-use crate::error::{CoreError, Problem};
+use crate::error::{CoreError, ErrorReport};
 use crate::hint::Hint;
 
 #[derive(Debug, Clone, Serialize)]
@@ -20,7 +20,7 @@ pub struct DoctorReport {
     pub backend: Option<Backend>,
     /// Why no backend was recognised.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<Problem>,
+    pub problem: Option<ErrorReport>,
     /// What the backend can do through its API (everything else is done on its pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
@@ -95,9 +95,12 @@ pub async fn doctor(ctx: &Context) -> Result<DoctorReport, CoreError> {
     let backend = match gopay_miniapp_portal::detect(&portal).await {
         Ok(backend) => backend,
         Err(err @ PortalError::Protocol { .. }) => {
-            let mut problem = CoreError::from(err).problem();
             // Its usual hint is to run doctor: this is doctor.
-            problem.hint = Hint::None;
+            let problem = CoreError::from(err).report(&|_| String::new());
+            let problem = ErrorReport {
+                hint: crate::error::HintReport::new(Hint::None, &|_| String::new()),
+                ..problem
+            };
             return Ok(DoctorReport {
                 portal,
                 backend: None,

@@ -55,7 +55,7 @@ pub struct PublishOptions {
     pub allow_secrets: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishResult {
     pub version: String,
@@ -398,7 +398,7 @@ async fn build_pack_upload(
     Ok((archive, Some(version.id)))
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PackResult {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -416,7 +416,7 @@ pub struct PackResult {
 }
 
 /// What an unbound project is packed with: the settings `bind` would write.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PackDefaults {
     pub output_dir: String,
@@ -458,7 +458,7 @@ impl PackDefaults {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PackListEntry {
     pub path: String,

@@ -24,7 +24,7 @@ use crate::events::{Confirm, Prompter, Reporter};
 use crate::hint::{Hint, Input};
 use crate::user_ids::UserIds;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionsResult {
     pub app_id: String,
@@ -50,10 +50,12 @@ pub async fn versions(ctx: &Context) -> Result<VersionsResult, CoreError> {
 
 /// What names one release: a version (`1.0.2`, or `latest`) and a target app (name or id).
 /// Front ends deserialize it from their arguments (`{"version", "targetApp"}`).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseRef {
+    /// `x.y.z` or `latest`. Default: asked.
     pub version: Option<String>,
+    /// Target app name or id ("GoPay", "GoPay Staging"). Default: asked.
     pub target_app: Option<String>,
 }
 
@@ -235,7 +237,7 @@ impl Resolved {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StepResult {
     pub app_id: String,
@@ -311,7 +313,7 @@ pub fn next_hint(release: &Release) -> Hint {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TemporaryCodeResult {
     pub app_id: String,
@@ -539,7 +541,7 @@ pub async fn rollback(
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitResult {
     pub version: String,

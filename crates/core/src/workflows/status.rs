@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::binding::Binding;
 use crate::context::Context;
-use crate::error::{CoreError, Problem};
+use crate::error::{CoreError, ErrorReport, HintWords};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     pub username: String,
@@ -20,7 +20,7 @@ pub struct Account {
     pub via: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseView {
     pub release_id: String,
@@ -45,6 +45,9 @@ pub struct ReleaseView {
     /// The one step on the main road, for releases in flight.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<Step>,
+    /// Waiting on a target-app admin's review ([`ReleaseState::awaits_review`]): editors
+    /// offer to wait, and the sidecar re-reads the status until it changes.
+    pub awaits_review: bool,
 }
 
 /// What the user may do with releases, on this portal: who they are and what it can do.
@@ -106,11 +109,12 @@ impl ReleaseView {
             allowed_steps: offer.steps(r),
             next_step: lifecycle::next_step(r.state, r.context())
                 .filter(|step| offer.capabilities.steps.contains(step)),
+            awaits_review: r.state.awaits_review(),
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionView {
     pub version: String,
@@ -146,7 +150,7 @@ pub fn version_views(
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetAppStatus {
     pub target_app: String,
@@ -159,7 +163,7 @@ pub struct TargetAppStatus {
     pub in_flight: Option<InFlight>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InFlight {
     pub version: String,
@@ -168,7 +172,7 @@ pub struct InFlight {
     pub next_step: Option<Step>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusSnapshot {
     pub portal: String,
@@ -181,7 +185,7 @@ pub struct StatusSnapshot {
     pub account: Option<Account>,
     /// Why the portal could not be asked (session expired, portal down…).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<Problem>,
+    pub problem: Option<ErrorReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binding: Option<Binding>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,12 +197,13 @@ pub struct StatusSnapshot {
     pub recovered: Option<crate::journal::Recovery>,
 }
 
-/// Never fails for "not logged in" or "portal down": those are part of the snapshot.
-pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
+/// Never fails for "not logged in" or "portal down": those are part of the snapshot, as a
+/// problem whose hint is in the caller's `words`.
+pub async fn status(ctx: &Context, words: HintWords<'_>) -> Result<StatusSnapshot, CoreError> {
     // A publish that died in this project is put right before anything is shown.
     let (recovered, recovery_problem) = match crate::journal::recover(ctx).await {
         Ok(recovered) => (recovered, None),
-        Err(e) => (None, Some(e.problem())),
+        Err(e) => (None, Some(e.report(words))),
     };
     // One read of the binding answers every question below.
     let binding = ctx.binding();
@@ -227,7 +232,7 @@ pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
     let binding = match binding {
         Ok(b) => b,
         Err(e) => {
-            snapshot.problem = Some(e.problem());
+            snapshot.problem = Some(e.report(words));
             return Ok(snapshot);
         }
     };
@@ -236,7 +241,7 @@ pub async fn status(ctx: &Context) -> Result<StatusSnapshot, CoreError> {
         return Ok(snapshot);
     }
     if let Err(e) = fill(portal.as_ref(), ctx, binding.as_ref(), &mut snapshot).await {
-        snapshot.problem = Some(e.problem());
+        snapshot.problem = Some(e.report(words));
     }
     Ok(snapshot)
 }

@@ -1,32 +1,45 @@
 //! `miniapp.applyRelease`: shows the release information in the confirmation, then submits
 //! it for review.
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
+use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs, YesArg};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+pub struct ApplyRelease;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
+    pub session: SessionArgs,
+    #[serde(flatten)]
     pub release: ReleaseRef,
+    /// Release notes for the review. Default: the version's description.
     pub notes: Option<String>,
+    #[serde(flatten)]
+    pub confirm: YesArg,
 }
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let args: Args = cx.args()?;
-    let reference = args.release.clone();
-    let result = release::apply(
-        &cx.ctx,
-        &reference,
-        args.notes.as_deref(),
-        cx.prompter.as_ref(),
-        cx.reporter.as_ref(),
-    )
-    .await
-    .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+impl Command for ApplyRelease {
+    const NAME: &'static str = "miniapp.applyRelease";
+    const SUMMARY: &'static str =
+        "Apply Release: shows the release information, asks to confirm, submits for review.";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = true;
+    type Args = Args;
+    type Result = StepResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
+        release::apply(
+            &cx.ctx,
+            &args.release,
+            args.notes.as_deref(),
+            cx.prompter.as_ref(),
+            cx.reporter.as_ref(),
+        )
+        .await
+        .map_err(|e| core_error(cx, e))
+    }
 }

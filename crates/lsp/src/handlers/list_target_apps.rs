@@ -1,18 +1,24 @@
 //! `miniapp.listTargetApps`.
 
-use gopay_miniapp_core::workflows::catalog;
-use serde::Deserialize;
-use serde_json::Value;
+use gopay_miniapp_core::workflows::catalog::{self, TargetAppList};
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
-pub struct Args {}
+pub struct ListTargetApps;
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let result = catalog::target_apps(&cx.ctx)
-        .await
-        .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+impl Command for ListTargetApps {
+    const NAME: &'static str = "miniapp.listTargetApps";
+    const SUMMARY: &'static str = "Target apps a MiniApp can be released to.";
+    const PROJECT: ProjectUse = ProjectUse::Optional;
+    const MUTATING: bool = false;
+    type Args = SessionArgs;
+    type Result = TargetAppList;
+
+    async fn run(cx: &Cx, _: SessionArgs) -> Result<TargetAppList, CommandError> {
+        catalog::target_apps(&cx.ctx)
+            .await
+            .map_err(|e| core_error(cx, e))
+    }
 }

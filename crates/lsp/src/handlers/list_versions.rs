@@ -1,18 +1,24 @@
 //! `miniapp.listVersions`.
 
-use gopay_miniapp_core::workflows::release;
-use serde::Deserialize;
-use serde_json::Value;
+use gopay_miniapp_core::workflows::release::{self, VersionsResult};
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
-pub struct Args {}
+pub struct ListVersions;
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let result = release::versions(&cx.ctx)
-        .await
-        .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+impl Command for ListVersions {
+    const NAME: &'static str = "miniapp.listVersions";
+    const SUMMARY: &'static str = "Versions, newest first, each with its releases.";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = false;
+    type Args = SessionArgs;
+    type Result = VersionsResult;
+
+    async fn run(cx: &Cx, _: SessionArgs) -> Result<VersionsResult, CommandError> {
+        release::versions(&cx.ctx)
+            .await
+            .map_err(|e| core_error(cx, e))
+    }
 }

@@ -9,27 +9,46 @@
 use std::time::Duration;
 
 use gopay_miniapp_core::events::Reporter;
-use gopay_miniapp_core::workflows::account;
+use gopay_miniapp_core::workflows::account::{self, LoginResult};
+use gopay_miniapp_core::{Hint, Input};
 use gopay_miniapp_portal::BrowserLogin;
 use gopay_miniapp_portal::Login;
 use serde::Deserialize;
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::{MessageType, ShowDocumentParams, Uri};
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, PortalArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 use crate::state::{ask_client, Shared};
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+pub struct LogIn;
+
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Args {
+    #[serde(flatten)]
+    pub portal: PortalArgs,
+    /// With `password`: password login.
     pub username: Option<String>,
+    /// Sent to the portal once (typed into its login page on the SuperApp console), never stored. Without it: browser/device login.
     pub password: Option<String>,
 }
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let args: Args = cx.args()?;
+impl Command for LogIn {
+    const NAME: &'static str = "miniapp.login";
+    const SUMMARY: &'static str = "Password login with `username`+`password`; without a password the browser/device login (the page opens with window/showDocument).";
+    const PROJECT: ProjectUse = ProjectUse::Optional;
+    const MUTATING: bool = true;
+    const PROGRESS: Option<&'static str> = Some("Logging in");
+    type Args = Args;
+    type Result = LoginResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<LoginResult, CommandError> {
+        login(cx, args).await
+    }
+}
+
+async fn login(cx: &Cx, args: Args) -> Result<LoginResult, CommandError> {
     let result = match (args.username, args.password) {
         (Some(username), Some(password)) => {
             cx.reporter
@@ -45,25 +64,28 @@ pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
         }
         (None, Some(_)) => {
             return Err(CommandError::invalid_params(
-                "needs_input",
-                "a password login needs the username",
-                "pass `username` with `password`, or neither for the browser login",
+                gopay_miniapp_core::codes::NEEDS_INPUT,
+                "a password login needs the username (or neither, for the browser login)",
+                Hint::Provide {
+                    input: Input::Username,
+                },
             ))
         }
         (Some(_), None) => {
             return Err(CommandError::invalid_params(
-                "needs_input",
-                "a password login needs the password",
-                "pass `password` with `username`, or neither for the browser login",
+                gopay_miniapp_core::codes::NEEDS_INPUT,
+                "a password login needs the password (or neither, for the browser login)",
+                Hint::Provide {
+                    input: Input::Password,
+                },
             ))
         }
         (None, None) => browser_login(cx).await,
     };
-    let result = result.map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+    result.map_err(|e| core_error(cx, e))
 }
 
-async fn browser_login(cx: &Cx) -> Result<account::LoginResult, gopay_miniapp_core::CoreError> {
+async fn browser_login(cx: &Cx) -> Result<LoginResult, gopay_miniapp_core::CoreError> {
     let (tx, mut rx) = mpsc::unbounded_channel::<BrowserLogin>();
     let show = move |auth: &BrowserLogin| {
         let _ = tx.send(auth.clone());

@@ -1,56 +1,167 @@
 //! `workspace/executeCommand`: the arguments are checked against the command table, the
 //! command runs as a job in its own task (with its cancellation token, reporter and
 //! prompter), and its result or error is answered once the task has finished — cleanup
-//! included, also when it was cancelled. One handler per command, one file each.
+//! included, also when it was cancelled. One handler per command, one file each, each
+//! declaring itself once as a [`Command`]; [`commands!`] lists them.
 
+use std::future::Future;
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use gopay_miniapp_core::Context;
+use schemars::{JsonSchema, SchemaGenerator};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::ExecuteCommandParams;
 
-use crate::commands::{self, CommandId, CommandSpec};
-use crate::errors::CommandError;
+use crate::commands::{self, CommandSpec, ProjectUse};
+use crate::errors::{codes, CommandError};
+use crate::jobs::REQUEST;
 use crate::progress::JobReporter;
 use crate::prompter::LspPrompter;
-use crate::service::REQUEST;
 use crate::state::Shared;
+use gopay_miniapp_core::codes as core_codes;
+use gopay_miniapp_core::Hint;
 
-mod apply_release;
-mod bind;
-mod cancel_release;
-mod check_user_ids;
-mod list_apps;
-mod list_spaces;
-mod list_target_apps;
-mod list_versions;
-mod login;
-mod logout;
-mod official_release;
-mod pack;
-mod publish;
-mod release;
-mod rollback;
-mod set_whitelist;
-mod start_grayscale;
-mod status;
-mod temporary_code;
-mod wait_for_review;
-mod withdraw_release;
+/// A sidecar command, declared once: its wire name, what it does, its argument and result
+/// types (their JSON Schemas make the command table, the exported JSON and the extension's
+/// checks), whether it needs a project, changes the status or reports progress.
+pub trait Command: 'static {
+    /// `miniapp.<verb>`.
+    const NAME: &'static str;
+    /// One line for the table and `docs/protocol.md`.
+    const SUMMARY: &'static str;
+    const PROJECT: ProjectUse;
+    /// Changes what `miniapp.status` shows: a `miniapp/didChangeStatus` follows it.
+    const MUTATING: bool;
+    /// Long work: `$/progress` under this title, cancellable; `None` for quick commands.
+    const PROGRESS: Option<&'static str> = None;
+    /// Its argument object; each field's doc comment is its documentation.
+    type Args: DeserializeOwned + JsonSchema + Send;
+    /// Its result, a named type.
+    type Result: Serialize + JsonSchema;
 
-/// Fields every command may have (those its table row lists).
+    fn run(
+        cx: &Cx,
+        args: Self::Args,
+    ) -> impl Future<Output = Result<Self::Result, CommandError>> + Send;
+}
+
+/// A handler, type-erased: parses its arguments, runs, serializes its result.
+type Run = for<'a> fn(&'a Cx, Map<String, Value>) -> BoxFuture<'a, Result<Value, CommandError>>;
+
+/// A command of the table: its row and its handler, type-erased.
+pub(crate) struct Entry {
+    pub spec: CommandSpec,
+    pub run: Run,
+    pub parse: fn(&Map<String, Value>) -> Result<(), CommandError>,
+}
+
+impl Entry {
+    fn of<C: Command>(generator: &mut SchemaGenerator) -> Self {
+        fn run<C: Command>(
+            cx: &Cx,
+            args: Map<String, Value>,
+        ) -> BoxFuture<'_, Result<Value, CommandError>> {
+            Box::pin(async move {
+                let args: C::Args = parse_args(&args)?;
+                to_value(&C::run(cx, args).await?)
+            })
+        }
+        fn parse<C: Command>(args: &Map<String, Value>) -> Result<(), CommandError> {
+            parse_args::<CommonArgs>(args)?;
+            parse_args::<C::Args>(args).map(drop)
+        }
+        Entry {
+            spec: CommandSpec::of::<C>(generator),
+            run: run::<C>,
+            parse: parse::<C>,
+        }
+    }
+}
+
+/// The one list of commands: each handler module and its type, in the order `initialize`
+/// advertises them.
+macro_rules! commands {
+    ($($module:ident::$command:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        pub(crate) fn entries(generator: &mut SchemaGenerator) -> Vec<Entry> {
+            vec![$(Entry::of::<$module::$command>(generator)),*]
+        }
+    };
+}
+
+commands! {
+    status::Status,
+    login::LogIn,
+    logout::LogOut,
+    list_spaces::ListSpaces,
+    list_apps::ListApps,
+    list_target_apps::ListTargetApps,
+    bind::Bind,
+    pack::Pack,
+    publish::Publish,
+    list_versions::ListVersions,
+    release::Release,
+    temporary_code::TemporaryCode,
+    apply_release::ApplyRelease,
+    wait_for_review::WaitForReview,
+    withdraw_release::WithdrawRelease,
+    set_whitelist::SetWhitelist,
+    check_user_ids::CheckUserIds,
+    start_grayscale::StartGrayscale,
+    official_release::OfficialRelease,
+    cancel_release::CancelRelease,
+    rollback::Rollback,
+}
+
+/// The fields a command may share with others (those its argument struct flattens in), read
+/// for every command before its handler runs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Common {
+struct CommonArgs {
     project: Option<String>,
     portal: Option<String>,
     token: Option<String>,
     #[serde(default)]
     yes: bool,
+}
+
+/// `project`: the commands that act on the local project only.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ProjectArg {
+    /// Project folder (path or file:// URI). Default: the one bound workspace folder, else the only folder, else asked.
+    pub project: Option<String>,
+}
+
+/// `project` and `portal`: the commands that make a session rather than use one.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PortalArgs {
+    #[serde(flatten)]
+    pub project: ProjectArg,
+    /// Portal URL. Default: the binding's portal, else the last one logged in to, else http://127.0.0.1:8780.
+    pub portal: Option<String>,
+}
+
+/// `project`, `portal` and `token`: every command that talks to the portal with a session.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct SessionArgs {
+    #[serde(flatten)]
+    pub portal: PortalArgs,
+    /// An access token (made on the portal for CI) used for this command only instead of the stored session, like GOPAY_MINIAPP_TOKEN. Never stored.
+    pub token: Option<String>,
+}
+
+/// `yes`: commands that confirm first.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct YesArg {
+    /// Answer every confirmation with Yes instead of asking (for clients without window/showMessageRequest).
+    #[serde(default)]
+    pub yes: bool,
 }
 
 /// What a handler gets.
@@ -62,14 +173,6 @@ pub struct Cx {
     pub reporter: Arc<JobReporter>,
     pub prompter: Arc<LspPrompter>,
     pub cancel: CancellationToken,
-    args: Map<String, Value>,
-}
-
-impl Cx {
-    /// The handler's own argument struct (fields already checked against the table).
-    pub fn args<T: DeserializeOwned>(&self) -> Result<T, CommandError> {
-        parse_args(&self.args)
-    }
 }
 
 pub(crate) fn parse_args<T: DeserializeOwned>(
@@ -82,106 +185,16 @@ pub(crate) fn parse_args<T: DeserializeOwned>(
         .collect();
     serde_json::from_value(Value::Object(without_nulls)).map_err(|e| {
         CommandError::invalid_params(
-            "invalid_params",
+            crate::errors::codes::INVALID_PARAMS,
             format!("bad arguments: {e}"),
-            "see docs/protocol.md",
+            Hint::CheckArguments,
         )
     })
 }
 
-/// Runs the handler of `id`.
-async fn dispatch(id: CommandId, cx: &Cx) -> Result<Value, CommandError> {
-    match id {
-        CommandId::Status => status::run(cx).await,
-        CommandId::Login => login::run(cx).await,
-        CommandId::Logout => logout::run(cx).await,
-        CommandId::ListSpaces => list_spaces::run(cx).await,
-        CommandId::ListApps => list_apps::run(cx).await,
-        CommandId::ListTargetApps => list_target_apps::run(cx).await,
-        CommandId::Bind => bind::run(cx).await,
-        CommandId::Pack => pack::run(cx).await,
-        CommandId::Publish => publish::run(cx).await,
-        CommandId::ListVersions => list_versions::run(cx).await,
-        CommandId::Release => release::run(cx).await,
-        CommandId::TemporaryCode => temporary_code::run(cx).await,
-        CommandId::ApplyRelease => apply_release::run(cx).await,
-        CommandId::WaitForReview => wait_for_review::run(cx).await,
-        CommandId::WithdrawRelease => withdraw_release::run(cx).await,
-        CommandId::SetWhitelist => set_whitelist::run(cx).await,
-        CommandId::CheckUserIds => check_user_ids::run(cx).await,
-        CommandId::StartGrayscale => start_grayscale::run(cx).await,
-        CommandId::OfficialRelease => official_release::run(cx).await,
-        CommandId::CancelRelease => cancel_release::run(cx).await,
-        CommandId::Rollback => rollback::run(cx).await,
-    }
-}
-
-/// Parses `args` as `id`'s handler would (common fields included): lets a test prove every
-/// field of the command table reaches a handler with the table's type.
-#[doc(hidden)]
-pub fn parse_for(id: CommandId, args: &Map<String, Value>) -> Result<(), CommandError> {
-    parse_args::<Common>(args)?;
-    fn p<T: DeserializeOwned>(args: &Map<String, Value>) -> Result<(), CommandError> {
-        parse_args::<T>(args).map(drop)
-    }
-    match id {
-        CommandId::Status => p::<status::Args>(args),
-        CommandId::Login => p::<login::Args>(args),
-        CommandId::Logout => p::<logout::Args>(args),
-        CommandId::ListSpaces => p::<list_spaces::Args>(args),
-        CommandId::ListApps => p::<list_apps::Args>(args),
-        CommandId::ListTargetApps => p::<list_target_apps::Args>(args),
-        CommandId::Bind => p::<bind::Args>(args),
-        CommandId::Pack => p::<pack::Args>(args),
-        CommandId::Publish => p::<publish::Args>(args),
-        CommandId::ListVersions => p::<list_versions::Args>(args),
-        CommandId::Release => p::<release::Args>(args),
-        CommandId::TemporaryCode => p::<temporary_code::Args>(args),
-        CommandId::ApplyRelease => p::<apply_release::Args>(args),
-        CommandId::WaitForReview => p::<wait_for_review::Args>(args),
-        CommandId::WithdrawRelease => p::<withdraw_release::Args>(args),
-        CommandId::SetWhitelist => p::<set_whitelist::Args>(args),
-        CommandId::CheckUserIds => p::<check_user_ids::Args>(args),
-        CommandId::StartGrayscale => p::<start_grayscale::Args>(args),
-        CommandId::OfficialRelease => p::<official_release::Args>(args),
-        CommandId::CancelRelease => p::<cancel_release::Args>(args),
-        CommandId::Rollback => p::<rollback::Args>(args),
-    }
-}
-
-/// Serializes a workflow result (they are all plain data).
-/// An argument given as an array of strings or as one string of items (the command
-/// table's `string[]`).
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(untagged)]
-pub enum StringList {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl StringList {
-    /// The items; a single string is kept whole for the parser of its kind.
-    pub fn items(&self) -> Vec<String> {
-        match self {
-            StringList::List(items) => items.clone(),
-            StringList::Text(text) => vec![text.clone()],
-        }
-    }
-}
-
-pub fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, CommandError> {
+fn to_value<T: Serialize>(value: &T) -> Result<Value, CommandError> {
     serde_json::to_value(value)
         .map_err(|e| CommandError::internal(format!("unserializable result: {e}")))
-}
-
-fn progress_title(id: CommandId) -> &'static str {
-    match id {
-        CommandId::Login => "Logging in",
-        CommandId::Pack => "Packing",
-        CommandId::Publish => "Publishing",
-        CommandId::WaitForReview => "Waiting for the review",
-        _ => "gopay-miniapp",
-    }
 }
 
 /// Where `workspace/executeCommand` lands.
@@ -192,57 +205,65 @@ pub async fn execute(
     let cancel = REQUEST
         .try_with(|scope| scope.cancel.clone())
         .unwrap_or_default();
-    let Some(spec) = commands::find(&params.command) else {
+    let Some(entry) = commands::entry(&params.command) else {
         return Err(CommandError::invalid_params(
-            "unknown_command",
-            format!("there is no command `{}`", params.command),
-            format!("commands: {}", commands::names().join(", ")),
+            codes::UNKNOWN_COMMAND,
+            format!(
+                "there is no command `{}`; the commands are: {}",
+                params.command,
+                commands::names().join(", ")
+            ),
+            Hint::CheckArguments,
         )
         .to_jsonrpc());
     };
+    let spec = &entry.spec;
     let args = match params.arguments.as_slice() {
         [] | [Value::Null] => Map::new(),
         [Value::Object(args)] => args.clone(),
         [_] => {
             return Err(CommandError::invalid_params(
-                "invalid_params",
-                format!("{} takes one object argument", spec.name),
-                "pass `arguments: [{…}]` or no arguments",
+                codes::INVALID_PARAMS,
+                format!(
+                    "{} takes one object argument (`arguments: [{{…}}]`) or none",
+                    spec.name
+                ),
+                Hint::CheckArguments,
             )
             .to_jsonrpc())
         }
         _ => {
             return Err(CommandError::invalid_params(
-                "invalid_params",
+                codes::INVALID_PARAMS,
                 format!(
-                    "{} takes zero or one object argument, not {}",
+                    "{} takes zero or one object argument (`arguments: [{{…}}]`), not {}",
                     spec.name,
                     params.arguments.len()
                 ),
-                "pass `arguments: [{…}]` or no arguments",
+                Hint::CheckArguments,
             )
             .to_jsonrpc())
         }
     };
     if let Err(message) = commands::check_args(spec, &args) {
         return Err(CommandError::invalid_params(
-            "invalid_params",
+            codes::INVALID_PARAMS,
             message,
-            "see docs/protocol.md",
+            Hint::CheckArguments,
         )
         .to_jsonrpc());
     }
     if shared.is_shutting_down() || shared.closing.is_cancelled() {
         return Err(CommandError::new(
             crate::errors::INVALID_REQUEST,
-            "shutting_down",
+            codes::SHUTTING_DOWN,
             "the sidecar is shutting down",
-            "start it again",
+            Hint::StartAgain,
         )
         .to_jsonrpc());
     }
     let token = params.work_done_progress_params.work_done_token;
-    let task = tokio::spawn(run_job(shared.clone(), spec, args, token, cancel));
+    let task = tokio::spawn(run_job(shared.clone(), entry, args, token, cancel));
     match task.await {
         Ok(Ok(value)) => Ok(Some(value)),
         Ok(Err(error)) => Err(error.to_jsonrpc()),
@@ -258,18 +279,20 @@ pub async fn execute(
 
 async fn run_job(
     shared: Arc<Shared>,
-    spec: &'static CommandSpec,
+    entry: &'static Entry,
     args: Map<String, Value>,
     client_token: Option<tower_lsp_server::ls_types::ProgressToken>,
     cancel: CancellationToken,
 ) -> Result<Value, CommandError> {
-    let title = progress_title(spec.id);
-    let job = Arc::new(
-        shared
-            .jobs
-            .start(spec.name, title, spec.progress, cancel.clone()),
-    );
-    let common: Common = parse_args(&args)?;
+    let spec = &entry.spec;
+    let title = spec.progress.unwrap_or("gopay-miniapp");
+    let job = Arc::new(shared.jobs.start(
+        spec.name,
+        title,
+        spec.progress.is_some(),
+        cancel.clone(),
+    ));
+    let common: CommonArgs = parse_args(&args)?;
     let (reporter, pump) = crate::progress::start(
         shared.clone(),
         spec,
@@ -290,7 +313,7 @@ async fn run_job(
         )
         .await?;
         job.set_project(&project);
-        let ctx = context_for(
+        let ctx = crate::project::context_for(
             &shared.base,
             project,
             common.portal.clone(),
@@ -298,11 +321,11 @@ async fn run_job(
         );
         reporter.set_context(&ctx);
         ctx_used = Some(ctx.clone());
-        if spec.id == CommandId::Publish {
+        if spec.name == publish::Publish::NAME {
             job.claim_publish(&ctx.project)
                 .map_err(CommandError::from)?;
         }
-        if spec.progress {
+        if spec.progress.is_some() {
             // The running job shows in the status while it runs.
             crate::status::push(&shared, &ctx).await;
         }
@@ -313,9 +336,8 @@ async fn run_job(
             reporter: reporter.clone(),
             prompter: prompter.clone(),
             cancel: cancel.clone(),
-            args,
         };
-        dispatch(spec.id, &cx).await
+        (entry.run)(&cx, args).await
     }
     .await;
 
@@ -326,12 +348,12 @@ async fn run_job(
             Some(failure)
                 if matches!(
                     error.report.code.as_str(),
-                    "needs_input" | "cancelled" | "invalid"
+                    core_codes::NEEDS_INPUT | core_codes::CANCELLED | core_codes::INVALID
                 ) && !client_cancelled =>
             {
                 failure
             }
-            _ if error.report.code == "cancelled" && client_cancelled => CommandError {
+            _ if error.report.code == core_codes::CANCELLED && client_cancelled => CommandError {
                 rpc_code: crate::errors::REQUEST_CANCELLED,
                 ..error
             },
@@ -350,7 +372,7 @@ async fn run_job(
         offer_the_portal(&shared, error);
     }
     if let Some(ctx) = ctx_used {
-        if spec.mutating || spec.progress {
+        if spec.mutating || spec.progress.is_some() {
             crate::status::push(&shared, &ctx).await;
         }
     }
@@ -393,32 +415,6 @@ fn offer_the_portal(shared: &Arc<Shared>, error: &CommandError) {
             Err(e) => tracing::info!("the offer to open the portal got no answer: {e:?}"),
         }
     });
-}
-
-/// The project's context: `portal` overrides; `token` replaces the stored session (with its
-/// own portal client, so it never touches the shared one).
-pub fn context_for(
-    base: &Context,
-    project: std::path::PathBuf,
-    portal: Option<String>,
-    token: Option<String>,
-) -> Context {
-    let portal = portal.filter(|p| !p.trim().is_empty());
-    match token.filter(|t| !t.trim().is_empty()) {
-        Some(token) => {
-            let mut ctx = Context::new(base.home.clone(), project);
-            ctx.portal_override = portal.or_else(|| base.portal_override.clone());
-            ctx.env_token = Some(token.trim().to_string());
-            ctx
-        }
-        None => {
-            let mut ctx = base.with_project(project);
-            if portal.is_some() {
-                ctx.portal_override = portal;
-            }
-            ctx
-        }
-    }
 }
 
 /// Core's error, with the client's cancel taken into account.

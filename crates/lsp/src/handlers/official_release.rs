@@ -1,24 +1,35 @@
-//! `miniapp.officialRelease`: everyone gets it; the confirmation names the live version
-//! that will be archived.
+//! `miniapp.officialRelease`: everyone gets it; the confirmation names the live version that will be archived.
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
-use serde_json::Value;
+use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
+use serde::Deserialize;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs, YesArg};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-/// `{version?, targetApp?}`: the release this command acts on.
-pub type Args = ReleaseRef;
+pub struct OfficialRelease;
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let reference: Args = cx.args()?;
-    let result = release::official(
-        &cx.ctx,
-        &reference,
-        cx.prompter.as_ref(),
-        cx.reporter.as_ref(),
-    )
-    .await
-    .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct Args {
+    #[serde(flatten)]
+    pub session: SessionArgs,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
+    #[serde(flatten)]
+    pub confirm: YesArg,
+}
+
+impl Command for OfficialRelease {
+    const NAME: &'static str = "miniapp.officialRelease";
+    const SUMMARY: &'static str = "Officially release to everyone; confirms, naming the live version that will be archived.";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = true;
+    type Args = Args;
+    type Result = StepResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
+        release::official(&cx.ctx, &args.release, cx.prompter.as_ref(), cx.reporter.as_ref())
+        .await
+        .map_err(|e| core_error(cx, e))
+    }
 }

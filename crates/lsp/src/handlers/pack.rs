@@ -1,47 +1,64 @@
 //! `miniapp.pack`: what publish would upload, without building and without the network.
 
 use gopay_miniapp_core::events::{LogSource, Reporter};
-use gopay_miniapp_core::workflows::publish;
+use gopay_miniapp_core::workflows::publish::{self, PackResult};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, ProjectArg};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
+pub struct Pack;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
+    #[serde(flatten)]
+    pub project: ProjectArg,
+    /// Pack files that look like secrets instead of refusing.
     #[serde(default)]
     pub allow_secrets: bool,
+    /// Write the ZIP to this path.
     pub out: Option<String>,
+    /// Include the list of files.
     #[serde(default)]
     pub list: bool,
 }
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let args: Args = cx.args()?;
-    let out = args.out.map(|o| {
-        let path = std::path::PathBuf::from(o);
-        if path.is_absolute() {
-            path
-        } else {
-            cx.ctx.project.join(path)
+impl Command for Pack {
+    const NAME: &'static str = "miniapp.pack";
+    const SUMMARY: &'static str =
+        "Pack the build output exactly as publish would, without the network and without building.";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = false;
+    const PROGRESS: Option<&'static str> = Some("Packing");
+    type Args = Args;
+    type Result = PackResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<PackResult, CommandError> {
+        let out = args.out.map(|o| {
+            let path = std::path::PathBuf::from(o);
+            if path.is_absolute() {
+                path
+            } else {
+                cx.ctx.project.join(path)
+            }
+        });
+        cx.reporter.progress(10, "Packing the build output");
+        let result = publish::pack_project(&cx.ctx, out, args.list, args.allow_secrets)
+            .await
+            .map_err(|e| core_error(cx, e))?;
+        if let Some(defaults) = &result.defaults {
+            cx.reporter.log(
+                LogSource::Workflow,
+                &format!(
+                    "{}; binding the project ({}) writes them to gopay-miniapp.json, where they can be changed",
+                    defaults.describe(),
+                    super::bind::Bind::NAME
+                ),
+            );
         }
-    });
-    cx.reporter.progress(10, "Packing the build output");
-    let result = publish::pack_project(&cx.ctx, out, args.list, args.allow_secrets)
-        .await
-        .map_err(|e| core_error(cx, e))?;
-    if let Some(defaults) = &result.defaults {
-        cx.reporter.log(
-            LogSource::Workflow,
-            &format!(
-                "{}; binding the project ({}) writes them to gopay-miniapp.json, where they can be changed",
-                defaults.describe(),
-                crate::commands::spec(crate::commands::CommandId::Bind).name
-            ),
-        );
+        cx.reporter.progress(100, "Packed");
+        Ok(result)
     }
-    cx.reporter.progress(100, "Packed");
-    to_value(&result)
 }

@@ -2,51 +2,72 @@
 //! progress. Cancelling kills the build, restores package.json and abandons the upload
 //! (core does all three); the answer comes after that.
 
-use gopay_miniapp_core::workflows::publish::{self, BumpSpec, PublishOptions};
+use gopay_miniapp_core::workflows::publish::{self, BumpSpec, PublishOptions, PublishResult};
+use gopay_miniapp_core::{Hint, Input};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
+pub struct Publish;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Args {
+    #[serde(flatten)]
+    pub session: SessionArgs,
+    /// `patch`, `minor`, `major` or an exact `x.y.z`. Default: the binding's bump (patch).
     pub bump: Option<String>,
+    /// The version's description.
     pub description: Option<String>,
+    /// Check, build and pack; upload nothing, change nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// Pack the output folder as it is.
     #[serde(default)]
     pub no_build: bool,
+    /// Pack files that look like secrets instead of refusing.
     #[serde(default)]
     pub allow_secrets: bool,
 }
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let args: Args = cx.args()?;
-    let bump = match args.bump.as_deref().map(str::parse::<BumpSpec>) {
-        None => None,
-        Some(Ok(bump)) => Some(bump),
-        Some(Err(message)) => {
-            return Err(CommandError::invalid_params(
-                "invalid",
-                message,
-                "`bump` is patch, minor, major or a version x.y.z",
-            ))
+impl Command for Publish {
+    const NAME: &'static str = "miniapp.publish";
+    const SUMMARY: &'static str = "Latest version → bump package.json → build → pack → upload. One per project at a time; cancelling restores package.json.";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = true;
+    const PROGRESS: Option<&'static str> = Some("Publishing");
+    type Args = Args;
+    type Result = PublishResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<PublishResult, CommandError> {
+        let bump = match args.bump.as_deref().map(str::parse::<BumpSpec>) {
+            None => None,
+            Some(Ok(bump)) => Some(bump),
+            Some(Err(message)) => {
+                return Err(CommandError::invalid_params(
+                    gopay_miniapp_core::codes::INVALID,
+                    format!("`bump` {message}"),
+                    Hint::Provide {
+                        input: Input::Version,
+                    },
+                ))
+            }
+        };
+        let options = PublishOptions {
+            bump,
+            description: args.description,
+            no_build: args.no_build,
+            dry_run: args.dry_run,
+            allow_secrets: args.allow_secrets,
+        };
+        let result = publish::publish(&cx.ctx, &options, cx.reporter.as_ref(), &cx.cancel)
+            .await
+            .map_err(|e| core_error(cx, e))?;
+        if let Some(recovery) = &result.recovered {
+            crate::status::announce_recovery(&cx.shared, &cx.ctx.project, recovery);
         }
-    };
-    let options = PublishOptions {
-        bump,
-        description: args.description,
-        no_build: args.no_build,
-        dry_run: args.dry_run,
-        allow_secrets: args.allow_secrets,
-    };
-    let result = publish::publish(&cx.ctx, &options, cx.reporter.as_ref(), &cx.cancel)
-        .await
-        .map_err(|e| core_error(cx, e))?;
-    if let Some(recovery) = &result.recovered {
-        crate::status::announce_recovery(&cx.shared, &cx.ctx.project, recovery);
+        Ok(result)
     }
-    to_value(&result)
 }

@@ -1,23 +1,33 @@
 //! `miniapp.release`: a version to a target app (→ Version Creation); both asked if absent.
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
-use serde_json::Value;
+use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
+use serde::Deserialize;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-/// `{version?, targetApp?}`: the release this command acts on.
-pub type Args = ReleaseRef;
+pub struct Release;
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let reference: Args = cx.args()?;
-    let result = release::release(
-        &cx.ctx,
-        &reference,
-        cx.prompter.as_ref(),
-        cx.reporter.as_ref(),
-    )
-    .await
-    .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct Args {
+    #[serde(flatten)]
+    pub session: SessionArgs,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
+}
+
+impl Command for Release {
+    const NAME: &'static str = "miniapp.release";
+    const SUMMARY: &'static str = "Release a version to a target app (→ Version Creation).";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = true;
+    type Args = Args;
+    type Result = StepResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
+        release::release(&cx.ctx, &args.release, cx.prompter.as_ref(), cx.reporter.as_ref())
+        .await
+        .map_err(|e| core_error(cx, e))
+    }
 }

@@ -2,41 +2,54 @@
 //! `window/showMessageRequest` cannot ask for, so `users` is required.
 
 use gopay_miniapp_core::user_ids::parse_user_ids;
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
+use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
+use gopay_miniapp_core::{Hint, Input};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::{ProjectUse, StringList};
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+pub struct SetWhitelist;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
+    pub session: SessionArgs,
+    #[serde(flatten)]
     pub release: ReleaseRef,
-    pub users: Option<super::StringList>,
+    /// Whitelist user IDs: an array, or the text as typed (separated by commas, semicolons, spaces or newlines; `#` starts a comment). Required (free text cannot be asked).
+    pub users: Option<StringList>,
 }
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let args: Args = cx.args()?;
-    let Some(users) = args.users else {
-        return Err(CommandError::invalid_params(
-            "needs_input",
-            "the whitelist needs user IDs, and an editor cannot ask for free text",
-            "pass `users`: [\"ID\", …] or \"ID,ID\"",
-        ));
-    };
-    // One parser for every front end: the text as typed, or the items joined.
-    let ids = parse_user_ids(&users.items().join("\n")).map_err(|e| core_error(cx, e))?;
-    let reference = args.release.clone();
-    let result = release::whitelist(
-        &cx.ctx,
-        &reference,
-        ids,
-        cx.prompter.as_ref(),
-        cx.reporter.as_ref(),
-    )
-    .await
-    .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+impl Command for SetWhitelist {
+    const NAME: &'static str = "miniapp.setWhitelist";
+    const SUMMARY: &'static str = "Set the whitelist user IDs and start whitelist testing.";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = true;
+    type Args = Args;
+    type Result = StepResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
+        let Some(users) = args.users else {
+            return Err(CommandError::invalid_params(
+                gopay_miniapp_core::codes::NEEDS_INPUT,
+                "the whitelist needs user IDs, and an editor cannot ask for free text",
+                Hint::Provide {
+                    input: Input::Users,
+                },
+            ));
+        };
+        // One parser for every front end: the text as typed, or the items joined.
+        let ids = parse_user_ids(&users.items().join("\n")).map_err(|e| core_error(cx, e))?;
+        release::whitelist(
+            &cx.ctx,
+            &args.release,
+            ids,
+            cx.prompter.as_ref(),
+            cx.reporter.as_ref(),
+        )
+        .await
+        .map_err(|e| core_error(cx, e))
+    }
 }

@@ -1,18 +1,24 @@
 //! `miniapp.status`: the status snapshot (the same object `miniapp/didChangeStatus` carries).
 
-use serde::Deserialize;
-use serde_json::Value;
-
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
+use crate::status::Snapshot;
 
-/// Only the common fields (project, portal, token).
-#[derive(Debug, Deserialize)]
-pub struct Args {}
+pub struct Status;
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let snapshot = crate::status::snapshot(&cx.shared, &cx.ctx)
-        .await
-        .map_err(|e| core_error(cx, e))?;
-    to_value(&snapshot)
+impl Command for Status {
+    const NAME: &'static str = "miniapp.status";
+    const SUMMARY: &'static str =
+        "Login, binding, versions with each target app's release state, running jobs.";
+    const PROJECT: ProjectUse = ProjectUse::Optional;
+    const MUTATING: bool = false;
+    type Args = SessionArgs;
+    type Result = Snapshot;
+
+    async fn run(cx: &Cx, _: SessionArgs) -> Result<Snapshot, CommandError> {
+        crate::status::snapshot(&cx.shared, &cx.ctx)
+            .await
+            .map_err(|e| core_error(cx, e))
+    }
 }

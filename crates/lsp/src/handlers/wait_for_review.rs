@@ -3,33 +3,45 @@
 
 use std::time::Duration;
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
+use gopay_miniapp_core::workflows::release::{self, ReleaseRef, WaitResult};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+pub struct WaitForReview;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
+    pub session: SessionArgs,
+    #[serde(flatten)]
     pub release: ReleaseRef,
+    /// Give up after this many seconds. Default: wait until cancelled.
     pub timeout: Option<u64>,
 }
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let args: Args = cx.args()?;
-    let reference = args.release.clone();
-    let result = release::wait(
-        &cx.ctx,
-        &reference,
-        args.timeout.map(Duration::from_secs),
-        cx.prompter.as_ref(),
-        cx.reporter.as_ref(),
-        &cx.cancel,
-    )
-    .await
-    .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+impl Command for WaitForReview {
+    const NAME: &'static str = "miniapp.waitForReview";
+    const SUMMARY: &'static str =
+        "Wait until the target-app admin approves or rejects (progress, cancellable).";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = true;
+    const PROGRESS: Option<&'static str> = Some("Waiting for the review");
+    type Args = Args;
+    type Result = WaitResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<WaitResult, CommandError> {
+        release::wait(
+            &cx.ctx,
+            &args.release,
+            args.timeout.map(Duration::from_secs),
+            cx.prompter.as_ref(),
+            cx.reporter.as_ref(),
+            &cx.cancel,
+        )
+        .await
+        .map_err(|e| core_error(cx, e))
+    }
 }

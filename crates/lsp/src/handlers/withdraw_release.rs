@@ -1,25 +1,34 @@
 //! `miniapp.withdrawRelease`: out of review, back to Version Creation.
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef};
+use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
 use gopay_miniapp_portal::Step;
-use serde_json::Value;
+use serde::Deserialize;
 
-use super::{core_error, to_value, Cx};
+use super::{core_error, Command, Cx, SessionArgs};
+use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
-/// `{version?, targetApp?}`: the release this command acts on.
-pub type Args = ReleaseRef;
+pub struct WithdrawRelease;
 
-pub async fn run(cx: &Cx) -> Result<Value, CommandError> {
-    let reference: Args = cx.args()?;
-    let result = release::simple_step(
-        &cx.ctx,
-        &reference,
-        Step::Withdraw,
-        cx.prompter.as_ref(),
-        cx.reporter.as_ref(),
-    )
-    .await
-    .map_err(|e| core_error(cx, e))?;
-    to_value(&result)
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct Args {
+    #[serde(flatten)]
+    pub session: SessionArgs,
+    #[serde(flatten)]
+    pub release: ReleaseRef,
+}
+
+impl Command for WithdrawRelease {
+    const NAME: &'static str = "miniapp.withdrawRelease";
+    const SUMMARY: &'static str = "Take a release out of review.";
+    const PROJECT: ProjectUse = ProjectUse::Required;
+    const MUTATING: bool = true;
+    type Args = Args;
+    type Result = StepResult;
+
+    async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
+        release::simple_step(&cx.ctx, &args.release, Step::Withdraw, cx.prompter.as_ref(), cx.reporter.as_ref())
+        .await
+        .map_err(|e| core_error(cx, e))
+    }
 }

@@ -874,6 +874,7 @@ pub fn from_wire(status: u16, body: ErrorBody) -> PortalError {
             message,
             state: body.state,
             allowed: body.allowed_steps.clone().unwrap_or_default(),
+            first_release: body.code == codes::FIRST_RELEASE_OFFICIAL_ONLY,
         },
         codes::VERSION_NOT_HIGHER => PortalError::VersionNotHigher { message },
         codes::TOO_LARGE => PortalError::TooLarge { message },

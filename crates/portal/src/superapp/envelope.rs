@@ -110,6 +110,7 @@ pub fn decode(status: u16, body: &[u8], url: &str) -> Result<Value, PortalError>
                 // The console does not say which steps it would allow; core computes what
                 // to offer from the lifecycle table and our capabilities.
                 allowed: Vec::new(),
+                first_release: false,
             }
         }
         "VERSION_NOT_HIGHER" => PortalError::VersionNotHigher { message },

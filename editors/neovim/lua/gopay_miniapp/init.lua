@@ -124,7 +124,7 @@ function M.execute(command, args, callback)
   }, function(err, result)
     if err then
       local data = err.data or {}
-      local hint = data.hint and data.hint ~= "" and (" — " .. data.hint) or ""
+      local hint = type(data.hint) == "table" and data.hint.text ~= "" and (" — " .. data.hint.text) or ""
       notify((data.message or err.message) .. hint, vim.log.levels.ERROR)
     end
     if callback then

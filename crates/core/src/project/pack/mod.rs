@@ -313,8 +313,9 @@ fn describe_secrets(dir: &Path, findings: &[SecretFinding]) -> String {
     for finding in findings {
         text.push_str(&format!("  - {} ({})\n", finding.path, finding.reason));
     }
+    // How to allow them is the typed hint's (`LeaveOutSecrets`), worded by each front end.
     text.push_str(&format!(
-        "Leave them out with one line per file in {MINIAPPIGNORE} (in the project root or in the output folder), e.g. `/{}`, or, if they really are meant to be uploaded, allow them (`--allow-secrets`).",
+        "To leave them out, add one line per file to {MINIAPPIGNORE} (in the project root or in the output folder), e.g. `/{}`.",
         findings[0].path
     ));
     text

@@ -1,0 +1,100 @@
+//! Every error code a user can meet (`code` of the CLI's `--json` errors and of the sidecar's
+//! error `data`), in one typed list: the portal client's, the portal contract's and core's
+//! own. The sidecar adds its own ([`gopay_miniapp_lsp`'s `errors::codes`]); `docs/protocol.md`
+//! lists them all and a test keeps it in step. Later work adds its codes here.
+
+use gopay_miniapp_portal::codes as wire;
+
+/// One code and when it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorCode {
+    pub code: &'static str,
+    pub meaning: &'static str,
+}
+
+const fn code(code: &'static str, meaning: &'static str) -> ErrorCode {
+    ErrorCode { code, meaning }
+}
+
+// The portal client's (crates/portal `PortalError::code`).
+pub const NOT_LOGGED_IN: &str = "not_logged_in";
+pub const SESSION_EXPIRED: &str = "session_expired";
+pub const NETWORK: &str = "network";
+pub const PROTOCOL: &str = "protocol";
+pub const CANCELLED: &str = "cancelled";
+pub const LOCAL_IO: &str = "local_io";
+pub const LOGIN_UNAVAILABLE: &str = "login_unavailable";
+/// A refusal of the SuperApp console without a code of its own (its codes pass lowercased).
+pub const REFUSED: &str = "refused";
+// Core's own.
+pub const PACKAGE_JSON: &str = "package_json";
+pub const BUILD_FAILED: &str = "build_failed";
+pub const NOT_BOUND: &str = "not_bound";
+pub const BAD_BINDING: &str = "bad_binding";
+pub const NEEDS_INPUT: &str = "needs_input";
+pub const UNKNOWN_NAME: &str = "unknown_name";
+pub const INVALID: &str = "invalid";
+pub const BUSY: &str = "busy";
+pub const IO: &str = "io";
+pub const OUTPUT_DIR_MISSING: &str = "output_dir_missing";
+pub const OUTPUT_DIR_EMPTY: &str = "output_dir_empty";
+pub const BAD_SYMLINK: &str = "bad_symlink";
+pub const SECRETS_FOUND: &str = "secrets_found";
+pub const OVER_BUDGET: &str = "over_budget";
+pub const BAD_IGNORE_FILE: &str = "bad_ignore_file";
+pub const PACK_FAILED: &str = "pack_failed";
+
+/// The codes of the portal client and of core, in documentation order.
+pub const CORE: &[ErrorCode] = &[
+    code(NOT_LOGGED_IN, "No session for this portal: log in."),
+    code(SESSION_EXPIRED, "The session expired and could not be renewed: log in again."),
+    code(NETWORK, "The portal could not be reached, or failed (5xx). Retryable."),
+    code(PROTOCOL, "The answer was not what this kind of portal sends: the URL may not be a portal of this kind."),
+    code(CANCELLED, "Cancelled by the user (a dismissed question, Ctrl-C, a cancelled request)."),
+    code(LOCAL_IO, "A local file the portal client needs could not be read or written."),
+    code(LOGIN_UNAVAILABLE, "This way of logging in cannot work here (no browser, no display); the hint names the ways that can."),
+    code(REFUSED, "The SuperApp console refused without a code of its own (its own codes pass through, lowercased)."),
+    code(PACKAGE_JSON, "package.json is missing, unreadable, or its version is not x.y.z."),
+    code(BUILD_FAILED, "The build command failed; `data` names it, its exit code or signal and its first error line."),
+    code(NOT_BOUND, "The project is not bound to a MiniApp (no gopay-miniapp.json)."),
+    code(BAD_BINDING, "gopay-miniapp.json cannot be used (the message names the field)."),
+    code(NEEDS_INPUT, "A question could not be asked (non-interactive): pass the input the hint names."),
+    code(UNKNOWN_NAME, "A space, MiniApp, target app or version name matches nothing the user can see."),
+    code(INVALID, "An input is not valid (the message says which and why)."),
+    code(BUSY, "Another publish of this project is running. Retryable."),
+    code(IO, "A local file could not be read or written."),
+    code(OUTPUT_DIR_MISSING, "The build output folder does not exist or is not a folder."),
+    code(OUTPUT_DIR_EMPTY, "The build output folder is empty."),
+    code(BAD_SYMLINK, "A symlink in the output escapes it, is broken, or loops."),
+    code(SECRETS_FOUND, "Files that look like secrets are in the output."),
+    code(OVER_BUDGET, "The package is over the size budget."),
+    code(BAD_IGNORE_FILE, ".miniappignore cannot be read."),
+    code(PACK_FAILED, "The package could not be made (the message names the file)."),
+];
+
+/// Every code a user can meet from core and the portals: [`CORE`], then the portal
+/// contract's wire codes (`docs/portal-api.md`), then `not_available_on_portal`.
+pub fn all() -> Vec<ErrorCode> {
+    let mut out = CORE.to_vec();
+    out.extend(
+        wire::ALL
+            .iter()
+            .map(|c| code(c, "The portal refused (see docs/portal-api.md).")),
+    );
+    out.push(code(
+        wire::NOT_AVAILABLE,
+        "The portal's API cannot do this step; `data` has `portalUrl` and `feature`, and the step is done on the portal's own pages.",
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for c in super::all() {
+            assert!(seen.insert(c.code), "{} twice", c.code);
+        }
+    }
+}
