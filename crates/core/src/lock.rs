@@ -4,7 +4,7 @@
 //! leaves a stale lock behind. The publish journal lives next to it
 //! (crates/core/src/journal.rs): a journal whose lock is free belongs to a dead publish.
 
-use std::fs::File;
+use std::fs::{File, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -65,10 +65,7 @@ impl ProjectLock {
             .write(true)
             .open(&path)
             .map_err(|e| CoreError::io(path.display(), e))?;
-        use std::os::fd::AsRawFd;
-        // SAFETY: flock on a file descriptor we own; no memory is shared.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
+        if !lock_exclusive(&file, &path)? {
             return Ok(None);
         }
         let _ = file.set_len(0);
@@ -77,5 +74,78 @@ impl ProjectLock {
             _file: file,
             project: area.project.clone(),
         }))
+    }
+}
+
+/// Takes the advisory lock on `file` without waiting (`flock(LOCK_EX | LOCK_NB)` on Linux):
+/// false when another publish holds it (another process, or another open of the file in
+/// this one). Any other failure is an I/O error naming the lock file, never "busy".
+fn lock_exclusive(file: &File, path: &Path) -> Result<bool, CoreError> {
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(TryLockError::WouldBlock) => Ok(false),
+        Err(TryLockError::Error(e)) => Err(CoreError::io(path.display(), e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_lock_is_busy_until_its_holder_lets_go() {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let area = LockArea::of(home.path(), project.path()).unwrap();
+        let held = ProjectLock::try_acquire(&area)
+            .unwrap()
+            .expect("a free lock");
+        assert!(ProjectLock::try_acquire(&area).unwrap().is_none());
+        let err = ProjectLock::acquire(home.path(), project.path())
+            .err()
+            .unwrap();
+        assert!(matches!(err, CoreError::Busy { .. }), "{err}");
+        drop(held);
+        assert!(ProjectLock::try_acquire(&area).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_lock_file_that_cannot_be_made_is_an_io_error_naming_it() {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let mut area = LockArea::of(home.path(), project.path()).unwrap();
+        // The lock file's parent is a file.
+        std::fs::create_dir_all(&area.dir).unwrap();
+        std::fs::write(area.dir.join("a-file"), b"").unwrap();
+        area.stem = format!("a-file/{}", area.stem);
+        let err = ProjectLock::try_acquire(&area).err().expect("an error");
+        let CoreError::Io { message } = &err else {
+            panic!("not an I/O error: {err:?}");
+        };
+        assert!(
+            message.contains(&area.file(".lock").display().to_string()),
+            "{message}"
+        );
+    }
+
+    /// A lock call that fails for a reason other than a holder (here EBADF: an `O_PATH`
+    /// descriptor cannot be locked) is an I/O error naming the lock file, not "busy".
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_lock_call_is_an_io_error_not_busy() {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("publish-x.lock");
+        std::fs::write(&path, b"").unwrap();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_PATH)
+            .open(&path)
+            .unwrap();
+        let err = lock_exclusive(&file, &path).expect_err("an error");
+        let CoreError::Io { message } = &err else {
+            panic!("not an I/O error: {err:?}");
+        };
+        assert!(message.contains(&path.display().to_string()), "{message}");
     }
 }

@@ -550,27 +550,52 @@ pub(crate) async fn complete(
     let lock = state.upload_lock(&upload_id);
     let _guard = lock.lock().await;
 
-    let id = upload_id.clone();
+    let (row, app_name, existing) = upload_to_complete(state, &caller, upload_id).await?;
+    if let Some(version) = existing {
+        return Ok((StatusCode::OK, version));
+    }
+    require_every_byte(&row)?;
+    abort_unless_version_free(state, &row, &app_name).await?;
+    let (part, dest) = verify_package(state, &row).await?;
+    move_into_store(&part, &dest).await?;
+    gopay_miniapp_portal::pause::pause_at("portal-upload-complete");
+    let version = create_version(state, &caller, &row, app_name).await?;
+    tracing::info!(app = %version.app_id, version = %version.version, "version created");
+    Ok((StatusCode::CREATED, version))
+}
+
+/// The upload (visible to the caller), its MiniApp's name, and its version when the upload
+/// was completed before.
+async fn upload_to_complete(
+    state: &AppState,
+    caller: &Caller,
+    upload_id: String,
+) -> ApiResult<(UploadRow, String, Option<Version>)> {
     let user = caller.user_id.clone();
-    let (row, app_name, existing) = state
+    state
         .store
         .run(move |tx| {
-            let row = visible_upload(tx, &id, &user)?;
+            let row = visible_upload(tx, &upload_id, &user)?;
             let app = member_app(tx, &row.app_id, &user)?;
             let existing = match &row.version_id {
-                Some(version_id) => Some(tx.query_row(
-                    &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE id = ?1"),
-                    [version_id],
-                    version_row,
-                )?),
+                Some(version_id) => Some(version_by_id(tx, version_id)?),
                 None => None,
             };
             Ok((row, app.name, existing))
         })
-        .await?;
-    if let Some(version) = existing {
-        return Ok((StatusCode::OK, version));
-    }
+        .await
+}
+
+fn version_by_id(tx: &Transaction<'_>, version_id: &str) -> rusqlite::Result<Version> {
+    tx.query_row(
+        &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE id = ?1"),
+        [version_id],
+        version_row,
+    )
+}
+
+/// `UPLOAD_INCOMPLETE` (with the offset to go on from) unless every byte has arrived.
+fn require_every_byte(row: &UploadRow) -> ApiResult<()> {
     if row.received < row.size {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -586,69 +611,46 @@ pub(crate) async fn complete(
         )
         .received(row.received));
     }
+    Ok(())
+}
 
-    // Still a higher version? (Someone may have published meanwhile.)
-    {
-        let row = row.clone();
-        let app_name = app_name.clone();
-        let result = state
-            .store
-            .run(move |tx| check_version_free(tx, &row.app_id, &app_name, &row.version))
-            .await;
-        if let Err(err) = result {
-            abort_upload(state, &row.id).await?;
-            return Err(err);
-        }
+/// Still a higher version? (Someone may have published meanwhile.) If not, the upload is
+/// aborted and the refusal returned.
+async fn abort_unless_version_free(
+    state: &AppState,
+    row: &UploadRow,
+    app_name: &str,
+) -> ApiResult<()> {
+    let record = row.clone();
+    let app_name = app_name.to_string();
+    let result = state
+        .store
+        .run(move |tx| check_version_free(tx, &record.app_id, &app_name, &record.version))
+        .await;
+    if let Err(err) = result {
+        abort_upload(state, &row.id).await?;
+        return Err(err);
     }
+    Ok(())
+}
 
-    // Verify the whole file and that it is a MiniApp package.
+/// Verifies the whole file and that it is a MiniApp package; its part file and its place in
+/// the package store. A file that does not match the sha256 starts the upload over; one
+/// that is not a MiniApp package is discarded with the upload.
+async fn verify_package(
+    state: &AppState,
+    row: &UploadRow,
+) -> ApiResult<(std::path::PathBuf, std::path::PathBuf)> {
     let part = state.store.part_path(&row.id);
     let dest = state.store.package_path(&row.sha256);
     // A portal killed after moving the package into the store but before recording the
     // version: the bytes are in the store already, and are checked there.
     let in_store = !tokio::fs::try_exists(&part).await? && tokio::fs::try_exists(&dest).await?;
-    let size = row.size;
     let check_path = if in_store { dest.clone() } else { part.clone() };
-    let (actual, package_check) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(!in_store)
-            .open(&check_path)?;
-        if !in_store {
-            file.set_len(size)?;
-        }
-        file.seek(SeekFrom::Start(0))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        let actual = hex::encode(hasher.finalize());
-        let check = check_package(&check_path);
-        Ok((actual, check))
-    })
-    .await??;
+    let (actual, package_check) = hash_and_check_package(check_path, in_store, row.size).await?;
 
     if actual != row.sha256 {
-        let id = row.id.clone();
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&part)
-            .and_then(|f| f.set_len(0))?;
-        state
-            .store
-            .run(move |tx| {
-                tx.execute(
-                    "UPDATE uploads SET received = 0, updated_at = ?1 WHERE id = ?2",
-                    params![now_rfc3339(), id],
-                )?;
-                Ok(())
-            })
-            .await?;
+        start_upload_over(state, &row.id, &part).await?;
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::CHECKSUM_MISMATCH,
@@ -667,83 +669,92 @@ pub(crate) async fn complete(
             "zip the contents of the build output folder (index.html or app.json at the top)",
         ));
     }
+    Ok((part, dest))
+}
 
-    // Into the package store (content-addressed: the same bytes are kept once), durably
-    // before the version that points at it is recorded.
+/// The hex sha256 of the file at `path` and whether it is a MiniApp package; a part file
+/// (not `in_store`) is first cut to the upload's `size`.
+async fn hash_and_check_package(
+    path: std::path::PathBuf,
+    in_store: bool,
+    size: u64,
+) -> ApiResult<(String, Result<(), String>)> {
+    Ok(tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(!in_store)
+            .open(&path)?;
+        if !in_store {
+            file.set_len(size)?;
+        }
+        file.seek(SeekFrom::Start(0))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let actual = hex::encode(hasher.finalize());
+        let check = check_package(&path);
+        Ok((actual, check))
+    })
+    .await??)
+}
+
+/// Empties the part file and sets `received` back to 0.
+async fn start_upload_over(
+    state: &AppState,
+    upload_id: &str,
+    part: &std::path::Path,
+) -> ApiResult<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(part)
+        .and_then(|f| f.set_len(0))?;
+    update_upload(
+        state,
+        "UPDATE uploads SET received = 0, updated_at = ?1 WHERE id = ?2",
+        upload_id,
+    )
+    .await
+}
+
+/// Into the package store (content-addressed: the same bytes are kept once), durably
+/// before the version that points at it is recorded.
+async fn move_into_store(part: &std::path::Path, dest: &std::path::Path) -> ApiResult<()> {
     if let Some(parent) = dest.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
-    if tokio::fs::try_exists(&dest).await? {
-        match tokio::fs::remove_file(&part).await {
+    if tokio::fs::try_exists(dest).await? {
+        match tokio::fs::remove_file(part).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
     } else {
-        tokio::fs::rename(&part, &dest).await?;
+        tokio::fs::rename(part, dest).await?;
         sync_dir(dest.parent()).await;
     }
-    gopay_miniapp_portal::pause::pause_at("portal-upload-complete");
+    Ok(())
+}
 
+/// Records the version and completes the upload; a version no longer higher aborts it. The
+/// part files of the other open uploads of this version go.
+async fn create_version(
+    state: &AppState,
+    caller: &Caller,
+    row: &UploadRow,
+    app_name: String,
+) -> ApiResult<Version> {
     let actor = caller.username.clone();
     let record = row.clone();
     let result = state
         .store
         .run(move |tx| {
             check_version_free(tx, &record.app_id, &app_name, &record.version)?;
-            let version_id = new_id("ver");
-            let now = now_rfc3339();
-            tx.execute(
-                "INSERT INTO versions (id, app_id, version, major, minor, patch, description, size, sha256, created_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    version_id,
-                    record.app_id,
-                    record.version.to_string(),
-                    record.version.major as i64,
-                    record.version.minor as i64,
-                    record.version.patch as i64,
-                    record.description,
-                    record.size as i64,
-                    record.sha256,
-                    now,
-                    actor
-                ],
-            )?;
-            tx.execute(
-                "UPDATE uploads SET state = 'complete', version_id = ?1, updated_at = ?2 WHERE id = ?3",
-                params![version_id, now, record.id],
-            )?;
-            // Other open uploads of this version can never complete now.
-            let mut stmt = tx.prepare(
-                "SELECT id FROM uploads WHERE app_id = ?1 AND version = ?2 AND state = 'open' AND id != ?3",
-            )?;
-            let others = stmt
-                .query_map(params![record.app_id, record.version.to_string(), record.id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for other in &others {
-                tx.execute(
-                    "UPDATE uploads SET state = 'aborted', updated_at = ?1 WHERE id = ?2",
-                    params![now, other],
-                )?;
-            }
-            audit(
-                tx,
-                &record.app_id,
-                &actor,
-                "version.create",
-                &format!(
-                    "{} uploaded ({}, sha256 {})",
-                    record.version,
-                    human_size(record.size),
-                    &record.sha256[..12]
-                ),
-            )?;
-            let version = tx.query_row(
-                &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE id = ?1"),
-                [&version_id],
-                version_row,
-            )?;
-            Ok((version, others))
+            insert_version(tx, &record, &actor)
         })
         .await;
     let (version, others) = match result {
@@ -758,8 +769,78 @@ pub(crate) async fn complete(
     for other in others {
         let _ = tokio::fs::remove_file(state.store.part_path(&other)).await;
     }
-    tracing::info!(app = %version.app_id, version = %version.version, "version created");
-    Ok((StatusCode::CREATED, version))
+    Ok(version)
+}
+
+/// The version of a verified upload, the upload marked complete, and the other open uploads
+/// of the same version aborted (their ids returned).
+fn insert_version(
+    tx: &Transaction<'_>,
+    record: &UploadRow,
+    actor: &str,
+) -> ApiResult<(Version, Vec<String>)> {
+    let version_id = new_id("ver");
+    let now = now_rfc3339();
+    tx.execute(
+        "INSERT INTO versions (id, app_id, version, major, minor, patch, description, size, sha256, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            version_id,
+            record.app_id,
+            record.version.to_string(),
+            record.version.major as i64,
+            record.version.minor as i64,
+            record.version.patch as i64,
+            record.description,
+            record.size as i64,
+            record.sha256,
+            now,
+            actor
+        ],
+    )?;
+    tx.execute(
+        "UPDATE uploads SET state = 'complete', version_id = ?1, updated_at = ?2 WHERE id = ?3",
+        params![version_id, now, record.id],
+    )?;
+    let others = abort_other_open_uploads(tx, record, &now)?;
+    audit(
+        tx,
+        &record.app_id,
+        actor,
+        "version.create",
+        &format!(
+            "{} uploaded ({}, sha256 {})",
+            record.version,
+            human_size(record.size),
+            &record.sha256[..12]
+        ),
+    )?;
+    let version = version_by_id(tx, &version_id)?;
+    Ok((version, others))
+}
+
+/// Other open uploads of this version can never complete now: aborted, their ids returned.
+fn abort_other_open_uploads(
+    tx: &Transaction<'_>,
+    record: &UploadRow,
+    now: &str,
+) -> ApiResult<Vec<String>> {
+    let mut stmt = tx.prepare(
+        "SELECT id FROM uploads WHERE app_id = ?1 AND version = ?2 AND state = 'open' AND id != ?3",
+    )?;
+    let others = stmt
+        .query_map(
+            params![record.app_id, record.version.to_string(), record.id],
+            |r| r.get::<_, String>(0),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for other in &others {
+        tx.execute(
+            "UPDATE uploads SET state = 'aborted', updated_at = ?1 WHERE id = ?2",
+            params![now, other],
+        )?;
+    }
+    Ok(others)
 }
 
 /// Gives an open upload all its bytes at once from a file the portal wrote itself (the web
@@ -816,19 +897,26 @@ async fn sync_dir(dir: Option<&std::path::Path>) {
     let _ = tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all()).await;
 }
 
-/// Marks an upload aborted and frees its bytes.
-async fn abort_upload(state: &AppState, upload_id: &str) -> ApiResult<()> {
+/// Runs `sql`, an `UPDATE` of one upload with `?1` the time now and `?2` its id.
+async fn update_upload(state: &AppState, sql: &'static str, upload_id: &str) -> ApiResult<()> {
     let id = upload_id.to_string();
     state
         .store
         .run(move |tx| {
-            tx.execute(
-                "UPDATE uploads SET state = 'aborted', updated_at = ?1 WHERE id = ?2 AND state = 'open'",
-                params![now_rfc3339(), id],
-            )?;
+            tx.execute(sql, params![now_rfc3339(), id])?;
             Ok(())
         })
-        .await?;
+        .await
+}
+
+/// Marks an upload aborted and frees its bytes.
+async fn abort_upload(state: &AppState, upload_id: &str) -> ApiResult<()> {
+    update_upload(
+        state,
+        "UPDATE uploads SET state = 'aborted', updated_at = ?1 WHERE id = ?2 AND state = 'open'",
+        upload_id,
+    )
+    .await?;
     match tokio::fs::remove_file(state.store.part_path(upload_id)).await {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -1,7 +1,7 @@
 //! What a portal's READ routes answer, route by route, for `gopay-miniapp doctor`: a user's
 //! first contact with a real portal. Only GETs, never a write; the native portal's tokens
 //! are not refreshed (a refresh spends the refresh token). Each backend lists its own read
-//! routes (`native::probe_routes`, `superapp::probe_routes`); nothing here shows a cookie or a
+//! routes (`native::probe_routes`, `superapp::probe::probe_routes`); nothing here shows a cookie or a
 //! token.
 
 use serde::Serialize;

@@ -1,7 +1,9 @@
 //! The `superapp` backend: the REST API of Alibaba Cloud's SuperApp console, which GoPay's
 //! MiniApp portal runs on (`docs/portal-superapp.md`, "The client backend"). Only the routes
-//! seen on a real tenant (OBSERVED) are called; [`http`] holds every HTTP detail, [`envelope`]
-//! the answers' envelope. What the console's API is not known to do is
+//! seen on a real tenant (OBSERVED) are called: [`routes`] lists them, [`http`] holds every
+//! HTTP detail, [`envelope`] the answers' envelope, `wire.rs` reads the console's items as
+//! domain values, and `probe.rs` is `doctor`'s read probe; [`SuperappPortal`] adapts them to
+//! the [`Portal`] trait. What the console's API is not known to do is
 //! [`PortalError::NotAvailable`], and left out of [`capabilities`].
 //!
 //! The API has no lists of spaces, MiniApps or target apps: the user gives their ids when
@@ -11,6 +13,9 @@
 mod browser;
 pub mod envelope;
 pub mod http;
+mod probe;
+pub mod routes;
+mod wire;
 
 use std::sync::RwLock;
 
@@ -19,40 +24,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
+pub(crate) use self::probe::probe_reads;
+
 use self::envelope::{items, raw_status, state_of};
 use self::http::Http;
+use self::wire::{release_again, release_of, text, version_of, ParsedId, ReleaseKey};
 use crate::backend::*;
 use crate::domain::*;
 use crate::error::{PortalError, Refusal};
 use crate::lifecycle::{ReleaseState, Step};
-use crate::probe::{AnswerKind, ProbeIds, ProbeRoute, RouteAnswer};
-use crate::version_number::VersionNumber;
-
-/// The OBSERVED routes this backend calls, and nothing else (`HISTORY_QUERY` only from
-/// `doctor`'s read probe).
-pub mod routes {
-    pub const VERSION_QUERY: &str = "/rest/intercnn/app/version/query";
-    pub const VERSION_UPLOAD: &str = "/rest/intercnn/app/version/uploadResource";
-    pub const VERSION_CREATE: &str = "/rest/intercnn/app/version/create";
-    pub const RELEASE_CREATE: &str = "/rest/intercnn/app/publish/version/create";
-    pub const RELEASE_QUERY: &str = "/rest/intercnn/app/publish/version/query";
-    pub const HISTORY_QUERY: &str = "/rest/intercnn/app/publish/version/history/query";
-    pub const START_APPROVE: &str = "/rest/intercnn/app/publish/version/startApprove";
-    pub const SKIP_BETA: &str = "/rest/intercnn/app/publish/version/gray/skipBeta";
-    pub const ONLINE: &str = "/rest/intercnn/app/publish/online";
-
-    pub const ALL: &[&str] = &[
-        VERSION_QUERY,
-        VERSION_UPLOAD,
-        VERSION_CREATE,
-        RELEASE_CREATE,
-        RELEASE_QUERY,
-        HISTORY_QUERY,
-        START_APPROVE,
-        SKIP_BETA,
-        ONLINE,
-    ];
-}
 
 const PAGE_SIZE: usize = 50;
 
@@ -214,71 +194,13 @@ impl SuperappPortal {
         Ok((found, first))
     }
 
-    fn release_of(
-        &self,
-        item: &Value,
-        key: ReleaseKey<'_>,
-        first_release: bool,
-    ) -> Result<Release, UnknownStatus> {
-        let raw = raw_status(item).unwrap_or_default().to_string();
-        let state = state_of(&raw).ok_or_else(|| UnknownStatus {
-            raw: raw.clone(),
-            desc: text(item, "versionStatusDesc"),
-        })?;
-        let item_id = text(item, "id");
-        let version = text(item, "version");
-        let version: VersionNumber = version.parse().unwrap_or(key.version);
-        let channel = key.target.id.clone();
-        let name = match text(item, "channelName") {
-            n if n.is_empty() => key.target.name.clone(),
-            n => n,
-        };
-        let publish_id = match text(item, "publishId") {
-            p if p.is_empty() => item_id.clone(),
-            p => p,
-        };
-        Ok(Release {
-            id: release_id(&key.space_id, &channel, &version.to_string(), &item_id),
-            app_id: key.app_id.to_string(),
-            version_id: key.version_id.to_string(),
-            version,
-            target_app_id: channel,
-            target_app_name: name,
-            state,
-            status_text: Some(raw),
-            publish_id,
-            notes: non_empty(text(item, "changelog")),
-            reject_reason: non_empty(text(item, "rejectReason")),
-            whitelist: Vec::new(),
-            ratio: None,
-            first_release,
-            created_at: timestamp(item.get("gmtCreate")),
-            updated_at: timestamp(item.get("gmtModified").or(item.get("gmtCreate"))),
-        })
-    }
-
     /// The release a step's answer describes (`data` is the release item), else re-read.
     async fn after_step(&self, release: &Release, data: Value) -> Result<Release, PortalError> {
         let key = ParsedId::parse(&release.id)?;
-        let target = TargetApp {
-            id: release.target_app_id.clone(),
-            name: release.target_app_name.clone(),
-            scheme: String::new(),
-        };
         match items(data).into_iter().next() {
-            Some(item) if raw_status(&item).is_some() => self
-                .release_of(
-                    &item,
-                    ReleaseKey {
-                        space_id: key.space_id,
-                        app_id: &release.app_id,
-                        version_id: &release.version_id,
-                        version: release.version,
-                        target: &target,
-                    },
-                    release.first_release,
-                )
-                .map_err(|u| u.into_error(release)),
+            Some(item) if raw_status(&item).is_some() => {
+                release_again(&item, release, key.space_id)
+            }
             _ => self.release(release).await,
         }
     }
@@ -292,106 +214,6 @@ impl SuperappPortal {
             "version": release.version.to_string(),
         }))
     }
-}
-
-struct ReleaseKey<'a> {
-    space_id: String,
-    app_id: &'a str,
-    version_id: &'a str,
-    version: VersionNumber,
-    target: &'a TargetApp,
-}
-
-/// A status this client has no lifecycle state for: never guessed.
-struct UnknownStatus {
-    raw: String,
-    desc: String,
-}
-
-impl UnknownStatus {
-    fn into_error(self, release: &Release) -> PortalError {
-        PortalError::Protocol {
-            message: format!(
-                "the console says the release of {} to {} is `{}`{}, a status this client does not know; see it in the portal",
-                release.version,
-                release.target_app_name,
-                self.raw,
-                if self.desc.is_empty() { String::new() } else { format!(" (\"{}\")", self.desc) }
-            ),
-        }
-    }
-}
-
-/// A release's id: `{spaceId}/{channelCode}/{version}/{item id}`, so a step can name the
-/// space (`sourceSpaceId`) and [`Portal::release`] can query it again.
-fn release_id(space_id: &str, channel: &str, version: &str, item_id: &str) -> String {
-    format!("{space_id}/{channel}/{version}/{item_id}")
-}
-
-struct ParsedId {
-    space_id: String,
-    item_id: String,
-}
-
-impl ParsedId {
-    fn parse(id: &str) -> Result<Self, PortalError> {
-        let parts: Vec<&str> = id.split('/').collect();
-        match parts.as_slice() {
-            [space, _channel, _version, item] => Ok(ParsedId {
-                space_id: space.to_string(),
-                item_id: item.to_string(),
-            }),
-            _ => Err(PortalError::Local {
-                message: format!("`{id}` is not a release id of the superapp backend"),
-            }),
-        }
-    }
-}
-
-fn text(item: &Value, key: &str) -> String {
-    match item.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
-}
-
-/// `gmtCreate` (epoch milliseconds, ASSUMED) as RFC 3339; empty when absent.
-fn timestamp(value: Option<&Value>) -> String {
-    let Some(ms) = value.and_then(Value::as_i64) else {
-        return String::new();
-    };
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
-fn version_of(item: &Value, app_id: &str) -> Result<Version, PortalError> {
-    let raw = text(item, "version");
-    let version = raw.parse().map_err(|_| PortalError::Protocol {
-        message: format!("the console sent a version `{raw}` that is not x.y.z"),
-    })?;
-    Ok(Version {
-        id: text(item, "id"),
-        app_id: match text(item, "appId") {
-            a if a.is_empty() => app_id.to_string(),
-            a => a,
-        },
-        version,
-        description: text(item, "description"),
-        size: item.get("size").and_then(Value::as_u64).unwrap_or(0),
-        sha256: text(item, "sha256"),
-        created_at: timestamp(item.get("gmtCreate")),
-        created_by: text(item, "creator"),
-    })
 }
 
 /// A `Cookie` header as given: `Cookie: a=b; c=d` or `a=b; c=d`.
@@ -668,7 +490,7 @@ impl Portal for SuperappPortal {
                     version,
                     target,
                 };
-                match self.release_of(&item, key, first) {
+                match release_of(&item, key, first) {
                     Ok(r) => releases.push(r),
                     // Unknown statuses are not guessed: such a release is left out here
                     // (and a single read of it says its raw status).
@@ -704,23 +526,7 @@ impl Portal for SuperappPortal {
                     release.version, release.target_app_name
                 ),
             })?;
-        let target = TargetApp {
-            id: release.target_app_id.clone(),
-            name: release.target_app_name.clone(),
-            scheme: String::new(),
-        };
-        self.release_of(
-            item,
-            ReleaseKey {
-                space_id: key.space_id,
-                app_id: &release.app_id,
-                version_id: &release.version_id,
-                version: release.version,
-                target: &target,
-            },
-            release.first_release,
-        )
-        .map_err(|u| u.into_error(release))
+        release_again(item, release, key.space_id)
     }
 
     async fn create_release(
@@ -762,7 +568,7 @@ impl Portal for SuperappPortal {
             version: version.version,
             target,
         };
-        match self.release_of(&item, key, first) {
+        match release_of(&item, key, first) {
             Ok(r) => Ok(r),
             Err(u) => Err(PortalError::Protocol {
                 message: format!(
@@ -847,134 +653,6 @@ impl Portal for SuperappPortal {
     }
 }
 
-/// The console's READ routes, for `doctor` (the ids from `ids`; a version for the history
-/// query from `latest`, the first version the version query listed).
-fn probe_routes(ids: &ProbeIds, latest: Option<&str>) -> Vec<ProbeRoute> {
-    let paging = || {
-        vec![
-            ("currentPage", "1".to_string()),
-            ("pageSize", "1".to_string()),
-        ]
-    };
-    let mut versions = paging();
-    versions.extend(ids.app_id.clone().map(|a| ("appId", a)));
-    versions.extend(ids.space_id.clone().map(|s| ("spaceId", s)));
-    let mut releases: Vec<(&'static str, String)> = ids
-        .app_id
-        .clone()
-        .map(|a| ("appId", a))
-        .into_iter()
-        .collect();
-    releases.extend(ids.target_app_id.clone().map(|c| ("channelCode", c)));
-    let mut history = releases.clone();
-    history.extend(latest.map(|v| ("version", v.to_string())));
-    releases.extend(paging());
-    vec![
-        ProbeRoute {
-            path: routes::VERSION_QUERY.into(),
-            purpose: "versions of a MiniApp (also how a session is checked)",
-            query: versions,
-            with_session_too: true,
-        },
-        ProbeRoute {
-            path: routes::RELEASE_QUERY.into(),
-            purpose: "releases of a MiniApp to a target app, with their versionStatus",
-            query: releases,
-            with_session_too: true,
-        },
-        ProbeRoute {
-            path: routes::HISTORY_QUERY.into(),
-            purpose: "the history of one release",
-            query: history,
-            with_session_too: true,
-        },
-    ]
-}
-
-/// The row of one console answer.
-fn console_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u8]) -> RouteAnswer {
-    let value: Option<Value> = serde_json::from_slice(body).ok();
-    let envelope = value.as_ref().filter(|_| envelope::is_envelope(body));
-    let kind = match envelope {
-        None => AnswerKind::Unexpected,
-        Some(_) => match envelope::decode(status, body, &route.path) {
-            Ok(_) => AnswerKind::Ok,
-            Err(PortalError::SessionExpired { .. }) => AnswerKind::LostSession,
-            Err(_) => AnswerKind::Refused,
-        },
-    };
-    let message = match envelope {
-        Some(e) => e
-            .get("errorMsg")
-            .and_then(Value::as_str)
-            .map(crate::probe::short),
-        None => Some(format!(
-            "not the console's envelope ({} bytes{})",
-            body.len(),
-            if body.starts_with(b"<") || body.starts_with(b"\n<") {
-                ", HTML"
-            } else {
-                ""
-            }
-        )),
-    };
-    RouteAnswer {
-        status: Some(status),
-        success: envelope
-            .and_then(|e| e.get("success"))
-            .and_then(Value::as_bool),
-        error_code: envelope
-            .and_then(|e| e.get("errorCode"))
-            .filter(|c| !c.is_null())
-            .map(|c| {
-                c.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| c.to_string())
-            }),
-        message,
-        ..RouteAnswer::of(route, with_session, kind)
-    }
-}
-
-/// Every READ route of the console, without a session and (when given) with `session`.
-pub(crate) async fn probe_reads(
-    url: &str,
-    session: Option<&Session>,
-    ids: &ProbeIds,
-) -> Result<Vec<RouteAnswer>, PortalError> {
-    let http = Http::new(url)?;
-    let cookie = session
-        .and_then(Session::decode::<SuperappSession>)
-        .map(|s| s.cookie);
-    // The latest version the version query showed (with the session), for the history query.
-    let mut latest: Option<String> = None;
-    let answers = crate::probe::ask_all(
-        |latest: &Option<String>| probe_routes(ids, latest.as_deref()),
-        &mut latest,
-        cookie.is_some(),
-        |path, query, with_session| {
-            let http = &http;
-            let cookie = cookie.clone().filter(|_| with_session);
-            async move {
-                let query: Vec<(&str, &str)> =
-                    query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                http.probe_with(&path, &query, cookie.as_deref()).await
-            }
-        },
-        |route, with_session, status, body, latest| {
-            if with_session && route.path == routes::VERSION_QUERY {
-                *latest = envelope::decode(status, body, &route.path)
-                    .ok()
-                    .and_then(|data| items(data).first().map(|v| text(v, "version")))
-                    .filter(|v| !v.is_empty());
-            }
-            console_answer(route, with_session, status, body)
-        },
-    )
-    .await;
-    Ok(answers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -995,17 +673,6 @@ mod tests {
         assert_eq!(cookie_header("SA=x").unwrap(), "SA=x");
         assert!(cookie_header("  ").is_err());
         assert!(cookie_header("nonsense").is_err());
-    }
-
-    #[test]
-    fn release_ids_round_trip() {
-        let id = release_id("1532", "1611", "1.0.1", "5000");
-        let parsed = ParsedId::parse(&id).unwrap();
-        assert_eq!(
-            (parsed.space_id.as_str(), parsed.item_id.as_str()),
-            ("1532", "5000")
-        );
-        assert!(ParsedId::parse("42").is_err());
     }
 
     #[test]

@@ -1,0 +1,194 @@
+//! The console's JSON as this client reads it (OBSERVED fields, a few ASSUMED where noted):
+//! version and release items as domain values, and the release ids this backend makes up.
+
+use serde_json::Value;
+
+use super::envelope::{raw_status, state_of};
+use crate::domain::*;
+use crate::error::PortalError;
+use crate::version_number::VersionNumber;
+
+pub(super) struct ReleaseKey<'a> {
+    pub space_id: String,
+    pub app_id: &'a str,
+    pub version_id: &'a str,
+    pub version: VersionNumber,
+    pub target: &'a TargetApp,
+}
+
+/// A status this client has no lifecycle state for: never guessed.
+pub(super) struct UnknownStatus {
+    pub raw: String,
+    pub desc: String,
+}
+
+impl UnknownStatus {
+    pub fn into_error(self, release: &Release) -> PortalError {
+        PortalError::Protocol {
+            message: format!(
+                "the console says the release of {} to {} is `{}`{}, a status this client does not know; see it in the portal",
+                release.version,
+                release.target_app_name,
+                self.raw,
+                if self.desc.is_empty() { String::new() } else { format!(" (\"{}\")", self.desc) }
+            ),
+        }
+    }
+}
+
+/// A release's id: `{spaceId}/{channelCode}/{version}/{item id}`, so a step can name the
+/// space (`sourceSpaceId`) and [`crate::backend::Portal::release`] can query it again.
+pub(super) fn release_id(space_id: &str, channel: &str, version: &str, item_id: &str) -> String {
+    format!("{space_id}/{channel}/{version}/{item_id}")
+}
+
+pub(super) struct ParsedId {
+    pub space_id: String,
+    pub item_id: String,
+}
+
+impl ParsedId {
+    pub fn parse(id: &str) -> Result<Self, PortalError> {
+        let parts: Vec<&str> = id.split('/').collect();
+        match parts.as_slice() {
+            [space, _channel, _version, item] => Ok(ParsedId {
+                space_id: space.to_string(),
+                item_id: item.to_string(),
+            }),
+            _ => Err(PortalError::Local {
+                message: format!("`{id}` is not a release id of the superapp backend"),
+            }),
+        }
+    }
+}
+
+pub(super) fn text(item: &Value, key: &str) -> String {
+    match item.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn non_empty(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// `gmtCreate` (epoch milliseconds, ASSUMED) as RFC 3339; empty when absent.
+fn timestamp(value: Option<&Value>) -> String {
+    let Some(ms) = value.and_then(Value::as_i64) else {
+        return String::new();
+    };
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn version_of(item: &Value, app_id: &str) -> Result<Version, PortalError> {
+    let raw = text(item, "version");
+    let version = raw.parse().map_err(|_| PortalError::Protocol {
+        message: format!("the console sent a version `{raw}` that is not x.y.z"),
+    })?;
+    Ok(Version {
+        id: text(item, "id"),
+        app_id: match text(item, "appId") {
+            a if a.is_empty() => app_id.to_string(),
+            a => a,
+        },
+        version,
+        description: text(item, "description"),
+        size: item.get("size").and_then(Value::as_u64).unwrap_or(0),
+        sha256: text(item, "sha256"),
+        created_at: timestamp(item.get("gmtCreate")),
+        created_by: text(item, "creator"),
+    })
+}
+
+/// A release item as a [`Release`]; a status without a lifecycle state is [`UnknownStatus`].
+pub(super) fn release_of(
+    item: &Value,
+    key: ReleaseKey<'_>,
+    first_release: bool,
+) -> Result<Release, UnknownStatus> {
+    let raw = raw_status(item).unwrap_or_default().to_string();
+    let state = state_of(&raw).ok_or_else(|| UnknownStatus {
+        raw: raw.clone(),
+        desc: text(item, "versionStatusDesc"),
+    })?;
+    let item_id = text(item, "id");
+    let version = text(item, "version");
+    let version: VersionNumber = version.parse().unwrap_or(key.version);
+    let channel = key.target.id.clone();
+    let name = match text(item, "channelName") {
+        n if n.is_empty() => key.target.name.clone(),
+        n => n,
+    };
+    let publish_id = match text(item, "publishId") {
+        p if p.is_empty() => item_id.clone(),
+        p => p,
+    };
+    Ok(Release {
+        id: release_id(&key.space_id, &channel, &version.to_string(), &item_id),
+        app_id: key.app_id.to_string(),
+        version_id: key.version_id.to_string(),
+        version,
+        target_app_id: channel,
+        target_app_name: name,
+        state,
+        status_text: Some(raw),
+        publish_id,
+        notes: non_empty(text(item, "changelog")),
+        reject_reason: non_empty(text(item, "rejectReason")),
+        whitelist: Vec::new(),
+        ratio: None,
+        first_release,
+        created_at: timestamp(item.get("gmtCreate")),
+        updated_at: timestamp(item.get("gmtModified").or(item.get("gmtCreate"))),
+    })
+}
+
+/// `item` as the release `release` is now (same MiniApp, version and target app; `space_id`
+/// from its id); a status without a lifecycle state is an error naming the raw status.
+pub(super) fn release_again(
+    item: &Value,
+    release: &Release,
+    space_id: String,
+) -> Result<Release, PortalError> {
+    let target = TargetApp {
+        id: release.target_app_id.clone(),
+        name: release.target_app_name.clone(),
+        scheme: String::new(),
+    };
+    release_of(
+        item,
+        ReleaseKey {
+            space_id,
+            app_id: &release.app_id,
+            version_id: &release.version_id,
+            version: release.version,
+            target: &target,
+        },
+        release.first_release,
+    )
+    .map_err(|u| u.into_error(release))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_ids_round_trip() {
+        let id = release_id("1532", "1611", "1.0.1", "5000");
+        let parsed = ParsedId::parse(&id).unwrap();
+        assert_eq!(
+            (parsed.space_id.as_str(), parsed.item_id.as_str()),
+            ("1532", "5000")
+        );
+        assert!(ParsedId::parse("42").is_err());
+    }
+}
