@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use gopay_miniapp_core::workflows::publish::BumpSpec;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,46 +60,15 @@ pub enum Command {
     /// Target (host) apps a MiniApp can be released to.
     TargetApps,
     /// Bind the project to a MiniApp (writes gopay-miniapp.json; asks before rebinding).
-    Bind {
-        /// Space name or id.
-        #[arg(long, visible_alias = "space-id")]
-        space: Option<String>,
-        /// MiniApp name or id.
-        #[arg(long, visible_alias = "app-id")]
-        app: Option<String>,
-        /// A target app as NAME=ID (repeatable), for portals that cannot list them.
-        #[arg(long = "target-app", value_name = "NAME=ID")]
-        target_apps: Vec<String>,
-        /// Which API the portal speaks (default: detected by probing it).
-        #[arg(long, value_parser = parse_backend)]
-        backend: Option<gopay_miniapp_portal::Backend>,
-    },
+    Bind(BindArgs),
     /// Login, binding, latest version and each target app's release state.
     Status,
     /// Pack the build output exactly as publish would, without the network.
-    Pack {
-        /// Write the ZIP here.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// List the files in the package.
-        #[arg(long)]
-        list: bool,
-        /// Pack files that look like secrets instead of refusing.
-        #[arg(long)]
-        allow_secrets: bool,
-    },
+    Pack(PackArgs),
     /// Fetch the latest version, bump package.json, build, pack and upload.
     Publish(PublishArgs),
     /// Upload a ZIP made elsewhere as a new version (the portal's "Upload by Files").
-    Upload {
-        /// The package: a ZIP with index.html or app.json at its root.
-        file: PathBuf,
-        /// The version number it gets (x.y.z, higher than the latest).
-        #[arg(long)]
-        version: String,
-        #[arg(long)]
-        description: Option<String>,
-    },
+    Upload(UploadArgs),
     /// Versions, newest first, with each target app's release state.
     Versions,
     /// Release a version to a target app (Version Creation).
@@ -106,41 +76,15 @@ pub enum Command {
     /// The temporary code: a QR with the working deeplink.
     Qr(QrArgs),
     /// Apply Release: show the release information, confirm, submit for review.
-    Apply {
-        #[command(flatten)]
-        release: ReleaseArgs,
-        /// Release notes (default: the version's description).
-        #[arg(long)]
-        notes: Option<String>,
-    },
+    Apply(ApplyArgs),
     /// Take a release out of review.
     Withdraw(ReleaseArgs),
     /// Wait until the review is done: exit 0 approved, 6 rejected (reason printed).
-    Wait {
-        #[command(flatten)]
-        release: ReleaseArgs,
-        /// Give up after this long, e.g. 90s, 10m, 1h.
-        #[arg(long, value_parser = parse_duration)]
-        timeout: Option<std::time::Duration>,
-    },
+    Wait(WaitArgs),
     /// Set the whitelist user IDs and start whitelist testing.
-    Whitelist {
-        #[command(flatten)]
-        release: ReleaseArgs,
-        /// Comma-separated user IDs.
-        #[arg(long, value_delimiter = ',', required_unless_present = "users_file")]
-        users: Vec<String>,
-        /// A file with user IDs (one per line or comma-separated; `#` comments).
-        #[arg(long, value_name = "FILE", conflicts_with = "users")]
-        users_file: Option<PathBuf>,
-    },
+    Whitelist(WhitelistArgs),
     /// Start grayscale or raise its ratio (1–100, only up).
-    Grayscale {
-        #[command(flatten)]
-        release: ReleaseArgs,
-        #[arg(long, allow_negative_numbers = true)]
-        ratio: i64,
-    },
+    Grayscale(GrayscaleArgs),
     /// Officially release: everyone gets it; the live version is archived.
     Official(ReleaseArgs),
     /// Cancel a release.
@@ -151,19 +95,7 @@ pub enum Command {
         target_app: Option<String>,
     },
     /// What a target-app admin does: approve or reject a release in review.
-    Review {
-        #[arg(value_enum)]
-        decision: ReviewDecision,
-        /// MiniApp id (or the bound app's name).
-        #[arg(long)]
-        app: String,
-        #[arg(long)]
-        version: String,
-        #[arg(long)]
-        target_app: String,
-        #[arg(long)]
-        reason: Option<String>,
-    },
+    Review(ReviewArgs),
     /// The MiniApp's audit log.
     Audit,
     /// Which API a portal speaks (`--portal URL`) and what each of its known read routes
@@ -173,15 +105,7 @@ pub enum Command {
     /// The whole story against an embedded local portal: publish, release, QR, review,
     /// whitelist, grayscale, official, rollback (`--backend superapp`: the SuperApp console
     /// emulator's story).
-    Demo {
-        /// The example project to copy (default: examples/hello-miniapp of this checkout).
-        #[arg(long, value_name = "DIR")]
-        example: Option<PathBuf>,
-        /// The API the embedded portal speaks: native (the whole story) or superapp (the
-        /// story the SuperApp console's API supports, against its emulator).
-        #[arg(long, value_parser = parse_backend, default_value = "native")]
-        backend: gopay_miniapp_portal::Backend,
-    },
+    Demo(DemoArgs),
     /// The editor sidecar: JSON-RPC (LSP base protocol) on stdin/stdout.
     Lsp {
         /// Accepted for editors that pass it; stdio is the only transport.
@@ -192,6 +116,8 @@ pub enum Command {
     #[command(subcommand)]
     Portal(PortalCommand),
 }
+
+// The structs below carry no doc comment: the variant's is the subcommand's about.
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
@@ -229,10 +155,39 @@ pub enum TokenCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct BindArgs {
+    /// Space name or id.
+    #[arg(long, visible_alias = "space-id")]
+    pub space: Option<String>,
+    /// MiniApp name or id.
+    #[arg(long, visible_alias = "app-id")]
+    pub app: Option<String>,
+    /// A target app as NAME=ID (repeatable), for portals that cannot list them.
+    #[arg(long = "target-app", value_name = "NAME=ID")]
+    pub target_apps: Vec<String>,
+    /// Which API the portal speaks (default: detected by probing it).
+    #[arg(long, value_parser = parse_backend)]
+    pub backend: Option<gopay_miniapp_portal::Backend>,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// Write the ZIP here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// List the files in the package.
+    #[arg(long)]
+    pub list: bool,
+    /// Pack files that look like secrets instead of refusing.
+    #[arg(long)]
+    pub allow_secrets: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct PublishArgs {
     /// patch, minor, major or an exact X.Y.Z (default: the binding's bump, patch).
     #[arg(long)]
-    pub bump: Option<String>,
+    pub bump: Option<BumpSpec>,
     #[arg(long)]
     pub description: Option<String>,
     /// Pack the output folder as it is.
@@ -244,6 +199,17 @@ pub struct PublishArgs {
     /// Upload files that look like secrets instead of refusing.
     #[arg(long)]
     pub allow_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The package: a ZIP with index.html or app.json at its root.
+    pub file: PathBuf,
+    /// The version number it gets (x.y.z, higher than the latest).
+    #[arg(long)]
+    pub version: String,
+    #[arg(long)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -269,6 +235,70 @@ pub struct QrArgs {
     pub path: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Release notes (default: the version's description).
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Give up after this long, e.g. 90s, 10m, 1h.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct WhitelistArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Comma-separated user IDs.
+    #[arg(long, value_delimiter = ',', required_unless_present = "users_file")]
+    pub users: Vec<String>,
+    /// A file with user IDs (one per line or comma-separated; `#` comments).
+    #[arg(long, value_name = "FILE", conflicts_with = "users")]
+    pub users_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GrayscaleArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    #[arg(long, allow_negative_numbers = true)]
+    pub ratio: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[arg(value_enum)]
+    pub decision: ReviewDecision,
+    /// MiniApp id (or the bound app's name).
+    #[arg(long)]
+    pub app: String,
+    #[arg(long)]
+    pub version: String,
+    #[arg(long)]
+    pub target_app: String,
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The example project to copy (default: examples/hello-miniapp of this checkout).
+    #[arg(long, value_name = "DIR")]
+    pub example: Option<PathBuf>,
+    /// The API the embedded portal speaks: native (the whole story) or superapp (the
+    /// story the SuperApp console's API supports, against its emulator).
+    #[arg(long, value_parser = parse_backend, default_value = "native")]
+    pub backend: gopay_miniapp_portal::Backend,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum QrFormat {
     Terminal,
@@ -286,26 +316,29 @@ pub enum ReviewDecision {
 #[derive(Debug, Subcommand)]
 pub enum PortalCommand {
     /// Serve the local portal until Ctrl-C.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8780")]
-        addr: SocketAddr,
-        /// Where the database and packages live (default: <home>/portal).
-        #[arg(long, value_name = "DIR")]
-        data: Option<PathBuf>,
-        /// Create the demo accounts, spaces, MiniApps and target apps (only if absent).
-        #[arg(long)]
-        seed_demo: bool,
-        /// Largest package accepted, in bytes.
-        #[arg(long)]
-        max_package_size: Option<u64>,
-        /// Access-token lifetime, e.g. 1h, 30s.
-        #[arg(long, value_parser = parse_duration)]
-        access_token_ttl: Option<std::time::Duration>,
-        /// The API to serve: our portal contract (native), or an emulator of the SuperApp
-        /// console GoPay's portal runs on (superapp; docs/portal-superapp.md).
-        #[arg(long, value_parser = parse_backend, default_value = "native")]
-        backend: gopay_miniapp_portal::Backend,
-    },
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8780")]
+    pub addr: SocketAddr,
+    /// Where the database and packages live (default: <home>/portal).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Create the demo accounts, spaces, MiniApps and target apps (only if absent).
+    #[arg(long)]
+    pub seed_demo: bool,
+    /// Largest package accepted, in bytes.
+    #[arg(long)]
+    pub max_package_size: Option<u64>,
+    /// Access-token lifetime, e.g. 1h, 30s.
+    #[arg(long, value_parser = parse_duration)]
+    pub access_token_ttl: Option<std::time::Duration>,
+    /// The API to serve: our portal contract (native), or an emulator of the SuperApp
+    /// console GoPay's portal runs on (superapp; docs/portal-superapp.md).
+    #[arg(long, value_parser = parse_backend, default_value = "native")]
+    pub backend: gopay_miniapp_portal::Backend,
 }
 
 pub fn parse_backend(text: &str) -> Result<gopay_miniapp_portal::Backend, String> {

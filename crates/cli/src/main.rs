@@ -2,10 +2,9 @@
 //! one binary. This file only wires arguments to the workflows in `gopay-miniapp-core`.
 
 mod args;
-mod commands;
-mod demo;
 mod output;
 mod terminal;
+mod verbs;
 mod words;
 
 use clap::Parser;
@@ -18,7 +17,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let code = runtime.block_on(commands::run(cli));
+    let code = runtime.block_on(verbs::run(cli));
     // Never wait for stray blocking tasks (a prompt reading stdin): the process always exits.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     std::process::exit(code);

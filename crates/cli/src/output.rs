@@ -1,13 +1,14 @@
 //! Results on stdout: one JSON document with `--json`, else short readable text.
 
-use gopay_miniapp_core::workflows::doctor::DoctorReport;
+use gopay_miniapp_core::error::exit;
+use gopay_miniapp_core::workflows::release::StepResult;
 use gopay_miniapp_core::workflows::status::{StatusSnapshot, VersionView};
-use gopay_miniapp_core::ErrorReport;
-
-use crate::words;
+use gopay_miniapp_core::{CoreError, ErrorReport};
+use gopay_miniapp_portal::Step;
 use serde::Serialize;
 
 use crate::terminal;
+use crate::words;
 
 /// What this run found of an interrupted publish (set once, before the command runs): every
 /// `--json` document carries it as `recovered`.
@@ -41,6 +42,58 @@ pub fn error(report: &ErrorReport, as_json: bool) {
     if report.retryable {
         eprintln!("  (this is worth retrying)");
     }
+}
+
+/// A workflow's result: `text` of it on stdout (JSON with `--json`), exit 0; or its error.
+pub fn finish<T: Serialize>(
+    json: bool,
+    result: Result<T, CoreError>,
+    text: impl FnOnce(&T) -> String,
+) -> i32 {
+    match result {
+        Ok(value) => {
+            if json {
+                self::json(&value);
+            } else {
+                terminal::end_progress_line();
+                print!("{}", text(&value));
+            }
+            exit::OK
+        }
+        Err(err) => fail(json, err),
+    }
+}
+
+/// The error, worded for the terminal; its exit code.
+pub fn fail(json: bool, err: CoreError) -> i32 {
+    error(&err.report(&words::hint), json);
+    err.exit_code()
+}
+
+/// A release step's result (release, apply, whitelist, …): the release's state, what was
+/// archived, and the next step on the main road.
+pub fn step_text(s: &StepResult) -> String {
+    let r = &s.release;
+    let mut text = format!("{} on \"{}\": {}", s.version, r.target_app, r.state_label);
+    if let Some(ratio) = r.ratio {
+        text.push_str(&format!(" {ratio}%"));
+    }
+    if let Some(users) = &r.whitelist {
+        text.push_str(&format!(" (whitelist: {})", users.join(", ")));
+    }
+    text.push('\n');
+    if let Some(archived) = &s.archived_version {
+        text.push_str(&format!("{archived} was archived.\n"));
+    }
+    if let Some(next) = r.next_step {
+        let verb = if next == Step::Approve {
+            "wait (a target-app admin reviews it)".to_string()
+        } else {
+            words::step_command(next, Some(&s.version), Some(&r.target_app))
+        };
+        text.push_str(&format!("Next: {verb}\n"));
+    }
+    text
 }
 
 pub fn versions_text(versions: &[VersionView]) -> String {
@@ -123,155 +176,5 @@ pub fn status_text(s: &StatusSnapshot) -> String {
             out.push('\n');
         }
     }
-    out
-}
-
-/// `doctor`'s report as text: the backend, the session (whether it was sent; never what it
-/// is), every read route's answer, and what works through this API.
-pub fn doctor_text(r: &DoctorReport) -> String {
-    use gopay_miniapp_portal::probe::AnswerKind;
-    use gopay_miniapp_portal::{Backend, Feature, LoginKind, Step};
-
-    let mut out = format!("Portal:   {}\n", r.portal);
-    match r.backend {
-        Some(Backend::Native) => {
-            out.push_str("Speaks:   native (the gopay-miniapp portal contract, docs/portal-api.md)\n")
-        }
-        Some(Backend::Superapp) => out.push_str(
-            "Speaks:   superapp (the SuperApp console API GoPay's portal runs on, docs/portal-superapp.md)\n",
-        ),
-        None => {
-            out.push_str("Speaks:   nothing this tool knows\n");
-            if let Some(p) = &r.problem {
-                out.push_str(&format!("Problem:  {}\n", p.message));
-            }
-            out.push_str("Verdict:  check the URL: the portal's address, without a path (GoPay: https://miniapp.midtrans.com)\n");
-            return out;
-        }
-    }
-    let s = &r.session;
-    out.push_str(&match (s.stored, s.sent) {
-        (_, true) => format!(
-            "Session:  stored for this portal ({}); each route is asked without it, then with it\n",
-            s.username.as_deref().unwrap_or("?")
-        ),
-        (true, false) => format!(
-            "Session:  stored for the {} backend, not this one: not sent\n",
-            s.stored_backend.map(|b| b.as_str()).unwrap_or("?")
-        ),
-        (false, _) => "Session:  none stored: the routes are asked without one\n".to_string(),
-    });
-    let ids: Vec<String> = [
-        ("space", &r.ids.space_id),
-        ("app", &r.ids.app_id),
-        ("target app", &r.ids.target_app_id),
-    ]
-    .iter()
-    .filter_map(|(what, id)| id.as_ref().map(|id| format!("{what} {id}")))
-    .collect();
-    out.push_str(&if ids.is_empty() {
-        "Ids:      none (not bound to this portal): routes that need ids are asked without\n"
-            .to_string()
-    } else {
-        format!("Ids:      {} (from gopay-miniapp.json)\n", ids.join(", "))
-    });
-    out.push_str("\nRead routes (GET only; nothing was changed):\n");
-    let mut last = String::new();
-    for a in &r.routes {
-        let line = if a.query.is_empty() {
-            format!("{} {}", a.method, a.path)
-        } else {
-            format!("{} {}?{}", a.method, a.path, a.query)
-        };
-        if line != last {
-            out.push_str(&format!("  {line}\n      {}\n", a.purpose));
-            last = line;
-        }
-        let mut facts = Vec::new();
-        if let Some(status) = a.status {
-            facts.push(format!("HTTP {status}"));
-        }
-        if let Some(success) = a.success {
-            facts.push(format!("success={success}"));
-        }
-        if let Some(code) = &a.error_code {
-            facts.push(format!("errorCode={code}"));
-        }
-        let kind = match a.kind {
-            AnswerKind::Ok => "ok",
-            AnswerKind::LostSession => "lost session",
-            AnswerKind::Refused => "refused",
-            AnswerKind::Unexpected => "unexpected answer",
-            AnswerKind::Unreachable => "no answer",
-        };
-        out.push_str(&format!(
-            "      {:<12} {:<44} → {kind}{}\n",
-            if a.with_session {
-                "session:"
-            } else {
-                "no session:"
-            },
-            facts.join("  "),
-            a.message
-                .as_deref()
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default()
-        ));
-    }
-    if let Some(caps) = &r.capabilities {
-        let steps: Vec<&str> = Step::ALL
-            .iter()
-            .filter(|s| caps.steps.contains(s))
-            .map(|s| words::verb(*s))
-            .collect();
-        let missing: Vec<String> = Step::ALL
-            .iter()
-            .filter(|s| !caps.steps.contains(s))
-            .map(|s| words::verb(*s).to_string())
-            .chain(
-                [
-                    Feature::ListSpaces,
-                    Feature::ListApps,
-                    Feature::ListTargetApps,
-                    Feature::AccessTokens,
-                    Feature::Audit,
-                ]
-                .into_iter()
-                .filter(|f| !caps.supports(*f))
-                .map(|f| f.to_string()),
-            )
-            .collect();
-        let logins: Vec<&str> = caps
-            .login
-            .iter()
-            .map(|k| match k {
-                LoginKind::Password => "--username/--password-stdin",
-                LoginKind::Browser => "--browser",
-                LoginKind::Token => "GOPAY_MINIAPP_TOKEN",
-                LoginKind::Cookie => "--cookie-stdin",
-            })
-            .collect();
-        out.push_str(&format!(
-            "\nThrough this API: publish, release, {}; login with {}\n",
-            steps.join(", "),
-            logins.join(", ")
-        ));
-        if !missing.is_empty() {
-            out.push_str(&format!(
-                "Not through this API (exit 7; do it on the portal's pages): {}\n",
-                missing.join(", ")
-            ));
-        }
-    }
-    out.push('\n');
-    out.push_str(if !r.healthy() {
-        "Verdict:  some routes did not answer as this backend does: check the URL (and HTTPS_PROXY)\n"
-    } else if r.session_lost() {
-        "Verdict:  the portal answers; the stored session is not accepted: log in again (`gopay-miniapp login`)\n"
-    } else if r.session.sent {
-        "Verdict:  the portal answers and the stored session is accepted\n"
-    } else {
-        "Verdict:  the portal answers; log in to use it (`gopay-miniapp login`)\n"
-    });
     out
 }

@@ -31,12 +31,8 @@ async fn emulator_with(adjust: impl FnOnce(&mut PortalConfig)) -> Portal {
 
 /// The console ids of the demo data, by name.
 async fn ids(p: &Portal) -> Ids {
-    let store = p.running.as_ref().unwrap().store().clone();
-    let entries = tokio::task::spawn_blocking(move || superapp::directory(&store))
-        .await
-        .unwrap()
-        .unwrap();
-    Ids(entries)
+    let store = p.running.as_ref().unwrap().store();
+    Ids(superapp::directory_async(store).await.unwrap())
 }
 
 struct Ids(Vec<DirectoryEntry>);
@@ -965,29 +961,82 @@ async fn refusals_come_in_the_envelope_naming_the_field_or_the_state() {
     );
 }
 
-#[tokio::test]
-async fn the_review_page_approves_with_its_token_only() {
-    let p = emulator().await;
-    let ids = ids(&p).await;
+/// `version` of Wallet Tools, published by demo, released to GoPay Staging with `changelog`
+/// and submitted for review; demo's console, the app's id and staging's channel code.
+async fn wallet_tools_in_review(
+    p: &Portal,
+    version: &str,
+    changelog: &str,
+) -> (Console, String, String) {
+    let ids = ids(p).await;
     let (space, app, staging) = (
         ids.of("space", "Demo Space"),
         ids.of("app", "Wallet Tools"),
         ids.of("target-app", "GoPay Staging"),
     );
-    let dev = Console::login(&p, "demo", "demo").await;
-    let path = dev.publish(&space, &app, "3.1.4").await;
+    let dev = Console::login(p, "demo", "demo").await;
+    let path = dev.publish(&space, &app, version).await;
     ok(dev
         .post(
             &format!("{REST}/publish/version/create"),
-            json!({"appId": app, "channelCode": staging, "version": "3.1.4", "changelog": "<script>alert(1)</script>", "artifactList": [path]}),
+            json!({"appId": app, "channelCode": staging, "version": version, "changelog": changelog, "artifactList": [path]}),
         )
         .await);
     ok(dev
         .post(
             &format!("{REST}/publish/version/startApprove"),
-            step_body(&app, &space, &staging, "3.1.4"),
+            step_body(&app, &space, &staging, version),
         )
         .await);
+    (dev, app, staging)
+}
+
+/// `superapp::ConsoleSession`, the emulator's own client (the demo's): a form login, and a
+/// review decision as a target-app admin, with the emulator's refusals in its error.
+#[tokio::test]
+async fn the_console_client_logs_in_and_decides_a_review() {
+    let p = emulator().await;
+    let (dev, app, staging) = wallet_tools_in_review(&p, "2.7.1", "").await;
+
+    let wrong = superapp::ConsoleSession::log_in(&p.url, "admin", "nope")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        wrong.to_string(),
+        "the emulator's login as admin set no session cookie (HTTP 401 Unauthorized)"
+    );
+    let admin = superapp::ConsoleSession::log_in(&p.url, "admin", "admin")
+        .await
+        .unwrap();
+    assert!(admin.cookie().starts_with(&format!("{SESSION_COOKIE}=sa_")));
+    assert!(!format!("{admin:?}").contains(admin.cookie()));
+    let approve = superapp::Decision::Approve;
+    let state = admin
+        .review(&app, &staging, "2.7.1", approve, "")
+        .await
+        .unwrap();
+    assert_eq!(state, "PASSED");
+    assert_eq!(
+        dev.status(&app, &staging, "2.7.1").await["versionStatus"],
+        "PASSED"
+    );
+    let again = admin
+        .review(&app, &staging, "2.7.1", approve, "")
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .to_string()
+            .starts_with("the emulator refused the approval: "),
+        "{again}"
+    );
+}
+
+#[tokio::test]
+async fn the_review_page_approves_with_its_token_only() {
+    let p = emulator().await;
+    let (dev, app, staging) =
+        wallet_tools_in_review(&p, "3.1.4", "<script>alert(1)</script>").await;
 
     let (_, dev_page) = dev.page("/emulator/reviews").await;
     assert!(

@@ -46,6 +46,24 @@ impl std::str::FromStr for BumpSpec {
     }
 }
 
+/// From the string form a user types (`"patch"`, `"minor"`, `"major"` or `"x.y.z"`), so a
+/// front end that takes JSON (the sidecar's `bump`) gets it typed, with `FromStr`'s error.
+impl<'de> serde::Deserialize<'de> for BumpSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = BumpSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("patch, minor, major or a version x.y.z")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<BumpSpec, E> {
+                text.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PublishOptions {
     pub bump: Option<BumpSpec>,
@@ -520,6 +538,29 @@ mod tests {
 
     fn v(s: &str) -> VersionNumber {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn bump_deserializes_from_its_string_form() {
+        let parse = |json: &str| serde_json::from_str::<BumpSpec>(json).map_err(|e| e.to_string());
+        assert_eq!(parse(r#""minor""#), Ok(BumpSpec::Kind(BumpKind::Minor)));
+        assert_eq!(parse(r#""2.0.1""#), Ok(BumpSpec::Exact(v("2.0.1"))));
+        let wrong = parse(r#""mega""#).unwrap_err();
+        assert!(
+            wrong.contains("`mega` is neither patch, minor, major nor a version x.y.z"),
+            "{wrong}"
+        );
+        let not_text = parse("3").unwrap_err();
+        assert!(
+            not_text.contains("expected patch, minor, major or a version x.y.z"),
+            "{not_text}"
+        );
+        #[derive(Debug, serde::Deserialize)]
+        struct Args {
+            bump: Option<BumpSpec>,
+        }
+        let args: Args = serde_json::from_str(r#"{"bump": "major"}"#).unwrap();
+        assert_eq!(args.bump, Some(BumpSpec::Kind(BumpKind::Major)));
     }
 
     #[test]

@@ -20,7 +20,10 @@
 //! - `releases`: release (publish version) creation, apply, query, history, skip beta,
 //!   online; the state mapping.
 //! - `review`: the emulator-only approval by target-app administrators (JSON and a page).
+//! - `client`: a console user of the emulator over HTTP (form login, review decisions), for
+//!   the demo and scripts.
 
+mod client;
 mod envelope;
 mod ids;
 mod page;
@@ -41,7 +44,9 @@ use crate::error::{ApiError, ServerError};
 use crate::state::AppState;
 use crate::store::Store;
 
+pub use client::{ClientError, ConsoleSession};
 pub use releases::{superapp_status, STATUS_MAP};
+pub use review::Decision;
 pub use session::SESSION_COOKIE;
 
 /// Where a route's shape comes from.
@@ -253,6 +258,15 @@ pub fn directory(store: &Store) -> Result<Vec<DirectoryEntry>, ServerError> {
     store
         .tx(ids::directory)
         .map_err(|e| ServerError::Other(e.body.message))
+}
+
+/// [`directory`] for async callers: the blocking work on the store runs off the runtime's
+/// threads.
+pub async fn directory_async(store: &Store) -> Result<Vec<DirectoryEntry>, ServerError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || directory(&store))
+        .await
+        .map_err(|e| ServerError::Other(e.to_string()))?
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use gopay_miniapp_portal::lifecycle::ReleaseState;
 use gopay_miniapp_portal::native::wire::{RejectRequest, Release};
 use maud::html;
 use rusqlite::OptionalExtension;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::envelope::{answer, bad_param, param};
@@ -30,10 +30,21 @@ use crate::state::AppState;
 use crate::web::html::{query, redirect};
 use crate::web::session::{cross_site, parse_form, same_secret};
 
+/// A target-app administrator's decision on a release in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decision {
+pub enum Decision {
     Approve,
     Reject,
+}
+
+impl Decision {
+    /// The `decision` of `POST /emulator/review` (and of the review page's forms).
+    pub(crate) fn wire(self) -> &'static str {
+        match self {
+            Decision::Approve => "APPROVE",
+            Decision::Reject => "REJECT",
+        }
+    }
 }
 
 fn parse_decision(text: &str) -> ApiResult<Decision> {
@@ -94,15 +105,16 @@ async fn decide(
         .await
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /emulator/review`; the emulator's client sends the same struct.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ReviewBody {
-    app_id: String,
-    channel_code: String,
-    version: String,
-    decision: String,
+pub(crate) struct ReviewBody {
+    pub app_id: String,
+    pub channel_code: String,
+    pub version: String,
+    pub decision: String,
     #[serde(default)]
-    reason: String,
+    pub reason: String,
 }
 
 /// `POST /emulator/review` `{appId, channelCode, version, decision: "APPROVE"|"REJECT", reason}`
@@ -205,13 +217,13 @@ async fn render(state: &AppState, console: &Console, notice: Option<&str>) -> Re
                                 form method="post" action="/emulator/reviews" {
                                     input type="hidden" name="csrf" value=(console.csrf);
                                     input type="hidden" name="publishId" value=(row.release.publish_id);
-                                    input type="hidden" name="decision" value="APPROVE";
+                                    input type="hidden" name="decision" value=(Decision::Approve.wire());
                                     button.primary type="submit" { "Approve" }
                                 }
                                 form method="post" action="/emulator/reviews" {
                                     input type="hidden" name="csrf" value=(console.csrf);
                                     input type="hidden" name="publishId" value=(row.release.publish_id);
-                                    input type="hidden" name="decision" value="REJECT";
+                                    input type="hidden" name="decision" value=(Decision::Reject.wire());
                                     label for=(format!("reason-{}", row.release.publish_id)) { "Reason" }
                                     textarea id=(format!("reason-{}", row.release.publish_id)) name="reason" required maxlength="4000" {}
                                     button.primary type="submit" { "Reject" }

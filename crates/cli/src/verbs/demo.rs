@@ -15,18 +15,20 @@ use gopay_miniapp_core::workflows::release::{self as rel, Decision, ReleaseRef, 
 use gopay_miniapp_core::workflows::{account, bind, publish, status};
 use gopay_miniapp_core::{qr, Context, CoreError, Hint};
 use gopay_miniapp_portal::{Backend, Login, PortalError};
-use gopay_miniapp_portal_server::superapp::DirectoryEntry;
+use gopay_miniapp_portal_server::superapp::{self, ConsoleSession, DirectoryEntry};
 use gopay_miniapp_portal_server::RunningPortal;
 use tokio_util::sync::CancellationToken;
 
+use crate::args::DemoArgs;
 use crate::output;
 use crate::terminal::{self, StderrReporter};
 
 const STAGING: &str = "GoPay Staging";
 
-pub async fn run(example: Option<PathBuf>, backend: Backend, cancel: &CancellationToken) -> i32 {
+pub async fn run(args: DemoArgs, cancel: &CancellationToken) -> i32 {
     let started = Instant::now();
-    let (result, against) = match backend {
+    let example = args.example;
+    let (result, against) = match args.backend {
         Backend::Native => (native_story(example, cancel).await, "a real local portal"),
         Backend::Superapp => (
             superapp_story(example, cancel).await,
@@ -247,30 +249,14 @@ async fn native_story(
     .await?;
     let dev = scene.user("demo");
     let admin = scene.user("admin");
-    let yes = AssumeYes;
-    let r = &scene.reporter;
 
     scene.say("Login as demo (the password goes to the portal once; only tokens are kept)");
-    let login = account::login(
-        &dev,
-        Login::Password {
-            username: "demo",
-            password: "demo",
-        },
-    )
-    .await?;
+    let login = log_in(&dev, "demo").await?;
     println!(
         "     logged in as {} ({})",
         login.username, login.display_name
     );
-    account::login(
-        &admin,
-        Login::Password {
-            username: "admin",
-            password: "admin",
-        },
-    )
-    .await?;
+    log_in(&admin, "admin").await?;
 
     scene.say("Select Space & Bind MiniApp: \"Demo Space\" → \"Hello MiniApp\"");
     let request = bind::BindRequest {
@@ -278,92 +264,19 @@ async fn native_story(
         app: Some("Hello MiniApp".into()),
         ..Default::default()
     };
-    let bound = bind::bind(&dev, &request, &yes, r).await?;
+    let bound = bind::bind(&dev, &request, &AssumeYes, &scene.reporter).await?;
     let app_id = bound.binding.app.id.clone();
     println!("     wrote {} (app id {app_id})", bound.file);
 
-    scene.say("Publish MiniApp: latest version → bump package.json → npm run build → zip → upload");
-    let v1 = scene.publish(&dev, cancel).await?.version;
-
-    scene.say(&format!(
-        "Release {v1} → target app \"{STAGING}\" (Version Creation)"
-    ));
-    scene.release(&dev, &at(&v1)).await?;
-
-    scene.say("Show Temporary Code: a QR of the working deeplink");
-    let code = rel::temporary_code(&dev, &at(&v1), None, &yes).await?;
-    if let Ok(art) = qr::render_terminal(&code.deeplink) {
-        println!("{art}");
-    }
-    println!("     {}\n     expires {}", code.deeplink, code.expires_at);
-
-    scene.say("Apply Release → Confirm Release Information → Submit for Review");
-    scene
-        .apply(&dev, &at(&v1), Some("First release of Hello MiniApp"))
-        .await?;
-
-    scene.say("The target-app admin approves (as `admin`)");
-    let approved = rel::review(&admin, Decision::Approve, &app_id, &v1, STAGING, None, r).await?;
-    println!(
-        "     state: {} (first release: official only)",
-        approved.release.state_label
-    );
-
-    scene.say(&format!("Officially Release {v1}"));
-    scene.official(&dev, &at(&v1)).await?;
-
-    scene.say("Change the app (a new greeting, \"Hai\") and publish again");
-    add_greeting(&scene.project.join("src/pages/index/index.js"), "Hai")?;
-    let v2 = scene.publish(&dev, cancel).await?.version;
-
-    scene.say(&format!(
-        "Release {v2} → \"{STAGING}\", apply, admin approves"
-    ));
-    rel::release(&dev, &at(&v2), &yes, r).await?;
-    rel::apply(&dev, &at(&v2), Some("Faster home page"), &yes, r).await?;
-    let approved = rel::review(&admin, Decision::Approve, &app_id, &v2, STAGING, None, r).await?;
-    println!("     state: {}", approved.release.state_label);
-
-    scene.say("Whitelist test with two user IDs");
-    let wl = rel::whitelist(
-        &dev,
-        &at(&v2),
-        gopay_miniapp_core::user_ids::parse_user_ids("100001, 100002")?,
-        &yes,
-        r,
-    )
-    .await?;
-    println!(
-        "     state: {} ({:?})",
-        wl.release.state_label,
-        wl.release.whitelist.unwrap_or_default()
-    );
-
-    for ratio in [10, 50] {
-        scene.say(&format!("Grayscale {ratio}%"));
-        let g = rel::grayscale(&dev, &at(&v2), ratio, &yes, &scene.reporter).await?;
-        println!(
-            "     state: {} {}%",
-            g.release.state_label,
-            g.release.ratio.unwrap_or(0)
-        );
-    }
-
-    scene.say(&format!("Officially Release {v2} ({v1} is archived)"));
-    let official = rel::official(&dev, &at(&v2), &yes, &scene.reporter).await?;
-    println!(
-        "     {v2}: {}; archived: {}",
-        official.release.state_label,
-        official.archived_version.as_deref().unwrap_or("-")
-    );
-
-    scene.say(&format!("Rollback \"{STAGING}\" ({v1} comes back)"));
-    let rb = rel::rollback(&dev, Some(STAGING), &yes, &scene.reporter).await?;
-    println!(
-        "     live again: {}; archived: {}",
-        rb.restored_version.as_deref().unwrap_or("-"),
-        rb.archived_version.as_deref().unwrap_or("-")
-    );
+    let cast = Cast {
+        scene: &scene,
+        dev: &dev,
+        admin: &admin,
+        app_id: &app_id,
+    };
+    let v1 = cast.first_release(cancel).await?;
+    let v2 = cast.second_version_approved(cancel).await?;
+    cast.roll_out(&v1, &v2).await?;
 
     scene.say("Versions and their release states");
     let versions = rel::versions(&dev).await?;
@@ -373,91 +286,143 @@ async fn native_story(
     Ok(())
 }
 
-/// Every id the console's API needs, as the emulator prints them on start (its API has no
-/// lists). Blocking work on the store, off the runtime's threads.
-pub async fn emulator_directory(portal: &RunningPortal) -> Result<Vec<DirectoryEntry>, String> {
-    let store = portal.store().clone();
-    match tokio::task::spawn_blocking(move || {
-        gopay_miniapp_portal_server::superapp::directory(&store)
-    })
-    .await
-    {
-        Ok(Ok(entries)) => Ok(entries),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(e) => Err(e.to_string()),
+/// The demo account `name` logs in with its password (the same as its name).
+async fn log_in(user: &Context, name: &str) -> Result<account::LoginResult, CoreError> {
+    let with = Login::Password {
+        username: name,
+        password: name,
+    };
+    account::login(user, with).await
+}
+
+/// Who acts in the native story once the project is bound: the developer and the
+/// target-app admin, on the MiniApp `app_id`.
+struct Cast<'a> {
+    scene: &'a Scene,
+    dev: &'a Context,
+    admin: &'a Context,
+    app_id: &'a str,
+}
+
+impl Cast<'_> {
+    /// Publish, release to staging, the QR, apply, the admin's approval, official; the
+    /// version released.
+    async fn first_release(&self, cancel: &CancellationToken) -> Result<String, CoreError> {
+        let (scene, dev) = (self.scene, self.dev);
+        scene.say(
+            "Publish MiniApp: latest version → bump package.json → npm run build → zip → upload",
+        );
+        let v1 = scene.publish(dev, cancel).await?.version;
+
+        scene.say(&format!(
+            "Release {v1} → target app \"{STAGING}\" (Version Creation)"
+        ));
+        scene.release(dev, &at(&v1)).await?;
+
+        scene.say("Show Temporary Code: a QR of the working deeplink");
+        let code = rel::temporary_code(dev, &at(&v1), None, &AssumeYes).await?;
+        if let Ok(art) = qr::render_terminal(&code.deeplink) {
+            println!("{art}");
+        }
+        println!("     {}\n     expires {}", code.deeplink, code.expires_at);
+
+        scene.say("Apply Release → Confirm Release Information → Submit for Review");
+        scene
+            .apply(dev, &at(&v1), Some("First release of Hello MiniApp"))
+            .await?;
+
+        scene.say("The target-app admin approves (as `admin`)");
+        let approved = self.approve(&v1).await?;
+        println!(
+            "     state: {} (first release: official only)",
+            approved.release.state_label
+        );
+
+        scene.say(&format!("Officially Release {v1}"));
+        scene.official(dev, &at(&v1)).await?;
+        Ok(v1)
+    }
+
+    /// A change that reaches the package, published, released, applied and approved; the
+    /// new version.
+    async fn second_version_approved(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Result<String, CoreError> {
+        let (scene, dev, r) = (self.scene, self.dev, &self.scene.reporter);
+        scene.say("Change the app (a new greeting, \"Hai\") and publish again");
+        add_greeting(&scene.project.join("src/pages/index/index.js"), "Hai")?;
+        let v2 = scene.publish(dev, cancel).await?.version;
+
+        scene.say(&format!(
+            "Release {v2} → \"{STAGING}\", apply, admin approves"
+        ));
+        rel::release(dev, &at(&v2), &AssumeYes, r).await?;
+        rel::apply(dev, &at(&v2), Some("Faster home page"), &AssumeYes, r).await?;
+        let approved = self.approve(&v2).await?;
+        println!("     state: {}", approved.release.state_label);
+        Ok(v2)
+    }
+
+    /// `v2` through whitelist and grayscale to official (archiving `v1`), then the rollback
+    /// that brings `v1` back.
+    async fn roll_out(&self, v1: &str, v2: &str) -> Result<(), CoreError> {
+        let (scene, dev, r) = (self.scene, self.dev, &self.scene.reporter);
+        scene.say("Whitelist test with two user IDs");
+        let ids = gopay_miniapp_core::user_ids::parse_user_ids("100001, 100002")?;
+        let wl = rel::whitelist(dev, &at(v2), ids, &AssumeYes, r).await?;
+        println!(
+            "     state: {} ({:?})",
+            wl.release.state_label,
+            wl.release.whitelist.unwrap_or_default()
+        );
+
+        for ratio in [10, 50] {
+            scene.say(&format!("Grayscale {ratio}%"));
+            let g = rel::grayscale(dev, &at(v2), ratio, &AssumeYes, r).await?;
+            println!(
+                "     state: {} {}%",
+                g.release.state_label,
+                g.release.ratio.unwrap_or(0)
+            );
+        }
+
+        scene.say(&format!("Officially Release {v2} ({v1} is archived)"));
+        let official = rel::official(dev, &at(v2), &AssumeYes, r).await?;
+        println!(
+            "     {v2}: {}; archived: {}",
+            official.release.state_label,
+            official.archived_version.as_deref().unwrap_or("-")
+        );
+
+        scene.say(&format!("Rollback \"{STAGING}\" ({v1} comes back)"));
+        let rb = rel::rollback(dev, Some(STAGING), &AssumeYes, r).await?;
+        println!(
+            "     live again: {}; archived: {}",
+            rb.restored_version.as_deref().unwrap_or("-"),
+            rb.archived_version.as_deref().unwrap_or("-")
+        );
+        Ok(())
+    }
+
+    /// The target-app admin approves `version` on staging.
+    async fn approve(&self, version: &str) -> Result<StepResult, CoreError> {
+        let r = &self.scene.reporter;
+        rel::review(
+            self.admin,
+            Decision::Approve,
+            self.app_id,
+            version,
+            STAGING,
+            None,
+            r,
+        )
+        .await
     }
 }
 
 fn demo_failure(message: String) -> CoreError {
     CoreError::invalid(message, Hint::None)
-}
-
-/// Logs in on the emulator's login page over HTTP (`POST /login`, the form a browser fills)
-/// and returns the session's `Cookie` header (never printed). The browser login replaces
-/// this once it lands.
-async fn console_form_login(
-    url: &str,
-    username: &str,
-    password: &str,
-) -> Result<String, CoreError> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| demo_failure(format!("cannot set up HTTP: {e}")))?;
-    let answer = http
-        .post(format!("{url}/login"))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .map_err(|e| demo_failure(format!("the emulator's login page did not answer: {e}")))?;
-    answer
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .find(|pair| pair.starts_with(gopay_miniapp_portal_server::superapp::SESSION_COOKIE))
-        .map(str::to_string)
-        .ok_or_else(|| {
-            demo_failure(format!(
-                "the emulator's login as {username} set no session cookie (HTTP {})",
-                answer.status()
-            ))
-        })
-}
-
-/// The target-app admin's decision on the emulator (`POST /emulator/review`, emulator-only:
-/// a real console's admins review in the console).
-async fn emulator_approve(
-    url: &str,
-    cookie: &str,
-    app_id: &str,
-    channel: &str,
-    version: &str,
-) -> Result<String, CoreError> {
-    let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("{url}/emulator/review"))
-        .header(reqwest::header::COOKIE, cookie)
-        .header(reqwest::header::ORIGIN, url)
-        .json(&serde_json::json!({
-            "appId": app_id, "channelCode": channel, "version": version, "decision": "APPROVE",
-        }))
-        .send()
-        .await
-        .map_err(|e| demo_failure(format!("the emulator's review route did not answer: {e}")))?
-        .json()
-        .await
-        .map_err(|e| demo_failure(format!("the emulator's review answer is not JSON: {e}")))?;
-    if answer["success"] != true {
-        return Err(demo_failure(format!(
-            "the emulator refused the approval: {}",
-            answer["errorMsg"]
-        )));
-    }
-    Ok(answer["data"]["versionStatus"]
-        .as_str()
-        .unwrap_or("?")
-        .to_string())
 }
 
 async fn superapp_story(
@@ -470,31 +435,18 @@ async fn superapp_story(
         "Starting the SuperApp console emulator (demo accounts; the ids its API needs, since it has no lists)",
     )
     .await?;
-    let directory = emulator_directory(&scene.portal)
-        .await
-        .map_err(demo_failure)?;
-    for entry in &directory {
-        println!("     {}", entry.line());
-    }
-    let id_of = |kind: &str, name: &str| {
-        directory
-            .iter()
-            .find(|e| e.kind == kind && e.name == name)
-            .map(|e| e.id.clone())
-            .ok_or_else(|| {
-                demo_failure(format!("the emulator's demo data has no {kind} \"{name}\""))
-            })
-    };
-    let space_id = id_of("space", "Demo Space")?;
-    let app_id = id_of("app", "Hello MiniApp")?;
-    let channel = id_of("target-app", STAGING)?;
+    let directory = console_directory(&scene.portal).await?;
+    let space_id = id_of(&directory, "space", "Demo Space")?;
+    let app_id = id_of(&directory, "app", "Hello MiniApp")?;
+    let channel = id_of(&directory, "target-app", STAGING)?;
     let url = scene.portal.url.clone();
     let dev = scene.user("demo").with_backend(Some(Backend::Superapp));
 
     scene
         .say("Login as demo on the console's login page (the session cookie is kept, never shown)");
-    let cookie = console_form_login(&url, "demo", "demo").await?;
-    let login = account::login(&dev, Login::Cookie(&cookie)).await?;
+    // The login page's form, as a browser submits it: the demo needs no browser.
+    let console = console_log_in(&url, "demo").await?;
+    let login = account::login(&dev, Login::Cookie(console.cookie())).await?;
     println!(
         "     logged in ({}, backend {})",
         login.username, login.backend
@@ -533,8 +485,11 @@ async fn superapp_story(
         .await?;
 
     scene.say("The target-app admin approves on the emulator (as `admin`, POST /emulator/review)");
-    let admin_cookie = console_form_login(&url, "admin", "admin").await?;
-    let state = emulator_approve(&url, &admin_cookie, &app_id, &channel, &v1).await?;
+    let admin = console_log_in(&url, "admin").await?;
+    let state = admin
+        .review(&app_id, &channel, &v1, superapp::Decision::Approve, "")
+        .await
+        .map_err(|e| demo_failure(e.to_string()))?;
     println!("     versionStatus: {state}");
 
     scene.say(&format!(
@@ -549,20 +504,57 @@ async fn superapp_story(
     }
 
     scene.say("Whitelist test: a step this API does not have");
+    whitelist_is_not_available(&scene, &dev, &v1).await?;
+
+    scene.finish().await;
+    Ok(())
+}
+
+/// Every id the console's API needs, printed (it has no lists).
+async fn console_directory(portal: &RunningPortal) -> Result<Vec<DirectoryEntry>, CoreError> {
+    let directory = superapp::directory_async(portal.store())
+        .await
+        .map_err(|e| demo_failure(e.to_string()))?;
+    for entry in &directory {
+        println!("     {}", entry.line());
+    }
+    Ok(directory)
+}
+
+fn id_of(directory: &[DirectoryEntry], kind: &str, name: &str) -> Result<String, CoreError> {
+    directory
+        .iter()
+        .find(|e| e.kind == kind && e.name == name)
+        .map(|e| e.id.clone())
+        .ok_or_else(|| demo_failure(format!("the emulator's demo data has no {kind} \"{name}\"")))
+}
+
+/// The whitelist step is refused on this backend, with exit 7's words (anything else fails
+/// the demo).
+async fn whitelist_is_not_available(
+    scene: &Scene,
+    dev: &Context,
+    version: &str,
+) -> Result<(), CoreError> {
     let ids = gopay_miniapp_core::user_ids::parse_user_ids("100001, 100002")?;
-    match rel::whitelist(&dev, &at(&v1), ids, &AssumeYes, &scene.reporter).await {
+    match rel::whitelist(dev, &at(version), ids, &AssumeYes, &scene.reporter).await {
         Err(err @ CoreError::Portal(PortalError::NotAvailable { .. })) => {
             let report = err.report(&crate::words::hint);
             println!("     {} (exit {})", report.message, err.exit_code());
             println!("     hint: {}", report.hint.text);
+            Ok(())
         }
-        Err(other) => return Err(other),
-        Ok(_) => return Err(demo_failure(
+        Err(other) => Err(other),
+        Ok(_) => Err(demo_failure(
             "the whitelist step went through on the SuperApp backend, which has no whitelist route"
                 .into(),
         )),
     }
+}
 
-    scene.finish().await;
-    Ok(())
+/// The demo account `name` logs in on the emulator's login page (its password is its name).
+async fn console_log_in(url: &str, name: &str) -> Result<ConsoleSession, CoreError> {
+    ConsoleSession::log_in(url, name, name)
+        .await
+        .map_err(|e| demo_failure(e.to_string()))
 }

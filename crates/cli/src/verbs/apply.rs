@@ -1,0 +1,14 @@
+//! `apply`: Apply Release — show the release information, confirm, submit for review.
+
+use gopay_miniapp_core::workflows::release;
+
+use super::Cx;
+use crate::args::ApplyArgs;
+use crate::output;
+
+pub async fn run(cx: &Cx, args: ApplyArgs) -> i32 {
+    let at = args.release.reference();
+    let notes = args.notes.as_deref();
+    let result = release::apply(&cx.ctx, &at, notes, &cx.prompter, &cx.reporter).await;
+    cx.finish(result, output::step_text)
+}

@@ -1,0 +1,15 @@
+//! `apps`: the MiniApps in a space (default: the bound one).
+
+use gopay_miniapp_core::workflows::catalog;
+
+use super::Cx;
+
+pub async fn run(cx: &Cx, space: Option<String>) -> i32 {
+    let result = catalog::apps(&cx.ctx, space.as_deref(), &cx.prompter).await;
+    cx.finish(result, |l| {
+        l.apps
+            .iter()
+            .map(|a| format!("{:<20} {}\n", a.id, a.name))
+            .collect()
+    })
+}

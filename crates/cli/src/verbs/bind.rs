@@ -1,0 +1,43 @@
+//! `bind`: bind the project to a MiniApp (writes gopay-miniapp.json; asks before rebinding).
+
+use gopay_miniapp_core::workflows::bind::{self, parse_named_ref, BindRequest, BindResult};
+
+use super::Cx;
+use crate::args::BindArgs;
+
+pub async fn run(cx: &Cx, args: BindArgs) -> i32 {
+    let target_apps = match args
+        .target_apps
+        .iter()
+        .map(|t| parse_named_ref(t))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(t) => t,
+        Err(e) => return cx.fail(e),
+    };
+    let request = BindRequest {
+        space: args.space,
+        app: args.app,
+        target_apps,
+        rebind: false,
+    };
+    let ctx = cx.ctx.clone().with_backend(args.backend);
+    cx.finish(
+        bind::bind(&ctx, &request, &cx.prompter, &cx.reporter).await,
+        text,
+    )
+}
+
+fn text(b: &BindResult) -> String {
+    if b.changed {
+        format!(
+            "Bound to \"{}\" ({}) in \"{}\". Wrote {}.\n",
+            b.binding.app.name, b.binding.app.id, b.binding.space.name, b.file
+        )
+    } else {
+        format!(
+            "Kept the binding to \"{}\" ({}).\n",
+            b.binding.app.name, b.binding.app.id
+        )
+    }
+}

@@ -1,0 +1,101 @@
+//! `login`: a password (prompted without echo, or `--password-stdin`), the browser
+//! (`--browser`) or a Cookie header (`--cookie-stdin`).
+
+use gopay_miniapp_core::workflows::account::{self, LoginResult};
+use gopay_miniapp_core::{Context, CoreError};
+use gopay_miniapp_portal::{BrowserLogin, Login};
+
+use super::Cx;
+use crate::args::LoginArgs;
+use crate::terminal::{read_password, read_secret_line, read_username};
+
+pub async fn run(cx: &Cx, args: LoginArgs) -> i32 {
+    // `--backend` forces it; else core's login finds it (binding, session, probing).
+    let ctx = cx.ctx.clone().with_backend(args.backend);
+    let result = if args.browser {
+        let with = Login::Browser {
+            show: &show_browser_login,
+            client_name: Some(client_name()),
+            cancel: &cx.cancel,
+        };
+        account::login(&ctx, with).await
+    } else if args.cookie_stdin {
+        match read_secret_line("cookie") {
+            Ok(cookie) => account::login(&ctx, Login::Cookie(&cookie)).await,
+            Err(e) => Err(e),
+        }
+    } else {
+        // Ctrl-C stops it: dropping the login closes a headless browser filling a
+        // login page (and deletes its profile).
+        tokio::select! {
+            result = login_password(&ctx, args.username, args.password_stdin) => result,
+            _ = cx.cancel.cancelled() => Err(CoreError::Cancelled),
+        }
+    };
+    cx.finish(result, text)
+}
+
+fn text(r: &LoginResult) -> String {
+    format!(
+        "Logged in to {} as {} ({}). Session saved in {}{}.\n",
+        r.portal,
+        r.username,
+        r.display_name,
+        r.credentials_file,
+        r.expires_at
+            .as_deref()
+            .map(|e| format!(" (expires {e})"))
+            .unwrap_or_default()
+    )
+}
+
+/// Where the browser login happens, on stderr.
+fn show_browser_login(auth: &BrowserLogin) {
+    let code = auth
+        .user_code
+        .as_deref()
+        .map(|c| format!(" and check the code {c}"))
+        .unwrap_or_default();
+    if auth.browser_started {
+        eprintln!(
+            "A browser window opened on {}: log in there{code} (single sign-on, captcha and 2FA work as usual).\nWaiting for the login… (Ctrl-C stops; the window closes by itself)",
+            auth.url
+        );
+    } else {
+        eprintln!(
+            "Open {} in a browser{code}.\nWaiting for approval…",
+            auth.url
+        );
+    }
+}
+
+fn client_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "this computer".into());
+    format!("gopay-miniapp CLI on {host}")
+}
+
+async fn login_password(
+    ctx: &Context,
+    username: Option<String>,
+    password_stdin: bool,
+) -> Result<LoginResult, CoreError> {
+    let username = match username {
+        Some(u) => u,
+        None => read_username()?,
+    };
+    let password = read_password(password_stdin)?;
+    if ctx.backend().ok() == Some(gopay_miniapp_portal::Backend::Superapp) {
+        // The console has no known password API: its login page is filled in.
+        eprintln!("Logging in as {username} on the portal's login page, in a headless browser…");
+    }
+    account::login(
+        ctx,
+        Login::Password {
+            username: &username,
+            password: &password,
+        },
+    )
+    .await
+}

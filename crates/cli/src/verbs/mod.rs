@@ -1,0 +1,191 @@
+//! One module per verb, like the sidecar's handlers: each takes its arguments (declared in
+//! `args.rs`), calls a workflow and prints its result through `output.rs`, so what the CLI
+//! prints for a verb has one home.
+
+use std::path::PathBuf;
+
+use gopay_miniapp_core::credentials::default_home;
+use gopay_miniapp_core::error::exit;
+use gopay_miniapp_core::workflows::release::ReleaseRef;
+use gopay_miniapp_core::{Context, CoreError};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::args::{Cli, Command, PortalCommand, ReleaseArgs};
+use crate::output;
+use crate::terminal::{StderrReporter, TerminalPrompter};
+use crate::words;
+
+mod apply;
+mod apps;
+mod audit;
+mod bind;
+mod cancel;
+mod demo;
+mod doctor;
+mod grayscale;
+mod login;
+mod logout;
+mod lsp;
+mod official;
+mod pack;
+mod portal;
+mod publish;
+mod qr;
+mod release;
+mod review;
+mod rollback;
+mod spaces;
+mod status;
+mod target_apps;
+mod token;
+mod upload;
+mod versions;
+mod wait;
+mod whitelist;
+mod whoami;
+mod withdraw;
+
+/// What every verb gets: the project's context, how to print, how to ask and report, and
+/// the run's cancellation (Ctrl-C).
+pub struct Cx {
+    pub ctx: Context,
+    /// `--json`: one JSON document on stdout.
+    pub json: bool,
+    pub prompter: TerminalPrompter,
+    pub reporter: StderrReporter,
+    pub cancel: CancellationToken,
+}
+
+impl Cx {
+    /// The result as text (or JSON with `--json`), or the error; the exit code.
+    pub fn finish<T: Serialize>(
+        &self,
+        result: Result<T, CoreError>,
+        text: impl FnOnce(&T) -> String,
+    ) -> i32 {
+        output::finish(self.json, result, text)
+    }
+
+    /// The error on stderr (and stdout with `--json`); its exit code.
+    pub fn fail(&self, err: CoreError) -> i32 {
+        output::fail(self.json, err)
+    }
+}
+
+pub async fn run(cli: Cli) -> i32 {
+    let project = cli
+        .project
+        .clone()
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+    let cx = Cx {
+        ctx: Context::new(default_home(), project).with_env(cli.portal.clone()),
+        json: cli.json,
+        prompter: TerminalPrompter {
+            assume_yes: cli.yes,
+        },
+        reporter: StderrReporter::new(),
+        cancel: cancel_on_ctrl_c(),
+    };
+    if touches_project(&cli.command) {
+        recover(&cx.ctx).await;
+    }
+    match cli.command {
+        Command::Login(args) => login::run(&cx, args).await,
+        Command::Logout => logout::run(&cx).await,
+        Command::Whoami => whoami::run(&cx).await,
+        Command::Token(command) => token::run(&cx, command).await,
+        Command::Spaces => spaces::run(&cx).await,
+        Command::Apps { space } => apps::run(&cx, space).await,
+        Command::TargetApps => target_apps::run(&cx).await,
+        Command::Bind(args) => bind::run(&cx, args).await,
+        Command::Status => status::run(&cx).await,
+        Command::Pack(args) => pack::run(&cx, args).await,
+        Command::Publish(args) => publish::run(&cx, args).await,
+        Command::Upload(args) => upload::run(&cx, args).await,
+        Command::Versions => versions::run(&cx).await,
+        Command::Release(args) => release::run(&cx, args).await,
+        Command::Qr(args) => qr::run(&cx, args).await,
+        Command::Apply(args) => apply::run(&cx, args).await,
+        Command::Withdraw(args) => withdraw::run(&cx, args).await,
+        Command::Wait(args) => wait::run(&cx, args).await,
+        Command::Whitelist(args) => whitelist::run(&cx, args).await,
+        Command::Grayscale(args) => grayscale::run(&cx, args).await,
+        Command::Official(args) => official::run(&cx, args).await,
+        Command::Cancel(args) => cancel::run(&cx, args).await,
+        Command::Rollback { target_app } => rollback::run(&cx, target_app).await,
+        Command::Review(args) => review::run(&cx, args).await,
+        Command::Audit => audit::run(&cx).await,
+        Command::Doctor => doctor::run(&cx).await,
+        Command::Demo(args) => demo::run(args, &cx.cancel).await,
+        Command::Lsp { .. } => lsp::run(&cx).await,
+        Command::Portal(PortalCommand::Serve(args)) => portal::serve(&cx, args).await,
+    }
+}
+
+/// Ctrl-C cancels the running workflow, which cleans up (build killed, package.json
+/// restored, upload abandoned) and exits 130; a second Ctrl-C exits at once.
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\nStopping… (press Ctrl-C again to quit at once)");
+            token.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(exit::CANCELLED);
+            }
+        }
+    });
+    cancel
+}
+
+/// Commands that work on the project (and so put right what a dead publish left there).
+fn touches_project(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Login(_)
+            | Command::Logout
+            | Command::Whoami
+            | Command::Token(_)
+            | Command::Spaces
+            | Command::Apps { .. }
+            | Command::TargetApps
+            | Command::Review(_)
+            | Command::Lsp { .. }
+            | Command::Demo(_)
+            | Command::Portal(_)
+    )
+}
+
+/// Settles an interrupted publish of the project, saying so on stderr in one line (and in
+/// `recovered` of the `--json` document).
+async fn recover(ctx: &Context) {
+    match gopay_miniapp_core::journal::recover(ctx).await {
+        Ok(Some(recovery)) => {
+            eprintln!("{}", words::recovery(&recovery));
+            let _ = output::RECOVERED.set(serde_json::to_value(&recovery).expect("serializable"));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            let report = e.report(&words::hint);
+            eprintln!(
+                "warning: an interrupted publish could not be put right: {}",
+                report.message
+            );
+            if !report.hint.text.is_empty() {
+                eprintln!("  hint: {}", report.hint.text);
+            }
+        }
+    }
+}
+
+impl ReleaseArgs {
+    /// The release these arguments name.
+    pub fn reference(&self) -> ReleaseRef {
+        ReleaseRef {
+            version: self.version.clone(),
+            target_app: self.target_app.clone(),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `qr`: the temporary code — a QR with the working deeplink, on the terminal, as a URL, or
+//! written as PNG or SVG.
+
+use std::path::PathBuf;
+
+use gopay_miniapp_core::error::exit;
+use gopay_miniapp_core::workflows::release::{self, TemporaryCodeResult};
+use gopay_miniapp_core::{qr, CoreError, Hint};
+
+use super::Cx;
+use crate::args::{QrArgs, QrFormat};
+use crate::output;
+
+pub async fn run(cx: &Cx, args: QrArgs) -> i32 {
+    let at = args.release.reference();
+    let result = release::temporary_code(&cx.ctx, &at, args.path.clone(), &cx.prompter).await;
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => return cx.fail(e),
+    };
+    let written = match args.format {
+        QrFormat::Png | QrFormat::Svg => match write_image(&args, &code) {
+            Ok(out) => Some(out),
+            Err(e) => return cx.fail(e),
+        },
+        _ => None,
+    };
+    if cx.json {
+        let mut value = serde_json::to_value(&code).expect("serializable");
+        if let Some(out) = &written {
+            value["file"] = serde_json::Value::String(out.display().to_string());
+        }
+        output::json(&value);
+        return exit::OK;
+    }
+    match args.format {
+        QrFormat::Url => println!("{}", code.deeplink),
+        QrFormat::Terminal => match qr::render_terminal(&code.deeplink) {
+            Ok(art) => {
+                println!("{art}");
+                println!("{}", code.deeplink);
+                println!(
+                    "Temporary code for {} on \"{}\", expires {}",
+                    code.version, code.target_app, code.expires_at
+                );
+            }
+            Err(e) => {
+                return cx.fail(CoreError::invalid(
+                    format!("{e} (use --format url)"),
+                    Hint::None,
+                ))
+            }
+        },
+        QrFormat::Png | QrFormat::Svg => {
+            let out = written.expect("written above");
+            println!(
+                "Wrote {}\n{}\nExpires {}",
+                out.display(),
+                code.deeplink,
+                code.expires_at
+            );
+        }
+    }
+    exit::OK
+}
+
+/// The QR as PNG or SVG in `--out` (default `qr-<version>.<format>`).
+fn write_image(args: &QrArgs, code: &TemporaryCodeResult) -> Result<PathBuf, CoreError> {
+    let png = args.format == QrFormat::Png;
+    let ext = if png { "png" } else { "svg" };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("qr-{}.{ext}", code.version)));
+    let bytes = if png {
+        qr::render_png(&code.deeplink, 8).map_err(|e| e.to_string())
+    } else {
+        qr::render_svg(&code.deeplink)
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string())
+    };
+    match bytes.map(|b| std::fs::write(&out, b).map_err(|e| e.to_string())) {
+        Ok(Ok(())) => Ok(out),
+        Ok(Err(e)) | Err(e) => Err(CoreError::invalid(
+            format!("cannot write {}: {e} (pick another --out)", out.display()),
+            Hint::CheckPermissions,
+        )),
+    }
+}

@@ -1,0 +1,12 @@
+//! `release`: a version to a target app (Version Creation).
+
+use gopay_miniapp_core::workflows::release;
+
+use super::Cx;
+use crate::args::ReleaseArgs;
+use crate::output;
+
+pub async fn run(cx: &Cx, args: ReleaseArgs) -> i32 {
+    let result = release::release(&cx.ctx, &args.reference(), &cx.prompter, &cx.reporter).await;
+    cx.finish(result, output::step_text)
+}

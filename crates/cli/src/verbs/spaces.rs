@@ -1,0 +1,14 @@
+//! `spaces`: the spaces the user belongs to.
+
+use gopay_miniapp_core::workflows::catalog;
+
+use super::Cx;
+
+pub async fn run(cx: &Cx) -> i32 {
+    cx.finish(catalog::spaces(&cx.ctx).await, |l| {
+        l.spaces
+            .iter()
+            .map(|s| format!("{:<20} {}\n", s.id, s.name))
+            .collect()
+    })
+}

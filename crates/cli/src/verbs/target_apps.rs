@@ -1,0 +1,14 @@
+//! `target-apps`: the target (host) apps a MiniApp can be released to.
+
+use gopay_miniapp_core::workflows::catalog;
+
+use super::Cx;
+
+pub async fn run(cx: &Cx) -> i32 {
+    cx.finish(catalog::target_apps(&cx.ctx).await, |l| {
+        l.target_apps
+            .iter()
+            .map(|t| format!("{:<20} {:<16} {}://\n", t.id, t.name, t.scheme))
+            .collect()
+    })
+}

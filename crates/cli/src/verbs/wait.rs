@@ -1,0 +1,44 @@
+//! `wait`: until the review is done — exit 0 approved, 6 rejected (the reason printed).
+
+use gopay_miniapp_core::error::exit;
+use gopay_miniapp_core::workflows::release;
+
+use super::Cx;
+use crate::args::WaitArgs;
+use crate::output;
+
+pub async fn run(cx: &Cx, args: WaitArgs) -> i32 {
+    let at = args.release.reference();
+    let result = release::wait(
+        &cx.ctx,
+        &at,
+        args.timeout,
+        &cx.prompter,
+        &cx.reporter,
+        &cx.cancel,
+    )
+    .await;
+    match result {
+        Ok(w) if !w.approved => {
+            if cx.json {
+                output::json(&w);
+            } else {
+                println!(
+                    "Rejected: {} on \"{}\". Reason: {}",
+                    w.version,
+                    w.target_app,
+                    w.reject_reason.as_deref().unwrap_or("(none given)")
+                );
+            }
+            exit::REFUSED
+        }
+        other => cx.finish(other, |w| {
+            format!(
+                "Approved: {} on \"{}\" is in {}.\n",
+                w.version,
+                w.target_app,
+                w.state.label()
+            )
+        }),
+    }
+}
