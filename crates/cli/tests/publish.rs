@@ -338,18 +338,23 @@ fn a_second_publish_in_the_same_project_is_refused() {
 #[test]
 fn expired_token_is_refreshed_transparently() {
     let root = tempfile::tempdir().unwrap();
-    let portal = Portal::start_with(&root.path().join("portal"), &["--access-token-ttl", "1s"]);
+    let ttl = Duration::from_secs(600);
+    let (portal, clock) =
+        Portal::start_on_test_clock(&root.path().join("portal"), &["--access-token-ttl", "10m"]);
     let project = root.path().join("p");
     shell_project(&project, COPY_BUILD, None);
     let dev = User::new(root.path(), "demo", &project, &portal.url);
     dev.login("demo", "demo");
-    let before = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    let credentials = || std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
+    let before = credentials();
     let who = dev.run(&["--json", "whoami"]).ok().json();
     assert_eq!(who["user"]["username"], "demo");
-    let after = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
-    assert_ne!(before, after, "the refreshed session was saved");
-    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(before, credentials(), "a live session is not refreshed");
+    clock.advance(ttl).unwrap();
+    let who = dev.run(&["--json", "whoami"]).ok().json();
+    assert_eq!(who["user"]["username"], "demo");
+    assert_ne!(before, credentials(), "the refreshed session was saved");
+    clock.advance(ttl).unwrap();
     dev.bind("Hello MiniApp");
     dev.run(&["--json", "publish"]).ok();
 }

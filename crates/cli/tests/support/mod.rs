@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use gopay_miniapp_portal_server::{TestClock, TEST_CLOCK_ENV};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_gopay-miniapp");
 
 pub fn repo_root() -> PathBuf {
@@ -48,12 +50,27 @@ impl Portal {
     }
 
     pub fn start_with(data: &Path, extra: &[&str]) -> Portal {
+        Portal::start_with_env(data, extra, vec![])
+    }
+
+    /// A portal whose expiry (tokens, sessions) runs on a test clock, and the clock: the
+    /// test advances it instead of sleeping until a token expires.
+    pub fn start_on_test_clock(data: &Path, extra: &[&str]) -> (Portal, TestClock) {
+        let clock = TestClock::at(data.with_extension("test-clock"));
+        let env = vec![(
+            TEST_CLOCK_ENV.to_string(),
+            clock.path().display().to_string(),
+        )];
+        (Portal::start_with_env(data, extra, env), clock)
+    }
+
+    fn start_with_env(data: &Path, extra: &[&str], env: Vec<(String, String)>) -> Portal {
         let mut portal = Portal {
             url: String::new(),
             port: free_port(),
             data: data.to_path_buf(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
-            env: vec![],
+            env,
             stderr: Default::default(),
             child: None,
             printed: Default::default(),
