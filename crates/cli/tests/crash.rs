@@ -11,7 +11,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -97,29 +97,6 @@ impl World {
     }
 }
 
-/// Reads a child's stderr on a thread: every line is forwarded and sent on the channel.
-fn stderr_lines(child: &mut Child, label: &'static str) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            eprintln!("{label}: {line}");
-            let _ = tx.send(line);
-        }
-    });
-    rx
-}
-
-fn wait_line(lines: &mpsc::Receiver<String>, text: &str) {
-    loop {
-        match lines.recv_timeout(WAIT) {
-            Ok(line) if line.contains(text) => return,
-            Ok(_) => {}
-            Err(e) => panic!("no line with {text:?} ({e})"),
-        }
-    }
-}
-
 /// Where the publish is stopped before the SIGKILL.
 enum Point {
     /// `GOPAY_MINIAPP_PAUSE_AT=<point>`.
@@ -141,7 +118,9 @@ fn kill_publish_at(w: &World, point: Point) -> Value {
         .unwrap();
     let lines = stderr_lines(&mut child, "publish");
     match point {
-        Point::Pause(name) => wait_line(&lines, &format!("GOPAY_MINIAPP_PAUSED_AT {name}")),
+        Point::Pause(name) => {
+            wait_line(&lines, &[&format!("GOPAY_MINIAPP_PAUSED_AT {name}")]);
+        }
         Point::DuringBuild => {
             let marker = w.dev.project.join("build-started");
             wait_until("the build to start", WAIT, || marker.exists());

@@ -251,6 +251,7 @@ fn portal_killed_mid_upload_and_restarted_makes_one_version() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let stderr = stderr_lines(&mut child, "publish");
     let uploads = portal.data.join("uploads");
     wait_until("bytes on the portal", Duration::from_secs(60), || {
         std::fs::read_dir(&uploads).is_ok_and(|d| {
@@ -259,33 +260,16 @@ fn portal_killed_mid_upload_and_restarted_makes_one_version() {
         })
     });
     portal.kill();
-    std::thread::sleep(Duration::from_millis(700));
+    // The portal stays down until the publish has noticed and is retrying.
+    wait_line(&stderr, &["resuming", "retrying"]);
     portal.restart();
-    let status = child.wait().unwrap();
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    use std::io::Read;
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        status.success(),
-        "publish did not survive the restart:\n{stdout}\n{stderr}"
+        output.status.success(),
+        "publish did not survive the restart (its stderr is above):\n{stdout}"
     );
     let published: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert!(
-        stderr.contains("resuming") || stderr.contains("retrying"),
-        "{stderr}"
-    );
     let versions = dev.run(&["--json", "versions"]).ok().json();
     let list = versions["versions"].as_array().unwrap();
     assert_eq!(list.len(), 1, "exactly one version: {list:?}");
@@ -305,9 +289,15 @@ fn a_second_publish_in_the_same_project_is_refused() {
     let (root, portal) = setup("two-publishes");
     let project = root.path().join("p");
     let marker = root.path().join("building");
+    // The first publish's build holds the lock until the test opens the gate.
+    let gate = Gate::new(&root.path().join("gate"));
     shell_project(
         &project,
-        &format!("touch {}; sleep 3; {COPY_BUILD}", marker.display()),
+        &format!(
+            "touch '{}' && {} && {COPY_BUILD}",
+            marker.display(),
+            gate.wait_command()
+        ),
         None,
     );
     let dev = User::new(root.path(), "demo", &project, &portal.url);
@@ -328,6 +318,7 @@ fn a_second_publish_in_the_same_project_is_refused() {
         .unwrap()
         .to_string();
     assert!(message.contains("another publish is running"), "{message}");
+    gate.open();
     let first = to_run(first.wait_with_output().unwrap()).ok();
     assert_eq!(first.json()["version"], "1.0.1");
     // The refused one did not touch package.json: the first one's bump stands.
@@ -338,18 +329,23 @@ fn a_second_publish_in_the_same_project_is_refused() {
 #[test]
 fn expired_token_is_refreshed_transparently() {
     let root = tempfile::tempdir().unwrap();
-    let portal = Portal::start_with(&root.path().join("portal"), &["--access-token-ttl", "1s"]);
+    let ttl = Duration::from_secs(600);
+    let (portal, clock) =
+        Portal::start_on_test_clock(&root.path().join("portal"), &["--access-token-ttl", "10m"]);
     let project = root.path().join("p");
     shell_project(&project, COPY_BUILD, None);
     let dev = User::new(root.path(), "demo", &project, &portal.url);
     dev.login("demo", "demo");
-    let before = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    let credentials = || std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
+    let before = credentials();
     let who = dev.run(&["--json", "whoami"]).ok().json();
     assert_eq!(who["user"]["username"], "demo");
-    let after = std::fs::read_to_string(dev.home.join("credentials.json")).unwrap();
-    assert_ne!(before, after, "the refreshed session was saved");
-    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(before, credentials(), "a live session is not refreshed");
+    clock.advance(ttl).unwrap();
+    let who = dev.run(&["--json", "whoami"]).ok().json();
+    assert_eq!(who["user"]["username"], "demo");
+    assert_ne!(before, credentials(), "the refreshed session was saved");
+    clock.advance(ttl).unwrap();
     dev.bind("Hello MiniApp");
     dev.run(&["--json", "publish"]).ok();
 }

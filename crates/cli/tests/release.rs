@@ -6,7 +6,6 @@
 mod support;
 
 use std::process::Stdio;
-use std::time::Duration;
 
 use support::*;
 
@@ -427,7 +426,7 @@ fn wait_sees_an_approval_made_by_another_process() {
     let v1 = w.publish();
     w.step(&["release", &v1, "--target-app", STAGING]);
     w.step(&["apply", &v1, "--target-app", STAGING]);
-    let waiter = w
+    let mut waiter = w
         .dev
         .command(&[
             "--json",
@@ -442,7 +441,9 @@ fn wait_sees_an_approval_made_by_another_process() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    // It found the release in review and waits: only then is it approved.
+    let stderr = stderr_lines(&mut waiter, "wait");
+    wait_line(&stderr, &["Waiting for the review"]);
     w.review("approve", &v1, STAGING, None);
     let run = to_run(waiter.wait_with_output().unwrap()).ok();
     let result = run.json();

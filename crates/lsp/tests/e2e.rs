@@ -175,7 +175,13 @@ async fn the_whole_story_with_questions_answered_by_the_client() {
         serde_json::from_str(&std::fs::read_to_string(project.join("package.json")).unwrap())
             .unwrap();
     assert_eq!(package_json["version"], "1.0.1");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    client
+        .wait_for("the end of the publish's progress", |m| {
+            m["method"] == "$/progress"
+                && m["params"]["token"] == "publish-1"
+                && m["params"]["value"]["kind"] == "end"
+        })
+        .await;
     let progress: Vec<Value> = client
         .messages("$/progress")
         .into_iter()

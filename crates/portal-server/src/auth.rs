@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::store::{new_id, now_ms, now_rfc3339, random_base62, rfc3339_ms};
+use crate::store::{new_id, now_rfc3339, random_base62, rfc3339_ms};
 
 pub(crate) const ACCESS_PREFIX: &str = "gpm_at_";
 pub(crate) const REFRESH_PREFIX: &str = "gpm_rt_";
@@ -160,11 +160,16 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::unauthenticated("the bearer token is empty"));
         }
         let hash = secret_hash(token);
-        state.store.run(move |tx| authenticate(tx, &hash)).await
+        let st = state.clone();
+        state
+            .store
+            .run(move |tx| authenticate(tx, &hash, st.clock.now_ms()))
+            .await
     }
 }
 
-fn authenticate(tx: &Transaction<'_>, hash: &str) -> ApiResult<Caller> {
+/// The caller whose token hashes to `hash`, at `now` (ms, the portal's clock).
+fn authenticate(tx: &Transaction<'_>, hash: &str, now: i64) -> ApiResult<Caller> {
     type Row = (
         String,
         String,
@@ -216,7 +221,7 @@ fn authenticate(tx: &Transaction<'_>, hash: &str) -> ApiResult<Caller> {
         ));
     }
     if let Some(expires) = expires_ms {
-        if now_ms() >= expires {
+        if now >= expires {
             return Err(match kind {
                 TokenKind::Access | TokenKind::Web => {
                     ApiError::token_expired("the access token expired")
@@ -278,7 +283,7 @@ fn issue_pair(
     user_id: &str,
     session_id: Option<&str>,
 ) -> ApiResult<TokenPair> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let created = now_rfc3339();
     let session_id = match session_id {
         Some(id) => id.to_string(),
@@ -382,7 +387,7 @@ pub(crate) async fn refresh(
                 )
                 .with_hint("use the token pair the earlier refresh returned, or log in again"));
             }
-            if expires.is_some_and(|e| now_ms() >= e) {
+            if expires.is_some_and(|e| st.clock.now_ms() >= e) {
                 return Err(ApiError::token_expired("the refresh token expired")
                     .with_hint("log in again"));
             }
@@ -472,6 +477,7 @@ pub(crate) async fn create_token(
             ));
         }
     }
+    let st = state.clone();
     let created = state
         .store
         .run(move |tx| {
@@ -480,7 +486,7 @@ pub(crate) async fn create_token(
             let created_at = now_rfc3339();
             let expires = req
                 .expires_in_days
-                .map(|d| now_ms() + i64::from(d) * 86_400_000);
+                .map(|d| st.clock.now_ms() + i64::from(d) * 86_400_000);
             tx.execute(
                 "INSERT INTO tokens (id, kind, hash, user_id, name, created_at, expires_ms)
                  VALUES (?1, 'pat', ?2, ?3, ?4, ?5, ?6)",
@@ -593,6 +599,7 @@ pub(crate) async fn device_start(
     let user_code = new_user_code();
     let hash = secret_hash(&device_code);
     let code = user_code.clone();
+    let st = state.clone();
     state
         .store
         .run(move |tx| {
@@ -604,7 +611,7 @@ pub(crate) async fn device_start(
                     hash,
                     code,
                     client_name,
-                    now_ms() + (DEVICE_CODE_TTL_SECS * 1000) as i64,
+                    st.clock.now_ms() + (DEVICE_CODE_TTL_SECS * 1000) as i64,
                     now_rfc3339()
                 ],
             )?;
@@ -659,7 +666,7 @@ pub(crate) async fn device_token(
                     "this device code was already exchanged for a session",
                     "start a new login",
                 )),
-                _ if now_ms() >= expires => Err(device_error(
+                _ if st.clock.now_ms() >= expires => Err(device_error(
                     codes::DEVICE_CODE_EXPIRED,
                     "the device code expired before the login was approved",
                     "start a new login",

@@ -16,7 +16,6 @@ use rusqlite::{params, OptionalExtension};
 use crate::apps::query_pairs;
 use crate::auth::{check_credentials, normalize_user_code};
 use crate::state::AppState;
-use crate::store::now_ms;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}\
 h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}\
@@ -97,16 +96,18 @@ fn result_page(status: StatusCode, title: &str, class: &str, message: &str) -> R
     )
 }
 
-/// A pending, unexpired device login by user code: (id, client name).
+/// A pending device login by user code, unexpired at `now` (ms, the portal's clock): (id,
+/// client name).
 fn pending(
     tx: &rusqlite::Transaction<'_>,
     user_code: &str,
+    now: i64,
 ) -> rusqlite::Result<Option<(String, Option<String>)>> {
     tx.query_row(
         "SELECT id, client_name FROM device_codes
          WHERE user_code = ?1 AND status = 'pending' AND expires_ms > ?2
          ORDER BY rowid DESC LIMIT 1",
-        params![user_code, now_ms()],
+        params![user_code, now],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()
@@ -121,13 +122,16 @@ pub(crate) async fn show(State(state): State<AppState>, RawQuery(query): RawQuer
         .unwrap_or_default();
     let raw_code: String = raw_code.chars().take(64).collect();
     let client_name = match normalize_user_code(&raw_code) {
-        Some(code) => state
-            .store
-            .run(move |tx| Ok(pending(tx, &code)?))
-            .await
-            .ok()
-            .flatten()
-            .and_then(|(_, name)| name),
+        Some(code) => {
+            let now = state.clock.now_ms();
+            state
+                .store
+                .run(move |tx| Ok(pending(tx, &code, now)?))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|(_, name)| name)
+        }
         None => None,
     };
     form_page(
@@ -174,7 +178,12 @@ pub(crate) async fn submit(State(state): State<AppState>, body: Bytes) -> Respon
         );
     };
     let lookup = code.clone();
-    let found = match state.store.run(move |tx| Ok(pending(tx, &lookup)?)).await {
+    let now = state.clock.now_ms();
+    let found = match state
+        .store
+        .run(move |tx| Ok(pending(tx, &lookup, now)?))
+        .await
+    {
         Ok(found) => found,
         Err(_) => {
             return result_page(
@@ -244,13 +253,14 @@ pub(crate) async fn submit(State(state): State<AppState>, body: Bytes) -> Respon
                         )
                     }
                 };
+            let now = state.clock.now_ms();
             let result = state
                 .store
                 .run(move |tx| {
                     Ok(tx.execute(
                         "UPDATE device_codes SET status = 'approved', user_id = ?1
                          WHERE id = ?2 AND status = 'pending' AND expires_ms > ?3",
-                        params![user_id, device_id, now_ms()],
+                        params![user_id, device_id, now],
                     )?)
                 })
                 .await;

@@ -24,6 +24,7 @@
 
 mod apps;
 mod auth;
+mod clock;
 mod device;
 mod error;
 mod extract;
@@ -42,6 +43,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use clock::{TestClock, TEST_CLOCK_ENV};
 pub use error::{ApiError, ServerError};
 pub use releases::TEMPORARY_CODE_TTL_SECS;
 pub use store::{seed_demo, Store};
@@ -77,6 +79,10 @@ pub struct PortalConfig {
     pub public_url: Option<String>,
     /// The API served: native (default) or the SuperApp console emulator.
     pub backend: Backend,
+    /// **Test only**: expiry (tokens, sessions, device codes) on a clock the test advances
+    /// instead of the system clock. None (the default, and always outside tests) unless
+    /// `GOPAY_MINIAPP_PORTAL_TEST_CLOCK` names its file ([`TEST_CLOCK_ENV`]).
+    pub test_clock: Option<TestClock>,
 }
 
 impl Default for PortalConfig {
@@ -90,6 +96,7 @@ impl Default for PortalConfig {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             public_url: None,
             backend: Backend::Native,
+            test_clock: None,
         }
     }
 }
@@ -196,6 +203,11 @@ pub async fn start(config: PortalConfig) -> Result<RunningPortal, ServerError> {
         config.max_package_size,
         config.access_token_ttl,
         config.refresh_token_ttl,
+        clock::Clock::new(config.test_clock.clone().or_else(|| {
+            std::env::var_os(TEST_CLOCK_ENV)
+                .filter(|file| !file.is_empty())
+                .map(TestClock::at)
+        })),
     );
     let app = match backend {
         Backend::Native => router::build(state),

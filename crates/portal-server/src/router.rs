@@ -163,6 +163,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::clock::Clock;
     use crate::store::Store;
 
     /// A path of a route table with every `{param}` and `{*rest}` filled in.
@@ -194,6 +195,7 @@ mod tests {
             1024 * 1024,
             Duration::from_secs(60),
             Duration::from_secs(60),
+            Clock::default(),
         );
         let server = tokio::spawn(async move { axum::serve(listener, build(state)).await });
 

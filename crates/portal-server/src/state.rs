@@ -5,6 +5,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub(crate) struct Shared {
     pub max_package_size: u64,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// What decides expiry: the system clock, or a test's.
+    pub clock: Clock,
     /// One lock per upload: a chunk and a completion of the same upload never overlap.
     upload_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -28,6 +31,7 @@ impl AppState {
         max_package_size: u64,
         access_ttl: Duration,
         refresh_ttl: Duration,
+        clock: Clock,
     ) -> Self {
         AppState(Arc::new(Shared {
             store,
@@ -35,6 +39,7 @@ impl AppState {
             max_package_size,
             access_ttl,
             refresh_ttl,
+            clock,
             upload_locks: Mutex::new(HashMap::new()),
         }))
     }

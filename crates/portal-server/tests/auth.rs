@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{portal, portal_with};
+use common::{portal, portal_on_test_clock};
 use gopay_miniapp_portal::native::routes;
 use reqwest::Method;
 use serde_json::json;
@@ -94,13 +94,17 @@ async fn login_returns_a_token_pair_and_me_works() {
 
 #[tokio::test]
 async fn expired_access_token_says_token_expired_and_refresh_rotates() {
-    let p = portal_with(|c| c.access_token_ttl = Duration::from_secs(1)).await;
+    let (p, clock) = portal_on_test_clock().await;
     let pair = p.login_pair("demo", "demo").await;
     let access = pair["accessToken"].as_str().unwrap().to_string();
     let refresh = pair["refreshToken"].as_str().unwrap().to_string();
+    let lifetime = Duration::from_secs(pair["expiresIn"].as_u64().unwrap());
     p.get(&access, "/api/v1/me").await.ok();
 
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A minute before the end of its lifetime it still works; at the end it has expired.
+    clock.advance(lifetime - Duration::from_secs(60)).unwrap();
+    p.get(&access, "/api/v1/me").await.ok();
+    clock.advance(Duration::from_secs(60)).unwrap();
     let resp = p.get(&access, "/api/v1/me").await;
     assert_eq!(
         resp.headers["www-authenticate"],
@@ -314,4 +318,29 @@ async fn errors_are_json_envelopes() {
         .await
         .err(400, "invalid_request");
     assert_eq!(err["field"], "username");
+}
+
+#[tokio::test]
+async fn a_personal_access_token_expires_after_its_days() {
+    let (p, clock) = portal_on_test_clock().await;
+    let demo = p.login("demo", "demo").await;
+    let created = p
+        .post(
+            &demo,
+            "/api/v1/tokens",
+            json!({"name": "ci-nightly", "expiresInDays": 1}),
+        )
+        .await
+        .ok();
+    let secret = created["secret"].as_str().unwrap();
+    clock.advance(Duration::from_secs(86_400 - 60)).unwrap();
+    p.get(secret, "/api/v1/me").await.ok();
+    clock.advance(Duration::from_secs(60)).unwrap();
+    let error = p.get(secret, "/api/v1/me").await.err(401, "token_expired");
+    let expires_at = created["expiresAt"].as_str().unwrap();
+    assert!(
+        error["message"].as_str().unwrap().contains(expires_at),
+        "{error}"
+    );
+    assert_eq!(error["hint"], "create a new access token");
 }

@@ -16,7 +16,7 @@ use gopay_miniapp_portal::retry::RetryPolicy;
 use gopay_miniapp_portal::{
     Backend, Login, Portal, PortalError, PortalOptions, ReleaseState, Step, VersionNumber,
 };
-use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal};
+use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal, TestClock};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
@@ -317,7 +317,13 @@ async fn lifecycle(backend: Backend, p: &RunningPortal, dir: &std::path::Path) {
 #[tokio::test]
 async fn auth_refresh_revocation_and_isolation() {
     let dir = tempfile::tempdir().unwrap();
-    let p = portal(dir.path(), |c| c.access_token_ttl = Duration::from_secs(1)).await;
+    let clock = TestClock::at(dir.path().join("test-clock"));
+    let ttl = Duration::from_secs(60);
+    let p = portal(dir.path(), |c| {
+        c.access_token_ttl = ttl;
+        c.test_clock = Some(clock.clone());
+    })
+    .await;
 
     let anonymous = PortalClient::new(&p.url, Credentials::None).unwrap();
     assert!(matches!(
@@ -348,7 +354,7 @@ async fn auth_refresh_revocation_and_isolation() {
         .await
         .unwrap();
     adapter.set_session(Some(logged_in.session.clone())).await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    clock.advance(ttl).unwrap();
     assert_eq!(adapter.me().await.unwrap().username, "demo");
     assert_eq!(refreshed.load(Ordering::SeqCst), 1);
     assert!(

@@ -6,7 +6,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use gopay_miniapp_portal_server::{TestClock, TEST_CLOCK_ENV};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_gopay-miniapp");
 
@@ -48,12 +51,27 @@ impl Portal {
     }
 
     pub fn start_with(data: &Path, extra: &[&str]) -> Portal {
+        Portal::start_with_env(data, extra, vec![])
+    }
+
+    /// A portal whose expiry (tokens, sessions) runs on a test clock, and the clock: the
+    /// test advances it instead of sleeping until a token expires.
+    pub fn start_on_test_clock(data: &Path, extra: &[&str]) -> (Portal, TestClock) {
+        let clock = TestClock::at(data.with_extension("test-clock"));
+        let env = vec![(
+            TEST_CLOCK_ENV.to_string(),
+            clock.path().display().to_string(),
+        )];
+        (Portal::start_with_env(data, extra, env), clock)
+    }
+
+    fn start_with_env(data: &Path, extra: &[&str], env: Vec<(String, String)>) -> Portal {
         let mut portal = Portal {
             url: String::new(),
             port: free_port(),
             data: data.to_path_buf(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
-            env: vec![],
+            env,
             stderr: Default::default(),
             child: None,
             printed: Default::default(),
@@ -383,6 +401,82 @@ pub fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool
     while !check() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Reads a child's stderr on a thread: every line is forwarded (after `label`) to the test's
+/// stderr and sent on the channel.
+pub fn stderr_lines(child: &mut Child, label: &'static str) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{label}: {line}");
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// Waits (a minute at most) for a line that contains one of `texts`, and returns it.
+#[track_caller]
+pub fn wait_line(lines: &mpsc::Receiver<String>, texts: &[&str]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if texts.iter().any(|t| line.contains(t)) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("no line with any of {texts:?} ({e})"),
+        }
+    }
+}
+
+/// A gate a fixture's build waits at until the test opens it: a FIFO the build reads to its
+/// end (`timeout`, so that a build never waits for good behind a test that failed first).
+pub struct Gate {
+    path: PathBuf,
+}
+
+impl Gate {
+    pub fn new(path: &Path) -> Gate {
+        let made = Command::new("mkfifo").arg(path).status().unwrap();
+        assert!(made.success(), "mkfifo {}", path.display());
+        Gate {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// The shell command that waits at the gate (it fails if the gate stays shut 2 minutes).
+    pub fn wait_command(&self) -> String {
+        format!("timeout 120 cat '{}' > /dev/null", self.path.display())
+    }
+
+    /// Lets the build through, once it waits at the gate.
+    pub fn open(&self) {
+        wait_until(
+            "the build to wait at the gate",
+            Duration::from_secs(60),
+            || self.try_open(),
+        );
+    }
+
+    /// Without a reader, a non-blocking open of a FIFO for writing fails (ENXIO); with the
+    /// build waiting it succeeds, and closing it again is the end of the build's input.
+    fn try_open(&self) -> bool {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&self.path)
+            .is_ok()
+    }
+}
+
+impl Drop for Gate {
+    /// A test that fails with the build at the gate lets it through.
+    fn drop(&mut self) {
+        self.try_open();
     }
 }
 

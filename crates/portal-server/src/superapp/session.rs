@@ -24,7 +24,7 @@ use super::page::{page, Signed};
 use crate::auth::{check_credentials, secret_hash, Caller};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{new_id, now_ms, now_rfc3339, random_base62};
+use crate::store::{new_id, now_rfc3339, random_base62};
 use crate::web::html::redirect;
 use crate::web::session::{cookie, cross_site, parse_form, same_secret, secure, set_cookie};
 
@@ -211,6 +211,7 @@ pub(crate) async fn login(
     };
     let secret = format!("{SECRET_PREFIX}{}", random_base62(43));
     let hash = secret_hash(&secret);
+    let now = state.clock.now_ms();
     let created = state
         .store
         .run(move |tx| {
@@ -223,7 +224,7 @@ pub(crate) async fn login(
                     user_id,
                     random_base62(43),
                     now_rfc3339(),
-                    now_ms() + SESSION_TTL_SECS * 1000
+                    now + SESSION_TTL_SECS * 1000
                 ],
             )?;
             Ok(())

@@ -29,7 +29,7 @@ use crate::apps::query_pairs;
 use crate::auth::{check_credentials, load_user, new_secret, secret_hash, Caller, TokenKind};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{new_id, now_ms, now_rfc3339, random_base62};
+use crate::store::{new_id, now_rfc3339, random_base62};
 
 pub(crate) const SESSION_COOKIE: &str = "gpm_web_session";
 pub(crate) const LOGIN_COOKIE: &str = "gpm_web_login";
@@ -158,6 +158,7 @@ pub(crate) async fn signed_in(
     table: &'static str,
     hash: String,
 ) -> Result<Option<(Caller, User, String)>, ApiError> {
+    let now = state.clock.now_ms();
     state
         .store
         .run(move |tx| {
@@ -168,7 +169,7 @@ pub(crate) async fn signed_in(
                      JOIN users u ON u.id = s.user_id
                      WHERE s.hash = ?1 AND s.revoked_at IS NULL AND s.expires_ms > ?2"
                     ),
-                    params![hash, now_ms()],
+                    params![hash, now],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
@@ -435,6 +436,7 @@ pub(crate) async fn login(
     };
     let secret = new_secret(SESSION_PREFIX);
     let hash = secret_hash(&secret);
+    let now = state.clock.now_ms();
     let created = state
         .store
         .run(move |tx| {
@@ -447,7 +449,7 @@ pub(crate) async fn login(
                     user_id,
                     random_base62(43),
                     now_rfc3339(),
-                    now_ms() + WEB_SESSION_TTL_SECS * 1000
+                    now + WEB_SESSION_TTL_SECS * 1000
                 ],
             )?;
             Ok(())

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal};
+use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal, TestClock};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -63,6 +63,18 @@ pub async fn portal_with(adjust: impl FnOnce(&mut PortalConfig)) -> Portal {
             .build()
             .unwrap(),
     }
+}
+
+/// A portal whose expiry runs on a test clock (its file in the data directory), and the clock.
+pub async fn portal_on_test_clock() -> (Portal, TestClock) {
+    let mut clock = None;
+    let p = portal_with(|c| {
+        let test = TestClock::at(c.data_dir.join("test-clock"));
+        c.test_clock = Some(test.clone());
+        clock = Some(test);
+    })
+    .await;
+    (p, clock.expect("set by the adjustment"))
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
