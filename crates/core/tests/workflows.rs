@@ -213,7 +213,9 @@ async fn a_first_release_goes_live_on_the_main_road_and_status_follows_it() {
     assert_eq!(applied.release.state, ReleaseState::InReview);
 
     // The developer sees the release in flight, waiting for the admin.
-    let snapshot = status::status(&dev, &|hint| format!("{hint:?}")).await.unwrap();
+    let snapshot = status::status(&dev, &|hint| format!("{hint:?}"))
+        .await
+        .unwrap();
     assert!(snapshot.logged_in);
     assert_eq!(snapshot.latest_version.as_deref(), Some("1.0.1"));
     let staging = target(&snapshot, STAGING);
@@ -254,7 +256,9 @@ async fn a_first_release_goes_live_on_the_main_road_and_status_follows_it() {
     assert_eq!(official.release.state, ReleaseState::Released);
     assert_eq!(official.archived_version, None);
 
-    let snapshot = status::status(&dev, &|hint| format!("{hint:?}")).await.unwrap();
+    let snapshot = status::status(&dev, &|hint| format!("{hint:?}"))
+        .await
+        .unwrap();
     let staging = target(&snapshot, STAGING);
     assert_eq!(staging.live_version.as_deref(), Some("1.0.1"));
     assert!(staging.in_flight.is_none());
@@ -385,7 +389,9 @@ async fn a_second_version_replaces_the_first_and_rollback_brings_it_back() {
         .unwrap();
     assert_eq!(rolled.restored_version.as_deref(), Some("1.0.1"));
     assert_eq!(rolled.archived_version.as_deref(), Some("1.0.2"));
-    let snapshot = status::status(&dev, &|hint| format!("{hint:?}")).await.unwrap();
+    let snapshot = status::status(&dev, &|hint| format!("{hint:?}"))
+        .await
+        .unwrap();
     let staging = target(&snapshot, STAGING);
     assert_eq!(staging.live_version.as_deref(), Some("1.0.1"));
     let versions = release::versions(&dev).await.unwrap();
@@ -419,7 +425,9 @@ async fn an_expired_session_is_renewed_and_saved_and_a_dead_one_is_a_status_prob
     assert_eq!(who.via, "session");
     let renewed = credentials();
     assert_ne!(before, renewed, "the renewed session was saved");
-    let snapshot = status::status(&dev, &|hint| format!("{hint:?}")).await.unwrap();
+    let snapshot = status::status(&dev, &|hint| format!("{hint:?}"))
+        .await
+        .unwrap();
     assert!(snapshot.logged_in);
     assert!(snapshot.problem.is_none());
 
@@ -428,7 +436,9 @@ async fn an_expired_session_is_renewed_and_saved_and_a_dead_one_is_a_status_prob
     w.clock
         .advance(PortalConfig::default().refresh_token_ttl)
         .unwrap();
-    let snapshot = status::status(&dev, &|hint| format!("{hint:?}")).await.unwrap();
+    let snapshot = status::status(&dev, &|hint| format!("{hint:?}"))
+        .await
+        .unwrap();
     assert!(!snapshot.logged_in);
     assert_eq!(snapshot.binding.unwrap().app.name, "Hello MiniApp");
     let problem = snapshot.problem.expect("the lost session is the problem");

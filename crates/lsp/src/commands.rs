@@ -164,9 +164,10 @@ impl CommandSpec {
     }
 }
 
-/// The schema settings of the table: JSON Schema 2020-12, types referenced under `$defs`.
+/// The schema settings of the table: JSON Schema 2020-12, types referenced under `$defs`,
+/// each as it is serialized (a field is required when it is always sent).
 fn generator() -> SchemaGenerator {
-    SchemaGenerator::new(SchemaSettings::draft2020_12())
+    SchemaGenerator::new(SchemaSettings::draft2020_12().for_serialize())
 }
 
 fn arg_specs(command: &str, schema: &Schema) -> Vec<ArgSpec> {

@@ -1,44 +1,24 @@
-// The arguments we build against THE command table of the sidecar
-// (crates/lsp/src/commands.rs): every field we send is one the command takes, with its type.
+// The extension against the sidecar's exported command table
+// (src/generated/commands.json, generated from the handlers' declarations in crates/lsp and
+// kept fresh by crates/lsp/tests/generated.rs): every argument object the extension builds
+// fits a command's arguments, and every wire type in src/pure/snapshot.ts has exactly the
+// fields of its Rust type's schema.
 
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import ts from 'typescript';
 
 import { releaseActions, WAIT_ACTION } from '../src/pure/actions';
 import * as A from '../src/pure/args';
+import { COMMAND_TABLE } from '../src/pure/protocol';
 import { release } from './fixtures';
 
-const repo = path.resolve(__dirname, '../../../..');
-const table = readFileSync(path.join(repo, 'crates/lsp/src/commands.rs'), 'utf8');
-
-/** `const NAME: ArgSpec = ArgSpec { name: "x", ty: ArgType::T` → NAME → {name, ty}. */
-function argConsts(): Map<string, { name: string; ty: string }> {
-  const out = new Map<string, { name: string; ty: string }>();
-  for (const m of table.matchAll(/const (\w+): ArgSpec = ArgSpec \{\s*name: "(\w+)",\s*ty: ArgType::(\w+)/g)) {
-    out.set(m[1], { name: m[2], ty: m[3] });
-  }
-  return out;
-}
+const extension = path.resolve(__dirname, '../..');
 
 /** command name → its argument fields and types. */
-function commands(): Map<string, Map<string, string>> {
-  const consts = argConsts();
-  const out = new Map<string, Map<string, string>>();
-  for (const m of table.matchAll(/name: "(miniapp\.\w+)",[\s\S]*?args: &\[([\s\S]*?)\]/g)) {
-    const fields = new Map<string, string>();
-    for (const c of m[2].split(',').map((s) => s.trim()).filter(Boolean)) {
-      const spec = consts.get(c);
-      assert.ok(spec, `unknown ArgSpec ${c}`);
-      fields.set(spec.name, spec.ty);
-    }
-    out.set(m[1], fields);
-  }
-  return out;
-}
-
-const TABLE = commands();
+const TABLE = new Map(COMMAND_TABLE.commands.map((c) => [c.name, new Map(c.args.map((a) => [a.name, a.type]))]));
 
 function check(command: string, args: A.Args): void {
   const fields = TABLE.get(command);
@@ -47,10 +27,10 @@ function check(command: string, args: A.Args): void {
     const ty = fields.get(key);
     assert.ok(ty, `${command} takes no \`${key}\` (it takes ${[...fields.keys()].join(', ')})`);
     const ok =
-      ty === 'String' ? typeof value === 'string'
-      : ty === 'Boolean' ? typeof value === 'boolean'
-      : ty === 'Integer' ? Number.isInteger(value)
-      : ty === 'StringList' ? Array.isArray(value) || typeof value === 'string'
+      ty === 'string' ? typeof value === 'string'
+      : ty === 'boolean' ? typeof value === 'boolean'
+      : ty === 'integer' ? Number.isInteger(value)
+      : ty === 'string[]' ? Array.isArray(value) || typeof value === 'string'
       : false;
     assert.ok(ok, `${command}.${key} must be ${ty}, not ${JSON.stringify(value)}`);
   }
@@ -58,7 +38,7 @@ function check(command: string, args: A.Args): void {
 
 test('the table was read', () => {
   assert.ok(TABLE.size >= 20, `only ${TABLE.size} commands parsed`);
-  assert.equal(TABLE.get('miniapp.startGrayscale')?.get('ratio'), 'Integer');
+  assert.equal(TABLE.get('miniapp.startGrayscale')?.get('ratio'), 'integer');
 });
 
 test('every argument object the extension builds fits the table', () => {
@@ -95,5 +75,53 @@ test('every action a release offers forwards to a command of the table', () => {
   const all = release({ allowedSteps: ['temporary_code', 'apply', 'withdraw', 'whitelist', 'grayscale', 'official', 'cancel', 'rollback'] });
   for (const action of [...releaseActions(all), WAIT_ACTION]) {
     assert.ok(TABLE.has(action.sidecarCommand), action.sidecarCommand);
+  }
+});
+
+/** `interface X { a: T; b?: U }` of src/pure/snapshot.ts → X → field → optional. */
+function interfaces(): Map<string, Map<string, boolean>> {
+  const file = path.join(extension, 'src/pure/snapshot.ts');
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const out = new Map<string, Map<string, boolean>>();
+  source.forEachChild((node) => {
+    // An interface with an index signature (HintReport: one shape per kind) is checked by kind elsewhere.
+    if (!ts.isInterfaceDeclaration(node) || node.members.some(ts.isIndexSignatureDeclaration)) return;
+    const fields = new Map<string, boolean>();
+    for (const member of node.members) {
+      if (ts.isPropertySignature(member) && member.name && ts.isIdentifier(member.name)) {
+        fields.set(member.name.text, member.questionToken !== undefined);
+      }
+    }
+    out.set(node.name.text, fields);
+  });
+  return out;
+}
+
+type Schema = { properties?: Record<string, unknown>; required?: string[] };
+
+test('every wire type of snapshot.ts has exactly the fields of its Rust type (same name in $defs)', () => {
+  const defs = COMMAND_TABLE.$defs as Record<string, Schema>;
+  const mirrored = [...interfaces()].filter(([name]) => name in defs && defs[name].properties);
+  assert.ok(mirrored.length >= 15, `only ${mirrored.map(([n]) => n).join(', ')} mirror a Rust type`);
+  const problems: string[] = [];
+  for (const [name, fields] of mirrored) {
+    const schema = defs[name];
+    const required = new Set(schema.required ?? []);
+    for (const field of Object.keys(schema.properties ?? {})) {
+      if (!fields.has(field)) problems.push(`${name}.${field} is missing from snapshot.ts`);
+      else if (fields.get(field) !== !required.has(field)) problems.push(`${name}.${field} is ${required.has(field) ? 'always sent' : 'optional'} on the wire`);
+    }
+    for (const field of fields.keys()) {
+      if (!(field in (schema.properties ?? {}))) problems.push(`${name}.${field} is not sent by the sidecar`);
+    }
+  }
+  assert.deepEqual(problems, [], problems.join('\n'));
+});
+
+test('every command result the extension reads is a named type it mirrors', () => {
+  const mirrored = interfaces();
+  for (const command of ['miniapp.status', 'miniapp.publish', 'miniapp.release', 'miniapp.login', 'miniapp.bind', 'miniapp.waitForReview', 'miniapp.temporaryCode']) {
+    const result = COMMAND_TABLE.commands.find((c) => c.name === command)?.result;
+    assert.ok(result && mirrored.has(result), `${command}'s result ${result} has no interface in snapshot.ts`);
   }
 });

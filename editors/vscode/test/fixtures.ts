@@ -5,7 +5,25 @@ import type { ReleaseView, StatusSnapshot } from '../src/pure/snapshot';
 export const PORTAL = 'http://127.0.0.1:8780';
 
 export function loggedOut(): StatusSnapshot {
-  return { portal: PORTAL, project: '/work/hello', loggedIn: false, versions: [], targetApps: [], runningJobs: [] };
+  return {
+    portal: PORTAL,
+    backend: 'native',
+    capabilities: {
+      steps: ['temporary_code', 'apply', 'withdraw', 'whitelist', 'grayscale', 'official', 'cancel', 'rollback'],
+      listSpaces: true,
+      listApps: true,
+      listTargetApps: true,
+      login: ['password', 'browser', 'token'],
+      accessTokens: true,
+      audit: true,
+      reviews: true,
+    },
+    project: '/work/hello',
+    loggedIn: false,
+    versions: [],
+    targetApps: [],
+    runningJobs: [],
+  };
 }
 
 export function unbound(): StatusSnapshot {
@@ -28,6 +46,8 @@ export function release(overrides: Partial<ReleaseView> = {}): ReleaseView {
     allowedSteps: ['temporary_code', 'apply', 'cancel'],
     nextStep: 'apply',
     ...overrides,
+    // As the sidecar computes it (lifecycle's `awaits_review`).
+    awaitsReview: (overrides.state ?? 'version_creation') === 'in_review',
   };
 }
 
@@ -36,6 +56,7 @@ export function bound(): StatusSnapshot {
     ...unbound(),
     binding: {
       portal: PORTAL,
+      backend: 'native',
       space: { id: 'spc-1', name: 'Demo Space' },
       app: { id: 'app-1', name: 'Hello MiniApp' },
       buildCommand: 'npm run build',

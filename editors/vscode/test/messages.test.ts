@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import {
   confirmWording,
   failureView,
-  plain,
   progressMessage,
   reviewChanges,
   reviewText,
@@ -21,17 +20,22 @@ import {
 import { bound, release } from './fixtures';
 
 const PORTAL = 'http://127.0.0.1:8780';
-const rpc = (data: Record<string, unknown>, code = -32803) => ({ code, message: String(data.message), data: { hint: '', retryable: false, ...data } });
+/** A sidecar error; `hint` is `[kind, text]` (the wire's `{kind, text}`). */
+const rpc = ({ hint, ...data }: Record<string, unknown> & { hint?: [string, string] }, code = -32803) => ({
+  code,
+  message: String(data.message),
+  data: { hint: { kind: hint?.[0] ?? 'none', text: hint?.[1] ?? '' }, retryable: false, ...data },
+});
 
 test('a sidecar error shows its message and hint, never [object Object]', () => {
   const f = describeError({
     code: -32803,
     message: 'build failed',
-    data: { code: 'build_failed', message: 'npm run build exited with 1', hint: 'see the log', retryable: false },
+    data: { code: 'build_failed', message: 'npm run build exited with 1', hint: { kind: 'fixBuild', text: 'see the log' }, retryable: false, buildExitCode: 1 },
   });
-  assert.deepEqual(f, { message: 'npm run build exited with 1', hint: 'see the log', code: 'build_failed', cancelled: false, retryable: false });
+  assert.deepEqual(f, { message: 'npm run build exited with 1', hint: 'see the log', hintKind: 'fixBuild', code: 'build_failed', cancelled: false, retryable: false, buildExitCode: 1 });
   assert.equal(failureText(f), 'npm run build exited with 1 — see the log');
-  const cancelled = describeError({ code: -32800, message: 'x', data: { code: 'cancelled', message: 'cancelled (package.json was restored to 1.0.0)', hint: '', retryable: false } });
+  const cancelled = describeError({ code: -32800, message: 'x', data: { code: 'cancelled', message: 'cancelled (package.json was restored to 1.0.0)', hint: { kind: 'none', text: '' }, retryable: false } });
   assert.equal(cancelled.cancelled, true);
   assert.equal(failureText(cancelled), 'cancelled (package.json was restored to 1.0.0)');
   assert.equal(describeError(new Error('Client is not running')).message, 'Client is not running');
@@ -98,7 +102,8 @@ test('a failed build: one line with the command and its first error line, Show B
   const error = rpc({
     code: 'build_failed',
     message: "the build command `npm run build` failed (exit status: 1). Last lines of its output:\n> build\nError: Cannot find module 'x'\n    at foo (package.json was restored to 1.0.0)",
-    hint: 'fix the build (run it yourself to see all output) or set the build command in gopay-miniapp.json',
+    hint: ['fixBuild', 'Fix the build (its output is in the log), or set buildCommand in gopay-miniapp.json.'],
+    buildExitCode: 1,
     buildCommand: 'npm run build',
     firstErrorLine: "Error: Cannot find module 'x'",
     buildOutputAvailable: true,
@@ -114,38 +119,37 @@ test('an unreachable portal: "can’t reach <host>", Retry and Open Settings, no
   const error = rpc({
     code: 'network',
     message: 'error sending request for url (http://127.0.0.1:8780/api/v1/apps/x/versions): client error (Connect): tcp connect error: Connection refused (os error 111)',
-    hint: 'check the portal URL and the network (HTTPS_PROXY is honoured); it is safe to retry',
+    hint: ['checkNetwork', 'Check the network and the portal address; it is safe to retry.'],
     retryable: true,
   });
   const view = failureView('Publish', describeError(error), PORTAL);
   assert.equal(view.text, 'Publish failed: can’t reach 127.0.0.1:8780. Check the portal URL and your network.');
   assert.deepEqual(view.buttons, ['Retry', 'Open Settings', 'Open Log']);
-  assert.equal(plain('refused (os error 111) for url (http://h/api/v1/me) (HTTPS_PROXY is honoured)'), 'refused');
 });
 
 test('error buttons by kind: Retry only where retrying is safe; busy and finished releases have none', () => {
-  const busy = failureView('Publish', describeError(rpc({ code: 'busy', message: 'another publish is running in /p', retryable: true })), PORTAL);
+  const busy = failureView('Publish', describeError(rpc({ code: 'busy', message: 'another publish is running in /p', hint: ['waitForOtherPublish', 'Wait for it to finish: one publish per project at a time.'], retryable: true })), PORTAL);
   assert.deepEqual(busy.buttons, ['Show Progress']);
-  const finished = failureView('Officially Release', describeError(rpc({ code: 'illegal_step', message: 'the release of 1.0.1 to "GoPay" is Released; official is not allowed', hint: 'allowed now: `rollback`' })), PORTAL);
+  const finished = failureView('Officially Release', describeError(rpc({ code: 'illegal_step', message: 'the release of 1.0.1 to "GoPay" is Released; official is not allowed', hint: ['takeStep', 'Possible now: Roll Back.'] })), PORTAL);
   assert.ok(!finished.buttons.includes('Retry'), `${finished.buttons}`);
   assert.equal(finished.buttons[0], 'Refresh');
   assert.doesNotMatch(finished.text, /`/);
-  const retryable = failureView('Publish', describeError(rpc({ code: 'upload_interrupted', message: 'the upload stopped', hint: 'it is safe to retry', retryable: true })), PORTAL);
+  const retryable = failureView('Publish', describeError(rpc({ code: 'upload_interrupted', message: 'the upload stopped', hint: ['none', ''], retryable: true })), PORTAL);
   assert.deepEqual(retryable.buttons, ['Retry', 'Open Log']);
-  const notRetryable = failureView('Publish', describeError(rpc({ code: 'secrets_found', message: 'found files that look like secrets: .env', hint: 'leave the files out with .miniappignore, or pass --allow-secrets if they are meant to ship' })), PORTAL);
+  const notRetryable = failureView('Publish', describeError(rpc({ code: 'secrets_found', message: 'found files that look like secrets: .env', hint: ['leaveOutSecrets', 'Leave the files out with .miniappignore, or allow secrets (`allowSecrets`) if they are meant to ship.'] })), PORTAL);
   assert.deepEqual(notRetryable.buttons, ['Open Log']);
   assert.doesNotMatch(notRetryable.text, /--allow-secrets/);
-  const expired = failureView('Release', describeError(rpc({ code: 'session_expired', message: 'the session expired', hint: 'log in again: `gopay-miniapp login`' })), PORTAL);
+  const expired = failureView('Release', describeError(rpc({ code: 'session_expired', message: 'the session expired', hint: ['logIn', 'Log in again.'] })), PORTAL);
   assert.deepEqual(expired.buttons, ['Log In']);
   assert.doesNotMatch(expired.text, /gopay-miniapp login/);
-  const unbound = failureView('Publish', describeError(rpc({ code: 'not_bound', message: '/p is not bound to a MiniApp (no gopay-miniapp.json)', hint: 'run `gopay-miniapp bind` in the project (or pass --project DIR)' })), PORTAL);
+  const unbound = failureView('Publish', describeError(rpc({ code: 'not_bound', message: '/p is not bound to a MiniApp (no gopay-miniapp.json)', hint: ['bind', 'Bind the project to a MiniApp.'] })), PORTAL);
   assert.deepEqual(unbound.buttons, ['Bind MiniApp']);
 });
 
 test('Escape in a picker and a cancelled login are silent; a cancelled publish says what was put back', () => {
-  const dismissed = rpc({ code: 'cancelled', message: 'Which version? — no choice was made, so nothing was done', hint: 'run the command again and pick one' });
+  const dismissed = rpc({ code: 'cancelled', message: 'Which version? — no choice was made, so nothing was done', hint: ['nothingChanged', 'Nothing was changed.'] });
   assert.equal(failureView('Officially Release', describeError(dismissed), PORTAL).silent, true);
-  const login = rpc({ code: 'cancelled', message: 'cancelled', hint: 'nothing was changed on the portal' }, -32800);
+  const login = rpc({ code: 'cancelled', message: 'cancelled', hint: ['nothingChanged', 'Nothing was changed.'] }, -32800);
   assert.equal(failureView('Log in', describeError(login), PORTAL).silent, true);
   const publish = rpc({ code: 'cancelled', message: 'the build command `x` was cancelled (package.json was restored to 1.0.1)', restoredVersion: '1.0.1' }, -32800);
   const view = failureView('Publish', describeError(publish), PORTAL);

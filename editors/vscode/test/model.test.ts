@@ -20,7 +20,7 @@ test('logged out: empty tree (the welcome content has Login), problem above it',
   assert.equal(m.problem, undefined);
   assert.equal(m.description, '127.0.0.1:8780');
   assert.match(m.statusBar.text, /log in/);
-  m = buildSidebar({ ...snap, problem: { code: 'portal_unreachable', message: 'the portal does not answer', hint: 'start it', retryable: true } });
+  m = buildSidebar({ ...snap, problem: { code: 'portal_unreachable', message: 'the portal does not answer', hint: { kind: 'checkNetwork', text: 'Start it.' }, retryable: true } });
   assert.equal(m.problem, 'The portal does not answer. Start it.');
   assert.deepEqual(m.nodes, [], 'the welcome content (with Login) still shows');
 });
@@ -122,7 +122,7 @@ test('bound without versions: a Publish MiniApp item', () => {
 test('a problem and running jobs show at the top, and in the status bar', () => {
   const snap = {
     ...bound(),
-    problem: { code: 'session_expired', message: 'the session expired', hint: 'log in again', retryable: false },
+    problem: { code: 'session_expired', message: 'the session expired', hint: { kind: 'logIn', text: 'Log in again.' }, retryable: false },
     runningJobs: [{ command: 'miniapp.publish', title: 'Publishing', percentage: 45, message: 'Uploading' }],
   };
   const m = buildSidebar(snap);
@@ -166,7 +166,7 @@ test('state names in the editor’s words, not the portal’s button-like labels
 
 test('a portal that cannot be reached keeps the last tree, marked stale — not "Log in"', () => {
   const good = bound();
-  const down = { ...loggedOut(), project: good.project, problem: { code: 'network', message: 'error sending request for url (http://127.0.0.1:8780/api/v1/me): tcp connect error: Connection refused (os error 111)', hint: 'check the portal URL and the network (HTTPS_PROXY is honoured); it is safe to retry', retryable: true } };
+  const down = { ...loggedOut(), project: good.project, problem: { code: 'network', message: 'error sending request for url (http://127.0.0.1:8780/api/v1/me): tcp connect error: Connection refused (os error 111)', hint: { kind: 'checkNetwork', text: 'Check the network and the portal address; it is safe to retry.' }, retryable: true } };
   const stale = buildSidebar(down, good);
   assert.equal(stale.view, 'bound');
   assert.equal(stale.stale, true);

@@ -6,5 +6,8 @@ use super::Cx;
 use crate::output;
 
 pub async fn run(cx: &Cx) -> i32 {
-    cx.finish(status::status(&cx.ctx, &crate::words::hint).await, output::status_text)
+    cx.finish(
+        status::status(&cx.ctx, &crate::words::hint).await,
+        output::status_text,
+    )
 }

@@ -48,6 +48,21 @@ impl std::str::FromStr for BumpSpec {
 
 /// From the string form a user types (`"patch"`, `"minor"`, `"major"` or `"x.y.z"`), so a
 /// front end that takes JSON (the sidecar's `bump`) gets it typed, with `FromStr`'s error.
+/// On the wire, the text its `FromStr` reads.
+impl schemars::JsonSchema for BumpSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BumpSpec".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string"})
+    }
+}
+
 impl<'de> serde::Deserialize<'de> for BumpSpec {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;

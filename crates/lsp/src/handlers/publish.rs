@@ -3,7 +3,6 @@
 //! (core does all three); the answer comes after that.
 
 use gopay_miniapp_core::workflows::publish::{self, BumpSpec, PublishOptions, PublishResult};
-use gopay_miniapp_core::{Hint, Input};
 use serde::Deserialize;
 
 use super::{core_error, Command, Cx, SessionArgs};
@@ -18,7 +17,7 @@ pub struct Args {
     #[serde(flatten)]
     pub session: SessionArgs,
     /// `patch`, `minor`, `major` or an exact `x.y.z`. Default: the binding's bump (patch).
-    pub bump: Option<String>,
+    pub bump: Option<BumpSpec>,
     /// The version's description.
     pub description: Option<String>,
     /// Check, build and pack; upload nothing, change nothing.
@@ -42,21 +41,8 @@ impl Command for Publish {
     type Result = PublishResult;
 
     async fn run(cx: &Cx, args: Args) -> Result<PublishResult, CommandError> {
-        let bump = match args.bump.as_deref().map(str::parse::<BumpSpec>) {
-            None => None,
-            Some(Ok(bump)) => Some(bump),
-            Some(Err(message)) => {
-                return Err(CommandError::invalid_params(
-                    gopay_miniapp_core::codes::INVALID,
-                    format!("`bump` {message}"),
-                    Hint::Provide {
-                        input: Input::Version,
-                    },
-                ))
-            }
-        };
         let options = PublishOptions {
-            bump,
+            bump: args.bump,
             description: args.description,
             no_build: args.no_build,
             dry_run: args.dry_run,

@@ -1,7 +1,7 @@
 // Which actions a release offers: straight from the sidecar's `allowedSteps` (and
 // `nextStep`), never from a lifecycle table of our own. No `vscode` here.
 
-import type { ReleaseState, ReleaseView, Step, StatusSnapshot, VersionView } from './snapshot';
+import type { ReleaseView, Step, StatusSnapshot, VersionView } from './snapshot';
 
 /** An action on one release: the VS Code command that runs it and the sidecar command it forwards to. */
 export interface ReleaseAction {
@@ -43,9 +43,9 @@ export function stepForCommand(command: string): Step | undefined {
   return STEP_ACTIONS.find((a) => a.command === command)?.step;
 }
 
-/** Waiting is offered while the release is in review (the admin's turn). */
-export function canWait(state: ReleaseState): boolean {
-  return state === 'in_review';
+/** Waiting is offered while the release awaits review (the sidecar's `awaitsReview`). */
+export function canWait(release: ReleaseView): boolean {
+  return release.awaitsReview;
 }
 
 /** Actions offered on a release: one per allowed step (admin steps are not offered), plus waiting for the review. */
@@ -57,7 +57,7 @@ export function releaseActions(release: ReleaseView): ReleaseAction[] {
       spec.step === 'grayscale' && release.state === 'grayscale' ? 'Raise Grayscale…' : spec.title;
     actions.push({ ...spec, title });
   }
-  if (canWait(release.state)) actions.push({ ...WAIT_ACTION });
+  if (canWait(release)) actions.push({ ...WAIT_ACTION });
   return actions;
 }
 
@@ -69,7 +69,7 @@ export function releaseContextValue(release: ReleaseView): string {
   const parts = ['release', `state:${release.state}`];
   for (const step of release.allowedSteps) parts.push(`step:${step}`);
   if (release.nextStep && release.allowedSteps.includes(release.nextStep)) parts.push(`next:${release.nextStep}`);
-  if (canWait(release.state)) parts.push('action:wait');
+  if (canWait(release)) parts.push('action:wait');
   return parts.join(' ');
 }
 
@@ -84,7 +84,7 @@ export function releasesAllowing(snapshot: StatusSnapshot | undefined, step: Ste
   const out: ReleaseChoice[] = [];
   for (const version of snapshot?.versions ?? []) {
     for (const release of version.releases) {
-      const ok = step === 'wait' ? canWait(release.state) : release.allowedSteps.includes(step);
+      const ok = step === 'wait' ? canWait(release) : release.allowedSteps.includes(step);
       if (ok) out.push({ version, release });
     }
   }

@@ -1,6 +1,8 @@
-// The argument object of each sidecar command (crates/lsp/src/commands.rs is the table),
+// The argument object of each sidecar command (the sidecar's exported table is the truth),
 // built from what the user picked. Validation here is only about the shape of what was typed;
 // whether a step is legal is the sidecar's call. No `vscode` here.
+
+import { takesArgument } from './protocol';
 
 export type Args = Record<string, string | number | boolean | string[]>;
 
@@ -12,17 +14,13 @@ export interface Common {
   project?: string;
 }
 
-/** Commands that take no `portal`, and those that take neither it nor `project` (see the table). */
-const NO_PORTAL = new Set(['miniapp.pack', 'miniapp.checkUserIds']);
-const NO_PROJECT = new Set(['miniapp.checkUserIds']);
-
-/** Drops empty fields and adds the common ones the command takes. */
+/** Drops empty fields and adds the common ones the command takes (as the table says). */
 export function withCommon(command: string, args: Args, common: Common): Args {
   const out: Args = {};
   const portal = common.portal?.trim();
-  if (portal && !NO_PORTAL.has(command)) out.portal = portal;
+  if (portal && takesArgument(command, 'portal')) out.portal = portal;
   const project = common.project?.trim();
-  if (project && !NO_PROJECT.has(command)) out.project = project;
+  if (project && takesArgument(command, 'project')) out.project = project;
   for (const [key, value] of Object.entries(args)) {
     if (value === undefined || value === null) continue;
     if (typeof value === 'string' && value.trim() === '') continue;

@@ -10,7 +10,10 @@ export const INVALID_PARAMS = -32602;
 
 export interface Failure {
   message: string;
+  /** The sidecar's words for what to do (`data.hint.text`, crates/lsp/src/words.rs). */
   hint?: string;
+  /** The hint's kind (core's typed `Hint`): it decides the buttons, never the words. */
+  hintKind?: string;
   /** `data.code` of the sidecar (not_logged_in, busy, build_failed, cancelled…). */
   code?: string;
   /** Stopped by the user (Cancel, or a question dismissed). */
@@ -18,6 +21,9 @@ export interface Failure {
   retryable: boolean;
   /** Facts some failures carry beside the report (crates/lsp/src/errors.rs `details`). */
   buildCommand?: string;
+  buildExitCode?: number;
+  buildSignal?: number;
+  buildProgramMissing?: string;
   firstErrorLine?: string;
   buildOutputAvailable?: boolean;
   restoredVersion?: string;
@@ -33,21 +39,37 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value ? value : undefined;
 }
 
+function optionalNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** `data.hint`: `{kind, text, …}`; anything else is no hint (a client never guesses one). */
+function hintOf(value: unknown): { kind?: string; text?: string } {
+  if (typeof value !== 'object' || value === null) return {};
+  const hint = value as { kind?: unknown; text?: unknown };
+  return { kind: optionalString(hint.kind), text: optionalString(hint.text) };
+}
+
 /** Anything thrown by a request → what to tell the user (never `[object Object]`). */
 export function describeError(error: unknown): Failure {
   if (typeof error === 'object' && error !== null) {
     const e = error as { code?: unknown; message?: unknown; data?: unknown };
     if (isReport(e.data)) {
-      const data = e.data as ErrorReport & Record<string, unknown>;
+      const data = e.data as unknown as Record<string, unknown> & { message: string };
+      const hint = hintOf(data.hint);
       const failure: Failure = {
         message: data.message,
-        hint: data.hint || undefined,
-        code: data.code,
+        code: optionalString(data.code),
         cancelled: e.code === REQUEST_CANCELLED || data.code === 'cancelled',
         retryable: Boolean(data.retryable),
       };
       const extra = {
+        hint: hint.text,
+        hintKind: hint.kind,
         buildCommand: optionalString(data.buildCommand),
+        buildExitCode: optionalNumber(data.buildExitCode),
+        buildSignal: optionalNumber(data.buildSignal),
+        buildProgramMissing: optionalString(data.buildProgramMissing),
         firstErrorLine: optionalString(data.firstErrorLine),
         buildOutputAvailable: data.buildOutputAvailable === true ? true : undefined,
         restoredVersion: optionalString(data.restoredVersion),
@@ -92,41 +114,17 @@ export function hostOf(portal: string): string {
   }
 }
 
-/** Words of a CLI that must not reach VS Code: `gopay-miniapp <verb>`, `--flags`. */
-const CLI_TEXT = /`[^`]*(gopay-miniapp|--)[^`]*`|(^|\s)--[a-z][a-z-]*|gopay-miniapp (login|bind|publish|status|pack|release|qr|apply|wait|review)\b/;
-
-/** Jargon that says nothing to a user: raw URLs, OS error numbers, proxy variables. */
-export function plain(text: string): string {
-  return text
-    .replace(/\s*\(os error \d+\)/g, '')
-    .replace(/\s*for url \([^)]*\)/g, '')
-    .replace(/\s*\(HTTPS_PROXY is honou?red\)/g, '')
-    .replace(/https?:\/\/[^\s)"']+\/api\/[^\s)"']*/g, 'the portal')
-    .trim();
-}
-
-/** The editor's hint for a code, where the sidecar's speaks the CLI's language. */
-const EDITOR_HINTS: Record<string, string> = {
-  not_logged_in: 'Log in to continue.',
-  session_expired: 'Log in again.',
-  not_bound: 'Bind it to a MiniApp first.',
-  bad_binding: 'Fix gopay-miniapp.json, or bind the project again.',
-  version_not_higher: 'Publish again: the next version follows the portal’s latest.',
-  too_large: 'Leave large files out with .miniappignore, or shrink them.',
-  protocol: 'Check the portal URL in the settings.',
-  secrets_found: 'Leave those files out of the build output, or list them in .miniappignore.',
-  over_budget: 'Leave files out with .miniappignore, shrink them, or raise sizeBudget in gopay-miniapp.json.',
-  illegal_step: 'Refresh to see what the release allows now.',
-  first_release_official_only: 'The first release to a target app may only go straight to everyone (Officially Release).',
-  busy: 'Wait for it to finish: one publish per project at a time.',
+/** The buttons of a hint's kind (core's typed hints: crates/core/src/hint.rs). */
+const HINT_BUTTONS: Record<string, ErrorButton[]> = {
+  logIn: ['Log In'],
+  bind: ['Bind MiniApp'],
+  fixBuild: ['Show Build Output'],
+  checkNetwork: ['Retry', 'Open Settings', 'Open Log'],
+  checkPortalUrl: ['Open Settings', 'Open Log'],
+  waitForOtherPublish: ['Show Progress'],
+  takeStep: ['Refresh', 'Open Log'],
+  releaseFinished: ['Refresh', 'Open Log'],
 };
-
-function editorHint(failure: Failure): string | undefined {
-  const own = failure.code ? EDITOR_HINTS[failure.code] : undefined;
-  if (own) return own;
-  if (!failure.hint || CLI_TEXT.test(failure.hint)) return undefined;
-  return plain(failure.hint);
-}
 
 function sentence(text: string): string {
   const t = text.trim();
@@ -135,26 +133,24 @@ function sentence(text: string): string {
   return /[.!?…]$/.test(first) ? first : `${first}.`;
 }
 
-/** The sidecar's message without what the editor says on its own (build tails, restore notes). */
-function coreMessage(failure: Failure): string {
-  let text = failure.message.split('\n')[0];
-  text = text.replace(/\s*\(package\.json was restored to [^)]*\)\s*$/, '');
-  text = text.replace(/\s*(Last lines of its output:|It printed nothing\.).*$/, '');
-  return plain(text);
+/** What happened to a failed build, from its typed fields. */
+function buildOutcome(failure: Failure): string {
+  if (failure.buildProgramMissing) return `could not start (${failure.buildProgramMissing} was not found)`;
+  if (failure.buildExitCode !== undefined) return `exited ${failure.buildExitCode}`;
+  if (failure.buildSignal !== undefined) return `was stopped by signal ${failure.buildSignal}`;
+  return 'failed';
 }
 
-/** `npm run build` exited 1 → from "the build command `npm run build` failed (exit status: 1)". */
-function exitText(failure: Failure): string {
-  const status = /exit (?:status|code):? (\d+)/.exec(failure.message)?.[1];
-  if (/was not found \(exit status 127\)/.test(failure.message)) return 'could not start (command not found)';
-  if (status) return `exited ${status}`;
-  const signal = /signal:? (\d+|[A-Z]+)/.exec(failure.message)?.[1];
-  return signal ? `was stopped by signal ${signal}` : 'failed';
+/** The message's first line: the rest (a build's last lines) went to the log. */
+function firstLine(text: string): string {
+  return text.split('\n')[0];
 }
 
 /**
  * What a failed command tells the user: one line, and the buttons that help with this kind of
  * error (the main one first). `what` names the command ("Publish"), `portal` the portal in use.
+ * The words are the sidecar's (message and hint text) and the typed fields'; the hint's kind
+ * picks the buttons.
  */
 export function failureView(what: string, failure: Failure, portal: string): FailureView {
   const restored = failure.restoredVersion ? ` package.json is back at ${failure.restoredVersion}.` : '';
@@ -165,74 +161,62 @@ export function failureView(what: string, failure: Failure, portal: string): Fai
     }
     return { silent: true, severity: 'info', text: '', buttons: [] };
   }
-  const withLog = (buttons: ErrorButton[]): ErrorButton[] => (buttons.includes('Open Log') ? buttons : [...buttons, 'Open Log']);
   if (failure.code === 'not_available_on_portal' && failure.portalUrl) {
     // The sidecar itself offers to open the portal, where the step is done, to any client
     // that can open URLs (VS Code can): one message, not two.
     return { silent: true, severity: 'info', text: '', buttons: [] };
   }
-  switch (failure.code) {
-    case 'build_failed': {
-      const command = failure.buildCommand ?? 'the build';
-      const line = failure.firstErrorLine ? `: ${failure.firstErrorLine}` : '';
-      return {
-        silent: false,
-        severity: 'error',
-        text: `${what} failed: \`${command}\` ${exitText(failure)}${line}.${restored}`.replace(/\.\./g, '.'),
-        buttons: ['Show Build Output'],
-      };
-    }
-    case 'network':
-      return {
-        silent: false,
-        severity: 'error',
-        text: `${what} failed: can’t reach ${hostOf(portal)}. Check the portal URL and your network.${restored}`,
-        buttons: ['Retry', 'Open Settings', 'Open Log'],
-      };
-    case 'not_logged_in':
-    case 'session_expired':
-      return {
-        silent: false,
-        severity: 'error',
-        text: `${what}: ${failure.code === 'session_expired' ? 'your session expired' : 'you are not logged in'} on ${hostOf(portal)}. Log in to continue.`,
-        buttons: ['Log In'],
-      };
-    case 'not_bound':
-      return { silent: false, severity: 'error', text: `${what}: this project is not bound to a MiniApp yet.`, buttons: ['Bind MiniApp'] };
-    case 'busy':
-      return { silent: false, severity: 'error', text: `${what}: a publish is already running for this project.`, buttons: ['Show Progress'] };
-    case 'illegal_step':
-    case 'first_release_official_only':
-    case 'release_in_flight':
-    case 'ratio_not_higher':
-      return {
-        silent: false,
-        severity: 'error',
-        text: `${what} failed: ${sentence(coreMessage(failure))} ${editorHint(failure) ?? ''}`.trim(),
-        buttons: ['Refresh', 'Open Log'],
-      };
-    default: {
-      const hint = editorHint(failure);
-      const buttons: ErrorButton[] = failure.retryable ? ['Retry', 'Open Log'] : ['Open Log'];
-      return {
-        silent: false,
-        severity: 'error',
-        text: `${what} failed: ${sentence(coreMessage(failure))}${hint ? ` ${sentence(hint)}` : ''}${restored}`,
-        buttons: withLog(buttons),
-      };
-    }
+  const kindButtons = failure.hintKind ? HINT_BUTTONS[failure.hintKind] : undefined;
+  const buttons: ErrorButton[] = kindButtons ?? (failure.retryable ? ['Retry', 'Open Log'] : ['Open Log']);
+  if (failure.code === 'build_failed') {
+    const command = failure.buildCommand ?? 'the build';
+    const line = failure.firstErrorLine ? `: ${failure.firstErrorLine}` : '';
+    return {
+      silent: false,
+      severity: 'error',
+      text: `${what} failed: \`${command}\` ${buildOutcome(failure)}${line}.${restored}`.replace(/\.\./g, '.'),
+      buttons: ['Show Build Output'],
+    };
   }
+  if (failure.code === 'network') {
+    return {
+      silent: false,
+      severity: 'error',
+      text: `${what} failed: can’t reach ${hostOf(portal)}. Check the portal URL and your network.${restored}`,
+      buttons,
+    };
+  }
+  if (failure.hintKind === 'logIn') {
+    return {
+      silent: false,
+      severity: 'error',
+      text: `${what}: ${failure.code === 'session_expired' ? 'your session expired' : 'you are not logged in'} on ${hostOf(portal)}. ${failure.hint ?? ''}`.trim(),
+      buttons,
+    };
+  }
+  if (failure.code === 'not_bound') {
+    return { silent: false, severity: 'error', text: `${what}: this project is not bound to a MiniApp yet.`, buttons };
+  }
+  if (failure.code === 'busy') {
+    return { silent: false, severity: 'error', text: `${what}: a publish is already running for this project.`, buttons };
+  }
+  const hint = failure.hint ? ` ${sentence(failure.hint)}` : '';
+  return {
+    silent: false,
+    severity: 'error',
+    text: `${what} failed: ${sentence(firstLine(failure.message))}${hint}${restored}`,
+    buttons: buttons.includes('Open Log') || buttons.includes('Show Progress') ? buttons : [...buttons, 'Open Log'],
+  };
 }
 
 /** A problem in a status snapshot, for the sidebar: "Can't reach 127.0.0.1:8780". */
 export function problemText(problem: ErrorReport, portal: string): { label: string; detail?: string } {
-  const failure: Failure = { message: problem.message, hint: problem.hint || undefined, code: problem.code, cancelled: false, retryable: problem.retryable };
   if (problem.code === 'network' || problem.code === 'protocol') {
     return { label: `Can’t reach ${hostOf(portal)}`, detail: 'Check the portal URL and your network, then Retry.' };
   }
-  if (problem.code === 'session_expired') return { label: 'Your session expired', detail: 'Log in again.' };
-  const hint = editorHint(failure);
-  return { label: sentence(coreMessage(failure)), detail: hint ? sentence(hint) : undefined };
+  if (problem.code === 'session_expired') return { label: 'Your session expired', detail: problem.hint.text || undefined };
+  const hint = problem.hint?.text;
+  return { label: sentence(firstLine(problem.message)), detail: hint ? sentence(hint) : undefined };
 }
 
 export const YES = 'Yes';

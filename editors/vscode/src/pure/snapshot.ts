@@ -1,6 +1,7 @@
-// The sidecar's data, as it arrives on the wire (camelCase JSON). These types mirror
-// crates/core/src/workflows/status.rs (StatusSnapshot and friends), crates/lsp/src/status.rs
-// (runningJobs) and the command results in crates/lsp/src/commands.rs. No `vscode` here.
+// The sidecar's data, as it arrives on the wire (camelCase JSON). These types mirror the
+// result types of the exported command table (src/generated/commands.json, `$defs`, made from
+// the Rust types): test/contract.test.ts fails when an interface here and its schema there
+// disagree on a field. No `vscode` here.
 
 /** `ReleaseState` of crates/portal/src/lifecycle.rs (wire names). */
 export type ReleaseState =
@@ -27,10 +28,20 @@ export type Step =
   | 'cancel'
   | 'rollback';
 
+/** A typed hint (crates/core/src/hint.rs) with the sidecar's words for it. */
+export interface HintReport {
+  /** What kind of advice: `logIn`, `bind`, `takeStep`, … (editors map it to buttons). */
+  kind: string;
+  /** The sidecar's words (empty for `none`). */
+  text: string;
+  /** The kind's own fields (`input`, `steps`, `url`, …). */
+  [field: string]: unknown;
+}
+
 export interface ErrorReport {
   code: string;
   message: string;
-  hint: string;
+  hint: HintReport;
   retryable: boolean;
 }
 
@@ -48,13 +59,15 @@ export interface NamedRef {
 
 export interface Binding {
   portal: string;
+  /** `native` or `superapp`. */
+  backend: string;
   space: NamedRef;
   app: NamedRef;
-  buildCommand?: string;
-  outputDir?: string;
-  bump?: string;
-  sizeBudget?: number;
-  includeSourceMaps?: boolean;
+  buildCommand: string;
+  outputDir: string;
+  bump: string;
+  sizeBudget: number;
+  includeSourceMaps: boolean;
   /** Target apps given by the user (portals that cannot list them). */
   targetApps?: NamedRef[];
 }
@@ -66,6 +79,9 @@ export interface Capabilities {
   listApps: boolean;
   listTargetApps: boolean;
   login: string[];
+  accessTokens: boolean;
+  audit: boolean;
+  reviews: boolean;
 }
 
 export interface ReleaseView {
@@ -74,6 +90,8 @@ export interface ReleaseView {
   targetAppId: string;
   state: ReleaseState;
   stateLabel: string;
+  /** The portal's own words for the state, when it has them. */
+  statusText?: string;
   ratio?: number;
   whitelist?: string[];
   rejectReason?: string;
@@ -83,6 +101,8 @@ export interface ReleaseView {
   allowedSteps: Step[];
   /** The one step on the main road, for releases in flight. */
   nextStep?: Step;
+  /** Waiting on a target-app admin's review: the editor offers to wait for it. */
+  awaitsReview: boolean;
 }
 
 export interface VersionView {
@@ -120,8 +140,8 @@ export interface JobView {
 export interface StatusSnapshot {
   portal: string;
   /** `native` or `superapp`. */
-  backend?: string;
-  capabilities?: Capabilities;
+  backend: string;
+  capabilities: Capabilities;
   project: string;
   loggedIn: boolean;
   account?: Account;
@@ -130,8 +150,13 @@ export interface StatusSnapshot {
   latestVersion?: string;
   versions: VersionView[];
   targetApps: TargetAppStatus[];
-  runningJobs?: JobView[];
+  runningJobs: JobView[];
+  /** What an interrupted publish left and what was done about it (the sidecar words it too). */
+  recovered?: Recovery;
 }
+
+/** An interrupted publish put right (crates/core/src/journal.rs); the sidecar tells the user. */
+export type Recovery = Record<string, unknown>;
 
 export interface Space {
   id: string;
@@ -147,11 +172,13 @@ export interface App {
 export interface TargetApp {
   id: string;
   name: string;
-  scheme?: string;
+  scheme: string;
 }
 
 /** Result of `miniapp.temporaryCode`. */
-export interface TemporaryCode {
+export type TemporaryCode = TemporaryCodeView;
+
+export interface TemporaryCodeView {
   appId: string;
   version: string;
   targetApp: string;
@@ -177,6 +204,7 @@ export interface PublishResult {
   files: number;
   identicalToPrevious: boolean;
   elapsedMs: number;
+  recovered?: Recovery;
 }
 
 /** Result of the release verbs. */
@@ -192,10 +220,11 @@ export interface StepResult {
 /** Result of `miniapp.login`. */
 export interface LoginResult {
   portal: string;
+  backend: string;
   username: string;
   displayName: string;
   expiresAt?: string;
-  credentialsFile?: string;
+  credentialsFile: string;
 }
 
 /** Result of `miniapp.bind`. */

@@ -1,0 +1,30 @@
+// The sidecar's command table, as the sidecar exports it (src/generated/commands.json, made
+// from the handlers' declarations in crates/lsp; never edited by hand). No `vscode` here.
+
+import table from '../generated/commands.json';
+
+export type ArgType = 'string' | 'boolean' | 'integer' | 'string[]';
+
+export interface CommandInfo {
+  name: string;
+  summary: string;
+  args: Array<{ name: string; type: ArgType; doc: string }>;
+  /** The result type's name (its schema is in `$defs`). */
+  result: string;
+  project: 'required' | 'optional';
+  mutating: boolean;
+  progress?: string;
+}
+
+export interface CommandTable {
+  commands: CommandInfo[];
+  errorCodes: Array<{ code: string; meaning: string }>;
+  $defs: Record<string, unknown>;
+}
+
+export const COMMAND_TABLE = table as unknown as CommandTable;
+
+/** Whether `command` takes the argument `name`. */
+export function takesArgument(command: string, name: string): boolean {
+  return COMMAND_TABLE.commands.some((c) => c.name === command && c.args.some((a) => a.name === name));
+}
