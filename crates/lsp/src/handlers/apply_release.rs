@@ -1,10 +1,10 @@
 //! `miniapp.applyRelease`: shows the release information in the confirmation, then submits
 //! it for review.
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
+use gopay_miniapp_core::workflows::release::{self, StepResult};
 use serde::Deserialize;
 
-use super::{core_error, Command, Cx, SessionArgs, YesArg};
+use super::{core_error, Command, Cx, ReleaseArgs, YesArg};
 use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
@@ -13,9 +13,7 @@ pub struct ApplyRelease;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
-    pub session: SessionArgs,
-    #[serde(flatten)]
-    pub release: ReleaseRef,
+    pub step: ReleaseArgs,
     /// Release notes for the review. Default: the version's description.
     pub notes: Option<String>,
     #[serde(flatten)]
@@ -34,7 +32,7 @@ impl Command for ApplyRelease {
     async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
         release::apply(
             &cx.ctx,
-            &args.release,
+            &args.step.release,
             args.notes.as_deref(),
             cx.prompter.as_ref(),
             cx.reporter.as_ref(),

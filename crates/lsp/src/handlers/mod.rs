@@ -164,6 +164,25 @@ pub struct YesArg {
     pub yes: bool,
 }
 
+/// The release a step acts on, with the session's fields: `project`, `portal`, `token`,
+/// `version`, `targetApp`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ReleaseArgs {
+    #[serde(flatten)]
+    pub session: SessionArgs,
+    #[serde(flatten)]
+    pub release: gopay_miniapp_core::workflows::release::ReleaseRef,
+}
+
+/// [`ReleaseArgs`] and `yes`: the steps that confirm first.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ConfirmedReleaseArgs {
+    #[serde(flatten)]
+    pub step: ReleaseArgs,
+    #[serde(flatten)]
+    pub confirm: YesArg,
+}
+
 /// What a handler gets.
 pub struct Cx {
     pub shared: Arc<Shared>,

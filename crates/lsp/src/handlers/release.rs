@@ -1,31 +1,22 @@
 //! `miniapp.release`: a version to a target app (→ Version Creation); both asked if absent.
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
-use serde::Deserialize;
+use gopay_miniapp_core::workflows::release::{self, StepResult};
 
-use super::{core_error, Command, Cx, SessionArgs};
+use super::{core_error, Command, Cx, ReleaseArgs};
 use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
 pub struct Release;
-
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-pub struct Args {
-    #[serde(flatten)]
-    pub session: SessionArgs,
-    #[serde(flatten)]
-    pub release: ReleaseRef,
-}
 
 impl Command for Release {
     const NAME: &'static str = "miniapp.release";
     const SUMMARY: &'static str = "Release a version to a target app (→ Version Creation).";
     const PROJECT: ProjectUse = ProjectUse::Required;
     const MUTATING: bool = true;
-    type Args = Args;
+    type Args = ReleaseArgs;
     type Result = StepResult;
 
-    async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
+    async fn run(cx: &Cx, args: ReleaseArgs) -> Result<StepResult, CommandError> {
         release::release(&cx.ctx, &args.release, cx.prompter.as_ref(), cx.reporter.as_ref())
         .await
         .map_err(|e| core_error(cx, e))

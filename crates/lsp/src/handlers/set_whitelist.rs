@@ -2,11 +2,11 @@
 //! `window/showMessageRequest` cannot ask for, so `users` is required.
 
 use gopay_miniapp_core::user_ids::parse_user_ids;
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef, StepResult};
+use gopay_miniapp_core::workflows::release::{self, StepResult};
 use gopay_miniapp_core::{Hint, Input};
 use serde::Deserialize;
 
-use super::{core_error, Command, Cx, SessionArgs};
+use super::{core_error, Command, Cx, ReleaseArgs};
 use crate::commands::{ProjectUse, StringList};
 use crate::errors::CommandError;
 
@@ -15,9 +15,7 @@ pub struct SetWhitelist;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
-    pub session: SessionArgs,
-    #[serde(flatten)]
-    pub release: ReleaseRef,
+    pub step: ReleaseArgs,
     /// Whitelist user IDs: an array, or the text as typed (separated by commas, semicolons, spaces or newlines; `#` starts a comment). Required (free text cannot be asked).
     pub users: Option<StringList>,
 }
@@ -44,7 +42,7 @@ impl Command for SetWhitelist {
         let ids = parse_user_ids(&users.items().join("\n")).map_err(|e| core_error(cx, e))?;
         release::whitelist(
             &cx.ctx,
-            &args.release,
+            &args.step.release,
             ids,
             cx.prompter.as_ref(),
             cx.reporter.as_ref(),

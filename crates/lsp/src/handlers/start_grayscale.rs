@@ -7,7 +7,7 @@ use gopay_miniapp_core::{Hint, Input};
 use gopay_miniapp_portal::{ReleaseState, Step};
 use serde::Deserialize;
 
-use super::{core_error, Command, Cx, SessionArgs};
+use super::{core_error, Command, Cx, ReleaseArgs};
 use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
@@ -19,9 +19,7 @@ pub struct StartGrayscale;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
-    pub session: SessionArgs,
-    #[serde(flatten)]
-    pub release: ReleaseRef,
+    pub step: ReleaseArgs,
     /// Grayscale ratio in percent, 1–100, only up. Default: asked from 1, 5, 10, 25, 50, 100 above the current ratio.
     pub ratio: Option<i64>,
 }
@@ -35,7 +33,7 @@ impl Command for StartGrayscale {
     type Result = StepResult;
 
     async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
-        let mut reference = args.release;
+        let mut reference = args.step.release;
         let ratio = match args.ratio {
             Some(ratio) => ratio,
             None => ask_ratio(cx, &mut reference).await?,

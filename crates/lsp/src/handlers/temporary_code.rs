@@ -3,11 +3,11 @@
 
 use base64::Engine;
 use gopay_miniapp_core::qr;
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef, TemporaryCodeResult};
+use gopay_miniapp_core::workflows::release::{self, TemporaryCodeResult};
 use gopay_miniapp_core::Hint;
 use serde::{Deserialize, Serialize};
 
-use super::{core_error, Command, Cx, SessionArgs};
+use super::{core_error, Command, Cx, ReleaseArgs};
 use crate::commands::ProjectUse;
 use crate::errors::{codes, CommandError};
 
@@ -19,9 +19,7 @@ pub struct TemporaryCode;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
-    pub session: SessionArgs,
-    #[serde(flatten)]
-    pub release: ReleaseRef,
+    pub step: ReleaseArgs,
     /// A page in the MiniApp to open (`mini_app_path` of the deeplink).
     pub path: Option<String>,
     /// Only this rendering of the QR: `svg`, `png`, `terminal` or `url`. Default: all of them.
@@ -66,7 +64,7 @@ impl Command for TemporaryCode {
                 ));
             }
         }
-        let code = release::temporary_code(&cx.ctx, &args.release, args.path, cx.prompter.as_ref())
+        let code = release::temporary_code(&cx.ctx, &args.step.release, args.path, cx.prompter.as_ref())
             .await
             .map_err(|e| core_error(cx, e))?;
         let wants = |f: &str| format.as_deref().is_none_or(|w| w == f);

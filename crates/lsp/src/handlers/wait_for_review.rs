@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use gopay_miniapp_core::workflows::release::{self, ReleaseRef, WaitResult};
+use gopay_miniapp_core::workflows::release::{self, WaitResult};
 use serde::Deserialize;
 
-use super::{core_error, Command, Cx, SessionArgs};
+use super::{core_error, Command, Cx, ReleaseArgs};
 use crate::commands::ProjectUse;
 use crate::errors::CommandError;
 
@@ -15,9 +15,7 @@ pub struct WaitForReview;
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
-    pub session: SessionArgs,
-    #[serde(flatten)]
-    pub release: ReleaseRef,
+    pub step: ReleaseArgs,
     /// Give up after this many seconds. Default: wait until cancelled.
     pub timeout: Option<u64>,
 }
@@ -35,7 +33,7 @@ impl Command for WaitForReview {
     async fn run(cx: &Cx, args: Args) -> Result<WaitResult, CommandError> {
         release::wait(
             &cx.ctx,
-            &args.release,
+            &args.step.release,
             args.timeout.map(Duration::from_secs),
             cx.prompter.as_ref(),
             cx.reporter.as_ref(),
