@@ -165,7 +165,8 @@ fn first_release_goes_straight_to_official() {
         ],
     ] {
         let (code, message) = w.refused(&args, 6);
-        assert_eq!(code, "illegal_step", "{message}");
+        // Its own code: the first-release rule, not any illegal step.
+        assert_eq!(code, "first_release_official_only", "{message}");
         assert!(message.contains("first release"), "{message}");
     }
     let run = w

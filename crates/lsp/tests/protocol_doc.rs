@@ -142,7 +142,8 @@ fn wrong(ty: ArgType) -> Value {
 
 fn right(ty: ArgType) -> Value {
     match ty {
-        ArgType::String => json!("x"),
+        // A string every string argument takes (`bump` parses its text).
+        ArgType::String => json!("patch"),
         ArgType::Boolean => json!(true),
         ArgType::Integer => json!(10),
         ArgType::StringList => json!(["a", "b"]),
