@@ -1,6 +1,6 @@
 //! Every error code a user can meet (`code` of the CLI's `--json` errors and of the sidecar's
 //! error `data`), in one typed list: the portal client's, the portal contract's and core's
-//! own. The sidecar adds its own ([`gopay_miniapp_lsp`'s `errors::codes`]); `docs/protocol.md`
+//! own. The sidecar adds its own (`crates/lsp/src/errors.rs`); `docs/protocol.md`
 //! lists them all and a test keeps it in step. Later work adds its codes here.
 
 use gopay_miniapp_portal::codes as wire;
@@ -16,16 +16,11 @@ const fn code(code: &'static str, meaning: &'static str) -> ErrorCode {
     ErrorCode { code, meaning }
 }
 
-// The portal client's (crates/portal `PortalError::code`).
-pub const NOT_LOGGED_IN: &str = "not_logged_in";
-pub const SESSION_EXPIRED: &str = "session_expired";
-pub const NETWORK: &str = "network";
-pub const PROTOCOL: &str = "protocol";
-pub const CANCELLED: &str = "cancelled";
-pub const LOCAL_IO: &str = "local_io";
-pub const LOGIN_UNAVAILABLE: &str = "login_unavailable";
-/// A refusal of the SuperApp console without a code of its own (its codes pass lowercased).
-pub const REFUSED: &str = "refused";
+// The portal client's (crates/portal `PortalError::code`), declared there.
+pub use gopay_miniapp_portal::codes::{
+    CANCELLED, LOCAL_IO, LOGIN_UNAVAILABLE, NETWORK, NOT_LOGGED_IN, PROTOCOL, REFUSED,
+    SESSION_EXPIRED,
+};
 // Core's own.
 pub const PACKAGE_JSON: &str = "package_json";
 pub const BUILD_FAILED: &str = "build_failed";

@@ -63,6 +63,19 @@ pub struct ErrorReport {
     pub retryable: bool,
 }
 
+impl ErrorReport {
+    /// The report with no advice (`{"kind": "none", "text": ""}`).
+    pub fn without_hint(self) -> Self {
+        ErrorReport {
+            hint: HintReport {
+                hint: Hint::None,
+                text: String::new(),
+            },
+            ..self
+        }
+    }
+}
+
 /// A typed hint with its words: `{"kind": "logIn", "text": "log in again …"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct HintReport {

@@ -1,17 +1,12 @@
-//! THE table of commands: every `workspace/executeCommand` command the sidecar serves, built
-//! from the handlers' declarations ([`crate::handlers::Command`]: name, summary, argument
-//! type, result type, progress title, project use). `initialize` advertises exactly these
-//! names, arguments are checked against it before a handler runs, it is exported as JSON
-//! ([`export`], committed as `editors/vscode/src/generated/commands.json` for the extension),
-//! and tests keep it, that file and `docs/protocol.md` in agreement.
-
-use std::sync::LazyLock;
+//! The types of THE table of commands: a command's row ([`CommandSpec`]: name, summary,
+//! arguments with their JSON types and docs, the named result type, project use, progress
+//! title), made from a handler's declaration and the JSON Schemas of its argument and result
+//! types; and the check of an argument object against a row. The table itself, built from the
+//! `commands!` list, is in [`crate::handlers`]. Nothing here knows a handler.
 
 use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
-
-use crate::handlers::{self, Command, Entry};
+use serde_json::{Map, Value};
 
 /// The JSON type of one argument field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,25 +143,34 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
-    /// The row of handler `C`; `generator` collects the schemas of its types.
-    pub(crate) fn of<C: Command>(generator: &mut SchemaGenerator) -> Self {
-        let args = generator.root_schema_for::<C::Args>();
-        let result = generator.subschema_for::<C::Result>();
+    /// A handler's row: its declared consts, and the schemas of its argument struct (a root
+    /// schema, with its own `$defs`) and of its result (a `$ref` into the table's `$defs`).
+    pub fn from_declaration(declared: Declared, args: &Schema, result: &Schema) -> Self {
         CommandSpec {
-            name: C::NAME,
-            summary: C::SUMMARY,
-            args: arg_specs(C::NAME, &args),
-            result: type_name(&result),
-            project: C::PROJECT,
-            mutating: C::MUTATING,
-            progress: C::PROGRESS,
+            name: declared.name,
+            summary: declared.summary,
+            args: arg_specs(declared.name, args),
+            result: type_name(result),
+            project: declared.project,
+            mutating: declared.mutating,
+            progress: declared.progress,
         }
     }
 }
 
+/// What a handler declares besides its types (`Command`'s consts).
+#[derive(Debug, Clone, Copy)]
+pub struct Declared {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub project: ProjectUse,
+    pub mutating: bool,
+    pub progress: Option<&'static str>,
+}
+
 /// The schema settings of the table: JSON Schema 2020-12, types referenced under `$defs`,
 /// each as it is serialized (a field is required when it is always sent).
-fn generator() -> SchemaGenerator {
+pub fn generator() -> SchemaGenerator {
     SchemaGenerator::new(SchemaSettings::draft2020_12().for_serialize())
 }
 
@@ -206,59 +210,6 @@ fn type_name(schema: &Schema) -> String {
         .and_then(|r| r.strip_prefix("#/$defs/"))
         .unwrap_or_else(|| panic!("a result type must be a named type: {schema:?}"))
         .to_string()
-}
-
-struct Table {
-    entries: Vec<Entry>,
-    /// The result types' schemas, by name.
-    defs: Map<String, Value>,
-}
-
-static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut generator = generator();
-    let entries = handlers::entries(&mut generator);
-    let defs = generator
-        .take_definitions(true)
-        .into_iter()
-        .collect::<Map<String, Value>>();
-    Table { entries, defs }
-});
-
-/// Every command, in the order `initialize` lists them.
-pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
-    TABLE.entries.iter().map(|e| &e.spec)
-}
-
-pub(crate) fn entry(name: &str) -> Option<&'static Entry> {
-    TABLE.entries.iter().find(|e| e.spec.name == name)
-}
-
-pub fn find(name: &str) -> Option<&'static CommandSpec> {
-    entry(name).map(|e| &e.spec)
-}
-
-pub fn names() -> Vec<String> {
-    all().map(|c| c.name.to_string()).collect()
-}
-
-/// Parses `args` as the command's handler would (its argument struct, common fields
-/// included): lets a test prove every field of the table reaches the handler with its type.
-#[doc(hidden)]
-pub fn parse_for(name: &str, args: &Map<String, Value>) -> Result<(), crate::errors::CommandError> {
-    let entry = entry(name).expect("a command of the table");
-    (entry.parse)(args)
-}
-
-/// The table as JSON: the commands with their arguments and result types, the result types'
-/// schemas, and the user-facing error codes. Committed as
-/// `editors/vscode/src/generated/commands.json`; a test keeps that file fresh.
-pub fn export() -> Value {
-    json!({
-        "comment": "Generated from crates/lsp (the handlers' declarations) by `UPDATE_GENERATED=1 cargo test -p gopay-miniapp-lsp --test generated`. Do not edit.",
-        "commands": all().collect::<Vec<_>>(),
-        "errorCodes": crate::errors::user_facing_codes(),
-        "$defs": TABLE.defs,
-    })
 }
 
 /// Checks an argument object against the table: known fields, right JSON types.
@@ -336,47 +287,5 @@ impl JsonSchema for StringList {
         schemars::json_schema!({
             "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_unique_and_prefixed() {
-        let mut seen = std::collections::HashSet::new();
-        for c in all() {
-            assert!(c.name.starts_with("miniapp."), "{}", c.name);
-            assert!(seen.insert(c.name), "duplicate {}", c.name);
-        }
-        assert!(seen.len() >= 21, "only {} commands", seen.len());
-    }
-
-    #[test]
-    fn arguments_are_checked() {
-        let spec = find("miniapp.startGrayscale").unwrap();
-        let ok = serde_json::json!({"ratio": 10, "version": "1.0.0", "project": null});
-        assert!(check_args(spec, ok.as_object().unwrap()).is_ok());
-        let bad = serde_json::json!({"ratio": "ten"});
-        let err = check_args(spec, bad.as_object().unwrap()).unwrap_err();
-        assert!(err.contains("`ratio`") && err.contains("integer"), "{err}");
-        let unknown = serde_json::json!({"ratoi": 10});
-        let err = check_args(spec, unknown.as_object().unwrap()).unwrap_err();
-        assert!(err.contains("ratoi") && err.contains("ratio"), "{err}");
-    }
-
-    #[test]
-    fn argument_types_come_from_the_schemas() {
-        let spec = find("miniapp.setWhitelist").unwrap();
-        let ty = |name: &str| spec.args.iter().find(|a| a.name == name).unwrap().ty;
-        assert_eq!(ty("users"), ArgType::StringList);
-        assert_eq!(ty("version"), ArgType::String);
-        let spec = find("miniapp.publish").unwrap();
-        let ty = |name: &str| spec.args.iter().find(|a| a.name == name).unwrap().ty;
-        assert_eq!(ty("dryRun"), ArgType::Boolean);
-        assert_eq!(ty("bump"), ArgType::String);
-        assert_eq!(spec.result, "PublishResult");
-        assert_eq!(spec.progress, Some("Publishing"));
     }
 }

@@ -1,6 +1,6 @@
 //! The editor sidecar (`gopay-miniapp lsp`): every workflow as a `workspace/executeCommand`
 //! command over JSON-RPC on stdio (LSP base protocol). The protocol is documented in
-//! `docs/protocol.md`; [`commands::all`] is the one table it is checked against.
+//! `docs/protocol.md`; [`handlers::all`] is the one table it is checked against.
 //!
 //! ```text
 //!  stdin ──▶ framing::read_input ──(valid frames)──▶ tower-lsp Server ──▶ SidecarService

@@ -50,7 +50,7 @@ fn apply_initialization_options(shared: &Shared, options: Option<&Value>) {
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: crate::commands::names(),
+            commands: crate::handlers::names(),
             work_done_progress_options: WorkDoneProgressOptions {
                 work_done_progress: Some(true),
             },

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+use gopay_miniapp_core::workflows::status::StatusSnapshot;
 use gopay_miniapp_core::Context;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::jsonrpc::{self, ErrorCode};
@@ -34,7 +35,7 @@ pub struct Shared {
     pub closing: CancellationToken,
     pub shutdown_requested: AtomicBool,
     /// Serializes status pushes and remembers the last one sent per project.
-    pub last_status: tokio::sync::Mutex<std::collections::HashMap<PathBuf, crate::status::Pushed>>,
+    pub last_status: tokio::sync::Mutex<std::collections::HashMap<PathBuf, Pushed>>,
     /// Interrupted publishes this sidecar put right, per project: every snapshot of the
     /// project shows its recovery for the rest of the session.
     pub recoveries:
@@ -158,4 +159,11 @@ pub async fn ask_client<T>(
             Ok(Err(e)) => Err(ClientFailure::Error(e)),
         }
     }
+}
+
+/// The snapshot pushed last for a project: its text (a new one is sent only when it differs)
+/// and its status (what the watcher polls for).
+pub struct Pushed {
+    pub text: String,
+    pub status: StatusSnapshot,
 }

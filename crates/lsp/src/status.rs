@@ -99,13 +99,6 @@ pub async fn recover_folders(shared: Arc<Shared>) {
     }
 }
 
-/// The snapshot pushed last for a project: its text (a new one is sent only when it differs)
-/// and its status (what [`crate::watch`] polls for).
-pub struct Pushed {
-    pub text: String,
-    pub status: StatusSnapshot,
-}
-
 /// Computes the snapshot and sends it, unless it is the one sent last for this project.
 pub async fn push(shared: &Shared, ctx: &Context) {
     if shared.closing.is_cancelled() {
@@ -129,7 +122,7 @@ pub async fn push(shared: &Shared, ctx: &Context) {
     }
     last.insert(
         ctx.project.clone(),
-        Pushed {
+        crate::state::Pushed {
             text,
             status: snapshot.status,
         },

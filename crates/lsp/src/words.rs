@@ -1,6 +1,6 @@
-//! The sidecar's words for core's typed hints and inputs: command ids and argument names,
-//! never CLI flags or `gopay-miniapp <verb>` lines (editors show these to people who
-//! clicked, not typed).
+//! The sidecar's words for core's typed hints and inputs, for people who clicked in an editor:
+//! sentences that name actions as an editor's buttons do, and argument names only where a
+//! client must pass one; never CLI flags or `gopay-miniapp <verb>` lines.
 
 use gopay_miniapp_core::journal::{self, Recovery};
 use gopay_miniapp_core::{Hint, Input};
@@ -39,26 +39,12 @@ fn login_words(kind: LoginKind) -> &'static str {
     }
 }
 
-/// The command that takes a step (`None` for the admin's review, done on the portal).
-pub fn command_for(step: Step) -> Option<&'static str> {
-    use crate::handlers::*;
-    Some(match step {
-        Step::TemporaryCode => temporary_code::TemporaryCode::NAME,
-        Step::Apply => apply_release::ApplyRelease::NAME,
-        Step::Withdraw => withdraw_release::WithdrawRelease::NAME,
-        Step::Whitelist => set_whitelist::SetWhitelist::NAME,
-        Step::Grayscale => start_grayscale::StartGrayscale::NAME,
-        Step::Official => official_release::OfficialRelease::NAME,
-        Step::Cancel => cancel_release::CancelRelease::NAME,
-        Step::Rollback => rollback::Rollback::NAME,
-        Step::Approve | Step::Reject => return None,
-    })
-}
-
 fn step_words(step: Step) -> String {
-    match command_for(step) {
-        Some(_) => step.label().to_string(),
-        None => format!("{} (a target-app admin, on the portal)", step.label()),
+    match step {
+        Step::Approve | Step::Reject => {
+            format!("{} (a target-app admin, on the portal)", step.label())
+        }
+        _ => step.label().to_string(),
     }
 }
 
@@ -149,20 +135,17 @@ pub fn hint(hint: &Hint) -> String {
 }
 
 /// An interrupted publish put right, for `window/showMessage`: what was found and done, and
-/// the command to go on with.
+/// what comes next.
 pub fn recovery(r: &Recovery) -> String {
-    use crate::handlers::Command;
     use journal::{BuildCleanup, PackageJsonOutcome as Pj, UploadOutcome, VersionOnPortal as On};
-    let publish = crate::handlers::publish::Publish::NAME;
-    let status = crate::handlers::status::Status::NAME;
     let outcome = match (&r.version_on_portal, r.package_json) {
         (On::Unknown { reason }, _) => format!(
-            "whether the portal made it is not known yet ({reason}); nothing was touched and {status} will check again"
+            "whether the portal made it is not known yet ({reason}); nothing was touched, and the next status will check again"
         ),
         (On::Made, Pj::KeptBump) => "the portal has it, so package.json keeps the new version".into(),
         (On::Made, _) => "the portal has it; package.json was edited meanwhile and was not touched".into(),
         (_, Pj::Restored) => format!(
-            "the portal never made it; package.json was put back to {} exactly, and {publish} will make {} next",
+            "the portal never made it; package.json was put back to {} exactly, and the next publish will make {}",
             r.previous_version, r.version
         ),
         (_, Pj::Unchanged) => "the portal never made it, and package.json had not been changed".into(),

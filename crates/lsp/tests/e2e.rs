@@ -62,7 +62,7 @@ async fn initialize_advertises_the_command_table() {
         result["capabilities"]["executeCommandProvider"]["commands"].clone(),
     )
     .unwrap();
-    let table: Vec<String> = gopay_miniapp_lsp::commands::names();
+    let table: Vec<String> = gopay_miniapp_lsp::handlers::names();
     assert_eq!(commands, table);
     for name in [
         "miniapp.status",

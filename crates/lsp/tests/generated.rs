@@ -13,7 +13,7 @@ fn committed() -> PathBuf {
 #[test]
 fn the_committed_command_table_is_fresh() {
     let fresh =
-        serde_json::to_string_pretty(&gopay_miniapp_lsp::commands::export()).unwrap() + "\n";
+        serde_json::to_string_pretty(&gopay_miniapp_lsp::handlers::export()).unwrap() + "\n";
     let path = committed();
     if std::env::var_os("UPDATE_GENERATED").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use gopay_miniapp_lsp::commands::{self, ArgType};
+use gopay_miniapp_lsp::commands::ArgType;
+use gopay_miniapp_lsp::handlers;
 use gopay_miniapp_lsp::RPC_ERROR_CODES;
 use serde_json::{json, Map, Value};
 
@@ -50,7 +51,7 @@ fn every_command_and_argument_is_documented_and_nothing_else() {
     let doc = doc();
     let documented = documented_commands(&doc);
     let mut problems = vec![];
-    for spec in commands::all() {
+    for spec in handlers::all() {
         let Some(args) = documented.get(spec.name) else {
             problems.push(format!(
                 "{} is not documented (### `{}`)",
@@ -85,7 +86,7 @@ fn every_command_and_argument_is_documented_and_nothing_else() {
         }
     }
     for name in documented.keys() {
-        if commands::find(name).is_none() {
+        if handlers::find(name).is_none() {
             problems.push(format!("{name} is documented but not in the command table"));
         }
     }
@@ -152,19 +153,19 @@ fn right(ty: ArgType) -> Value {
 
 #[test]
 fn handlers_take_every_argument_of_the_table_with_its_type() {
-    for spec in commands::all() {
+    for spec in handlers::all() {
         let all: Map<String, Value> = spec
             .args
             .iter()
             .map(|a| (a.name.to_string(), right(a.ty)))
             .collect();
-        commands::parse_for(spec.name, &all)
+        handlers::parse_for(spec.name, &all)
             .unwrap_or_else(|e| panic!("{}: {}", spec.name, e.report.message));
         for arg in &spec.args {
             let mut one = Map::new();
             one.insert(arg.name.clone(), wrong(arg.ty));
             assert!(
-                commands::parse_for(spec.name, &one).is_err(),
+                handlers::parse_for(spec.name, &one).is_err(),
                 "{}: the handler ignores `{}` (not a field of its arguments?)",
                 spec.name,
                 arg.name

@@ -39,6 +39,17 @@ pub mod codes {
     /// Not a wire code of the native portal: a backend cannot do this (see `Capabilities`).
     pub const NOT_AVAILABLE: &str = "not_available_on_portal";
 
+    // The client's own codes (`PortalError::code`), never on the native wire.
+    pub const NOT_LOGGED_IN: &str = "not_logged_in";
+    pub const SESSION_EXPIRED: &str = "session_expired";
+    pub const NETWORK: &str = "network";
+    pub const PROTOCOL: &str = "protocol";
+    pub const CANCELLED: &str = "cancelled";
+    pub const LOCAL_IO: &str = "local_io";
+    pub const LOGIN_UNAVAILABLE: &str = "login_unavailable";
+    /// A refusal of the SuperApp console without a code of its own (its codes pass lowercased).
+    pub const REFUSED: &str = "refused";
+
     /// Every code above, in documentation order (`docs/portal-api.md` lists each).
     pub const ALL: &[&str] = &[
         UNAUTHENTICATED,
@@ -160,9 +171,9 @@ impl PortalError {
             PortalError::BadRatio { .. } => codes::INVALID_RATIO,
             PortalError::NotAvailable { .. } => codes::NOT_AVAILABLE,
             PortalError::Refused(refusal) => &refusal.code,
-            PortalError::Network { .. } => "network",
-            PortalError::Protocol { .. } => "protocol",
-            PortalError::Cancelled => "cancelled",
+            PortalError::Network { .. } => codes::NETWORK,
+            PortalError::Protocol { .. } => codes::PROTOCOL,
+            PortalError::Cancelled => codes::CANCELLED,
             PortalError::Local { .. } => "local_io",
             PortalError::LoginUnavailable { .. } => "login_unavailable",
         }

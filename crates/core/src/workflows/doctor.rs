@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::credentials::portal_key;
 use crate::error::{CoreError, ErrorReport};
-use crate::hint::Hint;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -95,12 +94,10 @@ pub async fn doctor(ctx: &Context) -> Result<DoctorReport, CoreError> {
     let backend = match gopay_miniapp_portal::detect(&portal).await {
         Ok(backend) => backend,
         Err(err @ PortalError::Protocol { .. }) => {
-            // Its usual hint is to run doctor: this is doctor.
-            let problem = CoreError::from(err).report(&|_| String::new());
-            let problem = ErrorReport {
-                hint: crate::error::HintReport::new(Hint::None, &|_| String::new()),
-                ..problem
-            };
+            // Its usual hint is to run doctor: this is doctor, so it has none.
+            let problem = CoreError::from(err)
+                .report(&|_| String::new())
+                .without_hint();
             return Ok(DoctorReport {
                 portal,
                 backend: None,

@@ -5,7 +5,7 @@
 //! declaring itself once as a [`Command`]; [`commands!`] lists them.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use futures_util::future::BoxFuture;
 use gopay_miniapp_core::Context;
@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::ExecuteCommandParams;
 
-use crate::commands::{self, CommandSpec, ProjectUse};
+use crate::commands::{self, CommandSpec, Declared, ProjectUse};
 use crate::errors::{codes, CommandError};
 use crate::jobs::REQUEST;
 use crate::progress::JobReporter;
@@ -54,10 +54,10 @@ pub trait Command: 'static {
 type Run = for<'a> fn(&'a Cx, Map<String, Value>) -> BoxFuture<'a, Result<Value, CommandError>>;
 
 /// A command of the table: its row and its handler, type-erased.
-pub(crate) struct Entry {
-    pub spec: CommandSpec,
-    pub run: Run,
-    pub parse: fn(&Map<String, Value>) -> Result<(), CommandError>,
+struct Entry {
+    spec: CommandSpec,
+    run: Run,
+    parse: fn(&Map<String, Value>) -> Result<(), CommandError>,
 }
 
 impl Entry {
@@ -75,8 +75,17 @@ impl Entry {
             parse_args::<CommonArgs>(args)?;
             parse_args::<C::Args>(args).map(drop)
         }
+        let declared = Declared {
+            name: C::NAME,
+            summary: C::SUMMARY,
+            project: C::PROJECT,
+            mutating: C::MUTATING,
+            progress: C::PROGRESS,
+        };
+        let args = generator.root_schema_for::<C::Args>();
+        let result = generator.subschema_for::<C::Result>();
         Entry {
-            spec: CommandSpec::of::<C>(generator),
+            spec: CommandSpec::from_declaration(declared, &args, &result),
             run: run::<C>,
             parse: parse::<C>,
         }
@@ -89,7 +98,7 @@ macro_rules! commands {
     ($($module:ident::$command:ident),* $(,)?) => {
         $(pub mod $module;)*
 
-        pub(crate) fn entries(generator: &mut SchemaGenerator) -> Vec<Entry> {
+        fn entries(generator: &mut SchemaGenerator) -> Vec<Entry> {
             vec![$(Entry::of::<$module::$command>(generator)),*]
         }
     };
@@ -119,16 +128,69 @@ commands! {
     rollback::Rollback,
 }
 
+/// THE table: every command's row and handler, built once from the `commands!` list, with
+/// the schemas of their result types.
+struct Table {
+    entries: Vec<Entry>,
+    /// The result types' schemas, by name.
+    defs: Map<String, Value>,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut generator = commands::generator();
+    let entries = entries(&mut generator);
+    let defs = generator
+        .take_definitions(true)
+        .into_iter()
+        .collect::<Map<String, Value>>();
+    Table { entries, defs }
+});
+
+/// Every command, in the order `initialize` lists them.
+pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
+    TABLE.entries.iter().map(|e| &e.spec)
+}
+
+fn entry(name: &str) -> Option<&'static Entry> {
+    TABLE.entries.iter().find(|e| e.spec.name == name)
+}
+
+pub fn find(name: &str) -> Option<&'static CommandSpec> {
+    entry(name).map(|e| &e.spec)
+}
+
+pub fn names() -> Vec<String> {
+    all().map(|c| c.name.to_string()).collect()
+}
+
+/// Parses `args` as the command's handler would (its argument struct, common fields
+/// included): lets a test prove every field of the table reaches the handler with its type.
+#[doc(hidden)]
+pub fn parse_for(name: &str, args: &Map<String, Value>) -> Result<(), CommandError> {
+    let entry = entry(name).expect("a command of the table");
+    (entry.parse)(args)
+}
+
+/// The table as JSON: the commands with their arguments and result types, the result types'
+/// schemas, and the user-facing error codes. Committed as
+/// `editors/vscode/src/generated/commands.json`; a test keeps that file fresh.
+pub fn export() -> Value {
+    serde_json::json!({
+        "comment": "Generated from crates/lsp (the handlers' declarations) by `UPDATE_GENERATED=1 cargo test -p gopay-miniapp-lsp --test generated`. Do not edit.",
+        "commands": all().collect::<Vec<_>>(),
+        "errorCodes": crate::errors::user_facing_codes(),
+        "$defs": TABLE.defs,
+    })
+}
+
 /// The fields a command may share with others (those its argument struct flattens in), read
-/// for every command before its handler runs.
+/// for every command before its handler runs (absent ones are `None` or `false`).
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct CommonArgs {
-    project: Option<String>,
-    portal: Option<String>,
-    token: Option<String>,
-    #[serde(default)]
-    yes: bool,
+    #[serde(flatten)]
+    session: SessionArgs,
+    #[serde(flatten)]
+    confirm: YesArg,
 }
 
 /// `project`: the commands that act on the local project only.
@@ -224,13 +286,13 @@ pub async fn execute(
     let cancel = REQUEST
         .try_with(|scope| scope.cancel.clone())
         .unwrap_or_default();
-    let Some(entry) = commands::entry(&params.command) else {
+    let Some(entry) = entry(&params.command) else {
         return Err(CommandError::invalid_params(
             codes::UNKNOWN_COMMAND,
             format!(
                 "there is no command `{}`; the commands are: {}",
                 params.command,
-                commands::names().join(", ")
+                names().join(", ")
             ),
             Hint::CheckArguments,
         )
@@ -320,13 +382,17 @@ async fn run_job(
         cancel.clone(),
         title.to_string(),
     );
-    let prompter = Arc::new(LspPrompter::new(shared.clone(), cancel.clone(), common.yes));
+    let prompter = Arc::new(LspPrompter::new(
+        shared.clone(),
+        cancel.clone(),
+        common.confirm.yes,
+    ));
 
     let mut ctx_used: Option<Context> = None;
     let result = async {
         let project = crate::project::resolve(
             &shared,
-            common.project.as_deref(),
+            common.session.portal.project.project.as_deref(),
             spec.project,
             prompter.as_ref(),
         )
@@ -335,8 +401,8 @@ async fn run_job(
         let ctx = crate::project::context_for(
             &shared.base,
             project,
-            common.portal.clone(),
-            common.token.clone(),
+            common.session.portal.portal.clone(),
+            common.session.token.clone(),
         );
         reporter.set_context(&ctx);
         ctx_used = Some(ctx.clone());
@@ -439,4 +505,47 @@ fn offer_the_portal(shared: &Arc<Shared>, error: &CommandError) {
 /// Core's error, with the client's cancel taken into account.
 pub fn core_error(cx: &Cx, err: gopay_miniapp_core::CoreError) -> CommandError {
     CommandError::from_core(&err, cx.cancel.is_cancelled())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::{check_args, ArgType};
+
+    #[test]
+    fn names_are_unique_and_prefixed() {
+        let mut seen = std::collections::HashSet::new();
+        for c in all() {
+            assert!(c.name.starts_with("miniapp."), "{}", c.name);
+            assert!(seen.insert(c.name), "duplicate {}", c.name);
+        }
+        assert!(seen.len() >= 21, "only {} commands", seen.len());
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        let spec = find("miniapp.startGrayscale").unwrap();
+        let ok = serde_json::json!({"ratio": 10, "version": "1.0.0", "project": null});
+        assert!(check_args(spec, ok.as_object().unwrap()).is_ok());
+        let bad = serde_json::json!({"ratio": "ten"});
+        let err = check_args(spec, bad.as_object().unwrap()).unwrap_err();
+        assert!(err.contains("`ratio`") && err.contains("integer"), "{err}");
+        let unknown = serde_json::json!({"ratoi": 10});
+        let err = check_args(spec, unknown.as_object().unwrap()).unwrap_err();
+        assert!(err.contains("ratoi") && err.contains("ratio"), "{err}");
+    }
+
+    #[test]
+    fn argument_types_come_from_the_schemas() {
+        let spec = find("miniapp.setWhitelist").unwrap();
+        let ty = |name: &str| spec.args.iter().find(|a| a.name == name).unwrap().ty;
+        assert_eq!(ty("users"), ArgType::StringList);
+        assert_eq!(ty("version"), ArgType::String);
+        let spec = find("miniapp.publish").unwrap();
+        let ty = |name: &str| spec.args.iter().find(|a| a.name == name).unwrap().ty;
+        assert_eq!(ty("dryRun"), ArgType::Boolean);
+        assert_eq!(ty("bump"), ArgType::String);
+        assert_eq!(spec.result, "PublishResult");
+        assert_eq!(spec.progress, Some("Publishing"));
+    }
 }

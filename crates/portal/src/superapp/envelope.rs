@@ -122,7 +122,7 @@ pub fn decode(status: u16, body: &[u8], url: &str) -> Result<Value, PortalError>
             PortalError::Refused(Box::new(Refusal {
                 status,
                 code: if code.is_empty() {
-                    "refused".to_string()
+                    crate::codes::REFUSED.to_string()
                 } else {
                     code.to_ascii_lowercase()
                 },
