@@ -37,6 +37,12 @@ pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Bytes kept back while discarding, so a header cut by a read boundary is still found.
 const SCAN_OVERLAP: usize = 64;
+/// What a header block's end is looked for in: a blank line starting within the limit.
+const HEADER_WINDOW: usize = MAX_HEADER_BYTES + 4;
+/// A resync point is `Content-Length:`, at most this many spaces, at most
+/// [`MAX_LENGTH_DIGITS`] digits and CRLF: 15 + 16 + 20 + 2 bytes, under [`SCAN_OVERLAP`].
+const MAX_HEADER_SPACES: usize = 16;
+const MAX_LENGTH_DIGITS: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameError {
@@ -128,17 +134,18 @@ impl FrameDecoder {
                     if buf.is_empty() {
                         return None;
                     }
-                    let Some(end) = memmem::find(buf, b"\r\n\r\n") else {
-                        if buf.len() > MAX_HEADER_BYTES {
-                            resync(buf);
+                    // A header block is too long when no blank line starts within
+                    // MAX_HEADER_BYTES. Decided on the same window however the stream was cut
+                    // into reads (so what follows does not depend on the cutting: found by
+                    // fuzz/lsp_framing).
+                    let end = memmem::find(&buf[..buf.len().min(HEADER_WINDOW)], b"\r\n\r\n");
+                    let Some(end) = end.filter(|&end| end <= MAX_HEADER_BYTES) else {
+                        if buf.len() >= HEADER_WINDOW {
+                            resync(buf, HEADER_WINDOW);
                             return Some(Decoded::Error(FrameError::HeaderTooLong));
                         }
                         return None;
                     };
-                    if end > MAX_HEADER_BYTES {
-                        resync(buf);
-                        return Some(Decoded::Error(FrameError::HeaderTooLong));
-                    }
                     // Garbage glued in front of a header (not at a line start) is skipped up
                     // to it, even when the lines before it happen to parse: otherwise their
                     // length would eat the real message (found by fuzz/lsp_framing).
@@ -174,19 +181,24 @@ impl FrameDecoder {
                     }
                 }
                 State::Body(length) => {
+                    // A header inside the body (impossible in JSON: raw CR/LF) means the
+                    // message was truncated: resync there instead of waiting for bytes that
+                    // belong to the next message. Searched in a complete body too, so the
+                    // outcome does not depend on whether the body arrived in one read or
+                    // many (found by fuzz/lsp_framing). Headers are shorter than the overlap
+                    // and cannot overlap each other, so the incremental search finds the
+                    // same first header as a search of the whole body.
+                    let available = buf.len().min(length);
+                    let from = self.scanned.saturating_sub(SCAN_OVERLAP);
+                    if let Some(k) = find_header(&buf[from..available]).map(|k| k + from) {
+                        buf.advance(k);
+                        self.state = State::Header;
+                        return Some(Decoded::Error(FrameError::Truncated {
+                            length,
+                            received: k,
+                        }));
+                    }
                     if buf.len() < length {
-                        // A header inside an incomplete body (impossible in JSON: raw CR/LF)
-                        // means the message was truncated: resync there instead of waiting
-                        // for bytes that belong to the next message.
-                        let from = self.scanned.saturating_sub(SCAN_OVERLAP);
-                        if let Some(k) = find_header(&buf[from..]).map(|k| k + from) {
-                            buf.advance(k);
-                            self.state = State::Header;
-                            return Some(Decoded::Error(FrameError::Truncated {
-                                length,
-                                received: k,
-                            }));
-                        }
                         self.scanned = buf.len();
                         return None;
                     }
@@ -199,8 +211,9 @@ impl FrameDecoder {
                     }
                     let available = buf.len().min(remaining);
                     // A complete header inside the bytes being discarded means the length was
-                    // a lie (a truncated message): start again there.
-                    if let Some(k) = find_header(buf).filter(|&k| k < available) {
+                    // a lie (a truncated message): start again there. Only a header wholly
+                    // inside them counts, as in a body, whatever the reads hold beyond.
+                    if let Some(k) = find_header(&buf[..available]) {
                         buf.advance(k);
                         self.state = State::Header;
                         continue;
@@ -229,14 +242,13 @@ impl FrameDecoder {
     }
 }
 
-/// Drops bytes up to the next header start (after the first byte), or all but a short tail.
-fn resync(buf: &mut BytesMut) {
-    match find_header_loose(&buf[1..]) {
+/// Drops bytes up to the next header start within the first `window` bytes (after the first
+/// byte), or all of the window but a short tail.
+fn resync(buf: &mut BytesMut, window: usize) {
+    let window = buf.len().min(window);
+    match find_header_loose(&buf[1..window]) {
         Some(k) => buf.advance(k + 1),
-        None => {
-            let keep = buf.len().min(SCAN_OVERLAP);
-            buf.advance(buf.len() - keep);
-        }
+        None => buf.advance(window - window.min(SCAN_OVERLAP)),
     }
 }
 
@@ -252,12 +264,23 @@ pub fn find_header(hay: &[u8]) -> Option<usize> {
         if rest.len() < 16 || !rest[..15].eq_ignore_ascii_case(b"content-length:") {
             continue;
         }
-        let mut i = 15;
-        while i < rest.len() && rest[i] == b' ' {
-            i += 1;
-        }
-        let digits = rest[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits > 0 && rest[i + digits..].starts_with(b"\r\n") {
+        // Bounded, so a header is shorter than SCAN_OVERLAP and an incremental search with
+        // that overlap finds every header a search of the whole finds.
+        let spaces = rest[15..]
+            .iter()
+            .take(MAX_HEADER_SPACES + 1)
+            .take_while(|&&b| b == b' ')
+            .count();
+        let i = 15 + spaces;
+        let digits = rest[i..]
+            .iter()
+            .take(MAX_LENGTH_DIGITS + 1)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if spaces <= MAX_HEADER_SPACES
+            && (1..=MAX_LENGTH_DIGITS).contains(&digits)
+            && rest[i + digits..].starts_with(b"\r\n")
+        {
             return Some(start);
         }
     }
@@ -667,6 +690,78 @@ mod tests {
         input.extend_from_slice(OK);
         let out = decode_all(&mut d, &input);
         assert_eq!(out.last(), Some(&Decoded::Frame(Bytes::from_static(b"{}"))));
+    }
+
+    /// Decodes `bytes` fed in reads of `step` bytes (usize::MAX: all at once).
+    fn decode_in_reads(bytes: &[u8], step: usize, max_body: usize) -> Vec<Decoded> {
+        let mut decoder = FrameDecoder::new(max_body);
+        let mut buf = BytesMut::new();
+        let mut out = vec![];
+        for piece in bytes.chunks(step.min(bytes.len()).max(1)) {
+            buf.extend_from_slice(piece);
+            while let Some(d) = decoder.decode(&mut buf) {
+                out.push(d);
+            }
+        }
+        out
+    }
+
+    /// Found by fuzz/lsp_framing (crash-b4c9707e…): a body holding a header was taken whole
+    /// when it arrived in one read, but cut at that header when it arrived in pieces, so the
+    /// message inside it reached tower-lsp once or twice depending on the reads. Every
+    /// decision is now made on the same bytes however the stream is cut.
+    #[test]
+    fn what_is_decoded_does_not_depend_on_how_the_reads_are_cut() {
+        let inner = frame(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#);
+        let mut header_in_body = b"Content-Length: 120\r\n\r\n[[[[".to_vec();
+        header_in_body.extend_from_slice(&inner);
+        header_in_body.resize(24 + 120 + 10, b']');
+        header_in_body.extend_from_slice(&inner);
+        // A header whose CRLF lies just past the declared body.
+        let mut straddling = b"Content-Length: 20\r\n\r\n[[[Content-Length: 9".to_vec();
+        straddling.extend_from_slice(b"\r\n\r\n{}");
+        straddling.extend_from_slice(&inner);
+        // Over the limit, with a header straddling the end of the skipped bytes.
+        let mut skipped = b"Content-Length: 100\r\n\r\n".to_vec();
+        skipped.extend_from_slice(&[b'x'; 90]);
+        skipped.extend_from_slice(b"Content-Length: 2\r\n\r\n{}");
+        skipped.extend_from_slice(&inner);
+        // A header block around the limit, with and without its blank line inside it.
+        let mut long_header = b"X-Pad: ".to_vec();
+        long_header.resize(MAX_HEADER_BYTES - 20, b'a');
+        long_header.extend_from_slice(b"\r\nContent-Length: 2\r\n\r\n{}");
+        long_header.extend_from_slice(&inner);
+        let mut too_long = b"X-Pad: ".to_vec();
+        too_long.resize(MAX_HEADER_BYTES + 2, b'a');
+        too_long.extend_from_slice(b"\r\n\r\n");
+        too_long.extend_from_slice(&inner);
+        let fuzzed = include_bytes!(
+            "../../../fuzz/corpus/lsp_framing/crash-b4c9707e599975b29e10eee0b3a001a074e362c6"
+        );
+        for (name, input, max_body) in [
+            ("header in body", &header_in_body[..], 4096),
+            ("straddling", &straddling, 4096),
+            ("skipped", &skipped, 80),
+            ("long header", &long_header, 4096),
+            ("too long", &too_long, 4096),
+            ("fuzzed", &fuzzed[1..], 4096),
+        ] {
+            let whole = decode_in_reads(input, usize::MAX, max_body);
+            for step in [1, 2, 3, 7, 64, 300] {
+                assert_eq!(
+                    decode_in_reads(input, step, max_body),
+                    whole,
+                    "{name}, reads of {step} bytes"
+                );
+            }
+            if name != "fuzzed" {
+                assert_eq!(
+                    whole.last(),
+                    Some(&Decoded::Frame(Bytes::copy_from_slice(&inner[22..]))),
+                    "{name}: the last message is delivered"
+                );
+            }
+        }
     }
 
     /// Found by fuzz/lsp_framing: a header line ending in JSON with the next message's header
