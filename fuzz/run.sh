@@ -16,7 +16,7 @@ build_only=0
 if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 seconds="${1:-60}"
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh [SECONDS] | --build-only" >&2; exit 2; }
-targets=(lsp_framing package_json_version version_number binding_file portal_json)
+targets=(lsp_framing package_json_version version_number binding_file portal_json guard_text guard_url package_entries)
 cargo_fuzz_version=0.13.2
 started=$(date +%s)
 

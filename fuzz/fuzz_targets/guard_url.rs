@@ -1,0 +1,6 @@
+//! (being written: see crates/guard)
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});
