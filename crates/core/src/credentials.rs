@@ -159,10 +159,9 @@ impl CredentialStore {
 
     fn save(&self, file: &CredentialsFile) -> Result<(), CoreError> {
         let dir = self.path.parent().expect("credentials file has a parent");
-        std::fs::create_dir_all(dir).map_err(|e| CoreError::io(dir.display(), e))?;
+        crate::atomic_write::create_private_dir(dir)?;
         let json = serde_json::to_vec_pretty(file).expect("serializable");
-        write_atomically(&self.path, &json, Permissions::Private)
-            .map_err(|e| CoreError::io(self.path.display(), e))
+        write_atomically(&self.path, &json, Permissions::Private).map_err(CoreError::from)
     }
 
     pub fn get(&self, portal: &str) -> Result<Option<StoredSession>, CoreError> {

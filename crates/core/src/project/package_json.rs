@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use gopay_miniapp_portal::VersionNumber;
 
-use crate::atomic_write::{write_atomically, Permissions};
+use gopay_miniapp_guard::files::{self, FileError, Permissions};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -67,6 +67,11 @@ pub enum PackageJsonError {
 
     #[error("could not write {}: {source}. Check that the file and its folder are writable.", path.display())]
     Write { path: PathBuf, source: io::Error },
+
+    /// The write policy refused the file (a symlink out of the project, other hard links,
+    /// read-only): nothing was written.
+    #[error(transparent)]
+    Refused(FileError),
 
     #[error("could not put the original {} back: {source}. Set its \"version\" back to \"{original_version}\" by hand.", path.display())]
     Restore {
@@ -252,15 +257,16 @@ impl PackageJson {
             });
         }
         let new_bytes = self.bytes_with_version(version);
-        write_atomically(&self.real_path, &new_bytes, Permissions::Keep).map_err(|source| {
-            PackageJsonError::Write {
-                path: self.path.clone(),
-                source,
-            }
-        })?;
+        files::replace(&self.path, Some(project_of(&self.path)), &new_bytes, Permissions::Keep)
+            .map_err(|err| match err {
+                FileError::Io { source, .. } => PackageJsonError::Write {
+                    path: self.path.clone(),
+                    source,
+                },
+                refused => PackageJsonError::Refused(refused),
+            })?;
         Ok(VersionEdit {
             path: self.path.clone(),
-            real_path: self.real_path.clone(),
             original: self.bytes.clone(),
             original_version: self.version.clone(),
             new_version: *version,
@@ -280,7 +286,6 @@ impl PackageJson {
 #[must_use = "dropping a VersionEdit restores the original package.json; call commit() to keep the new version"]
 pub struct VersionEdit {
     path: PathBuf,
-    real_path: PathBuf,
     original: Vec<u8>,
     original_version: String,
     new_version: VersionNumber,
@@ -315,12 +320,20 @@ impl VersionEdit {
     }
 
     fn write_original(&self) -> Result<(), PackageJsonError> {
-        write_atomically(&self.real_path, &self.original, Permissions::Keep).map_err(|source| {
-            PackageJsonError::Restore {
-                path: self.path.clone(),
-                original_version: self.original_version.clone(),
-                source,
-            }
+        files::replace(
+            &self.path,
+            Some(project_of(&self.path)),
+            &self.original,
+            Permissions::Keep,
+        )
+        .map(|_| ())
+        .map_err(|err| PackageJsonError::Restore {
+            path: self.path.clone(),
+            original_version: self.original_version.clone(),
+            source: match err {
+                FileError::Io { source, .. } => source,
+                refused => io::Error::other(refused.to_string()),
+            },
         })
     }
 }
@@ -332,6 +345,14 @@ impl Drop for VersionEdit {
                 tracing::warn!("{err}");
             }
         }
+    }
+}
+
+/// The folder a package.json belongs to: a symlink may only lead to a file inside it.
+fn project_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     }
 }
 
@@ -526,5 +547,62 @@ mod tests {
         assert_eq!(line_number(b"a\r\nb\nc", 0), 1);
         assert_eq!(line_number(b"a\r\nb\nc", 3), 2);
         assert_eq!(line_number(b"a\r\nb\nc", 5), 3);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_write_policy_applies_to_package_json() {
+        use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+        let next: VersionNumber = "1.0.1".parse().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let path = project.path().join("package.json");
+        let original = b"{\"version\": \"1.0.0\"}".to_vec();
+
+        // Read-only: refused, as `npm version` does; nothing written.
+        fs::write(&path, &original).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let err = PackageJson::read(&path).unwrap().write_version(&next).unwrap_err();
+        assert!(matches!(err, PackageJsonError::Refused(FileError::ReadOnly { .. })), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), original);
+
+        // Mode and group kept.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
+        let gid = fs::metadata(&path).unwrap().gid();
+        let edit = PackageJson::read(&path).unwrap().write_version(&next).unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o664);
+        assert_eq!(meta.gid(), gid);
+        edit.restore().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), original);
+
+        // Other hard links: refused.
+        fs::hard_link(&path, outside.path().join("twin.json")).unwrap();
+        let err = PackageJson::read(&path).unwrap().write_version(&next).unwrap_err();
+        assert!(matches!(err, PackageJsonError::Refused(FileError::HardLinked { .. })), "{err}");
+        fs::remove_file(outside.path().join("twin.json")).unwrap();
+
+        // A symlink inside the project writes its target (the link stays a link).
+        fs::remove_file(&path).unwrap();
+        let real = project.path().join("app.package.json");
+        fs::write(&real, &original).unwrap();
+        symlink("app.package.json", &path).unwrap();
+        let edit = PackageJson::read(&path).unwrap().write_version(&next).unwrap();
+        assert!(fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+        assert!(fs::read_to_string(&real).unwrap().contains("1.0.1"));
+        edit.restore().unwrap();
+        assert_eq!(fs::read(&real).unwrap(), original);
+
+        // One pointing outside is refused.
+        fs::remove_file(&path).unwrap();
+        let victim = outside.path().join("package.json");
+        fs::write(&victim, &original).unwrap();
+        symlink(&victim, &path).unwrap();
+        let err = PackageJson::read(&path).unwrap().write_version(&next).unwrap_err();
+        assert!(
+            matches!(err, PackageJsonError::Refused(FileError::SymlinkOutside { .. })),
+            "{err}"
+        );
+        assert_eq!(fs::read(&victim).unwrap(), original);
     }
 }

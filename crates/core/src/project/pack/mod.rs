@@ -221,6 +221,17 @@ pub enum PackError {
     #[error("the build output folder {} is not a folder. Point the output folder setting at the folder your build writes.", dir.display())]
     OutputDirNotAFolder { dir: PathBuf },
 
+    #[error("the build output folder {} is {}, outside the project {}: only a folder inside the project is packed. Point the output folder setting at the folder your build writes inside the project.", dir.display(), real.display(), project.display())]
+    OutputDirOutsideProject {
+        dir: PathBuf,
+        /// Where it really is (symlinks resolved).
+        real: PathBuf,
+        project: PathBuf,
+    },
+
+    #[error("the build output folder {} is the project folder itself, which would pack the sources, .git and everything else in it. Point the output folder setting at the folder your build writes (e.g. dist).", dir.display())]
+    OutputDirIsProject { dir: PathBuf },
+
     #[error("the build output folder {} is empty{}. {}", dir.display(), ignored_note(*ignored), run_build_hint(build_command))]
     OutputDirEmpty {
         dir: PathBuf,
@@ -407,6 +418,9 @@ pub fn plan(options: &PackOptions) -> Result<PackPlan, PackError> {
         path: dir.clone(),
         source,
     })?;
+    if let Some(project) = &options.project_root {
+        confine_output_dir(dir, &canonical_dir, project)?;
+    }
     // Rooted at the absolute folder: with a relative root ("dist"), the matcher would also strip
     // that prefix from a relative path such as "dist/x" inside the output folder.
     let (matcher, ignore_files) = rules::ignore_matcher(
@@ -549,6 +563,29 @@ pub fn plan(options: &PackOptions) -> Result<PackPlan, PackError> {
         allowed_secrets,
         size_budget: options.size_budget,
     })
+}
+
+/// The output folder must be inside the project and not the project itself (symlinks
+/// resolved: a `dist` linked out of the project is outside): an `outputDir` of `/`, `..`, `.`
+/// or `~/.config/gopay-miniapp` would pack what was never meant to ship.
+fn confine_output_dir(dir: &Path, canonical_dir: &Path, project: &Path) -> Result<(), PackError> {
+    let canonical_project = fs::canonicalize(project).map_err(|source| PackError::Read {
+        path: project.to_path_buf(),
+        source,
+    })?;
+    if canonical_dir == canonical_project {
+        return Err(PackError::OutputDirIsProject {
+            dir: dir.to_path_buf(),
+        });
+    }
+    if !canonical_dir.starts_with(&canonical_project) {
+        return Err(PackError::OutputDirOutsideProject {
+            dir: dir.to_path_buf(),
+            real: canonical_dir.to_path_buf(),
+            project: project.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// The secret scan over all planned files, by name and by content, in path order. The content
