@@ -813,3 +813,37 @@ async fn the_hello_miniapp_example_builds_and_packs() {
     );
     assert!(names(&packed.path).iter().all(|n| !n.ends_with(".md")));
 }
+
+#[test]
+fn the_output_folder_must_be_inside_the_project_and_not_the_project_itself() {
+    let work = tempfile::tempdir().unwrap();
+    let project = work.path().join("p");
+    let home_copy = work.path().join("home");
+    put(&project, &[("dist/index.html", b"<p>"), ("src/a.js", b"1")]);
+    put(&home_copy, &[("credentials.json", b"{}")]);
+    fs::create_dir(project.join(".git")).unwrap();
+    let with_root = |dir: PathBuf| {
+        let mut options = PackOptions::new(dir);
+        options.project_root = Some(project.clone());
+        options
+    };
+    // Inside: fine.
+    assert!(plan(&with_root(project.join("dist"))).is_ok());
+    // `.` (with .git/ in it) is the project itself.
+    let err = plan(&with_root(project.join("."))).unwrap_err();
+    assert!(matches!(err, PackError::OutputDirIsProject { .. }), "{err}");
+    // `..`, an absolute path elsewhere (a copy of the tool's home).
+    for outside in [project.join(".."), home_copy.clone()] {
+        let err = plan(&with_root(outside.clone())).unwrap_err();
+        assert!(
+            matches!(err, PackError::OutputDirOutsideProject { .. }),
+            "{}: {err}",
+            outside.display()
+        );
+    }
+    // A `dist` that is a symlink out of the project.
+    fs::remove_dir_all(project.join("dist")).unwrap();
+    symlink(&home_copy, project.join("dist")).unwrap();
+    let err = plan(&with_root(project.join("dist"))).unwrap_err();
+    assert!(matches!(err, PackError::OutputDirOutsideProject { .. }), "{err}");
+}

@@ -345,6 +345,21 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Creates `dir` like [`create_private_dir`] and makes it owner-only if it exists looser: for
+/// folders that are ours alone whoever made them (the local portal's package store).
+pub fn make_private_dir(dir: &Path) -> io::Result<()> {
+    create_private_dir(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)?.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(PRIVATE_DIR_MODE))?;
+        }
+    }
+    Ok(())
+}
+
 /// Open options that create a file [`PRIVATE_FILE_MODE`] (add `.write(true)` etc.).
 pub fn private_open_options() -> fs::OpenOptions {
     #[allow(unused_mut)]

@@ -6,8 +6,10 @@
 //!    that names the files, on everything that must not be uploaded:
 //!    - a missing or empty output folder (naming the folder and the build command);
 //!    - a symlink that points outside the output folder (those inside are followed);
-//!    - files that look like secrets ([`SECRET_NAME_PATTERNS`], or a PEM private key in the
-//!      first MiB), unless [`PackOptions::allow_secrets`]; every offending file is listed.
+//!    - files that look like secrets (by name, [`SECRET_NAME_PATTERNS`]; by folder,
+//!      [`SECRET_FOLDERS`]; by content in the first MiB, a PEM private key,
+//!      [`SECRET_CONTENT_RULES`] or a `NAME_SECRET=value` line), unless
+//!      [`PackOptions::allow_secrets`]; every offending file is listed.
 //!
 //!    What is left out: `.DS_Store`, `Thumbs.db`, `.miniappignore` itself, `*.map` unless
 //!    [`PackOptions::include_source_maps`], and whatever `.miniappignore` says (gitignore syntax;
@@ -47,8 +49,9 @@ use std::sync::{Arc, Mutex};
 use ignore::WalkBuilder;
 
 pub use rules::{
-    find_private_key, secret_name_pattern, SecretFinding, SecretReason, MINIAPPIGNORE,
-    SECRET_NAME_PATTERNS, SECRET_SCAN_BYTES,
+    find_private_key, find_secret, secret_name_pattern, secret_path_reason, SecretFinding,
+    SecretReason, TokenAlphabet, MINIAPPIGNORE, SECRET_ASSIGNMENT_WORDS, SECRET_CONTENT_RULES,
+    SECRET_FOLDERS, SECRET_NAME_PATTERNS, SECRET_SCAN_BYTES,
 };
 pub use writer::{write_archive, write_archive_with, WriterTuning, DEFAULT_DEFLATE_LEVEL};
 
@@ -604,10 +607,9 @@ fn find_secrets(entries: &[PlannedEntry]) -> Result<Vec<SecretFinding>, PackErro
                 let Some(entry) = entries.get(index) else {
                     break;
                 };
-                let file_name = entry.archive_path.rsplit('/').next().unwrap_or("");
-                let result = match secret_name_pattern(file_name) {
-                    Some(pattern) => Ok(Some(SecretReason::Name { pattern })),
-                    None => rules::scan_file_for_private_key(&entry.source).map_err(|source| {
+                let result = match rules::secret_path_reason(&entry.archive_path) {
+                    Some(reason) => Ok(Some(reason)),
+                    None => rules::scan_file_for_secrets(&entry.source).map_err(|source| {
                         PackError::Read {
                             path: entry.source.clone(),
                             source,
