@@ -168,7 +168,7 @@ pub const SECRET_FOLDERS: &[&str] = &[".git", ".ssh", ".aws", ".gnupg"];
 pub const SECRET_CONTENT_RULES: &[(&str, &[&str], TokenAlphabet, usize)] = &[
     (
         "a gopay-miniapp token",
-        &["gpm_at_", "gpm_rt_", "gpm_pat_", "gpm_dc_"],
+        &["gpm_at_", "gpm_rt_", "gpm_pat_", "gpm_dc_", "gpm_ws_"],
         TokenAlphabet::Alphanumeric,
         16,
     ),
