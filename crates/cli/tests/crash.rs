@@ -381,7 +381,11 @@ fn signal_publish_at(w: &World, point: Point, signal: i32) -> (Option<i32>, Stri
             wait_until("the build to start", WAIT, || {
                 std::fs::read_to_string(&marker).is_ok_and(|s| s.ends_with('\n'))
             });
-            let script: i64 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+            let script: i64 = std::fs::read_to_string(&marker)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
             build_group = Some(process_group(script));
         }
     }
@@ -397,17 +401,31 @@ fn signal_publish_at(w: &World, point: Point, signal: i32) -> (Option<i32>, Stri
 fn settled_by_itself(w: &World, name: &str, run: (Option<i32>, String, Option<i64>), signal: i32) {
     let (code, stderr, build_group) = run;
     assert_eq!(code, Some(128 + signal), "SIG{name}: exit code\n{stderr}");
-    assert_eq!(w.package_json(), w.original, "SIG{name}: package.json restored\n{stderr}");
-    assert!(w.journal().is_none(), "SIG{name}: nothing left to recover\n{stderr}");
+    assert_eq!(
+        w.package_json(),
+        w.original,
+        "SIG{name}: package.json restored\n{stderr}"
+    );
+    assert!(
+        w.journal().is_none(),
+        "SIG{name}: nothing left to recover\n{stderr}"
+    );
     if let Some(pgid) = build_group {
-        assert!(!group_alive(pgid), "SIG{name}: build process group {pgid} is still alive");
+        assert!(
+            !group_alive(pgid),
+            "SIG{name}: build process group {pgid} is still alive"
+        );
     }
 }
 
 #[test]
 fn term_and_hup_at_every_point_cancel_restore_and_exit_128_plus_n() {
     let w = world("signal-points", false);
-    for point in ["publish-before-bump", "publish-packing", "publish-mid-upload"] {
+    for point in [
+        "publish-before-bump",
+        "publish-packing",
+        "publish-mid-upload",
+    ] {
         for (signal, name) in STOP_SIGNALS {
             let run = signal_publish_at(&w, Point::Pause(point), signal);
             settled_by_itself(&w, &format!("{name} at {point}"), run, signal);
@@ -430,13 +448,21 @@ fn term_and_hup_at_every_point_cancel_restore_and_exit_128_plus_n() {
     for (signal, name) in STOP_SIGNALS {
         let before = w.versions().len();
         let (code, stderr, _) = signal_publish_at(&w, Point::Pause("publish-version-made"), signal);
-        assert_eq!(code, Some(0), "SIG{name} after the version was made: {stderr}");
+        assert_eq!(
+            code,
+            Some(0),
+            "SIG{name} after the version was made: {stderr}"
+        );
         assert!(w.journal().is_none(), "SIG{name}: {stderr}");
         assert_eq!(w.versions().len(), before + 1);
         made += 1;
     }
     let versions = w.versions();
-    assert_eq!(versions.len(), made, "none skipped, none twice: {versions:?}");
+    assert_eq!(
+        versions.len(),
+        made,
+        "none skipped, none twice: {versions:?}"
+    );
     let latest = versions[0].clone();
     assert_eq!(w.package_json(), w.bumped(&latest));
 }
@@ -466,7 +492,11 @@ fn a_sidecar_told_to_stop_mid_publish_restores_and_exits_128_plus_n() {
         wait_until("the sidecar's build to start", WAIT, || {
             std::fs::read_to_string(&marker).is_ok_and(|s| s.ends_with('\n'))
         });
-        let script: i64 = std::fs::read_to_string(&marker).unwrap().trim().parse().unwrap();
+        let script: i64 = std::fs::read_to_string(&marker)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         let pgid = process_group(script);
         assert_eq!(w.package_json(), w.bumped("1.0.1"));
         // SAFETY: kill(2) on our own child's pid.
@@ -474,7 +504,11 @@ fn a_sidecar_told_to_stop_mid_publish_restores_and_exits_128_plus_n() {
         let (code, log) = sidecar.wait_exit();
         let log = log.join("\n");
         assert_eq!(code, Some(128 + signal), "SIG{name}: {log}");
-        assert_eq!(w.package_json(), w.original, "SIG{name}: restored by the sidecar\n{log}");
+        assert_eq!(
+            w.package_json(),
+            w.original,
+            "SIG{name}: restored by the sidecar\n{log}"
+        );
         assert!(w.journal().is_none(), "SIG{name}: {log}");
         assert!(!group_alive(pgid), "SIG{name}: no orphan build process");
     }

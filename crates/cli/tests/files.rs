@@ -32,7 +32,12 @@ fn pack_and_qr_outputs_never_overwrite_the_projects_own_files() {
             }
             let run = w.dev.run(&args);
             assert_ne!(run.code, 0, "{}", run.stdout);
-            assert_eq!(run.json()["error"]["code"], "file_refused", "{}", run.stdout);
+            assert_eq!(
+                run.json()["error"]["code"],
+                "file_refused",
+                "{}",
+                run.stdout
+            );
         }
     }
     assert_eq!(std::fs::read(&pj).unwrap(), own_pj_after);
@@ -41,8 +46,15 @@ fn pack_and_qr_outputs_never_overwrite_the_projects_own_files() {
     // Another kind of file: refused unless --force; re-packing over our own ZIP is fine.
     let notes = w.root.path().join("notes.txt");
     std::fs::write(&notes, "my notes\n").unwrap();
-    let run = w.dev.run(&["--json", "pack", "--out", notes.to_str().unwrap()]);
-    assert_eq!(run.json()["error"]["code"], "file_refused", "{}", run.stdout);
+    let run = w
+        .dev
+        .run(&["--json", "pack", "--out", notes.to_str().unwrap()]);
+    assert_eq!(
+        run.json()["error"]["code"],
+        "file_refused",
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.json()["error"]["hint"]["kind"], "overwrite");
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
     w.dev
@@ -56,7 +68,14 @@ fn pack_and_qr_outputs_never_overwrite_the_projects_own_files() {
     // qr --out: the same rule with PNG's magic bytes.
     let version = "1.0.1";
     w.dev
-        .run(&["--json", "--yes", "release", version, "--target-app", "GoPay Staging"])
+        .run(&[
+            "--json",
+            "--yes",
+            "release",
+            version,
+            "--target-app",
+            "GoPay Staging",
+        ])
         .ok();
     let qr = |out: &Path, extra: &[&str]| {
         let mut args = vec![
@@ -75,12 +94,22 @@ fn pack_and_qr_outputs_never_overwrite_the_projects_own_files() {
     };
     for own in [&pj, &binding] {
         let run = qr(own, &["--force"]);
-        assert_eq!(run.json()["error"]["code"], "file_refused", "{}", run.stdout);
+        assert_eq!(
+            run.json()["error"]["code"],
+            "file_refused",
+            "{}",
+            run.stdout
+        );
     }
     assert_eq!(std::fs::read(&pj).unwrap(), own_pj_after);
     assert_eq!(std::fs::read(&binding).unwrap(), own_binding);
     let run = qr(&notes, &[]);
-    assert_eq!(run.json()["error"]["code"], "file_refused", "{}", run.stdout);
+    assert_eq!(
+        run.json()["error"]["code"],
+        "file_refused",
+        "{}",
+        run.stdout
+    );
     let png = w.root.path().join("code.png");
     qr(&png, &[]).ok();
     qr(&png, &[]).ok();
@@ -89,7 +118,10 @@ fn pack_and_qr_outputs_never_overwrite_the_projects_own_files() {
 
 #[test]
 fn the_tools_home_and_the_local_portals_data_are_private() {
-    let root = tempfile::Builder::new().prefix("files-private").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("files-private")
+        .tempdir()
+        .unwrap();
     let data = root.path().join("portal");
     let portal = Portal::start(&data);
     let project = root.path().join("p");
@@ -131,7 +163,10 @@ fn the_tools_home_and_the_local_portals_data_are_private() {
 
 #[test]
 fn a_credentials_file_others_can_read_is_tightened_and_said_so() {
-    let root = tempfile::Builder::new().prefix("files-creds").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("files-creds")
+        .tempdir()
+        .unwrap();
     let portal = Portal::start(&root.path().join("portal"));
     let project = root.path().join("p");
     shell_project(&project, COPY_BUILD, None);
@@ -141,7 +176,8 @@ fn a_credentials_file_others_can_read_is_tightened_and_said_so() {
     std::fs::set_permissions(&credentials, std::fs::Permissions::from_mode(0o644)).unwrap();
     let run = dev.run(&["whoami"]).ok();
     assert!(
-        run.stderr.contains("could be read by other users (mode 0644)")
+        run.stderr
+            .contains("could be read by other users (mode 0644)")
             && run.stderr.contains("log in again"),
         "{}",
         run.stderr
@@ -154,7 +190,10 @@ fn a_credentials_file_others_can_read_is_tightened_and_said_so() {
 
 #[test]
 fn a_byte_order_mark_in_the_binding_file_is_accepted() {
-    let root = tempfile::Builder::new().prefix("files-bom").tempdir().unwrap();
+    let root = tempfile::Builder::new()
+        .prefix("files-bom")
+        .tempdir()
+        .unwrap();
     let portal = Portal::start(&root.path().join("portal"));
     let project = root.path().join("p");
     shell_project(&project, COPY_BUILD, None);
@@ -166,5 +205,8 @@ fn a_byte_order_mark_in_the_binding_file_is_accepted() {
     bytes.extend(std::fs::read(&binding).unwrap());
     std::fs::write(&binding, bytes).unwrap();
     let status = dev.run(&["--json", "status"]).ok().json();
-    assert_eq!(status["binding"]["app"]["name"], "Hello MiniApp", "{status}");
+    assert_eq!(
+        status["binding"]["app"]["name"], "Hello MiniApp",
+        "{status}"
+    );
 }

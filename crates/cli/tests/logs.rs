@@ -26,7 +26,9 @@ fn no_log_level_prints_the_password_or_a_token() {
             "workspace/executeCommand",
             json!({"command": "miniapp.login", "arguments": [{"username": "demo", "password": PASSWORD}]}),
         );
-        sidecar.wait_for("the failed login", |m| m["id"] == json!(id) && m.get("method").is_none());
+        sidecar.wait_for("the failed login", |m| {
+            m["id"] == json!(id) && m.get("method").is_none()
+        });
         sidecar.request(
             "workspace/executeCommand",
             json!({"command": "miniapp.login", "arguments": [{"username": "demo", "password": "demo"}]}),
@@ -35,12 +37,20 @@ fn no_log_level_prints_the_password_or_a_token() {
             "workspace/executeCommand",
             json!({"command": "miniapp.listSpaces", "arguments": [{"token": TOKEN}]}),
         );
-        sidecar.wait_for("the token's answer", |m| m["id"] == json!(id) && m.get("method").is_none());
+        sidecar.wait_for("the token's answer", |m| {
+            m["id"] == json!(id) && m.get("method").is_none()
+        });
         // Closing stdin ends the sidecar; its stderr is then complete.
         let (_, log) = sidecar.close();
         let log = log.join("\n");
-        assert!(!log.contains(PASSWORD), "RUST_LOG={level} printed the password:\n{log}");
-        assert!(!log.contains(TOKEN), "RUST_LOG={level} printed the token:\n{log}");
+        assert!(
+            !log.contains(PASSWORD),
+            "RUST_LOG={level} printed the password:\n{log}"
+        );
+        assert!(
+            !log.contains(TOKEN),
+            "RUST_LOG={level} printed the token:\n{log}"
+        );
         if level == "trace" {
             // The sweep means something only if the messages are traced at all.
             assert!(

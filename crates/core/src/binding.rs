@@ -137,7 +137,12 @@ impl Binding {
         let path = Self::path(project);
         let mut json = serde_json::to_string_pretty(self).expect("serializable");
         json.push('\n');
-        gopay_miniapp_guard::files::replace(&path, Some(project), json.as_bytes(), Permissions::Keep)?;
+        gopay_miniapp_guard::files::replace(
+            &path,
+            Some(project),
+            json.as_bytes(),
+            Permissions::Keep,
+        )?;
         Ok(())
     }
 
@@ -208,8 +213,14 @@ mod tests {
         let binding = Binding::new(
             "http://p",
             Backend::Native,
-            NamedRef { id: "s".into(), name: "S".into() },
-            NamedRef { id: "a".into(), name: "A".into() },
+            NamedRef {
+                id: "s".into(),
+                name: "S".into(),
+            },
+            NamedRef {
+                id: "a".into(),
+                name: "A".into(),
+            },
         );
         let victim = outside.path().join("victim");
         std::fs::write(&victim, b"theirs").unwrap();

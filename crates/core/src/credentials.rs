@@ -283,7 +283,10 @@ mod tests {
         store.put("http://a", session("A")).unwrap();
         std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(store.get("http://a").unwrap().unwrap(), session("A"));
-        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+        let mode = std::fs::metadata(store.path())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 

@@ -8,9 +8,9 @@ use crate::codes;
 use crate::hint::{Hint, Input};
 
 use crate::project::build::BuildError;
-use gopay_miniapp_guard::files::FileError;
 use crate::project::pack::PackError;
 use crate::project::package_json::PackageJsonError;
+use gopay_miniapp_guard::files::FileError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {

@@ -135,7 +135,10 @@ async fn the_build_never_sees_the_tools_secrets() {
         .unwrap();
     let env = lines_of(&lines, BuildStream::Stdout).join("\n");
     assert!(env.contains("SOME_OTHER_VARIABLE=kept"), "{env}");
-    assert!(!env.contains("SECRET_FROM_CI"), "the token reached the build:\n{env}");
+    assert!(
+        !env.contains("SECRET_FROM_CI"),
+        "the token reached the build:\n{env}"
+    );
     assert!(!env.contains("GOPAY_MINIAPP_TOKEN"), "{env}");
 }
 

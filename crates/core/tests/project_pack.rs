@@ -831,7 +831,10 @@ fn the_output_folder_must_be_inside_the_project_and_not_the_project_itself() {
     assert!(plan(&with_root(project.join("dist"))).is_ok());
     // `.` (with .git/ in it) is the project itself.
     let err = plan(&with_root(project.join("."))).expect_err("`.` is refused");
-    assert!(err.to_string().contains("is the project folder itself"), "{err}");
+    assert!(
+        err.to_string().contains("is the project folder itself"),
+        "{err}"
+    );
     // `..`, an absolute path elsewhere (a copy of the tool's home).
     for outside in [project.join(".."), home_copy.clone()] {
         let err = plan(&with_root(outside.clone())).expect_err("outside is refused");
@@ -867,8 +870,14 @@ fn the_secret_scan_finds_each_kind_of_secret() {
         (".ssh/known_hosts", b"x".to_vec()),
         ("aws.js", b"const k = 'AKIAIOSFODNN7EXAMPLE';\n".to_vec()),
         ("gh.js", github.into_bytes()),
-        ("ci.js", b"x = 'gpm_pat_AaF7d1XBHs7Gnrxw6db7um6WnW0k';\n".to_vec()),
-        ("config.txt", b"# app\nJWT_SECRET=change-me-please\n".to_vec()),
+        (
+            "ci.js",
+            b"x = 'gpm_pat_AaF7d1XBHs7Gnrxw6db7um6WnW0k';\n".to_vec(),
+        ),
+        (
+            "config.txt",
+            b"# app\nJWT_SECRET=change-me-please\n".to_vec(),
+        ),
         ("index.html", b"<p>fine</p>".to_vec()),
     ];
     let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();

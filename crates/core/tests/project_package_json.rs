@@ -324,13 +324,19 @@ fn the_write_policy_applies_to_package_json() {
 
     fs::write(&path, &original).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
-    let err = PackageJson::read(&path).unwrap().write_version(&next).unwrap_err();
+    let err = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap_err();
     assert!(err.to_string().contains("is read-only"), "{err}");
     assert_eq!(fs::read(&path).unwrap(), original);
 
     fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
     let gid = fs::metadata(&path).unwrap().gid();
-    let edit = PackageJson::read(&path).unwrap().write_version(&next).unwrap();
+    let edit = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap();
     let meta = fs::metadata(&path).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o664);
     assert_eq!(meta.gid(), gid);
@@ -338,7 +344,10 @@ fn the_write_policy_applies_to_package_json() {
     assert_eq!(fs::read(&path).unwrap(), original);
 
     fs::hard_link(&path, outside.path().join("twin.json")).unwrap();
-    let err = PackageJson::read(&path).unwrap().write_version(&next).unwrap_err();
+    let err = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap_err();
     assert!(err.to_string().contains("hard links"), "{err}");
     assert_eq!(fs::read(&path).unwrap(), original);
     fs::remove_file(outside.path().join("twin.json")).unwrap();
@@ -347,8 +356,14 @@ fn the_write_policy_applies_to_package_json() {
     let real = project.path().join("app.package.json");
     fs::write(&real, &original).unwrap();
     symlink("app.package.json", &path).unwrap();
-    let edit = PackageJson::read(&path).unwrap().write_version(&next).unwrap();
-    assert!(fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+    let edit = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap();
+    assert!(fs::symlink_metadata(&path)
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert!(fs::read_to_string(&real).unwrap().contains("1.0.1"));
     edit.restore().unwrap();
     assert_eq!(fs::read(&real).unwrap(), original);
@@ -357,7 +372,10 @@ fn the_write_policy_applies_to_package_json() {
     let victim = outside.path().join("package.json");
     fs::write(&victim, &original).unwrap();
     symlink(&victim, &path).unwrap();
-    let err = PackageJson::read(&path).unwrap().write_version(&next).unwrap_err();
+    let err = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap_err();
     assert!(err.to_string().contains("outside"), "{err}");
     assert_eq!(fs::read(&victim).unwrap(), original);
 }

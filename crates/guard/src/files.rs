@@ -164,7 +164,11 @@ pub fn replace(
 
 /// The atomic write itself, on a path already checked ([`resolve_for_write`]): keeps mode,
 /// owner and group with [`Permissions::Keep`].
-pub fn write_atomically(path: &Path, bytes: &[u8], permissions: Permissions) -> Result<(), FileError> {
+pub fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Permissions,
+) -> Result<(), FileError> {
     let dir = parent_of(path);
     let existing = match fs::metadata(path) {
         Ok(meta) => Some(meta),
@@ -202,8 +206,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8], permissions: Permissions) -> 
             .set_permissions(mode)
             .map_err(|e| FileError::io(path, e))?;
     }
-    temp.as_file().sync_all().map_err(|e| FileError::io(path, e))?;
-    temp.persist(path).map_err(|e| FileError::io(path, e.error))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| FileError::io(path, e))?;
+    temp.persist(path)
+        .map_err(|e| FileError::io(path, e.error))?;
     // The rename is only durable once the folder is synced. Some file systems refuse fsync on
     // a folder; the content is safe already, so that is not worth an error.
     if let Ok(dir) = fs::File::open(dir) {
@@ -245,7 +252,10 @@ pub const SVG: OutputKind = OutputKind {
     name: "an SVG image",
     is_kind: |head| {
         let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+        let start = head
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(head.len());
         let head = &head[start..];
         head.starts_with(b"<svg") || head.starts_with(b"<?xml")
     },
@@ -534,7 +544,11 @@ mod tests {
         fs::write(&file, b"old").unwrap();
         // Any group this process may give a file: as root every group, else our own.
         let before = fs::metadata(&file).unwrap();
-        let other_gid = if current_uid() == 0 { before.gid() + 1 } else { before.gid() };
+        let other_gid = if current_uid() == 0 {
+            before.gid() + 1
+        } else {
+            before.gid()
+        };
         std::os::unix::fs::chown(&file, None, Some(other_gid)).unwrap();
         replace(&file, Some(dir.path()), b"new", Permissions::Keep).unwrap();
         assert_eq!(fs::metadata(&file).unwrap().gid(), other_gid);
@@ -549,7 +563,10 @@ mod tests {
         let link = project.path().join("package.json");
         symlink(&real, &link).unwrap();
         let written = replace(&link, Some(project.path()), b"new", Permissions::Keep).unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read(&real).unwrap(), b"new");
         assert_eq!(written, fs::canonicalize(&real).unwrap());
 
@@ -569,7 +586,10 @@ mod tests {
         fs::write(&file, b"old").unwrap();
         fs::hard_link(&file, dir.path().join("other-name.json")).unwrap();
         let err = replace(&file, Some(dir.path()), b"new", Permissions::Keep).unwrap_err();
-        assert!(matches!(err, FileError::HardLinked { links: 2, .. }), "{err}");
+        assert!(
+            matches!(err, FileError::HardLinked { links: 2, .. }),
+            "{err}"
+        );
         fs::remove_file(dir.path().join("other-name.json")).unwrap();
 
         fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();

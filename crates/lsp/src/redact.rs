@@ -36,9 +36,16 @@ pub fn is_secret_key(key: &str) -> bool {
     if NOT_SECRET.contains(&key.as_str()) {
         return false;
     }
-    ["password", "passwd", "secret", "cookie", "authorization", "session"]
-        .iter()
-        .any(|word| key.contains(word))
+    [
+        "password",
+        "passwd",
+        "secret",
+        "cookie",
+        "authorization",
+        "session",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
         || key.ends_with("token")
 }
 
@@ -86,7 +93,10 @@ mod tests {
         for secret in ["hunter2", "gpm_pat_x", "\"a\"", "\"r\"", "\"c\""] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
-        assert!(text.contains("demo") && text.contains("publish-1"), "{text}");
+        assert!(
+            text.contains("demo") && text.contains("publish-1"),
+            "{text}"
+        );
     }
 
     #[test]

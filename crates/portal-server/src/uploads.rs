@@ -441,7 +441,8 @@ async fn receive_chunk(
     let path = state.store.part_path(&row.id);
     let fresh = !tokio::fs::try_exists(&path).await.unwrap_or(false);
     // Packages are private to the portal (0600, guard::files).
-    let mut options = tokio::fs::OpenOptions::from(gopay_miniapp_guard::files::private_open_options());
+    let mut options =
+        tokio::fs::OpenOptions::from(gopay_miniapp_guard::files::private_open_options());
     let mut file = options
         .create(true)
         .truncate(false)

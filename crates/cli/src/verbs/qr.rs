@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use gopay_miniapp_core::error::exit;
-use gopay_miniapp_core::workflows::release::{self, TemporaryCodeResult};
 use gopay_miniapp_core::project::own_files;
+use gopay_miniapp_core::workflows::release::{self, TemporaryCodeResult};
 use gopay_miniapp_core::{qr, CoreError, Hint};
 use gopay_miniapp_guard::files;
 
@@ -81,9 +81,8 @@ fn write_image(cx: &Cx, args: &QrArgs, code: &TemporaryCodeResult) -> Result<Pat
             .map(String::into_bytes)
             .map_err(|e| e.to_string())
     };
-    let bytes = bytes.map_err(|e| {
-        CoreError::invalid(format!("cannot draw the QR: {e}"), Hint::UseDeeplink)
-    })?;
+    let bytes = bytes
+        .map_err(|e| CoreError::invalid(format!("cannot draw the QR: {e}"), Hint::UseDeeplink))?;
     // The write policy: never the project's own files, nor (unless --force) a file that is
     // not of this format; written atomically, keeping an existing image's mode.
     let kind = if png { files::PNG } else { files::SVG };

@@ -151,4 +151,3 @@ impl Drop for Sidecar {
         let _ = self.child.wait();
     }
 }
-

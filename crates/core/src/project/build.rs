@@ -193,10 +193,7 @@ impl Build {
         }
         let started = Instant::now();
         let mut shell = Command::new("sh");
-        shell
-            .arg("-c")
-            .arg(command)
-            .current_dir(&self.dir);
+        shell.arg("-c").arg(command).current_dir(&self.dir);
         // The build runs the project's scripts and every dependency's: none of them gets the
         // tool's own secrets (a CI's GOPAY_MINIAPP_TOKEN).
         for secret in SCRUBBED_ENV {

@@ -257,14 +257,19 @@ impl PackageJson {
             });
         }
         let new_bytes = self.bytes_with_version(version);
-        files::replace(&self.path, Some(project_of(&self.path)), &new_bytes, Permissions::Keep)
-            .map_err(|err| match err {
-                FileError::Io { source, .. } => PackageJsonError::Write {
-                    path: self.path.clone(),
-                    source,
-                },
-                refused => PackageJsonError::Refused(refused),
-            })?;
+        files::replace(
+            &self.path,
+            Some(project_of(&self.path)),
+            &new_bytes,
+            Permissions::Keep,
+        )
+        .map_err(|err| match err {
+            FileError::Io { source, .. } => PackageJsonError::Write {
+                path: self.path.clone(),
+                source,
+            },
+            refused => PackageJsonError::Refused(refused),
+        })?;
         Ok(VersionEdit {
             path: self.path.clone(),
             original: self.bytes.clone(),

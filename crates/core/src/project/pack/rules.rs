@@ -307,7 +307,12 @@ pub fn find_secret(bytes: &[u8]) -> Option<SecretReason> {
 
 /// The first `prefix` followed by at least `min_body` characters of `alphabet`, not glued to
 /// a word before it.
-fn find_token(bytes: &[u8], prefix: &[u8], alphabet: TokenAlphabet, min_body: usize) -> Option<usize> {
+fn find_token(
+    bytes: &[u8],
+    prefix: &[u8],
+    alphabet: TokenAlphabet,
+    min_body: usize,
+) -> Option<usize> {
     memchr::memmem::find_iter(bytes, prefix).find(|&at| {
         let glued = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
         let body = bytes[at + prefix.len()..]
@@ -509,8 +514,14 @@ mod tests {
     fn every_content_rule_finds_its_token_on_its_line() {
         let body36 = "a".repeat(18) + &"B7".repeat(9);
         let cases = [
-            ("a gopay-miniapp token", "gpm_at_0123456789abcdefXYZ".to_string()),
-            ("a gopay-miniapp token", "gpm_pat_0123456789abcdefXYZ".to_string()),
+            (
+                "a gopay-miniapp token",
+                "gpm_at_0123456789abcdefXYZ".to_string(),
+            ),
+            (
+                "a gopay-miniapp token",
+                "gpm_pat_0123456789abcdefXYZ".to_string(),
+            ),
             ("an AWS access key id", "AKIAIOSFODNN7EXAMPLE".to_string()),
             ("an AWS access key id", "ASIAIOSFODNN7EXAMPLE".to_string()),
             ("a GitHub token", format!("ghp_{body36}")),
