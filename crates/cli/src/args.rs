@@ -181,6 +181,9 @@ pub struct PackArgs {
     /// Pack files that look like secrets instead of refusing.
     #[arg(long)]
     pub allow_secrets: bool,
+    /// Overwrite an existing --out file that is not a ZIP (never the project's own files).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +233,10 @@ pub struct QrArgs {
     /// Where png/svg go (default: qr-<version>.<format>).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Overwrite an existing --out file that is not of the format written (never the
+    /// project's own files).
+    #[arg(long)]
+    pub force: bool,
     /// A page in the MiniApp to open (mini_app_path).
     #[arg(long)]
     pub path: Option<String>,

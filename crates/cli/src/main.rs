@@ -17,7 +17,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let code = runtime.block_on(verbs::run(cli));
+    let code = verbs::exit_code(runtime.block_on(verbs::run(cli)));
     // Never wait for stray blocking tasks (a prompt reading stdin): the process always exits.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     std::process::exit(code);
@@ -37,7 +37,12 @@ fn init_logging(verbose: u8) {
     // The browser login's DevTools messages carry the typed password and the portal's
     // cookies (chromiumoxide and tungstenite log them at debug/trace): those targets are
     // dropped whatever RUST_LOG or -v ask for.
-    let secrets_out = filter_fn(|meta| !gopay_miniapp_browser::is_quiet_target(meta.target()));
+    // The sidecar's raw protocol trace (tower-lsp's) carries passwords and tokens the same
+    // way; the sidecar logs a redacted copy itself.
+    let secrets_out = filter_fn(|meta| {
+        !gopay_miniapp_browser::is_quiet_target(meta.target())
+            && !gopay_miniapp_lsp::redact::is_quiet_target(meta.target())
+    });
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()

@@ -163,6 +163,7 @@ pub fn hint(hint: &Hint) -> String {
             format!("set \"version\" in {file} back to \"{version}\" by hand")
         }
         Hint::CheckPermissions => "check the path and its permissions".into(),
+        Hint::Overwrite => "pick another --out, or pass --force to overwrite it".into(),
         Hint::ResetCredentials { file } => format!("delete {file} and log in again"),
         Hint::WaitLonger => "wait longer (--timeout) or ask the target-app admin".into(),
         Hint::Portal { text } => text.clone(),

@@ -11,12 +11,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use support::sidecar::Sidecar;
 use support::*;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -344,128 +343,181 @@ fn an_edited_package_json_is_left_alone_and_said_so() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The sidecar: `gopay-miniapp lsp` killed while `miniapp.publish` builds
+// SIGTERM and SIGHUP (a closed terminal, `timeout`, a CI's cancel, `docker stop`): handled like
+// Ctrl-C at every point — the publish cancels, stops its build, restores package.json itself
+// and exits 128 + the signal, leaving nothing for the next run to recover.
 // ---------------------------------------------------------------------------------------------
 
-/// `gopay-miniapp lsp` as a real process, spoken to over its stdio.
-struct Sidecar {
-    child: Child,
-    stdin: ChildStdin,
-    messages: mpsc::Receiver<Value>,
-    next_id: i64,
+const STOP_SIGNALS: [(i32, &str); 2] = [(libc::SIGTERM, "TERM"), (libc::SIGHUP, "HUP")];
+
+/// The process group of a live process (field 5 of /proc/<pid>/stat).
+fn process_group(pid: i64) -> i64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 1..];
+    after.split_whitespace().nth(2).unwrap().parse().unwrap()
 }
 
-impl Sidecar {
-    fn start(user: &User) -> Sidecar {
-        let mut child = user
-            .command(&["lsp"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _ = stderr_lines(&mut child, "sidecar");
-        let mut stdout = child.stdout.take().unwrap();
-        let (tx, messages) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 16384];
-            loop {
-                while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let header = String::from_utf8_lossy(&buf[..end]).to_string();
-                    let len: usize = header
-                        .lines()
-                        .find_map(|l| l.strip_prefix("Content-Length: "))
-                        .unwrap()
-                        .trim()
-                        .parse()
-                        .unwrap();
-                    if buf.len() < end + 4 + len {
-                        break;
-                    }
-                    let body = serde_json::from_slice(&buf[end + 4..end + 4 + len]).unwrap();
-                    buf.drain(..end + 4 + len);
-                    if tx.send(body).is_err() {
-                        return;
-                    }
-                }
-                match stdout.read(&mut chunk) {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-        });
-        let stdin = child.stdin.take().unwrap();
-        let mut sidecar = Sidecar {
-            child,
-            stdin,
-            messages,
-            next_id: 1,
-        };
-        let root = format!("file://{}", user.project.display());
-        sidecar.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "rootUri": root,
-                "workspaceFolders": [{"uri": root, "name": "p"}],
-                "capabilities": {"window": {"workDoneProgress": true, "showMessage": {}}},
-            }),
-        );
-        sidecar.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
-        sidecar
+/// `publish` until `point`, then `signal`; returns its exit code, its stderr and, for a point
+/// in the build, the build's process group.
+fn signal_publish_at(w: &World, point: Point, signal: i32) -> (Option<i32>, String, Option<i64>) {
+    let marker = w.dev.project.join("build-started");
+    let _ = std::fs::remove_file(&marker);
+    let mut cmd = w.dev.command(&["publish"]);
+    if let Point::Pause(name) = point {
+        cmd.env("GOPAY_MINIAPP_PAUSE_AT", name);
     }
-
-    fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    /// Sends a request without waiting for its answer; returns its id.
-    fn start_request(&mut self, method: &str, params: Value) -> i64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        id
-    }
-
-    /// Waits for the first message `pick` accepts, answering the server's own requests
-    /// (progress tokens, questions) with an empty result meanwhile.
-    fn wait_for(&mut self, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            let message = self
-                .messages
-                .recv_timeout(WAIT)
-                .unwrap_or_else(|e| panic!("no {what} from the sidecar ({e})"));
-            if pick(&message) {
-                return message;
-            }
-            if message.get("method").is_some() {
-                if let Some(id) = message.get("id") {
-                    let id = id.clone();
-                    self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
-                }
-            }
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = stderr_lines(&mut child, "publish");
+    let mut build_group = None;
+    match point {
+        Point::Pause(name) => {
+            wait_line(&lines, &[&format!("GOPAY_MINIAPP_PAUSED_AT {name}")]);
+        }
+        Point::DuringBuild => {
+            wait_until("the build to start", WAIT, || {
+                std::fs::read_to_string(&marker).is_ok_and(|s| s.ends_with('\n'))
+            });
+            let script: i64 = std::fs::read_to_string(&marker)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            build_group = Some(process_group(script));
         }
     }
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let code = child.wait().unwrap().code();
+    let stderr: Vec<String> = lines.iter().collect();
+    (code, stderr.join("\n"), build_group)
+}
 
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.start_request(method, params);
-        let answer = self.wait_for(&format!("answer to {method}"), |m| {
-            m.get("id") == Some(&json!(id)) && m.get("method").is_none()
+/// What a cancelled publish leaves: package.json as it was, no journal, no build process.
+#[track_caller]
+fn settled_by_itself(w: &World, name: &str, run: (Option<i32>, String, Option<i64>), signal: i32) {
+    let (code, stderr, build_group) = run;
+    assert_eq!(code, Some(128 + signal), "SIG{name}: exit code\n{stderr}");
+    assert_eq!(
+        w.package_json(),
+        w.original,
+        "SIG{name}: package.json restored\n{stderr}"
+    );
+    assert!(
+        w.journal().is_none(),
+        "SIG{name}: nothing left to recover\n{stderr}"
+    );
+    if let Some(pgid) = build_group {
+        assert!(
+            !group_alive(pgid),
+            "SIG{name}: build process group {pgid} is still alive"
+        );
+    }
+}
+
+#[test]
+fn term_and_hup_at_every_point_cancel_restore_and_exit_128_plus_n() {
+    let w = world("signal-points", false);
+    for point in [
+        "publish-before-bump",
+        "publish-packing",
+        "publish-mid-upload",
+    ] {
+        for (signal, name) in STOP_SIGNALS {
+            let run = signal_publish_at(&w, Point::Pause(point), signal);
+            settled_by_itself(&w, &format!("{name} at {point}"), run, signal);
+        }
+    }
+    assert_eq!(w.versions(), Vec::<String>::new(), "no version was made");
+    // After every byte was sent the version may be made before the cancellation is seen:
+    // either way the state is whole (made and kept, or not made and restored).
+    let mut made = 0;
+    for (signal, name) in STOP_SIGNALS {
+        let (code, stderr, _) = signal_publish_at(&w, Point::Pause("publish-uploaded"), signal);
+        assert!(w.journal().is_none(), "SIG{name}: {stderr}");
+        if code == Some(0) {
+            made += 1;
+        } else {
+            assert_eq!(code, Some(128 + signal), "SIG{name}: {stderr}");
+        }
+    }
+    // Once the version exists, the publish is done: the bump stays and it ends as published.
+    for (signal, name) in STOP_SIGNALS {
+        let before = w.versions().len();
+        let (code, stderr, _) = signal_publish_at(&w, Point::Pause("publish-version-made"), signal);
+        assert_eq!(
+            code,
+            Some(0),
+            "SIG{name} after the version was made: {stderr}"
+        );
+        assert!(w.journal().is_none(), "SIG{name}: {stderr}");
+        assert_eq!(w.versions().len(), before + 1);
+        made += 1;
+    }
+    let versions = w.versions();
+    assert_eq!(
+        versions.len(),
+        made,
+        "none skipped, none twice: {versions:?}"
+    );
+    let latest = versions[0].clone();
+    assert_eq!(w.package_json(), w.bumped(&latest));
+}
+
+#[test]
+fn term_and_hup_during_the_build_stop_it_and_restore() {
+    let w = world("signal-build", true);
+    for (signal, name) in STOP_SIGNALS {
+        let run = signal_publish_at(&w, Point::DuringBuild, signal);
+        assert!(run.2.is_some());
+        settled_by_itself(&w, name, run, signal);
+    }
+    assert_eq!(w.versions(), Vec::<String>::new());
+}
+
+#[test]
+fn a_sidecar_told_to_stop_mid_publish_restores_and_exits_128_plus_n() {
+    let w = world("signal-sidecar", true);
+    for (signal, name) in STOP_SIGNALS {
+        let marker = w.dev.project.join("build-started");
+        let _ = std::fs::remove_file(&marker);
+        let mut sidecar = Sidecar::start(&w.dev);
+        sidecar.start_request(
+            "workspace/executeCommand",
+            json!({"command": "miniapp.publish", "arguments": [{}]}),
+        );
+        wait_until("the sidecar's build to start", WAIT, || {
+            std::fs::read_to_string(&marker).is_ok_and(|s| s.ends_with('\n'))
         });
-        assert!(answer.get("error").is_none(), "{method}: {answer}");
-        answer["result"].clone()
+        let script: i64 = std::fs::read_to_string(&marker)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let pgid = process_group(script);
+        assert_eq!(w.package_json(), w.bumped("1.0.1"));
+        // SAFETY: kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(sidecar.child.id() as i32, signal) }, 0);
+        let (code, log) = sidecar.wait_exit();
+        let log = log.join("\n");
+        assert_eq!(code, Some(128 + signal), "SIG{name}: {log}");
+        assert_eq!(
+            w.package_json(),
+            w.original,
+            "SIG{name}: restored by the sidecar\n{log}"
+        );
+        assert!(w.journal().is_none(), "SIG{name}: {log}");
+        assert!(!group_alive(pgid), "SIG{name}: no orphan build process");
     }
+    assert_eq!(w.versions(), Vec::<String>::new());
 }
 
-impl Drop for Sidecar {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+// ---------------------------------------------------------------------------------------------
+// The sidecar: `gopay-miniapp lsp` killed while `miniapp.publish` builds
+// ---------------------------------------------------------------------------------------------
 
 #[test]
 fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar() {

@@ -7,7 +7,7 @@ use gopay_miniapp_portal::domain::AppRef;
 use gopay_miniapp_portal::{Backend, BumpKind};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic_write::{write_atomically, Permissions};
+use crate::atomic_write::Permissions;
 use crate::error::CoreError;
 
 pub const BINDING_FILE: &str = "gopay-miniapp.json";
@@ -109,6 +109,9 @@ impl Binding {
 
     /// Reads a binding file's bytes; errors name `path`, the line and the column.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Binding, CoreError> {
+        // Editors on Windows like to add a UTF-8 byte order mark; serde_json refuses it
+        // (package.json is read the same way).
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         serde_json::from_slice(bytes).map_err(|e| CoreError::BadBinding {
             file: path.display().to_string(),
             message: format!("line {}, column {}: {e}", e.line(), e.column()),
@@ -134,8 +137,13 @@ impl Binding {
         let path = Self::path(project);
         let mut json = serde_json::to_string_pretty(self).expect("serializable");
         json.push('\n');
-        write_atomically(&path, json.as_bytes(), Permissions::Keep)
-            .map_err(|e| CoreError::io(path.display(), e))
+        gopay_miniapp_guard::files::replace(
+            &path,
+            Some(project),
+            json.as_bytes(),
+            Permissions::Keep,
+        )?;
+        Ok(())
     }
 
     pub fn output_path(&self, project: &Path) -> PathBuf {
@@ -182,6 +190,44 @@ mod tests {
         assert_eq!(detect_build_command(&app), "pnpm run build");
         std::fs::write(app.join("yarn.lock"), "").unwrap();
         assert_eq!(detect_build_command(&app), "yarn run build");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            Binding::path(dir.path()),
+            b"\xEF\xBB\xBF{\"portal\":\"http://p\",\"space\":{\"id\":\"s\",\"name\":\"S\"},\"app\":{\"id\":\"a\",\"name\":\"A\"}}",
+        )
+        .unwrap();
+        let binding = Binding::require(dir.path()).unwrap();
+        assert_eq!(binding.app.id, "a");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_binding_writes_its_target_inside_and_is_refused_outside() {
+        use std::os::unix::fs::symlink;
+        let project = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let binding = Binding::new(
+            "http://p",
+            Backend::Native,
+            NamedRef {
+                id: "s".into(),
+                name: "S".into(),
+            },
+            NamedRef {
+                id: "a".into(),
+                name: "A".into(),
+            },
+        );
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, b"theirs").unwrap();
+        symlink(&victim, Binding::path(project.path())).unwrap();
+        let err = binding.write(project.path()).unwrap_err();
+        assert_eq!(err.code(), crate::codes::FILE_REFUSED, "{err}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"theirs");
     }
 
     #[test]

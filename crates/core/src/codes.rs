@@ -38,6 +38,8 @@ pub const SECRETS_FOUND: &str = "secrets_found";
 pub const OVER_BUDGET: &str = "over_budget";
 pub const BAD_IGNORE_FILE: &str = "bad_ignore_file";
 pub const PACK_FAILED: &str = "pack_failed";
+pub const FILE_REFUSED: &str = "file_refused";
+pub const OUTPUT_DIR_OUTSIDE: &str = "output_dir_outside";
 
 /// The codes of the portal client and of core, in documentation order.
 pub const CORE: &[ErrorCode] = &[
@@ -65,6 +67,8 @@ pub const CORE: &[ErrorCode] = &[
     code(OVER_BUDGET, "The package is over the size budget."),
     code(BAD_IGNORE_FILE, ".miniappignore cannot be read."),
     code(PACK_FAILED, "The package could not be made (the message names the file)."),
+    code(FILE_REFUSED, "A file is not written: it is the project's own, a symlink out of the project, has other hard links, is read-only, or is an existing file of another kind (the hint says how to overwrite it)."),
+    code(OUTPUT_DIR_OUTSIDE, "The build output folder is not inside the project, or is the project itself."),
 ];
 
 /// Every code a user can meet from core and the portals: [`CORE`], then the portal

@@ -140,6 +140,18 @@ impl CredentialStore {
     }
 
     fn load(&self) -> Result<CredentialsFile, CoreError> {
+        // A file others may read (copied by hand, restored from a backup) is made owner-only
+        // before its sessions are used, and the user is told: refusing it would only force a
+        // new login without undoing what others may have read, while the warning says what
+        // to do about that.
+        match gopay_miniapp_guard::files::tighten_private_file(&self.path) {
+            Ok(Some(mode)) => tracing::warn!(
+                "{} could be read by other users (mode {mode:04o}); it is now readable by you alone (0600). Anyone who read it could use the sessions in it: log out and log in again to end them.",
+                self.path.display()
+            ),
+            Ok(None) => {}
+            Err(e) => return Err(CoreError::io(self.path.display(), e)),
+        }
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 CoreError::invalid(
@@ -159,10 +171,9 @@ impl CredentialStore {
 
     fn save(&self, file: &CredentialsFile) -> Result<(), CoreError> {
         let dir = self.path.parent().expect("credentials file has a parent");
-        std::fs::create_dir_all(dir).map_err(|e| CoreError::io(dir.display(), e))?;
+        crate::atomic_write::create_private_dir(dir)?;
         let json = serde_json::to_vec_pretty(file).expect("serializable");
-        write_atomically(&self.path, &json, Permissions::Private)
-            .map_err(|e| CoreError::io(self.path.display(), e))
+        write_atomically(&self.path, &json, Permissions::Private).map_err(CoreError::from)
     }
 
     pub fn get(&self, portal: &str) -> Result<Option<StoredSession>, CoreError> {
@@ -261,6 +272,22 @@ mod tests {
             "OLD-A"
         );
         assert!(json["sessions"]["http://a"].get("accessToken").is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_loose_credentials_file_is_made_owner_only_before_use() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let store = CredentialStore::new(home.path());
+        store.put("http://a", session("A")).unwrap();
+        std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(store.get("http://a").unwrap().unwrap(), session("A"));
+        let mode = std::fs::metadata(store.path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

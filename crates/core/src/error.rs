@@ -10,6 +10,7 @@ use crate::hint::{Hint, Input};
 use crate::project::build::BuildError;
 use crate::project::pack::PackError;
 use crate::project::package_json::PackageJsonError;
+use gopay_miniapp_guard::files::FileError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -21,6 +22,9 @@ pub enum CoreError {
     Pack(#[from] PackError),
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// The write policy (`gopay_miniapp_guard::files`) refused a file, or writing it failed.
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{project} is not bound to a MiniApp (no gopay-miniapp.json)")]
     NotBound { project: String },
     #[error("{file}: {message}")]
@@ -147,6 +151,8 @@ impl CoreError {
             CoreError::Pack(e) => pack_code(e).into(),
             CoreError::Build(BuildError::Cancelled { .. }) => codes::CANCELLED.into(),
             CoreError::Build(_) => codes::BUILD_FAILED.into(),
+            CoreError::File(FileError::Io { .. }) => codes::IO.into(),
+            CoreError::File(_) => codes::FILE_REFUSED.into(),
             CoreError::NotBound { .. } => codes::NOT_BOUND.into(),
             CoreError::BadBinding { .. } => codes::BAD_BINDING.into(),
             CoreError::NeedsInput { .. } => codes::NEEDS_INPUT.into(),
@@ -168,6 +174,11 @@ impl CoreError {
                 Hint::NothingChanged
             }
             CoreError::Build(_) => Hint::FixBuild,
+            CoreError::File(FileError::NotOurKind { .. }) => Hint::Overwrite,
+            CoreError::File(FileError::Io { .. } | FileError::Ownership { .. }) => {
+                Hint::CheckPermissions
+            }
+            CoreError::File(_) => Hint::SeeFile,
             CoreError::NotBound { .. } => Hint::Bind,
             CoreError::BadBinding { file, .. } => Hint::FixBinding { file: file.clone() },
             CoreError::NeedsInput { input, .. } => Hint::Provide { input: *input },
@@ -211,7 +222,7 @@ impl CoreError {
             CoreError::Portal(PortalError::NotAvailable { .. }) => exit::NOT_AVAILABLE,
             CoreError::Portal(_) => exit::REFUSED,
             CoreError::NeedsInput { .. } => exit::USAGE,
-            CoreError::Io { .. } => exit::INTERNAL,
+            CoreError::Io { .. } | CoreError::File(FileError::Io { .. }) => exit::INTERNAL,
             _ => exit::PREFLIGHT,
         }
     }
@@ -223,6 +234,9 @@ fn pack_code(err: &PackError) -> &'static str {
             codes::OUTPUT_DIR_MISSING
         }
         PackError::OutputDirEmpty { .. } => codes::OUTPUT_DIR_EMPTY,
+        PackError::OutputDirOutsideProject { .. } | PackError::OutputDirIsProject { .. } => {
+            codes::OUTPUT_DIR_OUTSIDE
+        }
         PackError::SymlinkEscapes { .. }
         | PackError::BrokenSymlink { .. }
         | PackError::SymlinkLoop { .. } => codes::BAD_SYMLINK,
@@ -237,9 +251,10 @@ fn pack_hint(err: &PackError) -> Hint {
     match err {
         PackError::SecretsFound { .. } => Hint::LeaveOutSecrets,
         PackError::OverBudget { .. } => Hint::ShrinkPackage,
-        PackError::OutputDirMissing { .. } | PackError::OutputDirEmpty { .. } => {
-            Hint::CheckOutputDir
-        }
+        PackError::OutputDirMissing { .. }
+        | PackError::OutputDirEmpty { .. }
+        | PackError::OutputDirOutsideProject { .. }
+        | PackError::OutputDirIsProject { .. } => Hint::CheckOutputDir,
         _ => Hint::SeeFile,
     }
 }

@@ -118,6 +118,8 @@ pub enum Hint {
     RestoreByHand { file: String, version: String },
     /// Check the path and its permissions.
     CheckPermissions,
+    /// An existing file of another kind is in the way: write elsewhere, or ask to overwrite.
+    Overwrite,
     /// Delete the credentials file and log in again.
     ResetCredentials { file: String },
     /// Still in review: wait longer, or ask the admin.

@@ -159,8 +159,7 @@ impl Journal {
             .path()
             .canonicalize()
             .map_err(|e| CoreError::io(package_json.path().display(), e))?;
-        write_atomically(&copy, package_json.bytes(), Permissions::Private)
-            .map_err(|e| journal_io(&copy, e))?;
+        write_atomically(&copy, package_json.bytes(), Permissions::Private)?;
         let at = now();
         let record = Record {
             format: FORMAT,
@@ -196,8 +195,7 @@ impl Journal {
         change(&mut record);
         record.updated_at = now();
         let bytes = serde_json::to_vec_pretty(&*record).expect("the journal serializes");
-        write_atomically(&self.path, &bytes, Permissions::Private)
-            .map_err(|e| journal_io(&self.path, e))
+        write_atomically(&self.path, &bytes, Permissions::Private).map_err(CoreError::from)
     }
 
     pub fn phase(&self, phase: Phase) -> Result<(), CoreError> {
@@ -533,7 +531,13 @@ fn settle_package_json(
         VersionOnPortal::NotMade if holds(&record.original_sha256) => PackageJsonOutcome::Unchanged,
         VersionOnPortal::NotMade if holds(&record.bumped_sha256) => {
             let original = original_bytes(record, current.as_deref().unwrap_or_default())?;
-            write_atomically(&record.package_json, &original, Permissions::Keep).map_err(|e| {
+            gopay_miniapp_guard::files::replace(
+                &record.package_json,
+                Some(&record.project),
+                &original,
+                Permissions::Keep,
+            )
+            .map_err(|e| {
                 CoreError::invalid(
                     format!(
                         "an interrupted publish left version {} in {}, and it could not be put back: {e}",

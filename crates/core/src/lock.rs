@@ -57,9 +57,9 @@ impl ProjectLock {
 
     /// The lock, or `None` when another process (or another publish in this one) holds it.
     pub fn try_acquire(area: &LockArea) -> Result<Option<ProjectLock>, CoreError> {
-        std::fs::create_dir_all(&area.dir).map_err(|e| CoreError::io(area.dir.display(), e))?;
+        crate::atomic_write::create_private_dir(&area.dir)?;
         let path = area.file(".lock");
-        let mut file = std::fs::OpenOptions::new()
+        let mut file = gopay_miniapp_guard::files::private_open_options()
             .create(true)
             .truncate(false)
             .write(true)

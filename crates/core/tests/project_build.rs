@@ -123,6 +123,26 @@ async fn runs_in_the_project_folder_with_stdin_closed_and_extra_env() {
 }
 
 #[tokio::test]
+async fn the_build_never_sees_the_tools_secrets() {
+    // nextest runs each test in its own process: setting the variable touches no other test.
+    std::env::set_var("GOPAY_MINIAPP_TOKEN", "gpm_pat_SECRET_FROM_CI_1234567890");
+    std::env::set_var("SOME_OTHER_VARIABLE", "kept");
+    let dir = tempfile::tempdir().unwrap();
+    let (lines, on_line) = collector();
+    Build::new("env", dir.path())
+        .run(&CancellationToken::new(), on_line)
+        .await
+        .unwrap();
+    let env = lines_of(&lines, BuildStream::Stdout).join("\n");
+    assert!(env.contains("SOME_OTHER_VARIABLE=kept"), "{env}");
+    assert!(
+        !env.contains("SECRET_FROM_CI"),
+        "the token reached the build:\n{env}"
+    );
+    assert!(!env.contains("GOPAY_MINIAPP_TOKEN"), "{env}");
+}
+
+#[tokio::test]
 async fn a_failing_build_reports_its_status_and_the_last_lines() {
     let dir = tempfile::tempdir().unwrap();
     let (_, on_line) = collector();

@@ -813,3 +813,86 @@ async fn the_hello_miniapp_example_builds_and_packs() {
     );
     assert!(names(&packed.path).iter().all(|n| !n.ends_with(".md")));
 }
+
+#[test]
+fn the_output_folder_must_be_inside_the_project_and_not_the_project_itself() {
+    let work = tempfile::tempdir().unwrap();
+    let project = work.path().join("p");
+    let home_copy = work.path().join("home");
+    put(&project, &[("dist/index.html", b"<p>"), ("src/a.js", b"1")]);
+    put(&home_copy, &[("credentials.json", b"{}")]);
+    fs::create_dir(project.join(".git")).unwrap();
+    let with_root = |dir: PathBuf| {
+        let mut options = PackOptions::new(dir);
+        options.project_root = Some(project.clone());
+        options
+    };
+    // Inside: fine.
+    assert!(plan(&with_root(project.join("dist"))).is_ok());
+    // `.` (with .git/ in it) is the project itself.
+    let err = plan(&with_root(project.join("."))).expect_err("`.` is refused");
+    assert!(
+        err.to_string().contains("is the project folder itself"),
+        "{err}"
+    );
+    // `..`, an absolute path elsewhere (a copy of the tool's home).
+    for outside in [project.join(".."), home_copy.clone()] {
+        let err = plan(&with_root(outside.clone())).expect_err("outside is refused");
+        assert!(
+            err.to_string().contains("outside the project"),
+            "{}: {err}",
+            outside.display()
+        );
+    }
+    // A `dist` that is a symlink out of the project.
+    fs::remove_dir_all(project.join("dist")).unwrap();
+    symlink(&home_copy, project.join("dist")).unwrap();
+    let err = plan(&with_root(project.join("dist"))).expect_err("a linked dist is refused");
+    assert!(err.to_string().contains("outside the project"), "{err}");
+}
+
+/// Each widened rule of the secret scan, through `plan` (the unit tests in rules.rs go rule by
+/// rule): names in any case, folders, token formats, secret assignments.
+#[test]
+fn the_secret_scan_finds_each_kind_of_secret() {
+    let work = tempfile::tempdir().unwrap();
+    let dist = work.path().join("dist");
+    let body36 = "a".repeat(18) + &"B7".repeat(9);
+    let github = format!("const t = 'ghp_{body36}';\n");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        (".ENV", b"A=1\n".to_vec()),
+        ("server.PEM", b"x".to_vec()),
+        ("credentials.json", b"{}".to_vec()),
+        (".netrc", b"machine x".to_vec()),
+        (".htpasswd", b"u:x".to_vec()),
+        ("release.keystore", b"x".to_vec()),
+        (".git/config", b"[core]".to_vec()),
+        (".ssh/known_hosts", b"x".to_vec()),
+        ("aws.js", b"const k = 'AKIAIOSFODNN7EXAMPLE';\n".to_vec()),
+        ("gh.js", github.into_bytes()),
+        (
+            "ci.js",
+            b"x = 'gpm_pat_AaF7d1XBHs7Gnrxw6db7um6WnW0k';\n".to_vec(),
+        ),
+        (
+            "config.txt",
+            b"# app\nJWT_SECRET=change-me-please\n".to_vec(),
+        ),
+        ("index.html", b"<p>fine</p>".to_vec()),
+    ];
+    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    put(&dist, &borrowed);
+    let err = plan(&PackOptions::new(&dist)).unwrap_err();
+    let PackError::SecretsFound { findings, .. } = &err else {
+        panic!("{err}");
+    };
+    let mut found: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+    found.sort();
+    let mut expected: Vec<&str> = files
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| *n != "index.html")
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected, "{err}");
+}

@@ -309,3 +309,73 @@ fn the_example_miniapp_package_json_round_trips() {
     edit.restore().unwrap();
     assert_eq!(fs::read(&path).unwrap(), original);
 }
+
+/// The write policy (guard::files) on package.json: read-only refused as `npm version` does,
+/// mode and group kept, other hard links refused, a symlink inside writes its target, one
+/// pointing outside is refused. Nothing is written when refused.
+#[test]
+fn the_write_policy_applies_to_package_json() {
+    use std::os::unix::fs::{symlink, MetadataExt};
+    let next: VersionNumber = "1.0.1".parse().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let path = project.path().join("package.json");
+    let original = b"{\"version\": \"1.0.0\"}".to_vec();
+
+    fs::write(&path, &original).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let err = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap_err();
+    assert!(err.to_string().contains("is read-only"), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), original);
+
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o664)).unwrap();
+    let gid = fs::metadata(&path).unwrap().gid();
+    let edit = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap();
+    let meta = fs::metadata(&path).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o664);
+    assert_eq!(meta.gid(), gid);
+    edit.restore().unwrap();
+    assert_eq!(fs::read(&path).unwrap(), original);
+
+    fs::hard_link(&path, outside.path().join("twin.json")).unwrap();
+    let err = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap_err();
+    assert!(err.to_string().contains("hard links"), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), original);
+    fs::remove_file(outside.path().join("twin.json")).unwrap();
+
+    fs::remove_file(&path).unwrap();
+    let real = project.path().join("app.package.json");
+    fs::write(&real, &original).unwrap();
+    symlink("app.package.json", &path).unwrap();
+    let edit = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap();
+    assert!(fs::symlink_metadata(&path)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::read_to_string(&real).unwrap().contains("1.0.1"));
+    edit.restore().unwrap();
+    assert_eq!(fs::read(&real).unwrap(), original);
+
+    fs::remove_file(&path).unwrap();
+    let victim = outside.path().join("package.json");
+    fs::write(&victim, &original).unwrap();
+    symlink(&victim, &path).unwrap();
+    let err = PackageJson::read(&path)
+        .unwrap()
+        .write_version(&next)
+        .unwrap_err();
+    assert!(err.to_string().contains("outside"), "{err}");
+    assert_eq!(fs::read(&victim).unwrap(), original);
+}

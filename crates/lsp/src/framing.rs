@@ -540,6 +540,9 @@ where
                 }
                 Decoded::Frame(body) => match classify(&body) {
                     Classified::Forward(message) => {
+                        if tracing::enabled!(tracing::Level::TRACE) {
+                            tracing::trace!("<- {}", crate::redact::loggable(&message));
+                        }
                         server.write_all(&frame(&message)).await?;
                         server.flush().await?;
                     }
@@ -590,6 +593,9 @@ pub async fn forward_server_output<R: AsyncRead + Unpin>(mut from: R, to: mpsc::
                 break;
             }
             let whole = buf.split_to(end + 4 + length).to_vec();
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!("-> {}", crate::redact::loggable(&whole[end + 4..]));
+            }
             if !writer_gone && to.send(whole).await.is_err() {
                 // The client is gone: keep draining so tower-lsp never blocks on its pipe.
                 writer_gone = true;

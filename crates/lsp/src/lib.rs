@@ -22,6 +22,7 @@ mod jobs;
 mod progress;
 mod project;
 mod prompter;
+pub mod redact;
 mod server;
 mod service;
 mod state;
@@ -56,6 +57,10 @@ pub struct Options {
     pub client_request_timeout: Duration,
     /// Largest incoming message.
     pub max_message_bytes: usize,
+    /// Cancelled when the process is told to stop (SIGTERM, SIGHUP, Ctrl-C): the sidecar then
+    /// does what it does when the client goes away (running work cancelled and cleaned up:
+    /// build stopped, package.json restored) and returns.
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 impl Default for Options {
@@ -64,17 +69,22 @@ impl Default for Options {
             prompt_timeout: Duration::from_secs(5 * 60),
             client_request_timeout: Duration::from_secs(30),
             max_message_bytes: framing::DEFAULT_MAX_BODY_BYTES,
+            stop: tokio_util::sync::CancellationToken::new(),
         }
     }
 }
 
-/// Serves JSON-RPC on stdin/stdout until the client goes away; returns the exit code.
-pub async fn run_stdio(ctx: Context) -> i32 {
+/// Serves JSON-RPC on stdin/stdout until the client goes away or `stop` is cancelled;
+/// returns the exit code.
+pub async fn run_stdio(ctx: Context, stop: tokio_util::sync::CancellationToken) -> i32 {
     serve(
         ctx,
         tokio::io::stdin(),
         tokio::io::stdout(),
-        Options::default(),
+        Options {
+            stop,
+            ..Options::default()
+        },
     )
     .await
 }
@@ -88,6 +98,7 @@ where
     O: AsyncWrite + Unpin + Send + 'static,
 {
     let max_body = options.max_message_bytes;
+    let stop = options.stop.clone();
     let shared = state::Shared::new(ctx, options);
     let (service, socket) = {
         let shared = shared.clone();
@@ -111,12 +122,20 @@ where
         let replies = frames_tx.clone();
         tokio::spawn(async move {
             let mut to_server = to_server;
-            if let Err(e) = framing::read_input(input, &mut to_server, replies, max_body).await {
-                tracing::info!("stopped reading the client: {e}");
+            tokio::select! {
+                read = framing::read_input(input, &mut to_server, replies, max_body) => {
+                    if let Err(e) = read {
+                        tracing::info!("stopped reading the client: {e}");
+                    }
+                    tracing::info!("the client closed the connection; stopping running work");
+                }
+                // Told to stop (a signal): the same as the client going away.
+                () = stop.cancelled() => {
+                    tracing::info!("asked to stop; stopping running work");
+                }
             }
-            // The client went away: stop everything, wait for the cleanups, then let
-            // tower-lsp see the end of its input.
-            tracing::info!("the client closed the connection; stopping running work");
+            // Stop everything, wait for the cleanups, then let tower-lsp see the end of its
+            // input.
             shared.closing.cancel();
             shared.jobs.cancel_all();
             if !shared.jobs.wait_idle(CLEANUP_GRACE).await {

@@ -122,6 +122,7 @@ pub fn hint(hint: &Hint) -> String {
             format!("Set \"version\" in {file} back to \"{version}\" by hand.")
         }
         Hint::CheckPermissions => "Check the path and its permissions.".into(),
+        Hint::Overwrite => "Pick another output file, or pass \"force\": true to overwrite it.".into(),
         Hint::ResetCredentials { file } => format!("Delete {file} and log in again."),
         Hint::WaitLonger => "Wait longer, or ask the target-app admin.".into(),
         Hint::CheckArguments => "See docs/protocol.md for the command's arguments.".into(),

@@ -10,6 +10,7 @@
 //! on a blocking thread ([`Store::run`]). Request bodies are never streamed while the lock is
 //! held.
 
+use gopay_miniapp_guard::files;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -188,15 +189,21 @@ pub const STALE_UPLOAD_MS: i64 = 7 * 86_400_000;
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Store, ServerError> {
-        for dir in [
-            data_dir.to_path_buf(),
-            data_dir.join("packages"),
-            data_dir.join("uploads"),
-        ] {
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| ServerError::io(format!("cannot create {}", dir.display()), e))?;
+        // Users' packages and the login tables are nobody else's business: folders 0700,
+        // files 0600 (guard::files). The data folder itself is left as it is if it exists
+        // (the admin chose it); what the portal keeps in it is private.
+        let private = |dir: &Path, made: std::io::Result<()>| {
+            made.map_err(|e| ServerError::io(format!("cannot create {}", dir.display()), e))
+        };
+        private(data_dir, files::create_private_dir(data_dir))?;
+        for dir in [data_dir.join("packages"), data_dir.join("uploads")] {
+            private(&dir, files::make_private_dir(&dir))?;
         }
-        let conn = Connection::open(data_dir.join("portal.sqlite3"))?;
+        // SQLite gives its -wal and -shm files the database file's mode.
+        let db = data_dir.join("portal.sqlite3");
+        files::ensure_private_file(&db)
+            .map_err(|e| ServerError::io(format!("cannot create {}", db.display()), e))?;
+        let conn = Connection::open(&db)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {

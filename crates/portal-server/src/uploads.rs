@@ -440,7 +440,10 @@ async fn receive_chunk(
 ) -> ApiResult<ChunkReceipt> {
     let path = state.store.part_path(&row.id);
     let fresh = !tokio::fs::try_exists(&path).await.unwrap_or(false);
-    let mut file = tokio::fs::OpenOptions::new()
+    // Packages are private to the portal (0600, guard::files).
+    let mut options =
+        tokio::fs::OpenOptions::from(gopay_miniapp_guard::files::private_open_options());
+    let mut file = options
         .create(true)
         .truncate(false)
         .write(true)
@@ -726,7 +729,11 @@ async fn start_upload_over(
 /// before the version that points at it is recorded.
 async fn move_into_store(part: &std::path::Path, dest: &std::path::Path) -> ApiResult<()> {
     if let Some(parent) = dest.parent() {
-        tokio::fs::create_dir_all(parent).await?;
+        // Private like the rest of the package store (guard::files).
+        let dir = parent.to_path_buf();
+        tokio::task::spawn_blocking(move || gopay_miniapp_guard::files::create_private_dir(&dir))
+            .await
+            .map_err(std::io::Error::other)??;
     }
     if tokio::fs::try_exists(dest).await? {
         match tokio::fs::remove_file(part).await {

@@ -3,5 +3,11 @@
 use super::Cx;
 
 pub async fn run(cx: &Cx) -> i32 {
-    gopay_miniapp_lsp::run_stdio(cx.ctx.clone()).await
+    let code = gopay_miniapp_lsp::run_stdio(cx.ctx.clone(), cx.cancel.clone()).await;
+    // Stopped by a signal: the running work was cleaned up; the exit code says why it ended.
+    if cx.cancel.is_cancelled() {
+        gopay_miniapp_core::error::exit::CANCELLED
+    } else {
+        code
+    }
 }

@@ -2,7 +2,9 @@
 //! `args.rs`), calls a workflow and prints its result through `output.rs`, so what the CLI
 //! prints for a verb has one home.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use gopay_miniapp_core::credentials::default_home;
 use gopay_miniapp_core::error::exit;
@@ -85,7 +87,7 @@ pub async fn run(cli: Cli) -> i32 {
             assume_yes: cli.yes,
         },
         reporter: StderrReporter::new(),
-        cancel: cancel_on_ctrl_c(),
+        cancel: cancel_on_signals(settles_on_cancel(&cli.command)),
     };
     if touches_project(&cli.command) {
         recover(&cx.ctx).await;
@@ -123,21 +125,87 @@ pub async fn run(cli: Cli) -> i32 {
     }
 }
 
-/// Ctrl-C cancels the running workflow, which cleans up (build killed, package.json
-/// restored, upload abandoned) and exits 130; a second Ctrl-C exits at once.
-fn cancel_on_ctrl_c() -> CancellationToken {
+/// The signal that stopped this run (0: none): the exit code is then 128 + its number.
+static STOPPED_BY: AtomicI32 = AtomicI32::new(0);
+
+/// The exit code of a run that ended with `code`: a run cancelled by a signal exits
+/// 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), as a shell
+/// reports a process killed by it; a run that finished its work despite the signal keeps its
+/// own code.
+pub fn exit_code(code: i32) -> i32 {
+    match STOPPED_BY.load(Ordering::SeqCst) {
+        0 => code,
+        signal if code == exit::CANCELLED => 128 + signal,
+        _ => code,
+    }
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP (a closed terminal, `timeout`, a CI's cancel, `docker stop`)
+/// are one thing: the running workflow is cancelled and cleans up (build killed, package.json
+/// restored, upload abandoned) and the run exits 128 + the signal; a second signal exits at
+/// once. A command with nothing to clean up (`settles` false) exits at once.
+fn cancel_on_signals(settles: bool) -> CancellationToken {
+    use tokio::signal::unix::{signal, SignalKind};
     let cancel = CancellationToken::new();
     let token = cancel.clone();
+    // Installed before the command starts, so a signal that comes early is not lost (the
+    // default action would kill the process without cleaning up).
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut hup = signal(SignalKind::hangup()).ok();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nStopping… (press Ctrl-C again to quit at once)");
-            token.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(exit::CANCELLED);
-            }
+        let Some(first) = next_signal(&mut term, &mut hup).await else {
+            return;
+        };
+        STOPPED_BY.store(first, Ordering::SeqCst);
+        if !settles {
+            std::process::exit(128 + first);
+        }
+        // Not eprintln!: after SIGHUP the terminal may be gone, and a failed write must not
+        // stop the cleanup.
+        let again = if first == libc::SIGINT {
+            "press Ctrl-C again to quit at once"
+        } else {
+            "a second signal quits at once"
+        };
+        let _ = writeln!(std::io::stderr(), "\nStopping… ({again})");
+        token.cancel();
+        gopay_miniapp_portal::pause::release();
+        if let Some(second) = next_signal(&mut term, &mut hup).await {
+            std::process::exit(128 + second);
         }
     });
     cancel
+}
+
+/// The next of SIGINT, SIGTERM, SIGHUP, as its number.
+async fn next_signal(
+    term: &mut Option<tokio::signal::unix::Signal>,
+    hup: &mut Option<tokio::signal::unix::Signal>,
+) -> Option<i32> {
+    async fn recv(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+        match signal {
+            Some(signal) => signal.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+    tokio::select! {
+        ctrl_c = tokio::signal::ctrl_c() => ctrl_c.ok().map(|()| libc::SIGINT),
+        got = recv(term) => got.map(|()| libc::SIGTERM),
+        got = recv(hup) => got.map(|()| libc::SIGHUP),
+    }
+}
+
+/// Commands that take the cancellation and clean up after it (the others have nothing to put
+/// right and stop at once on a signal).
+fn settles_on_cancel(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Publish(_)
+            | Command::Login(_)
+            | Command::Demo(_)
+            | Command::Lsp { .. }
+            | Command::Portal(_)
+    )
 }
 
 /// Commands that work on the project (and so put right what a dead publish left there).

@@ -6,7 +6,8 @@ use super::Cx;
 use crate::args::PackArgs;
 
 pub async fn run(cx: &Cx, args: PackArgs) -> i32 {
-    let result = publish::pack_project(&cx.ctx, args.out, args.list, args.allow_secrets).await;
+    let result =
+        publish::pack_project(&cx.ctx, args.out, args.list, args.allow_secrets, args.force).await;
     if let Some(defaults) = result.as_ref().ok().and_then(|p| p.defaults.as_ref()) {
         eprintln!(
             "{}; `gopay-miniapp bind` writes them to gopay-miniapp.json, where they can be changed",

@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 use gopay_miniapp_core::error::exit;
+use gopay_miniapp_core::project::own_files;
 use gopay_miniapp_core::workflows::release::{self, TemporaryCodeResult};
 use gopay_miniapp_core::{qr, CoreError, Hint};
+use gopay_miniapp_guard::files;
 
 use super::Cx;
 use crate::args::{QrArgs, QrFormat};
@@ -19,7 +21,7 @@ pub async fn run(cx: &Cx, args: QrArgs) -> i32 {
         Err(e) => return cx.fail(e),
     };
     let written = match args.format {
-        QrFormat::Png | QrFormat::Svg => match write_image(&args, &code) {
+        QrFormat::Png | QrFormat::Svg => match write_image(cx, &args, &code) {
             Ok(out) => Some(out),
             Err(e) => return cx.fail(e),
         },
@@ -65,7 +67,7 @@ pub async fn run(cx: &Cx, args: QrArgs) -> i32 {
 }
 
 /// The QR as PNG or SVG in `--out` (default `qr-<version>.<format>`).
-fn write_image(args: &QrArgs, code: &TemporaryCodeResult) -> Result<PathBuf, CoreError> {
+fn write_image(cx: &Cx, args: &QrArgs, code: &TemporaryCodeResult) -> Result<PathBuf, CoreError> {
     let png = args.format == QrFormat::Png;
     let ext = if png { "png" } else { "svg" };
     let out = args
@@ -79,11 +81,21 @@ fn write_image(args: &QrArgs, code: &TemporaryCodeResult) -> Result<PathBuf, Cor
             .map(String::into_bytes)
             .map_err(|e| e.to_string())
     };
-    match bytes.map(|b| std::fs::write(&out, b).map_err(|e| e.to_string())) {
-        Ok(Ok(())) => Ok(out),
-        Ok(Err(e)) | Err(e) => Err(CoreError::invalid(
-            format!("cannot write {}: {e} (pick another --out)", out.display()),
-            Hint::CheckPermissions,
-        )),
+    let bytes = bytes
+        .map_err(|e| CoreError::invalid(format!("cannot draw the QR: {e}"), Hint::UseDeeplink))?;
+    // The write policy: never the project's own files, nor (unless --force) a file that is
+    // not of this format; written atomically, keeping an existing image's mode.
+    let kind = if png { files::PNG } else { files::SVG };
+    let project = &cx.ctx.project;
+    let real = files::check_output(&out, project, &own_files(project), kind, args.force)?;
+    files::replace(&real, Some(parent(&real)), &bytes, files::Permissions::Keep)?;
+    Ok(out)
+}
+
+/// The folder of a file being written (where its temporary file goes).
+fn parent(path: &std::path::Path) -> &std::path::Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
     }
 }

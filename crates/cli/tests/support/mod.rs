@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use gopay_miniapp_portal_server::{TestClock, TEST_CLOCK_ENV};
 
+pub mod sidecar;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_gopay-miniapp");
 
 pub fn repo_root() -> PathBuf {

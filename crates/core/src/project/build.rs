@@ -50,6 +50,10 @@ pub const BUILD_TOKEN_ENV: &str = "GOPAY_MINIAPP_BUILD_TOKEN";
 pub const TAIL_LINES: usize = 20;
 /// Longer lines are passed on in pieces of this size.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Environment variables of this tool that carry secrets and are removed from the build's
+/// environment (docs/security/files-signals-secrets.md).
+pub const SCRUBBED_ENV: &[&str] = &[crate::credentials::TOKEN_ENV];
+
 /// How long cancelling waits between SIGTERM and SIGKILL unless [`Build::stop_grace`] says
 /// otherwise.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(3);
@@ -189,10 +193,13 @@ impl Build {
         }
         let started = Instant::now();
         let mut shell = Command::new("sh");
+        shell.arg("-c").arg(command).current_dir(&self.dir);
+        // The build runs the project's scripts and every dependency's: none of them gets the
+        // tool's own secrets (a CI's GOPAY_MINIAPP_TOKEN).
+        for secret in SCRUBBED_ENV {
+            shell.env_remove(secret);
+        }
         shell
-            .arg("-c")
-            .arg(command)
-            .current_dir(&self.dir)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

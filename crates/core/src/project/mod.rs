@@ -10,3 +10,20 @@
 pub mod build;
 pub mod pack;
 pub mod package_json;
+
+use std::path::{Path, PathBuf};
+
+/// The project's own files, which no output (`pack`'s ZIP, a QR image) may ever overwrite.
+pub fn own_files(project: &Path) -> Vec<PathBuf> {
+    [
+        "package.json",
+        crate::binding::BINDING_FILE,
+        "package-lock.json",
+        "pnpm-lock.yaml",
+        "yarn.lock",
+        pack::MINIAPPIGNORE,
+    ]
+    .iter()
+    .map(|name| project.join(name))
+    .collect()
+}

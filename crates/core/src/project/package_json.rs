@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use gopay_miniapp_portal::VersionNumber;
 
-use crate::atomic_write::{write_atomically, Permissions};
+use gopay_miniapp_guard::files::{self, FileError, Permissions};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -67,6 +67,11 @@ pub enum PackageJsonError {
 
     #[error("could not write {}: {source}. Check that the file and its folder are writable.", path.display())]
     Write { path: PathBuf, source: io::Error },
+
+    /// The write policy refused the file (a symlink out of the project, other hard links,
+    /// read-only): nothing was written.
+    #[error(transparent)]
+    Refused(FileError),
 
     #[error("could not put the original {} back: {source}. Set its \"version\" back to \"{original_version}\" by hand.", path.display())]
     Restore {
@@ -252,15 +257,21 @@ impl PackageJson {
             });
         }
         let new_bytes = self.bytes_with_version(version);
-        write_atomically(&self.real_path, &new_bytes, Permissions::Keep).map_err(|source| {
-            PackageJsonError::Write {
+        files::replace(
+            &self.path,
+            Some(project_of(&self.path)),
+            &new_bytes,
+            Permissions::Keep,
+        )
+        .map_err(|err| match err {
+            FileError::Io { source, .. } => PackageJsonError::Write {
                 path: self.path.clone(),
                 source,
-            }
+            },
+            refused => PackageJsonError::Refused(refused),
         })?;
         Ok(VersionEdit {
             path: self.path.clone(),
-            real_path: self.real_path.clone(),
             original: self.bytes.clone(),
             original_version: self.version.clone(),
             new_version: *version,
@@ -280,7 +291,6 @@ impl PackageJson {
 #[must_use = "dropping a VersionEdit restores the original package.json; call commit() to keep the new version"]
 pub struct VersionEdit {
     path: PathBuf,
-    real_path: PathBuf,
     original: Vec<u8>,
     original_version: String,
     new_version: VersionNumber,
@@ -315,12 +325,20 @@ impl VersionEdit {
     }
 
     fn write_original(&self) -> Result<(), PackageJsonError> {
-        write_atomically(&self.real_path, &self.original, Permissions::Keep).map_err(|source| {
-            PackageJsonError::Restore {
-                path: self.path.clone(),
-                original_version: self.original_version.clone(),
-                source,
-            }
+        files::replace(
+            &self.path,
+            Some(project_of(&self.path)),
+            &self.original,
+            Permissions::Keep,
+        )
+        .map(|_| ())
+        .map_err(|err| PackageJsonError::Restore {
+            path: self.path.clone(),
+            original_version: self.original_version.clone(),
+            source: match err {
+                FileError::Io { source, .. } => source,
+                refused => io::Error::other(refused.to_string()),
+            },
         })
     }
 }
@@ -332,6 +350,14 @@ impl Drop for VersionEdit {
                 tracing::warn!("{err}");
             }
         }
+    }
+}
+
+/// The folder a package.json belongs to: a symlink may only lead to a file inside it.
+fn project_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     }
 }
 

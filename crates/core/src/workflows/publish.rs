@@ -507,7 +507,20 @@ pub async fn pack_project(
     out: Option<PathBuf>,
     list: bool,
     allow_secrets: bool,
+    force: bool,
 ) -> Result<PackResult, CoreError> {
+    // Before anything is packed: the project's own files are never overwritten, nor (unless
+    // forced) an existing file that is not a ZIP; re-packing over our own ZIP is fine.
+    let written = match &out {
+        Some(out) => Some(gopay_miniapp_guard::files::check_output(
+            out,
+            &ctx.project,
+            &crate::project::own_files(&ctx.project),
+            gopay_miniapp_guard::files::ZIP,
+            force,
+        )?),
+        None => None,
+    };
     let (options, defaults) = match Binding::read(&ctx.project)? {
         Some(binding) => (pack_options(&ctx.project, &binding, allow_secrets), None),
         None => {
@@ -522,9 +535,7 @@ pub async fn pack_project(
         .prefix("gopay-miniapp-pack")
         .tempdir()
         .map_err(|e| CoreError::io("a temporary folder", e))?;
-    let target = out
-        .clone()
-        .unwrap_or_else(|| scratch.path().join("package.zip"));
+    let target = written.unwrap_or_else(|| scratch.path().join("package.zip"));
     let archive = pack_archive(options, target).await?;
     Ok(PackResult {
         path: out.map(|p| p.display().to_string()),

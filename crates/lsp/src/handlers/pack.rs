@@ -23,6 +23,9 @@ pub struct Args {
     /// Include the list of files.
     #[serde(default)]
     pub list: bool,
+    /// Overwrite an existing `out` file that is not a ZIP (never the project's own files).
+    #[serde(default)]
+    pub force: bool,
 }
 
 impl Command for Pack {
@@ -45,7 +48,7 @@ impl Command for Pack {
             }
         });
         cx.reporter.progress(10, "Packing the build output");
-        let result = publish::pack_project(&cx.ctx, out, args.list, args.allow_secrets)
+        let result = publish::pack_project(&cx.ctx, out, args.list, args.allow_secrets, args.force)
             .await
             .map_err(|e| core_error(cx, e))?;
         if let Some(defaults) = &result.defaults {

@@ -9,6 +9,7 @@
 //! creates the version, with the same rows, `createdBy` and audit entries as an upload by
 //! `gopay-miniapp publish`.
 
+use gopay_miniapp_guard::files;
 use std::path::PathBuf;
 
 use axum::extract::multipart::{Field, Multipart, MultipartRejection};
@@ -200,7 +201,13 @@ pub(crate) async fn receive_file(
         .join("uploads")
         .join(format!("web-{}.tmp", random_base62(16)));
     let mut temp = Some(TempFile(path.clone()));
-    let mut file = Some(tokio::fs::File::create(&path).await?);
+    let mut file = Some(tokio::fs::File::from_std(
+        files::private_open_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)?,
+    ));
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     while let Some(chunk) = field.chunk().await.map_err(|e| read_failed(e, limit))? {

@@ -6,8 +6,10 @@
 //!    that names the files, on everything that must not be uploaded:
 //!    - a missing or empty output folder (naming the folder and the build command);
 //!    - a symlink that points outside the output folder (those inside are followed);
-//!    - files that look like secrets ([`SECRET_NAME_PATTERNS`], or a PEM private key in the
-//!      first MiB), unless [`PackOptions::allow_secrets`]; every offending file is listed.
+//!    - files that look like secrets (by name, [`SECRET_NAME_PATTERNS`]; by folder,
+//!      [`SECRET_FOLDERS`]; by content in the first MiB, a PEM private key,
+//!      [`SECRET_CONTENT_RULES`] or a `NAME_SECRET=value` line), unless
+//!      [`PackOptions::allow_secrets`]; every offending file is listed.
 //!
 //!    What is left out: `.DS_Store`, `Thumbs.db`, `.miniappignore` itself, `*.map` unless
 //!    [`PackOptions::include_source_maps`], and whatever `.miniappignore` says (gitignore syntax;
@@ -47,8 +49,9 @@ use std::sync::{Arc, Mutex};
 use ignore::WalkBuilder;
 
 pub use rules::{
-    find_private_key, secret_name_pattern, SecretFinding, SecretReason, MINIAPPIGNORE,
-    SECRET_NAME_PATTERNS, SECRET_SCAN_BYTES,
+    find_private_key, find_secret, secret_name_pattern, secret_path_reason, SecretFinding,
+    SecretReason, TokenAlphabet, MINIAPPIGNORE, SECRET_ASSIGNMENT_WORDS, SECRET_CONTENT_RULES,
+    SECRET_FOLDERS, SECRET_NAME_PATTERNS, SECRET_SCAN_BYTES,
 };
 pub use writer::{write_archive, write_archive_with, WriterTuning, DEFAULT_DEFLATE_LEVEL};
 
@@ -220,6 +223,17 @@ pub enum PackError {
 
     #[error("the build output folder {} is not a folder. Point the output folder setting at the folder your build writes.", dir.display())]
     OutputDirNotAFolder { dir: PathBuf },
+
+    #[error("the build output folder {} is {}, outside the project {}: only a folder inside the project is packed. Point the output folder setting at the folder your build writes inside the project.", dir.display(), real.display(), project.display())]
+    OutputDirOutsideProject {
+        dir: PathBuf,
+        /// Where it really is (symlinks resolved).
+        real: PathBuf,
+        project: PathBuf,
+    },
+
+    #[error("the build output folder {} is the project folder itself, which would pack the sources, .git and everything else in it. Point the output folder setting at the folder your build writes (e.g. dist).", dir.display())]
+    OutputDirIsProject { dir: PathBuf },
 
     #[error("the build output folder {} is empty{}. {}", dir.display(), ignored_note(*ignored), run_build_hint(build_command))]
     OutputDirEmpty {
@@ -407,6 +421,9 @@ pub fn plan(options: &PackOptions) -> Result<PackPlan, PackError> {
         path: dir.clone(),
         source,
     })?;
+    if let Some(project) = &options.project_root {
+        confine_output_dir(dir, &canonical_dir, project)?;
+    }
     // Rooted at the absolute folder: with a relative root ("dist"), the matcher would also strip
     // that prefix from a relative path such as "dist/x" inside the output folder.
     let (matcher, ignore_files) = rules::ignore_matcher(
@@ -551,6 +568,29 @@ pub fn plan(options: &PackOptions) -> Result<PackPlan, PackError> {
     })
 }
 
+/// The output folder must be inside the project and not the project itself (symlinks
+/// resolved: a `dist` linked out of the project is outside): an `outputDir` of `/`, `..`, `.`
+/// or `~/.config/gopay-miniapp` would pack what was never meant to ship.
+fn confine_output_dir(dir: &Path, canonical_dir: &Path, project: &Path) -> Result<(), PackError> {
+    let canonical_project = fs::canonicalize(project).map_err(|source| PackError::Read {
+        path: project.to_path_buf(),
+        source,
+    })?;
+    if canonical_dir == canonical_project {
+        return Err(PackError::OutputDirIsProject {
+            dir: dir.to_path_buf(),
+        });
+    }
+    if !canonical_dir.starts_with(&canonical_project) {
+        return Err(PackError::OutputDirOutsideProject {
+            dir: dir.to_path_buf(),
+            real: canonical_dir.to_path_buf(),
+            project: project.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// The secret scan over all planned files, by name and by content, in path order. The content
 /// reads run on all cores: on a large output folder they are most of `plan`'s time.
 fn find_secrets(entries: &[PlannedEntry]) -> Result<Vec<SecretFinding>, PackError> {
@@ -567,10 +607,9 @@ fn find_secrets(entries: &[PlannedEntry]) -> Result<Vec<SecretFinding>, PackErro
                 let Some(entry) = entries.get(index) else {
                     break;
                 };
-                let file_name = entry.archive_path.rsplit('/').next().unwrap_or("");
-                let result = match secret_name_pattern(file_name) {
-                    Some(pattern) => Ok(Some(SecretReason::Name { pattern })),
-                    None => rules::scan_file_for_private_key(&entry.source).map_err(|source| {
+                let result = match rules::secret_path_reason(&entry.archive_path) {
+                    Some(reason) => Ok(Some(reason)),
+                    None => rules::scan_file_for_secrets(&entry.source).map_err(|source| {
                         PackError::Read {
                             path: entry.source.clone(),
                             source,

@@ -96,22 +96,29 @@ fn describe_ignore_error(err: &ignore::Error) -> String {
     }
 }
 
-/// Why a file looks like a secret.
+/// Why a file looks like a secret. Never carries the secret itself: messages name the rule
+/// and the line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretReason {
-    /// The file name matches one of [`SECRET_NAME_PATTERNS`].
+    /// The file name matches one of [`SECRET_NAME_PATTERNS`] (case-insensitively).
     Name { pattern: &'static str },
+    /// A folder on the file's path is one of [`SECRET_FOLDERS`] (case-insensitively).
+    Folder { folder: &'static str },
     /// The file contains a PEM private key block (the line is 1-based).
     PrivateKey { marker: String, line: usize },
+    /// The file contains what one of [`SECRET_CONTENT_RULES`] describes (the line is 1-based).
+    Content { rule: &'static str, line: usize },
 }
 
 impl std::fmt::Display for SecretReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SecretReason::Name { pattern } => write!(f, "its name matches `{pattern}`"),
+            SecretReason::Folder { folder } => write!(f, "it is inside a `{folder}` folder"),
             SecretReason::PrivateKey { marker, line } => {
                 write!(f, "it contains `{marker}` on line {line}")
             }
+            SecretReason::Content { rule, line } => write!(f, "it contains {rule} on line {line}"),
         }
     }
 }
@@ -124,7 +131,9 @@ pub struct SecretFinding {
     pub reason: SecretReason,
 }
 
-/// File names that are secrets (or hold them) far more often than not.
+/// File names that are secrets (or hold them) far more often than not, matched
+/// case-insensitively (`.ENV` and `server.PEM` are what they look like). Anchored on
+/// gitleaks' and secretlint's file rules, plus this tool's own credentials file.
 pub const SECRET_NAME_PATTERNS: &[&str] = &[
     ".env*",
     "*.pem",
@@ -136,28 +145,229 @@ pub const SECRET_NAME_PATTERNS: &[&str] = &[
     ".npmrc",
     "*.p12",
     "*.pfx",
+    // This tool's own sessions (a copy of its home in the output folder).
+    "credentials.json",
+    ".netrc",
+    "_netrc",
+    ".htpasswd",
+    "*.keystore",
+    "*.jks",
+    ".git-credentials",
+    ".pgpass",
 ];
 
-/// The pattern of [`SECRET_NAME_PATTERNS`] that `file_name` matches, if any.
+/// Folders whose content is never meant to ship: a repository (its config may hold a token
+/// in a remote URL, its objects every past secret) and SSH, AWS and GnuPG homes.
+pub const SECRET_FOLDERS: &[&str] = &[".git", ".ssh", ".aws", ".gnupg"];
+
+/// What the content scan looks for in the first [`SECRET_SCAN_BYTES`] of every file, besides
+/// PEM private keys: token formats with a fixed prefix (gitleaks' `aws-access-token`,
+/// `github-pat`/`-oauth`/`-app-token`/`-refresh-token`/`github-fine-grained-pat`,
+/// `npm-access-token`, `slack-*-token`; secretlint's aws/github/npm/slack rules) and env-file
+/// style assignments. `(name, prefixes, alphabet, shortest body)`.
+pub const SECRET_CONTENT_RULES: &[(&str, &[&str], TokenAlphabet, usize)] = &[
+    (
+        "a gopay-miniapp token",
+        &["gpm_at_", "gpm_rt_", "gpm_pat_", "gpm_dc_", "gpm_ws_"],
+        TokenAlphabet::Alphanumeric,
+        16,
+    ),
+    (
+        "an AWS access key id",
+        &["AKIA", "ASIA", "ABIA", "ACCA"],
+        TokenAlphabet::UpperDigits,
+        16,
+    ),
+    (
+        "a GitHub token",
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        TokenAlphabet::Alphanumeric,
+        36,
+    ),
+    (
+        "a GitHub token",
+        &["github_pat_"],
+        TokenAlphabet::AlphanumericUnderscore,
+        22,
+    ),
+    ("an npm token", &["npm_"], TokenAlphabet::Alphanumeric, 36),
+    (
+        "a Slack token",
+        &["xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-"],
+        TokenAlphabet::AlphanumericDash,
+        10,
+    ),
+];
+
+/// Words that make an `UPPER_CASE_NAME=value` line a secret assignment (`JWT_SECRET=…`,
+/// `DB_PASSWORD: …`, `export API_KEY=…`).
+pub const SECRET_ASSIGNMENT_WORDS: &[&str] = &[
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+/// The shortest value that counts as a secret in an assignment (`TOKEN=` or `TOKEN=x` do not).
+pub const SECRET_ASSIGNMENT_MIN_VALUE: usize = 6;
+
+/// Which characters a token's body is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAlphabet {
+    Alphanumeric,
+    AlphanumericUnderscore,
+    AlphanumericDash,
+    UpperDigits,
+}
+
+impl TokenAlphabet {
+    fn contains(self, b: u8) -> bool {
+        match self {
+            TokenAlphabet::Alphanumeric => b.is_ascii_alphanumeric(),
+            TokenAlphabet::AlphanumericUnderscore => b.is_ascii_alphanumeric() || b == b'_',
+            TokenAlphabet::AlphanumericDash => b.is_ascii_alphanumeric() || b == b'-',
+            TokenAlphabet::UpperDigits => b.is_ascii_uppercase() || b.is_ascii_digit(),
+        }
+    }
+}
+
+/// The pattern of [`SECRET_NAME_PATTERNS`] that `file_name` matches, if any (ASCII
+/// case-insensitively).
 pub fn secret_name_pattern(file_name: &str) -> Option<&'static str> {
+    let name = file_name.to_ascii_lowercase();
     SECRET_NAME_PATTERNS.iter().copied().find(|pattern| {
         if let Some(prefix) = pattern.strip_suffix('*') {
-            file_name.starts_with(prefix)
+            name.starts_with(prefix)
         } else if let Some(suffix) = pattern.strip_prefix('*') {
-            file_name.len() > suffix.len() && file_name.ends_with(suffix)
+            name.len() > suffix.len() && name.ends_with(suffix)
         } else {
-            file_name == *pattern
+            name == *pattern
         }
     })
 }
 
-/// Looks for `-----BEGIN ... PRIVATE KEY-----` in the first [`SECRET_SCAN_BYTES`] of a file.
-pub(crate) fn scan_file_for_private_key(path: &Path) -> std::io::Result<Option<SecretReason>> {
+/// Why the archive path (`/`-separated) looks like a secret by its name or its folders.
+pub fn secret_path_reason(archive_path: &str) -> Option<SecretReason> {
+    let mut parts: Vec<&str> = archive_path.split('/').collect();
+    let file_name = parts.pop().unwrap_or("");
+    for part in parts {
+        if let Some(folder) = SECRET_FOLDERS
+            .iter()
+            .copied()
+            .find(|folder| part.eq_ignore_ascii_case(folder))
+        {
+            return Some(SecretReason::Folder { folder });
+        }
+    }
+    secret_name_pattern(file_name).map(|pattern| SecretReason::Name { pattern })
+}
+
+/// Reads the first [`SECRET_SCAN_BYTES`] of a file and looks for secrets in them.
+pub(crate) fn scan_file_for_secrets(path: &Path) -> std::io::Result<Option<SecretReason>> {
     let mut head = Vec::with_capacity(64 * 1024);
     File::open(path)?
         .take(SECRET_SCAN_BYTES as u64)
         .read_to_end(&mut head)?;
-    Ok(find_private_key(&head))
+    Ok(find_secret(&head))
+}
+
+/// The first secret in `bytes` by [`find_private_key`], [`SECRET_CONTENT_RULES`] and
+/// secret assignments; the earliest line wins.
+pub fn find_secret(bytes: &[u8]) -> Option<SecretReason> {
+    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut found: Option<(usize, SecretReason)> = find_private_key(bytes).map(|reason| {
+        let line = match &reason {
+            SecretReason::PrivateKey { line, .. } => *line,
+            _ => 0,
+        };
+        (line, reason)
+    });
+    let mut keep = |at: usize, rule: &'static str| {
+        let line = line_of(at);
+        if found.as_ref().is_none_or(|(l, _)| line < *l) {
+            found = Some((line, SecretReason::Content { rule, line }));
+        }
+    };
+    for (rule, prefixes, alphabet, min_body) in SECRET_CONTENT_RULES {
+        for prefix in *prefixes {
+            if let Some(at) = find_token(bytes, prefix.as_bytes(), *alphabet, *min_body) {
+                keep(at, rule);
+            }
+        }
+    }
+    if let Some(at) = find_assignment(bytes) {
+        keep(at, "a secret assignment (NAME=value)");
+    }
+    found.map(|(_, reason)| reason)
+}
+
+/// The first `prefix` followed by at least `min_body` characters of `alphabet`, not glued to
+/// a word before it.
+fn find_token(
+    bytes: &[u8],
+    prefix: &[u8],
+    alphabet: TokenAlphabet,
+    min_body: usize,
+) -> Option<usize> {
+    memchr::memmem::find_iter(bytes, prefix).find(|&at| {
+        let glued = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let body = bytes[at + prefix.len()..]
+            .iter()
+            .take_while(|&&b| alphabet.contains(b))
+            .count();
+        !glued && body >= min_body
+    })
+}
+
+/// The first line of the form `[export ]UPPER_NAME = value` (or `:`) whose name holds one of
+/// [`SECRET_ASSIGNMENT_WORDS`] and whose value is at least [`SECRET_ASSIGNMENT_MIN_VALUE`]
+/// characters that are not a reference (`${…}`, `process.env…`).
+fn find_assignment(bytes: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &bytes[start..end];
+        if assignment_line(line) {
+            return Some(start);
+        }
+        start = end + 1;
+    }
+    None
+}
+
+fn assignment_line(line: &[u8]) -> bool {
+    let trimmed = line.trim_ascii_start();
+    let trimmed = trimmed.strip_prefix(b"export ").unwrap_or(trimmed);
+    let name_len = trimmed
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+        .count();
+    if name_len == 0 || !trimmed[0].is_ascii_uppercase() {
+        return false;
+    }
+    let name = &trimmed[..name_len];
+    if !SECRET_ASSIGNMENT_WORDS
+        .iter()
+        .any(|word| memchr::memmem::find(name, word.as_bytes()).is_some())
+    {
+        return false;
+    }
+    let rest = trimmed[name_len..].trim_ascii_start();
+    let Some(value) = rest.strip_prefix(b"=").or_else(|| rest.strip_prefix(b":")) else {
+        return false;
+    };
+    let value = value.trim_ascii();
+    let value = value
+        .strip_prefix(b"\"")
+        .and_then(|v| v.strip_suffix(b"\""))
+        .or_else(|| value.strip_prefix(b"'").and_then(|v| v.strip_suffix(b"'")))
+        .unwrap_or(value);
+    let reference = value.starts_with(b"${") || value.starts_with(b"process.env");
+    value.len() >= SECRET_ASSIGNMENT_MIN_VALUE && !reference
 }
 
 /// Finds a PEM private key header (RSA, EC, DSA, OPENSSH, ENCRYPTED or plain PKCS#8).
@@ -251,5 +461,131 @@ mod tests {
         );
         // The words must be on one line, as in a real PEM header.
         assert_eq!(find_private_key(b"-----BEGIN \nPRIVATE KEY-----"), None);
+    }
+
+    /// One name per pattern, in another case too: every rule of the list is exercised.
+    #[test]
+    fn every_name_rule_matches_in_any_case() {
+        let examples = [
+            (".env*", ".ENV.production"),
+            ("*.pem", "server.PEM"),
+            ("*.key", "TLS.Key"),
+            ("id_rsa*", "ID_RSA"),
+            ("id_dsa*", "id_dsa.pub"),
+            ("id_ecdsa*", "Id_Ecdsa"),
+            ("id_ed25519*", "ID_ED25519"),
+            (".npmrc", ".NPMRC"),
+            ("*.p12", "cert.P12"),
+            ("*.pfx", "cert.Pfx"),
+            ("credentials.json", "Credentials.JSON"),
+            (".netrc", ".NETRC"),
+            ("_netrc", "_netrc"),
+            (".htpasswd", ".HTPASSWD"),
+            ("*.keystore", "release.KEYSTORE"),
+            ("*.jks", "upload.JKS"),
+            (".git-credentials", ".Git-Credentials"),
+            (".pgpass", ".pgpass"),
+        ];
+        assert_eq!(examples.len(), SECRET_NAME_PATTERNS.len());
+        for (pattern, name) in examples {
+            assert_eq!(secret_name_pattern(name), Some(pattern), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_folder_rule_matches_in_any_case() {
+        for (folder, path) in [
+            (".git", ".git/config"),
+            (".ssh", "home/.SSH/known_hosts"),
+            (".aws", ".aws/config"),
+            (".gnupg", "x/.GnuPG/pubring.kbx"),
+        ] {
+            assert_eq!(
+                secret_path_reason(path),
+                Some(SecretReason::Folder { folder }),
+                "{path}"
+            );
+        }
+        assert_eq!(secret_path_reason("a/.gitkeep"), None);
+        assert_eq!(secret_path_reason("git/index.js"), None);
+    }
+
+    #[test]
+    fn every_content_rule_finds_its_token_on_its_line() {
+        let body36 = "a".repeat(18) + &"B7".repeat(9);
+        let cases = [
+            (
+                "a gopay-miniapp token",
+                "gpm_at_0123456789abcdefXYZ".to_string(),
+            ),
+            (
+                "a gopay-miniapp token",
+                "gpm_pat_0123456789abcdefXYZ".to_string(),
+            ),
+            ("an AWS access key id", "AKIAIOSFODNN7EXAMPLE".to_string()),
+            ("an AWS access key id", "ASIAIOSFODNN7EXAMPLE".to_string()),
+            ("a GitHub token", format!("ghp_{body36}")),
+            ("a GitHub token", format!("ghs_{body36}")),
+            ("a GitHub token", format!("github_pat_11ABCDEFG_{body36}")),
+            ("an npm token", format!("npm_{body36}")),
+            ("a Slack token", "xoxb-1234567890-abcdef".to_string()),
+        ];
+        for (rule, token) in cases {
+            let text = format!("const a = 1;\nconst t = \"{token}\";\n");
+            assert_eq!(
+                find_secret(text.as_bytes()),
+                Some(SecretReason::Content { rule, line: 2 }),
+                "{token}"
+            );
+        }
+        // Too short, or glued to a word: not a token.
+        assert_eq!(find_secret(b"AKIA1234"), None);
+        assert_eq!(find_secret(b"MYAKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(find_secret(b"ghp_short"), None);
+        assert_eq!(find_secret(b"var npm_config = 1"), None);
+    }
+
+    #[test]
+    fn secret_assignments_are_found_and_references_are_not() {
+        for line in [
+            "JWT_SECRET=s3cr3t-value",
+            "export API_KEY=\"abcdef123456\"",
+            "  DB_PASSWORD: hunter22",
+            "GITHUB_TOKEN = 'abcdefgh'",
+            "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG",
+        ] {
+            let text = format!("# settings\n{line}\n");
+            assert_eq!(
+                find_secret(text.as_bytes()),
+                Some(SecretReason::Content {
+                    rule: "a secret assignment (NAME=value)",
+                    line: 2
+                }),
+                "{line}"
+            );
+        }
+        for line in [
+            "JWT_SECRET=",
+            "TOKEN=abc",
+            "API_KEY=${API_KEY}",
+            "SECRET=process.env.SECRET",
+            "const API_KEY = 'abcdefgh'",
+            "jwt_secret=lowercase-is-code-not-env",
+            "PORT=8080",
+        ] {
+            assert_eq!(find_secret(line.as_bytes()), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn the_earliest_secret_is_reported() {
+        let text = b"x\nAKIAIOSFODNN7EXAMPLE\n-----BEGIN RSA PRIVATE KEY-----\n";
+        assert_eq!(
+            find_secret(text),
+            Some(SecretReason::Content {
+                rule: "an AWS access key id",
+                line: 2
+            })
+        );
     }
 }
