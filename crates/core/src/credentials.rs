@@ -140,7 +140,10 @@ impl CredentialStore {
     }
 
     fn load(&self) -> Result<CredentialsFile, CoreError> {
-        match std::fs::read(&self.path) {
+        match gopay_miniapp_guard::limits::read_file_io(
+            &self.path,
+            gopay_miniapp_guard::limits::HOME_FILE_MAX,
+        ) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 CoreError::invalid(
                     format!(

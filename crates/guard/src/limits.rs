@@ -213,6 +213,21 @@ pub fn read_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, FileRead
     Ok(bytes)
 }
 
+/// [`read_file`] as an `io::Result`, for callers that handle I/O errors already (a missing
+/// file stays `NotFound`); a file over the limit is an `InvalidData` error naming the limit.
+pub fn read_file_io(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    read_file(path, limit).map_err(|err| match err {
+        FileReadError::Io { source, .. } => source,
+        FileReadError::TooLarge { limit, .. } => std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} ({limit} bytes), more than such a file ever needs; check that it is the right file",
+                human_size(limit)
+            ),
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
