@@ -20,8 +20,14 @@ fn assert_stays_inside(name: &str) {
     assert!(!name.starts_with('/'), "{name:?} is absolute");
     assert!(!name.contains('\\'), "{name:?} has a backslash");
     assert!(!name.contains(':'), "{name:?} has a colon (a drive letter)");
-    assert!(!name.chars().any(char::is_control), "{name:?} has a control character");
-    assert!(!name.split('/').any(|part| part == ".."), "{name:?} escapes");
+    assert!(
+        !name.chars().any(char::is_control),
+        "{name:?} has a control character"
+    );
+    assert!(
+        !name.split('/').any(|part| part == ".."),
+        "{name:?} escapes"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -38,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
     }
 
     if let Ok(checked) = check_zip(Cursor::new(data), data.len() as u64, &limits) {
-        checked.names.iter().for_each(|name| assert_stays_inside(name));
+        checked
+            .names
+            .iter()
+            .for_each(|name| assert_stays_inside(name));
         assert!(checked.expanded <= limits.max_expanded);
     }
 
@@ -61,6 +70,9 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(name.as_bytes(), entry.name.as_slice());
             assert!(check_name(&entry.name, &limits).is_ok());
         }
-        assert!(first & 1 == 0 || entries.is_empty(), "a link entry was accepted");
+        assert!(
+            first & 1 == 0 || entries.is_empty(),
+            "a link entry was accepted"
+        );
     }
 });

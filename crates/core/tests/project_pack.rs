@@ -820,7 +820,8 @@ async fn the_hello_miniapp_example_builds_and_packs() {
 #[test]
 fn names_the_portals_refuse_are_refused_by_plan() {
     use gopay_miniapp_guard::entries::EntryError;
-    let cases: &[(&str, fn(&EntryError) -> bool)] = &[
+    type Expected = fn(&EntryError) -> bool;
+    let cases: &[(&str, Expected)] = &[
         ("pages\\index.js", |e| {
             matches!(e, EntryError::Backslash { .. })
         }),

@@ -705,7 +705,8 @@ mod tests {
 
     #[test]
     fn names_that_escape_or_read_differently_are_refused() {
-        let cases: &[(&[u8], fn(&EntryError) -> bool)] = &[
+        type Expected = fn(&EntryError) -> bool;
+        let cases: &[(&[u8], Expected)] = &[
             (b"", |e| matches!(e, EntryError::EmptyName)),
             (b"../evil", |e| matches!(e, EntryError::Escapes { .. })),
             (b"a/../../evil", |e| matches!(e, EntryError::Escapes { .. })),
