@@ -621,3 +621,114 @@ fn on_a_terminal_the_upload_progress_line_ends_before_the_result() {
         "the result shares the progress line: {result:?}"
     );
 }
+
+/// Issue #20 item 22: a file name the portals refuse (here a backslash) stops the publish at
+/// packing, named, before anything is uploaded; package.json is restored.
+#[test]
+fn a_file_name_the_portal_refuses_stops_publish_before_the_upload() {
+    let (root, portal) = setup("backslash");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    std::fs::write(project.join("src/pages\\index.js"), "x").unwrap();
+    let original = std::fs::read(project.join("package.json")).unwrap();
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+    for args in [
+        &["--json", "publish"][..],
+        &["--json", "publish", "--no-build"],
+    ] {
+        let run = dev.run(args).code(4);
+        let error = run.json()["error"].clone();
+        assert_eq!(error["code"], "pack_failed", "{error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains("pages\\\\index.js") && message.contains("backslash"),
+            "{message}"
+        );
+        assert_eq!(
+            std::fs::read(project.join("package.json")).unwrap(),
+            original
+        );
+    }
+    let versions = dev.run(&["--json", "versions"]).ok().json();
+    assert!(versions["versions"].as_array().unwrap().is_empty());
+}
+
+/// `args` run with a deadline: a command that hangs (the old `upload <FIFO>`) fails the test
+/// instead of hanging it.
+fn run_with_deadline(dev: &User, args: &[&str]) -> Run {
+    let cmd = dev.command(args);
+    let mut bounded = std::process::Command::new("timeout");
+    bounded
+        .arg("60")
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdin(Stdio::null());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => bounded.env(key, value),
+            None => bounded.env_remove(key),
+        };
+    }
+    let run = to_run(bounded.output().unwrap());
+    assert_ne!(run.code, 124, "`{}` hung", args.join(" "));
+    run
+}
+
+/// Issue #20 items 24 and 19: `upload` checks the file on this machine first, with the
+/// portals' own rules: a file that is not a ZIP, or a ZIP with an entry the portals refuse,
+/// is refused before a byte is sent (exit 4, `pack_failed`, not the portal's
+/// `invalid_package`); a FIFO no longer hangs and /dev/zero is not "an empty package": only
+/// regular files.
+#[test]
+fn upload_checks_the_package_locally_and_takes_regular_files_only() {
+    let (root, portal) = setup("upload-local");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    dev.bind("Hello MiniApp");
+
+    let not_zip = root.path().join("notes.zip");
+    std::fs::write(&not_zip, "plain text, not a ZIP").unwrap();
+    let link_zip = root.path().join("link.zip");
+    {
+        use gopay_miniapp_guard::entries::testing::{raw_zip, RawEntry};
+        let mut link = RawEntry::stored(b"passwd", b"/etc/passwd");
+        link.unix_mode = 0o120777;
+        std::fs::write(
+            &link_zip,
+            raw_zip(&[RawEntry::stored(b"index.html", b"<html></html>"), link]),
+        )
+        .unwrap();
+    }
+    let fifo = root.path().join("pipe.zip");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let cases = [
+        (not_zip.to_str().unwrap(), "not a readable ZIP"),
+        (link_zip.to_str().unwrap(), "symbolic link"),
+        (
+            fifo.to_str().unwrap(),
+            "is a named pipe (FIFO), not a regular file",
+        ),
+        ("/dev/zero", "is a device, not a regular file"),
+    ];
+    for (file, why) in cases {
+        let run = run_with_deadline(&dev, &["--json", "upload", file, "--version", "1.0.1"]);
+        assert_eq!(run.code, 4, "{file}: {}\n{}", run.stdout, run.stderr);
+        let error = run.json()["error"].clone();
+        assert_eq!(error["code"], "pack_failed", "{file}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(why),
+            "{file}: {error}"
+        );
+    }
+    let versions = dev.run(&["--json", "versions"]).ok().json();
+    assert!(versions["versions"].as_array().unwrap().is_empty());
+}

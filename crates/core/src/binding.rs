@@ -99,7 +99,11 @@ impl Binding {
     /// `None` when the project is not bound.
     pub fn read(project: &Path) -> Result<Option<Binding>, CoreError> {
         let path = Self::path(project);
-        let bytes = match std::fs::read(&path) {
+        // Bounded: a project file is outside data (guard::limits).
+        let bytes = match gopay_miniapp_guard::limits::read_file_io(
+            &path,
+            gopay_miniapp_guard::limits::PROJECT_FILE_MAX,
+        ) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(CoreError::io(path.display(), e)),

@@ -152,7 +152,10 @@ impl CredentialStore {
             Ok(None) => {}
             Err(e) => return Err(CoreError::io(self.path.display(), e)),
         }
-        match std::fs::read(&self.path) {
+        match gopay_miniapp_guard::limits::read_file_io(
+            &self.path,
+            gopay_miniapp_guard::limits::HOME_FILE_MAX,
+        ) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 CoreError::invalid(
                     format!(

@@ -250,7 +250,7 @@ fn pack_code(err: &PackError) -> &'static str {
 fn pack_hint(err: &PackError) -> Hint {
     match err {
         PackError::SecretsFound { .. } => Hint::LeaveOutSecrets,
-        PackError::OverBudget { .. } => Hint::ShrinkPackage,
+        e if e.is_size() => Hint::ShrinkPackage,
         PackError::OutputDirMissing { .. }
         | PackError::OutputDirEmpty { .. }
         | PackError::OutputDirOutsideProject { .. }

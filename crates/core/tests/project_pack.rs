@@ -896,3 +896,103 @@ fn the_secret_scan_finds_each_kind_of_secret() {
     expected.sort();
     assert_eq!(found, expected, "{err}");
 }
+
+/// Issue #20 item 22: a file name the portals refuse (a backslash, a `:`, a control
+/// character, two names that differ only by case) is refused by `plan`, naming the file,
+/// before anything is read, built into a ZIP or uploaded.
+#[test]
+fn names_the_portals_refuse_are_refused_by_plan() {
+    use gopay_miniapp_guard::entries::EntryError;
+    type Expected = fn(&EntryError) -> bool;
+    let cases: &[(&str, Expected)] = &[
+        ("pages\\index.js", |e| {
+            matches!(e, EntryError::Backslash { .. })
+        }),
+        ("notes:v2.txt", |e| matches!(e, EntryError::Colon { .. })),
+        ("tab\there.js", |e| {
+            matches!(e, EntryError::ControlCharacter { .. })
+        }),
+    ];
+    for (name, expected) in cases {
+        let work = tempfile::tempdir().unwrap();
+        let dist = work.path().join("dist");
+        put(&dist, &[("index.html", b"<html></html>"), (name, b"x")]);
+        let err = plan(&PackOptions::new(&dist)).unwrap_err();
+        let PackError::Entry { path, source } = &err else {
+            panic!("{name}: {err:?}");
+        };
+        assert!(expected(source), "{name}: {source:?}");
+        assert_eq!(path, &dist.join(name));
+        assert!(!err.to_string().chars().any(char::is_control), "{err}");
+    }
+    let work = tempfile::tempdir().unwrap();
+    let dist = work.path().join("dist");
+    put(
+        &dist,
+        &[("index.html", b"x"), ("Logo.png", b"a"), ("logo.png", b"b")],
+    );
+    let err = plan(&PackOptions::new(&dist)).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            PackError::Entry {
+                source: EntryError::Duplicate { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// Issue #20 item 10: a 2 GiB sparse file is refused by its size before it is read (plan
+/// reads nothing of it but the secret scan's first MiB, which comes after this check),
+/// naming the file and the limit.
+#[test]
+fn a_file_over_the_unpacked_limit_is_refused_before_it_is_read() {
+    let work = tempfile::tempdir().unwrap();
+    let dist = work.path().join("dist");
+    put(&dist, &[("index.html", b"<html></html>")]);
+    let sparse = fs::File::create(dist.join("huge.bin")).unwrap();
+    sparse.set_len(2 << 30).unwrap();
+    let err = plan(&PackOptions::new(&dist)).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(
+            &err,
+            PackError::Entry {
+                source: gopay_miniapp_guard::entries::EntryError::ExpandedTooLarge { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        message.contains("huge.bin") && message.contains("256.0 MiB"),
+        "{message}"
+    );
+    assert!(err.is_size());
+}
+
+/// The ratio rule on the packing side: 40 MiB of zeros packs to about 40 KiB, which the
+/// portals would refuse as a bomb; `pack` refuses it first and leaves no archive behind.
+#[test]
+fn a_package_over_the_ratio_is_refused_and_not_written() {
+    let work = tempfile::tempdir().unwrap();
+    let dist = work.path().join("dist");
+    put(&dist, &[("index.html", b"<html></html>")]);
+    fs::write(dist.join("zeros.bin"), vec![0u8; 40 << 20]).unwrap();
+    let out = work.path().join("out.zip");
+    let plan = plan(&PackOptions::new(&dist)).unwrap();
+    let err = write_archive(&plan, &out, |_, _| {}).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            PackError::Entry {
+                source: gopay_miniapp_guard::entries::EntryError::RatioTooHigh { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!out.exists());
+}

@@ -379,3 +379,27 @@ fn the_write_policy_applies_to_package_json() {
     assert!(err.to_string().contains("outside"), "{err}");
     assert_eq!(fs::read(&victim).unwrap(), original);
 }
+
+/// Issue #20 (reads bounded): a project file larger than the documented limit (1 MiB) is
+/// refused, naming the limit, instead of being read whole, for package.json and for
+/// gopay-miniapp.json; one under the limit still reads.
+#[test]
+fn project_files_over_the_read_limit_are_refused() {
+    use gopay_miniapp_guard::limits::PROJECT_FILE_MAX;
+    let dir = tempfile::tempdir().unwrap();
+    let filler = "a".repeat(PROJECT_FILE_MAX as usize);
+    let path = write(
+        dir.path(),
+        format!(r#"{{"version": "1.2.3", "x": "{filler}"}}"#).as_bytes(),
+    );
+    let err = PackageJson::read(&path).unwrap_err();
+    assert!(matches!(err, PackageJsonError::Read { .. }), "{err:?}");
+    assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
+    write(dir.path(), br#"{"version": "1.2.3"}"#);
+    PackageJson::read(&path).unwrap();
+
+    let binding = dir.path().join("gopay-miniapp.json");
+    fs::write(&binding, format!(r#"{{"x": "{filler}"}}"#)).unwrap();
+    let err = gopay_miniapp_core::binding::Binding::read(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
+}

@@ -6,6 +6,13 @@
 //! Reporter calls are synchronous and come from inside the workflow, so they only queue an
 //! event; one pump task per command sends them in order. The command waits for the pump
 //! (so `end` is sent before the response).
+//!
+//! The queue is bounded (`guard::limits`): an editor that reads slowly (or not at all) holds
+//! the pump, while a build may print without end. At most [`EDITOR_OUTPUT_QUEUE`] log lines
+//! wait; past that the oldest waiting line is dropped and counted, and the editor is told how
+//! many were left out before the next line it gets. Lines are cut at [`EDITOR_LINE_MAX`]
+//! bytes; progress reports waiting behind each other are coalesced into the latest. So the
+//! sidecar's memory stays flat whatever the build prints.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,7 +20,10 @@ use std::time::{Duration, Instant};
 
 use gopay_miniapp_core::events::{LogSource, Reporter};
 use gopay_miniapp_core::Context;
-use tokio::sync::mpsc;
+use std::collections::VecDeque;
+
+use gopay_miniapp_guard::limits::{EDITOR_LINE_MAX, EDITOR_OUTPUT_QUEUE};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::notification::Progress;
@@ -35,10 +45,112 @@ enum Event {
     Log(MessageType, String),
     Changed,
     Finish(String),
+    /// The reporter is gone without a finish (the command's task ended another way).
+    Closed,
+}
+
+/// The events waiting for the pump (see the module doc for the bounds).
+#[derive(Default)]
+struct Waiting {
+    events: VecDeque<Event>,
+    /// How many of `events` are log lines.
+    logs: usize,
+    /// Log lines dropped since the pump last took one.
+    dropped: u64,
+    /// The latest progress report not yet sent: reports are not queued, the editor only
+    /// ever shows the latest.
+    progress: Option<(u8, String)>,
+}
+
+/// The queue between the reporter (any thread) and the pump (one task).
+#[derive(Default)]
+struct Queue {
+    waiting: std::sync::Mutex<Waiting>,
+    ready: Notify,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, event: Event) {
+        {
+            let mut waiting = self.lock();
+            match event {
+                Event::Log(kind, line) => {
+                    if waiting.logs >= EDITOR_OUTPUT_QUEUE {
+                        if let Some(at) = waiting
+                            .events
+                            .iter()
+                            .position(|e| matches!(e, Event::Log(..)))
+                        {
+                            waiting.events.remove(at);
+                            waiting.logs -= 1;
+                            waiting.dropped += 1;
+                        }
+                    }
+                    waiting.events.push_back(Event::Log(kind, cut_line(line)));
+                    waiting.logs += 1;
+                }
+                Event::Progress(percent, message) => {
+                    waiting.progress = Some((percent, message));
+                }
+                event => waiting.events.push_back(event),
+            }
+        }
+        self.ready.notify_one();
+    }
+
+    /// The next event, and how many log lines were dropped before it (only counted when the
+    /// event is a log line, where the note goes).
+    async fn next(&self) -> (Event, u64) {
+        loop {
+            let notified = self.ready.notified();
+            {
+                let mut waiting = self.lock();
+                if let Some((percent, message)) = waiting.progress.take() {
+                    return (Event::Progress(percent, message), 0);
+                }
+                if let Some(event) = waiting.events.pop_front() {
+                    let dropped = if matches!(event, Event::Log(..)) {
+                        waiting.logs -= 1;
+                        std::mem::take(&mut waiting.dropped)
+                    } else {
+                        0
+                    };
+                    return (event, dropped);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> (usize, u64) {
+        let waiting = self.lock();
+        (
+            waiting.events.len() + usize::from(waiting.progress.is_some()),
+            waiting.dropped,
+        )
+    }
+}
+
+/// A line cut at [`EDITOR_LINE_MAX`] bytes (on a character boundary), marked as cut.
+fn cut_line(mut line: String) -> String {
+    if line.len() > EDITOR_LINE_MAX {
+        let mut end = EDITOR_LINE_MAX;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push_str(" … (cut)");
+    }
+    line
 }
 
 pub struct JobReporter {
-    tx: mpsc::UnboundedSender<Event>,
+    queue: Arc<Queue>,
     changed: AtomicBool,
     /// The context whose status a `changed` pushes (set once the project is known).
     ctx: Arc<std::sync::Mutex<Option<Context>>>,
@@ -54,40 +166,44 @@ impl JobReporter {
     }
 
     pub fn finish(&self, message: &str) {
-        let _ = self.tx.send(Event::Finish(message.to_string()));
+        self.queue.push(Event::Finish(message.to_string()));
     }
 
     pub fn info(&self, line: &str) {
-        let _ = self
-            .tx
-            .send(Event::Log(MessageType::INFO, line.to_string()));
+        self.queue
+            .push(Event::Log(MessageType::INFO, line.to_string()));
+    }
+}
+
+/// The pump ends when the reporter goes, as it did when the reporter held a channel's sender.
+impl Drop for JobReporter {
+    fn drop(&mut self) {
+        self.queue.push(Event::Closed);
     }
 }
 
 impl Reporter for JobReporter {
     fn step(&self, title: &str) {
-        let _ = self.tx.send(Event::Step(title.to_string()));
+        self.queue.push(Event::Step(title.to_string()));
     }
     fn progress(&self, percent: u8, message: &str) {
-        let _ = self
-            .tx
-            .send(Event::Progress(percent.min(100), message.to_string()));
+        self.queue
+            .push(Event::Progress(percent.min(100), message.to_string()));
     }
     fn log(&self, source: LogSource, line: &str) {
         let kind = match source {
             LogSource::Build => MessageType::LOG,
             LogSource::Workflow => MessageType::INFO,
         };
-        let _ = self.tx.send(Event::Log(kind, line.to_string()));
+        self.queue.push(Event::Log(kind, line.to_string()));
     }
     fn warn(&self, message: &str) {
-        let _ = self
-            .tx
-            .send(Event::Log(MessageType::WARNING, message.to_string()));
+        self.queue
+            .push(Event::Log(MessageType::WARNING, message.to_string()));
     }
     fn changed(&self) {
         self.changed.store(true, Ordering::SeqCst);
-        let _ = self.tx.send(Event::Changed);
+        self.queue.push(Event::Changed);
     }
 }
 
@@ -100,10 +216,11 @@ pub fn start(
     cancel: CancellationToken,
     title: String,
 ) -> (Arc<JobReporter>, JoinHandle<()>) {
-    let (tx, rx) = mpsc::unbounded_channel();
+    let queue = Arc::new(Queue::default());
+    let rx = queue.clone();
     let ctx = Arc::new(std::sync::Mutex::new(None));
     let reporter = Arc::new(JobReporter {
-        tx,
+        queue,
         changed: AtomicBool::new(false),
         ctx: ctx.clone(),
     });
@@ -130,7 +247,7 @@ async fn pump(
     client_token: Option<ProgressToken>,
     cancel: CancellationToken,
     title: String,
-    mut rx: mpsc::UnboundedReceiver<Event>,
+    rx: Arc<Queue>,
     ctx_cell: Arc<std::sync::Mutex<Option<Context>>>,
 ) {
     let client = shared.client().clone();
@@ -195,8 +312,14 @@ async fn pump(
     let mut percentage: u8 = 0;
     let mut last_report = Instant::now() - REPORT_INTERVAL;
     let mut last_message = String::new();
-    let mut end_message: Option<String> = None;
-    while let Some(event) = rx.recv().await {
+    let end_message = loop {
+        let (event, dropped) = rx.next().await;
+        if dropped > 0 {
+            let note = format!(
+                "({dropped} lines of output were left out here: the editor read them slower than they came)"
+            );
+            notify(&shared, client.log_message(MessageType::WARNING, note)).await;
+        }
         match event {
             Event::Step(step) => {
                 job.update(None, &step);
@@ -235,16 +358,63 @@ async fn pump(
                     tokio::spawn(async move { crate::status::push(&shared, &ctx).await });
                 }
             }
-            Event::Finish(message) => {
-                end_message = Some(message);
-                break;
-            }
+            Event::Finish(message) => break Some(message),
+            Event::Closed => break None,
         }
-    }
+    };
     if token.is_some() {
         send(WorkDoneProgress::End(WorkDoneProgressEnd {
             message: end_message,
         }))
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #20 item 18: a build printing without end while nothing takes the lines (a pump
+    /// held by an editor that does not read) keeps at most EDITOR_OUTPUT_QUEUE lines, counts
+    /// the dropped ones, cuts long lines and coalesces progress; the newest lines are kept.
+    #[tokio::test]
+    async fn build_output_waiting_for_a_slow_editor_stays_bounded() {
+        let queue = Queue::default();
+        queue.push(Event::Step("Building".into()));
+        let lines = 100_000;
+        for i in 0..lines {
+            queue.push(Event::Log(MessageType::LOG, format!("line {i}")));
+            queue.push(Event::Progress(10, format!("building {i}")));
+        }
+        queue.push(Event::Log(MessageType::LOG, "x".repeat(1 << 20)));
+        let (len, dropped) = queue.len();
+        // The step, the newest lines and the latest progress report.
+        assert_eq!(len, 1 + EDITOR_OUTPUT_QUEUE + 1);
+        assert_eq!(dropped, (lines + 1 - EDITOR_OUTPUT_QUEUE) as u64);
+
+        let (first, _) = queue.next().await;
+        assert!(matches!(&first, Event::Progress(10, m) if m == "building 99999"));
+        let (second, _) = queue.next().await;
+        assert!(matches!(second, Event::Step(_)));
+        let (oldest, dropped_before) = loop {
+            match queue.next().await {
+                (Event::Log(_, line), dropped) => break (line, dropped),
+                _ => continue,
+            }
+        };
+        assert_eq!(dropped_before, (lines + 1 - EDITOR_OUTPUT_QUEUE) as u64);
+        assert_eq!(oldest, format!("line {}", lines + 1 - EDITOR_OUTPUT_QUEUE));
+        let mut last = String::new();
+        while queue.len().0 > 0 {
+            if let (Event::Log(_, line), dropped) = queue.next().await {
+                assert_eq!(dropped, 0);
+                last = line;
+            }
+        }
+        assert!(
+            last.len() <= EDITOR_LINE_MAX + 16 && last.ends_with("(cut)"),
+            "{}",
+            last.len()
+        );
     }
 }

@@ -650,7 +650,8 @@ async fn verify_package(
     // version: the bytes are in the store already, and are checked there.
     let in_store = !tokio::fs::try_exists(&part).await? && tokio::fs::try_exists(&dest).await?;
     let check_path = if in_store { dest.clone() } else { part.clone() };
-    let (actual, package_check) = hash_and_check_package(check_path, in_store, row.size).await?;
+    let (actual, package_check) =
+        hash_and_check_package(check_path, in_store, row.size, state.max_package_size).await?;
 
     if actual != row.sha256 {
         start_upload_over(state, &row.id, &part).await?;
@@ -681,6 +682,7 @@ async fn hash_and_check_package(
     path: std::path::PathBuf,
     in_store: bool,
     size: u64,
+    max_package_size: u64,
 ) -> ApiResult<(String, Result<(), String>)> {
     Ok(tokio::task::spawn_blocking(move || -> std::io::Result<_> {
         let mut file = std::fs::OpenOptions::new()
@@ -701,7 +703,7 @@ async fn hash_and_check_package(
             hasher.update(&buf[..n]);
         }
         let actual = hex::encode(hasher.finalize());
-        let check = check_package(&path);
+        let check = check_package(&path, max_package_size);
         Ok((actual, check))
     })
     .await??)
@@ -931,37 +933,37 @@ async fn abort_upload(state: &AppState, upload_id: &str) -> ApiResult<()> {
     }
 }
 
-/// A MiniApp package: a readable ZIP with `index.html` or `app.json` at its root, and no
-/// entry that escapes the root.
-pub(crate) fn check_package(path: &std::path::Path) -> Result<(), String> {
+/// A MiniApp package: a ZIP that passes the package entry rules (`guard::entries`: names that
+/// stay inside, no links, unpacked size and ratio within the limits, counted while inflating)
+/// with `index.html` or `app.json` at its root. `max_package_size` is the portal's limit: a
+/// portal that takes larger packages unpacks larger ones too.
+pub(crate) fn check_package(path: &std::path::Path, max_package_size: u64) -> Result<(), String> {
+    use gopay_miniapp_guard::entries;
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read the package: {e}"))?;
-    let archive = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| format!("the package is not a readable ZIP archive ({e})"))?;
-    let mut has_entry = false;
-    let mut nested: Option<String> = None;
-    for name in archive.file_names() {
-        let normalized = name.replace('\\', "/");
-        if normalized.starts_with('/') || normalized.split('/').any(|part| part == "..") {
-            return Err(format!(
-                "the package has an entry `{name}` that points outside the package"
-            ));
+    let size = file
+        .metadata()
+        .map_err(|e| format!("cannot read the package: {e}"))?
+        .len();
+    let limits = entries::Limits::for_package_size(max_package_size);
+    let checked =
+        entries::check_zip(std::io::BufReader::new(file), size, &limits).map_err(|e| {
+            tracing::info!(reason = %e, "a package was refused");
+            e.to_string()
+        })?;
+    let mut nested: Option<&str> = None;
+    for name in &checked.names {
+        if name == "index.html" || name == "app.json" {
+            return Ok(());
         }
-        let trimmed = normalized.trim_start_matches("./");
-        if trimmed == "index.html" || trimmed == "app.json" {
-            has_entry = true;
-        } else if nested.is_none()
-            && (trimmed.ends_with("/index.html") || trimmed.ends_with("/app.json"))
-        {
-            nested = Some(trimmed.to_string());
+        if nested.is_none() && (name.ends_with("/index.html") || name.ends_with("/app.json")) {
+            nested = Some(name);
         }
-    }
-    if has_entry {
-        return Ok(());
     }
     let mut why = "the package has no index.html or app.json at its root".to_string();
     if let Some(nested) = nested {
         why.push_str(&format!(
-            " (it has `{nested}`: zip the folder's contents, not the folder)"
+            " (it has `{}`: zip the folder's contents, not the folder)",
+            nested.escape_debug()
         ));
     }
     Err(why)

@@ -993,6 +993,48 @@ async fn wallet_tools_in_review(
 
 /// `superapp::ConsoleSession`, the emulator's own client (the demo's): a form login, and a
 /// review decision as a target-app admin, with the emulator's refusals in its error.
+/// Issue #20 item 10, on the console emulator's upload: the same entry rules as the native
+/// portal (links, drive letters, NUL, a 1 GiB bomb in about 1 MiB), nothing stored.
+#[tokio::test]
+async fn the_emulator_refuses_escaping_entries_links_and_zip_bombs() {
+    use gopay_miniapp_guard::entries::testing::{raw_zip, zero_bomb, RawEntry};
+    let p = emulator().await;
+    let ids = ids(&p).await;
+    let space = ids.of("space", "Demo Space");
+    let app = ids.of("app", "Hello MiniApp");
+    let dev = Console::login(&p, "demo", "demo").await;
+    let index = || RawEntry::stored(b"index.html", b"<html></html>");
+    let mut link = RawEntry::stored(b"secrets", b"/etc/passwd");
+    link.unix_mode = 0o120777;
+    let cases: [(Vec<u8>, &str); 4] = [
+        (raw_zip(&[index(), link]), "symbolic link"),
+        (
+            raw_zip(&[index(), RawEntry::stored(b"D:\\x", b"x")]),
+            "backslash",
+        ),
+        (
+            raw_zip(&[index(), RawEntry::stored(b"a\x00b", b"x")]),
+            "control character",
+        ),
+        (
+            raw_zip(&[index(), zero_bomb(b"bomb.bin", 1024, None)]),
+            "over the limit",
+        ),
+    ];
+    let name = format!("{app}_v1.0.0_emu.zip");
+    for (bytes, why) in cases {
+        let r = refused(
+            dev.upload(&space, &app, "1.0.0", &name, bytes).await,
+            "INVALID_PACKAGE",
+        );
+        assert!(r["errorMsg"].as_str().unwrap().contains(why), "{why}: {r}");
+    }
+    // Nothing was stored: the version is still free.
+    ok(dev
+        .upload(&space, &app, "1.0.0", &name, package("fine"))
+        .await);
+}
+
 #[tokio::test]
 async fn the_console_client_logs_in_and_decides_a_review() {
     let p = emulator().await;

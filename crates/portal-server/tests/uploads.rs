@@ -375,6 +375,59 @@ async fn too_large_packages_and_chunks_are_refused() {
     p.complete(&demo, &id).await.ok();
 }
 
+/// Issue #20 item 10: entries that escape or lie (a link, a drive letter, NUL, a backslash)
+/// and a ZIP bomb (about 1 MiB unpacking to 1 GiB, with true or lying headers) are refused
+/// by the package entry rules, and the upload is discarded.
+#[tokio::test]
+async fn escaping_entries_links_and_zip_bombs_are_refused() {
+    use gopay_miniapp_guard::entries::testing::{raw_zip, zero_bomb, RawEntry};
+    let p = portal().await;
+    let demo = p.login("demo", "demo").await;
+    let app = p.app_id(&demo, "Hello MiniApp").await;
+    let index = || RawEntry::stored(b"index.html", b"<html></html>");
+    let mut link = RawEntry::stored(b"secrets", b"/etc/passwd");
+    link.unix_mode = 0o120777;
+    let cases: [(Vec<u8>, &str); 6] = [
+        (raw_zip(&[index(), link]), "symbolic link"),
+        (
+            raw_zip(&[index(), RawEntry::stored(b"C:/evil.bat", b"x")]),
+            "drive letter",
+        ),
+        (
+            raw_zip(&[index(), RawEntry::stored(b"pages\\a.js", b"x")]),
+            "backslash",
+        ),
+        (
+            raw_zip(&[index(), RawEntry::stored(b"a\x00b.js", b"x")]),
+            "control character",
+        ),
+        (
+            raw_zip(&[index(), zero_bomb(b"bomb.bin", 1024, None)]),
+            "over the limit",
+        ),
+        (
+            raw_zip(&[index(), zero_bomb(b"bomb.bin", 1024, Some(1000))]),
+            "lies about its sizes",
+        ),
+    ];
+    for (bytes, why) in cases {
+        assert!(bytes.len() < 2 * MIB, "{}", bytes.len());
+        let id = p.open_upload(&demo, &app, "1.0.0", &bytes).await.ok()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        p.put_chunk(&demo, &id, 0, &bytes).await.ok();
+        let err = p.complete(&demo, &id).await.err(422, "invalid_package");
+        assert!(
+            err["message"].as_str().unwrap().contains(why),
+            "{why}: {err}"
+        );
+        p.get(&demo, &format!("/api/v1/uploads/{id}"))
+            .await
+            .err(404, "not_found");
+    }
+}
+
 #[tokio::test]
 async fn only_miniapp_packages_are_accepted() {
     let p = portal().await;

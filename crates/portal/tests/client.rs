@@ -814,3 +814,135 @@ async fn superapp_story_through_the_portal_trait() {
     }
     p.shutdown().await;
 }
+
+/// A server answering every request with `status`, `content_type` and `body`, repeated
+/// `repeat` times in chunks. For "endless" bodies the repeat is capped at 256 MiB: far past
+/// every read limit, and it keeps a client without limits (the old one) from taking the
+/// machine's memory when the test is run against it.
+async fn hostile_server(
+    status: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+    repeat: usize,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 64 * 1024];
+                let _ = socket.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+                );
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut framed = format!("{:x}\r\n", body.len()).into_bytes();
+                framed.extend_from_slice(body);
+                framed.extend_from_slice(b"\r\n");
+                for _ in 0..repeat {
+                    if socket.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    url
+}
+
+/// The error of `result`; an answer read whole is a failure, reported without its (huge) value.
+fn refused<T>(result: Result<T, PortalError>) -> PortalError {
+    match result {
+        Ok(_) => panic!("the answer was read without a limit"),
+        Err(err) => err,
+    }
+}
+
+const NO_RETRY: RetryPolicy = RetryPolicy {
+    retries: 0,
+    initial_delay: Duration::ZERO,
+    max_delay: Duration::ZERO,
+};
+
+const ENDLESS_CHUNK: &[u8] = &[b' '; 64 * 1024];
+/// 256 MiB of chunks: endless for a client with limits.
+const ENDLESS: usize = 4096;
+
+/// Issue #20 item 17: a portal sending an endless body (here to `doctor`'s probes and to a
+/// JSON read, on both backends) makes the client stop at the documented limit with an error
+/// naming it, instead of reading until the memory runs out.
+#[tokio::test]
+async fn an_endless_body_is_read_up_to_its_limit_and_refused() {
+    use gopay_miniapp_guard::limits::{HTML_PAGE_MAX, JSON_ANSWER_MAX};
+    let url = hostile_server("200 OK", "application/json", ENDLESS_CHUNK, ENDLESS).await;
+    let over = |err: PortalError, limit: u64| {
+        let message = err.to_string();
+        assert!(
+            matches!(err, PortalError::Protocol { .. })
+                && message.contains("larger than")
+                && message.contains(&format!("{limit} bytes")),
+            "{message}"
+        );
+    };
+
+    let native = PortalClient::new(&url, Credentials::AccessToken("t".into())).unwrap();
+    over(
+        refused(native.probe_get("/api/v1/health", None).await),
+        HTML_PAGE_MAX,
+    );
+    over(refused(native.health().await), JSON_ANSWER_MAX);
+
+    let console = gopay_miniapp_portal::superapp::http::Http::new(&url)
+        .unwrap()
+        .with_retry(NO_RETRY);
+    over(refused(console.probe("/").await), HTML_PAGE_MAX);
+    over(
+        refused(console.get_with("/rest/anything", &[], "SESSION=x").await),
+        JSON_ANSWER_MAX,
+    );
+}
+
+/// Issue #20 item 31: a plain-text (or HTML) 413, what gateways send for a body over their
+/// limit, reads as "too large" on both backends, with the limit when the answer names it.
+#[tokio::test]
+async fn a_plain_413_reads_as_too_large_with_its_limit() {
+    let named = hostile_server(
+        "413 Payload Too Large",
+        "text/plain",
+        b"Request body is larger than 10 MB",
+        1,
+    )
+    .await;
+    let html = hostile_server(
+        "413 Request Entity Too Large",
+        "text/html",
+        b"<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+        1,
+    )
+    .await;
+    for (url, limit) in [(&named, Some("10 MB")), (&html, None)] {
+        let native = PortalClient::new(url, Credentials::AccessToken("t".into())).unwrap();
+        let console = gopay_miniapp_portal::superapp::http::Http::new(url)
+            .unwrap()
+            .with_retry(NO_RETRY);
+        console.set_cookie(Some("SESSION=x".into()));
+        for err in [
+            refused(native.health().await),
+            console
+                .post("/rest/anything", &serde_json::json!({}))
+                .await
+                .unwrap_err(),
+        ] {
+            let message = err.to_string();
+            assert!(matches!(err, PortalError::TooLarge { .. }), "{err:?}");
+            assert!(message.contains("too large"), "{message}");
+            match limit {
+                Some(limit) => assert!(message.contains(limit), "{message}"),
+                None => assert!(!message.contains("names a limit"), "{message}"),
+            }
+        }
+    }
+}

@@ -18,6 +18,7 @@ use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use gopay_miniapp_guard::limits::{read_file_io, PROJECT_FILE_MAX};
 use gopay_miniapp_portal::VersionNumber;
 
 use gopay_miniapp_guard::files::{self, FileError, Permissions};
@@ -112,10 +113,11 @@ impl PackageJson {
     /// here (so the file can be shown) and reported by [`PackageJson::version`].
     pub fn read(path: impl AsRef<Path>) -> Result<Self, PackageJsonError> {
         let path = path.as_ref().to_path_buf();
-        let bytes = fs::read(&path).map_err(|source| PackageJsonError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let bytes =
+            read_file_io(&path, PROJECT_FILE_MAX).map_err(|source| PackageJsonError::Read {
+                path: path.clone(),
+                source,
+            })?;
         let real_path = fs::canonicalize(&path).map_err(|source| PackageJsonError::Read {
             path: path.clone(),
             source,

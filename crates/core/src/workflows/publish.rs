@@ -163,6 +163,27 @@ pub async fn pack_archive(options: PackOptions, out: PathBuf) -> Result<PackedAr
     })?
 }
 
+/// The portals' package check (`guard::entries`) of a ZIP made elsewhere, on this machine:
+/// its size when it passes.
+pub async fn check_package_file(archive: &Path, size_budget: u64) -> Result<u64, CoreError> {
+    let path = archive.to_path_buf();
+    let checked = tokio::task::spawn_blocking(move || {
+        let limits = pack::entry_limits(Some(size_budget));
+        let (file, size) = gopay_miniapp_guard::entries::open_regular_file(&path)?;
+        gopay_miniapp_guard::entries::check_zip(std::io::BufReader::new(file), size, &limits)
+            .map_err(|source| gopay_miniapp_guard::entries::ZipFileError::Entry {
+                path: path.clone(),
+                source,
+            })?;
+        Ok::<u64, gopay_miniapp_guard::entries::ZipFileError>(size)
+    })
+    .await
+    .map_err(|e| CoreError::Io {
+        message: format!("checking the package stopped: {e}"),
+    })?;
+    Ok(checked.map_err(pack::PackError::from)?)
+}
+
 pub async fn publish(
     ctx: &Context,
     options: &PublishOptions,
@@ -206,6 +227,17 @@ pub async fn publish(
             latest_number.map_or("none".into(), |v| v.to_string()),
         ),
     );
+
+    // Without a build, the output folder is what will be packed: what the portals would
+    // refuse in it (names, sizes) is found before package.json is touched.
+    if options.no_build {
+        let plan_options = pack_options(&ctx.project, &binding, options.allow_secrets);
+        tokio::task::spawn_blocking(move || pack::plan(&plan_options).map(drop))
+            .await
+            .map_err(|e| CoreError::Io {
+                message: format!("packing stopped: {e}"),
+            })??;
+    }
 
     // 3. From here on, package.json is restored on any failure, and the journal (written
     //    before the bump) lets the next run restore it if this process dies.
@@ -660,13 +692,12 @@ pub async fn upload_archive(
 ) -> Result<UploadResult, CoreError> {
     let started = Instant::now();
     let binding = Binding::require(&ctx.project)?;
+    // Checked here first, with the portals' own rules, before anything is sent: a regular file
+    // (a FIFO would hang the read, /dev/zero never ends), a ZIP, entries the portals accept.
+    // No hash here: the backend hashes the package when and how it needs to, and the created
+    // version carries it.
+    let size = check_package_file(archive, binding.size_budget).await?;
     let portal = ctx.portal().await?;
-    // No hash here: the backend hashes the package when and how it needs to (so a large
-    // package need not be read twice), and the created version carries it.
-    let size = tokio::fs::metadata(archive)
-        .await
-        .map_err(|e| CoreError::io(archive.display(), e))?
-        .len();
     reporter.step(&format!("Uploading {} as {version}", archive.display()));
     let progress = |p: UploadProgress| {
         let percent = p.percent();

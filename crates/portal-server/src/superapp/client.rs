@@ -89,7 +89,7 @@ impl ConsoleSession {
             decision: decision.wire().to_string(),
             reason: reason.to_string(),
         };
-        let answer: Value = self
+        let response = self
             .http
             .post(format!("{}{}", self.url, REVIEW.path))
             .header(COOKIE, &self.cookie)
@@ -97,9 +97,15 @@ impl ConsoleSession {
             .json(&body)
             .send()
             .await
-            .map_err(|e| ClientError(format!("the emulator's review route did not answer: {e}")))?
-            .json()
-            .await
+            .map_err(|e| ClientError(format!("the emulator's review route did not answer: {e}")))?;
+        // Bounded like every answer read from outside (guard::limits).
+        let bytes = gopay_miniapp_guard::limits::read_body(
+            response,
+            gopay_miniapp_guard::limits::BodyKind::JsonAnswer,
+        )
+        .await
+        .map_err(|e| ClientError(e.to_string()))?;
+        let answer: Value = serde_json::from_slice(&bytes)
             .map_err(|e| ClientError(format!("the emulator's review answer is not JSON: {e}")))?;
         if answer["success"] != true {
             let what = match decision {

@@ -246,7 +246,8 @@ async fn upload(
     if received.size > 0 && received.size <= state.max_package_size {
         if let Some(temp) = &received.temp {
             let path = temp.0.clone();
-            tokio::task::spawn_blocking(move || check_package(&path))
+            let limit = state.max_package_size;
+            tokio::task::spawn_blocking(move || check_package(&path, limit))
                 .await?
                 .map_err(|why| {
                     ApiError::new(

@@ -241,7 +241,7 @@ impl PortalClient {
         }
         let response = request.send().await.map_err(|e| network_error(&url, e))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| network_error(&url, e))?;
+        let body = crate::http_client::read_page(response).await?;
         Ok((status, body.to_vec()))
     }
 
@@ -737,10 +737,9 @@ impl PortalClient {
     ) -> Result<T, WireFailure> {
         let status = response.status();
         let url = response.url().to_string();
-        let bytes = response
-            .bytes()
+        let bytes = crate::http_client::read_answer(response)
             .await
-            .map_err(|e| WireFailure::Other(network_error(&url, e)))?;
+            .map_err(WireFailure::Other)?;
         if status.is_success() {
             let bytes = if bytes.is_empty() {
                 Bytes::from_static(b"null")
@@ -755,6 +754,9 @@ impl PortalClient {
         }
         Err(match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
             Ok(envelope) => WireFailure::Refused(status.as_u16(), envelope.error),
+            Err(_) if status == StatusCode::PAYLOAD_TOO_LARGE => {
+                WireFailure::Other(crate::http_client::too_large_answer(&url, &bytes))
+            }
             Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
                 WireFailure::Other(PortalError::Network {
                     message: format!("the portal answered {status}"),

@@ -48,6 +48,9 @@ pub fn decode(status: u16, body: &[u8], url: &str) -> Result<Value, PortalError>
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) => {
+            if status == 413 {
+                return Err(crate::http_client::too_large_answer(url, body));
+            }
             if status >= 500 {
                 return Err(PortalError::Network {
                     message: format!("{url} answered HTTP {status}"),

@@ -149,7 +149,7 @@ impl Http {
         }
         let response = request.send().await.map_err(|e| network_error(&url, e))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| network_error(&url, e))?;
+        let body = crate::http_client::read_page(response).await?;
         Ok((status, body.to_vec()))
     }
 
@@ -219,7 +219,7 @@ impl Http {
         let status = response.status().as_u16();
         // A console that sends a lost session to its login page instead of answering.
         let landed_on_login = response.url().path().ends_with("/login");
-        let body = response.bytes().await.map_err(|e| network_error(&url, e))?;
+        let body = crate::http_client::read_answer(response).await?;
         match envelope::decode(status, &body, &url) {
             Err(PortalError::Protocol { .. }) if landed_on_login => {
                 Err(PortalError::SessionExpired {

@@ -46,6 +46,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use gopay_miniapp_guard::entries::{Entries, EntryError, EntryKind, Limits, ZipFileError};
 use ignore::WalkBuilder;
 
 pub use rules::{
@@ -289,6 +290,35 @@ pub enum PackError {
 
     #[error("packing stopped because a compression worker failed: {message}")]
     Worker { message: String },
+
+    /// A file the portals would refuse (its name, its size, the package's unpacked size or
+    /// ratio: `guard::entries`), found before anything is read or uploaded.
+    // The path is escaped: its file name comes from the build and may carry control
+    // characters (TODO(guard::text): the output sanitiser, once it is on main).
+    #[error("{} cannot go into the package: {source}", path.display().to_string().escape_debug())]
+    Entry { path: PathBuf, source: EntryError },
+
+    /// A ZIP made elsewhere that the portals would refuse, or that is no file at all.
+    #[error(transparent)]
+    Package(#[from] ZipFileError),
+}
+
+impl PackError {
+    /// Refused for its size (the way out is a smaller package), not for a name or a kind.
+    pub fn is_size(&self) -> bool {
+        match self {
+            PackError::OverBudget { .. } => true,
+            PackError::Entry { source, .. }
+            | PackError::Package(ZipFileError::Entry { source, .. }) => source.is_size(),
+            _ => false,
+        }
+    }
+}
+
+/// The entry limits of a package within `size_budget` (the portal's own limit by default):
+/// the limits the portals apply to it.
+pub fn entry_limits(size_budget: Option<u64>) -> Limits {
+    Limits::for_package_size(size_budget.unwrap_or(0))
 }
 
 fn run_build_hint(build_command: &Option<String>) -> String {
@@ -546,6 +576,7 @@ pub fn plan(options: &PackOptions) -> Result<PackPlan, PackError> {
         });
     }
     entries.sort_by(|a, b| a.archive_path.cmp(&b.archive_path));
+    check_entries(&entries, options.size_budget)?;
 
     let findings = find_secrets(&entries)?;
     let allowed_secrets = if findings.is_empty() || options.allow_secrets {
@@ -587,6 +618,22 @@ fn confine_output_dir(dir: &Path, canonical_dir: &Path, project: &Path) -> Resul
             real: canonical_dir.to_path_buf(),
             project: project.to_path_buf(),
         });
+    }
+    Ok(())
+}
+
+/// The package entry rules (`guard::entries`, the portals' own) over the planned files, by
+/// name and size alone: a file the portals would refuse, or a sparse 2 GiB file, is named
+/// before a byte of any file is read.
+fn check_entries(entries: &[PlannedEntry], size_budget: Option<u64>) -> Result<(), PackError> {
+    let mut checked = Entries::new(entry_limits(size_budget));
+    for entry in entries {
+        checked
+            .add(entry.archive_path.as_bytes(), EntryKind::File, entry.size)
+            .map_err(|source| PackError::Entry {
+                path: entry.source.clone(),
+                source,
+            })?;
     }
     Ok(())
 }

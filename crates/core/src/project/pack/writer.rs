@@ -183,6 +183,16 @@ pub fn write_archive_with(
             .map_err(|err| write_error(err.into_error()))?,
     );
 
+    // The portals' ratio rule, now that the archive's size is known.
+    gopay_miniapp_guard::entries::check_ratio(
+        plan.total_size(),
+        finished.size,
+        &super::entry_limits(plan.size_budget()),
+    )
+    .map_err(|source| PackError::Entry {
+        path: plan.output_dir().to_path_buf(),
+        source,
+    })?;
     if let Some(budget) = plan.size_budget() {
         if finished.size > budget {
             let mut largest: Vec<FileSize> = entries
