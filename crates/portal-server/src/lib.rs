@@ -33,6 +33,7 @@ mod router;
 mod state;
 mod store;
 pub mod superapp;
+mod throttle;
 mod uploads;
 mod web;
 
@@ -47,6 +48,12 @@ pub use clock::{TestClock, TEST_CLOCK_ENV};
 pub use error::{ApiError, ServerError};
 pub use releases::TEMPORARY_CODE_TTL_SECS;
 pub use store::{seed_demo, Store};
+pub use throttle::{
+    FIRST_DELAY_SECS as LOGIN_FIRST_DELAY_SECS,
+    FREE_FAILURES_PER_ACCOUNT as LOGIN_FREE_FAILURES_PER_ACCOUNT,
+    FREE_FAILURES_PER_ADDRESS as LOGIN_FREE_FAILURES_PER_ADDRESS,
+    MAX_DELAY_SECS as LOGIN_MAX_DELAY_SECS,
+};
 pub use uploads::{CHUNK_SHA256_HEADER, MAX_CHUNK_SIZE};
 pub use web::{WebRoute, WEB_ROUTES};
 

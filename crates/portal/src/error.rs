@@ -14,6 +14,9 @@ pub mod codes {
     /// The token was revoked (logout, `token revoke`) or never existed.
     pub const TOKEN_REVOKED: &str = "token_revoked";
     pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+    /// Too many failed logins for this account or from this address: wait `Retry-After`
+    /// seconds (HTTP 429).
+    pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     pub const FORBIDDEN: &str = "forbidden";
     pub const NOT_FOUND: &str = "not_found";
     pub const INVALID_REQUEST: &str = "invalid_request";
@@ -56,6 +59,7 @@ pub mod codes {
         TOKEN_EXPIRED,
         TOKEN_REVOKED,
         INVALID_CREDENTIALS,
+        TOO_MANY_ATTEMPTS,
         FORBIDDEN,
         NOT_FOUND,
         INVALID_REQUEST,

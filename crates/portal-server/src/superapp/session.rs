@@ -22,7 +22,9 @@ use super::envelope::{self, lost_session};
 use super::ids;
 use super::page::{page, Signed};
 use crate::auth::{check_credentials, secret_hash, Caller};
+use crate::error::throttled_page;
 use crate::error::ApiError;
+use crate::extract::ClientAddr;
 use crate::state::AppState;
 use crate::store::{new_id, now_rfc3339, random_base62};
 use crate::web::html::redirect;
@@ -177,6 +179,7 @@ pub(crate) async fn login_page(State(state): State<AppState>, headers: HeaderMap
 /// `POST /login` (form: username, password)
 pub(crate) async fn login(
     State(state): State<AppState>,
+    from: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -198,7 +201,7 @@ pub(crate) async fn login(
             Some("Enter your username and password."),
         );
     }
-    let user_id = match check_credentials(&state, username.clone(), password).await {
+    let user_id = match check_credentials(&state, from, username.clone(), password).await {
         Ok(id) => id,
         Err(err) if err.status == StatusCode::UNAUTHORIZED => {
             return login_form(
@@ -206,6 +209,11 @@ pub(crate) async fn login(
                 &username,
                 Some("Wrong username or password."),
             );
+        }
+        Err(err) if err.status == StatusCode::TOO_MANY_REQUESTS => {
+            return throttled_page(&err, |status, words| {
+                login_form(status, &username, Some(words))
+            });
         }
         Err(err) => return error_page(None, &err),
     };
