@@ -447,6 +447,45 @@ async fn an_expired_session_is_renewed_and_saved_and_a_dead_one_is_a_status_prob
     assert!(account::is_auth_error(&err), "{err:?}");
 }
 
+/// Eight runs (each its own client, as eight processes have) find the same expired session
+/// at once: one refreshes it, the others take what it saved instead of spending the dead
+/// refresh token and telling the user to log in again (issue #20 item 20).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_runs_renewing_one_expired_session_at_once_all_go_on() {
+    let w = World::new().await;
+    let first = w.logged_in("demo").await;
+    w.clock
+        .advance(PortalConfig::default().access_token_ttl)
+        .unwrap();
+    // Every run has read the stored (expired) session before any of them renews it.
+    let mut portals = Vec::new();
+    for _ in 0..8 {
+        let mut run = Context::new(first.home.clone(), w.project.clone());
+        run.portal_override = Some(w.portal.url.clone());
+        portals.push(run.portal().await.unwrap());
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(portals.len()));
+    let runs: Vec<_> = portals
+        .into_iter()
+        .map(|portal| {
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                portal.me().await
+            })
+        })
+        .collect();
+    for run in runs {
+        let me = run
+            .await
+            .unwrap()
+            .expect("every run goes on with the renewed session");
+        assert_eq!(me.username, "demo");
+    }
+    // And the session on file is the live one.
+    assert_eq!(account::whoami(&first).await.unwrap().user.username, "demo");
+}
+
 #[tokio::test]
 async fn an_access_token_works_in_place_of_a_session_until_revoked() {
     let w = World::new().await;

@@ -52,6 +52,16 @@ impl std::fmt::Debug for Credentials {
 /// Called with the new token pair after a transparent refresh, so it can be persisted.
 pub type TokenListener = Arc<dyn Fn(&TokenPair) + Send + Sync>;
 
+/// Where the refreshed tokens are kept, shared with other processes: a refresh token works
+/// once, so only one process refreshes at a time and the others take what it saved
+/// (the native contract's advice: re-read the stored pair after a refused refresh).
+pub trait RefreshCoordinator: Send + Sync {
+    /// Blocks until this caller alone refreshes (across processes); held until dropped.
+    fn exclusive(&self) -> Box<dyn Send>;
+    /// The credentials stored now.
+    fn stored(&self) -> Option<Credentials>;
+}
+
 /// Result of one poll of a device login.
 #[derive(Debug)]
 pub enum DevicePoll {
@@ -64,6 +74,7 @@ pub struct PortalClient {
     http: reqwest::Client,
     credentials: Mutex<Credentials>,
     on_refresh: Option<TokenListener>,
+    coordinator: Option<Arc<dyn RefreshCoordinator>>,
     retry: RetryPolicy,
     chunk_size: u64,
 }
@@ -82,6 +93,7 @@ impl PortalClient {
             http,
             credentials: Mutex::new(credentials),
             on_refresh: None,
+            coordinator: None,
             retry: RetryPolicy::default(),
             chunk_size: DEFAULT_CHUNK_SIZE,
         })
@@ -95,6 +107,12 @@ impl PortalClient {
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Refresh in turn with other processes sharing the stored tokens.
+    pub fn with_refresh_coordinator(mut self, coordinator: Arc<dyn RefreshCoordinator>) -> Self {
+        self.coordinator = Some(coordinator);
         self
     }
 
@@ -800,7 +818,28 @@ impl PortalClient {
             }
             Credentials::None => return Ok(false),
         };
-        let body = RefreshRequest { refresh_token };
+        // One refresh at a time across processes; a sibling's refresh is taken as it is.
+        let _exclusive = match &self.coordinator {
+            Some(coordinator) => {
+                let waiting = coordinator.clone();
+                let guard = tokio::task::spawn_blocking(move || waiting.exclusive())
+                    .await
+                    .map_err(|e| PortalError::Local {
+                        message: format!("waiting for another refresh of the session failed: {e}"),
+                    })?;
+                if adopt_stored(&mut credentials, coordinator.as_ref(), &refresh_token) {
+                    tracing::debug!(
+                        "the session was refreshed by another process; using its tokens"
+                    );
+                    return Ok(true);
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+        let body = RefreshRequest {
+            refresh_token: refresh_token.clone(),
+        };
         let refreshed: Result<TokenPair, _> = self
             .send_once(
                 routes::REFRESH,
@@ -824,9 +863,18 @@ impl PortalClient {
                 Ok(true)
             }
             Err(err) if err.retryable() => Err(err),
-            Err(err) => Err(PortalError::SessionExpired {
-                message: format!("the session ended ({err}); log in again"),
-            }),
+            Err(err) => {
+                // A process that refreshes without the lock (an older version of this tool)
+                // may have spent the token: what it saved is the live session.
+                if let Some(coordinator) = &self.coordinator {
+                    if adopt_stored(&mut credentials, coordinator.as_ref(), &refresh_token) {
+                        return Ok(true);
+                    }
+                }
+                Err(PortalError::SessionExpired {
+                    message: format!("the session ended ({err}); log in again"),
+                })
+            }
         }
     }
 
@@ -835,6 +883,25 @@ impl PortalClient {
             access_token: pair.access_token.clone(),
             refresh_token: pair.refresh_token.clone(),
         };
+    }
+}
+
+/// Takes the stored session when it is a newer one than ours (its refresh token is not the
+/// one we hold); whether it did.
+fn adopt_stored(
+    credentials: &mut Credentials,
+    coordinator: &dyn RefreshCoordinator,
+    our_refresh_token: &str,
+) -> bool {
+    match coordinator.stored() {
+        Some(stored @ Credentials::Session { .. }) => {
+            let newer = matches!(&stored, Credentials::Session { refresh_token, .. } if refresh_token != our_refresh_token);
+            if newer {
+                *credentials = stored;
+            }
+            newer
+        }
+        _ => false,
     }
 }
 
