@@ -106,8 +106,10 @@ impl FromRequestParts<AppState> for Console {
             && cross_site(state, &parts.headers)
         {
             tracing::warn!(username = %console.caller.username, "a console request from another site was refused");
+            // Its own code: a request made for another address is not a user without rights
+            // (issue #20 item 28: it was worded "ask an owner of the space for access").
             return Err(envelope::fail(
-                "403",
+                envelope::FOREIGN_ORIGIN_CODE,
                 "the request comes from another site (its Origin is not this console)",
                 serde_json::json!({ "hint": format!("send `Origin: {}` (and the session cookie)", state.base_url) }),
             ));

@@ -632,7 +632,7 @@ impl PortalClient {
                 .map_err(|e| network_error(&url, e))?;
             match self.decode_wire::<ChunkReceipt>(response).await {
                 Ok(receipt) => return Ok(ChunkOutcome::Stored(receipt)),
-                Err(WireFailure::Refused(_, body)) if body.code == codes::OFFSET_MISMATCH => {
+                Err(WireFailure::Refused(_, body, _)) if body.code == codes::OFFSET_MISMATCH => {
                     return Ok(ChunkOutcome::ResumeAt(body.received.unwrap_or(0)));
                 }
                 Err(failure) => match failure.into_error() {
@@ -755,6 +755,12 @@ impl PortalClient {
     ) -> Result<T, WireFailure> {
         let status = response.status();
         let url = response.url().to_string();
+        // Seconds only (what the portal sends); an HTTP date is left out.
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = response
             .bytes()
             .await
@@ -772,7 +778,7 @@ impl PortalClient {
             });
         }
         Err(match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
-            Ok(envelope) => WireFailure::Refused(status.as_u16(), envelope.error),
+            Ok(envelope) => WireFailure::Refused(status.as_u16(), envelope.error, retry_after),
             Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
                 WireFailure::Other(PortalError::Network {
                     message: format!("the portal answered {status}"),
@@ -914,14 +920,17 @@ enum ChunkOutcome {
 
 /// A failed answer, before it becomes a [`PortalError`] (the upload looks at the wire body).
 enum WireFailure {
-    Refused(u16, ErrorBody),
+    /// Status, body, `Retry-After` seconds.
+    Refused(u16, ErrorBody, Option<u64>),
     Other(PortalError),
 }
 
 impl WireFailure {
     fn into_error(self) -> PortalError {
         match self {
-            WireFailure::Refused(status, body) => from_wire(status, body),
+            WireFailure::Refused(status, body, retry_after) => {
+                from_wire_after(status, body, retry_after)
+            }
             WireFailure::Other(err) => err,
         }
     }
@@ -929,8 +938,17 @@ impl WireFailure {
 
 /// Maps a native wire error into the typed error.
 pub fn from_wire(status: u16, body: ErrorBody) -> PortalError {
+    from_wire_after(status, body, None)
+}
+
+/// [`from_wire`], with the answer's `Retry-After` seconds.
+pub fn from_wire_after(status: u16, body: ErrorBody, retry_after: Option<u64>) -> PortalError {
     let message = body.message.clone();
     match body.code.as_str() {
+        codes::TOO_MANY_ATTEMPTS => PortalError::TooManyAttempts {
+            message,
+            retry_after_secs: retry_after,
+        },
         codes::TOKEN_EXPIRED | codes::TOKEN_REVOKED | codes::UNAUTHENTICATED => {
             PortalError::SessionExpired { message }
         }
