@@ -111,8 +111,8 @@ pub fn hint(hint: &Hint) -> String {
             "too many failed logins: wait a while, then `gopay-miniapp login` with the right password".into()
         }
         Hint::SessionStillOnPortal { until } => format!(
-            "the session was removed from this machine; to end it on the portal before it expires{}, run `gopay-miniapp login` and `gopay-miniapp logout` once the portal answers",
-            until.as_deref().map(|u| format!(" ({u})")).unwrap_or_default()
+            "its tokens were removed from this machine, so nothing here can use or renew it; a copy of them elsewhere could, until the portal ends the session{}",
+            until.as_deref().map(|u| format!(" (its access token expires at {u})")).unwrap_or_default()
         ),
         Hint::UseOwnPortalUrl => {
             "use the portal's own address as --portal (it refuses requests made for another address, e.g. through a proxy or another host name)".into()

@@ -46,7 +46,7 @@ pub enum CoreError {
     #[error("the login {} did not log in: {message}", way_words(*.way))]
     LoginRefused { way: LoginKind, message: String },
     /// `logout` forgot the session here, but could not reach the portal to end it there.
-    #[error("logged out here, but {portal} could not be reached to end the session ({source}): the portal still holds it until it expires{}", until.as_deref().map(|u| format!(" (its access token at {u}, its refresh token later, as the portal sets)")).unwrap_or_default())]
+    #[error("logged out here, but {portal} could not be reached to end the session ({source}): the portal still holds it until it expires{}", until.as_deref().map(|u| format!(" (its access token expires at {u}, its refresh token later, as the portal sets)")).unwrap_or_default())]
     LoggedOutLocally {
         portal: String,
         until: Option<String>,

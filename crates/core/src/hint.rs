@@ -68,7 +68,7 @@ pub enum Hint {
         seconds: Option<u64>,
     },
     /// Logged out here, but the portal could not be told: it holds the session until it
-    /// expires (`until`, when known), or until a logout reaches it.
+    /// expires (`until`: its access token's expiry, when known).
     SessionStillOnPortal {
         #[serde(skip_serializing_if = "Option::is_none")]
         until: Option<String>,

@@ -87,8 +87,8 @@ pub fn hint(hint: &Hint) -> String {
             "Too many failed logins: wait a while, then log in with the right password.".into()
         }
         Hint::SessionStillOnPortal { until } => format!(
-            "The session was removed from this machine. To end it on the portal before it expires{}, log in and log out again once the portal answers.",
-            until.as_deref().map(|u| format!(" ({u})")).unwrap_or_default()
+            "Its tokens were removed from this machine, so nothing here can use or renew it; a copy of them elsewhere could, until the portal ends the session{}.",
+            until.as_deref().map(|u| format!(" (its access token expires at {u})")).unwrap_or_default()
         ),
         Hint::UseOwnPortalUrl => {
             "Set the portal address to the portal's own address in the settings: it refuses requests made for another address (a proxy, another host name).".into()

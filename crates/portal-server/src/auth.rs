@@ -85,13 +85,14 @@ pub(crate) async fn check_credentials(
     password: String,
 ) -> ApiResult<String> {
     let from = from.0;
+    let shown_from = from.map_or_else(|| "unknown".to_string(), |a| a.to_string());
     if let Err(closed) = state
         .login_throttle
         .check(&username, from, state.clock.now_ms())
     {
         tracing::warn!(
             username = ?username,
-            from = ?from,
+            from = %shown_from,
             retry_after_secs = closed.retry_after_secs,
             "login refused: too many failed logins"
         );
@@ -127,7 +128,7 @@ pub(crate) async fn check_credentials(
     }
     ok.ok_or_else(|| {
         // Debug formatting: the username is the client's text (control characters escaped).
-        tracing::warn!(username = ?username, from = ?from, "login refused: wrong username or password");
+        tracing::warn!(username = ?username, from = %shown_from, "login refused: wrong username or password");
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             codes::INVALID_CREDENTIALS,
