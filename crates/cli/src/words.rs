@@ -90,6 +90,33 @@ pub fn hint(hint: &Hint) -> String {
         Hint::CheckCredentials => {
             "check the username and password (the local demo portal has demo/demo)".into()
         }
+        Hint::LoginRefused { way } => match way {
+            LoginKind::Password => {
+                "check the username and password, then `gopay-miniapp login` again".into()
+            }
+            LoginKind::Browser => {
+                "run `gopay-miniapp login --browser` again and approve it on the page in time".into()
+            }
+            LoginKind::Token => {
+                "check GOPAY_MINIAPP_TOKEN (revoked or expired?): create a new one with `gopay-miniapp token create --name NAME` where you are logged in".into()
+            }
+            LoginKind::Cookie => {
+                "copy the Cookie header again from a browser tab where you are logged in to the portal now, then `gopay-miniapp login --cookie-stdin`".into()
+            }
+        },
+        Hint::TryLoginLater { seconds: Some(s) } => format!(
+            "too many failed logins: wait {s} s, then `gopay-miniapp login` with the right password"
+        ),
+        Hint::TryLoginLater { seconds: None } => {
+            "too many failed logins: wait a while, then `gopay-miniapp login` with the right password".into()
+        }
+        Hint::SessionStillOnPortal { until } => format!(
+            "its tokens were removed from this machine, so nothing here can use or renew it; a copy of them elsewhere could, until the portal ends the session{}",
+            until.as_deref().map(|u| format!(" (its access token expires at {u})")).unwrap_or_default()
+        ),
+        Hint::UseOwnPortalUrl => {
+            "use the portal's own address as --portal (it refuses requests made for another address, e.g. through a proxy or another host name)".into()
+        }
         Hint::AskForAccess => "ask an owner of the space or target app for access".into(),
         Hint::CheckName => "check the name or id; you only see spaces you belong to".into(),
         Hint::TakeStep {
@@ -108,6 +135,9 @@ pub fn hint(hint: &Hint) -> String {
                 .join(", ")
         ),
         Hint::WaitForReview => "wait for the target-app admin: `gopay-miniapp wait`".into(),
+        Hint::WaitForDevelopers => {
+            "nothing to do for you yet: the MiniApp's developers take the next step (they apply for review)".into()
+        }
         Hint::ReleaseFinished => "this release is finished".into(),
         Hint::ReleaseFirst {
             version,
@@ -222,4 +252,28 @@ pub fn recovery(r: &Recovery) -> String {
         "recovered: a publish of {v} was interrupted {stage}: {}",
         done.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_causes_have_their_own_words() {
+        let wait = hint(&Hint::TryLoginLater { seconds: Some(16) });
+        assert!(
+            wait.contains("16 s") && wait.contains("too many failed logins"),
+            "{wait}"
+        );
+        let origin = hint(&Hint::UseOwnPortalUrl);
+        assert!(!origin.contains("owner"), "{origin}");
+        let cookie = hint(&Hint::LoginRefused {
+            way: LoginKind::Cookie,
+        });
+        assert!(cookie.contains("Cookie header"), "{cookie}");
+        let still = hint(&Hint::SessionStillOnPortal {
+            until: Some("2030-01-01T00:00:00Z".into()),
+        });
+        assert!(still.contains("2030-01-01T00:00:00Z"), "{still}");
+    }
 }

@@ -326,6 +326,34 @@ fn a_second_publish_in_the_same_project_is_refused() {
     assert!(pj.contains("\"1.0.1\""), "{pj}");
 }
 
+/// Eight CLI processes find one expired session at once: every one goes on (one refreshes,
+/// the others take its saved session), none says "log in again" (issue #20 item 20).
+#[test]
+fn eight_processes_renewing_one_expired_session_all_go_on() {
+    let root = tempfile::tempdir().unwrap();
+    let (portal, clock) =
+        Portal::start_on_test_clock(&root.path().join("portal"), &["--access-token-ttl", "10m"]);
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    clock.advance(Duration::from_secs(600)).unwrap();
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            dev.command(&["--json", "whoami"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        let run = to_run(run.wait_with_output().unwrap()).ok();
+        assert_eq!(run.json()["user"]["username"], "demo");
+    }
+    dev.run(&["--json", "whoami"]).ok();
+}
+
 #[test]
 fn expired_token_is_refreshed_transparently() {
     let root = tempfile::tempdir().unwrap();
@@ -348,6 +376,34 @@ fn expired_token_is_refreshed_transparently() {
     clock.advance(ttl).unwrap();
     dev.bind("Hello MiniApp");
     dev.run(&["--json", "publish"]).ok();
+}
+
+/// `logout` with the portal down: forgotten here, exit 5, and said plainly that the portal
+/// still holds the session until it expires, with the date (issue #20 item 21).
+#[test]
+fn logout_with_the_portal_down_says_the_portal_still_holds_the_session() {
+    let (root, mut portal) = setup("logout-down");
+    let project = root.path().join("p");
+    shell_project(&project, COPY_BUILD, None);
+    let dev = User::new(root.path(), "demo", &project, &portal.url);
+    dev.login("demo", "demo");
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dev.home.join("credentials.json")).unwrap()).unwrap();
+    let expires = stored["sessions"][portal.url.as_str()]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    portal.kill();
+    let run = dev.run(&["logout"]).code(5);
+    assert!(!run.stdout.contains("Logged out"), "{}", run.stdout);
+    assert!(run.stderr.contains("still holds"), "{}", run.stderr);
+    assert!(run.stderr.contains(&expires), "{}", run.stderr);
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dev.home.join("credentials.json")).unwrap()).unwrap();
+    assert!(
+        stored["sessions"].get(portal.url.as_str()).is_none(),
+        "forgotten here as asked: {stored}"
+    );
 }
 
 #[test]

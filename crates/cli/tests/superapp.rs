@@ -536,7 +536,25 @@ fn a_session_lost_mid_way_is_exit_3_and_leaves_nothing_half_made() {
         "SA_CONSOLE_SESSION=sa_forged",
     );
     let bogus = bogus.code(3);
-    assert_eq!(bogus.json()["error"]["code"], "session_expired");
+    // A refused login, worded for the cookie, not "the session expired and could not be
+    // renewed; log in" to someone logging in (issue #20 item 27).
+    let error = &bogus.json()["error"];
+    assert_eq!(error["code"], "invalid_credentials", "{error}");
+    assert_eq!(error["hint"]["kind"], "loginRefused", "{error}");
+    assert!(
+        error["hint"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Cookie header"),
+        "{error}"
+    );
+    assert!(
+        !error["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be renewed"),
+        "{error}"
+    );
     assert!(!stranger.home.join("credentials.json").exists());
 
     // The build logs the CLI's session out at its end, after the bump.

@@ -231,6 +231,14 @@ impl Context {
                             tracing::warn!("could not save the renewed session: {e}");
                         }
                     })),
+                    // Not for a CI token (it is never refreshed, nor stored).
+                    renewal: self.env_token.is_none().then(|| {
+                        Arc::new(crate::credentials::StoredRenewal {
+                            home: self.home.clone(),
+                            portal: key.0.clone(),
+                            backend,
+                        }) as Arc<dyn gopay_miniapp_portal::SessionRenewal>
+                    }),
                     // A tuning knob for slow or flaky links (and for tests of resuming).
                     chunk_size: std::env::var(CHUNK_SIZE_ENV)
                         .ok()

@@ -214,6 +214,37 @@ impl CredentialStore {
     }
 }
 
+/// The stored session of one portal as its backend sees it when renewing it: renewals take
+/// turns across processes ([`crate::lock::session_renewal_lock`]) and look at what is stored
+/// first.
+pub struct StoredRenewal {
+    pub home: PathBuf,
+    pub portal: String,
+    pub backend: Backend,
+}
+
+/// Longer than one refresh request may take (30 s) plus writing the file.
+const RENEWAL_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(45);
+
+impl gopay_miniapp_portal::SessionRenewal for StoredRenewal {
+    fn exclusive(&self) -> Box<dyn Send> {
+        Box::new(crate::lock::session_renewal_lock(
+            &self.home,
+            &portal_key(&self.portal),
+            RENEWAL_LOCK_WAIT,
+        ))
+    }
+
+    fn stored(&self) -> Option<Session> {
+        CredentialStore::new(&self.home)
+            .get(&self.portal)
+            .ok()
+            .flatten()
+            .filter(|stored| stored.backend == self.backend)
+            .map(|stored| stored.session)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

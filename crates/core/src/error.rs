@@ -1,7 +1,7 @@
 //! The error every workflow returns, and how the user sees it: `{code, message, hint,
 //! retryable}` plus an exit-code category for the CLI.
 
-use gopay_miniapp_portal::PortalError;
+use gopay_miniapp_portal::{LoginKind, PortalError};
 use serde::Serialize;
 
 use crate::codes;
@@ -45,6 +45,17 @@ pub enum CoreError {
     Io { message: String },
     #[error("cancelled")]
     Cancelled,
+    /// A login that did not log in (a dead cookie, a refused token, an approval that never
+    /// came): not a session that "expired", since the user is logging in.
+    #[error("the login {} did not log in: {message}", way_words(*.way))]
+    LoginRefused { way: LoginKind, message: String },
+    /// `logout` forgot the session here, but could not reach the portal to end it there.
+    #[error("logged out here, but {portal} could not be reached to end the session ({source}): the portal still holds it until it expires{}", until.as_deref().map(|u| format!(" (its access token expires at {u}, its refresh token later, as the portal sets)")).unwrap_or_default())]
+    LoggedOutLocally {
+        portal: String,
+        until: Option<String>,
+        source: PortalError,
+    },
     /// A failure after package.json was bumped: the original bytes are back.
     #[error("{source} (package.json was restored to {restored_version})")]
     Restored {
@@ -161,6 +172,10 @@ impl CoreError {
             CoreError::Busy { .. } => codes::BUSY.into(),
             CoreError::Io { .. } => codes::IO.into(),
             CoreError::Cancelled => codes::CANCELLED.into(),
+            CoreError::LoginRefused { .. } => {
+                gopay_miniapp_portal::codes::INVALID_CREDENTIALS.into()
+            }
+            CoreError::LoggedOutLocally { source, .. } => source.code().to_string(),
             CoreError::Restored { source, .. } => source.code(),
         }
     }
@@ -186,6 +201,10 @@ impl CoreError {
             CoreError::Invalid { hint, .. } => hint.clone(),
             CoreError::Busy { .. } => Hint::WaitForOtherPublish,
             CoreError::Io { .. } => Hint::CheckPermissions,
+            CoreError::LoginRefused { way, .. } => Hint::LoginRefused { way: *way },
+            CoreError::LoggedOutLocally { until, .. } => Hint::SessionStillOnPortal {
+                until: until.clone(),
+            },
             CoreError::Restored { source, .. } => source.hint(),
         }
     }
@@ -215,6 +234,8 @@ impl CoreError {
         }
         match self.root() {
             CoreError::Portal(e) if e.is_auth() => exit::AUTH,
+            CoreError::LoginRefused { .. } => exit::AUTH,
+            CoreError::LoggedOutLocally { .. } => exit::NETWORK,
             CoreError::Portal(PortalError::Network { .. }) => exit::NETWORK,
             CoreError::Portal(PortalError::Local { .. }) => exit::PREFLIGHT,
             CoreError::Portal(PortalError::LoginUnavailable { .. }) => exit::PREFLIGHT,
@@ -225,6 +246,15 @@ impl CoreError {
             CoreError::Io { .. } | CoreError::File(FileError::Io { .. }) => exit::INTERNAL,
             _ => exit::PREFLIGHT,
         }
+    }
+}
+
+fn way_words(way: LoginKind) -> &'static str {
+    match way {
+        LoginKind::Password => "with a username and password",
+        LoginKind::Browser => "in the browser",
+        LoginKind::Token => "with an access token",
+        LoginKind::Cookie => "with a cookie",
     }
 }
 
@@ -264,6 +294,12 @@ pub fn portal_hint(err: &PortalError) -> Hint {
     match err {
         PortalError::NotLoggedIn { .. } | PortalError::SessionExpired { .. } => Hint::LogIn,
         PortalError::InvalidCredentials { .. } => Hint::CheckCredentials,
+        PortalError::TooManyAttempts {
+            retry_after_secs, ..
+        } => Hint::TryLoginLater {
+            seconds: *retry_after_secs,
+        },
+        PortalError::ForeignOrigin { .. } => Hint::UseOwnPortalUrl,
         PortalError::Forbidden { .. } => Hint::AskForAccess,
         PortalError::NotFound { .. } => Hint::CheckName,
         PortalError::IllegalStep { allowed, .. } if !allowed.is_empty() => Hint::TakeStep {
@@ -271,7 +307,15 @@ pub fn portal_hint(err: &PortalError) -> Hint {
             version: None,
             target_app: None,
         },
-        PortalError::IllegalStep { .. } => Hint::ReleaseFinished,
+        // No step is the user's: finished only when no step leads anywhere; otherwise it
+        // waits for another role (issue #20 item 26: an admin approving a release still in
+        // Version Creation was told it is finished).
+        PortalError::IllegalStep { state, .. } => match state {
+            Some(state) if state.awaits_review() => Hint::WaitForReview,
+            Some(state) if !state.is_terminal() => Hint::WaitForDevelopers,
+            Some(_) => Hint::ReleaseFinished,
+            None => Hint::None,
+        },
         PortalError::VersionNotHigher { .. } => Hint::PublishHigher { suggestion: None },
         PortalError::TooLarge { .. } => Hint::ShrinkPackage,
         PortalError::BadRatio { .. } => Hint::Provide {
@@ -292,5 +336,48 @@ pub fn portal_hint(err: &PortalError) -> Hint {
         PortalError::LoginUnavailable { others, .. } => Hint::LogInAnotherWay {
             ways: others.clone(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gopay_miniapp_portal::ReleaseState;
+
+    /// A hint never names the wrong cause (issue #20 items 26 and 28).
+    #[test]
+    fn hints_follow_the_typed_cause() {
+        let illegal = |state| PortalError::IllegalStep {
+            message: String::new(),
+            state,
+            allowed: Vec::new(),
+            first_release: false,
+        };
+        assert_eq!(
+            portal_hint(&illegal(Some(ReleaseState::VersionCreation))),
+            Hint::WaitForDevelopers
+        );
+        assert_eq!(
+            portal_hint(&illegal(Some(ReleaseState::InReview))),
+            Hint::WaitForReview
+        );
+        assert_eq!(
+            portal_hint(&illegal(Some(ReleaseState::Archived))),
+            Hint::ReleaseFinished
+        );
+        assert_eq!(portal_hint(&illegal(None)), Hint::None);
+        let foreign = PortalError::ForeignOrigin {
+            message: "the request comes from another site".into(),
+        };
+        assert_eq!(portal_hint(&foreign), Hint::UseOwnPortalUrl);
+        assert_ne!(foreign.code(), gopay_miniapp_portal::codes::FORBIDDEN);
+        let throttled = PortalError::TooManyAttempts {
+            message: String::new(),
+            retry_after_secs: Some(8),
+        };
+        assert_eq!(
+            portal_hint(&throttled),
+            Hint::TryLoginLater { seconds: Some(8) }
+        );
     }
 }

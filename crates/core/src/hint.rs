@@ -59,6 +59,23 @@ pub enum Hint {
     LogInAnotherWay { ways: Vec<LoginKind> },
     /// The username or password is wrong.
     CheckCredentials,
+    /// What was given to log in this way (a cookie, an access token, an approval in the
+    /// browser) did not log in: give it again. Never "log in", which the user is doing.
+    LoginRefused { way: LoginKind },
+    /// Too many failed logins: the portal takes the next one after a while.
+    TryLoginLater {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seconds: Option<u64>,
+    },
+    /// Logged out here, but the portal could not be told: it holds the session until it
+    /// expires (`until`: its access token's expiry, when known).
+    SessionStillOnPortal {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+    },
+    /// The portal refused a request made for another address than its own: use the
+    /// portal's own address as the portal URL.
+    UseOwnPortalUrl,
     /// Someone on the portal must grant access.
     AskForAccess,
     /// Check the name or id; only what the user belongs to is visible.
@@ -73,6 +90,9 @@ pub enum Hint {
     },
     /// Wait for the target-app admin's review.
     WaitForReview,
+    /// No step is the user's in this state: the MiniApp's developers take the next one
+    /// (e.g. apply for review).
+    WaitForDevelopers,
     /// The release is finished; nothing more can happen to it.
     ReleaseFinished,
     /// Release the version to the target app first.

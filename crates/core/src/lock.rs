@@ -77,6 +77,55 @@ impl ProjectLock {
     }
 }
 
+/// The lock under which a portal's stored session is renewed: `<home>/locks/session-<key>.lock`
+/// (key: the first 12 bytes of sha256 of the portal key, hex). Several processes finding the
+/// same expired session refresh it in turn (a refresh token works once), so the second one
+/// finds the first one's saved session instead of spending a dead token (issue #20 item 20).
+/// Waits at most `wait` (a holder only holds it for one refresh request and a file write);
+/// `None` when the lock could not be had, and the caller goes on without it.
+pub fn session_renewal_lock(
+    home: &Path,
+    portal_key: &str,
+    wait: std::time::Duration,
+) -> Option<File> {
+    let dir = home.join("locks");
+    let key = hex::encode(&Sha256::digest(portal_key.as_bytes())[..12]);
+    let path = dir.join(format!("session-{key}.lock"));
+    let opened = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+    });
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot open the session lock; renewing without it");
+            return None;
+        }
+    };
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match lock_exclusive(&file, &path) {
+            Ok(true) => return Some(file),
+            Ok(false) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Ok(false) => {
+                tracing::warn!(
+                    "another process held the session lock too long; renewing without it"
+                );
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot take the session lock; renewing without it");
+                return None;
+            }
+        }
+    }
+}
+
 /// Takes the advisory lock on `file` without waiting (`flock(LOCK_EX | LOCK_NB)` on Linux):
 /// false when another publish holds it (another process, or another open of the file in
 /// this one). Any other failure is an I/O error naming the lock file, never "busy".

@@ -447,6 +447,45 @@ async fn an_expired_session_is_renewed_and_saved_and_a_dead_one_is_a_status_prob
     assert!(account::is_auth_error(&err), "{err:?}");
 }
 
+/// Eight runs (each its own client, as eight processes have) find the same expired session
+/// at once: one refreshes it, the others take what it saved instead of spending the dead
+/// refresh token and telling the user to log in again (issue #20 item 20).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_runs_renewing_one_expired_session_at_once_all_go_on() {
+    let w = World::new().await;
+    let first = w.logged_in("demo").await;
+    w.clock
+        .advance(PortalConfig::default().access_token_ttl)
+        .unwrap();
+    // Every run has read the stored (expired) session before any of them renews it.
+    let mut portals = Vec::new();
+    for _ in 0..8 {
+        let mut run = Context::new(first.home.clone(), w.project.clone());
+        run.portal_override = Some(w.portal.url.clone());
+        portals.push(run.portal().await.unwrap());
+    }
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(portals.len()));
+    let runs: Vec<_> = portals
+        .into_iter()
+        .map(|portal| {
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                portal.me().await
+            })
+        })
+        .collect();
+    for run in runs {
+        let me = run
+            .await
+            .unwrap()
+            .expect("every run goes on with the renewed session");
+        assert_eq!(me.username, "demo");
+    }
+    // And the session on file is the live one.
+    assert_eq!(account::whoami(&first).await.unwrap().user.username, "demo");
+}
+
 #[tokio::test]
 async fn an_access_token_works_in_place_of_a_session_until_revoked() {
     let w = World::new().await;
@@ -510,4 +549,138 @@ async fn binding_again_asks_first_and_keeps_how_the_project_builds() {
         (published.app.as_str(), published.version.as_str()),
         ("Wallet Tools", "1.0.1")
     );
+}
+
+/// An admin approving a release that is still in Version Creation is told it waits for the
+/// developers, never that it is finished (issue #20 item 26).
+#[tokio::test]
+async fn approving_a_release_still_being_made_says_it_waits_for_the_developers() {
+    let w = World::new().await;
+    let dev = w.developer().await;
+    let admin = w.logged_in("admin").await;
+    let published = publish(&dev, "first").await;
+    release::release(&dev, &at(&published.version, STAGING), &NoPrompts, &Silent)
+        .await
+        .unwrap();
+    let err = release::review(
+        &admin,
+        Decision::Approve,
+        &published.app_id,
+        &published.version,
+        STAGING,
+        None,
+        &Silent,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "illegal_step", "{err}");
+    assert_eq!(err.hint(), Hint::WaitForDevelopers, "{err}");
+    let message = err.to_string();
+    assert!(!message.contains("finished"), "{message}");
+    assert!(message.contains("the MiniApp's developers"), "{message}");
+}
+
+/// `logout` with the portal down forgets the session here, but says the portal still holds
+/// it (with its date) and fails with the network code (issue #20 item 21).
+#[tokio::test]
+async fn logout_with_the_portal_down_says_the_portal_still_holds_the_session() {
+    let w = World::new().await;
+    let dev = w.logged_in("demo").await;
+    let expires = dev
+        .credentials()
+        .get(&w.portal.url)
+        .unwrap()
+        .unwrap()
+        .expires_at
+        .expect("a native session has an expiry");
+    let url = w.portal.url.clone();
+    // The portal goes down (the data directory stays until the test ends).
+    let World {
+        portal,
+        clock: _clock,
+        dir: _dir,
+        project: _project,
+    } = w;
+    portal.shutdown().await;
+    let err = account::logout(&dev).await.unwrap_err();
+    assert_eq!(err.code(), "network", "{err}");
+    assert_eq!(
+        err.exit_code(),
+        gopay_miniapp_core::error::exit::NETWORK,
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("still holds"), "{message}");
+    assert!(message.contains(&expires), "{message}");
+    assert_eq!(
+        err.hint(),
+        Hint::SessionStillOnPortal {
+            until: Some(expires.clone())
+        }
+    );
+    assert!(
+        dev.credentials().get(&url).unwrap().is_none(),
+        "forgotten here as asked"
+    );
+}
+
+/// A login that does not log in (a dead cookie) says so, with advice for that way of logging
+/// in, never "the session expired and could not be renewed" and "log in" (issue #20 item 27).
+#[tokio::test]
+async fn a_dead_cookie_login_is_a_refused_login_not_an_expired_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = start(PortalConfig {
+        data_dir: dir.path().join("portal"),
+        seed_demo: true,
+        backend: gopay_miniapp_portal::Backend::Superapp,
+        ..PortalConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut ctx = Context::new(dir.path().join("home"), dir.path().to_path_buf());
+    ctx.portal_override = Some(portal.url.clone());
+    let ctx = ctx.with_backend(Some(gopay_miniapp_portal::Backend::Superapp));
+    let err = account::login(&ctx, Login::Cookie("SA_CONSOLE_SESSION=gone"))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(!message.contains("could not be renewed"), "{message}");
+    assert!(message.contains("did not log in"), "{message}");
+    assert_eq!(
+        err.hint(),
+        Hint::LoginRefused {
+            way: gopay_miniapp_portal::LoginKind::Cookie
+        }
+    );
+    assert_eq!(err.exit_code(), gopay_miniapp_core::error::exit::AUTH);
+}
+
+/// Repeated failed logins: the portal's 429 is a typed error with its wait, worded as such
+/// (issue #20 item 9).
+#[tokio::test]
+async fn too_many_failed_logins_are_a_typed_wait() {
+    let w = World::new().await;
+    let ctx = w.context("demo");
+    let attempt = || {
+        account::login(
+            &ctx,
+            Login::Password {
+                username: "demo",
+                password: "wrong",
+            },
+        )
+    };
+    for _ in 0..gopay_miniapp_portal_server::LOGIN_FREE_FAILURES_PER_ACCOUNT {
+        assert_eq!(attempt().await.unwrap_err().code(), "invalid_credentials");
+    }
+    let err = attempt().await.unwrap_err();
+    assert_eq!(err.code(), "too_many_attempts", "{err}");
+    assert_eq!(
+        err.hint(),
+        Hint::TryLoginLater {
+            seconds: Some(gopay_miniapp_portal_server::LOGIN_FIRST_DELAY_SECS)
+        }
+    );
+    assert!(err.retryable());
+    assert!(!err.to_string().contains("wrong"), "no password in {err}");
 }

@@ -68,6 +68,31 @@ pub fn hint(hint: &Hint) -> String {
         Hint::CheckCredentials => {
             "Check the username and password (the local demo portal has demo/demo).".into()
         }
+        Hint::LoginRefused { way } => match way {
+            LoginKind::Password => "Check the username and password, and log in again.".into(),
+            LoginKind::Browser => {
+                "Log in in the browser again, and approve it on the portal's page in time.".into()
+            }
+            LoginKind::Token => {
+                "Check the access token in GOPAY_MINIAPP_TOKEN (revoked or expired?); create a new one on the portal.".into()
+            }
+            LoginKind::Cookie => {
+                "Copy the Cookie header again from a browser tab where you are logged in to the portal now.".into()
+            }
+        },
+        Hint::TryLoginLater { seconds: Some(s) } => format!(
+            "Too many failed logins: wait {s} seconds, then log in with the right password."
+        ),
+        Hint::TryLoginLater { seconds: None } => {
+            "Too many failed logins: wait a while, then log in with the right password.".into()
+        }
+        Hint::SessionStillOnPortal { until } => format!(
+            "Its tokens were removed from this machine, so nothing here can use or renew it; a copy of them elsewhere could, until the portal ends the session{}.",
+            until.as_deref().map(|u| format!(" (its access token expires at {u})")).unwrap_or_default()
+        ),
+        Hint::UseOwnPortalUrl => {
+            "Set the portal address to the portal's own address in the settings: it refuses requests made for another address (a proxy, another host name).".into()
+        }
         Hint::AskForAccess => "Ask an owner of the space or target app for access.".into(),
         Hint::CheckName => "Check the name or id; you only see spaces you belong to.".into(),
         Hint::TakeStep { steps, .. } => format!(
@@ -79,6 +104,9 @@ pub fn hint(hint: &Hint) -> String {
                 .join(", ")
         ),
         Hint::WaitForReview => "Wait for the target-app admin's review.".into(),
+        Hint::WaitForDevelopers => {
+            "Nothing to do for you yet: the MiniApp's developers take the next step (they apply for review).".into()
+        }
         Hint::ReleaseFinished => "This release is finished.".into(),
         Hint::ReleaseFirst {
             version,

@@ -21,7 +21,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientAddr};
 use crate::state::AppState;
 use crate::store::{new_id, now_rfc3339, random_base62, rfc3339_ms};
 
@@ -74,12 +74,30 @@ pub(crate) fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Checks a username + password on a blocking thread; returns the user's id.
+/// Checks a username + password on a blocking thread; returns the user's id. Every way of
+/// logging in comes here, so the login throttle ([`crate::throttle`]) is here: a login while
+/// the account or the address is closed is refused 429 `too_many_attempts` before the
+/// password is looked at, and each failure is counted and logged (never the password).
 pub(crate) async fn check_credentials(
     state: &AppState,
+    from: ClientAddr,
     username: String,
     password: String,
 ) -> ApiResult<String> {
+    let from = from.0;
+    let shown_from = from.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+    if let Err(closed) = state
+        .login_throttle
+        .check(&username, from, state.clock.now_ms())
+    {
+        tracing::warn!(
+            username = ?username,
+            from = %shown_from,
+            retry_after_secs = closed.retry_after_secs,
+            "login refused: too many failed logins"
+        );
+        return Err(ApiError::too_many_attempts(closed.retry_after_secs));
+    }
     let lookup = username.clone();
     let row: Option<(String, String)> = state
         .store
@@ -101,8 +119,16 @@ pub(crate) async fn check_credentials(
         }
     })
     .await?;
+    if ok.is_some() {
+        state.login_throttle.succeeded(&username);
+    } else {
+        state
+            .login_throttle
+            .failed(&username, from, state.clock.now_ms());
+    }
     ok.ok_or_else(|| {
-        tracing::info!(username = %username, "login refused: wrong username or password");
+        // Debug formatting: the username is the client's text (control characters escaped).
+        tracing::warn!(username = ?username, from = %shown_from, "login refused: wrong username or password");
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             codes::INVALID_CREDENTIALS,
@@ -334,9 +360,11 @@ fn issue_pair(
 
 pub(crate) async fn login(
     State(state): State<AppState>,
+    from: ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<TokenPair>> {
-    let user_id = check_credentials(&state, req.username.trim().to_string(), req.password).await?;
+    let user_id =
+        check_credentials(&state, from, req.username.trim().to_string(), req.password).await?;
     let st = state.clone();
     let pair = state
         .store

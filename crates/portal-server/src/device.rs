@@ -15,6 +15,8 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::apps::query_pairs;
 use crate::auth::{check_credentials, normalize_user_code};
+use crate::error::throttled_page;
+use crate::extract::ClientAddr;
 use crate::state::AppState;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}\
@@ -146,7 +148,11 @@ pub(crate) async fn show(State(state): State<AppState>, RawQuery(query): RawQuer
 }
 
 /// `POST /device` (application/x-www-form-urlencoded: user_code, username, password, action)
-pub(crate) async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    from: ClientAddr,
+    body: Bytes,
+) -> Response {
     let mut user_code = String::new();
     let mut username = String::new();
     let mut password = String::new();
@@ -236,23 +242,30 @@ pub(crate) async fn submit(State(state): State<AppState>, body: Bytes) -> Respon
                     "Enter your username and password to approve.",
                 );
             }
-            let user_id =
-                match check_credentials(&state, username.clone(), std::mem::take(&mut password))
-                    .await
-                {
-                    Ok(id) => id,
-                    Err(err) if err.status == StatusCode::UNAUTHORIZED => {
-                        return form(StatusCode::UNAUTHORIZED, "Wrong username or password.");
-                    }
-                    Err(_) => {
-                        return result_page(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "Something went wrong",
-                            "error",
-                            "The portal could not handle this request. Try again.",
-                        )
-                    }
-                };
+            let user_id = match check_credentials(
+                &state,
+                from,
+                username.clone(),
+                std::mem::take(&mut password),
+            )
+            .await
+            {
+                Ok(id) => id,
+                Err(err) if err.status == StatusCode::UNAUTHORIZED => {
+                    return form(StatusCode::UNAUTHORIZED, "Wrong username or password.");
+                }
+                Err(err) if err.status == StatusCode::TOO_MANY_REQUESTS => {
+                    return throttled_page(&err, form);
+                }
+                Err(_) => {
+                    return result_page(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong",
+                        "error",
+                        "The portal could not handle this request. Try again.",
+                    )
+                }
+            };
             let now = state.clock.now_ms();
             let result = state
                 .store

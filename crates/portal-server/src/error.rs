@@ -45,6 +45,8 @@ impl ServerError {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: Box<ErrorBody>,
+    /// Seconds for a `Retry-After` header (a 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -66,6 +68,7 @@ impl ApiError {
                 field: None,
                 received: None,
             }),
+            retry_after: None,
         }
     }
 
@@ -155,6 +158,21 @@ impl ApiError {
         )
     }
 
+    /// 429 `too_many_attempts`: too many failed logins; `Retry-After` says when to try again.
+    pub fn too_many_attempts(retry_after_secs: u64) -> Self {
+        let mut err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::TOO_MANY_ATTEMPTS,
+            format!(
+                "too many failed logins for this account or from this address; the portal takes the next one in {retry_after_secs} s"
+            ),
+            format!("wait {retry_after_secs} s, then log in with the right password"),
+        )
+        .retryable();
+        err.retry_after = Some(retry_after_secs);
+        err
+    }
+
     /// 500 `internal`, retryable. The cause is logged, not sent.
     pub fn internal(cause: impl Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -202,7 +220,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthorized = self.status == StatusCode::UNAUTHORIZED;
         let code = self.body.code.clone();
+        let retry_after = self.retry_after;
         let mut response = (self.status, Json(ErrorEnvelope { error: *self.body })).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if unauthorized {
             let value = format!("Bearer error=\"{code}\"");
             if let Ok(value) = HeaderValue::from_str(&value) {
@@ -216,3 +240,20 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A page's answer to a throttled login (the HTML login forms): the status and the
+/// `Retry-After` header of `err`, and the words for the form.
+pub(crate) fn throttled_page(
+    err: &ApiError,
+    page: impl FnOnce(StatusCode, &str) -> Response,
+) -> Response {
+    let secs = err.retry_after.unwrap_or(1);
+    let mut response = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!("Too many failed logins for this account or from this address. Wait {secs} seconds, then try again."),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}

@@ -33,6 +33,7 @@ mod router;
 mod state;
 mod store;
 pub mod superapp;
+mod throttle;
 mod uploads;
 mod web;
 
@@ -47,6 +48,12 @@ pub use clock::{TestClock, TEST_CLOCK_ENV};
 pub use error::{ApiError, ServerError};
 pub use releases::TEMPORARY_CODE_TTL_SECS;
 pub use store::{seed_demo, Store};
+pub use throttle::{
+    FIRST_DELAY_SECS as LOGIN_FIRST_DELAY_SECS,
+    FREE_FAILURES_PER_ACCOUNT as LOGIN_FREE_FAILURES_PER_ACCOUNT,
+    FREE_FAILURES_PER_ADDRESS as LOGIN_FREE_FAILURES_PER_ADDRESS,
+    MAX_DELAY_SECS as LOGIN_MAX_DELAY_SECS,
+};
 pub use uploads::{CHUNK_SHA256_HEADER, MAX_CHUNK_SIZE};
 pub use web::{WebRoute, WEB_ROUTES};
 
@@ -83,7 +90,22 @@ pub struct PortalConfig {
     /// instead of the system clock. None (the default, and always outside tests) unless
     /// `GOPAY_MINIAPP_PORTAL_TEST_CLOCK` names its file ([`TEST_CLOCK_ENV`]).
     pub test_clock: Option<TestClock>,
+    /// How long a client may take to send a request's head (request line and headers), and
+    /// so also how long a connection may sit idle waiting for its next request: past it the
+    /// connection is closed. Half-sent requests and idle connections (slowloris) cannot hold
+    /// the portal's connections. Default [`DEFAULT_HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// The longest pause between two pieces of a request body; past it the request fails
+    /// and the connection is closed. Default [`DEFAULT_BODY_READ_TIMEOUT`].
+    pub body_read_timeout: Duration,
 }
+
+/// [`PortalConfig::header_read_timeout`]'s default: generous for any real client, short
+/// enough that a slowloris holds a connection for seconds, not minutes.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// [`PortalConfig::body_read_timeout`]'s default: a chunk's bytes may trickle on a slow
+/// uplink, but never stop for a minute.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for PortalConfig {
     fn default() -> Self {
@@ -97,6 +119,8 @@ impl Default for PortalConfig {
             public_url: None,
             backend: Backend::Native,
             test_clock: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         }
     }
 }
@@ -214,13 +238,11 @@ pub async fn start(config: PortalConfig) -> Result<RunningPortal, ServerError> {
         Backend::Superapp => superapp::router(state),
     };
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let timeouts = Timeouts {
+        header: config.header_read_timeout,
+        body: config.body_read_timeout,
+    };
+    let task = tokio::spawn(serve(listener, app, timeouts, rx));
     tracing::info!(%url, ?backend, data_dir = %config.data_dir.display(), "local portal listening");
     Ok(RunningPortal {
         url,
@@ -229,4 +251,68 @@ pub async fn start(config: PortalConfig) -> Result<RunningPortal, ServerError> {
         shutdown: Some(tx),
         task,
     })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    header: Duration,
+    body: Duration,
+}
+
+/// The accept loop: what `axum::serve` does, plus the timeouts it does not set (a
+/// half-sent or idle connection is closed, issue #20 item 11) and the client's address for
+/// the login throttle ([`axum::extract::ConnectInfo`]). HTTP/1 only: no client of the portal
+/// speaks HTTP/2 over plain HTTP, and the protocol sniffing of an HTTP/1+2 server has no
+/// timeout of its own (a silent connection would wait there forever).
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    timeouts: Timeouts,
+    mut stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning
+                    // (what axum::serve does too); a connection reset before accept is nothing.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let body_timeout = timeouts.body;
+        let service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let mut request = request.map(|body| {
+                    axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body))
+                });
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                let mut app = app.clone();
+                async move { tower_service::Service::call(&mut app, request).await }
+            });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%peer, error = %err, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

@@ -7,8 +7,8 @@ use axum::Json;
 use gopay_miniapp_portal::codes;
 use gopay_miniapp_portal::deeplink::temporary_code_deeplink;
 use gopay_miniapp_portal::lifecycle::{
-    check_ratio, check_step_by, steps_for_roles, LifecycleError, ReleaseContext, ReleaseState,
-    Roles, Step,
+    check_ratio, check_step_by, ratio_not_a_number, steps_for_roles, LifecycleError,
+    ReleaseContext, ReleaseState, Roles, Step,
 };
 use gopay_miniapp_portal::native::wire::{
     ApplyRequest, CreateReleaseRequest, LiveChange, RejectRequest, Release, ReleaseList,
@@ -243,8 +243,11 @@ fn steps_hint(state: ReleaseState, allowed: &[Step]) -> String {
         format!("allowed now: {}", step_labels(allowed))
     } else if state.is_terminal() {
         "this release is finished; release the version again to start over".into()
+    } else if state.awaits_review() {
+        "no step is open to you in this state; it waits for a target-app administrator's review"
+            .into()
     } else {
-        "no step is open to you in this state; it waits for someone else (a target-app administrator reviews releases)".into()
+        "no step is open to you in this state; it waits for the MiniApp's developers (they apply for review)".into()
     }
 }
 
@@ -288,9 +291,9 @@ fn refusal(err: LifecycleError, allowed: Vec<Step>) -> ApiError {
             .allowed(allowed)
         }
         err @ LifecycleError::WrongRole { .. } => ApiError::forbidden(err.to_string()),
-        err @ (LifecycleError::RatioOutOfRange { .. } | LifecycleError::RatioNotHigher { .. }) => {
-            ratio_refusal(err)
-        }
+        err @ (LifecycleError::RatioOutOfRange { .. }
+        | LifecycleError::RatioNotANumber { .. }
+        | LifecycleError::RatioNotHigher { .. }) => ratio_refusal(err),
     }
 }
 
@@ -835,14 +838,9 @@ pub(crate) async fn grayscale_release(
         None | Some(serde_json::Value::Null) => {
             return Err(ApiError::invalid("ratio", "`ratio` is missing (1–100)"));
         }
-        Some(value) => value.as_i64().ok_or_else(|| {
-            refusal(
-                LifecycleError::RatioOutOfRange {
-                    requested: value.as_f64().map(|f| f as i64).unwrap_or(-1),
-                },
-                Vec::new(),
-            )
-        })?,
+        Some(value) => value
+            .as_i64()
+            .ok_or_else(|| refusal(ratio_not_a_number(&value.to_string()), Vec::new()))?,
     };
     // Out of range is refused whatever the state.
     check_ratio(None, requested).map_err(|e| refusal(e, Vec::new()))?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::store::Store;
+use crate::throttle::LoginThrottle;
 
 #[derive(Clone)]
 pub(crate) struct AppState(Arc<Shared>);
@@ -20,6 +21,8 @@ pub(crate) struct Shared {
     pub refresh_ttl: Duration,
     /// What decides expiry: the system clock, or a test's.
     pub clock: Clock,
+    /// Failed logins back off (every way of logging in).
+    pub login_throttle: LoginThrottle,
     /// One lock per upload: a chunk and a completion of the same upload never overlap.
     upload_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -40,6 +43,7 @@ impl AppState {
             access_ttl,
             refresh_ttl,
             clock,
+            login_throttle: LoginThrottle::default(),
             upload_locks: Mutex::new(HashMap::new()),
         }))
     }

@@ -88,19 +88,52 @@ fn upload_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
     })
 }
 
-/// An upload of a MiniApp the caller may see; aborted uploads are gone (404).
+/// An upload of a MiniApp the caller may see; aborted uploads are gone (404), except one
+/// closed because another upload made its version meanwhile: that is said as such (409
+/// `version_not_higher`), not "not found; check the id" (issue #20 item 25: the losers of a
+/// concurrent upload race were told to check the id).
 fn visible_upload(tx: &Transaction<'_>, upload_id: &str, user_id: &str) -> ApiResult<UploadRow> {
     let row = tx
         .query_row(
-            &format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?1 AND state != 'aborted'"),
+            &format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = ?1"),
             [upload_id],
             upload_row,
         )
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("upload `{upload_id}`")))?;
-    member_app(tx, &row.app_id, user_id)
+    let app = member_app(tx, &row.app_id, user_id)
         .map_err(|_| ApiError::not_found(format!("upload `{upload_id}`")))?;
+    if row.state == "aborted" {
+        if let Some(made) = version_by_number(tx, &row.app_id, &row.version)? {
+            return Err(made_meanwhile(&row, &made, &app.name));
+        }
+        return Err(ApiError::not_found(format!("upload `{upload_id}`")));
+    }
     Ok(row)
+}
+
+/// An upload closed because another upload made its version first.
+fn made_meanwhile(row: &UploadRow, made: &Version, app_name: &str) -> ApiError {
+    let same = made.sha256 == row.sha256;
+    ApiError::new(
+        StatusCode::CONFLICT,
+        codes::VERSION_NOT_HIGHER,
+        format!(
+            "version {} of {app_name} was made meanwhile by another upload{}, so upload `{}` was closed",
+            row.version,
+            if same { " of the same package" } else { " (a different package)" },
+            row.id
+        ),
+        if same {
+            "nothing to do: the version exists with this package".to_string()
+        } else {
+            match row.version.bump(gopay_miniapp_portal::BumpKind::Patch) {
+                Ok(next) => format!("publish a higher version, e.g. {next}"),
+                Err(_) => "publish a higher version".to_string(),
+            }
+        },
+    )
+    .field("version")
 }
 
 /// Bytes for people: `12.3 KiB`.
@@ -321,6 +354,22 @@ fn offset_mismatch(message: String, received: u64) -> ApiError {
     .received(received)
 }
 
+/// A chunk for an upload that is complete: nothing more to send (issue #20 item 30: it was
+/// told to "send the next chunk at offset N"). Still `offset_mismatch` with `received` =
+/// the size, so a client resuming from `received` finds it has nothing left to send.
+fn upload_already_complete(row: &UploadRow) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        codes::OFFSET_MISMATCH,
+        format!(
+            "upload `{}` is complete (all {} bytes); version {} exists",
+            row.id, row.size, row.version
+        ),
+        "send no more chunks: the upload is complete (POST its /complete to get the version)",
+    )
+    .received(row.size)
+}
+
 pub(crate) async fn put_chunk(
     State(state): State<AppState>,
     caller: Caller,
@@ -353,10 +402,7 @@ pub(crate) async fn put_chunk(
         .run(move |tx| visible_upload(tx, &id, &user))
         .await?;
     if row.state == "complete" {
-        return Err(offset_mismatch(
-            "the upload is complete; its version exists".into(),
-            row.size,
-        ));
+        return Err(upload_already_complete(&row));
     }
     if let Some(len) = declared_len {
         check_chunk_len(len, offset, row.size)?;
@@ -379,10 +425,7 @@ pub(crate) async fn put_chunk(
         .run(move |tx| visible_upload(tx, &id, &user))
         .await?;
     if row.state != "open" {
-        return Err(offset_mismatch(
-            "the upload is complete; its version exists".into(),
-            row.size,
-        ));
+        return Err(upload_already_complete(&row));
     }
     if offset != row.received {
         return Err(offset_mismatch(

@@ -283,13 +283,34 @@ async fn later_releases_go_through_whitelist_and_grayscale_and_archive_the_live_
         .await;
     assert_eq!(replaced["whitelist"], json!(["u3"]));
 
-    for bad in [json!(0), json!(101), json!(-5), json!(12.5), json!("50")] {
+    // The refusal echoes what was sent, never a number made from it (issue #20 item 29:
+    // "50" was echoed as -1, 1e308 as 9223372036854775807).
+    for (bad, shown) in [
+        (json!(0), "not 0"),
+        (json!(101), "not 101"),
+        (json!(-5), "not -5"),
+        (json!(12.5), "12.5 is not"),
+        (json!("50"), "\"50\" is not"),
+        (json!(1e308), "1e+308 is not"),
+    ] {
         let err = c
             .step(&c.demo, &second, "grayscale", json!({"ratio": bad}))
             .await
             .err(400, "invalid_ratio");
         assert_eq!(err["field"], "ratio");
+        let message = err["message"].as_str().unwrap();
+        assert!(message.contains(shown), "{bad}: {message}");
+        assert!(
+            !message.contains("-1") && !message.contains("922337"),
+            "{message}"
+        );
     }
+    let long = "7".repeat(5000);
+    let err = c
+        .step(&c.demo, &second, "grayscale", json!({"ratio": long}))
+        .await
+        .err(400, "invalid_ratio");
+    assert!(err["message"].as_str().unwrap().len() < 200, "cut: {err}");
     let gray = c
         .ok(&c.demo, &second, "grayscale", json!({"ratio": 10}))
         .await;
@@ -417,6 +438,19 @@ async fn illegal_steps_name_the_state_and_what_is_allowed() {
             err["hint"],
             "allowed now: \"Show Temporary Code\", \"Apply Release\", \"Cancel Release\""
         );
+    }
+
+    // The target-app admin approving a release still being made is told it waits for the
+    // developers, never that it is finished (issue #20 item 26).
+    let err = c
+        .step(&c.admin, &release, "approve", json!({}))
+        .await
+        .err(409, "illegal_step");
+    assert_eq!(err["allowedSteps"], json!([]));
+    for words in [&err["message"], &err["hint"]] {
+        let words = words.as_str().unwrap();
+        assert!(!words.contains("finished"), "{words}");
+        assert!(words.contains("the MiniApp's developers"), "{words}");
     }
 
     // Submit for Review

@@ -945,8 +945,23 @@ async fn refusals_come_in_the_envelope_naming_the_field_or_the_state() {
         .send()
         .await
         .unwrap();
-    let forged = envelope(resp.status(), &resp.text().await.unwrap());
-    refused(forged, "403");
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    let forged = envelope(status, &text);
+    // Its own code: the client tells "made for another address" from "you may not" (issue
+    // #20 item 28: it was worded "ask an owner of the space for access").
+    refused(forged, "FOREIGN_ORIGIN");
+    let client =
+        gopay_miniapp_portal::superapp::envelope::decode(status.as_u16(), text.as_bytes(), &p.url)
+            .unwrap_err();
+    assert!(
+        matches!(
+            client,
+            gopay_miniapp_portal::PortalError::ForeignOrigin { .. }
+        ),
+        "{client:?}"
+    );
+    assert_eq!(client.code(), "foreign_origin");
     // A body that is not JSON names the problem.
     let resp = dev
         .http

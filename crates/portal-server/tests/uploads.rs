@@ -582,3 +582,75 @@ async fn eight_concurrent_uploads() {
         assert_eq!(latest["sha256"], sha);
     }
 }
+
+/// Two uploads race for one version: the loser's next chunk (or completion) hears that the
+/// version was made meanwhile, not "upload … was not found; check the id" (issue #20 item 25).
+#[tokio::test]
+async fn the_loser_of_an_upload_race_hears_the_version_was_made_meanwhile() {
+    let p = portal().await;
+    let demo = p.login("demo", "demo").await;
+    let app = p.app_id(&demo, "Hello MiniApp").await;
+    let winner_bytes = big_package(MIB, 7);
+    let loser_bytes = big_package(MIB, 8);
+    let winner = p
+        .open_upload(&demo, &app, "1.0.0", &winner_bytes)
+        .await
+        .ok();
+    let loser = p.open_upload(&demo, &app, "1.0.0", &loser_bytes).await.ok();
+    let (winner, loser) = (
+        winner["id"].as_str().unwrap().to_string(),
+        loser["id"].as_str().unwrap().to_string(),
+    );
+    p.put_chunk(&demo, &loser, 0, &loser_bytes[..1000])
+        .await
+        .ok();
+    p.put_chunk(&demo, &winner, 0, &winner_bytes).await.ok();
+    assert_eq!(p.complete(&demo, &winner).await.status, 201);
+
+    for refused in [
+        p.put_chunk(&demo, &loser, 1000, &loser_bytes[1000..]).await,
+        p.complete(&demo, &loser).await,
+        p.get(&demo, &format!("/api/v1/uploads/{loser}")).await,
+    ] {
+        let err = refused.err(409, "version_not_higher");
+        let message = err["message"].as_str().unwrap();
+        assert!(message.contains("was made meanwhile"), "{err}");
+        assert!(message.contains("1.0.0"), "{err}");
+        assert!(!err.to_string().contains("check the id"), "{err}");
+    }
+    // Abandoning it (what the client does next) is still fine.
+    assert_eq!(
+        p.delete(&demo, &format!("/api/v1/uploads/{loser}"))
+            .await
+            .status,
+        204
+    );
+}
+
+/// A chunk sent to a completed upload is told the upload is complete, not to "send the next
+/// chunk at offset N" (issue #20 item 30).
+#[tokio::test]
+async fn a_chunk_for_a_completed_upload_says_it_is_complete() {
+    let p = portal().await;
+    let demo = p.login("demo", "demo").await;
+    let app = p.app_id(&demo, "Hello MiniApp").await;
+    let bytes = big_package(MIB, 9);
+    let id = p.open_upload(&demo, &app, "1.0.0", &bytes).await.ok()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.put_chunk(&demo, &id, 0, &bytes).await.ok();
+    p.complete(&demo, &id).await.ok();
+    let err = p
+        .put_chunk(&demo, &id, bytes.len(), &bytes[..10])
+        .await
+        .err(409, "offset_mismatch");
+    assert_eq!(err["received"], bytes.len(), "nothing left to send");
+    assert!(
+        err["message"].as_str().unwrap().contains("is complete"),
+        "{err}"
+    );
+    let hint = err["hint"].as_str().unwrap();
+    assert!(!hint.contains("send the next chunk"), "{hint}");
+    assert!(hint.contains("complete"), "{hint}");
+}

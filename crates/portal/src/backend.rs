@@ -177,6 +177,20 @@ impl fmt::Debug for Session {
 /// Told when a backend's session changed by itself (a token refresh), so it can be saved.
 pub type SessionListener = Arc<dyn Fn(&Session) + Send + Sync>;
 
+/// Where the session is kept between runs, as seen by a backend renewing it. Several
+/// processes (eight CLI runs in a CI matrix, a terminal and an editor) may find the same
+/// expired session at once, and a refresh token works once: the first renewal spends it, and
+/// every other process must take the session that renewal saved instead of refreshing itself
+/// (issue #20 item 20). So a backend renews only inside [`SessionRenewal::exclusive`], and
+/// first looks at [`SessionRenewal::stored`].
+pub trait SessionRenewal: Send + Sync {
+    /// Blocks until the caller alone may renew this portal's session, across processes; the
+    /// returned guard holds that until it is dropped (after the renewed session is saved).
+    fn exclusive(&self) -> Box<dyn Send>;
+    /// The session stored now (another process may have renewed it meanwhile).
+    fn stored(&self) -> Option<Session>;
+}
+
 /// Where a browser login happens, for the front end to show (and open, if the backend did
 /// not start a browser itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,6 +14,9 @@ pub mod codes {
     /// The token was revoked (logout, `token revoke`) or never existed.
     pub const TOKEN_REVOKED: &str = "token_revoked";
     pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+    /// Too many failed logins for this account or from this address: wait `Retry-After`
+    /// seconds (HTTP 429).
+    pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     pub const FORBIDDEN: &str = "forbidden";
     pub const NOT_FOUND: &str = "not_found";
     pub const INVALID_REQUEST: &str = "invalid_request";
@@ -49,6 +52,9 @@ pub mod codes {
     pub const LOGIN_UNAVAILABLE: &str = "login_unavailable";
     /// A refusal of the SuperApp console without a code of its own (its codes pass lowercased).
     pub const REFUSED: &str = "refused";
+    /// The console refused a request made for another address than its own (its `Origin`
+    /// check): the portal URL is not the console's own address.
+    pub const FOREIGN_ORIGIN: &str = "foreign_origin";
 
     /// Every code above, in documentation order (`docs/portal-api.md` lists each).
     pub const ALL: &[&str] = &[
@@ -56,6 +62,7 @@ pub mod codes {
         TOKEN_EXPIRED,
         TOKEN_REVOKED,
         INVALID_CREDENTIALS,
+        TOO_MANY_ATTEMPTS,
         FORBIDDEN,
         NOT_FOUND,
         INVALID_REQUEST,
@@ -103,6 +110,17 @@ pub enum PortalError {
     SessionExpired { message: String },
     #[error("{message}")]
     InvalidCredentials { message: String },
+    /// Too many failed logins: the portal takes the next one after `retry_after_secs`
+    /// (its `Retry-After`, when it sent one).
+    #[error("{message}")]
+    TooManyAttempts {
+        message: String,
+        retry_after_secs: Option<u64>,
+    },
+    /// The portal refused a request made for another address than its own (a console's
+    /// `Origin` check): the portal URL is not the portal's own address.
+    #[error("{message}")]
+    ForeignOrigin { message: String },
     #[error("{message}")]
     Forbidden { message: String },
     #[error("{message}")]
@@ -156,6 +174,8 @@ impl PortalError {
             PortalError::NotLoggedIn { .. } => "not_logged_in",
             PortalError::SessionExpired { .. } => "session_expired",
             PortalError::InvalidCredentials { .. } => codes::INVALID_CREDENTIALS,
+            PortalError::TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
+            PortalError::ForeignOrigin { .. } => codes::FOREIGN_ORIGIN,
             PortalError::Forbidden { .. } => codes::FORBIDDEN,
             PortalError::NotFound { .. } => codes::NOT_FOUND,
             PortalError::IllegalStep {
@@ -181,7 +201,7 @@ impl PortalError {
 
     pub fn retryable(&self) -> bool {
         match self {
-            PortalError::Network { .. } => true,
+            PortalError::Network { .. } | PortalError::TooManyAttempts { .. } => true,
             PortalError::Refused(refusal) => refusal.retryable,
             _ => false,
         }
@@ -194,6 +214,7 @@ impl PortalError {
             PortalError::NotLoggedIn { .. }
                 | PortalError::SessionExpired { .. }
                 | PortalError::InvalidCredentials { .. }
+                | PortalError::TooManyAttempts { .. }
         )
     }
 }
@@ -216,7 +237,7 @@ impl From<crate::lifecycle::LifecycleError> for PortalError {
                 first_release: true,
             },
             L::WrongRole { .. } => PortalError::Forbidden { message },
-            L::RatioOutOfRange { .. } => PortalError::BadRatio {
+            L::RatioOutOfRange { .. } | L::RatioNotANumber { .. } => PortalError::BadRatio {
                 message,
                 not_higher: false,
             },

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 pub use backend::{
     Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, Portal, Session,
-    SessionListener, UploadProgress,
+    SessionListener, SessionRenewal, UploadProgress,
 };
 pub use error::{codes, PortalError, Refusal};
 pub use lifecycle::{ReleaseState, Step};
@@ -43,6 +43,8 @@ pub const DEFAULT_MAX_PACKAGE_SIZE: u64 = 50 * 1024 * 1024;
 pub struct PortalOptions {
     /// Hears of sessions the backend renewed by itself, to save them.
     pub on_session_changed: Option<SessionListener>,
+    /// Serialises renewals of the stored session across processes (see [`SessionRenewal`]).
+    pub renewal: Option<Arc<dyn SessionRenewal>>,
     /// Upload chunk size, for backends that upload in chunks.
     pub chunk_size: Option<u64>,
     /// The target apps the user gave, for backends that cannot list them (superapp).
@@ -57,7 +59,8 @@ pub fn open(
 ) -> Result<Arc<dyn Portal>, PortalError> {
     match backend {
         Backend::Native => {
-            let mut portal = native::NativePortal::new(url, options.on_session_changed)?;
+            let mut portal = native::NativePortal::new(url, options.on_session_changed)?
+                .with_renewal(options.renewal);
             if let Some(size) = options.chunk_size {
                 portal = portal.with_chunk_size(size);
             }

@@ -298,7 +298,7 @@ pub struct ReleaseContext {
 pub enum LifecycleError {
     #[error(
         "cannot {step} a release in state \"{state}\"; allowed now: {}",
-        list(allowed)
+        list(*state, allowed)
     )]
     IllegalStep {
         state: ReleaseState,
@@ -318,13 +318,27 @@ pub enum LifecycleError {
     WrongRole { step: Step, actor: Actor },
     #[error("the grayscale ratio must be a whole percentage from 1 to 100, not {requested}")]
     RatioOutOfRange { requested: i64 },
+    /// A ratio that is not a whole number at all: `given` is what was sent, as sent (cut
+    /// when long), never a number made from it (issue #20 item 29: `"50"` was echoed as -1,
+    /// 1e308 as 9223372036854775807).
+    #[error("the grayscale ratio {given} is not a whole percentage from 1 to 100")]
+    RatioNotANumber { given: String },
     #[error("the grayscale ratio only goes up: it is {current}% now, so {requested}% is refused")]
     RatioNotHigher { current: u8, requested: u8 },
 }
 
-fn list(steps: &[Step]) -> String {
+/// The steps allowed now, in words. An empty list is "finished" only when no step leads
+/// anywhere from the state; otherwise the steps are someone else's (an admin asked to
+/// approve a release still in Version Creation was told it is finished: issue #20 item 26).
+fn list(state: ReleaseState, steps: &[Step]) -> String {
     if steps.is_empty() {
-        return "nothing (this release is finished)".to_string();
+        return if state.is_terminal() {
+            "nothing (this release is finished)".to_string()
+        } else if state.awaits_review() {
+            "nothing of yours (it waits for a target-app administrator's review)".to_string()
+        } else {
+            "nothing of yours (it waits for the MiniApp's developers)".to_string()
+        };
     }
     steps
         .iter()
@@ -438,6 +452,25 @@ pub fn offered_steps(
         .into_iter()
         .filter(|step| capabilities.steps.contains(step))
         .collect()
+}
+
+/// The longest piece of a refused value echoed in a message.
+const ECHO_MAX_CHARS: usize = 40;
+
+/// [`LifecycleError::RatioNotANumber`] for `given` as sent (a JSON value's text, a form
+/// field), cut to [`ECHO_MAX_CHARS`] characters.
+// TODO(guard::text): cut with the output sanitiser's rule once it is on main.
+pub fn ratio_not_a_number(given: &str) -> LifecycleError {
+    let given = given.trim();
+    let mut shown: String = given
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .take(ECHO_MAX_CHARS)
+        .collect();
+    if given.chars().count() > ECHO_MAX_CHARS {
+        shown.push('…');
+    }
+    LifecycleError::RatioNotANumber { given: shown }
 }
 
 /// Grayscale ratios: 1–100, and only up from the current one.

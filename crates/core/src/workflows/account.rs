@@ -48,8 +48,27 @@ pub async fn login(ctx: &Context, login: Login<'_>) -> Result<LoginResult, CoreE
     portal
         .capabilities()
         .require(Feature::Login(login.kind()), portal.base_url())?;
-    let logged_in = portal.login(login).await?;
+    let way = login.kind();
+    let logged_in = portal
+        .login(login)
+        .await
+        .map_err(|err| refused_login(way, err))?;
     save(ctx, portal.as_ref(), logged_in)
+}
+
+/// A login that ends in a "lost session" did not log in: the cookie or token given is not a
+/// live session, the approval never came. Said as such, with advice for this way of logging
+/// in, never "the session expired and could not be renewed; log in" to someone logging in
+/// (issue #20 item 27).
+fn refused_login(way: LoginKind, err: PortalError) -> CoreError {
+    match err {
+        PortalError::SessionExpired { message } => CoreError::LoginRefused { way, message },
+        PortalError::NotLoggedIn { portal } => CoreError::LoginRefused {
+            way,
+            message: format!("{portal} did not take it as a session"),
+        },
+        other => other.into(),
+    }
 }
 
 /// Login talks to the backend `--backend` names, else the binding's, else the stored
@@ -111,8 +130,20 @@ pub async fn logout(ctx: &Context) -> Result<LogoutResult, CoreError> {
         });
     }
     // Forget locally whatever the portal says: logging out must always work offline.
+    let stored = store.get(&portal)?;
     let revoked = match ctx.portal().await?.logout().await {
         Ok(()) => true,
+        // The portal could not be told: forgotten here as asked, but not "logged out" as if
+        // the session had ended; it stays valid on the portal (issue #20 item 21).
+        Err(source @ (PortalError::Network { .. } | PortalError::Protocol { .. })) => {
+            store.remove(&portal)?;
+            return Err(CoreError::LoggedOutLocally {
+                portal,
+                until: stored.and_then(|s| s.expires_at),
+                source,
+            });
+        }
+        // Expired or revoked already: nothing is left on the portal.
         Err(e) => {
             tracing::warn!("the portal did not revoke the session: {e}");
             false

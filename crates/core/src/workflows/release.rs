@@ -690,7 +690,25 @@ pub async fn review(
                 Hint::CheckName,
             )
         })?;
-    lifecycle::check_step(release.state, step, release.context()).map_err(PortalError::from)?;
+    // A review is the admin's step: what else the state allows is named for the admin only
+    // (never the developers' steps, nor "finished" for a release still being made).
+    lifecycle::check_step(release.state, step, release.context()).map_err(|err| match err {
+        lifecycle::LifecycleError::IllegalStep { state, step, .. } => {
+            PortalError::from(lifecycle::LifecycleError::IllegalStep {
+                state,
+                step,
+                allowed: lifecycle::steps_for_roles(
+                    state,
+                    release.context(),
+                    lifecycle::Roles {
+                        developer: false,
+                        admin: true,
+                    },
+                ),
+            })
+        }
+        other => PortalError::from(other),
+    })?;
     let input = match decision {
         Decision::Approve => StepInput::Approve,
         Decision::Reject => {

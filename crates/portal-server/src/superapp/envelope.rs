@@ -19,6 +19,9 @@ use crate::error::ApiError;
 /// The lost-session answer's `errorCode` (OBSERVED).
 pub(crate) const LOST_SESSION_CODE: &str = "401";
 
+/// The Origin check's `errorCode` (the emulator's own; see docs/portal-superapp.md).
+pub(crate) const FOREIGN_ORIGIN_CODE: &str = "FOREIGN_ORIGIN";
+
 /// A request's trace id: 32 lower-case hex digits (ASSUMED shape).
 pub(crate) fn trace_id() -> String {
     use rand::Rng;

@@ -22,7 +22,9 @@ use super::envelope::{self, lost_session};
 use super::ids;
 use super::page::{page, Signed};
 use crate::auth::{check_credentials, secret_hash, Caller};
+use crate::error::throttled_page;
 use crate::error::ApiError;
+use crate::extract::ClientAddr;
 use crate::state::AppState;
 use crate::store::{new_id, now_rfc3339, random_base62};
 use crate::web::html::redirect;
@@ -104,8 +106,10 @@ impl FromRequestParts<AppState> for Console {
             && cross_site(state, &parts.headers)
         {
             tracing::warn!(username = %console.caller.username, "a console request from another site was refused");
+            // Its own code: a request made for another address is not a user without rights
+            // (issue #20 item 28: it was worded "ask an owner of the space for access").
             return Err(envelope::fail(
-                "403",
+                envelope::FOREIGN_ORIGIN_CODE,
                 "the request comes from another site (its Origin is not this console)",
                 serde_json::json!({ "hint": format!("send `Origin: {}` (and the session cookie)", state.base_url) }),
             ));
@@ -177,6 +181,7 @@ pub(crate) async fn login_page(State(state): State<AppState>, headers: HeaderMap
 /// `POST /login` (form: username, password)
 pub(crate) async fn login(
     State(state): State<AppState>,
+    from: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -198,7 +203,7 @@ pub(crate) async fn login(
             Some("Enter your username and password."),
         );
     }
-    let user_id = match check_credentials(&state, username.clone(), password).await {
+    let user_id = match check_credentials(&state, from, username.clone(), password).await {
         Ok(id) => id,
         Err(err) if err.status == StatusCode::UNAUTHORIZED => {
             return login_form(
@@ -206,6 +211,11 @@ pub(crate) async fn login(
                 &username,
                 Some("Wrong username or password."),
             );
+        }
+        Err(err) if err.status == StatusCode::TOO_MANY_REQUESTS => {
+            return throttled_page(&err, |status, words| {
+                login_form(status, &username, Some(words))
+            });
         }
         Err(err) => return error_page(None, &err),
     };

@@ -27,7 +27,9 @@ use rusqlite::{params, OptionalExtension};
 use super::html::{self, hidden, html_response, redirect};
 use crate::apps::query_pairs;
 use crate::auth::{check_credentials, load_user, new_secret, secret_hash, Caller, TokenKind};
+use crate::error::throttled_page;
 use crate::error::ApiError;
+use crate::extract::ClientAddr;
 use crate::state::AppState;
 use crate::store::{new_id, now_rfc3339, random_base62};
 
@@ -390,6 +392,7 @@ pub(crate) async fn login_page(
 /// `POST /web/login` (csrf, username, password, next)
 pub(crate) async fn login(
     State(state): State<AppState>,
+    from: ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -421,7 +424,7 @@ pub(crate) async fn login(
             Some(("error", "Enter your username and password.")),
         );
     }
-    let user_id = match check_credentials(&state, username.clone(), password).await {
+    let user_id = match check_credentials(&state, from, username.clone(), password).await {
         Ok(id) => id,
         Err(err) if err.status == StatusCode::UNAUTHORIZED => {
             return login_form(
@@ -431,6 +434,11 @@ pub(crate) async fn login(
                 &username,
                 Some(("error", "Wrong username or password.")),
             );
+        }
+        Err(err) if err.status == StatusCode::TOO_MANY_REQUESTS => {
+            return throttled_page(&err, |status, words| {
+                login_form(&state, status, &next, &username, Some(("error", words)))
+            });
         }
         Err(err) => return error_page(None, &err),
     };

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use gopay_miniapp_portal::lifecycle::{LifecycleError, ReleaseState, Step};
+use gopay_miniapp_portal::lifecycle::{ratio_not_a_number, ReleaseState, Step};
 use gopay_miniapp_portal::native::wire::{
     ApplyRequest, CreateReleaseRequest, RejectRequest, Release, RollbackRequest,
     TemporaryCodeRequest, Version, WhitelistRequest,
@@ -426,10 +426,8 @@ pub(crate) async fn take_step(
                         .map(drop)
                 }
                 Err(_) => {
-                    // The API's refusal of a ratio out of range, naming what was typed.
-                    let mut err = ratio_refusal(LifecycleError::RatioOutOfRange { requested: 0 });
-                    err.body.message = format!("“{text}” is not a whole percentage from 1 to 100");
-                    Err(err)
+                    // The API's refusal, naming what was typed.
+                    Err(ratio_refusal(ratio_not_a_number(&format!("“{text}”"))))
                 }
             }
         }

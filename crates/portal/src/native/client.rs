@@ -52,6 +52,16 @@ impl std::fmt::Debug for Credentials {
 /// Called with the new token pair after a transparent refresh, so it can be persisted.
 pub type TokenListener = Arc<dyn Fn(&TokenPair) + Send + Sync>;
 
+/// Where the refreshed tokens are kept, shared with other processes: a refresh token works
+/// once, so only one process refreshes at a time and the others take what it saved
+/// (the native contract's advice: re-read the stored pair after a refused refresh).
+pub trait RefreshCoordinator: Send + Sync {
+    /// Blocks until this caller alone refreshes (across processes); held until dropped.
+    fn exclusive(&self) -> Box<dyn Send>;
+    /// The credentials stored now.
+    fn stored(&self) -> Option<Credentials>;
+}
+
 /// Result of one poll of a device login.
 #[derive(Debug)]
 pub enum DevicePoll {
@@ -64,6 +74,7 @@ pub struct PortalClient {
     http: reqwest::Client,
     credentials: Mutex<Credentials>,
     on_refresh: Option<TokenListener>,
+    coordinator: Option<Arc<dyn RefreshCoordinator>>,
     retry: RetryPolicy,
     chunk_size: u64,
 }
@@ -82,6 +93,7 @@ impl PortalClient {
             http,
             credentials: Mutex::new(credentials),
             on_refresh: None,
+            coordinator: None,
             retry: RetryPolicy::default(),
             chunk_size: DEFAULT_CHUNK_SIZE,
         })
@@ -95,6 +107,12 @@ impl PortalClient {
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Refresh in turn with other processes sharing the stored tokens.
+    pub fn with_refresh_coordinator(mut self, coordinator: Arc<dyn RefreshCoordinator>) -> Self {
+        self.coordinator = Some(coordinator);
         self
     }
 
@@ -614,7 +632,7 @@ impl PortalClient {
                 .map_err(|e| network_error(&url, e))?;
             match self.decode_wire::<ChunkReceipt>(response).await {
                 Ok(receipt) => return Ok(ChunkOutcome::Stored(receipt)),
-                Err(WireFailure::Refused(_, body)) if body.code == codes::OFFSET_MISMATCH => {
+                Err(WireFailure::Refused(_, body, _)) if body.code == codes::OFFSET_MISMATCH => {
                     return Ok(ChunkOutcome::ResumeAt(body.received.unwrap_or(0)));
                 }
                 Err(failure) => match failure.into_error() {
@@ -737,6 +755,12 @@ impl PortalClient {
     ) -> Result<T, WireFailure> {
         let status = response.status();
         let url = response.url().to_string();
+        // Seconds only (what the portal sends); an HTTP date is left out.
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = crate::http_client::read_answer(response)
             .await
             .map_err(WireFailure::Other)?;
@@ -753,7 +777,7 @@ impl PortalClient {
             });
         }
         Err(match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
-            Ok(envelope) => WireFailure::Refused(status.as_u16(), envelope.error),
+            Ok(envelope) => WireFailure::Refused(status.as_u16(), envelope.error, retry_after),
             Err(_) if status == StatusCode::PAYLOAD_TOO_LARGE => {
                 WireFailure::Other(crate::http_client::too_large_answer(&url, &bytes))
             }
@@ -802,7 +826,28 @@ impl PortalClient {
             }
             Credentials::None => return Ok(false),
         };
-        let body = RefreshRequest { refresh_token };
+        // One refresh at a time across processes; a sibling's refresh is taken as it is.
+        let _exclusive = match &self.coordinator {
+            Some(coordinator) => {
+                let waiting = coordinator.clone();
+                let guard = tokio::task::spawn_blocking(move || waiting.exclusive())
+                    .await
+                    .map_err(|e| PortalError::Local {
+                        message: format!("waiting for another refresh of the session failed: {e}"),
+                    })?;
+                if adopt_stored(&mut credentials, coordinator.as_ref(), &refresh_token) {
+                    tracing::debug!(
+                        "the session was refreshed by another process; using its tokens"
+                    );
+                    return Ok(true);
+                }
+                Some(guard)
+            }
+            None => None,
+        };
+        let body = RefreshRequest {
+            refresh_token: refresh_token.clone(),
+        };
         let refreshed: Result<TokenPair, _> = self
             .send_once(
                 routes::REFRESH,
@@ -826,9 +871,18 @@ impl PortalClient {
                 Ok(true)
             }
             Err(err) if err.retryable() => Err(err),
-            Err(err) => Err(PortalError::SessionExpired {
-                message: format!("the session ended ({err}); log in again"),
-            }),
+            Err(err) => {
+                // A process that refreshes without the lock (an older version of this tool)
+                // may have spent the token: what it saved is the live session.
+                if let Some(coordinator) = &self.coordinator {
+                    if adopt_stored(&mut credentials, coordinator.as_ref(), &refresh_token) {
+                        return Ok(true);
+                    }
+                }
+                Err(PortalError::SessionExpired {
+                    message: format!("the session ended ({err}); log in again"),
+                })
+            }
         }
     }
 
@@ -837,6 +891,25 @@ impl PortalClient {
             access_token: pair.access_token.clone(),
             refresh_token: pair.refresh_token.clone(),
         };
+    }
+}
+
+/// Takes the stored session when it is a newer one than ours (its refresh token is not the
+/// one we hold); whether it did.
+fn adopt_stored(
+    credentials: &mut Credentials,
+    coordinator: &dyn RefreshCoordinator,
+    our_refresh_token: &str,
+) -> bool {
+    match coordinator.stored() {
+        Some(stored @ Credentials::Session { .. }) => {
+            let newer = matches!(&stored, Credentials::Session { refresh_token, .. } if refresh_token != our_refresh_token);
+            if newer {
+                *credentials = stored;
+            }
+            newer
+        }
+        _ => false,
     }
 }
 
@@ -849,14 +922,17 @@ enum ChunkOutcome {
 
 /// A failed answer, before it becomes a [`PortalError`] (the upload looks at the wire body).
 enum WireFailure {
-    Refused(u16, ErrorBody),
+    /// Status, body, `Retry-After` seconds.
+    Refused(u16, ErrorBody, Option<u64>),
     Other(PortalError),
 }
 
 impl WireFailure {
     fn into_error(self) -> PortalError {
         match self {
-            WireFailure::Refused(status, body) => from_wire(status, body),
+            WireFailure::Refused(status, body, retry_after) => {
+                from_wire_after(status, body, retry_after)
+            }
             WireFailure::Other(err) => err,
         }
     }
@@ -864,8 +940,17 @@ impl WireFailure {
 
 /// Maps a native wire error into the typed error.
 pub fn from_wire(status: u16, body: ErrorBody) -> PortalError {
+    from_wire_after(status, body, None)
+}
+
+/// [`from_wire`], with the answer's `Retry-After` seconds.
+pub fn from_wire_after(status: u16, body: ErrorBody, retry_after: Option<u64>) -> PortalError {
     let message = body.message.clone();
     match body.code.as_str() {
+        codes::TOO_MANY_ATTEMPTS => PortalError::TooManyAttempts {
+            message,
+            retry_after_secs: retry_after,
+        },
         codes::TOKEN_EXPIRED | codes::TOKEN_REVOKED | codes::UNAUTHENTICATED => {
             PortalError::SessionExpired { message }
         }

@@ -210,6 +210,16 @@ impl NativePortal {
         })
     }
 
+    /// Renew the stored session in turn with other processes (see [`SessionRenewal`]).
+    pub fn with_renewal(mut self, renewal: Option<Arc<dyn SessionRenewal>>) -> Self {
+        if let Some(renewal) = renewal {
+            self.client = self
+                .client
+                .with_refresh_coordinator(Arc::new(NativeRenewal(renewal)));
+        }
+        self
+    }
+
     pub fn with_chunk_size(mut self, chunk_size: u64) -> Self {
         self.client = self.client.with_chunk_size(chunk_size);
         self
@@ -223,6 +233,22 @@ impl NativePortal {
     /// The HTTP client, for what only the native contract has (health, device pages).
     pub fn client(&self) -> &PortalClient {
         &self.client
+    }
+}
+
+/// The stored session as the client's tokens.
+struct NativeRenewal(Arc<dyn SessionRenewal>);
+
+impl client::RefreshCoordinator for NativeRenewal {
+    fn exclusive(&self) -> Box<dyn Send> {
+        self.0.exclusive()
+    }
+
+    fn stored(&self) -> Option<Credentials> {
+        self.0
+            .stored()
+            .and_then(|s| s.decode::<NativeSession>())
+            .map(|s| s.credentials())
     }
 }
 

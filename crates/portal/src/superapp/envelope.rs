@@ -119,6 +119,8 @@ pub fn decode(status: u16, body: &[u8], url: &str) -> Result<Value, PortalError>
         "VERSION_NOT_HIGHER" => PortalError::VersionNotHigher { message },
         "NOT_FOUND" => PortalError::NotFound { message },
         "FORBIDDEN" | "403" => PortalError::Forbidden { message },
+        // The emulator's own code for its Origin check (not a refusal of the user's rights).
+        "FOREIGN_ORIGIN" => PortalError::ForeignOrigin { message },
         "TOO_LARGE" => PortalError::TooLarge { message },
         _ => {
             tracing::debug!(trace_id = ?envelope.trace_id, "console refusal {code}");

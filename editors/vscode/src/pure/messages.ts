@@ -124,6 +124,10 @@ const HINT_BUTTONS: Record<string, ErrorButton[]> = {
   waitForOtherPublish: ['Show Progress'],
   takeStep: ['Refresh', 'Open Log'],
   releaseFinished: ['Refresh', 'Open Log'],
+  waitForDevelopers: ['Refresh', 'Open Log'],
+  loginRefused: ['Log In'],
+  tryLoginLater: ['Open Log'],
+  useOwnPortalUrl: ['Open Settings', 'Open Log'],
 };
 
 function sentence(text: string): string {
