@@ -1,6 +1,10 @@
 //! `gopay-miniapp`: the CLI, the sidecar (`lsp`) and the local portal (`portal serve`) in
 //! one binary. This file only wires arguments to the workflows in `gopay-miniapp-core`.
 
+// First: its macros (`say!`, `sayln!`, `esay!`, `esayln!`) are the only printing of the crate.
+#[macro_use]
+mod say;
+
 mod args;
 mod output;
 mod terminal;

@@ -27,6 +27,8 @@
 //! The API:
 //! - [`Shown`] (`Shown(value)` or [`shown`]): one value inside a message; single-line, cut at
 //!   [`VALUE_CHARS`]. `format!("version \"{}\" is not x.y.z", Shown(&v))`.
+//! - [`Line`]: one line printed on its own (a portal's error message, a build's output line);
+//!   single-line, cut at [`LINE_CHARS`].
 //! - [`Lines`]: text of several lines printed as it is meant (a log, a notice); `\n` and `\t`
 //!   kept, every line cut at [`LINE_CHARS`].
 //! - [`clean`] / [`clean_lines`]: the same without cutting, as a `Cow` (borrowed when nothing
@@ -55,6 +57,12 @@ pub fn shown(value: &str) -> Shown<'_> {
 
 impl Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.width().is_some() {
+            // `{:<20}` in a table: pad what is shown.
+            let mut shown = String::new();
+            write_cut(&mut shown, self.0, false, VALUE_CHARS)?;
+            return f.pad(&shown);
+        }
         write_cut(f, self.0, false, VALUE_CHARS)
     }
 }
@@ -62,6 +70,17 @@ impl Display for Shown<'_> {
 impl fmt::Debug for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "\"{self}\"")
+    }
+}
+
+/// One line printed on its own from outside (a portal's message, a build's output line, a log
+/// line): as [`Shown`], cut at [`LINE_CHARS`].
+#[derive(Clone, Copy)]
+pub struct Line<'a>(pub &'a str);
+
+impl Display for Line<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_cut(f, self.0, false, LINE_CHARS)
     }
 }
 
@@ -115,6 +134,36 @@ pub fn is_hidden(c: char) -> bool {
         | '\u{ad}' | '\u{180e}' | '\u{200b}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}'
         | '\u{206a}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
         | '\u{e0000}'..='\u{e007f}')
+}
+
+/// Why a name (of a user, space, MiniApp, target app or token) is refused where it is stored:
+/// a name is one line of visible text, so a character [`is_hidden`] (a newline included) is
+/// refused rather than stored, whatever every reader of it does on its side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HiddenInName {
+    /// The first such character.
+    pub found: char,
+}
+
+impl Display for HiddenInName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "contains the control or invisible character {} (U+{:04X}); a name is plain visible text on one line",
+            Escaped(self.found),
+            self.found as u32
+        )
+    }
+}
+
+impl std::error::Error for HiddenInName {}
+
+/// `name` unless it has a character [`is_hidden`].
+pub fn check_name(name: &str) -> Result<&str, HiddenInName> {
+    match name.chars().find(|&c| is_hidden(c)) {
+        Some(found) => Err(HiddenInName { found }),
+        None => Ok(name),
+    }
 }
 
 fn kept(c: char, lines: bool) -> bool {
@@ -258,12 +307,32 @@ mod tests {
         assert_eq!(cut("abcdef", 3), "abc…[+3 characters]");
         assert_eq!(cut("abc", 3), "abc");
         assert_eq!(cut("ab…", 2), "ab…[+1 character]");
+        let message = "m".repeat(LINE_CHARS + 1);
+        assert_eq!(
+            Line(&message).to_string(),
+            format!("{}…[+1 character]", "m".repeat(LINE_CHARS))
+        );
         // Lines cuts each line on its own.
         let text = format!("{}\nshort", "x".repeat(LINE_CHARS + 5));
         assert_eq!(
             Lines(&text).to_string(),
             format!("{}…[+5 characters]\nshort", "x".repeat(LINE_CHARS))
         );
+    }
+
+    #[test]
+    fn names_with_hidden_characters_are_refused() {
+        assert_eq!(check_name("Wallet Tools ✓"), Ok("Wallet Tools ✓"));
+        let err = check_name("ci\u{1b}]0;x\u{7}").unwrap_err();
+        assert_eq!(err.found, '\u{1b}');
+        assert!(err.to_string().contains("\\x1b (U+001B)"), "{err}");
+        assert!(check_name("a\nb").is_err());
+        assert!(check_name("a\u{202e}b").is_err());
+    }
+
+    #[test]
+    fn shown_pads_in_tables() {
+        assert_eq!(format!("{:<6}|", Shown("a\u{1b}")), "a\\x1b |");
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn cancel_on_ctrl_c() -> CancellationToken {
     let token = cancel.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\nStopping… (press Ctrl-C again to quit at once)");
+            esayln!("\nStopping… (press Ctrl-C again to quit at once)");
             token.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(exit::CANCELLED);
@@ -163,18 +163,18 @@ fn touches_project(command: &Command) -> bool {
 async fn recover(ctx: &Context) {
     match gopay_miniapp_core::journal::recover(ctx).await {
         Ok(Some(recovery)) => {
-            eprintln!("{}", words::recovery(&recovery));
+            esayln!("{}", words::recovery(&recovery));
             let _ = output::RECOVERED.set(serde_json::to_value(&recovery).expect("serializable"));
         }
         Ok(None) => {}
         Err(e) => {
             let report = e.report(&words::hint);
-            eprintln!(
+            esayln!(
                 "warning: an interrupted publish could not be put right: {}",
                 report.message
             );
             if !report.hint.text.is_empty() {
-                eprintln!("  hint: {}", report.hint.text);
+                esayln!("  hint: {}", report.hint.text);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `pack`: pack the build output exactly as publish would, without the network.
 
 use gopay_miniapp_core::workflows::publish::{self, PackResult};
+use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
 use crate::args::PackArgs;
@@ -8,7 +9,7 @@ use crate::args::PackArgs;
 pub async fn run(cx: &Cx, args: PackArgs) -> i32 {
     let result = publish::pack_project(&cx.ctx, args.out, args.list, args.allow_secrets).await;
     if let Some(defaults) = result.as_ref().ok().and_then(|p| p.defaults.as_ref()) {
-        eprintln!(
+        esayln!(
             "{}; `gopay-miniapp bind` writes them to gopay-miniapp.json, where they can be changed",
             defaults.describe()
         );
@@ -20,7 +21,7 @@ fn text(p: &PackResult) -> String {
     let mut text = String::new();
     if let Some(entries) = &p.entries {
         for e in entries {
-            text.push_str(&format!("{:>10}  {}\n", e.size, e.path));
+            text.push_str(&format!("{:>10}  {}\n", e.size, Shown(&e.path)));
         }
     }
     text.push_str(&format!(

@@ -23,6 +23,7 @@ pub use crate::backend::UploadProgress;
 use crate::error::{codes, PortalError, Refusal};
 use crate::retry::RetryPolicy;
 use crate::version_number::VersionNumber;
+use gopay_miniapp_guard::text::Line;
 
 /// How the client authenticates.
 #[derive(Clone, Default)]
@@ -861,7 +862,10 @@ impl WireFailure {
 }
 
 /// Maps a native wire error into the typed error.
-pub fn from_wire(status: u16, body: ErrorBody) -> PortalError {
+pub fn from_wire(status: u16, mut body: ErrorBody) -> PortalError {
+    // The portal's words reach terminals, logs and editors: one line each, shown, cut.
+    body.message = Line(&body.message).to_string();
+    body.hint = Line(&body.hint).to_string();
     let message = body.message.clone();
     match body.code.as_str() {
         codes::TOKEN_EXPIRED | codes::TOKEN_REVOKED | codes::UNAUTHENTICATED => {
@@ -964,4 +968,32 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #20 items 4 and 32: the portal's words reach every front end as one line, shown
+    /// and cut, however long and whatever they hold.
+    #[test]
+    fn a_portals_message_is_cleaned_and_cut() {
+        let body = ErrorBody {
+            code: "invalid_version".into(),
+            message: format!("\u{1b}]0;pwned\u{7}version {} refused", "9".repeat(10_000)),
+            hint: "line one\nline two\u{1b}[2J".into(),
+            retryable: false,
+            state: None,
+            allowed_steps: None,
+            field: None,
+            received: None,
+        };
+        let PortalError::Refused(refusal) = from_wire(400, body) else {
+            panic!("a refusal")
+        };
+        assert!(refusal.message.starts_with(r"\x1b]0;pwned\x07version 999"));
+        assert!(refusal.message.chars().count() <= gopay_miniapp_guard::text::LINE_CHARS + 40);
+        assert!(refusal.message.contains("…[+"), "{}", refusal.message);
+        assert_eq!(refusal.hint, r"line one\nline two\x1b[2J");
+    }
 }
