@@ -9,17 +9,12 @@ use crate::error::PortalError;
 
 const USER_AGENT: &str = concat!("gopay-miniapp/", env!("CARGO_PKG_VERSION"));
 
-/// `base_url` parsed, or the error naming it: only http:// and https:// portals.
+/// `base_url` parsed, or the error naming it: http:// and https:// portals without credentials
+/// in the URL (guard::url: the message shows the URL redacted, never a password).
 pub(crate) fn parse_portal_url(base_url: &str) -> Result<url::Url, PortalError> {
-    let parsed = url::Url::parse(base_url).map_err(|e| PortalError::Local {
-        message: format!("the portal URL `{base_url}` is not a valid URL: {e}"),
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(PortalError::Local {
-            message: format!("the portal URL `{base_url}` must start with http:// or https://"),
-        });
-    }
-    Ok(parsed)
+    gopay_miniapp_guard::url::parse_http(base_url).map_err(|e| PortalError::Local {
+        message: format!("the portal URL {e}"),
+    })
 }
 
 /// The HTTP client of a backend, sending `headers` with every request.
