@@ -949,6 +949,13 @@ async fn region_body(package: &Path, start: u64, len: u64) -> Result<reqwest::Bo
 }
 
 pub(crate) fn network_error(url: &str, err: reqwest::Error) -> PortalError {
+    if err.is_redirect() {
+        // A refused redirect (http_client::redirect_policy) is the portal's doing, not the
+        // network's: not worth retrying.
+        return PortalError::Protocol {
+            message: root_cause(&err),
+        };
+    }
     let what = if err.is_timeout() {
         "timed out"
     } else if err.is_connect() {
