@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use gopay_miniapp_core::events::{LogSource, Reporter};
 use gopay_miniapp_core::Context;
+use gopay_miniapp_guard::text::{Line, Lines};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -54,41 +55,46 @@ impl JobReporter {
     }
 
     pub fn finish(&self, message: &str) {
-        let _ = self.tx.send(Event::Finish(message.to_string()));
+        let _ = self.tx.send(Event::Finish(said(message)));
     }
 
     pub fn info(&self, line: &str) {
-        let _ = self
-            .tx
-            .send(Event::Log(MessageType::INFO, line.to_string()));
+        let _ = self.tx.send(Event::Log(MessageType::INFO, said(line)));
     }
 }
 
 impl Reporter for JobReporter {
     fn step(&self, title: &str) {
-        let _ = self.tx.send(Event::Step(title.to_string()));
+        let _ = self.tx.send(Event::Step(said(title)));
     }
     fn progress(&self, percent: u8, message: &str) {
         let _ = self
             .tx
-            .send(Event::Progress(percent.min(100), message.to_string()));
+            .send(Event::Progress(percent.min(100), said(message)));
     }
     fn log(&self, source: LogSource, line: &str) {
         let kind = match source {
             LogSource::Build => MessageType::LOG,
             LogSource::Workflow => MessageType::INFO,
         };
-        let _ = self.tx.send(Event::Log(kind, line.to_string()));
+        // One line of a build's output or of the workflow: shown, cut (guard::text::Line).
+        let _ = self.tx.send(Event::Log(kind, Line(line).to_string()));
     }
     fn warn(&self, message: &str) {
         let _ = self
             .tx
-            .send(Event::Log(MessageType::WARNING, message.to_string()));
+            .send(Event::Log(MessageType::WARNING, said(message)));
     }
     fn changed(&self) {
         self.changed.store(true, Ordering::SeqCst);
         let _ = self.tx.send(Event::Changed);
     }
+}
+
+/// What reaches the editor carries outside text (names, a portal's words, a build's output):
+/// every message passes guard::text, its own newlines kept.
+fn said(text: &str) -> String {
+    Lines(text).to_string()
 }
 
 /// Starts the reporter and its pump for one command.
