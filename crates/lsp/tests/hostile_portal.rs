@@ -124,6 +124,49 @@ async fn a_page_off_the_portals_origin_is_not_opened() {
             "{page}: the user is not told: {text}"
         );
         // Item 4: no control character of the portal's reaches the editor.
-        assert!(!text.contains("\\u001b") && !text.contains("\\u0007"), "{text}");
+        assert!(
+            !text.contains("\\u001b") && !text.contains("\\u0007"),
+            "{text}"
+        );
     }
+}
+
+/// Item 33: `project` as a `file://` URI with a host names a folder on another machine: it is
+/// refused, never taken as the same path here. `localhost` and no host are this machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_uri_of_another_host_is_refused() {
+    let portal = portal().await;
+    let home = tempfile::tempdir().unwrap();
+    let (_d, project) = project();
+    let client = TestClient::start(
+        context(home.path(), &project, &portal.url),
+        gopay_miniapp_lsp::Options::default(),
+        scripted(vec![]),
+    );
+    client
+        .initialize(&project, full_window(), Value::Null)
+        .await;
+    let remote = format!("file://fileserver{}", project.display());
+    let err = client
+        .execute("miniapp.status", json!({ "project": remote }))
+        .await
+        .unwrap_err();
+    assert_eq!(err["data"]["code"], "bad_project", "{err}");
+    let message = err["data"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("another machine (host `fileserver`)"),
+        "{message}"
+    );
+    for local in [
+        format!("file://localhost{}", project.display()),
+        format!("file://{}", project.display()),
+    ] {
+        if let Err(err) = client
+            .execute("miniapp.status", json!({ "project": local }))
+            .await
+        {
+            assert_ne!(err["data"]["code"], "bad_project", "{local}: {err}");
+        }
+    }
+    client.close().await;
 }
