@@ -27,6 +27,12 @@ fn main() {
     std::process::exit(code);
 }
 
+/// Whether stderr is a terminal that wants colours (`NO_COLOR` unset or empty).
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn init_logging(verbose: u8) {
     use tracing_subscriber::filter::{filter_fn, FilterExt};
     use tracing_subscriber::prelude::*;
@@ -46,6 +52,9 @@ fn init_logging(verbose: u8) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // Colour codes only for a person at a terminal: a log redirected to a file
+                // (the CLI's or the sidecar's, which editors keep) stays plain text.
+                .with_ansi(colour_on_stderr())
                 .with_target(false)
                 .with_filter(filter.and(secrets_out)),
         )
