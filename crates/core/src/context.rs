@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use gopay_miniapp_portal::{Backend, Portal, PortalOptions};
+use gopay_miniapp_portal::{Backend, Portal, PortalOptions, TokenSource};
 
 use crate::binding::{Binding, BINDING_FILE};
 use crate::credentials::{portal_key, CredentialStore, PORTAL_ENV, TOKEN_ENV};
@@ -37,6 +37,8 @@ pub struct Context {
     pub backend_override: Option<Backend>,
     /// `GOPAY_MINIAPP_TOKEN`: a CI access token that bypasses stored credentials.
     pub env_token: Option<String>,
+    /// Where `env_token` came from: the environment, or (the sidecar's) a command's argument.
+    pub token_from: TokenSource,
     /// One backend per portal, kept warm (the sidecar answers many requests).
     portal_cache: Arc<Mutex<Option<CachedPortal>>>,
 }
@@ -91,6 +93,7 @@ impl Context {
             portal_override: None,
             backend_override: None,
             env_token: None,
+            token_from: TokenSource::Environment,
             portal_cache: Arc::new(Mutex::new(None)),
         }
     }
@@ -268,7 +271,7 @@ impl Context {
             }
         };
         let session = match &self.env_token {
-            Some(token) => Some(portal.access_token_session(token)?),
+            Some(token) => Some(portal.access_token_session(token, self.token_from)?),
             None => self
                 .credentials()
                 .get(&key.0)?

@@ -248,6 +248,7 @@ fn pack_hint(err: &PackError) -> Hint {
 pub fn portal_hint(err: &PortalError) -> Hint {
     match err {
         PortalError::NotLoggedIn { .. } | PortalError::SessionExpired { .. } => Hint::LogIn,
+        PortalError::AccessTokenRefused { from } => Hint::ReplaceAccessToken { from: *from },
         PortalError::InvalidCredentials { .. } => Hint::CheckCredentials,
         PortalError::Forbidden { .. } => Hint::AskForAccess,
         PortalError::NotFound { .. } => Hint::CheckName,

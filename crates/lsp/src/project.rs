@@ -132,6 +132,7 @@ pub fn context_for(
             let mut ctx = Context::new(base.home.clone(), project);
             ctx.portal_override = portal.or_else(|| base.portal_override.clone());
             ctx.env_token = Some(token.trim().to_string());
+            ctx.token_from = gopay_miniapp_portal::TokenSource::Argument;
             ctx
         }
         None => {

@@ -170,3 +170,34 @@ async fn a_project_uri_of_another_host_is_refused() {
     }
     client.close().await;
 }
+
+/// Item 34: a wrong `token` argument is named as such, not blamed on GOPAY_MINIAPP_TOKEN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_argument_is_named_as_the_argument() {
+    let portal = portal().await;
+    let home = tempfile::tempdir().unwrap();
+    let (_d, project) = project();
+    let client = TestClient::start(
+        context(home.path(), &project, &portal.url),
+        gopay_miniapp_lsp::Options::default(),
+        scripted(vec![]),
+    );
+    client
+        .initialize(&project, full_window(), Value::Null)
+        .await;
+    let err = client
+        .execute(
+            "miniapp.listSpaces",
+            json!({ "token": "gpm_pat_not-a-real-token" }),
+        )
+        .await
+        .unwrap_err();
+    let data = &err["data"];
+    assert_eq!(data["code"], "session_expired", "{err}");
+    assert_eq!(data["hint"]["kind"], "replaceAccessToken", "{err}");
+    assert_eq!(data["hint"]["from"], "argument", "{err}");
+    let said = format!("{} {}", data["message"], data["hint"]["text"]);
+    assert!(!said.contains("GOPAY_MINIAPP_TOKEN"), "{said}");
+    assert!(said.contains("`token`"), "{said}");
+    client.close().await;
+}

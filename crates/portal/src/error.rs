@@ -103,6 +103,9 @@ pub enum PortalError {
     SessionExpired { message: String },
     #[error("{message}")]
     InvalidCredentials { message: String },
+    /// The access token in use (`from` where it came) is expired, revoked or not this portal's.
+    #[error("the access token was refused: it is expired, revoked, or not one of this portal's")]
+    AccessTokenRefused { from: crate::backend::TokenSource },
     #[error("{message}")]
     Forbidden { message: String },
     #[error("{message}")]
@@ -155,6 +158,8 @@ impl PortalError {
         match self {
             PortalError::NotLoggedIn { .. } => "not_logged_in",
             PortalError::SessionExpired { .. } => "session_expired",
+            // An ended session too, to scripts and editors (same code, same exit).
+            PortalError::AccessTokenRefused { .. } => "session_expired",
             PortalError::InvalidCredentials { .. } => codes::INVALID_CREDENTIALS,
             PortalError::Forbidden { .. } => codes::FORBIDDEN,
             PortalError::NotFound { .. } => codes::NOT_FOUND,
@@ -193,6 +198,7 @@ impl PortalError {
             self,
             PortalError::NotLoggedIn { .. }
                 | PortalError::SessionExpired { .. }
+                | PortalError::AccessTokenRefused { .. }
                 | PortalError::InvalidCredentials { .. }
         )
     }

@@ -64,6 +64,8 @@ pub struct PortalClient {
     base_url: String,
     http: reqwest::Client,
     credentials: Mutex<Credentials>,
+    /// Where an access token in use came from (named by a refusal of it).
+    token_source: std::sync::Mutex<crate::backend::TokenSource>,
     on_refresh: Option<TokenListener>,
     retry: RetryPolicy,
     chunk_size: u64,
@@ -82,6 +84,7 @@ impl PortalClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             http,
             credentials: Mutex::new(credentials),
+            token_source: Default::default(),
             on_refresh: None,
             retry: RetryPolicy::default(),
             chunk_size: DEFAULT_CHUNK_SIZE,
@@ -110,6 +113,11 @@ impl PortalClient {
 
     pub async fn credentials(&self) -> Credentials {
         self.credentials.lock().await.clone()
+    }
+
+    /// Where the access token of [`Credentials::AccessToken`] came from.
+    pub fn set_token_source(&self, source: crate::backend::TokenSource) {
+        *self.token_source.lock().unwrap_or_else(|e| e.into_inner()) = source;
     }
 
     pub async fn set_credentials(&self, credentials: Credentials) {
@@ -795,8 +803,8 @@ impl PortalClient {
                 refresh_token.clone()
             }
             Credentials::AccessToken(_) => {
-                return Err(PortalError::SessionExpired {
-                    message: "the access token (GOPAY_MINIAPP_TOKEN) is expired or revoked".into(),
+                return Err(PortalError::AccessTokenRefused {
+                    from: *self.token_source.lock().unwrap_or_else(|e| e.into_inner()),
                 })
             }
             Credentials::None => return Ok(false),
