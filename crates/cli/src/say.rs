@@ -91,7 +91,7 @@ impl serde_json::ser::Formatter for Escaping {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if text::is_hidden(c) {
-                writer.write_all(fragment[start..i].as_bytes())?;
+                writer.write_all(&fragment.as_bytes()[start..i])?;
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     write!(writer, "\\u{:04x}", unit)?;
@@ -99,7 +99,7 @@ impl serde_json::ser::Formatter for Escaping {
                 start = i + c.len_utf8();
             }
         }
-        writer.write_all(fragment[start..].as_bytes())
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 
     // The rest is the pretty formatter's.
