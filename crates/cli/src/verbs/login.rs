@@ -3,6 +3,7 @@
 
 use gopay_miniapp_core::workflows::account::{self, LoginResult};
 use gopay_miniapp_core::{Context, CoreError};
+use gopay_miniapp_guard::text::{Line, Shown};
 use gopay_miniapp_portal::{BrowserLogin, Login};
 
 use super::Cx;
@@ -54,17 +55,17 @@ fn show_browser_login(auth: &BrowserLogin) {
     let code = auth
         .user_code
         .as_deref()
-        .map(|c| format!(" and check the code {c}"))
+        .map(|c| format!(" and check the code {}", Shown(c)))
         .unwrap_or_default();
     if auth.browser_started {
         esayln!(
             "A browser window opened on {}: log in there{code} (single sign-on, captcha and 2FA work as usual).\nWaiting for the login… (Ctrl-C stops; the window closes by itself)",
-            auth.url
+            Line(&auth.url)
         );
     } else {
         esayln!(
             "Open {} in a browser{code}.\nWaiting for approval…",
-            auth.url
+            Line(&auth.url)
         );
     }
 }
