@@ -258,6 +258,18 @@ async fn fill(
             _ => tokio::time::sleep(Duration::from_millis(250)).await,
         }
     };
+    // A login page that redirected elsewhere (by HTTP or by script) gets no password.
+    let here = href(tab).await.unwrap_or_default();
+    let on_portal = match (url::Url::parse(&here), url::Url::parse(&page.url)) {
+        (Ok(here), Ok(portal)) => gopay_miniapp_guard::url::same_origin(&here, &portal),
+        _ => false,
+    };
+    if !on_portal {
+        return Err(BrowserError::OtherOrigin {
+            expected: gopay_miniapp_guard::url::redact(&page.url),
+            found: gopay_miniapp_guard::url::redact(&here),
+        });
+    }
     type_into(&user_field, username).await?;
     type_into(&password_field, password).await?;
     let alert = look(tab, page).await.map(|l| l.alert).unwrap_or_default();

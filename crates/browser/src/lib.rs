@@ -218,6 +218,10 @@ pub enum BrowserError {
     Profile(#[source] std::io::Error),
     #[error("talking to the browser failed: {message}")]
     DevTools { message: String },
+    /// The login page led to another origin before the form was filled: the password is
+    /// typed only into the portal's own page (guard::url::same_origin).
+    #[error("the login page {expected} led to {found}, another origin: the password was not typed there. Use the portal's own address")]
+    OtherOrigin { expected: String, found: String },
 }
 
 impl BrowserError {

@@ -355,3 +355,47 @@ async fn a_missing_browser_is_named_before_anything_starts() {
     assert!(err.no_browser(), "{err:?}");
     assert!(err.to_string().contains("/nonexistent/chromium"), "{err}");
 }
+
+/// Issue #20 item 5: a login page that redirects to another origin (here the emulator's own
+/// login form, on another port) gets no password typed into it.
+#[tokio::test]
+async fn a_login_page_on_another_origin_gets_no_password() {
+    let emu = emulator().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let portal = format!("http://{}", listener.local_addr().unwrap());
+    let elsewhere = format!("{}/login", emu.url());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let to = elsewhere.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = conn.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let mut page = emu.page();
+    page.url = format!("{portal}/login");
+    let seen = Seen::default();
+    let err = login(
+        &page,
+        Mode::Fill {
+            username: "demo",
+            password: "demo",
+        },
+        &headless(),
+        &seen.hook(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, BrowserError::OtherOrigin { found, .. } if found.starts_with(emu.url())),
+        "{err:?}"
+    );
+    seen.profile_is_gone();
+}

@@ -1,6 +1,10 @@
 //! `gopay-miniapp`: the CLI, the sidecar (`lsp`) and the local portal (`portal serve`) in
 //! one binary. This file only wires arguments to the workflows in `gopay-miniapp-core`.
 
+// First: its macros (`say!`, `sayln!`, `esay!`, `esayln!`) are the only printing of the crate.
+#[macro_use]
+mod say;
+
 mod args;
 mod output;
 mod terminal;
@@ -21,6 +25,12 @@ fn main() {
     // Never wait for stray blocking tasks (a prompt reading stdin): the process always exits.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     std::process::exit(code);
+}
+
+/// Whether stderr is a terminal that wants colours (`NO_COLOR` unset or empty).
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn init_logging(verbose: u8) {
@@ -47,6 +57,9 @@ fn init_logging(verbose: u8) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // Colour codes only for a person at a terminal: a log redirected to a file
+                // (the CLI's or the sidecar's, which editors keep) stays plain text.
+                .with_ansi(colour_on_stderr())
                 .with_target(false)
                 .with_filter(filter.and(secrets_out)),
         )

@@ -4,6 +4,7 @@ use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::workflows::release::StepResult;
 use gopay_miniapp_core::workflows::status::{StatusSnapshot, VersionView};
 use gopay_miniapp_core::{CoreError, ErrorReport};
+use gopay_miniapp_guard::text::Shown;
 use gopay_miniapp_portal::Step;
 use serde::Serialize;
 
@@ -22,10 +23,7 @@ pub fn json<T: Serialize>(value: &T) {
             .entry("recovered")
             .or_insert_with(|| recovered.clone());
     }
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&value).expect("results serialize")
-    );
+    crate::say::json(&value);
 }
 
 /// Errors: `{"error": {...}}` on stdout with `--json` (so a parser always gets one
@@ -35,12 +33,12 @@ pub fn error(report: &ErrorReport, as_json: bool) {
     if as_json {
         json(&serde_json::json!({ "error": report }));
     }
-    eprintln!("error: {}", report.message);
+    esayln!("error: {}", report.message);
     if !report.hint.text.is_empty() {
-        eprintln!("  hint: {}", report.hint.text);
+        esayln!("  hint: {}", report.hint.text);
     }
     if report.retryable {
-        eprintln!("  (this is worth retrying)");
+        esayln!("  (this is worth retrying)");
     }
 }
 
@@ -56,7 +54,7 @@ pub fn finish<T: Serialize>(
                 self::json(&value);
             } else {
                 terminal::end_progress_line();
-                print!("{}", text(&value));
+                say!("{}", text(&value));
             }
             exit::OK
         }
@@ -74,16 +72,21 @@ pub fn fail(json: bool, err: CoreError) -> i32 {
 /// archived, and the next step on the main road.
 pub fn step_text(s: &StepResult) -> String {
     let r = &s.release;
-    let mut text = format!("{} on \"{}\": {}", s.version, r.target_app, r.state_label);
+    let mut text = format!(
+        "{} on \"{}\": {}",
+        Shown(&s.version),
+        Shown(&r.target_app),
+        r.state_label
+    );
     if let Some(ratio) = r.ratio {
         text.push_str(&format!(" {ratio}%"));
     }
     if let Some(users) = &r.whitelist {
-        text.push_str(&format!(" (whitelist: {})", users.join(", ")));
+        text.push_str(&format!(" (whitelist: {})", Shown(&users.join(", "))));
     }
     text.push('\n');
     if let Some(archived) = &s.archived_version {
-        text.push_str(&format!("{archived} was archived.\n"));
+        text.push_str(&format!("{} was archived.\n", Shown(archived)));
     }
     if let Some(next) = r.next_step {
         let verb = if next == Step::Approve {
@@ -104,24 +107,20 @@ pub fn versions_text(versions: &[VersionView]) -> String {
     for v in versions {
         out.push_str(&format!(
             "{:<10} {}  {}\n",
-            v.version,
-            &v.created_at,
-            if v.description.is_empty() {
-                ""
-            } else {
-                &v.description
-            }
+            Shown(&v.version),
+            Shown(&v.created_at),
+            Shown(&v.description)
         ));
         for r in &v.releases {
-            let mut line = format!("    {:<16} {}", r.target_app, r.state_label);
+            let mut line = format!("    {:<16} {}", Shown(&r.target_app), r.state_label);
             if let Some(ratio) = r.ratio {
                 line.push_str(&format!(" {ratio}%"));
             }
             if let Some(users) = &r.whitelist {
-                line.push_str(&format!(" (whitelist: {})", users.join(", ")));
+                line.push_str(&format!(" (whitelist: {})", Shown(&users.join(", "))));
             }
             if let Some(reason) = &r.reject_reason {
-                line.push_str(&format!(" — reason: {reason}"));
+                line.push_str(&format!(" — reason: {}", Shown(reason)));
             }
             if let Some(next) = r.next_step {
                 line.push_str(&format!("   → next: {}", words::verb(next)));
@@ -138,14 +137,18 @@ pub fn status_text(s: &StatusSnapshot) -> String {
     match &s.account {
         Some(a) => out.push_str(&format!(
             "Account:  {} ({}), via {}\n",
-            a.username, a.display_name, a.via
+            Shown(&a.username),
+            Shown(&a.display_name),
+            a.via
         )),
         None => out.push_str("Account:  not logged in (gopay-miniapp login)\n"),
     }
     match &s.binding {
         Some(b) => out.push_str(&format!(
             "Bound to: {} ({}) in space \"{}\"\n",
-            b.app.name, b.app.id, b.space.name
+            Shown(&b.app.name),
+            Shown(&b.app.id),
+            Shown(&b.space.name)
         )),
         None => out.push_str("Bound to: nothing (gopay-miniapp bind)\n"),
     }
@@ -158,16 +161,20 @@ pub fn status_text(s: &StatusSnapshot) -> String {
     if s.binding.is_some() && s.logged_in {
         out.push_str(&format!(
             "Latest:   {}\n",
-            s.latest_version.as_deref().unwrap_or("no versions yet")
+            Shown(s.latest_version.as_deref().unwrap_or("no versions yet"))
         ));
         for t in &s.target_apps {
             let mut line = format!(
                 "  {:<16} live: {}",
-                t.target_app,
-                t.live_version.as_deref().unwrap_or("—")
+                Shown(&t.target_app),
+                Shown(t.live_version.as_deref().unwrap_or("—"))
             );
             if let Some(f) = &t.in_flight {
-                line.push_str(&format!("; in flight: {} ({})", f.version, f.state.label()));
+                line.push_str(&format!(
+                    "; in flight: {} ({})",
+                    Shown(&f.version),
+                    f.state.label()
+                ));
                 if let Some(next) = f.next_step {
                     line.push_str(&format!(" → next: {}", words::verb(next)));
                 }

@@ -24,7 +24,7 @@ static PROGRESS_LINE_OPEN: AtomicBool = AtomicBool::new(false);
 /// Ends the progress line if one is open; a no-op otherwise (and always without a TTY).
 pub fn end_progress_line() {
     if PROGRESS_LINE_OPEN.swap(false, Ordering::SeqCst) {
-        eprintln!();
+        esayln!();
     }
 }
 
@@ -45,7 +45,7 @@ impl StderrReporter {
 impl Reporter for StderrReporter {
     fn step(&self, title: &str) {
         self.end_progress_line();
-        eprintln!("==> {title}");
+        esayln!("==> {title}");
     }
 
     fn progress(&self, percent: u8, message: &str) {
@@ -55,14 +55,14 @@ impl Reporter for StderrReporter {
         }
         let mut last = self.last.lock().unwrap();
         if self.tty {
-            eprint!("\r    {message:<60}");
+            crate::say::redraw(&format!("    {message:<60}"));
             let _ = std::io::stderr().flush();
             PROGRESS_LINE_OPEN.store(true, Ordering::SeqCst);
             *last = Some((percent, message.to_string()));
         } else {
             let bucket = percent / 10;
             if last.as_ref().map(|(p, _)| p / 10) != Some(bucket) {
-                eprintln!("    {message}");
+                esayln!("    {message}");
                 *last = Some((percent, message.to_string()));
             }
         }
@@ -71,14 +71,14 @@ impl Reporter for StderrReporter {
     fn log(&self, source: LogSource, line: &str) {
         self.end_progress_line();
         match source {
-            LogSource::Build => eprintln!("    │ {line}"),
-            LogSource::Workflow => eprintln!("    {line}"),
+            LogSource::Build => esayln!("    │ {line}"),
+            LogSource::Workflow => esayln!("    {line}"),
         }
     }
 
     fn warn(&self, message: &str) {
         self.end_progress_line();
-        eprintln!("warning: {message}");
+        esayln!("warning: {message}");
     }
 }
 
@@ -123,11 +123,11 @@ impl Prompter for TerminalPrompter {
         let question = question.to_string();
         let options = options.to_vec();
         tokio::task::spawn_blocking(move || loop {
-            eprintln!("{question}");
+            esayln!("{question}");
             for (i, option) in options.iter().enumerate() {
-                eprintln!("  {}) {option}", i + 1);
+                esayln!("  {}) {option}", i + 1);
             }
-            eprint!("Number [1-{}]: ", options.len());
+            esay!("Number [1-{}]: ", options.len());
             let _ = std::io::stderr().flush();
             let answer = Self::read_line()?;
             match answer.parse::<usize>() {
@@ -136,7 +136,7 @@ impl Prompter for TerminalPrompter {
                     if let Some(i) = options.iter().position(|o| o == &answer) {
                         return Ok(i);
                     }
-                    eprintln!("Please type a number from 1 to {}.", options.len());
+                    esayln!("Please type a number from 1 to {}.", options.len());
                 }
             }
         })
@@ -149,7 +149,7 @@ impl Prompter for TerminalPrompter {
     async fn confirm(&self, confirm: &Confirm<'_>) -> Result<bool, CoreError> {
         let question = confirm.question;
         if self.assume_yes {
-            eprintln!("{question} yes (--yes)");
+            esayln!("{question} yes (--yes)");
             return Ok(true);
         }
         if !Self::interactive() {
@@ -160,12 +160,12 @@ impl Prompter for TerminalPrompter {
         }
         let question = question.to_string();
         tokio::task::spawn_blocking(move || loop {
-            eprint!("{question} [y/N] ");
+            esay!("{question} [y/N] ");
             let _ = std::io::stderr().flush();
             match Self::read_line()?.to_ascii_lowercase().as_str() {
                 "y" | "yes" => return Ok(true),
                 "" | "n" | "no" => return Ok(false),
-                _ => eprintln!("Please answer y or n."),
+                _ => esayln!("Please answer y or n."),
             }
         })
         .await
@@ -210,7 +210,7 @@ pub fn read_username() -> Result<String, CoreError> {
             input: Input::Username,
         });
     }
-    eprint!("Username: ");
+    esay!("Username: ");
     let _ = std::io::stderr().flush();
     TerminalPrompter::read_line()
 }

@@ -5,7 +5,7 @@ use gopay_miniapp_core::journal::{
     BuildCleanup, PackageJsonOutcome, Phase, Recovery, UploadOutcome, VersionOnPortal,
 };
 use gopay_miniapp_core::{Hint, Input};
-use gopay_miniapp_portal::{LoginKind, Step};
+use gopay_miniapp_portal::{LoginKind, Step, TokenSource};
 
 /// The flag that supplies an input.
 pub fn flag(input: Input) -> &'static str {
@@ -77,6 +77,11 @@ pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => "log in: `gopay-miniapp login` (or set GOPAY_MINIAPP_TOKEN in CI)".into(),
+        Hint::ReplaceAccessToken { from } => match from {
+            TokenSource::Environment => "GOPAY_MINIAPP_TOKEN holds that token: set it to a valid access token (`gopay-miniapp token create`), or unset it to use your login".into(),
+            // The CLI takes no token argument; worded for completeness.
+            TokenSource::Argument => "pass a valid access token (`gopay-miniapp token create`)".into(),
+        },
         Hint::LogInAnotherWay { ways } if ways.is_empty() => {
             "log in on another machine that has a browser".into()
         }

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use gopay_miniapp_portal::{Backend, Portal, PortalOptions};
+use gopay_miniapp_portal::{Backend, Portal, PortalOptions, TokenSource};
 
-use crate::binding::Binding;
+use crate::binding::{Binding, BINDING_FILE};
 use crate::credentials::{portal_key, CredentialStore, PORTAL_ENV, TOKEN_ENV};
 use crate::error::CoreError;
+use crate::hint::Hint;
 
 /// The default portal: the local portal's default address (`gopay-miniapp portal serve`).
 pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:8780";
@@ -36,6 +37,8 @@ pub struct Context {
     pub backend_override: Option<Backend>,
     /// `GOPAY_MINIAPP_TOKEN`: a CI access token that bypasses stored credentials.
     pub env_token: Option<String>,
+    /// Where `env_token` came from: the environment, or (the sidecar's) a command's argument.
+    pub token_from: TokenSource,
     /// One backend per portal, kept warm (the sidecar answers many requests).
     portal_cache: Arc<Mutex<Option<CachedPortal>>>,
 }
@@ -49,6 +52,28 @@ impl std::fmt::Debug for Context {
             .field("backend_override", &self.backend_override)
             .field("env_token", &self.env_token.as_ref().map(|_| "<set>"))
             .finish()
+    }
+}
+
+/// `url` unless it carries a user name or password (`http://user:pw@host`): every portal URL
+/// passes here on its way in (a flag, the environment, the sidecar's `portal`, a binding), so
+/// none with a password is ever used, stored or echoed. Refused, not stripped: the password
+/// is in a file or a shell history and should be taken out there. The message shows the URL
+/// redacted (guard::url).
+fn without_credentials(url: String, from: &str) -> Result<String, CoreError> {
+    match gopay_miniapp_guard::url::Url::parse(&url) {
+        Ok(parsed) if gopay_miniapp_guard::url::has_credentials(&parsed) => {
+            Err(CoreError::invalid(
+                format!(
+                    "the portal URL {from} {}",
+                    gopay_miniapp_guard::url::UrlError::Credentials {
+                        shown: gopay_miniapp_guard::url::redact_url(&parsed)
+                    }
+                ),
+                Hint::CheckPortalUrl,
+            ))
+        }
+        _ => Ok(url),
     }
 }
 
@@ -68,6 +93,7 @@ impl Context {
             portal_override: None,
             backend_override: None,
             env_token: None,
+            token_from: TokenSource::Environment,
             portal_cache: Arc::new(Mutex::new(None)),
         }
     }
@@ -117,10 +143,11 @@ impl Context {
     /// Every question a call asks of the project answers from one read of its binding.
     pub fn portal_url_of(&self, binding: Option<&Binding>) -> Result<String, CoreError> {
         if let Some(url) = &self.portal_override {
-            return Ok(portal_key(url));
+            return without_credentials(portal_key(url), "given");
         }
         if let Some(binding) = binding {
-            return Ok(portal_key(&binding.portal));
+            let from = format!("in {}", self.project.join(BINDING_FILE).display());
+            return without_credentials(portal_key(&binding.portal), &from);
         }
         if let Some(last) = self.credentials().last_portal()? {
             return Ok(last);
@@ -252,7 +279,7 @@ impl Context {
             }
         };
         let session = match &self.env_token {
-            Some(token) => Some(portal.access_token_session(token)?),
+            Some(token) => Some(portal.access_token_session(token, self.token_from)?),
             None => self
                 .credentials()
                 .get(&key.0)?

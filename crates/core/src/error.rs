@@ -293,6 +293,7 @@ fn pack_hint(err: &PackError) -> Hint {
 pub fn portal_hint(err: &PortalError) -> Hint {
     match err {
         PortalError::NotLoggedIn { .. } | PortalError::SessionExpired { .. } => Hint::LogIn,
+        PortalError::AccessTokenRefused { from } => Hint::ReplaceAccessToken { from: *from },
         PortalError::InvalidCredentials { .. } => Hint::CheckCredentials,
         PortalError::TooManyAttempts {
             retry_after_secs, ..

@@ -2,7 +2,7 @@
 //! never words them for a front end: the CLI renders a hint as a command line, the sidecar as
 //! a command id and argument names, the local portal's pages as buttons.
 
-use gopay_miniapp_portal::{Feature, LoginKind, Step, VersionNumber};
+use gopay_miniapp_portal::{Feature, LoginKind, Step, TokenSource, VersionNumber};
 use serde::Serialize;
 
 /// An input a workflow needs and could not get (the CLI's flag, the sidecar's argument).
@@ -55,6 +55,9 @@ pub enum Hint {
     None,
     /// Log in (again); in CI, use an access token.
     LogIn,
+    /// The access token in use was refused: replace it (where it came `from`), or leave it
+    /// out to use the stored login.
+    ReplaceAccessToken { from: TokenSource },
     /// This way of logging in cannot work here: one of these can.
     LogInAnotherWay { ways: Vec<LoginKind> },
     /// The username or password is wrong.

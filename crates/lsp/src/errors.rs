@@ -160,6 +160,9 @@ impl CommandError {
         if let CoreError::Restored { source, .. } = err {
             report.message = source.to_string();
         }
+        // Messages carry outside text (a portal's words, names, paths): shown, lines kept.
+        report.message = gopay_miniapp_guard::text::Lines(&report.message).to_string();
+        report.hint.text = gopay_miniapp_guard::text::Lines(&report.hint.text).to_string();
         let rpc_code = if err.is_cancelled() {
             if client_cancelled {
                 REQUEST_CANCELLED

@@ -23,6 +23,7 @@ use gopay_miniapp_core::Context;
 use std::collections::VecDeque;
 
 use gopay_miniapp_guard::limits::{EDITOR_LINE_MAX, EDITOR_OUTPUT_QUEUE};
+use gopay_miniapp_guard::text::{Line, Lines};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -166,12 +167,12 @@ impl JobReporter {
     }
 
     pub fn finish(&self, message: &str) {
-        self.queue.push(Event::Finish(message.to_string()));
+        self.queue.push(Event::Finish(said(message)));
     }
 
     pub fn info(&self, line: &str) {
         self.queue
-            .push(Event::Log(MessageType::INFO, line.to_string()));
+            .push(Event::Log(MessageType::INFO, said(line)));
     }
 }
 
@@ -184,27 +185,34 @@ impl Drop for JobReporter {
 
 impl Reporter for JobReporter {
     fn step(&self, title: &str) {
-        self.queue.push(Event::Step(title.to_string()));
+        self.queue.push(Event::Step(said(title)));
     }
     fn progress(&self, percent: u8, message: &str) {
         self.queue
-            .push(Event::Progress(percent.min(100), message.to_string()));
+            .push(Event::Progress(percent.min(100), said(message)));
     }
     fn log(&self, source: LogSource, line: &str) {
         let kind = match source {
             LogSource::Build => MessageType::LOG,
             LogSource::Workflow => MessageType::INFO,
         };
-        self.queue.push(Event::Log(kind, line.to_string()));
+        // One line of a build's output or of the workflow: shown, cut (guard::text::Line).
+        self.queue.push(Event::Log(kind, Line(line).to_string()));
     }
     fn warn(&self, message: &str) {
         self.queue
-            .push(Event::Log(MessageType::WARNING, message.to_string()));
+            .push(Event::Log(MessageType::WARNING, said(message)));
     }
     fn changed(&self) {
         self.changed.store(true, Ordering::SeqCst);
         self.queue.push(Event::Changed);
     }
+}
+
+/// What reaches the editor carries outside text (names, a portal's words, a build's output):
+/// every message passes guard::text, its own newlines kept.
+fn said(text: &str) -> String {
+    Lines(text).to_string()
 }
 
 /// Starts the reporter and its pump for one command.

@@ -9,23 +9,40 @@ use std::path::{Path, PathBuf};
 use gopay_miniapp_core::binding::BINDING_FILE;
 use gopay_miniapp_core::events::Prompter;
 use gopay_miniapp_core::{Context, Hint};
-use tower_lsp_server::ls_types::Uri;
 
 use crate::commands::ProjectUse;
 use crate::errors::{codes, CommandError};
 use crate::state::Shared;
 
-/// A folder from a `file://` URI or a path (relative ones are taken from `base`).
-pub fn path_from(text: &str, base: &Path) -> Option<PathBuf> {
+/// A folder from a `file://` URI or a path (relative ones are taken from `base`); the error
+/// says why the text is not one.
+pub fn path_from(text: &str, base: &Path) -> Result<PathBuf, String> {
     if text.starts_with("file:") {
-        let uri: Uri = text.parse().ok()?;
-        return uri.to_file_path().map(|p| p.into_owned());
+        return local_path(text);
     }
     let path = PathBuf::from(text);
-    Some(if path.is_absolute() {
+    Ok(if path.is_absolute() {
         path
     } else {
         base.join(path)
+    })
+}
+
+/// The local path of a `file:` URI. One with a host other than `localhost`
+/// (`file://server/share/app`) names a file on another machine: it is refused, never read as
+/// the same path on this one (RFC 8089; the `url` crate's rule).
+pub fn local_path(uri: &str) -> Result<PathBuf, String> {
+    let url = gopay_miniapp_guard::url::Url::parse(uri)
+        .map_err(|e| format!("is not a valid URI ({e})"))?;
+    if url.scheme() != "file" {
+        return Err("is not a file:// URI".into());
+    }
+    url.to_file_path().map_err(|()| match url.host_str() {
+        Some(host) if !host.is_empty() && host != "localhost" => format!(
+            "names a folder on another machine (host `{}`); only local file:// URIs (no host, or localhost) are accepted",
+            gopay_miniapp_guard::text::Shown(host)
+        ),
+        _ => "is not a local file path".into(),
     })
 }
 
@@ -52,10 +69,13 @@ pub async fn resolve(
         .cloned()
         .unwrap_or_else(|| shared.base.project.clone());
     if let Some(given) = given.filter(|g| !g.trim().is_empty()) {
-        let path = path_from(given.trim(), &base).ok_or_else(|| {
+        let path = path_from(given.trim(), &base).map_err(|why| {
             CommandError::invalid_params(
                 codes::BAD_PROJECT,
-                format!("`project` {given} is neither a path nor a file:// URI"),
+                format!(
+                    "`project` {} {why}",
+                    gopay_miniapp_guard::text::Shown(given)
+                ),
                 Hint::CheckArguments,
             )
         })?;
@@ -112,6 +132,7 @@ pub fn context_for(
             let mut ctx = Context::new(base.home.clone(), project);
             ctx.portal_override = portal.or_else(|| base.portal_override.clone());
             ctx.env_token = Some(token.trim().to_string());
+            ctx.token_from = gopay_miniapp_portal::TokenSource::Argument;
             ctx
         }
         None => {

@@ -24,8 +24,11 @@ impl Sidecar {
     }
 }
 
+/// A workspace folder's local path; a folder on another machine (`file://host/…`) is none.
 fn folder_path(uri: &Uri) -> Option<PathBuf> {
-    uri.to_file_path().map(|p| p.into_owned())
+    crate::project::local_path(uri.as_str())
+        .map_err(|why| tracing::info!("workspace folder {} {why}: left out", uri.as_str()))
+        .ok()
 }
 
 /// `initializationOptions` the sidecar reads (all optional).

@@ -67,7 +67,7 @@ pub fn announce_recovery(shared: &Shared, project: &Path, recovery: &Recovery) {
     } else {
         MessageType::WARNING
     };
-    let message = crate::words::recovery(recovery);
+    let message = gopay_miniapp_guard::text::Lines(&crate::words::recovery(recovery)).to_string();
     tracing::info!("{message}");
     if shared.closing.is_cancelled() {
         return;

@@ -4,7 +4,7 @@
 
 use gopay_miniapp_core::journal::{self, Recovery};
 use gopay_miniapp_core::{Hint, Input};
-use gopay_miniapp_portal::{LoginKind, Step};
+use gopay_miniapp_portal::{LoginKind, Step, TokenSource};
 
 /// The command argument that supplies an input.
 pub fn argument(input: Input) -> &'static str {
@@ -55,6 +55,10 @@ pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => "Log in again.".into(),
+        Hint::ReplaceAccessToken { from } => match from {
+            TokenSource::Argument => "Pass a valid access token as `token` (one made on the portal), or leave `token` out to use the stored login.".into(),
+            TokenSource::Environment => "The sidecar's GOPAY_MINIAPP_TOKEN holds that token: set a valid one and restart the sidecar, or unset it to use the stored login.".into(),
+        },
         Hint::LogInAnotherWay { ways } if ways.is_empty() => {
             "Log in on another machine that has a browser.".into()
         }

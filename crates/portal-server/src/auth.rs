@@ -497,6 +497,12 @@ pub(crate) async fn create_token(
             "the token needs a name of 1 to 100 characters (e.g. \"ci-main\")",
         ));
     }
+    if let Err(hidden) = gopay_miniapp_guard::text::check_name(&name) {
+        return Err(ApiError::invalid(
+            "name",
+            format!("the token's name {hidden}"),
+        ));
+    }
     if let Some(days) = req.expires_in_days {
         if !(1..=3650).contains(&days) {
             return Err(ApiError::invalid(

@@ -27,6 +27,14 @@ pub enum ServerError {
     },
     #[error("the portal database failed: {0}")]
     Db(#[from] rusqlite::Error),
+    /// A name to store (of a user, space, MiniApp or target app) with a control or invisible
+    /// character: every reader would have to neutralise it, so it is never stored.
+    #[error("the {what} \"{}\" {source}", gopay_miniapp_guard::text::Shown(.name))]
+    BadName {
+        what: &'static str,
+        name: String,
+        source: gopay_miniapp_guard::text::HiddenInName,
+    },
     #[error("{0}")]
     Other(String),
 }

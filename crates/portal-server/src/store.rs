@@ -369,6 +369,8 @@ impl Store {
         display_name: &str,
         password: &str,
     ) -> Result<String, ServerError> {
+        plain_name("username", username)?;
+        plain_name("display name", display_name)?;
         if let Some(id) = self
             .tx(|tx| user_id_by_name(tx, username))
             .map_err(api_to_server)?
@@ -392,6 +394,7 @@ impl Store {
 
     /// Creates a space unless one with this name exists; returns its id.
     pub fn ensure_space(&self, name: &str) -> Result<String, ServerError> {
+        plain_name("space name", name)?;
         self.tx(|tx| {
             if let Some(id) = tx
                 .query_row("SELECT id FROM spaces WHERE name = ?1", [name], |r| {
@@ -424,6 +427,7 @@ impl Store {
 
     /// Creates a MiniApp in a space unless one with this name is there; returns its 16-digit id.
     pub fn ensure_app(&self, space_id: &str, name: &str) -> Result<String, ServerError> {
+        plain_name("MiniApp name", name)?;
         self.tx(|tx| {
             if let Some(id) = tx
                 .query_row(
@@ -447,6 +451,8 @@ impl Store {
 
     /// Creates a target (host) app unless one with this name exists; returns its id.
     pub fn ensure_target_app(&self, name: &str, scheme: &str) -> Result<String, ServerError> {
+        plain_name("target app name", name)?;
+        plain_name("target app scheme", scheme)?;
         self.tx(|tx| {
             if let Some(id) = tx
                 .query_row("SELECT id FROM target_apps WHERE name = ?1", [name], |r| {
@@ -480,6 +486,17 @@ impl Store {
 
 fn api_to_server(err: ApiError) -> ServerError {
     ServerError::Other(err.body.message)
+}
+
+/// Names are stored only as plain visible text (guard::text::check_name).
+fn plain_name(what: &'static str, name: &str) -> Result<(), ServerError> {
+    gopay_miniapp_guard::text::check_name(name)
+        .map(drop)
+        .map_err(|source| ServerError::BadName {
+            what,
+            name: name.to_string(),
+            source,
+        })
 }
 
 fn user_id_by_name(tx: &Transaction<'_>, username: &str) -> Result<Option<String>, ApiError> {

@@ -344,3 +344,37 @@ async fn a_personal_access_token_expires_after_its_days() {
     );
     assert_eq!(error["hint"], "create a new access token");
 }
+
+/// Issue #20 item 4: names are stored only as plain visible text (guard::text::check_name),
+/// so no reader of a token, user, space, MiniApp or target app name meets an escape sequence.
+#[tokio::test]
+async fn names_with_control_or_bidi_characters_are_refused() {
+    let p = portal().await;
+    let demo = p.login("demo", "demo").await;
+    for name in ["ci\u{1b}]0;pwned\u{7}", "ci\nmain", "ci\u{202e}niam"] {
+        let refused = p
+            .post(&demo, "/api/v1/tokens", json!({ "name": name }))
+            .await
+            .err(400, "invalid_request");
+        let message = refused["message"].as_str().unwrap();
+        assert!(
+            message.contains("control or invisible character"),
+            "{message}"
+        );
+        assert!(!message.contains('\u{1b}'), "{message}");
+    }
+    let list = p.get(&demo, "/api/v1/tokens").await.ok();
+    assert_eq!(list["tokens"], json!([]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = gopay_miniapp_portal_server::Store::open(dir.path()).unwrap();
+    let err = store
+        .ensure_space("Space\u{1b}[2J")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("space name \"Space\\x1b[2J\""), "{err}");
+    let space = store.ensure_space("Space").unwrap();
+    assert!(store.ensure_app(&space, "App\u{9b}31m").is_err());
+    assert!(store.ensure_target_app("Target\u{2066}", "gopay").is_err());
+    assert!(store.ensure_user("u\u{7}", "U", "pw").is_err());
+}

@@ -57,6 +57,20 @@ impl std::str::FromStr for Backend {
     }
 }
 
+/// Where an access token in use came from, so a refusal names the right input (an editor's
+/// `token` argument is not the environment's `GOPAY_MINIAPP_TOKEN`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum TokenSource {
+    /// The environment (`GOPAY_MINIAPP_TOKEN`).
+    #[default]
+    Environment,
+    /// An argument of the command (the sidecar's `token`).
+    Argument,
+}
+
 /// How a user logs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -281,7 +295,11 @@ pub trait Portal: Send + Sync {
     /// The session to use from now on (`None`: logged out).
     async fn set_session(&self, session: Option<Session>);
     /// The session for a CI access token (not stored anywhere).
-    fn access_token_session(&self, token: &str) -> Result<Session, PortalError>;
+    fn access_token_session(
+        &self,
+        token: &str,
+        source: TokenSource,
+    ) -> Result<Session, PortalError>;
     async fn login(&self, login: Login<'_>) -> Result<LoggedIn, PortalError>;
     /// Ends the session on the portal, when the backend can.
     async fn logout(&self) -> Result<(), PortalError>;

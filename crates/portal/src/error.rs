@@ -121,6 +121,9 @@ pub enum PortalError {
     /// `Origin` check): the portal URL is not the portal's own address.
     #[error("{message}")]
     ForeignOrigin { message: String },
+    /// The access token in use (`from` where it came) is expired, revoked or not this portal's.
+    #[error("the access token was refused: it is expired, revoked, or not one of this portal's")]
+    AccessTokenRefused { from: crate::backend::TokenSource },
     #[error("{message}")]
     Forbidden { message: String },
     #[error("{message}")]
@@ -173,6 +176,8 @@ impl PortalError {
         match self {
             PortalError::NotLoggedIn { .. } => "not_logged_in",
             PortalError::SessionExpired { .. } => "session_expired",
+            // An ended session too, to scripts and editors (same code, same exit).
+            PortalError::AccessTokenRefused { .. } => "session_expired",
             PortalError::InvalidCredentials { .. } => codes::INVALID_CREDENTIALS,
             PortalError::TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
             PortalError::ForeignOrigin { .. } => codes::FOREIGN_ORIGIN,
@@ -213,6 +218,7 @@ impl PortalError {
             self,
             PortalError::NotLoggedIn { .. }
                 | PortalError::SessionExpired { .. }
+                | PortalError::AccessTokenRefused { .. }
                 | PortalError::InvalidCredentials { .. }
                 | PortalError::TooManyAttempts { .. }
         )

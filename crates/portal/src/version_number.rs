@@ -23,7 +23,8 @@ pub enum BumpKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{input}` is not a version number of the form x.y.z (three whole numbers, e.g. 1.4.2)")]
+// The input is outside data of any length (a 10 kB version string): shown and cut.
+#[error("`{}` is not a version number of the form x.y.z (three whole numbers, e.g. 1.4.2)", gopay_miniapp_guard::text::Shown(.input))]
 pub struct VersionParseError {
     pub input: String,
 }
@@ -146,6 +147,16 @@ impl<'de> Deserialize<'de> for VersionNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #20 item 32: a 10 kB version string is not echoed whole.
+    #[test]
+    fn a_long_version_is_cut_in_the_message() {
+        let input = format!("1.2.{}\u{1b}[2J", "9".repeat(10_000));
+        let message = input.parse::<VersionNumber>().unwrap_err().to_string();
+        assert!(message.len() < 400, "{} bytes", message.len());
+        assert!(message.contains("…[+9808 characters]"), "{message}");
+        assert!(!message.contains('\u{1b}'));
+    }
 
     #[test]
     fn parses_and_orders_numerically() {

@@ -1,6 +1,7 @@
 //! `apps`: the MiniApps in a space (default: the bound one).
 
 use gopay_miniapp_core::workflows::catalog;
+use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
 
@@ -9,7 +10,7 @@ pub async fn run(cx: &Cx, space: Option<String>) -> i32 {
     cx.finish(result, |l| {
         l.apps
             .iter()
-            .map(|a| format!("{:<20} {}\n", a.id, a.name))
+            .map(|a| format!("{:<20} {}\n", Shown(&a.id), Shown(&a.name)))
             .collect()
     })
 }

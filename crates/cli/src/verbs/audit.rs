@@ -2,6 +2,7 @@
 
 use gopay_miniapp_core::binding::Binding;
 use gopay_miniapp_core::{Context, CoreError};
+use gopay_miniapp_guard::text::Shown;
 use gopay_miniapp_portal::Feature;
 use serde_json::Value;
 
@@ -29,10 +30,10 @@ fn text(v: &Value) -> String {
         .map(|e| {
             format!(
                 "{}  {:<10} {:<22} {}\n",
-                e["at"].as_str().unwrap_or(""),
-                e["actor"].as_str().unwrap_or(""),
-                e["action"].as_str().unwrap_or(""),
-                e["detail"].as_str().unwrap_or("")
+                Shown(e["at"].as_str().unwrap_or("")),
+                Shown(e["actor"].as_str().unwrap_or("")),
+                Shown(e["action"].as_str().unwrap_or("")),
+                Shown(e["detail"].as_str().unwrap_or(""))
             )
         })
         .collect()

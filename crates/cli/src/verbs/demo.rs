@@ -37,7 +37,7 @@ pub async fn run(args: DemoArgs, cancel: &CancellationToken) -> i32 {
     };
     match result {
         Ok(()) => {
-            println!(
+            sayln!(
                 "\nDemo finished in {:.1} s. Every step above ran against {against} over HTTP.",
                 started.elapsed().as_secs_f64()
             );
@@ -145,10 +145,10 @@ impl Scene {
             .map_err(|e| {
                 CoreError::invalid(format!("cannot start the local portal: {e}"), Hint::None)
             })?;
-        println!("     {}", portal.url);
+        sayln!("     {}", portal.url);
         let project = scratch.path().join("hello-miniapp");
         copy_project(&example, &project)?;
-        println!(
+        sayln!(
             "     project: {} (a copy of {})",
             project.display(),
             example.display()
@@ -186,7 +186,7 @@ impl Scene {
         let published =
             publish::publish(dev, &PublishOptions::default(), &self.reporter, cancel).await?;
         terminal::end_progress_line();
-        println!(
+        sayln!(
             "     published {} ({} files, {} bytes, version id {})",
             published.version,
             published.files,
@@ -198,7 +198,7 @@ impl Scene {
 
     async fn release(&self, dev: &Context, at: &ReleaseRef) -> Result<StepResult, CoreError> {
         let created = rel::release(dev, at, &AssumeYes, &self.reporter).await?;
-        println!("     state: {}", created.release.state_label);
+        sayln!("     state: {}", created.release.state_label);
         Ok(created)
     }
 
@@ -209,13 +209,13 @@ impl Scene {
         notes: Option<&str>,
     ) -> Result<StepResult, CoreError> {
         let applied = rel::apply(dev, at, notes, &AssumeYes, &self.reporter).await?;
-        println!("     state: {}", applied.release.state_label);
+        sayln!("     state: {}", applied.release.state_label);
         Ok(applied)
     }
 
     async fn official(&self, dev: &Context, at: &ReleaseRef) -> Result<StepResult, CoreError> {
         let official = rel::official(dev, at, &AssumeYes, &self.reporter).await?;
-        println!("     state: {}", official.release.state_label);
+        sayln!("     state: {}", official.release.state_label);
         Ok(official)
     }
 
@@ -226,7 +226,7 @@ impl Scene {
 
 fn say(n: &mut u32, text: &str) {
     *n += 1;
-    println!("\n[{n:>2}] {text}");
+    sayln!("\n[{n:>2}] {text}");
 }
 
 /// `version` on "GoPay Staging".
@@ -252,9 +252,10 @@ async fn native_story(
 
     scene.say("Login as demo (the password goes to the portal once; only tokens are kept)");
     let login = log_in(&dev, "demo").await?;
-    println!(
+    sayln!(
         "     logged in as {} ({})",
-        login.username, login.display_name
+        login.username,
+        login.display_name
     );
     log_in(&admin, "admin").await?;
 
@@ -266,7 +267,7 @@ async fn native_story(
     };
     let bound = bind::bind(&dev, &request, &AssumeYes, &scene.reporter).await?;
     let app_id = bound.binding.app.id.clone();
-    println!("     wrote {} (app id {app_id})", bound.file);
+    sayln!("     wrote {} (app id {app_id})", bound.file);
 
     let cast = Cast {
         scene: &scene,
@@ -280,7 +281,7 @@ async fn native_story(
 
     scene.say("Versions and their release states");
     let versions = rel::versions(&dev).await?;
-    print!("{}", output::versions_text(&versions.versions));
+    say!("{}", output::versions_text(&versions.versions));
 
     scene.finish().await;
     Ok(())
@@ -322,9 +323,9 @@ impl Cast<'_> {
         scene.say("Show Temporary Code: a QR of the working deeplink");
         let code = rel::temporary_code(dev, &at(&v1), None, &AssumeYes).await?;
         if let Ok(art) = qr::render_terminal(&code.deeplink) {
-            println!("{art}");
+            sayln!("{art}");
         }
-        println!("     {}\n     expires {}", code.deeplink, code.expires_at);
+        sayln!("     {}\n     expires {}", code.deeplink, code.expires_at);
 
         scene.say("Apply Release → Confirm Release Information → Submit for Review");
         scene
@@ -333,7 +334,7 @@ impl Cast<'_> {
 
         scene.say("The target-app admin approves (as `admin`)");
         let approved = self.approve(&v1).await?;
-        println!(
+        sayln!(
             "     state: {} (first release: official only)",
             approved.release.state_label
         );
@@ -360,7 +361,7 @@ impl Cast<'_> {
         rel::release(dev, &at(&v2), &AssumeYes, r).await?;
         rel::apply(dev, &at(&v2), Some("Faster home page"), &AssumeYes, r).await?;
         let approved = self.approve(&v2).await?;
-        println!("     state: {}", approved.release.state_label);
+        sayln!("     state: {}", approved.release.state_label);
         Ok(v2)
     }
 
@@ -371,7 +372,7 @@ impl Cast<'_> {
         scene.say("Whitelist test with two user IDs");
         let ids = gopay_miniapp_core::user_ids::parse_user_ids("100001, 100002")?;
         let wl = rel::whitelist(dev, &at(v2), ids, &AssumeYes, r).await?;
-        println!(
+        sayln!(
             "     state: {} ({:?})",
             wl.release.state_label,
             wl.release.whitelist.unwrap_or_default()
@@ -380,7 +381,7 @@ impl Cast<'_> {
         for ratio in [10, 50] {
             scene.say(&format!("Grayscale {ratio}%"));
             let g = rel::grayscale(dev, &at(v2), ratio, &AssumeYes, r).await?;
-            println!(
+            sayln!(
                 "     state: {} {}%",
                 g.release.state_label,
                 g.release.ratio.unwrap_or(0)
@@ -389,7 +390,7 @@ impl Cast<'_> {
 
         scene.say(&format!("Officially Release {v2} ({v1} is archived)"));
         let official = rel::official(dev, &at(v2), &AssumeYes, r).await?;
-        println!(
+        sayln!(
             "     {v2}: {}; archived: {}",
             official.release.state_label,
             official.archived_version.as_deref().unwrap_or("-")
@@ -397,7 +398,7 @@ impl Cast<'_> {
 
         scene.say(&format!("Rollback \"{STAGING}\" ({v1} comes back)"));
         let rb = rel::rollback(dev, Some(STAGING), &AssumeYes, r).await?;
-        println!(
+        sayln!(
             "     live again: {}; archived: {}",
             rb.restored_version.as_deref().unwrap_or("-"),
             rb.archived_version.as_deref().unwrap_or("-")
@@ -447,9 +448,10 @@ async fn superapp_story(
     // The login page's form, as a browser submits it: the demo needs no browser.
     let console = console_log_in(&url, "demo").await?;
     let login = account::login(&dev, Login::Cookie(console.cookie())).await?;
-    println!(
+    sayln!(
         "     logged in ({}, backend {})",
-        login.username, login.backend
+        login.username,
+        login.backend
     );
 
     scene.say(&format!(
@@ -465,9 +467,10 @@ async fn superapp_story(
         rebind: false,
     };
     let bound = bind::bind(&dev, &request, &AssumeYes, &scene.reporter).await?;
-    println!(
+    sayln!(
         "     wrote {} (backend {})",
-        bound.file, bound.binding.backend
+        bound.file,
+        bound.binding.backend
     );
 
     scene.say("Publish: version/query → bump package.json → npm run build → zip → uploadResource (multipart, streamed) → version/create");
@@ -490,7 +493,7 @@ async fn superapp_story(
         .review(&app_id, &channel, &v1, superapp::Decision::Approve, "")
         .await
         .map_err(|e| demo_failure(e.to_string()))?;
-    println!("     versionStatus: {state}");
+    sayln!("     versionStatus: {state}");
 
     scene.say(&format!(
         "Officially Release {v1} (gray/skipBeta, then publish/online)"
@@ -500,7 +503,7 @@ async fn superapp_story(
     scene.say("Status");
     let snapshot = status::status(&dev, &crate::words::hint).await?;
     for line in output::status_text(&snapshot).lines() {
-        println!("     {line}");
+        sayln!("     {line}");
     }
 
     scene.say("Whitelist test: a step this API does not have");
@@ -516,7 +519,7 @@ async fn console_directory(portal: &RunningPortal) -> Result<Vec<DirectoryEntry>
         .await
         .map_err(|e| demo_failure(e.to_string()))?;
     for entry in &directory {
-        println!("     {}", entry.line());
+        sayln!("     {}", entry.line());
     }
     Ok(directory)
 }
@@ -540,8 +543,8 @@ async fn whitelist_is_not_available(
     match rel::whitelist(dev, &at(version), ids, &AssumeYes, &scene.reporter).await {
         Err(err @ CoreError::Portal(PortalError::NotAvailable { .. })) => {
             let report = err.report(&crate::words::hint);
-            println!("     {} (exit {})", report.message, err.exit_code());
-            println!("     hint: {}", report.hint.text);
+            sayln!("     {} (exit {})", report.message, err.exit_code());
+            sayln!("     hint: {}", report.hint.text);
             Ok(())
         }
         Err(other) => Err(other),

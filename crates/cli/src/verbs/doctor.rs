@@ -16,7 +16,7 @@ pub async fn run(cx: &Cx) -> i32 {
             if cx.json {
                 output::json(&report);
             } else {
-                print!("{}", text(&report));
+                say!("{}", text(&report));
             }
             if report.healthy() {
                 exit::OK

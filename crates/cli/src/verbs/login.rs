@@ -3,6 +3,7 @@
 
 use gopay_miniapp_core::workflows::account::{self, LoginResult};
 use gopay_miniapp_core::{Context, CoreError};
+use gopay_miniapp_guard::text::{Line, Shown};
 use gopay_miniapp_portal::{BrowserLogin, Login};
 
 use super::Cx;
@@ -54,17 +55,17 @@ fn show_browser_login(auth: &BrowserLogin) {
     let code = auth
         .user_code
         .as_deref()
-        .map(|c| format!(" and check the code {c}"))
+        .map(|c| format!(" and check the code {}", Shown(c)))
         .unwrap_or_default();
     if auth.browser_started {
-        eprintln!(
+        esayln!(
             "A browser window opened on {}: log in there{code} (single sign-on, captcha and 2FA work as usual).\nWaiting for the login… (Ctrl-C stops; the window closes by itself)",
-            auth.url
+            Line(&auth.url)
         );
     } else {
-        eprintln!(
+        esayln!(
             "Open {} in a browser{code}.\nWaiting for approval…",
-            auth.url
+            Line(&auth.url)
         );
     }
 }
@@ -88,7 +89,7 @@ async fn login_password(
     let password = read_password(password_stdin)?;
     if ctx.backend().ok() == Some(gopay_miniapp_portal::Backend::Superapp) {
         // The console has no known password API: its login page is filled in.
-        eprintln!("Logging in as {username} on the portal's login page, in a headless browser…");
+        esayln!("Logging in as {username} on the portal's login page, in a headless browser…");
     }
     account::login(
         ctx,

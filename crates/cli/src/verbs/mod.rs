@@ -2,7 +2,6 @@
 //! `args.rs`), calls a workflow and prints its result through `output.rs`, so what the CLI
 //! prints for a verb has one home.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -160,14 +159,14 @@ fn cancel_on_signals(settles: bool) -> CancellationToken {
         if !settles {
             std::process::exit(128 + first);
         }
-        // Not eprintln!: after SIGHUP the terminal may be gone, and a failed write must not
-        // stop the cleanup.
+        // esayln! ignores a failed write: after SIGHUP the terminal may be gone, and that must
+        // not stop the cleanup.
         let again = if first == libc::SIGINT {
             "press Ctrl-C again to quit at once"
         } else {
             "a second signal quits at once"
         };
-        let _ = writeln!(std::io::stderr(), "\nStopping… ({again})");
+        esayln!("\nStopping… ({again})");
         token.cancel();
         gopay_miniapp_portal::pause::release();
         if let Some(second) = next_signal(&mut term, &mut hup).await {
@@ -231,18 +230,18 @@ fn touches_project(command: &Command) -> bool {
 async fn recover(ctx: &Context) {
     match gopay_miniapp_core::journal::recover(ctx).await {
         Ok(Some(recovery)) => {
-            eprintln!("{}", words::recovery(&recovery));
+            esayln!("{}", words::recovery(&recovery));
             let _ = output::RECOVERED.set(serde_json::to_value(&recovery).expect("serializable"));
         }
         Ok(None) => {}
         Err(e) => {
             let report = e.report(&words::hint);
-            eprintln!(
+            esayln!(
                 "warning: an interrupted publish could not be put right: {}",
                 report.message
             );
             if !report.hint.text.is_empty() {
-                eprintln!("  hint: {}", report.hint.text);
+                esayln!("  hint: {}", report.hint.text);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `pack`: pack the build output exactly as publish would, without the network.
 
 use gopay_miniapp_core::workflows::publish::{self, PackResult};
+use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
 use crate::args::PackArgs;
@@ -9,7 +10,7 @@ pub async fn run(cx: &Cx, args: PackArgs) -> i32 {
     let result =
         publish::pack_project(&cx.ctx, args.out, args.list, args.allow_secrets, args.force).await;
     if let Some(defaults) = result.as_ref().ok().and_then(|p| p.defaults.as_ref()) {
-        eprintln!(
+        esayln!(
             "{}; `gopay-miniapp bind` writes them to gopay-miniapp.json, where they can be changed",
             defaults.describe()
         );
@@ -21,7 +22,7 @@ fn text(p: &PackResult) -> String {
     let mut text = String::new();
     if let Some(entries) = &p.entries {
         for e in entries {
-            text.push_str(&format!("{:>10}  {}\n", e.size, e.path));
+            text.push_str(&format!("{:>10}  {}\n", e.size, Shown(&e.path)));
         }
     }
     text.push_str(&format!(

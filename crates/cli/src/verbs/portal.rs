@@ -33,8 +33,8 @@ pub async fn serve(cx: &Cx, args: ServeArgs) -> i32 {
             exit::OK
         }
         Err(e) => {
-            eprintln!("error: cannot start the local portal: {e}");
-            eprintln!(
+            esayln!("error: cannot start the local portal: {e}");
+            esayln!(
                 "  hint: is another process using {}? pick one with --addr 127.0.0.1:PORT",
                 args.addr
             );
@@ -47,27 +47,26 @@ pub async fn serve(cx: &Cx, args: ServeArgs) -> i32 {
 async fn announce(portal: &RunningPortal, args: &ServeArgs) {
     let emulator = args.backend == Backend::Superapp;
     if emulator {
-        println!(
+        sayln!(
             "SuperApp console emulator listening on {} (log in at {}/login)",
-            portal.url, portal.url
+            portal.url,
+            portal.url
         );
     } else {
-        println!("Local portal listening on {}", portal.url);
+        sayln!("Local portal listening on {}", portal.url);
     }
     if args.seed_demo {
-        println!(
-            "Demo accounts: demo/demo (developer), other/other, admin/admin (target-app admin)"
-        );
+        sayln!("Demo accounts: demo/demo (developer), other/other, admin/admin (target-app admin)");
     }
     if emulator {
         // The console's API has no list routes: users need these ids.
         match superapp::directory_async(portal.store()).await {
             Ok(entries) => {
                 for entry in entries {
-                    println!("{}", entry.line());
+                    sayln!("{}", entry.line());
                 }
             }
-            Err(e) => eprintln!("warning: cannot list the console ids: {e}"),
+            Err(e) => esayln!("warning: cannot list the console ids: {e}"),
         }
     }
 }

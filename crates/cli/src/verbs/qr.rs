@@ -36,14 +36,16 @@ pub async fn run(cx: &Cx, args: QrArgs) -> i32 {
         return exit::OK;
     }
     match args.format {
-        QrFormat::Url => println!("{}", code.deeplink),
+        QrFormat::Url => sayln!("{}", code.deeplink),
         QrFormat::Terminal => match qr::render_terminal(&code.deeplink) {
             Ok(art) => {
-                println!("{art}");
-                println!("{}", code.deeplink);
-                println!(
+                sayln!("{art}");
+                sayln!("{}", code.deeplink);
+                sayln!(
                     "Temporary code for {} on \"{}\", expires {}",
-                    code.version, code.target_app, code.expires_at
+                    code.version,
+                    code.target_app,
+                    code.expires_at
                 );
             }
             Err(e) => {
@@ -55,7 +57,7 @@ pub async fn run(cx: &Cx, args: QrArgs) -> i32 {
         },
         QrFormat::Png | QrFormat::Svg => {
             let out = written.expect("written above");
-            println!(
+            sayln!(
                 "Wrote {}\n{}\nExpires {}",
                 out.display(),
                 code.deeplink,

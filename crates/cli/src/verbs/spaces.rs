@@ -1,6 +1,7 @@
 //! `spaces`: the spaces the user belongs to.
 
 use gopay_miniapp_core::workflows::catalog;
+use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
 
@@ -8,7 +9,7 @@ pub async fn run(cx: &Cx) -> i32 {
     cx.finish(catalog::spaces(&cx.ctx).await, |l| {
         l.spaces
             .iter()
-            .map(|s| format!("{:<20} {}\n", s.id, s.name))
+            .map(|s| format!("{:<20} {}\n", Shown(&s.id), Shown(&s.name)))
             .collect()
     })
 }

@@ -1,6 +1,7 @@
 //! `token create | list | revoke`: long-lived access tokens for CI.
 
 use gopay_miniapp_core::workflows::account;
+use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
 use crate::args::TokenCommand;
@@ -21,7 +22,9 @@ async fn create(cx: &Cx, name: &str, expires_in_days: Option<u32>) -> i32 {
     cx.finish(result, |t| {
         format!(
             "Created access token \"{}\" ({}).\n\n    {}\n\nIt is shown only this once. In CI: export GOPAY_MINIAPP_TOKEN=<the token>\n",
-            t.token.name, t.token.id, t.secret
+            Shown(&t.token.name),
+            Shown(&t.token.id),
+            t.secret
         )
     })
 }
@@ -36,11 +39,11 @@ async fn list(cx: &Cx) -> i32 {
             .map(|t| {
                 format!(
                     "{:<24} {:<20} created {}  expires {}  last used {}\n",
-                    t.id,
-                    t.name,
-                    t.created_at,
-                    t.expires_at.as_deref().unwrap_or("never"),
-                    t.last_used_at.as_deref().unwrap_or("never")
+                    Shown(&t.id),
+                    Shown(&t.name),
+                    Shown(&t.created_at),
+                    Shown(t.expires_at.as_deref().unwrap_or("never")),
+                    Shown(t.last_used_at.as_deref().unwrap_or("never"))
                 )
             })
             .collect()
@@ -49,6 +52,10 @@ async fn list(cx: &Cx) -> i32 {
 
 async fn revoke(cx: &Cx, token: &str) -> i32 {
     cx.finish(account::revoke_token(&cx.ctx, token).await, |t| {
-        format!("Revoked access token \"{}\" ({}).\n", t.name, t.id)
+        format!(
+            "Revoked access token \"{}\" ({}).\n",
+            Shown(&t.name),
+            Shown(&t.id)
+        )
     })
 }

@@ -2,6 +2,7 @@
 
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::workflows::release;
+use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
 use crate::args::WaitArgs;
@@ -23,11 +24,11 @@ pub async fn run(cx: &Cx, args: WaitArgs) -> i32 {
             if cx.json {
                 output::json(&w);
             } else {
-                println!(
+                sayln!(
                     "Rejected: {} on \"{}\". Reason: {}",
-                    w.version,
-                    w.target_app,
-                    w.reject_reason.as_deref().unwrap_or("(none given)")
+                    Shown(&w.version),
+                    Shown(&w.target_app),
+                    Shown(w.reject_reason.as_deref().unwrap_or("(none given)"))
                 );
             }
             exit::REFUSED
@@ -35,8 +36,8 @@ pub async fn run(cx: &Cx, args: WaitArgs) -> i32 {
         other => cx.finish(other, |w| {
             format!(
                 "Approved: {} on \"{}\" is in {}.\n",
-                w.version,
-                w.target_app,
+                Shown(&w.version),
+                Shown(&w.target_app),
                 w.state.label()
             )
         }),

@@ -1,6 +1,7 @@
 //! `whoami`: who is logged in, on which portal.
 
 use gopay_miniapp_core::workflows::account;
+use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
 
@@ -8,7 +9,10 @@ pub async fn run(cx: &Cx) -> i32 {
     cx.finish(account::whoami(&cx.ctx).await, |r| {
         format!(
             "{} ({}) on {}, via {}\n",
-            r.user.username, r.user.display_name, r.portal, r.via
+            Shown(&r.user.username),
+            Shown(&r.user.display_name),
+            Shown(&r.portal),
+            r.via
         )
     })
 }

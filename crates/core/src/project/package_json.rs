@@ -53,7 +53,7 @@ pub enum PackageJsonError {
         line: usize,
     },
 
-    #[error("\"version\" in {} (line {line}) is \"{value}\", which is not a version number of the form x.y.z (three whole numbers without a prefix or suffix, e.g. 1.4.2). Change it to such a number, e.g. \"1.0.0\".", path.display())]
+    #[error("\"version\" in {} (line {line}) is \"{}\", which is not a version number of the form x.y.z (three whole numbers without a prefix or suffix, e.g. 1.4.2). Change it to such a number, e.g. \"1.0.0\".", path.display(), gopay_miniapp_guard::text::Shown(value))]
     InvalidVersion {
         path: PathBuf,
         value: String,
@@ -516,6 +516,16 @@ impl Scanner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #20 item 32: a 10 kB version in package.json is not echoed whole.
+    #[test]
+    fn a_long_invalid_version_is_cut_in_the_message() {
+        let json = format!("{{\"version\": \"{}\"}}", "7".repeat(10_000));
+        let file = PackageJson::parse("package.json", json.into_bytes()).unwrap();
+        let message = file.version().unwrap_err().to_string();
+        assert!(message.len() < 600, "{} bytes", message.len());
+        assert!(message.contains("…[+9800 characters]"), "{message}");
+    }
 
     fn keys(json: &str, wanted: &str) -> Vec<(String, String)> {
         scan_top_level_fields(json.as_bytes(), wanted)

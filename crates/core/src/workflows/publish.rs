@@ -40,7 +40,10 @@ impl std::str::FromStr for BumpSpec {
             "minor" => Ok(BumpSpec::Kind(BumpKind::Minor)),
             "major" => Ok(BumpSpec::Kind(BumpKind::Major)),
             other => other.parse().map(BumpSpec::Exact).map_err(|_| {
-                format!("`{other}` is neither patch, minor, major nor a version x.y.z")
+                format!(
+                    "`{}` is neither patch, minor, major nor a version x.y.z",
+                    gopay_miniapp_guard::text::Shown(other)
+                )
             }),
         }
     }

@@ -93,6 +93,8 @@ async fn browser_login(cx: &Cx) -> Result<LoginResult, gopay_miniapp_core::CoreE
     let shared = cx.shared.clone();
     let reporter = cx.reporter.clone();
     let cancel = cx.cancel.clone();
+    // The origin a page to open must be on: the portal this login talks to.
+    let portal = cx.ctx.portal_url()?;
     let opener = tokio::spawn(async move {
         if let Some(auth) = rx.recv().await {
             let code = auth
@@ -111,7 +113,7 @@ async fn browser_login(cx: &Cx) -> Result<LoginResult, gopay_miniapp_core::CoreE
             reporter.info(&message);
             reporter.progress(5, &format!("Waiting for the login in the browser{code}"));
             if !auth.browser_started {
-                open_external(&shared, &auth.url, &message, &cancel).await;
+                open_external(&shared, &portal, &auth.url, &message, &cancel).await;
             }
         }
     });
@@ -139,13 +141,31 @@ fn host_name() -> String {
 }
 
 /// Opens `url` in the user's browser through the client; when the client cannot, shows
-/// `message` (which contains the address) instead.
+/// `message` (which contains the address) instead. Only what guard::url calls openable is
+/// opened: http(s) on the origin of `portal` (the portal this command talks to), never a
+/// `file:` URL, another scheme, or another site a portal names; such a URL is not opened and
+/// the user is told why.
 pub async fn open_external(
     shared: &Shared,
+    portal: &str,
     url: &str,
     message: &str,
     cancel: &tokio_util::sync::CancellationToken,
 ) {
+    let refused = match gopay_miniapp_guard::url::parse_http(portal) {
+        Ok(portal) => gopay_miniapp_guard::url::openable(&portal, url).err(),
+        Err(e) => Some(e),
+    };
+    if let Some(refused) = refused {
+        tracing::warn!("not opened: {refused}");
+        let warning = format!("The portal asked to open a page that is not opened: {refused}.");
+        crate::state::notify(
+            shared,
+            shared.client().show_message(MessageType::WARNING, warning),
+        )
+        .await;
+        return;
+    }
     if shared.caps().show_document {
         if let Ok(uri) = url.parse::<Uri>() {
             let shown = ask_client(
@@ -169,7 +189,10 @@ pub async fn open_external(
     }
     crate::state::notify(
         shared,
-        shared.client().show_message(MessageType::INFO, message),
+        shared.client().show_message(
+            MessageType::INFO,
+            gopay_miniapp_guard::text::Lines(message).to_string(),
+        ),
     )
     .await;
 }

@@ -494,7 +494,7 @@ fn offer_the_portal(shared: &Arc<Shared>, error: &CommandError) {
         let closing = shared.closing.clone();
         match crate::state::ask_client(&shared, asked, timeout, &closing).await {
             Ok(Some(answer)) if answer.title == OPEN_THE_PORTAL => {
-                login::open_external(&shared, &url, &format!("Open {url}"), &closing).await
+                login::open_external(&shared, &url, &url, &format!("Open {url}"), &closing).await
             }
             Ok(_) => {}
             Err(e) => tracing::info!("the offer to open the portal got no answer: {e:?}"),

@@ -23,6 +23,7 @@ pub use crate::backend::UploadProgress;
 use crate::error::{codes, PortalError, Refusal};
 use crate::retry::RetryPolicy;
 use crate::version_number::VersionNumber;
+use gopay_miniapp_guard::text::Line;
 
 /// How the client authenticates.
 #[derive(Clone, Default)]
@@ -73,6 +74,8 @@ pub struct PortalClient {
     base_url: String,
     http: reqwest::Client,
     credentials: Mutex<Credentials>,
+    /// Where an access token in use came from (named by a refusal of it).
+    token_source: std::sync::Mutex<crate::backend::TokenSource>,
     on_refresh: Option<TokenListener>,
     coordinator: Option<Arc<dyn RefreshCoordinator>>,
     retry: RetryPolicy,
@@ -92,6 +95,7 @@ impl PortalClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             http,
             credentials: Mutex::new(credentials),
+            token_source: Default::default(),
             on_refresh: None,
             coordinator: None,
             retry: RetryPolicy::default(),
@@ -127,6 +131,11 @@ impl PortalClient {
 
     pub async fn credentials(&self) -> Credentials {
         self.credentials.lock().await.clone()
+    }
+
+    /// Where the access token of [`Credentials::AccessToken`] came from.
+    pub fn set_token_source(&self, source: crate::backend::TokenSource) {
+        *self.token_source.lock().unwrap_or_else(|e| e.into_inner()) = source;
     }
 
     pub async fn set_credentials(&self, credentials: Credentials) {
@@ -820,8 +829,8 @@ impl PortalClient {
                 refresh_token.clone()
             }
             Credentials::AccessToken(_) => {
-                return Err(PortalError::SessionExpired {
-                    message: "the access token (GOPAY_MINIAPP_TOKEN) is expired or revoked".into(),
+                return Err(PortalError::AccessTokenRefused {
+                    from: *self.token_source.lock().unwrap_or_else(|e| e.into_inner()),
                 })
             }
             Credentials::None => return Ok(false),
@@ -944,7 +953,10 @@ pub fn from_wire(status: u16, body: ErrorBody) -> PortalError {
 }
 
 /// [`from_wire`], with the answer's `Retry-After` seconds.
-pub fn from_wire_after(status: u16, body: ErrorBody, retry_after: Option<u64>) -> PortalError {
+pub fn from_wire_after(status: u16, mut body: ErrorBody, retry_after: Option<u64>) -> PortalError {
+    // The portal's words reach terminals, logs and editors: one line each, shown, cut.
+    body.message = Line(&body.message).to_string();
+    body.hint = Line(&body.hint).to_string();
     let message = body.message.clone();
     match body.code.as_str() {
         codes::TOO_MANY_ATTEMPTS => PortalError::TooManyAttempts {
@@ -1032,6 +1044,13 @@ async fn region_body(package: &Path, start: u64, len: u64) -> Result<reqwest::Bo
 }
 
 pub(crate) fn network_error(url: &str, err: reqwest::Error) -> PortalError {
+    if err.is_redirect() {
+        // A refused redirect (http_client::redirect_policy) is the portal's doing, not the
+        // network's: not worth retrying.
+        return PortalError::Protocol {
+            message: root_cause(&err),
+        };
+    }
     let what = if err.is_timeout() {
         "timed out"
     } else if err.is_connect() {
@@ -1051,4 +1070,32 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #20 items 4 and 32: the portal's words reach every front end as one line, shown
+    /// and cut, however long and whatever they hold.
+    #[test]
+    fn a_portals_message_is_cleaned_and_cut() {
+        let body = ErrorBody {
+            code: "invalid_version".into(),
+            message: format!("\u{1b}]0;pwned\u{7}version {} refused", "9".repeat(10_000)),
+            hint: "line one\nline two\u{1b}[2J".into(),
+            retryable: false,
+            state: None,
+            allowed_steps: None,
+            field: None,
+            received: None,
+        };
+        let PortalError::Refused(refusal) = from_wire(400, body) else {
+            panic!("a refusal")
+        };
+        assert!(refusal.message.starts_with(r"\x1b]0;pwned\x07version 999"));
+        assert!(refusal.message.chars().count() <= gopay_miniapp_guard::text::LINE_CHARS + 40);
+        assert!(refusal.message.contains("…[+"), "{}", refusal.message);
+        assert_eq!(refusal.hint, r"line one\nline two\x1b[2J");
+    }
 }

@@ -32,7 +32,11 @@ enum NativeSession {
         expires_at: String,
     },
     /// A CI access token (never stored by core; kept in memory for the run).
-    AccessToken { token: String },
+    AccessToken {
+        token: String,
+        #[serde(default)]
+        source: crate::backend::TokenSource,
+    },
 }
 
 impl NativeSession {
@@ -58,7 +62,7 @@ impl NativeSession {
                 access_token: access_token.clone(),
                 refresh_token: refresh_token.clone(),
             },
-            NativeSession::AccessToken { token } => Credentials::AccessToken(token.clone()),
+            NativeSession::AccessToken { token, .. } => Credentials::AccessToken(token.clone()),
         }
     }
 }
@@ -79,7 +83,7 @@ impl NativeSession {
     fn bearer(&self) -> &str {
         match self {
             NativeSession::Tokens { access_token, .. } => access_token,
-            NativeSession::AccessToken { token } => token,
+            NativeSession::AccessToken { token, .. } => token,
         }
     }
 }
@@ -281,15 +285,24 @@ impl Portal for NativePortal {
     }
 
     async fn set_session(&self, session: Option<Session>) {
-        let credentials = session
-            .and_then(|s| s.decode::<NativeSession>())
-            .map_or(Credentials::None, |s| s.credentials());
+        let session = session.and_then(|s| s.decode::<NativeSession>());
+        let source = match &session {
+            Some(NativeSession::AccessToken { source, .. }) => *source,
+            _ => Default::default(),
+        };
+        let credentials = session.map_or(Credentials::None, |s| s.credentials());
         self.client.set_credentials(credentials).await;
+        self.client.set_token_source(source);
     }
 
-    fn access_token_session(&self, token: &str) -> Result<Session, PortalError> {
+    fn access_token_session(
+        &self,
+        token: &str,
+        source: crate::backend::TokenSource,
+    ) -> Result<Session, PortalError> {
         Ok(NativeSession::AccessToken {
             token: token.to_string(),
+            source,
         }
         .to_session())
     }
@@ -311,7 +324,7 @@ impl Portal for NativePortal {
                 self.client.device_wait(&auth, cancel).await?
             }
             Login::Token(token) => {
-                let session = self.access_token_session(token)?;
+                let session = self.access_token_session(token, Default::default())?;
                 self.set_session(Some(session.clone())).await;
                 let user = self.client.me().await?;
                 return Ok(LoggedIn {

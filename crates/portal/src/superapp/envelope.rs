@@ -1,6 +1,7 @@
 //! The SuperApp console's envelope, `{success, errorCode, errorMsg, traceId, data}`
 //! (OBSERVED shape), decoded into `data` or a typed [`PortalError`].
 
+use gopay_miniapp_guard::text::Line;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -64,7 +65,8 @@ pub fn decode(status: u16, body: &[u8], url: &str) -> Result<Value, PortalError>
         }
     };
     let code = code_text(&envelope.error_code);
-    let message = envelope.error_msg.clone().unwrap_or_default();
+    // The console's words reach terminals, logs and editors: one line, shown, cut.
+    let message = Line(envelope.error_msg.as_deref().unwrap_or_default()).to_string();
     let data = envelope.data.unwrap_or(Value::Null);
     let login_url = data.get("loginUrl").and_then(Value::as_str);
     // The lost session (OBSERVED): errorCode "401", "not login" in errorMsg, or a loginUrl.
@@ -92,11 +94,7 @@ pub fn decode(status: u16, body: &[u8], url: &str) -> Result<Value, PortalError>
     } else {
         message
     };
-    let hint = data
-        .get("hint")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let hint = Line(data.get("hint").and_then(Value::as_str).unwrap_or_default()).to_string();
     let field = data
         .get("field")
         .and_then(Value::as_str)

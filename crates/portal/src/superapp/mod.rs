@@ -271,7 +271,11 @@ impl Portal for SuperappPortal {
         *self.username.write().expect("username lock") = session.map(|s| s.username);
     }
 
-    fn access_token_session(&self, _token: &str) -> Result<Session, PortalError> {
+    fn access_token_session(
+        &self,
+        _token: &str,
+        _source: crate::backend::TokenSource,
+    ) -> Result<Session, PortalError> {
         Err(self.not_available(Feature::Login(LoginKind::Token)))
     }
 

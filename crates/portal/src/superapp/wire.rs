@@ -91,7 +91,10 @@ fn timestamp(value: Option<&Value>) -> String {
 pub(super) fn version_of(item: &Value, app_id: &str) -> Result<Version, PortalError> {
     let raw = text(item, "version");
     let version = raw.parse().map_err(|_| PortalError::Protocol {
-        message: format!("the console sent a version `{raw}` that is not x.y.z"),
+        message: format!(
+            "the console sent a version `{}` that is not x.y.z",
+            gopay_miniapp_guard::text::Shown(&raw)
+        ),
     })?;
     Ok(Version {
         id: text(item, "id"),
