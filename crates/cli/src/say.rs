@@ -1,4 +1,4 @@
-//! The one way the CLI writes text to the terminal (docs/security/output-and-urls.md).
+//! The one way the CLI writes text to the terminal (docs/security.md, "Output and URLs").
 //!
 //! Much of what the CLI prints comes from outside: reject reasons written by a target app's
 //! admin, descriptions and release notes, names of apps, spaces and tokens, the portal's error

@@ -1,4 +1,4 @@
-//! The write policy as the CLI meets it (docs/security/files-signals-secrets.md): outputs never
+//! The write policy as the CLI meets it (docs/security.md, "Files, signals and secrets"): outputs never
 //! overwrite the project's own files or another kind of file unless forced, and what is ours
 //! (the tool's home, credentials, the local portal's data) is private.
 

@@ -1,7 +1,7 @@
 //! Which package entries are accepted: one validator for `pack` (before it reads a byte of the
 //! files), for the CLI's `upload` (before it sends a byte) and for both local portals (before
 //! they store a package). What one side refuses, the others refuse the same way, with the same
-//! typed error ([`EntryError`]); docs/security/packages-and-reads.md has the rules and limits.
+//! typed error ([`EntryError`]); docs/security.md, "Packages and reads" has the rules and limits.
 //!
 //! A name is refused when it could land outside the folder a package is unpacked into, or be
 //! read differently by another unzip tool or file system: `..`, a leading `/`, a drive letter

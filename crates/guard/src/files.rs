@@ -1,4 +1,4 @@
-//! How the files we write are written: one policy, one path (docs/security/files-signals-secrets.md).
+//! How the files we write are written: one policy, one path (docs/security.md, "Files, signals and secrets").
 //!
 //! Three kinds of file:
 //! - **the user's files we edit** (`package.json`, `gopay-miniapp.json`): [`replace`] with the

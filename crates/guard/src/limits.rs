@@ -1,7 +1,7 @@
 //! How much is read from outside: every HTTP body, every file of the project or of the tool's
 //! home, and every line of build output waiting for an editor has a limit, so that a hostile
 //! or broken portal, project or build cannot take the memory (a portal sending an endless body
-//! once took `doctor` to 11 GB). docs/security/packages-and-reads.md lists the values.
+//! once took `doctor` to 11 GB). docs/security.md, "Packages and reads" lists the values.
 //!
 //! HTTP bodies are read with [`read_body`] (or [`read_body_prefix`] where only the start
 //! matters), streaming: a body is never held past its limit, whatever its `Content-Length`

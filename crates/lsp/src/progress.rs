@@ -171,8 +171,7 @@ impl JobReporter {
     }
 
     pub fn info(&self, line: &str) {
-        self.queue
-            .push(Event::Log(MessageType::INFO, said(line)));
+        self.queue.push(Event::Log(MessageType::INFO, said(line)));
     }
 }
 

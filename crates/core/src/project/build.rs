@@ -51,7 +51,7 @@ pub const TAIL_LINES: usize = 20;
 /// Longer lines are passed on in pieces of this size.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// Environment variables of this tool that carry secrets and are removed from the build's
-/// environment (docs/security/files-signals-secrets.md).
+/// environment (docs/security.md, "Files, signals and secrets").
 pub const SCRUBBED_ENV: &[&str] = &[crate::credentials::TOKEN_ENV];
 
 /// How long cancelling waits between SIGTERM and SIGKILL unless [`Build::stop_grace`] says
