@@ -73,6 +73,7 @@ impl Binding {
                 name: t.name.clone(),
                 // Not known without the portal's list; only temporary codes need it.
                 scheme: String::new(),
+                production: None,
             })
             .collect()
     }
