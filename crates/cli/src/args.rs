@@ -71,7 +71,7 @@ pub enum Command {
     Upload(UploadArgs),
     /// Versions, newest first, with each target app's release state.
     Versions,
-    /// Release a version to a target app (Version Creation).
+    /// Release a version to a target app (not submitted until Apply).
     Release(ReleaseArgs),
     /// The temporary code: a QR with the working deeplink.
     Qr(QrArgs),

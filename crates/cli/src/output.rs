@@ -167,7 +167,7 @@ pub fn status_text(s: &StatusSnapshot) -> String {
                 t.live_version.as_deref().unwrap_or("—")
             );
             if let Some(f) = &t.in_flight {
-                line.push_str(&format!("; in flight: {} ({})", f.version, f.state.label()));
+                line.push_str(&format!("; in flight: {} ({})", f.version, f.state.name()));
                 if let Some(next) = f.next_step {
                     line.push_str(&format!(" → next: {}", words::verb(next)));
                 }

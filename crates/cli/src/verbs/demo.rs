@@ -315,7 +315,7 @@ impl Cast<'_> {
         let v1 = scene.publish(dev, cancel).await?.version;
 
         scene.say(&format!(
-            "Release {v1} → target app \"{STAGING}\" (Version Creation)"
+            "Release {v1} → target app \"{STAGING}\" (not submitted)"
         ));
         scene.release(dev, &at(&v1)).await?;
 

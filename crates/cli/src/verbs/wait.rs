@@ -37,7 +37,7 @@ pub async fn run(cx: &Cx, args: WaitArgs) -> i32 {
                 "Approved: {} on \"{}\" is in {}.\n",
                 w.version,
                 w.target_app,
-                w.state.label()
+                w.state.name()
             )
         }),
     }

@@ -57,6 +57,13 @@ pub async fn bind(
     reporter: &dyn Reporter,
 ) -> Result<BindResult, CoreError> {
     let file = Binding::path(&ctx.project).display().to_string();
+    // A binding belongs next to a package.json: publish bumps and builds it. Refused before
+    // any question or request, so nothing is asked in vain.
+    if !ctx.project.join("package.json").is_file() {
+        return Err(CoreError::NoPackageJson {
+            project: ctx.project.display().to_string(),
+        });
+    }
     let existing = ctx.binding()?;
     if let Some(existing) = existing.as_ref().filter(|_| !request.rebind) {
         let question = format!(
