@@ -145,7 +145,7 @@ async function main() {
     await w.clickAction('Publish MiniApp');
     const toast = await w.notification(/Publish failed/, 120_000);
     const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
-    assert(text === 'Publish failed: `node broken-build.mjs` exited 1: Error: Cannot find module ./missing-page.js. package.json is back at 1.0.0.', `the toast says ${JSON.stringify(text)}`);
+    assert(text === 'Publish failed: “node broken-build.mjs” exited 1: Error: Cannot find module ./missing-page.js. package.json is back at 1.0.0.', `the toast says ${JSON.stringify(text)}`);
     const buttons = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(buttons[0] === 'Show Build Output', `the main button: ${buttons}`);
     assert(!buttons.includes('Retry'), `no Retry for a failed build: ${buttons}`);
@@ -189,8 +189,12 @@ async function main() {
     await w.closeNotifications();
   });
 
-  await step('click the latest version → Release… → the picker marks production; choose "GoPay Staging"', async () => {
+  await step('a click on a version toggles it only; its Release… button → the picker marks production (the portal says so); choose "GoPay Staging"', async () => {
+    // Issue 21 item 16: the click toggles the row, the Release picker is the row's action.
     await (await w.findRow(/^1\.0\.1, latest/)).click();
+    await page.waitForTimeout(1_000);
+    assert(!(await w.quickInput.isVisible()), 'a click on a version opens no picker');
+    await w.rowAction(/^1\.0\.1, latest/, 'Release');
     await w.quickInput.locator('.quick-input-title', { hasText: 'Release 1.0.1' }).waitFor({ timeout: 10_000 });
     const descriptions = (await w.quickInput.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
     assert(descriptions.some((d) => /^GoPay\s*production/.test(d)), `the production target app is marked: ${descriptions}`);
@@ -251,6 +255,9 @@ async function main() {
     const approved = await w.notification(/1\.0\.1 was approved on "GoPay Staging"/, 60_000);
     const next = (await approved.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(next.includes('Officially Release'), `the approval's next steps: ${next}`);
+    // Issue 21 item 8: a first release may only go straight to official; nothing else is suggested.
+    const approvedText = await approved.innerText();
+    assert(!/whitelist|grayscale/i.test(approvedText), `the first approval suggests only what is possible: ${approvedText}`);
     await w.waitForRows([/^GoPay Staging, Approved$/]);
     assert((await w.toastTexts()).filter((t) => /was approved/.test(t)).length === 1, `one approval toast: ${await w.toastTexts()}`);
     await w.shot('approved');

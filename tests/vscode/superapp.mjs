@@ -110,8 +110,12 @@ async function main() {
     await w.closeNotifications();
   });
 
-  await step('Release 1.0.1 to "GoPay Staging" (the bound target apps are offered)', async () => {
-    await (await w.findRow(/^1\.0\.1, latest/)).click();
+  await step('Release 1.0.1 to "GoPay Staging" (the bound target apps are offered, unmarked: the console does not say which is production)', async () => {
+    await w.rowAction(/^1\.0\.1, latest/, 'Release');
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Release 1.0.1' }).waitFor({ timeout: 10_000 });
+    const descriptions = (await w.quickInput.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    // Issue 21 item 6: no production/testing guessed from the deeplink scheme.
+    assert(!descriptions.some((d) => /production|testing/.test(d)), `target apps are unmarked: ${descriptions}`);
     const targets = await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.1' });
     assert(targets.includes('GoPay Staging') && targets.includes('GoPay'), `target apps offered: ${targets}`);
     await w.notification(/Created the release of 1\.0\.1 on "GoPay Staging"/, 60_000);
@@ -131,8 +135,11 @@ async function main() {
     for (const missing of [/Temporary Code/, /Whitelist/, /Grayscale/, /Withdraw/, /Cancel Release/, /Roll Back/]) {
       assert(!menu.some((m) => missing.test(m)), `the menu offers ${missing}: ${menu}`);
     }
+    // Issue 21 item 7: the CLI's reason, with the portal one click away.
     await w.palette('GoPay MiniApp: Set Whitelist');
-    await w.notification(/No release allows “Set Whitelist” now/, 20_000);
+    const toast = await w.notification(/“Set Whitelist” is not available on this portal .* through its API/, 20_000);
+    const buttons = await toast.getByRole('button').allInnerTexts();
+    assert(buttons.some((b) => /Open on Portal/.test(b)), `the toast offers Open on Portal: ${buttons}`);
     await w.closeNotifications();
   });
 

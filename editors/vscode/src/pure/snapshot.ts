@@ -173,6 +173,8 @@ export interface TargetApp {
   id: string;
   name: string;
   scheme: string;
+  /** Real users get what is released here: the portal's fact (absent: nobody said). */
+  production?: boolean;
 }
 
 /** Result of `miniapp.temporaryCode`. */
