@@ -310,8 +310,8 @@ async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> 
               title,
               step,
               total: 3,
-              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code)',
-              placeholder: 'GoPay Staging=1611000000000000000002, GoPay=1611000000000000000001',
+              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code); add (production) or (testing) after an ID to mark it, as this portal cannot say',
+              placeholder: 'GoPay Staging=1611000000000000000002 (testing), GoPay=1611000000000000000001 (production)',
               value: typed.targetApps,
               validate: required('target apps'),
               accept: async (text) => {

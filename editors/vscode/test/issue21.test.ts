@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { releaseActions, releaseChoices } from '../src/pure/actions';
+import { targetAppsText } from '../src/pure/args';
 import {
   COMMAND_WHAT,
   confirmWording,
@@ -58,6 +59,16 @@ test('item 6: a target app is marked production or testing only when the portal 
     { id: 't', name: 'GoPay Staging', scheme: 'gopaystaging', production: false },
   ]);
   assert.deepEqual(ordered.map((t) => t.id), ['t', 'u', 'p']);
+});
+
+test('item 6: on a portal that cannot say it, production is what the user said when binding by ids', () => {
+  // The bind box is prefilled with what the binding holds, marks included, so a rebind keeps them.
+  assert.equal(
+    targetAppsText([{ id: '1611', name: 'GoPay', production: true }, { id: '1612', name: 'GoPay Staging', production: false }, { id: '1613', name: 'Other' }]),
+    'GoPay=1611 (production), GoPay Staging=1612 (testing), Other=1613',
+  );
+  const given = COMMAND_TABLE.$defs.GivenTargetApp as { properties: Record<string, unknown> };
+  assert.ok(given.properties.production, 'the binding’s target apps carry it');
 });
 
 test('item 6: the exported TargetApp schema has the portal’s production fact', () => {

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gopay_miniapp_core::binding::NamedRef;
+use gopay_miniapp_core::binding::GivenTargetApp;
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::events::AssumeYes;
 use gopay_miniapp_core::workflows::publish::{PublishOptions, PublishResult};
@@ -458,9 +458,11 @@ async fn superapp_story(
     let request = bind::BindRequest {
         space: Some(space_id.clone()),
         app: Some(app_id.clone()),
-        target_apps: vec![NamedRef {
+        target_apps: vec![GivenTargetApp {
             id: channel.clone(),
             name: STAGING.into(),
+            // The demo's staging app is a testing app: said, as a user binding by ids says it.
+            production: Some(false),
         }],
         rebind: false,
     };
