@@ -479,6 +479,35 @@ async function main() {
   assertMatch(extLog, /✔ Published Hello MiniApp 1\.0\.2/, 'the log ends a publish with its result');
   assertMatch(extLog, /"password":"\*\*\*"/, 'the log hides the password');
   assert(!/"password":"demo"/.test(extLog), 'the log never shows the password');
+
+  await step('a folder without package.json or binding: not activated, no status item, no Bind (issue 21 item 19)', async () => {
+    // The sidecar path set wrong by the step before goes back to the bundled one.
+    const machine = path.join(paths.userData, 'Machine', 'settings.json');
+    if (fs.existsSync(machine)) {
+      const settings = JSON.parse(fs.readFileSync(machine, 'utf8') || '{}');
+      delete settings['gopayMiniapp.server.path'];
+      fs.writeFileSync(machine, JSON.stringify(settings, null, 2));
+    }
+    const folder = path.join(tmp, 'not-a-project');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'notes.txt'), 'no package.json here\n');
+    const next = new URL(page.url());
+    next.searchParams.set('folder', folder);
+    await page.goto(next.toString());
+    await page.locator('.part.activitybar').waitFor({ timeout: 60_000 });
+    await page.locator('.part.statusbar').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(3_000); // activation would have happened by now (it does not)
+    const ours = page.locator('.statusbar-item').filter({ hasText: /GoPay MiniApp|Hello MiniApp/ });
+    assert((await ours.count()) === 0, 'no status item in a folder that is not a MiniApp project');
+    // Opening the view starts it; it says why there is nothing to do and offers no Bind.
+    if (!(await w.sidebar.getByText(/no package\.json/).isVisible().catch(() => false))) {
+      await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
+    }
+    await w.sidebar.getByText(/This folder has no package\.json/).first().waitFor({ timeout: 60_000 });
+    assert(!(await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).isVisible().catch(() => false)), 'no Bind offered');
+    assert((await ours.count()) === 0, 'still no status item once the view started the extension');
+    await w.shot('not-a-project');
+  });
   log(`✔ all steps passed; screenshots in ${path.relative(repo, artifacts)}/`);
 }
 
