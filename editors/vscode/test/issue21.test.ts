@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { releaseActions, releaseChoices } from '../src/pure/actions';
 import { targetAppsText } from '../src/pure/args';
 import {
+  classifyQuestion,
   COMMAND_WHAT,
   confirmWording,
   failureView,
@@ -209,6 +210,13 @@ test('item 25: Markdown backticks are not shown literally in toasts', () => {
     PORTAL,
   );
   assert.doesNotMatch(view.text, /`/);
+});
+
+test('item 25: the sidecar’s questions and messages show no Markdown backticks either', () => {
+  const q = classifyQuestion('Overwrite `dist.zip`?\n  It is not a file of `pack`', [{ title: 'Overwrite' }, { title: 'No' }]);
+  assert.equal(q.message, 'Overwrite “dist.zip”?');
+  assert.equal(q.detail, 'It is not a file of “pack”');
+  assert.deepEqual(classifyQuestion('Pick `one`', [{ title: '`a`' }, { title: 'b' }]), { kind: 'choice', message: 'Pick “one”', options: ['`a`', 'b'] }, 'answers are sent back as they came');
 });
 
 test('item 25: Cancel Release’s dialog has no plain "Cancel" beside it', () => {

@@ -318,7 +318,8 @@ export function splitMessage(text: string): { message: string; detail?: string }
  */
 export function classifyQuestion(message: string, actions: Array<{ title: string }> | undefined | null): Question {
   const titles = (actions ?? []).map((a) => a.title);
-  const parts = splitMessage(message);
+  // Shown in a dialog or a toast, where Markdown is literal; the answers stay as sent.
+  const parts = splitMessage(plain(message));
   if (titles.length === 2 && titles[1] === NO) {
     return { kind: 'confirm', ...parts, yes: titles[0], no: NO };
   }
