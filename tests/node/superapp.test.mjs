@@ -87,7 +87,7 @@ test("superapp: login → bind with ids → publish → release → apply → ap
     answers: [
       ["Submit", "Yes"],
       ["Officially release 1.0.1", "Yes"],
-      ...unavailable.map(() => ["is not available on this portal", "Open the portal"]),
+      ...unavailable.map(() => ["is not available on this portal", "Open on Portal"]),
     ],
   });
   try {
@@ -181,7 +181,7 @@ test("superapp: login → bind with ids → publish → release → apply → ap
     assert.equal(offers.length, unavailable.length);
     assert.deepEqual(
       offers[0].actions.map((a) => a.title),
-      ["Open the portal"],
+      ["Open on Portal"],
     );
     // Nothing moved on the console.
     assert.deepEqual(await statusOnConsole("1.0.1"), ["ONLINE"]);

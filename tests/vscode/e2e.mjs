@@ -145,7 +145,7 @@ async function main() {
     await w.clickAction('Publish MiniApp');
     const toast = await w.notification(/Publish failed/, 120_000);
     const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
-    assert(text === 'Publish failed: `node broken-build.mjs` exited 1: Error: Cannot find module ./missing-page.js. package.json is back at 1.0.0.', `the toast says ${JSON.stringify(text)}`);
+    assert(text === 'Publish failed: “node broken-build.mjs” exited 1: Error: Cannot find module ./missing-page.js. package.json is back at 1.0.0.', `the toast says ${JSON.stringify(text)}`);
     const buttons = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(buttons[0] === 'Show Build Output', `the main button: ${buttons}`);
     assert(!buttons.includes('Retry'), `no Retry for a failed build: ${buttons}`);
@@ -189,8 +189,12 @@ async function main() {
     await w.closeNotifications();
   });
 
-  await step('click the latest version → Release… → the picker marks production; choose "GoPay Staging"', async () => {
+  await step('a click on a version toggles it only; its Release… button → the picker marks production (the portal says so); choose "GoPay Staging"', async () => {
+    // Issue 21 item 16: the click toggles the row, the Release picker is the row's action.
     await (await w.findRow(/^1\.0\.1, latest/)).click();
+    await page.waitForTimeout(1_000);
+    assert(!(await w.quickInput.isVisible()), 'a click on a version opens no picker');
+    await w.rowAction(/^1\.0\.1, latest/, 'Release');
     await w.quickInput.locator('.quick-input-title', { hasText: 'Release 1.0.1' }).waitFor({ timeout: 10_000 });
     const descriptions = (await w.quickInput.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
     assert(descriptions.some((d) => /^GoPay\s*production/.test(d)), `the production target app is marked: ${descriptions}`);
@@ -251,6 +255,9 @@ async function main() {
     const approved = await w.notification(/1\.0\.1 was approved on "GoPay Staging"/, 60_000);
     const next = (await approved.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(next.includes('Officially Release'), `the approval's next steps: ${next}`);
+    // Issue 21 item 8: a first release may only go straight to official; nothing else is suggested.
+    const approvedText = await approved.innerText();
+    assert(!/whitelist|grayscale/i.test(approvedText), `the first approval suggests only what is possible: ${approvedText}`);
     await w.waitForRows([/^GoPay Staging, Approved$/]);
     assert((await w.toastTexts()).filter((t) => /was approved/.test(t)).length === 1, `one approval toast: ${await w.toastTexts()}`);
     await w.shot('approved');
@@ -472,6 +479,35 @@ async function main() {
   assertMatch(extLog, /✔ Published Hello MiniApp 1\.0\.2/, 'the log ends a publish with its result');
   assertMatch(extLog, /"password":"\*\*\*"/, 'the log hides the password');
   assert(!/"password":"demo"/.test(extLog), 'the log never shows the password');
+
+  await step('a folder without package.json or binding: not activated, no status item, no Bind (issue 21 item 19)', async () => {
+    // The sidecar path set wrong by the step before goes back to the bundled one.
+    const machine = path.join(paths.userData, 'Machine', 'settings.json');
+    if (fs.existsSync(machine)) {
+      const settings = JSON.parse(fs.readFileSync(machine, 'utf8') || '{}');
+      delete settings['gopayMiniapp.server.path'];
+      fs.writeFileSync(machine, JSON.stringify(settings, null, 2));
+    }
+    const folder = path.join(tmp, 'not-a-project');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'notes.txt'), 'no package.json here\n');
+    const next = new URL(page.url());
+    next.searchParams.set('folder', folder);
+    await page.goto(next.toString());
+    await page.locator('.part.activitybar').waitFor({ timeout: 60_000 });
+    await page.locator('.part.statusbar').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(3_000); // activation would have happened by now (it does not)
+    const ours = page.locator('.statusbar-item').filter({ hasText: /GoPay MiniApp|Hello MiniApp/ });
+    assert((await ours.count()) === 0, 'no status item in a folder that is not a MiniApp project');
+    // Opening the view starts it; it says why there is nothing to do and offers no Bind.
+    if (!(await w.sidebar.getByText(/no package\.json/).isVisible().catch(() => false))) {
+      await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
+    }
+    await w.sidebar.getByText(/This folder has no package\.json/).first().waitFor({ timeout: 60_000 });
+    assert(!(await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).isVisible().catch(() => false)), 'no Bind offered');
+    assert((await ours.count()) === 0, 'still no status item once the view started the extension');
+    await w.shot('not-a-project');
+  });
   log(`✔ all steps passed; screenshots in ${path.relative(repo, artifacts)}/`);
 }
 

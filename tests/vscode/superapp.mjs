@@ -89,12 +89,15 @@ async function main() {
     const refused = await w.waitForInputMessage(/not-an-id/);
     assertMatch(refused.title, /Bind MiniApp \(3\/3\)/, 'the target-app step is still open');
     await w.shot('bind-refused');
-    await w.submitInput(`GoPay Staging=${STAGING}, GoPay=${GOPAY}`);
+    // Issue 21 item 6: the console cannot say which target app is production; the user says it.
+    await w.submitInput(`GoPay Staging=${STAGING}, GoPay=${GOPAY} (production)`);
     await w.notification(/Bound this project to/, 30_000);
     const binding = readJson(path.join(paths.project, 'gopay-miniapp.json'));
     assert(binding.backend === 'superapp', `the binding names its backend: ${JSON.stringify(binding)}`);
     assert(binding.app.id === APP && binding.space.id === SPACE, `the binding's ids: ${JSON.stringify(binding)}`);
     assert(binding.targetApps?.length === 2, `the target apps are remembered: ${JSON.stringify(binding.targetApps)}`);
+    assert(binding.targetApps.find((t) => t.id === GOPAY)?.production === true, `production as the user said: ${JSON.stringify(binding.targetApps)}`);
+    assert(binding.targetApps.find((t) => t.id === STAGING)?.production === undefined, `unsaid stays unknown: ${JSON.stringify(binding.targetApps)}`);
     await w.shot('bound');
     await w.closeNotifications();
   });
@@ -110,8 +113,13 @@ async function main() {
     await w.closeNotifications();
   });
 
-  await step('Release 1.0.1 to "GoPay Staging" (the bound target apps are offered)', async () => {
-    await (await w.findRow(/^1\.0\.1, latest/)).click();
+  await step('Release 1.0.1 to "GoPay Staging" (the bound target apps are offered; production marked only where the user said so)', async () => {
+    await w.rowAction(/^1\.0\.1, latest/, 'Release');
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Release 1.0.1' }).waitFor({ timeout: 10_000 });
+    const descriptions = (await w.quickInput.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    // Issue 21 item 6: GoPay as the user said; GoPay Staging unmarked (never guessed from its name or scheme).
+    assert(descriptions.some((d) => /^GoPay\s*production/.test(d)), `GoPay is marked production: ${descriptions}`);
+    assert(!descriptions.some((d) => /^GoPay Staging.*(production|testing)/.test(d)), `GoPay Staging is unmarked: ${descriptions}`);
     const targets = await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.1' });
     assert(targets.includes('GoPay Staging') && targets.includes('GoPay'), `target apps offered: ${targets}`);
     await w.notification(/Created the release of 1\.0\.1 on "GoPay Staging"/, 60_000);
@@ -131,8 +139,11 @@ async function main() {
     for (const missing of [/Temporary Code/, /Whitelist/, /Grayscale/, /Withdraw/, /Cancel Release/, /Roll Back/]) {
       assert(!menu.some((m) => missing.test(m)), `the menu offers ${missing}: ${menu}`);
     }
+    // Issue 21 item 7: the CLI's reason, with the portal one click away.
     await w.palette('GoPay MiniApp: Set Whitelist');
-    await w.notification(/No release allows “Set Whitelist” now/, 20_000);
+    const toast = await w.notification(/“Set Whitelist” is not available on this portal .* through its API/, 20_000);
+    const buttons = await toast.getByRole('button').allInnerTexts();
+    assert(buttons.some((b) => /Open on Portal/.test(b)), `the toast offers Open on Portal: ${buttons}`);
     await w.closeNotifications();
   });
 

@@ -71,7 +71,7 @@ pub enum Command {
     Upload(UploadArgs),
     /// Versions, newest first, with each target app's release state.
     Versions,
-    /// Release a version to a target app (Version Creation).
+    /// Release a version to a target app (not submitted until Apply).
     Release(ReleaseArgs),
     /// The temporary code: a QR with the working deeplink.
     Qr(QrArgs),
@@ -162,7 +162,8 @@ pub struct BindArgs {
     /// MiniApp name or id.
     #[arg(long, visible_alias = "app-id")]
     pub app: Option<String>,
-    /// A target app as NAME=ID (repeatable), for portals that cannot list them.
+    /// A target app as NAME=ID (repeatable), for portals that cannot list them; add
+    /// "(production)" or "(testing)" after the ID to say which it is.
     #[arg(long = "target-app", value_name = "NAME=ID")]
     pub target_apps: Vec<String>,
     /// Which API the portal speaks (default: detected by probing it).

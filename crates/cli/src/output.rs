@@ -173,7 +173,7 @@ pub fn status_text(s: &StatusSnapshot) -> String {
                 line.push_str(&format!(
                     "; in flight: {} ({})",
                     Shown(&f.version),
-                    f.state.label()
+                    f.state.name()
                 ));
                 if let Some(next) = f.next_step {
                     line.push_str(&format!(" → next: {}", words::verb(next)));

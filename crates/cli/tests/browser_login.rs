@@ -32,6 +32,12 @@ fn world() -> World {
     let root = tempfile::tempdir().unwrap();
     let emulator = Portal::start_with(&root.path().join("data"), &["--backend", "superapp"]);
     std::fs::create_dir_all(root.path().join("project")).unwrap();
+    // A MiniApp project (bind refuses a folder without package.json).
+    std::fs::write(
+        root.path().join("project/package.json"),
+        "{\"name\": \"p\", \"version\": \"1.0.0\"}\n",
+    )
+    .unwrap();
     World {
         url: emulator.url.clone(),
         _emulator: emulator,

@@ -68,10 +68,10 @@ fn the_superapp_demo_runs_the_console_story() {
     );
     for step in [
         "published 1.0.1",
-        "state: Version Creation",
-        "state: Submit for Review",
+        "state: Not submitted",
+        "state: In review",
         "versionStatus: PASSED",
-        "state: Released",
+        "state: Live",
         "GoPay Staging    live: 1.0.1",
     ] {
         assert!(out.contains(step), "no `{step}` in:\n{out}");

@@ -236,7 +236,7 @@ fn every_step_the_table_does_not_allow_is_refused_naming_the_state() {
             );
             let message = run.json()["error"]["message"].as_str().unwrap().to_string();
             assert!(
-                message.contains(state.label()),
+                message.contains(state.name()),
                 "{state:?} / {step:?}: the message names the state: {message}"
             );
             assert_eq!(

@@ -107,11 +107,11 @@ fn first_release_goes_straight_to_official() {
     assert_eq!(created["release"]["state"], "version_creation");
     assert_eq!(created["release"]["nextStep"], "apply");
 
-    // Illegal in Version Creation: named state, allowed steps in the message.
+    // Illegal while not submitted: named state (our word), allowed steps in the message.
     let (code, message) = w.refused(&["official", &v1, "--target-app", STAGING], 6);
     assert_eq!(code, "illegal_step");
     assert!(
-        message.contains("Version Creation") && message.contains("apply"),
+        message.contains("Not submitted") && message.contains("apply"),
         "{message}"
     );
 
@@ -121,7 +121,7 @@ fn first_release_goes_straight_to_official() {
         &["whitelist", &v1, "--target-app", STAGING, "--users", "1"],
         6,
     );
-    assert!(message.contains("Submit for Review"), "{message}");
+    assert!(message.contains("In review"), "{message}");
 
     // Only the admin reviews: the developer cannot even see the review queue.
     let run = w
@@ -175,10 +175,10 @@ fn first_release_goes_straight_to_official() {
         .ok();
     assert!(run.stderr.contains("first release there"), "{}", run.stderr);
     assert_eq!(run.json()["release"]["state"], "released");
-    // Released allows only rollback, which needs an archived version.
+    // Live allows only rollback, which needs an archived version.
     let (_, message) = w.refused(&["cancel", &v1, "--target-app", STAGING], 6);
     assert!(
-        message.contains("Released") && message.contains("rollback"),
+        message.contains("Live") && message.contains("rollback"),
         "{message}"
     );
     let (code, _) = w.refused(&["rollback", "--target-app", STAGING], 6);

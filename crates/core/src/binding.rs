@@ -23,6 +23,18 @@ pub struct NamedRef {
     pub name: String,
 }
 
+/// A target app given by hand at bind time (portals that cannot list them): its name, its id
+/// (the channel code), and whether real users get what is released there when the user said
+/// so (`None`: not said; it is then unmarked, never guessed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GivenTargetApp {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<bool>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Binding {
@@ -32,9 +44,10 @@ pub struct Binding {
     pub backend: Backend,
     pub space: NamedRef,
     pub app: NamedRef,
-    /// Target apps given at bind time (name and id), for portals that cannot list them.
+    /// Target apps given at bind time (name, id, production when said), for portals that
+    /// cannot list them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub target_apps: Vec<NamedRef>,
+    pub target_apps: Vec<GivenTargetApp>,
     #[serde(default = "default_build_command")]
     pub build_command: String,
     #[serde(default = "default_output_dir")]
@@ -73,6 +86,8 @@ impl Binding {
                 name: t.name.clone(),
                 // Not known without the portal's list; only temporary codes need it.
                 scheme: String::new(),
+                // What the user said when binding, else unknown.
+                production: t.production,
             })
             .collect()
     }

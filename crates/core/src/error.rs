@@ -27,6 +27,9 @@ pub enum CoreError {
     File(#[from] FileError),
     #[error("{project} is not bound to a MiniApp (no gopay-miniapp.json)")]
     NotBound { project: String },
+    /// Bind was asked for a folder that is not a MiniApp project: nothing was written.
+    #[error("{project} has no package.json, so it is not a MiniApp project: nothing was bound. Open the folder that holds the MiniApp's package.json (or create the project there first) and bind that.")]
+    NoPackageJson { project: String },
     #[error("{file}: {message}")]
     BadBinding { file: String, message: String },
     #[error("{question} — cannot ask in non-interactive mode")]
@@ -158,7 +161,9 @@ impl CoreError {
     pub fn code(&self) -> String {
         match self {
             CoreError::Portal(e) => e.code().to_string(),
-            CoreError::PackageJson(_) => codes::PACKAGE_JSON.into(),
+            CoreError::PackageJson(_) | CoreError::NoPackageJson { .. } => {
+                codes::PACKAGE_JSON.into()
+            }
             CoreError::Pack(e) => pack_code(e).into(),
             CoreError::Build(BuildError::Cancelled { .. }) => codes::CANCELLED.into(),
             CoreError::Build(_) => codes::BUILD_FAILED.into(),
@@ -195,6 +200,8 @@ impl CoreError {
             }
             CoreError::File(_) => Hint::SeeFile,
             CoreError::NotBound { .. } => Hint::Bind,
+            // The message says what to do: another folder, not a fix here.
+            CoreError::NoPackageJson { .. } => Hint::None,
             CoreError::BadBinding { file, .. } => Hint::FixBinding { file: file.clone() },
             CoreError::NeedsInput { input, .. } => Hint::Provide { input: *input },
             CoreError::UnknownName { .. } => Hint::CheckName,

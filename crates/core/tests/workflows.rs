@@ -267,7 +267,22 @@ async fn a_first_release_goes_live_on_the_main_road_and_status_follows_it() {
     let releases = &snapshot.versions[0].releases;
     assert_eq!(releases.len(), 1);
     assert_eq!(releases[0].state, ReleaseState::Released);
-    assert!(releases[0].allowed_steps.contains(&Step::Rollback));
+    // Issue 21 item 8: nothing was live before it, so Roll Back is not offered, and asked for
+    // anyway it is refused before the question (NoPrompts would fail with needs_input).
+    assert!(
+        !releases[0].allowed_steps.contains(&Step::Rollback),
+        "{:?}",
+        releases[0].allowed_steps
+    );
+    let err = release::rollback(&dev, Some(STAGING), &NoPrompts, &Silent)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "nothing_to_roll_back");
+    assert!(
+        err.to_string()
+            .contains("no earlier version to roll back to"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -514,6 +529,25 @@ async fn an_access_token_works_in_place_of_a_session_until_revoked() {
     assert!(account::is_auth_error(&err), "{err:?}");
     let err = account::revoke_token(&dev, "ci-main").await.unwrap_err();
     assert_eq!(err.code(), "unknown_name");
+}
+
+/// Issue 21 item 19: a folder without package.json is not a MiniApp project; bind refuses it
+/// with a typed error before asking anything, and writes nothing.
+#[tokio::test]
+async fn bind_refuses_a_folder_without_package_json() {
+    let w = World::new().await;
+    std::fs::remove_file(w.project.join("package.json")).unwrap();
+    let dev = w.logged_in("demo").await;
+    let err = bind::bind(&dev, &in_demo_space("Hello MiniApp"), &NoPrompts, &Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, gopay_miniapp_core::CoreError::NoPackageJson { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "package_json");
+    assert!(err.to_string().contains("has no package.json"), "{err}");
+    assert!(!Binding::path(&w.project).exists(), "nothing was written");
 }
 
 #[tokio::test]

@@ -39,12 +39,21 @@ fn login_words(kind: LoginKind) -> &'static str {
     }
 }
 
+/// A step as the editors' buttons and menus name it (editors/vscode's package.json titles),
+/// so a hint names the button the user will click, not the portal's label ("Rollback").
 fn step_words(step: Step) -> String {
     match step {
         Step::Approve | Step::Reject => {
             format!("{} (a target-app admin, on the portal)", step.label())
         }
-        _ => step.label().to_string(),
+        Step::TemporaryCode => "Show Temporary Code".into(),
+        Step::Apply => "Apply Release".into(),
+        Step::Withdraw => "Withdraw from Review".into(),
+        Step::Whitelist => "Set Whitelist".into(),
+        Step::Grayscale => "Start Grayscale".into(),
+        Step::Official => "Officially Release".into(),
+        Step::Cancel => "Cancel Release".into(),
+        Step::Rollback => "Roll Back".into(),
     }
 }
 
@@ -198,4 +207,24 @@ pub fn recovery(r: &Recovery) -> String {
         r.version,
         r.phase.as_str()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 21 item 25: a hint names steps as the editor's buttons do ("Roll Back", not the
+    /// portal's "Rollback"), one wording for one action.
+    #[test]
+    fn steps_are_named_as_the_editor_names_its_buttons() {
+        let text = hint(&Hint::TakeStep {
+            steps: vec![Step::Whitelist, Step::Rollback, Step::Withdraw],
+            version: None,
+            target_app: None,
+        });
+        assert_eq!(
+            text,
+            "Possible now: Set Whitelist, Roll Back, Withdraw from Review."
+        );
+    }
 }

@@ -60,13 +60,14 @@ pub(crate) fn is_target_admin(
 
 pub(crate) fn target_app(tx: &Transaction<'_>, id: &str) -> ApiResult<TargetApp> {
     tx.query_row(
-        "SELECT id, name, scheme FROM target_apps WHERE id = ?1",
+        "SELECT id, name, scheme, production FROM target_apps WHERE id = ?1",
         [id],
         |r| {
             Ok(TargetApp {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 scheme: r.get(2)?,
+                production: r.get(3)?,
             })
         },
     )
@@ -225,13 +226,15 @@ pub(crate) async fn all_target_apps(state: &AppState) -> ApiResult<Vec<TargetApp
     state
         .store
         .run(|tx| {
-            let mut stmt = tx.prepare("SELECT id, name, scheme FROM target_apps ORDER BY name")?;
+            let mut stmt =
+                tx.prepare("SELECT id, name, scheme, production FROM target_apps ORDER BY name")?;
             let rows = stmt
                 .query_map([], |r| {
                     Ok(TargetApp {
                         id: r.get(0)?,
                         name: r.get(1)?,
                         scheme: r.get(2)?,
+                        production: r.get(3)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -273,13 +273,13 @@ fn refusal(err: LifecycleError, allowed: Vec<Step>) -> ApiError {
         }
         LifecycleError::FirstReleaseOfficialOnly { state, step, .. } => {
             let message = format!(
-                "{} (the release is in \"{}\")",
+                "{} (the release is in {})",
                 LifecycleError::FirstReleaseOfficialOnly {
                     state,
                     step,
                     allowed: allowed.clone()
                 },
-                state.label()
+                state.quoted()
             );
             ApiError::new(
                 StatusCode::CONFLICT,
@@ -491,13 +491,13 @@ pub(crate) async fn release_version(
             if let Some((id, existing_state)) = existing {
                 let label = existing_state
                     .parse::<ReleaseState>()
-                    .map(|s| s.label())
-                    .unwrap_or("unknown");
+                    .map(|s| s.quoted())
+                    .unwrap_or_else(|_| "an unknown state".into());
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
                     codes::RELEASE_EXISTS,
                     format!(
-                        "version {version} already has a release to {} (`{id}`, in \"{label}\")",
+                        "version {version} already has a release to {} (`{id}`, in {label})",
                         target.name
                     ),
                     format!("continue with release `{id}`, or cancel it first"),
@@ -652,10 +652,10 @@ pub(crate) async fn apply_release(
                 StatusCode::CONFLICT,
                 codes::RELEASE_IN_FLIGHT,
                 format!(
-                    "version {} is already in flight on {} (in \"{}\"); only one release per target app may be between Submit for Review and Released",
+                    "version {} is already in flight on {} (in {}); only one release per target app may be in flight (from In review until Live)",
                     other.version,
                     other.target_app_name,
-                    other.state.label()
+                    other.state.quoted()
                 ),
                 format!(
                     "finish release `{}` of {} (release it officially) or cancel it first",

@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS apps (
 CREATE TABLE IF NOT EXISTS target_apps (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
-    scheme TEXT NOT NULL
+    scheme TEXT NOT NULL,
+    -- 1: real users get what is released here; 0: a testing app; NULL: not said.
+    production INTEGER
 );
 CREATE TABLE IF NOT EXISTS target_app_admins (
     target_app_id TEXT NOT NULL REFERENCES target_apps(id),
@@ -220,6 +222,14 @@ impl Store {
             "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA user_version=1;",
         )?;
         conn.execute_batch(SCHEMA)?;
+        // Data made before target apps said whether they are production: add the column
+        // (unknown until the seed, or an admin, says).
+        let has_production = conn
+            .prepare("SELECT 1 FROM pragma_table_info('target_apps') WHERE name = 'production'")?
+            .exists([])?;
+        if !has_production {
+            conn.execute_batch("ALTER TABLE target_apps ADD COLUMN production INTEGER")?;
+        }
         // Forget login tokens and device logins long past their expiry.
         let now = now_ms();
         conn.execute(
@@ -450,22 +460,32 @@ impl Store {
     }
 
     /// Creates a target (host) app unless one with this name exists; returns its id.
-    pub fn ensure_target_app(&self, name: &str, scheme: &str) -> Result<String, ServerError> {
+    /// `production` is said once: an existing app that has not said it yet takes it.
+    pub fn ensure_target_app(
+        &self,
+        name: &str,
+        scheme: &str,
+        production: Option<bool>,
+    ) -> Result<String, ServerError> {
         plain_name("target app name", name)?;
         plain_name("target app scheme", scheme)?;
         self.tx(|tx| {
             if let Some(id) = tx
                 .query_row("SELECT id FROM target_apps WHERE name = ?1", [name], |r| {
-                    r.get(0)
+                    r.get::<_, String>(0)
                 })
                 .optional()?
             {
+                tx.execute(
+                    "UPDATE target_apps SET production = ?2 WHERE id = ?1 AND production IS NULL",
+                    params![id, production],
+                )?;
                 return Ok(id);
             }
             let id = new_id("ta");
             tx.execute(
-                "INSERT INTO target_apps (id, name, scheme) VALUES (?1, ?2, ?3)",
-                params![id, name, scheme],
+                "INSERT INTO target_apps (id, name, scheme, production) VALUES (?1, ?2, ?3, ?4)",
+                params![id, name, scheme, production],
             )?;
             Ok(id)
         })
@@ -575,7 +595,7 @@ pub(crate) fn audit(
 /// - `demo`/`demo` ("Demo Developer") in "Demo Space" with "Hello MiniApp" and "Wallet Tools";
 /// - `other`/`other` ("Other Developer") in "Other Space" with "Other App";
 /// - `admin`/`admin` ("Target App Admin"), administrator of "GoPay" (`gopay`) and
-///   "GoPay Staging" (`gopaystaging`).
+///   "GoPay Staging" (`gopaystaging`); "GoPay" is the production app.
 pub fn seed_demo(store: &Store) -> Result<(), ServerError> {
     let demo = store.ensure_user("demo", "Demo Developer", "demo")?;
     let other = store.ensure_user("other", "Other Developer", "other")?;
@@ -590,8 +610,11 @@ pub fn seed_demo(store: &Store) -> Result<(), ServerError> {
     store.add_member(&other_space, &other)?;
     store.ensure_app(&other_space, "Other App")?;
 
-    for (name, scheme) in [("GoPay", "gopay"), ("GoPay Staging", "gopaystaging")] {
-        let target = store.ensure_target_app(name, scheme)?;
+    for (name, scheme, production) in [
+        ("GoPay", "gopay", true),
+        ("GoPay Staging", "gopaystaging", false),
+    ] {
+        let target = store.ensure_target_app(name, scheme, Some(production))?;
         store.add_target_admin(&target, &admin)?;
     }
     Ok(())

@@ -375,6 +375,8 @@ async fn names_with_control_or_bidi_characters_are_refused() {
     assert!(err.contains("space name \"Space\\x1b[2J\""), "{err}");
     let space = store.ensure_space("Space").unwrap();
     assert!(store.ensure_app(&space, "App\u{9b}31m").is_err());
-    assert!(store.ensure_target_app("Target\u{2066}", "gopay").is_err());
+    assert!(store
+        .ensure_target_app("Target\u{2066}", "gopay", None)
+        .is_err());
     assert!(store.ensure_user("u\u{7}", "U", "pw").is_err());
 }

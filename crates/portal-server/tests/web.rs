@@ -781,7 +781,7 @@ async fn hostile_names_notes_and_reasons_are_escaped_on_every_page() {
     let space = store.ensure_space(HOSTILE).unwrap();
     store.add_member(&space, &eve).unwrap();
     let app = store.ensure_app(&space, HOSTILE).unwrap();
-    let target = store.ensure_target_app(HOSTILE, "gopay").unwrap();
+    let target = store.ensure_target_app(HOSTILE, "gopay", None).unwrap();
     let admin = store
         .ensure_user("admin", "Target App Admin", "admin")
         .unwrap();
@@ -972,7 +972,7 @@ async fn hostile_usernames_whitelists_and_echoed_input_are_escaped_on_every_page
     store.add_member(&space, &mallory).unwrap();
     let app = store.ensure_app(&space, "Mallory's app").unwrap();
     let target = store
-        .ensure_target_app("Mallory's target", "gopay")
+        .ensure_target_app("Mallory's target", "gopay", None)
         .unwrap();
     let admin = store
         .ensure_user("admin", "Target App Admin", "admin")

@@ -63,6 +63,11 @@ pub struct TargetApp {
     pub name: String,
     /// Deeplink scheme of the host app: `gopay` or `gopaystaging`; empty when not known.
     pub scheme: String,
+    /// Whether real users get what is released here: a fact the portal states (the native
+    /// portal does) or the user gives when binding by ids; `None` when nobody said (the
+    /// SuperApp console has no route that tells). Never inferred from the scheme or the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,22 +57,43 @@ impl ReleaseState {
         }
     }
 
-    /// The words the portal UI uses ("Submit for Review", "Pilot test", …).
+    /// Our word for the state, the one every front end shows (CLI, sidecar, editors):
+    /// [`STATE_WORDS`].
+    pub fn name(self) -> &'static str {
+        self.words().name
+    }
+
+    /// The words GoPay's portal UI uses ("Version Creation", "Submit for Review", "Pilot
+    /// test", …): only the portal's own pages (and the emulators of them) show these.
     pub fn label(self) -> &'static str {
-        match self {
-            ReleaseState::VersionCreation => "Version Creation",
-            ReleaseState::InReview => "Submit for Review",
-            ReleaseState::Rejected => "Rejected",
-            ReleaseState::PilotTest => "Pilot test",
-            ReleaseState::WhitelistTesting => "Whitelist testing",
-            ReleaseState::Grayscale => "Grayscale",
-            ReleaseState::Released => "Released",
-            ReleaseState::Archived => "Archived",
-            ReleaseState::Cancelled => "Cancelled",
+        self.words().portal_label
+    }
+
+    /// What the state means, in a sentence (tooltips, help).
+    pub fn meaning(self) -> &'static str {
+        self.words().meaning
+    }
+
+    /// `"Not submitted" (the portal's "Version Creation")`: our word, quoted, with the
+    /// portal's where it differs (messages that both the portal and our tools show).
+    pub fn quoted(self) -> String {
+        let w = self.words();
+        if w.name == w.portal_label {
+            format!("\"{}\"", w.name)
+        } else {
+            format!("\"{}\" (the portal's \"{}\")", w.name, w.portal_label)
         }
     }
 
-    /// Between Submit for Review and Released: at most one such release per
+    /// This state's row of [`STATE_WORDS`].
+    pub fn words(self) -> &'static StateWords {
+        STATE_WORDS
+            .iter()
+            .find(|w| w.state == self)
+            .expect("every state has a row in STATE_WORDS")
+    }
+
+    /// Between In review and Live: at most one such release per
     /// (MiniApp, target app).
     pub fn is_in_flight(self) -> bool {
         matches!(
@@ -107,9 +128,97 @@ impl ReleaseState {
 
 impl fmt::Display for ReleaseState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
+        f.write_str(self.name())
     }
 }
+
+/// A state's words: ours, the portal's, and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateWords {
+    pub state: ReleaseState,
+    /// Our word, on every surface of ours (CLI, sidecar, editors).
+    pub name: &'static str,
+    /// The portal UI's word, for telling the user what the portal's pages call it.
+    pub portal_label: &'static str,
+    /// What the state means for users of the target app.
+    pub meaning: &'static str,
+}
+
+const fn words(
+    state: ReleaseState,
+    name: &'static str,
+    portal_label: &'static str,
+    meaning: &'static str,
+) -> StateWords {
+    StateWords {
+        state,
+        name,
+        portal_label,
+        meaning,
+    }
+}
+
+/// THE vocabulary of release states: one word per state on every surface of ours (the
+/// portal's labels read like buttons — "Submit for Review" — or say nothing to a developer —
+/// "Pilot test"), with the portal's word beside it. The sidecar exports this table to the
+/// editors (`releaseStates` of the command table), so they read the same words by state id.
+pub const STATE_WORDS: &[StateWords] = &[
+    words(
+        ReleaseState::VersionCreation,
+        "Not submitted",
+        "Version Creation",
+        "created on the target app; not submitted for review and not live",
+    ),
+    words(
+        ReleaseState::InReview,
+        "In review",
+        "Submit for Review",
+        "waiting for the target app's administrator to approve or reject it",
+    ),
+    words(
+        ReleaseState::Rejected,
+        "Rejected",
+        "Rejected",
+        "the target app's administrator rejected it; not live",
+    ),
+    words(
+        ReleaseState::PilotTest,
+        "Approved",
+        "Pilot test",
+        "approved by the target app's administrator; not live yet",
+    ),
+    words(
+        ReleaseState::WhitelistTesting,
+        "Whitelist test",
+        "Whitelist testing",
+        "live for the whitelisted users only",
+    ),
+    words(
+        ReleaseState::Grayscale,
+        "Grayscale",
+        "Grayscale",
+        "live for a share of the users",
+    ),
+    words(
+        ReleaseState::Released,
+        "Live",
+        "Released",
+        "live for everyone",
+    ),
+    words(
+        ReleaseState::Archived,
+        "Archived",
+        "Archived",
+        "replaced by a newer release; no longer live",
+    ),
+    words(
+        ReleaseState::Cancelled,
+        "Cancelled",
+        "Cancelled",
+        "cancelled; it never went live to everyone",
+    ),
+];
 
 impl std::str::FromStr for ReleaseState {
     type Err = String;
@@ -297,7 +406,8 @@ pub struct ReleaseContext {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LifecycleError {
     #[error(
-        "cannot {step} a release in state \"{state}\"; allowed now: {}",
+        "cannot {step} a release in state {}; allowed now: {}",
+        state.quoted(),
         list(*state, allowed)
     )]
     IllegalStep {
@@ -509,6 +619,24 @@ mod tests {
         first_release: false,
     };
 
+    /// Issue 21 item 13: one word per state, from one table, on every surface of ours.
+    #[test]
+    fn every_state_has_one_word_and_no_two_share_it() {
+        for state in ReleaseState::ALL {
+            let rows = STATE_WORDS.iter().filter(|w| w.state == state).count();
+            assert_eq!(rows, 1, "{state:?} has {rows} rows in STATE_WORDS");
+            assert_eq!(state.to_string(), state.name());
+        }
+        let mut names: Vec<_> = STATE_WORDS.iter().map(|w| w.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), STATE_WORDS.len(), "two states share a word");
+        // The portal's button-like labels are not our words.
+        assert_eq!(ReleaseState::VersionCreation.name(), "Not submitted");
+        assert_eq!(ReleaseState::InReview.name(), "In review");
+        assert_eq!(ReleaseState::InReview.label(), "Submit for Review");
+    }
+
     #[test]
     fn table_has_no_duplicate_state_step_pairs() {
         for (i, a) in TRANSITIONS.iter().enumerate() {
@@ -548,7 +676,8 @@ mod tests {
     fn illegal_step_names_state_and_allowed() {
         let err = check_step(VersionCreation, Step::Official, LATER).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("Version Creation"), "{text}");
+        // Our word for the state, not the portal's button-like label.
+        assert!(text.contains("Not submitted"), "{text}");
         assert!(text.contains("apply"), "{text}");
     }
 

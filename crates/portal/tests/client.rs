@@ -45,6 +45,7 @@ fn sa_target_apps() -> Vec<TargetApp> {
         id: SA_STAGING.into(),
         name: "GoPay Staging".into(),
         scheme: String::new(),
+        production: None,
     }]
 }
 
@@ -182,6 +183,20 @@ async fn upload(
     upload_package(portal, app, &path, &sha, version.parse().unwrap())
         .await
         .expect("upload")
+}
+
+/// Issue 21 item 6: whether a target app is production is the portal's fact (the native
+/// portal states it), never guessed from the deeplink scheme.
+#[tokio::test]
+async fn the_native_portal_says_which_target_app_is_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = portal(dir.path(), |_| {}).await;
+    let dev = login_as(Backend::Native, &p.url, "demo").await;
+    let targets = dev.target_apps().await.unwrap();
+    let production = |name: &str| targets.iter().find(|t| t.name == name).unwrap().production;
+    assert_eq!(production("GoPay"), Some(true));
+    assert_eq!(production("GoPay Staging"), Some(false));
+    p.shutdown().await;
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 
 import type { Ctx } from './ctx';
 import { BACK, inputStep, pickStep } from './input';
-import { followUpActions, releasesAllowing, stepForCommand } from './pure/actions';
+import { followUpActions, releaseChoices, releasesAllowing } from './pure/actions';
 import {
   applyReleaseArgs,
   bindArgs,
@@ -29,7 +29,22 @@ import {
   waitForReviewArgs,
   whitelistArgs,
 } from './pure/args';
-import { bindText, describeError, failureText, loginText, publishText, releaseStateText, stepText, waitText } from './pure/messages';
+import {
+  bindText,
+  commandWhat,
+  describeError,
+  failureText,
+  loginText,
+  notAvailableText,
+  nothingAllowsText,
+  OPEN_ON_PORTAL,
+  orderTargetApps,
+  publishText,
+  releaseStateText,
+  stepText,
+  targetAppMark,
+  waitText,
+} from './pure/messages';
 import type { TreeNode } from './pure/model';
 import type {
   App,
@@ -104,15 +119,21 @@ async function pickRelease(ctx: Ctx, arg: ReleaseArg, command: string, title: st
       }
     );
   }
-  const step = command === 'gopayMiniapp.waitForReview' ? 'wait' : stepForCommand(command);
-  let choices = step ? releasesAllowing(ctx.snapshot, step) : [];
-  if (given.version) choices = choices.filter((c) => c.version.version === given.version);
-  if (choices.length === 0) {
-    // Nothing the sidecar could be asked to do: say so instead of offering what cannot work.
-    if (!ctx.snapshot?.binding) return undefined; // the sidecar says what is missing
-    void info(`No release${given.version ? ` of ${given.version}` : ''} allows “${title}” now: the sidebar shows what each release allows.`);
+  if (!ctx.snapshot?.binding) return undefined; // the sidecar says what is missing
+  const found = releaseChoices(ctx.snapshot, command, given.version);
+  if (found.kind === 'notAvailable') {
+    // The portal's API lacks the step: the CLI's words, and the portal's pages one click away.
+    const portal = ctx.snapshot.binding.portal || ctx.snapshot.portal;
+    const pick = await info(notAvailableText(title, portal), OPEN_ON_PORTAL);
+    if (pick === OPEN_ON_PORTAL) await vscode.env.openExternal(vscode.Uri.parse(portal));
     return null;
   }
+  if (found.kind === 'none') {
+    // Nothing the sidecar could be asked to do: say so instead of offering what cannot work.
+    void info(nothingAllowsText(title, given.version));
+    return null;
+  }
+  const choices = found.choices;
   const toPicked = (c: (typeof choices)[number]): PickedRelease => ({
     version: c.version.version,
     targetAppId: c.release.targetAppId,
@@ -144,7 +165,7 @@ async function afterStep(command: string, result: StepResult): Promise<void> {
 // --- account and binding ---------------------------------------------------------------------
 
 export function login(ctx: Ctx): Cmd {
-  return guarded(ctx, 'Log in', async () => {
+  return guarded(ctx, commandWhat('gopayMiniapp.login'), async () => {
     const portal = ctx.portalHost;
     let username = '';
     let result: LoginResult | undefined;
@@ -198,7 +219,7 @@ export function login(ctx: Ctx): Cmd {
 }
 
 export function loginWithBrowser(ctx: Ctx): Cmd {
-  return guarded(ctx, 'Login', async () => {
+  return guarded(ctx, commandWhat('gopayMiniapp.loginWithBrowser'), async () => {
     const result = await ctx.run<LoginResult>('miniapp.login', browserLoginArgs(), {
       progress: 'Logging in with the browser',
     });
@@ -207,7 +228,7 @@ export function loginWithBrowser(ctx: Ctx): Cmd {
 }
 
 export function logout(ctx: Ctx): Cmd {
-  return guarded(ctx, 'Log out', async () => {
+  return guarded(ctx, commandWhat('gopayMiniapp.logout'), async () => {
     await ctx.run<{ portal: string }>('miniapp.logout');
     void info(`Logged out of ${ctx.portalHost}.`);
   });
@@ -289,8 +310,8 @@ async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> 
               title,
               step,
               total: 3,
-              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code)',
-              placeholder: 'GoPay Staging=1611000000000000000002, GoPay=1611000000000000000001',
+              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code); add (production) or (testing) after an ID to mark it, as this portal cannot say',
+              placeholder: 'GoPay Staging=1611000000000000000002 (testing), GoPay=1611000000000000000001 (production)',
               value: typed.targetApps,
               validate: required('target apps'),
               accept: async (text) => {
@@ -357,8 +378,10 @@ export function publish(ctx: Ctx): Cmd {
     ctx.setPublishing(undefined);
     const text = publishText(result);
     ctx.log.info(`✔ ${text}`);
-    // Show Temporary Code needs a release: it releases first (target-app picker), then shows the code.
-    const pick = await info(text, 'Release…', 'Show Temporary Code', OPEN_LOG);
+    // Show Temporary Code needs a release: it releases first (target-app picker), then shows
+    // the code; offered only where this portal's API has temporary codes.
+    const codes = ctx.snapshot?.capabilities?.steps.includes('temporary_code') ?? false;
+    const pick = await info(text, 'Release…', ...(codes ? ['Show Temporary Code'] : []), OPEN_LOG);
     if (pick === 'Release…') await vscode.commands.executeCommand('gopayMiniapp.release', { version: result.version });
     if (pick === 'Show Temporary Code') {
       await vscode.commands.executeCommand('gopayMiniapp.release', { version: result.version, showCode: true });
@@ -369,11 +392,6 @@ export function publish(ctx: Ctx): Cmd {
 }
 
 // --- release steps ---------------------------------------------------------------------------
-
-/** The production target app (its deeplink scheme is the production app's, `gopay`). */
-function isProduction(t: TargetApp): boolean {
-  return t.scheme === 'gopay';
-}
 
 export function release(ctx: Ctx): Cmd {
   return guarded(ctx, 'Release', async (arg?: TreeNode | { version: string; showCode?: boolean }) => {
@@ -412,7 +430,7 @@ export function release(ctx: Ctx): Cmd {
         const own = versionView?.releases.find((r) => r.targetAppId === t.id);
         const target = ctx.snapshot?.targetApps.find((s) => s.targetAppId === t.id);
         return [
-          isProduction(t) ? 'production' : 'testing',
+          targetAppMark(t).text,
           own ? `${v}: ${releaseStateText(own)}` : undefined,
           target?.liveVersion ? `live ${target.liveVersion}` : 'nothing live',
           target?.inFlight && target.inFlight.version !== v ? `${target.inFlight.version} on its way` : undefined,
@@ -420,8 +438,9 @@ export function release(ctx: Ctx): Cmd {
           .filter(Boolean)
           .join(' · ');
       };
-      // Testing target apps first: a release usually goes there before production.
-      const ordered = [...targetApps].sort((a, b) => Number(isProduction(a)) - Number(isProduction(b)));
+      // Testing target apps first: a release usually goes there before production. Marked
+      // only where the portal said which is which.
+      const ordered = orderTargetApps(targetApps);
       const target = await pickStep<TargetApp>({
         title: `Release ${v}`,
         step: total,
@@ -430,7 +449,7 @@ export function release(ctx: Ctx): Cmd {
         items: ordered.map((t) => ({
           label: t.name,
           description: status(t),
-          iconPath: new vscode.ThemeIcon(isProduction(t) ? 'globe' : 'beaker'),
+          iconPath: new vscode.ThemeIcon(targetAppMark(t).icon),
           value: t,
         })),
       });
@@ -510,7 +529,7 @@ export function waitForReview(ctx: Ctx): Cmd {
     await vscode.commands.executeCommand('notifications.hideToasts');
     const releaseView = ctx.snapshot?.versions.find((v) => v.version === result.version)?.releases.find((r) => r.targetApp === result.targetApp);
     if (result.approved || !releaseView) await ctx.tellReview(result.version, result.targetApp, result.approved, result.rejectReason, releaseView);
-    else void vscode.window.showWarningMessage(waitText(result));
+    else void vscode.window.showWarningMessage(waitText(result, releaseView));
   });
 }
 
@@ -581,7 +600,7 @@ export function startGrayscale(ctx: Ctx): Cmd {
 }
 
 export function rollback(ctx: Ctx): Cmd {
-  return guarded(ctx, 'Roll back', async (arg?: TreeNode | { targetAppId: string }) => {
+  return guarded(ctx, commandWhat('gopayMiniapp.rollback'), async (arg?: TreeNode | { targetAppId: string }) => {
     let targetAppId = arg && 'kind' in arg ? arg.release?.targetAppId ?? arg.targetAppId : arg?.targetAppId;
     if (!targetAppId) {
       const choices = releasesAllowing(ctx.snapshot, 'rollback');

@@ -38,7 +38,7 @@ import {
   reviewChanges,
   reviewText,
 } from './pure/messages';
-import { buildSidebar, isUnreachable, SidebarModel, TreeNode, ViewState } from './pure/model';
+import { buildSidebar, isUnreachable, ProjectFacts, SidebarModel, TreeNode, ViewState } from './pure/model';
 import type { StatusSnapshot } from './pure/snapshot';
 
 export const STATUS_NOTIFICATION = 'miniapp/didChangeStatus';
@@ -73,6 +73,9 @@ export class Ctx implements vscode.Disposable {
   /** The publish running from this window (its progress notification), if any. */
   publishing: string | undefined;
   model: SidebarModel = buildSidebar(undefined);
+  /** What the editor saw of the snapshot's project folder (a package.json or not). */
+  private facts: ProjectFacts = {};
+  private factsOf: string | undefined;
   private failedProblem: string | undefined;
   private lastRefresh = 0;
   /** The problem last told in a notification (told once, until it changes). */
@@ -317,15 +320,36 @@ export class Ctx implements vscode.Disposable {
     if (!isUnreachable(snapshot)) this.lastGood = snapshot.loggedIn ? snapshot : undefined;
     this.lastRefresh = Date.now();
     this.render();
+    void this.lookAtProject(snapshot.project);
     for (const change of reviewChanges(before, snapshot)) {
       if (this.waitingFor.has(`${change.version}@${change.targetAppId}`)) continue;
       void this.tellReview(change.version, change.targetApp, change.approved, change.rejectReason, change.release);
     }
   }
 
+  /**
+   * Whether the project folder has a package.json (a folder without one and without a binding
+   * is not a MiniApp project: no status item, no Bind). Looked at on every snapshot, so a
+   * package.json created since is seen on the next refresh.
+   */
+  private async lookAtProject(project: string): Promise<void> {
+    let packageJson: boolean;
+    try {
+      const stat = await vscode.workspace.fs.stat(vscode.Uri.joinPath(vscode.Uri.file(project), 'package.json'));
+      packageJson = (stat.type & vscode.FileType.File) !== 0;
+    } catch {
+      packageJson = false;
+    }
+    if (this.snapshot?.project !== project) return;
+    if (this.factsOf === project && this.facts.packageJson === packageJson) return;
+    this.factsOf = project;
+    this.facts = { packageJson };
+    this.render();
+  }
+
   /** An approval or rejection, with the next steps as buttons. */
   async tellReview(version: string, targetApp: string, approved: boolean, rejectReason: string | undefined, release?: import('./pure/snapshot').ReleaseView): Promise<void> {
-    const text = reviewText(version, targetApp, approved, rejectReason);
+    const text = reviewText(version, targetApp, approved, rejectReason, release);
     const ref = release && { version, targetAppId: release.targetAppId, targetApp };
     const next = release ? followUpActions(release) : [];
     const show = approved ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
@@ -342,7 +366,8 @@ export class Ctx implements vscode.Disposable {
         statusBar: { text: '$(error) GoPay MiniApp', tooltip: `The sidecar is not running: ${this.failedProblem ?? ''}` },
       };
     } else {
-      this.model = buildSidebar(this.snapshot, this.lastGood);
+      const facts = this.snapshot && this.factsOf === this.snapshot.project ? this.facts : {};
+      this.model = buildSidebar(this.snapshot, this.lastGood, new Date(), facts);
     }
     this.apply();
   }
@@ -361,6 +386,8 @@ export class Ctx implements vscode.Disposable {
     this.toldProblem = m.problem;
     this.statusBar.text = m.statusBar.text;
     this.statusBar.tooltip = m.statusBar.tooltip;
+    if (m.statusBar.hidden) this.statusBar.hide();
+    else this.statusBar.show();
     this.setPublishing(this.publishing);
   }
 

@@ -1,7 +1,7 @@
 // The sidecar's questions (`window/showMessageRequest`): the sidecar decides what to ask and
 // what it means; VS Code shows Yes/No as a modal — with the running command's verb on the
-// button ("Release to Everyone", "Roll Back") and a warning when it reaches users — and other
-// choices as a quick pick.
+// button ("Release to Everyone", "Roll Back"), a named No where the modal's Cancel would be
+// ambiguous, and a warning when it reaches users — and other choices as a quick pick.
 
 import * as vscode from 'vscode';
 import { MessageActionItem, MessageType, ShowMessageRequestParams } from 'vscode-languageclient/node';
@@ -14,9 +14,11 @@ export async function answerQuestion(params: ShowMessageRequestParams, wording?:
     case 'confirm': {
       // The modal's own Cancel button (and Escape) is the No.
       const yes: vscode.MessageItem = { title: wording?.verb ?? question.yes };
+      // A named No replaces the modal's own Cancel (Escape still answers it).
+      const no: vscode.MessageItem[] = wording?.keep ? [{ title: wording.keep, isCloseAffordance: true }] : [];
       const warning = wording?.warning || params.type === MessageType.Warning || params.type === MessageType.Error;
       const show = warning ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      const answer = await show(question.message, { modal: true, detail: question.detail }, yes);
+      const answer = await show(question.message, { modal: true, detail: question.detail }, yes, ...no);
       return { title: answer === yes ? question.yes : NO };
     }
     case 'choice': {

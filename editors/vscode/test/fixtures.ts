@@ -40,7 +40,7 @@ export function release(overrides: Partial<ReleaseView> = {}): ReleaseView {
     targetApp: 'GoPay Staging',
     targetAppId: 'tgt-staging',
     state: 'version_creation',
-    stateLabel: 'Version Creation',
+    stateLabel: 'Not submitted',
     publishId: 'pub-1',
     firstRelease: true,
     allowedSteps: ['temporary_code', 'apply', 'cancel'],
@@ -94,7 +94,7 @@ export function bound(): StatusSnapshot {
         size: 1024,
         sha256: 'a'.repeat(64),
         releases: [
-          release({ releaseId: 'rel-1', state: 'released', stateLabel: 'Released', allowedSteps: ['rollback'], nextStep: undefined }),
+          release({ releaseId: 'rel-1', state: 'released', stateLabel: 'Live', allowedSteps: ['rollback'], nextStep: undefined }),
         ],
       },
       {

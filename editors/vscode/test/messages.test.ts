@@ -110,7 +110,7 @@ test('a failed build: one line with the command and its first error line, Show B
     restoredVersion: '1.0.0',
   });
   const view = failureView('Publish', describeError(error), PORTAL);
-  assert.equal(view.text, "Publish failed: `npm run build` exited 1: Error: Cannot find module 'x'. package.json is back at 1.0.0.");
+  assert.equal(view.text, "Publish failed: “npm run build” exited 1: Error: Cannot find module 'x'. package.json is back at 1.0.0.");
   assert.deepEqual(view.buttons, ['Show Build Output']);
   assert.doesNotMatch(view.text, /\n/);
 });
@@ -175,7 +175,11 @@ test('state names and review notifications', () => {
   const changes = reviewChanges(before, after);
   assert.equal(changes.length, 1);
   assert.equal(changes[0].approved, true);
-  assert.equal(reviewText('1.0.2', 'GoPay Staging', true), '1.0.2 was approved on "GoPay Staging". Test it with a whitelist or grayscale, or release it to everyone.');
+  assert.equal(reviewText('1.0.2', 'GoPay Staging', true), '1.0.2 was approved on "GoPay Staging".');
+  assert.equal(
+    reviewText('1.0.2', 'GoPay Staging', true, undefined, release({ state: 'pilot_test', firstRelease: false, allowedSteps: ['temporary_code', 'whitelist', 'grayscale', 'official', 'cancel'] })),
+    '1.0.2 was approved on "GoPay Staging". Test it with a whitelist, roll it out to a share of users (grayscale) or release it to everyone.',
+  );
   assert.deepEqual(reviewChanges(after, after), [], 'nothing changed: nothing told');
   assert.deepEqual(reviewChanges(undefined, after), [], 'the first snapshot tells nothing');
   const rejected = bound();

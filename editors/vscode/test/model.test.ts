@@ -86,7 +86,8 @@ test('bound: account, binding, versions newest first with each target app state,
   const live = older.children[0];
   assert.equal(live.description, 'Live');
   assert.equal(live.contextValue, 'release state:released step:rollback');
-  assert.deepEqual(latest.command, { command: 'gopayMiniapp.release', title: 'Release…' }, 'clicking a version releases it');
+  // Issue 21 item 16: a click toggles the row; Release… is its inline button and menu item.
+  assert.equal(latest.command, undefined, 'clicking a version only toggles it');
 
   assert.deepEqual(
     targets.children.map((t) => [t.label, t.description]),
@@ -154,14 +155,14 @@ test('state names in the editor’s words, not the portal’s button-like labels
   const snap = bound();
   snap.versions[0].releases = [
     release({ state: 'version_creation', stateLabel: 'Version Creation' }),
-    release({ releaseId: 'r2', state: 'in_review', stateLabel: 'Submit for Review', allowedSteps: ['withdraw'] }),
-    release({ releaseId: 'r3', state: 'pilot_test', stateLabel: 'Pilot test', allowedSteps: ['official'] }),
-    release({ releaseId: 'r4', state: 'archived', stateLabel: 'Archived', ratio: 50, allowedSteps: [] }),
+    release({ releaseId: 'r2', targetAppId: 't2', state: 'in_review', stateLabel: 'Submit for Review', allowedSteps: ['withdraw'] }),
+    release({ releaseId: 'r3', targetAppId: 't3', state: 'pilot_test', stateLabel: 'Pilot test', allowedSteps: ['official'] }),
+    release({ releaseId: 'r4', targetAppId: 't4', state: 'archived', stateLabel: 'Archived', ratio: 50, allowedSteps: [] }),
   ];
   const rows = buildSidebar(snap).nodes.find((n) => n.kind === 'versions')!.children[0].children;
   assert.deepEqual(rows.map((r) => r.description), ['Not submitted', 'In review', 'Approved', 'Archived']);
   assert.match(rows[0].tooltip!, /not submitted for review and not live/);
-  assert.match(rows[2].tooltip!, /approved \(the portal calls it Pilot test\)/);
+  assert.match(rows[2].tooltip!, /approved by the target app's administrator; not live yet \(the portal calls it Pilot test\)/);
 });
 
 test('a portal that cannot be reached keeps the last tree, marked stale — not "Log in"', () => {

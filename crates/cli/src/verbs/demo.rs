@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gopay_miniapp_core::binding::NamedRef;
+use gopay_miniapp_core::binding::GivenTargetApp;
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::events::AssumeYes;
 use gopay_miniapp_core::workflows::publish::{PublishOptions, PublishResult};
@@ -316,7 +316,7 @@ impl Cast<'_> {
         let v1 = scene.publish(dev, cancel).await?.version;
 
         scene.say(&format!(
-            "Release {v1} → target app \"{STAGING}\" (Version Creation)"
+            "Release {v1} → target app \"{STAGING}\" (not submitted)"
         ));
         scene.release(dev, &at(&v1)).await?;
 
@@ -460,9 +460,11 @@ async fn superapp_story(
     let request = bind::BindRequest {
         space: Some(space_id.clone()),
         app: Some(app_id.clone()),
-        target_apps: vec![NamedRef {
+        target_apps: vec![GivenTargetApp {
             id: channel.clone(),
             name: STAGING.into(),
+            // The demo's staging app is a testing app: said, as a user binding by ids says it.
+            production: Some(false),
         }],
         rebind: false,
     };

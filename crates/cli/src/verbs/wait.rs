@@ -38,7 +38,7 @@ pub async fn run(cx: &Cx, args: WaitArgs) -> i32 {
                 "Approved: {} on \"{}\" is in {}.\n",
                 Shown(&w.version),
                 Shown(&w.target_app),
-                w.state.label()
+                w.state.name()
             )
         }),
     }

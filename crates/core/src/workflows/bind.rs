@@ -4,7 +4,7 @@ use gopay_miniapp_portal::Feature;
 use serde::Serialize;
 
 use super::catalog::{choose, pick_named};
-use crate::binding::{Binding, NamedRef};
+use crate::binding::{Binding, GivenTargetApp, NamedRef};
 use crate::context::Context;
 use crate::error::CoreError;
 use crate::events::{Confirm, Prompter, Reporter};
@@ -17,28 +17,46 @@ pub struct BindRequest {
     pub space: Option<String>,
     /// MiniApp name or id (an id where the portal cannot list MiniApps).
     pub app: Option<String>,
-    /// Target apps as name and id (`NAME=CHANNELCODE`), for portals that cannot list them.
-    pub target_apps: Vec<NamedRef>,
+    /// Target apps as name and id (`NAME=CHANNELCODE`, optionally `(production)` or
+    /// `(testing)` after it), for portals that cannot list them.
+    pub target_apps: Vec<GivenTargetApp>,
     /// Skip the "Rebind?" question (the user already chose to rebind).
     pub rebind: bool,
 }
 
-/// Parses `NAME=ID` (a target app given by hand).
-pub fn parse_named_ref(text: &str) -> Result<NamedRef, CoreError> {
-    match text.split_once('=') {
-        Some((name, id)) if !name.trim().is_empty() && !id.trim().is_empty() => Ok(NamedRef {
-            name: name.trim().to_string(),
-            id: id.trim().to_string(),
-        }),
-        _ => Err(CoreError::invalid(
+/// Parses `NAME=ID` (a target app given by hand), optionally followed by `(production)` or
+/// `(testing)`: whether real users get what is released there is the user's to say, since
+/// such a portal cannot tell (`GoPay=1611000000000000000001 (production)`).
+pub fn parse_named_ref(text: &str) -> Result<GivenTargetApp, CoreError> {
+    let refused = || {
+        CoreError::invalid(
             format!(
-                "`{text}` is not a target app as NAME=ID (e.g. \"GoPay Staging=GOPAY_STAGING\")"
+                "`{text}` is not a target app as NAME=ID, optionally followed by (production) or (testing) (e.g. \"GoPay Staging=1611000000000000000002 (testing)\")"
             ),
             Hint::Provide {
                 input: Input::TargetAppCode,
             },
-        )),
+        )
+    };
+    let (name, rest) = text.split_once('=').ok_or_else(refused)?;
+    let rest = rest.trim();
+    let (id, production) = match rest.strip_suffix(')').and_then(|r| r.rsplit_once('(')) {
+        Some((id, mark)) => match mark.trim().to_ascii_lowercase().as_str() {
+            "production" => (id, Some(true)),
+            "testing" => (id, Some(false)),
+            _ => return Err(refused()),
+        },
+        None => (rest, None),
+    };
+    let (name, id) = (name.trim(), id.trim());
+    if name.is_empty() || id.is_empty() {
+        return Err(refused());
     }
+    Ok(GivenTargetApp {
+        name: name.to_string(),
+        id: id.to_string(),
+        production,
+    })
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -57,6 +75,13 @@ pub async fn bind(
     reporter: &dyn Reporter,
 ) -> Result<BindResult, CoreError> {
     let file = Binding::path(&ctx.project).display().to_string();
+    // A binding belongs next to a package.json: publish bumps and builds it. Refused before
+    // any question or request, so nothing is asked in vain.
+    if !ctx.project.join("package.json").is_file() {
+        return Err(CoreError::NoPackageJson {
+            project: ctx.project.display().to_string(),
+        });
+    }
     let existing = ctx.binding()?;
     if let Some(existing) = existing.as_ref().filter(|_| !request.rebind) {
         let question = format!(
@@ -183,4 +208,60 @@ pub async fn bind(
         changed: true,
         file,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 21 item 6: production is what the user says when binding by ids (the portal
+    /// cannot tell); without a word it stays unknown.
+    #[test]
+    fn a_target_app_given_by_hand_says_production_only_when_the_user_does() {
+        let given = |text: &str| parse_named_ref(text).unwrap();
+        assert_eq!(
+            given("GoPay=1611000000000000000001 (production)"),
+            GivenTargetApp {
+                name: "GoPay".into(),
+                id: "1611000000000000000001".into(),
+                production: Some(true),
+            }
+        );
+        assert_eq!(
+            given(" GoPay Staging = 1611000000000000000002(Testing) ").production,
+            Some(false)
+        );
+        let plain = given("GoPay=1611000000000000000001");
+        assert_eq!(
+            (plain.id.as_str(), plain.production),
+            ("1611000000000000000001", None)
+        );
+        for bad in [
+            "GoPay",
+            "=1",
+            "GoPay=",
+            "GoPay=1 (live)",
+            "GoPay=(production)",
+        ] {
+            let err = parse_named_ref(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid", "{bad}");
+        }
+        // The binding carries it to the portal's type, which the editors mark from.
+        let mut binding = Binding::new(
+            "https://console.example",
+            gopay_miniapp_portal::Backend::Superapp,
+            NamedRef {
+                id: "1".into(),
+                name: "s".into(),
+            },
+            NamedRef {
+                id: "2".into(),
+                name: "a".into(),
+            },
+        );
+        binding.target_apps = vec![given("GoPay=3 (production)"), given("Other=4")];
+        let targets = binding.given_target_apps();
+        assert_eq!(targets[0].production, Some(true));
+        assert_eq!(targets[1].production, None);
+    }
 }

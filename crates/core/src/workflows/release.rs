@@ -513,13 +513,26 @@ pub async fn rollback(
         .filter(|r| r.target_app_id == target.id && r.state == ReleaseState::Archived)
         .collect();
     archived.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
-    let question = match archived.first() {
-        Some(back) => format!(
-            "Roll back \"{}\" from {} to {}? {} comes back for everyone.",
-            target.name, live.version, back.version, back.version
-        ),
-        None => format!("Roll back \"{}\" from {}?", target.name, live.version),
-    };
+    // Nothing was live here before: a rollback has nothing to bring back. Said before the
+    // question, which would otherwise not say what happens.
+    // The portal's own refusal (`nothing_to_roll_back`), before the network.
+    let back = archived.first().ok_or_else(|| {
+        PortalError::Refused(Box::new(gopay_miniapp_portal::Refusal {
+            status: 409,
+            code: gopay_miniapp_portal::codes::NOTHING_TO_ROLL_BACK.into(),
+            message: format!(
+                "{} is the first version live on \"{}\": there is no earlier version to roll back to",
+                live.version, target.name
+            ),
+            hint: String::new(),
+            retryable: false,
+            field: None,
+        }))
+    })?;
+    let question = format!(
+        "Roll back \"{}\" from {} to {}? {} comes back for everyone.",
+        target.name, live.version, back.version, back.version
+    );
     let confirm = Confirm {
         question: &question,
         action: "Roll Back",

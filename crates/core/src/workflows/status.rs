@@ -27,6 +27,7 @@ pub struct ReleaseView {
     pub target_app: String,
     pub target_app_id: String,
     pub state: ReleaseState,
+    /// The state's word on every surface of ours (`lifecycle::STATE_WORDS`).
     pub state_label: &'static str,
     /// The portal's own words for the state, when it has them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,7 +95,7 @@ impl ReleaseView {
             target_app: r.target_app_name.clone(),
             target_app_id: r.target_app_id.clone(),
             state: r.state,
-            state_label: r.state.label(),
+            state_label: r.state.name(),
             status_text: r.status_text.clone(),
             // A ratio means something only while the release is in grayscale: once released,
             // archived (after a rollback) or cancelled it would read as a live share.
@@ -144,10 +145,25 @@ pub fn version_views(
             releases: releases
                 .iter()
                 .filter(|r| r.version_id == v.id)
-                .map(|r| ReleaseView::new(r, offer))
+                .map(|r| {
+                    let mut view = ReleaseView::new(r, offer);
+                    // Roll Back brings the last archived release back: with none on this
+                    // target app (the first release that went live) it is not offered.
+                    if !has_archived(releases, &r.target_app_id) {
+                        view.allowed_steps.retain(|s| *s != Step::Rollback);
+                    }
+                    view
+                })
                 .collect(),
         })
         .collect()
+}
+
+/// Whether a release on `target_app_id` is archived (what a rollback would bring back).
+pub fn has_archived(releases: &[Release], target_app_id: &str) -> bool {
+    releases
+        .iter()
+        .any(|r| r.target_app_id == target_app_id && r.state == ReleaseState::Archived)
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -158,7 +174,7 @@ pub struct TargetAppStatus {
     /// The version live on this target app.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_version: Option<String>,
-    /// The release between Submit for Review and Released, if any.
+    /// The release between In review and Live, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_flight: Option<InFlight>,
 }

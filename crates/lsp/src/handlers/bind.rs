@@ -18,7 +18,7 @@ pub struct Args {
     pub space: Option<String>,
     /// MiniApp name or id. Default: asked.
     pub app: Option<String>,
-    /// Target apps as `NAME=ID`, for portals that cannot list them (an array, or one string with comma-separated items). Remembered in the binding.
+    /// Target apps as `NAME=ID`, optionally followed by `(production)` or `(testing)`, for portals that cannot list them (an array, or one string with comma-separated items). Remembered in the binding.
     pub target_apps: Option<StringList>,
     /// The user already chose to rebind: do not ask again.
     #[serde(default)]

@@ -172,13 +172,15 @@ pub fn parse_for(name: &str, args: &Map<String, Value>) -> Result<(), CommandErr
 }
 
 /// The table as JSON: the commands with their arguments and result types, the result types'
-/// schemas, and the user-facing error codes. Committed as
+/// schemas, the user-facing error codes, and the words of the release states (the one
+/// vocabulary, `lifecycle::STATE_WORDS`: editors read a state's word by its id). Committed as
 /// `editors/vscode/src/generated/commands.json`; a test keeps that file fresh.
 pub fn export() -> Value {
     serde_json::json!({
         "comment": "Generated from crates/lsp (the handlers' declarations) by `UPDATE_GENERATED=1 cargo test -p gopay-miniapp-lsp --test generated`. Do not edit.",
         "commands": all().collect::<Vec<_>>(),
         "errorCodes": crate::errors::user_facing_codes(),
+        "releaseStates": gopay_miniapp_portal::lifecycle::STATE_WORDS,
         "$defs": TABLE.defs,
     })
 }
@@ -465,7 +467,7 @@ async fn run_job(
 }
 
 /// The button of [`offer_the_portal`]'s question.
-pub const OPEN_THE_PORTAL: &str = "Open the portal";
+pub const OPEN_THE_PORTAL: &str = "Open on Portal";
 
 /// A step the portal's API does not have is done on the portal's own pages: after the error
 /// is answered, the sidecar offers to open them (`window/showMessageRequest` with

@@ -1,4 +1,4 @@
-//! `miniapp.release`: a version to a target app (→ Version Creation); both asked if absent.
+//! `miniapp.release`: a version to a target app (→ Not submitted); both asked if absent.
 
 use gopay_miniapp_core::workflows::release::{self, StepResult};
 
@@ -10,7 +10,7 @@ pub struct Release;
 
 impl Command for Release {
     const NAME: &'static str = "miniapp.release";
-    const SUMMARY: &'static str = "Release a version to a target app (→ Version Creation).";
+    const SUMMARY: &'static str = "Release a version to a target app (→ Not submitted).";
     const PROJECT: ProjectUse = ProjectUse::Required;
     const MUTATING: bool = true;
     type Args = ReleaseArgs;

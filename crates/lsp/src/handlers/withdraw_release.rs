@@ -1,4 +1,4 @@
-//! `miniapp.withdrawRelease`: out of review, back to Version Creation.
+//! `miniapp.withdrawRelease`: out of review, back to Not submitted.
 
 use gopay_miniapp_core::workflows::release::{self, StepResult};
 use gopay_miniapp_portal::Step;

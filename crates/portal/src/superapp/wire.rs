@@ -165,6 +165,7 @@ pub(super) fn release_again(
         id: release.target_app_id.clone(),
         name: release.target_app_name.clone(),
         scheme: String::new(),
+        production: None,
     };
     release_of(
         item,

@@ -22,7 +22,7 @@ const STEP_ACTIONS: ReadonlyArray<{ step: Step; command: string; sidecarCommand:
   { step: 'whitelist', command: 'gopayMiniapp.setWhitelist', sidecarCommand: 'miniapp.setWhitelist', title: 'Set Whitelist…' },
   { step: 'grayscale', command: 'gopayMiniapp.startGrayscale', sidecarCommand: 'miniapp.startGrayscale', title: 'Start Grayscale…' },
   { step: 'official', command: 'gopayMiniapp.officialRelease', sidecarCommand: 'miniapp.officialRelease', title: 'Officially Release' },
-  { step: 'rollback', command: 'gopayMiniapp.rollback', sidecarCommand: 'miniapp.rollback', title: 'Rollback' },
+  { step: 'rollback', command: 'gopayMiniapp.rollback', sidecarCommand: 'miniapp.rollback', title: 'Roll Back' },
   { step: 'cancel', command: 'gopayMiniapp.cancelRelease', sidecarCommand: 'miniapp.cancelRelease', title: 'Cancel Release' },
 ];
 
@@ -89,6 +89,27 @@ export function releasesAllowing(snapshot: StatusSnapshot | undefined, step: Ste
     }
   }
   return out;
+}
+
+/** What a release command run without a release finds: the step missing from this portal's API, none allowing it now, or the choices. */
+export type ReleaseChoices =
+  | { kind: 'notAvailable'; step: Step }
+  | { kind: 'none' }
+  | { kind: 'choices'; choices: ReleaseChoice[] };
+
+/**
+ * The releases a command (`gopayMiniapp.setWhitelist`, …) could act on. A step this portal's
+ * API lacks (not in `capabilities.steps`) is told as such — it is done on the portal's own
+ * pages — never as "no release allows it now".
+ */
+export function releaseChoices(snapshot: StatusSnapshot | undefined, command: string, version?: string): ReleaseChoices {
+  const step = command === WAIT_ACTION.command ? 'wait' : stepForCommand(command);
+  if (step && step !== 'wait' && snapshot?.capabilities && !snapshot.capabilities.steps.includes(step)) {
+    return { kind: 'notAvailable', step };
+  }
+  let choices = step ? releasesAllowing(snapshot, step) : [];
+  if (version) choices = choices.filter((c) => c.version.version === version);
+  return choices.length ? { kind: 'choices', choices } : { kind: 'none' };
 }
 
 /** Steps that are a way forward (not a way back or out): what a notification offers next. */

@@ -60,8 +60,10 @@ export function bindByIdsArgs(spaceId: string, appId: string, targetApps: string
 }
 
 /** The binding's target apps as the Bind box shows them again (`NAME=ID, …`). */
-export function targetAppsText(targetApps: { id: string; name: string }[] | undefined): string {
-  return (targetApps ?? []).map((t) => `${t.name}=${t.id}`).join(', ');
+/** Target apps as the bind box and the sidecar take them: `NAME=ID`, then `(production)` or `(testing)` when said. */
+export function targetAppsText(targetApps: { id: string; name: string; production?: boolean }[] | undefined): string {
+  const mark = (p: boolean | undefined) => (p === true ? ' (production)' : p === false ? ' (testing)' : '');
+  return (targetApps ?? []).map((t) => `${t.name}=${t.id}${mark(t.production)}`).join(', ');
 }
 
 export function listAppsArgs(spaceId: string): Args {

@@ -1,8 +1,9 @@
 // Words shown to the user for what the sidecar answered: errors, questions, results.
 // No `vscode` here.
 
-import type { BindResult, ErrorReport, LoginResult, PublishResult, ReleaseState, ReleaseView, StatusSnapshot, StepResult, WaitResult } from './snapshot';
+import type { BindResult, ErrorReport, LoginResult, PublishResult, ReleaseState, ReleaseView, StatusSnapshot, Step, StepResult, WaitResult } from './snapshot';
 import { formatDate, formatSize } from './format';
+import { COMMAND_TABLE } from './protocol';
 
 /** JSON-RPC error codes the sidecar uses (crates/lsp/src/errors.rs). */
 export const REQUEST_CANCELLED = -32800;
@@ -145,6 +146,14 @@ function buildOutcome(failure: Failure): string {
   return 'failed';
 }
 
+/**
+ * Text for a notification, which shows Markdown literally: `code` spans (the sidecar's words
+ * name files and settings that way) become quoted.
+ */
+export function plain(text: string): string {
+  return text.replace(/`([^`\n]+)`/g, '“$1”');
+}
+
 /** The message's first line: the rest (a build's last lines) went to the log. */
 function firstLine(text: string): string {
   return text.split('\n')[0];
@@ -157,6 +166,11 @@ function firstLine(text: string): string {
  * picks the buttons.
  */
 export function failureView(what: string, failure: Failure, portal: string): FailureView {
+  const view = failureViewRaw(what, failure, portal);
+  return { ...view, text: plain(view.text) };
+}
+
+function failureViewRaw(what: string, failure: Failure, portal: string): FailureView {
   const restored = failure.restoredVersion ? ` package.json is back at ${failure.restoredVersion}.` : '';
   if (failure.cancelled) {
     // Escape in a picker, a cancelled login: silent. A cancelled publish says what was put back.
@@ -178,7 +192,7 @@ export function failureView(what: string, failure: Failure, portal: string): Fai
     return {
       silent: false,
       severity: 'error',
-      text: `${what} failed: \`${command}\` ${buildOutcome(failure)}${line}.${restored}`.replace(/\.\./g, '.'),
+      text: `${what} failed: “${command}” ${buildOutcome(failure)}${line}.${restored}`.replace(/\.\./g, '.'),
       buttons: ['Show Build Output'],
     };
   }
@@ -215,12 +229,75 @@ export function failureView(what: string, failure: Failure, portal: string): Fai
 
 /** A problem in a status snapshot, for the sidebar: "Can't reach 127.0.0.1:8780". */
 export function problemText(problem: ErrorReport, portal: string): { label: string; detail?: string } {
+  const worded = problemTextRaw(problem, portal);
+  return { label: plain(worded.label), detail: worded.detail === undefined ? undefined : plain(worded.detail) };
+}
+
+function problemTextRaw(problem: ErrorReport, portal: string): { label: string; detail?: string } {
   if (problem.code === 'network' || problem.code === 'protocol') {
     return { label: `Can’t reach ${hostOf(portal)}`, detail: 'Check the portal URL and your network, then Retry.' };
   }
   if (problem.code === 'session_expired') return { label: 'Your session expired', detail: problem.hint.text || undefined };
   const hint = problem.hint?.text;
   return { label: sentence(firstLine(problem.message)), detail: hint ? sentence(hint) : undefined };
+}
+
+/** The button that opens the portal's own pages (the sidecar's offer has the same words). */
+export const OPEN_ON_PORTAL = 'Open on Portal';
+
+/** A step this portal's API lacks, in the CLI's and the sidecar's words. */
+export function notAvailableText(title: string, portal: string): string {
+  return `“${title.replace(/…$/, '')}” is not available on this portal (${hostOf(portal)}) through its API: do it on the portal’s own pages.`;
+}
+
+/** No release allows a step now (the step exists on this portal). */
+export function nothingAllowsText(title: string, version?: string): string {
+  return `No release${version ? ` of ${version}` : ''} allows “${title.replace(/…$/, '')}” now: the sidebar shows what each release allows.`;
+}
+
+/**
+ * What each command is called when it fails ("Log in failed: …"): one word per action,
+ * whichever way it was started (Log In and Log In with the Browser both log in).
+ */
+export const COMMAND_WHAT: Readonly<Record<string, string>> = {
+  'gopayMiniapp.login': 'Log in',
+  'gopayMiniapp.loginWithBrowser': 'Log in',
+  'gopayMiniapp.logout': 'Log out',
+  'gopayMiniapp.bind': 'Bind MiniApp',
+  'gopayMiniapp.rebind': 'Bind MiniApp',
+  'gopayMiniapp.publish': 'Publish',
+  'gopayMiniapp.release': 'Release',
+  'gopayMiniapp.showTemporaryCode': 'Show Temporary Code',
+  'gopayMiniapp.applyRelease': 'Apply Release',
+  'gopayMiniapp.waitForReview': 'Wait for Review',
+  'gopayMiniapp.withdrawRelease': 'Withdraw from Review',
+  'gopayMiniapp.setWhitelist': 'Set Whitelist',
+  'gopayMiniapp.startGrayscale': 'Grayscale',
+  'gopayMiniapp.officialRelease': 'Officially Release',
+  'gopayMiniapp.cancelRelease': 'Cancel Release',
+  'gopayMiniapp.rollback': 'Roll Back',
+};
+
+/** What a command is called in its failure toast. */
+export function commandWhat(command: string): string {
+  return COMMAND_WHAT[command] ?? command.replace(/^gopayMiniapp\./, '');
+}
+
+/**
+ * How a target app is marked in the release picker: production or testing only when the
+ * portal said so (or the user did when binding); otherwise unmarked — never guessed from its
+ * deeplink scheme or name.
+ */
+export function targetAppMark(t: { production?: boolean }): { text?: 'production' | 'testing'; icon: string } {
+  if (t.production === true) return { text: 'production', icon: 'globe' };
+  if (t.production === false) return { text: 'testing', icon: 'beaker' };
+  return { icon: 'device-mobile' };
+}
+
+/** Target apps in picker order: testing ones first (a release usually goes there first), unknown, production last. */
+export function orderTargetApps<T extends { production?: boolean }>(targets: readonly T[]): T[] {
+  const rank = (t: T) => (t.production === false ? 0 : t.production === true ? 2 : 1);
+  return [...targets].sort((a, b) => rank(a) - rank(b));
 }
 
 export const YES = 'Yes';
@@ -245,7 +322,8 @@ export function splitMessage(text: string): { message: string; detail?: string }
  */
 export function classifyQuestion(message: string, actions: Array<{ title: string }> | undefined | null): Question {
   const titles = (actions ?? []).map((a) => a.title);
-  const parts = splitMessage(message);
+  // Shown in a dialog or a toast, where Markdown is literal; the answers stay as sent.
+  const parts = splitMessage(plain(message));
   if (titles.length === 2 && titles[1] === NO) {
     return { kind: 'confirm', ...parts, yes: titles[0], no: NO };
   }
@@ -261,13 +339,18 @@ export interface ConfirmWording {
   verb: string;
   /** A modal warning (it reaches users or cannot be undone) instead of an information modal. */
   warning: boolean;
+  /**
+   * The button that says No, in place of the modal's own "Cancel" (where "Cancel" next to the
+   * verb would read as the same thing: "Cancel" beside "Cancel Release").
+   */
+  keep?: string;
 }
 
 const CONFIRMS: Record<string, ConfirmWording> = {
   'miniapp.applyRelease': { verb: 'Submit for Review', warning: false },
   'miniapp.officialRelease': { verb: 'Release to Everyone', warning: true },
   'miniapp.rollback': { verb: 'Roll Back', warning: true },
-  'miniapp.cancelRelease': { verb: 'Cancel Release', warning: true },
+  'miniapp.cancelRelease': { verb: 'Cancel Release', warning: true, keep: 'Keep the Release' },
   'miniapp.bind': { verb: 'Rebind', warning: false },
 };
 
@@ -276,43 +359,24 @@ export function confirmWording(command: string): ConfirmWording | undefined {
   return CONFIRMS[command];
 }
 
-// --- release states, in the editor's words -------------------------------------------------------
+// --- release states: the one vocabulary -------------------------------------------------------
 
 /**
- * A release state as the sidebar names it. The portal's labels read like buttons ("Submit for
- * Review") or say nothing to a developer ("Pilot test"), so the editor words them.
+ * A release state's words, read by its id from the sidecar's table (crates/portal
+ * `lifecycle::STATE_WORDS`, exported in src/generated/commands.json): the CLI, the sidecar and
+ * the editor say the same word for a state. The portal's labels ("Version Creation", "Submit
+ * for Review") are only told beside ours.
  */
-const STATE_NAMES: Record<ReleaseState, string> = {
-  version_creation: 'Not submitted',
-  in_review: 'In review',
-  rejected: 'Rejected',
-  pilot_test: 'Approved',
-  whitelist_testing: 'Whitelist test',
-  grayscale: 'Grayscale',
-  released: 'Live',
-  archived: 'Archived',
-  cancelled: 'Cancelled',
-};
-
-/** What each state means, for tooltips. */
-const STATE_MEANINGS: Record<ReleaseState, string> = {
-  version_creation: 'created on the target app, not submitted for review and not live (the portal calls it Version Creation)',
-  in_review: 'waiting for the target app’s administrator to approve or reject it',
-  rejected: 'the administrator rejected it; fix what they named and apply again',
-  pilot_test: 'approved (the portal calls it Pilot test): test it with a whitelist or grayscale, or release it to everyone',
-  whitelist_testing: 'live for the whitelisted users only',
-  grayscale: 'live for a share of the users',
-  released: 'live for everyone',
-  archived: 'replaced by a newer release; no longer live',
-  cancelled: 'cancelled; it never went live to everyone',
-};
+const STATE_WORDS = new Map(COMMAND_TABLE.releaseStates.map((w) => [w.state, w]));
 
 export function stateName(state: ReleaseState): string {
-  return STATE_NAMES[state] ?? state.replace(/_/g, ' ');
+  return STATE_WORDS.get(state)?.name ?? state.replace(/_/g, ' ');
 }
 
 export function stateMeaning(state: ReleaseState): string {
-  return STATE_MEANINGS[state] ?? '';
+  const words = STATE_WORDS.get(state);
+  if (!words) return '';
+  return words.portalLabel === words.name ? words.meaning : `${words.meaning} (the portal calls it ${words.portalLabel})`;
 }
 
 /** What a release's state says, with its details (ratio, whitelist size, reject reason). */
@@ -347,12 +411,48 @@ export function publishText(result: PublishResult): string {
   return `Published ${result.app} ${result.version} (${what}, ${secs} s); package.json is now ${result.packageJsonVersion}. Not live yet: release it to a target app.${same}`;
 }
 
+/** The ways forward a toast may suggest, in their order, as a sentence's parts. */
+const NEXT_WORDS: ReadonlyArray<[Step, string]> = [
+  ['temporary_code', 'test it with the temporary code'],
+  ['apply', 'apply for review'],
+  ['whitelist', 'test it with a whitelist'],
+  ['grayscale', 'roll it out to a share of users (grayscale)'],
+  ['official', 'release it to everyone'],
+];
+
+/**
+ * What a toast suggests next: only the release's offered steps (`allowedSteps`: legal now, the
+ * user's, and possible on this portal), so a first release — which may only go straight to
+ * official — is never told to test with a whitelist, and a portal without temporary codes is
+ * never said to have one. Empty when nothing forward is possible from here.
+ */
+export function nextStepsText(release: ReleaseView): string {
+  let offered = NEXT_WORDS.filter(([step]) => release.allowedSteps.includes(step));
+  // Once a whitelist or grayscale can test it, the temporary code is not the next thing to say.
+  if (offered.some(([step]) => step === 'whitelist' || step === 'grayscale')) offered = offered.filter(([step]) => step !== 'temporary_code');
+  if (offered.length === 0) return '';
+  const ways = offered.map(([, words]) => words);
+  let text: string;
+  if (offered[0][0] === 'temporary_code' && offered[1]?.[0] === 'apply') {
+    // The temporary code is a test before applying, not an alternative to it.
+    text = `${ways[0]}, then ${ways.slice(1).join(', or ')}`;
+  } else if (ways.length === 1) {
+    text = `${ways[0]} next`;
+  } else {
+    text = `${ways.slice(0, -1).join(', ')} or ${ways[ways.length - 1]}`;
+  }
+  const officialOnly =
+    release.firstRelease && release.state === 'pilot_test' && release.allowedSteps.includes('official') && !release.allowedSteps.includes('whitelist');
+  return sentence(text) + (officialOnly ? ' A first release to a target app may only go straight to official.' : '');
+}
+
 /** What a release step did, and what it means for users. */
 export function stepText(command: string, result: StepResult): string {
   const where = `"${result.release.targetApp}"`;
+  const next = nextStepsText(result.release);
   switch (command) {
     case 'miniapp.release':
-      return `Created the release of ${result.version} on ${where}: not submitted and not live yet. Test it with the temporary code, then apply for review.`;
+      return `Created the release of ${result.version} on ${where}: not submitted and not live yet.${next ? ` ${next}` : ''}`;
     case 'miniapp.applyRelease':
       return `${result.version} is in review on ${where}. You will be told when the target app’s administrator approves or rejects it.`;
     case 'miniapp.withdrawRelease':
@@ -374,14 +474,21 @@ export function stepText(command: string, result: StepResult): string {
   }
 }
 
-export function waitText(result: WaitResult): string {
-  return reviewText(result.version, result.targetApp, result.approved, result.rejectReason);
+export function waitText(result: WaitResult, release?: ReleaseView): string {
+  return reviewText(result.version, result.targetApp, result.approved, result.rejectReason, release);
 }
 
-/** An approval or a rejection, however it arrived (Wait for Review or a pushed status). */
-export function reviewText(version: string, targetApp: string, approved: boolean, rejectReason?: string): string {
-  if (approved) return `${version} was approved on "${targetApp}". Test it with a whitelist or grayscale, or release it to everyone.`;
-  return `${version} was rejected on "${targetApp}"${rejectReason ? `: ${rejectReason}` : ''}. Fix it and apply again.`;
+/**
+ * An approval or a rejection, however it arrived (Wait for Review or a pushed status). An
+ * approval names only the next steps the release offers (`release`, when known); a rejection
+ * says that applying again sends the same package.
+ */
+export function reviewText(version: string, targetApp: string, approved: boolean, rejectReason?: string, release?: ReleaseView): string {
+  if (approved) {
+    const next = release ? nextStepsText(release) : '';
+    return `${version} was approved on "${targetApp}".${next ? ` ${next}` : ''}`;
+  }
+  return `${version} was rejected on "${targetApp}"${rejectReason ? `: ${rejectReason}` : ''}. Publish a fixed version, or re-apply if nothing in the package changes.`;
 }
 
 /** A review decided elsewhere: a release that was in review in `before` and is not in `after`. */

@@ -10,7 +10,13 @@ import type { ReleaseState, ReleaseView, StatusSnapshot, VersionView } from './s
 export { formatSize, releaseStateText };
 
 /** Which welcome content shows (the `gopayMiniapp.view` context key). */
-export type ViewState = 'starting' | 'failed' | 'loggedOut' | 'unreachable' | 'unbound' | 'bound';
+export type ViewState = 'starting' | 'failed' | 'noProject' | 'loggedOut' | 'unreachable' | 'unbound' | 'bound';
+
+/** What the editor knows of the snapshot's project folder (the sidecar does not say it). */
+export interface ProjectFacts {
+  /** The folder has a package.json (undefined: not looked yet). */
+  packageJson?: boolean;
+}
 
 /** The portal could not be asked (down, wrong URL, no network): the session itself may be fine. */
 export function isUnreachable(snapshot: StatusSnapshot | undefined): boolean {
@@ -63,6 +69,8 @@ export interface TreeNode {
 export interface StatusBarModel {
   text: string;
   tooltip: string;
+  /** Not shown at all (a folder that is no MiniApp project). */
+  hidden?: boolean;
 }
 
 export interface SidebarModel {
@@ -106,11 +114,12 @@ export function portalHost(portal: string): string {
   }
 }
 
-function releaseNode(version: VersionView, release: ReleaseView): TreeNode {
+function releaseNode(version: VersionView, release: ReleaseView, earlier: ReleaseView[] = []): TreeNode {
   const style = STATE_ICONS[release.state] ?? { icon: 'circle-outline' };
   const actions = releaseActions(release).map((a) => a.title.replace(/…$/, ''));
   const lines = [
     `${version.version} on "${release.targetApp}": ${releaseStateText(release)} — ${stateMeaning(release.state)}`,
+    earlier.length ? `Released to "${release.targetApp}" before: ${earlier.map((r) => releaseStateText(r)).join(', ')}.` : '',
     release.firstRelease ? 'First release to this target app: it may only go straight to official.' : '',
     release.whitelist?.length ? `Whitelist: ${release.whitelist.join(', ')}` : '',
     actions.length ? `Actions: ${actions.join(', ')}` : 'Nothing more to do on this release.',
@@ -140,17 +149,33 @@ function releaseNode(version: VersionView, release: ReleaseView): TreeNode {
   };
 }
 
+/**
+ * A version's releases, one per target app: the newest (the sidecar lists them newest first).
+ * An earlier one to the same target app (cancelled, then released again) would be a second,
+ * identical-looking row; its state is told in the newer one's tooltip instead.
+ */
+export function latestReleases(version: VersionView): Array<{ release: ReleaseView; earlier: ReleaseView[] }> {
+  const out = new Map<string, { release: ReleaseView; earlier: ReleaseView[] }>();
+  for (const r of version.releases) {
+    const seen = out.get(r.targetAppId);
+    if (seen) seen.earlier.push(r);
+    else out.set(r.targetAppId, { release: r, earlier: [] });
+  }
+  return [...out.values()];
+}
+
 function versionNode(version: VersionView, latest: boolean, now: Date): TreeNode {
-  const releases = version.releases.map((r) => releaseNode(version, r));
-  const summary = version.releases.length
-    ? version.releases.map((r) => `${r.targetApp}: ${releaseStateText(r)}`).join(', ')
+  const shown = latestReleases(version);
+  const releases = shown.map(({ release, earlier }) => releaseNode(version, release, earlier));
+  const summary = shown.length
+    ? shown.map(({ release: r }) => `${r.targetApp}: ${releaseStateText(r)}`).join(', ')
     : 'not released';
   const tooltip = [
     `Version ${version.version}${latest ? ' (latest)' : ''}`,
     version.description ? `Description: ${version.description}` : '',
     `Uploaded ${formatWhen(version.createdAt, now)}, ${formatSize(version.size)}`,
     `sha256 ${version.sha256}`,
-    'Click to release it to a target app.',
+    'Release… (the rocket button or the context menu) releases it to a target app.',
   ].filter(Boolean);
   return {
     // A version that gets its first release becomes a new item, so it opens (VS Code keeps
@@ -164,7 +189,7 @@ function versionNode(version: VersionView, latest: boolean, now: Date): TreeNode
     contextValue: latest ? 'version latest' : 'version',
     collapsible: releases.length === 0 ? 'none' : latest ? 'expanded' : 'collapsed',
     children: releases,
-    command: { command: 'gopayMiniapp.release', title: 'Release…' },
+    // No click command: a click toggles the row; Release… is its inline button and menu item.
     version: version.version,
   };
 }
@@ -204,8 +229,10 @@ function inFlightText(version: string, targetAppId: string, state: ReleaseState,
   return (release ? releaseStateText(release) : stateName(state)).toLowerCase();
 }
 
-export function viewState(snapshot: StatusSnapshot | undefined): ViewState {
+export function viewState(snapshot: StatusSnapshot | undefined, facts: ProjectFacts = {}): ViewState {
   if (!snapshot) return 'starting';
+  // Neither a binding nor a package.json: not a MiniApp project, so nothing to log in to or bind.
+  if (!snapshot.binding && facts.packageJson === false) return 'noProject';
   if (isUnreachable(snapshot)) return 'unreachable';
   if (!snapshot.loggedIn) return 'loggedOut';
   if (!snapshot.binding) return 'unbound';
@@ -217,11 +244,15 @@ export function viewState(snapshot: StatusSnapshot | undefined): ViewState {
  * reached, `lastGood` (the last snapshot that could ask it, for the same project and portal)
  * is shown instead, marked stale, so a portal that is down does not look like a logout.
  */
-export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: StatusSnapshot, now: Date = new Date()): SidebarModel {
+export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: StatusSnapshot, now: Date = new Date(), facts: ProjectFacts = {}): SidebarModel {
+  const view = viewState(snapshot, facts);
+  if (view === 'noProject') {
+    // No status item in a folder that is not a MiniApp project; the view says why.
+    return { view, nodes: [], statusBar: { text: '', tooltip: '', hidden: true } };
+  }
   if (snapshot && isUnreachable(snapshot) && lastGood?.loggedIn && lastGood.project === snapshot.project && lastGood.portal === snapshot.portal) {
     return staleSidebar(snapshot, lastGood, now);
   }
-  const view = viewState(snapshot);
   if (!snapshot) {
     return {
       view,

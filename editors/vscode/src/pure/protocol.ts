@@ -16,9 +16,21 @@ export interface CommandInfo {
   progress?: string;
 }
 
+/** A release state's words (crates/portal `lifecycle::STATE_WORDS`, the one vocabulary). */
+export interface StateWords {
+  /** The wire id (`version_creation`, …). */
+  state: string;
+  /** Our word for it, on every surface (CLI, sidecar, editors). */
+  name: string;
+  /** What the portal's own pages call it. */
+  portalLabel: string;
+  meaning: string;
+}
+
 export interface CommandTable {
   commands: CommandInfo[];
   errorCodes: Array<{ code: string; meaning: string }>;
+  releaseStates: StateWords[];
   $defs: Record<string, unknown>;
 }
 

@@ -69,7 +69,14 @@ export interface Binding {
   sizeBudget: number;
   includeSourceMaps: boolean;
   /** Target apps given by the user (portals that cannot list them). */
-  targetApps?: NamedRef[];
+  targetApps?: GivenTargetApp[];
+}
+
+/** A target app given by hand at bind time; `production` only when the user said it. */
+export interface GivenTargetApp {
+  id: string;
+  name: string;
+  production?: boolean;
 }
 
 /** What the portal can do (crates/portal `Capabilities`): nothing else is offered. */
@@ -173,6 +180,8 @@ export interface TargetApp {
   id: string;
   name: string;
   scheme: string;
+  /** Real users get what is released here: the portal's fact (absent: nobody said). */
+  production?: boolean;
 }
 
 /** Result of `miniapp.temporaryCode`. */
