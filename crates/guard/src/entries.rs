@@ -131,6 +131,8 @@ pub enum EntryError {
     },
     #[error("the entry `{}` unpacks to more bytes than its header says ({declared}): the package is damaged or lies about its sizes", name.escape_debug())]
     SizeMismatch { name: String, declared: u64 },
+    #[error("the package's central directory lists {listed} entries but only {distinct} distinct names: two entries share a name, and unpackers disagree on which one wins; rename one")]
+    SameName { listed: u64, distinct: usize },
     #[error("the package is not a readable ZIP archive ({why})")]
     NotZip { why: String },
     #[error("the package's entry `{}` cannot be read ({why})", name.escape_debug())]
@@ -395,11 +397,25 @@ pub fn check_zip<R: Read + Seek>(
     reader
         .rewind()
         .map_err(|e| EntryError::NotZip { why: e.to_string() })?;
+    let listed = listed_entries(&mut reader, archive_size)
+        .map_err(|e| EntryError::NotZip { why: e.to_string() })?;
+    reader
+        .rewind()
+        .map_err(|e| EntryError::NotZip { why: e.to_string() })?;
     let mut archive =
         zip::ZipArchive::new(reader).map_err(|e| EntryError::NotZip { why: e.to_string() })?;
     if archive.len() > limits.max_entries {
         return Err(EntryError::TooManyEntries {
             limit: limits.max_entries,
+        });
+    }
+    // The zip crate indexes entries by name: of two entries with one name it keeps one, so
+    // the duplicate check below would never see the other (found by fuzz/package_entries).
+    // What the end record lists must be what the crate read.
+    if listed != Some(archive.len() as u64) {
+        return Err(EntryError::SameName {
+            listed: listed.unwrap_or_default(),
+            distinct: archive.len(),
         });
     }
 
@@ -539,6 +555,45 @@ pub fn open_regular_file(path: &Path) -> Result<(std::fs::File, u64), ZipFileErr
         });
     }
     Ok((file, metadata.len()))
+}
+
+/// How many entries the ZIP's end record (the ZIP64 one when present) lists, read from the
+/// last end-of-central-directory record whose comment reaches the end of the file; `None`
+/// when there is none.
+fn listed_entries<R: Read + Seek>(reader: &mut R, size: u64) -> io::Result<Option<u64>> {
+    const EOCD: &[u8; 4] = b"PK\x05\x06";
+    const EOCD_LEN: u64 = 22;
+    let tail_len = size.min(EOCD_LEN + u64::from(u16::MAX));
+    reader.seek(io::SeekFrom::Start(size - tail_len))?;
+    let mut tail = vec![0u8; tail_len as usize];
+    reader.read_exact(&mut tail)?;
+    let Some(at) = (0..tail.len().saturating_sub(EOCD_LEN as usize - 1))
+        .rev()
+        .find(|&i| {
+            tail[i..].starts_with(EOCD) && {
+                let comment = u16::from_le_bytes([tail[i + 20], tail[i + 21]]) as usize;
+                i + EOCD_LEN as usize + comment == tail.len()
+            }
+        })
+    else {
+        return Ok(None);
+    };
+    let total = u16::from_le_bytes([tail[at + 10], tail[at + 11]]);
+    // A ZIP64 locator right before the record points at the ZIP64 end record.
+    let locator = at
+        .checked_sub(20)
+        .filter(|&l| tail[l..].starts_with(b"PK\x06\x07"));
+    let Some(locator) = locator else {
+        return Ok(Some(u64::from(total)));
+    };
+    let offset = u64::from_le_bytes(tail[locator + 8..locator + 16].try_into().unwrap());
+    let mut record = [0u8; 40];
+    reader.seek(io::SeekFrom::Start(offset))?;
+    reader.read_exact(&mut record)?;
+    if !record.starts_with(b"PK\x06\x06") {
+        return Ok(Some(u64::from(total)));
+    }
+    Ok(Some(u64::from_le_bytes(record[32..40].try_into().unwrap())))
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -763,6 +818,45 @@ mod tests {
             name_error(long.as_bytes()),
             Some(EntryError::NameTooLong { .. })
         ));
+    }
+
+    /// Found by fuzz/package_entries (crash-eab4c69f…): two entries with exactly one name were
+    /// read as one by the zip crate (it indexes entries by name), so the duplicate rule never
+    /// saw the second, and which one an unpacker writes last was up to the unpacker.
+    #[test]
+    fn two_entries_with_one_name_are_refused() {
+        let zip = raw_zip(&[
+            RawEntry::stored(b"index.html", b"first"),
+            RawEntry::stored(b"app.js", b"a"),
+            RawEntry::stored(b"index.html", b"second"),
+        ]);
+        let err =
+            check_zip(io::Cursor::new(&zip), zip.len() as u64, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                EntryError::SameName {
+                    listed: 3,
+                    distinct: 2
+                }
+            ),
+            "{err:?}"
+        );
+        let fuzzed = include_bytes!(
+            "../../../fuzz/corpus/package_entries/crash-eab4c69f2c549568567d98b7555cbe84cd97f51f"
+        );
+        let entries: Vec<RawEntry> = fuzzed[1..]
+            .split(|&b| b == b'\n')
+            .map(|name| RawEntry::stored(name, &name[..name.len().min(8)]))
+            .collect();
+        let zip = raw_zip(&entries);
+        assert!(check_zip(io::Cursor::new(&zip), zip.len() as u64, &Limits::default()).is_err());
+        // Distinct names still pass.
+        let zip = raw_zip(&[
+            RawEntry::stored(b"index.html", b"x"),
+            RawEntry::stored(b"app.js", b"a"),
+        ]);
+        check_zip(io::Cursor::new(&zip), zip.len() as u64, &Limits::default()).unwrap();
     }
 
     #[test]
