@@ -30,6 +30,12 @@ BIN = os.environ.get("GOPAY_MINIAPP_BIN") or os.path.join(cargo_target_dir(), "r
 CHUNK = 8 * 1024 * 1024  # the CLI's default chunk size
 
 
+def write_package_json(project):
+    """A MiniApp project has a package.json (bind refuses a folder without one)."""
+    with open(os.path.join(project, "package.json"), "w") as f:
+        f.write('{"name": "upload-bench", "version": "1.0.0"}\n')
+
+
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close(); return port
 
@@ -94,6 +100,7 @@ def setup(args, backend):
     tmp = tempfile.mkdtemp(prefix="upload-bench")
     home, project = os.path.join(tmp, "home"), os.path.join(tmp, "project")
     os.makedirs(home); os.makedirs(project)
+    write_package_json(project)
     env = dict(os.environ, GOPAY_MINIAPP_HOME=home)
     env.pop("GOPAY_MINIAPP_TOKEN", None)
     portal, url, printed = start_portal(tmp, env, args.size_mib, backend)
@@ -194,6 +201,7 @@ def native(args):
     if args.anchor:  # its own home and project: an older build may not read today's files
         anchor_env = dict(env, GOPAY_MINIAPP_HOME=os.path.join(tmp, "anchor-home"))
         os.makedirs(os.path.join(tmp, "anchor-project"))
+        write_package_json(os.path.join(tmp, "anchor-project"))
         anchor_cli = [args.anchor, "--project", os.path.join(tmp, "anchor-project"), "--portal", url]
         subprocess.run(anchor_cli + ["login", "--username", "demo", "--password-stdin"], input=b"demo", env=anchor_env, check=True, capture_output=True)
         subprocess.run(anchor_cli + ["--yes", "bind", "--space", "Demo Space", "--app", "Hello MiniApp"], env=anchor_env, check=True, capture_output=True)

@@ -101,6 +101,11 @@ macro_rules! commands {
         fn entries(generator: &mut SchemaGenerator) -> Vec<Entry> {
             vec![$(Entry::of::<$module::$command>(generator)),*]
         }
+
+        /// The names alone, without building the table: `initialize` advertises them, and
+        /// building the table (every argument and result schema) took longer than the rest
+        /// of `initialize` together (docs/benchmarks.md, "Sidecar").
+        const NAMES: &[&str] = &[$(<$module::$command as Command>::NAME),*];
     };
 }
 
@@ -128,31 +133,19 @@ commands! {
     rollback::Rollback,
 }
 
-/// THE table: every command's row and handler, built once from the `commands!` list, with
-/// the schemas of their result types.
-struct Table {
-    entries: Vec<Entry>,
-    /// The result types' schemas, by name.
-    defs: Map<String, Value>,
-}
-
-static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut generator = commands::generator();
-    let entries = entries(&mut generator);
-    let defs = generator
-        .take_definitions(true)
-        .into_iter()
-        .collect::<Map<String, Value>>();
-    Table { entries, defs }
-});
+/// THE table: every command's row and handler, built once from the `commands!` list, by the
+/// first command (about 3 ms in a release build). Not at `initialize`, which only needs the
+/// names, and not ahead of time on a thread of its own: measured, that kept 2 MiB more of an
+/// idle sidecar's memory (docs/benchmarks.md, "Sidecar").
+static TABLE: LazyLock<Vec<Entry>> = LazyLock::new(|| entries(&mut commands::generator()));
 
 /// Every command, in the order `initialize` lists them.
 pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
-    TABLE.entries.iter().map(|e| &e.spec)
+    TABLE.iter().map(|e| &e.spec)
 }
 
 fn entry(name: &str) -> Option<&'static Entry> {
-    TABLE.entries.iter().find(|e| e.spec.name == name)
+    TABLE.iter().find(|e| e.spec.name == name)
 }
 
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
@@ -160,7 +153,7 @@ pub fn find(name: &str) -> Option<&'static CommandSpec> {
 }
 
 pub fn names() -> Vec<String> {
-    all().map(|c| c.name.to_string()).collect()
+    NAMES.iter().map(|name| name.to_string()).collect()
 }
 
 /// Parses `args` as the command's handler would (its argument struct, common fields
@@ -176,12 +169,20 @@ pub fn parse_for(name: &str, args: &Map<String, Value>) -> Result<(), CommandErr
 /// vocabulary, `lifecycle::STATE_WORDS`: editors read a state's word by its id). Committed as
 /// `editors/vscode/src/generated/commands.json`; a test keeps that file fresh.
 pub fn export() -> Value {
+    // The result types' schemas are only exported, never used at run time: a generator of
+    // their own, so the running table does not hold them.
+    let mut generator = commands::generator();
+    entries(&mut generator);
+    let defs = generator
+        .take_definitions(true)
+        .into_iter()
+        .collect::<Map<String, Value>>();
     serde_json::json!({
         "comment": "Generated from crates/lsp (the handlers' declarations) by `UPDATE_GENERATED=1 cargo test -p gopay-miniapp-lsp --test generated`. Do not edit.",
         "commands": all().collect::<Vec<_>>(),
         "errorCodes": crate::errors::user_facing_codes(),
         "releaseStates": gopay_miniapp_portal::lifecycle::STATE_WORDS,
-        "$defs": TABLE.defs,
+        "$defs": defs,
     })
 }
 
@@ -522,6 +523,11 @@ mod tests {
             assert!(seen.insert(c.name), "duplicate {}", c.name);
         }
         assert!(seen.len() >= 21, "only {} commands", seen.len());
+        // What `initialize` advertises (without building the table) is the table, in order.
+        assert_eq!(
+            names(),
+            all().map(|c| c.name.to_string()).collect::<Vec<_>>()
+        );
     }
 
     #[test]
