@@ -172,13 +172,6 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// Bidi controls: they make a name display as another (U+202A–U+202E, U+2066–U+2069, the
-/// marks U+200E, U+200F, U+061C).
-// TODO(guard::text): the output sanitiser has the same list; use it once it is on main.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
 /// Checks one entry name (the raw bytes of the ZIP's name field, or a path made of `/`-joined
 /// file names). A trailing `/` marks a folder entry and is allowed.
 pub fn check_name(raw: &[u8], limits: &Limits) -> Result<(), EntryError> {
@@ -198,7 +191,10 @@ pub fn check_name(raw: &[u8], limits: &Limits) -> Result<(), EntryError> {
             limit: limits.max_name_bytes,
         });
     }
-    if let Some(character) = name.chars().find(|&c| c.is_control() || is_bidi_control(c)) {
+    if let Some(character) = name
+        .chars()
+        .find(|&c| c.is_control() || crate::text::is_bidi_control(c))
+    {
         return Err(EntryError::ControlCharacter {
             name: owned(),
             character,

@@ -123,12 +123,17 @@ pub fn cut(value: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// Bidi controls (embeddings, overrides, isolates, marks): they make text display as other
+/// text. Also refused in package entry names (`entries`).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Whether `c` is shown instead of printed as it is (in a single-line value).
 pub fn is_hidden(c: char) -> bool {
-    matches!(c,
+    is_bidi_control(c)
+        || matches!(c,
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
-        // Bidi controls: embeddings, overrides, isolates, marks.
-        | '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
         // Invisible format characters and line/paragraph separators (some terminals and
         // editors break lines at them). ZWNJ/ZWJ (U+200C/D) stay: scripts and emoji need them.
         | '\u{ad}' | '\u{180e}' | '\u{200b}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}'

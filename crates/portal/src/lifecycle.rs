@@ -569,18 +569,10 @@ const ECHO_MAX_CHARS: usize = 40;
 
 /// [`LifecycleError::RatioNotANumber`] for `given` as sent (a JSON value's text, a form
 /// field), cut to [`ECHO_MAX_CHARS`] characters.
-// TODO(guard::text): cut with the output sanitiser's rule once it is on main.
 pub fn ratio_not_a_number(given: &str) -> LifecycleError {
-    let given = given.trim();
-    let mut shown: String = given
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .take(ECHO_MAX_CHARS)
-        .collect();
-    if given.chars().count() > ECHO_MAX_CHARS {
-        shown.push('…');
-    }
-    LifecycleError::RatioNotANumber { given: shown }
+    use gopay_miniapp_guard::text::{clean, cut};
+    let given = cut(&clean(given.trim()), ECHO_MAX_CHARS).into_owned();
+    LifecycleError::RatioNotANumber { given }
 }
 
 /// Grayscale ratios: 1–100, and only up from the current one.

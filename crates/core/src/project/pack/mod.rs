@@ -293,9 +293,9 @@ pub enum PackError {
 
     /// A file the portals would refuse (its name, its size, the package's unpacked size or
     /// ratio: `guard::entries`), found before anything is read or uploaded.
-    // The path is escaped: its file name comes from the build and may carry control
-    // characters (TODO(guard::text): the output sanitiser, once it is on main).
-    #[error("{} cannot go into the package: {source}", path.display().to_string().escape_debug())]
+    // The path is cleaned: its file name comes from the build and may carry control
+    // characters.
+    #[error("{} cannot go into the package: {source}", gopay_miniapp_guard::text::clean(&path.display().to_string()))]
     Entry { path: PathBuf, source: EntryError },
 
     /// A ZIP made elsewhere that the portals would refuse, or that is no file at all.
