@@ -54,6 +54,18 @@ async function main() {
   const statusBar = page.locator('.statusbar-item').filter({ hasText: /GoPay MiniApp|Hello MiniApp/ }).first();
 
   const statusBarText = async () => (await statusBar.innerText()).replace(/\s+/g, ' ').trim();
+  /** Publish MiniApp asks for the description first: what the box was prefilled with; accepts it (or `text`). */
+  const describePublish = async (text) => {
+    await w.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+    await w.quickInput.locator('.quick-input-title').filter({ hasText: 'Publish Hello MiniApp' }).waitFor({ timeout: 10_000 });
+    const input = w.quickInput.locator('.quick-input-box input');
+    const prefilled = await input.inputValue();
+    if (text !== undefined) await input.fill(text);
+    await input.press('Enter');
+    await w.quickInput.waitFor({ state: 'hidden', timeout: 10_000 });
+    return prefilled;
+  };
+  const git = (...args) => run('git', ['-C', paths.project, ...args]);
 
   await step('open the GoPay MiniApp sidebar (logged out: Log In)', async () => {
     await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
@@ -137,20 +149,39 @@ async function main() {
   const appId = binding.app.id;
   let firstDeeplink;
 
-  await step('a failed build: one line with the first error line, Show Build Output first (item 1)', async () => {
+  await step('a failed build: its first error with file:line:col, in the Problems panel, its output logged once (issue 21 item 15)', async () => {
+    // The project is in git from here on (issue 21 item 17: the description comes from it).
+    git('init', '-q');
+    git('add', '-A');
+    git('-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', 'commit', '-q', '-m', 'Faster home page');
     const original = fs.readFileSync(bindingFile, 'utf8');
     const script = path.join(paths.project, 'broken-build.mjs');
-    fs.writeFileSync(script, "console.log('> hello-miniapp build');\nfor (let i = 0; i < 40; i++) console.log(`  at frame ${i} (node:internal/stack:${i})`);\nconsole.error('Error: Cannot find module ./missing-page.js');\nconsole.error('package.json was restored');\nprocess.exit(1);\n");
+    // vite 7's shape: the message, then the location in a frame of its own.
+    fs.writeFileSync(
+      script,
+      "console.log('> hello-miniapp build');\nfor (let i = 0; i < 40; i++) console.log(`  at frame ${i} (node:internal/stack:${i})`);\nconsole.error('error during build:');\nconsole.error('[PARSE_ERROR] Error: Expected `>` but found `<`');\nconsole.error('    ╭─[ src/index.html:3:5 ]');\nprocess.exit(1);\n",
+    );
     fs.writeFileSync(bindingFile, JSON.stringify({ ...readJson(bindingFile), buildCommand: 'node broken-build.mjs' }, null, 2));
     await w.clickAction('Publish MiniApp');
+    await describePublish();
     const toast = await w.notification(/Publish failed/, 120_000);
     const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
-    assert(text === 'Publish failed: “node broken-build.mjs” exited 1: Error: Cannot find module ./missing-page.js. package.json is back at 1.0.0.', `the toast says ${JSON.stringify(text)}`);
+    assert(
+      text === 'Publish failed: “node broken-build.mjs” exited 1: src/index.html:3:5: [PARSE_ERROR] Error: Expected “>” but found “<”. package.json is back at 1.0.0.',
+      `the toast says ${JSON.stringify(text)}`,
+    );
     const buttons = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(buttons[0] === 'Show Build Output', `the main button: ${buttons}`);
     assert(!buttons.includes('Retry'), `no Retry for a failed build: ${buttons}`);
     assert(packageJson().version === '1.0.0', `package.json is back at 1.0.0 (${packageJson().version})`);
     await w.shot('build-failed');
+    // The Problems panel has the error at its file, line and column.
+    await w.palette('View: Focus on Problems View');
+    const problem = page.locator('.markers-panel .monaco-list-row').filter({ hasText: /PARSE_ERROR/ }).first();
+    await problem.waitFor({ timeout: 15_000 });
+    assertMatch(await problem.innerText(), /\[Ln 3, Col 5\]/, 'the problem’s place');
+    assertMatch(await page.locator('.markers-panel').innerText(), /index\.html/, 'the problem’s file');
+    await w.shot('build-problem');
     await w.notificationButton(toast, 'Show Build Output');
     await page.locator('.part.panel .view-lines').filter({ hasText: /frame\s39/ }).first().waitFor({ timeout: 15_000 });
     await w.shot('build-output');
@@ -160,8 +191,10 @@ async function main() {
     await w.closeNotifications();
   });
 
-  await step('Publish MiniApp: the toast names the new version in package.json (item 3)', async () => {
+  await step('Publish MiniApp: the description is prefilled from the last commit (issue 21 item 17); the toast names the new version (item 3)', async () => {
     await w.clickAction('Publish MiniApp');
+    const prefilled = await describePublish();
+    assert(prefilled === 'Faster home page', `the description box is prefilled with the last commit's subject: ${JSON.stringify(prefilled)}`);
     const progress = await w.notification(/Publishing Hello MiniApp/, 20_000).catch(() => undefined);
     if (progress) await w.shot('publish-progress');
     const done = await w.notification(/Published Hello MiniApp 1\.0\.1/, 120_000);
@@ -171,6 +204,7 @@ async function main() {
     assert(packageJson().version === '1.0.1', `package.json is ${packageJson().version}`);
     const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
     assert(JSON.stringify(versions).includes('"1.0.1"'), 'the portal has 1.0.1');
+    assert(JSON.stringify(versions).includes('"Faster home page"'), `1.0.1 is described by the commit: ${JSON.stringify(versions)}`);
     await w.waitForRows([/^1\.0\.1, latest · not released$/, /^Versions, latest 1\.0\.1$/]);
     assertMatch(await statusBarText(), /Hello MiniApp · nothing live/, 'the status bar');
     await w.shot('published');
@@ -287,6 +321,7 @@ async function main() {
     const original = fs.readFileSync(bindingFile, 'utf8');
     fs.writeFileSync(bindingFile, JSON.stringify({ ...readJson(bindingFile), buildCommand: 'node build.mjs && sleep 120' }, null, 2));
     await w.clickAction('Publish MiniApp');
+    await describePublish();
     const progress = await w.notification(/Publishing Hello MiniApp/, 20_000);
     await w.notification(/Building 1\.0\.2/, 30_000);
     assert(packageJson().version === '1.0.2', `package.json is bumped to 1.0.2 while building (it is ${packageJson().version})`);
@@ -313,6 +348,7 @@ async function main() {
   await step('Publish 1.0.2 → Show Temporary Code (release, then the QR) → Apply Release…', async () => {
     await w.findRow(/^1\.0\.1, /); // the tree is back
     await w.clickAction('Publish MiniApp');
+    await describePublish('Second release from VS Code');
     const published = await w.notification(/Published Hello MiniApp 1\.0\.2/, 120_000);
     await w.notificationButton(published, 'Show Temporary Code');
     await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.2' });
@@ -476,6 +512,8 @@ async function main() {
   assert(logFile, 'the extension wrote its output channel');
   const extLog = fs.readFileSync(logFile, 'utf8');
   assertMatch(extLog, /built dist\//, 'the log has the build output');
+  const frames = extLog.split('\n').filter((l) => /at frame 39 \(/.test(l)).length;
+  assert(frames === 1, `a failed build's output is logged once, not ${frames} times (issue 21 item 15)`);
   assertMatch(extLog, /✔ Published Hello MiniApp 1\.0\.2/, 'the log ends a publish with its result');
   assertMatch(extLog, /"password":"\*\*\*"/, 'the log hides the password');
   assert(!/"password":"demo"/.test(extLog), 'the log never shows the password');

@@ -104,6 +104,10 @@ async function main() {
 
   await step('Publish MiniApp: bump, npm run build, pack, multipart upload, create', async () => {
     await w.clickAction('Publish MiniApp');
+    // Publish asks for the description first (issue 21 item 17): the prefill is accepted.
+    await w.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+    await w.quickInput.locator('.quick-input-title').filter({ hasText: /^Publish / }).waitFor({ timeout: 10_000 });
+    await w.quickInput.locator('.quick-input-box input').press('Enter');
     await w.notification(/Published .* 1\.0\.1/, 180_000);
     assert(packageJson().version === '1.0.1', `package.json is ${packageJson().version}`);
     const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });

@@ -192,17 +192,24 @@ pub struct PublishArgs {
     /// patch, minor, major or an exact X.Y.Z (default: the binding's bump, patch).
     #[arg(long)]
     pub bump: Option<BumpSpec>,
+    /// The version's description (default: the subject of the last git commit, else
+    /// "Published with gopay-miniapp x.y.z").
     #[arg(long)]
     pub description: Option<String>,
     /// Pack the output folder as it is.
     #[arg(long)]
     pub no_build: bool,
-    /// Check, build and pack; upload nothing, change nothing.
+    /// Say what would be done and pack the output folder as it is now: writes no version,
+    /// builds nothing, uploads nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Upload files that look like secrets instead of refusing.
     #[arg(long)]
     pub allow_secrets: bool,
+    /// Publish a package identical to the latest version (asked otherwise; --yes does not
+    /// answer it).
+    #[arg(long)]
+    pub allow_identical: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use gopay_miniapp_core::events::{Confirm, LogSource, Prompter, Reporter};
+use gopay_miniapp_core::events::{Confirm, LogSource, Phase, Prompter, Reporter};
 use gopay_miniapp_core::{CoreError, Hint, Input};
 
 /// Progress on stderr: a line per step, build output indented, and upload percentages
@@ -48,11 +48,11 @@ impl Reporter for StderrReporter {
         esayln!("==> {title}");
     }
 
-    fn progress(&self, percent: u8, message: &str) {
+    fn progress(&self, phase: &Phase, message: &str) {
         // Only the upload has a percentage worth drawing; the other phases are steps.
-        if !(message.starts_with("Uploading") && message.contains('%')) {
+        let (Phase::Upload { .. }, Some(percent)) = (phase, phase.percent()) else {
             return;
-        }
+        };
         let mut last = self.last.lock().unwrap();
         if self.tty {
             crate::say::redraw(&format!("    {message:<60}"));
@@ -148,14 +148,15 @@ impl Prompter for TerminalPrompter {
 
     async fn confirm(&self, confirm: &Confirm<'_>) -> Result<bool, CoreError> {
         let question = confirm.question;
-        if self.assume_yes {
+        // --yes answers confirmations; a question with its own flag needs that flag.
+        if self.assume_yes && confirm.input == Input::Confirmation {
             esayln!("{question} yes (--yes)");
             return Ok(true);
         }
-        if !Self::interactive() {
+        if self.assume_yes || !Self::interactive() {
             return Err(CoreError::NeedsInput {
                 question: question.to_string(),
-                input: Input::Confirmation,
+                input: confirm.input,
             });
         }
         let question = question.to_string();

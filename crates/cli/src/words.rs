@@ -24,6 +24,7 @@ pub fn flag(input: Input) -> &'static str {
         Input::Backend => "--backend native|superapp",
         Input::TargetAppCode => "--target-app NAME=ID (repeatable)",
         Input::TokenName => "--name NAME",
+        Input::AllowIdentical => "--allow-identical",
     }
 }
 

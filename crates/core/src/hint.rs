@@ -26,10 +26,12 @@ pub enum Input {
     TargetAppCode,
     /// The name of an access token.
     TokenName,
+    /// A yes to publishing a package identical to the latest version (`--yes` is not one).
+    AllowIdentical,
 }
 
 impl Input {
-    pub const ALL: [Input; 14] = [
+    pub const ALL: [Input; 15] = [
         Input::Space,
         Input::App,
         Input::TargetApp,
@@ -44,6 +46,7 @@ impl Input {
         Input::Backend,
         Input::TargetAppCode,
         Input::TokenName,
+        Input::AllowIdentical,
     ];
 }
 

@@ -45,10 +45,11 @@ use crate::error::CoreError;
 use crate::hint::Hint;
 use crate::lock::{LockArea, ProjectLock};
 use crate::process::{self, ProcessIdentity};
-use crate::project::package_json::PackageJson;
+use crate::project::package_json::{PackageJson, PackageLock};
 
 const JOURNAL_SUFFIX: &str = ".journal.json";
 const ORIGINAL_SUFFIX: &str = ".package.json";
+const LOCK_COPY_SUFFIX: &str = ".package-lock.json";
 const FORMAT: u32 = 1;
 
 /// How far a publish got.
@@ -87,6 +88,16 @@ struct BuildRecord {
     token: String,
 }
 
+/// package-lock.json, bumped with package.json (and put back with it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LockRecord {
+    path: PathBuf,
+    original_sha256: String,
+    original_copy: PathBuf,
+    bumped_sha256: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Record {
@@ -104,6 +115,9 @@ struct Record {
     app_id: String,
     portal: String,
     owner: ProcessIdentity,
+    /// Absent in journals written before package-lock.json was bumped too.
+    #[serde(default)]
+    lock: Option<LockRecord>,
     #[serde(default)]
     build: Option<BuildRecord>,
     #[serde(default)]
@@ -119,6 +133,7 @@ struct Record {
 pub struct Journal {
     path: PathBuf,
     copy: PathBuf,
+    lock_copy: PathBuf,
     record: Mutex<Record>,
 }
 
@@ -149,17 +164,35 @@ impl Journal {
         area: &LockArea,
         _lock: &ProjectLock,
         package_json: &PackageJson,
+        package_lock: Option<&PackageLock>,
         next: VersionNumber,
         app: &AppRef,
         portal: &str,
     ) -> Result<Journal, CoreError> {
         let path = area.file(JOURNAL_SUFFIX);
         let copy = area.file(ORIGINAL_SUFFIX);
+        let lock_copy = area.file(LOCK_COPY_SUFFIX);
         let real = package_json
             .path()
             .canonicalize()
             .map_err(|e| CoreError::io(package_json.path().display(), e))?;
         write_atomically(&copy, package_json.bytes(), Permissions::Private)?;
+        let lock = match package_lock {
+            Some(lock) => {
+                let real = lock
+                    .path()
+                    .canonicalize()
+                    .map_err(|e| CoreError::io(lock.path().display(), e))?;
+                write_atomically(&lock_copy, lock.bytes(), Permissions::Private)?;
+                Some(LockRecord {
+                    path: real,
+                    original_sha256: sha256_hex(lock.bytes()),
+                    original_copy: lock_copy.clone(),
+                    bumped_sha256: sha256_hex(&lock.bytes_with_version(&next)),
+                })
+            }
+            None => None,
+        };
         let at = now();
         let record = Record {
             format: FORMAT,
@@ -174,6 +207,7 @@ impl Journal {
             app_id: app.app_id.clone(),
             portal: portal.to_string(),
             owner: ProcessIdentity::of(std::process::id() as i32),
+            lock,
             build: None,
             archive_sha256: None,
             upload_id: None,
@@ -184,6 +218,7 @@ impl Journal {
         let journal = Journal {
             path,
             copy,
+            lock_copy,
             record: Mutex::new(record),
         };
         journal.update(|_| {})?;
@@ -227,13 +262,13 @@ impl Journal {
 
     /// The publish ended with package.json settled: the journal goes.
     pub fn finish(self) {
-        remove(&self.path, &self.copy);
+        remove(&self.path, &self.copy, &self.lock_copy);
     }
 }
 
-fn remove(journal: &Path, copy: &Path) {
+fn remove(journal: &Path, copy: &Path, lock_copy: &Path) {
     // The journal first: a copy without a journal is only cleaned up, never acted on.
-    for path in [journal, copy] {
+    for path in [journal, copy, lock_copy] {
         match std::fs::remove_file(path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -279,6 +314,9 @@ pub struct Recovery {
     pub build: BuildCleanup,
     pub version_on_portal: VersionOnPortal,
     pub package_json: PackageJsonOutcome,
+    /// What became of package-lock.json, when the publish had bumped one too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_lock: Option<PackageJsonOutcome>,
     pub upload: UploadOutcome,
     /// `false`: the portal could not be asked, nothing was touched, and the journal stays for
     /// the next run (publish refuses to start until then).
@@ -367,10 +405,12 @@ pub async fn recover_locked(
 ) -> Result<Option<Recovery>, CoreError> {
     let path = area.file(JOURNAL_SUFFIX);
     let copy = area.file(ORIGINAL_SUFFIX);
+    let lock_copy = area.file(LOCK_COPY_SUFFIX);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let _ = std::fs::remove_file(&copy);
+            let _ = std::fs::remove_file(&lock_copy);
             return Ok(None);
         }
         Err(e) => return Err(journal_io(&path, e)),
@@ -405,9 +445,14 @@ pub async fn recover_locked(
         (VersionOnPortal::NotMade, UploadOutcome::None)
     };
     let package_json = settle_package_json(&record, &version_on_portal)?;
+    let package_lock = record
+        .lock
+        .as_ref()
+        .map(|lock| settle_lock(&record, lock, &version_on_portal))
+        .transpose()?;
     let settled = !matches!(version_on_portal, VersionOnPortal::Unknown { .. });
     if settled {
-        remove(&path, &copy);
+        remove(&path, &copy, &lock_copy);
     }
     Ok(Some(Recovery {
         version: record.version.to_string(),
@@ -417,9 +462,67 @@ pub async fn recover_locked(
         build,
         version_on_portal,
         package_json,
+        package_lock,
         upload,
         settled,
     }))
+}
+
+/// package-lock.json by the rule of package.json: the bump stays with the version, else the
+/// original bytes go back if the file still holds the bumped ones.
+fn settle_lock(
+    record: &Record,
+    lock: &LockRecord,
+    on_portal: &VersionOnPortal,
+) -> Result<PackageJsonOutcome, CoreError> {
+    let current_sha = std::fs::read(&lock.path).ok().as_deref().map(sha256_hex);
+    let holds = |sha: &str| current_sha.as_deref() == Some(sha);
+    Ok(match on_portal {
+        VersionOnPortal::Unknown { .. } => PackageJsonOutcome::NotTouched,
+        VersionOnPortal::Made if holds(&lock.bumped_sha256) => PackageJsonOutcome::KeptBump,
+        VersionOnPortal::Made => PackageJsonOutcome::LeftEdited,
+        VersionOnPortal::NotMade if holds(&lock.original_sha256) => PackageJsonOutcome::Unchanged,
+        VersionOnPortal::NotMade if holds(&lock.bumped_sha256) => {
+            let copy = std::fs::read(&lock.original_copy)
+                .ok()
+                .filter(|copy| sha256_hex(copy) == lock.original_sha256);
+            let Some(original) = copy else {
+                return Err(CoreError::invalid(
+                    format!(
+                        "an interrupted publish left version {} in {}, and its copy of the original ({}) is missing or damaged",
+                        record.version,
+                        lock.path.display(),
+                        lock.original_copy.display()
+                    ),
+                    Hint::RestoreByHand {
+                        file: lock.path.display().to_string(),
+                        version: record.original_version.clone(),
+                    },
+                ));
+            };
+            gopay_miniapp_guard::files::replace(
+                &lock.path,
+                Some(&record.project),
+                &original,
+                Permissions::Keep,
+            )
+            .map_err(|e| {
+                CoreError::invalid(
+                    format!(
+                        "an interrupted publish left version {} in {}, and it could not be put back: {e}",
+                        record.version,
+                        lock.path.display()
+                    ),
+                    Hint::RestoreByHand {
+                        file: lock.path.display().to_string(),
+                        version: record.original_version.clone(),
+                    },
+                )
+            })?;
+            PackageJsonOutcome::Restored
+        }
+        VersionOnPortal::NotMade => PackageJsonOutcome::LeftEdited,
+    })
 }
 
 /// The build's processes, if they are still the recorded ones: the group's leader with its
@@ -614,7 +717,16 @@ mod tests {
             space_id: "sp".into(),
             app_id: "app".into(),
         };
-        Journal::begin(area, lock, &pj, "1.0.1".parse().unwrap(), &app, "http://x").unwrap()
+        Journal::begin(
+            area,
+            lock,
+            &pj,
+            None,
+            "1.0.1".parse().unwrap(),
+            &app,
+            "http://x",
+        )
+        .unwrap()
     }
 
     #[tokio::test]

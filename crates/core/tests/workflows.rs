@@ -102,13 +102,22 @@ impl World {
 }
 
 async fn publish(dev: &Context, description: &str) -> publish::PublishResult {
+    // These stories publish the same files again as a new version; the question that asks
+    // about it first has its own tests (tests/publish_workflow.rs).
     let options = publish::PublishOptions {
         description: Some(description.into()),
+        allow_identical: true,
         ..Default::default()
     };
-    publish::publish(dev, &options, &Silent, &CancellationToken::new())
-        .await
-        .unwrap()
+    publish::publish(
+        dev,
+        &options,
+        &Silent,
+        &NoPrompts,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap()
 }
 
 /// What a status snapshot says of the target app `name`.

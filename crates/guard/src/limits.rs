@@ -27,6 +27,8 @@ pub const DOWNLOAD_MAX: u64 = 64 * MIB;
 /// A file of the project read whole: package.json, gopay-miniapp.json (real ones are a few
 /// KiB; npm's largest manifests are about 100 KiB).
 pub const PROJECT_FILE_MAX: u64 = MIB;
+/// package-lock.json, read whole to bump its version (a large project's is tens of MiB).
+pub const LOCK_FILE_MAX: u64 = 64 * MIB;
 /// A file of the tool's own home read whole (credentials.json, the publish journal).
 pub const HOME_FILE_MAX: u64 = MIB;
 

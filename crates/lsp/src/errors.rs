@@ -204,8 +204,10 @@ impl From<CoreError> for CommandError {
 /// The facts of a failure beyond `{code, message, hint, retryable}`, for editors to word:
 /// a failed build's `buildCommand`, `buildExitCode` or `buildSignal` (or
 /// `buildProgramMissing`: the program it runs was not found), `firstErrorLine` (its first
-/// line of output that looks like an error, without the rest of the output: that went to the
-/// log) and `buildOutputAvailable` (every line went to the client as `window/logMessage`);
+/// error: the one that names a file, else the first line that looks like an error, without
+/// the rest of the output: that went to the log), `buildError` (`{file, line, column?,
+/// message}`: the first error that names an existing file of the project, relative to it, for
+/// the problems list) and `buildOutputAvailable` (every line went to the client as `window/logMessage`);
 /// `restoredVersion` when package.json was put back; `portalUrl` and `feature`
 /// (`{kind, value}`) for a step the portal's API does not have (`not_available_on_portal`:
 /// it is done on the portal's pages).
@@ -227,7 +229,11 @@ pub fn details(err: &CoreError) -> Map<String, Value> {
                 command,
                 tail,
                 status,
+                source_error,
             } => {
+                if let Some(at) = source_error {
+                    out.insert("buildError".into(), json!(at));
+                }
                 use std::os::unix::process::ExitStatusExt;
                 if let Some(code) = status.code() {
                     out.insert("buildExitCode".into(), json!(code));
@@ -248,59 +254,16 @@ pub fn details(err: &CoreError) -> Map<String, Value> {
         };
         out.insert("buildCommand".into(), json!(command));
         out.insert("buildOutputAvailable".into(), json!(true));
-        if let Some(line) = first_error_line(tail) {
+        let first = match build {
+            BuildError::Failed {
+                source_error: Some(at),
+                ..
+            } => Some(at.to_string()),
+            _ => gopay_miniapp_core::project::build::first_error_line(tail),
+        };
+        if let Some(line) = first {
             out.insert("firstErrorLine".into(), json!(line));
         }
     }
     out
-}
-
-/// The line of a build's output that says what went wrong: the first that looks like an
-/// error (`error`, `ERR!`, `failed`, `cannot`, `not found`), else the last non-empty one.
-pub fn first_error_line(tail: &[String]) -> Option<String> {
-    let lines = || tail.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
-    let looks_like_error = |line: &&str| {
-        let lower = line.to_lowercase();
-        [
-            "error",
-            "err!",
-            "failed",
-            "cannot",
-            "not found",
-            "exception",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
-    };
-    lines()
-        .find(looks_like_error)
-        .or_else(|| lines().next_back())
-        .map(|l| l.chars().take(300).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_first_error_line_is_the_first_that_says_error() {
-        let tail: Vec<String> = [
-            "> build",
-            "",
-            "compiling…",
-            "Error: Cannot find module 'x'",
-            "    at foo",
-            "npm ERR! code 1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(
-            first_error_line(&tail).as_deref(),
-            Some("Error: Cannot find module 'x'")
-        );
-        let quiet: Vec<String> = vec!["one".into(), "two".into(), "  ".into()];
-        assert_eq!(first_error_line(&quiet).as_deref(), Some("two"));
-        assert_eq!(first_error_line(&[]), None);
-    }
 }

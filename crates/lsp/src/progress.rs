@@ -1,4 +1,5 @@
-//! Core's [`Reporter`] for one command: `$/progress` (begin/report/end with a percentage,
+//! Core's [`Reporter`] for one command: `$/progress` (begin/report/end, with core's typed
+//! `phase` and a percentage only where the phase has a real one — the upload's bytes —,
 //! cancellable) on the client's `workDoneToken` if it gave one, else on a token created with
 //! `window/workDoneProgress/create` (when the client supports it); `window/logMessage` for
 //! narration and build output; a status push when something changed.
@@ -18,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gopay_miniapp_core::events::{LogSource, Reporter};
+use gopay_miniapp_core::events::{LogSource, Phase, Reporter};
 use gopay_miniapp_core::Context;
 use std::collections::VecDeque;
 
@@ -27,22 +28,30 @@ use gopay_miniapp_guard::text::{Line, Lines};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tower_lsp_server::ls_types::notification::Progress;
+use tower_lsp_server::ls_types::notification::Notification;
 use tower_lsp_server::ls_types::{
-    MessageType, ProgressParams, ProgressParamsValue, ProgressToken, WorkDoneProgress,
-    WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport,
+    MessageType, ProgressToken, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressEnd,
+    WorkDoneProgressReport,
 };
 
 use crate::commands::CommandSpec;
 use crate::jobs::JobHandle;
 use crate::state::{ask_client, notify, Shared};
 
+/// `$/progress` with our `phase` in its value (LSP's own type has no room for it).
+enum PhasedProgress {}
+
+impl Notification for PhasedProgress {
+    type Params = serde_json::Value;
+    const METHOD: &'static str = "$/progress";
+}
+
 /// Reports at most this often unless the percentage changes.
 const REPORT_INTERVAL: Duration = Duration::from_millis(100);
 
 enum Event {
     Step(String),
-    Progress(u8, String),
+    Progress(Phase, String),
     Log(MessageType, String),
     Changed,
     Finish(String),
@@ -60,7 +69,7 @@ struct Waiting {
     dropped: u64,
     /// The latest progress report not yet sent: reports are not queued, the editor only
     /// ever shows the latest.
-    progress: Option<(u8, String)>,
+    progress: Option<(Phase, String)>,
 }
 
 /// The queue between the reporter (any thread) and the pump (one task).
@@ -94,8 +103,8 @@ impl Queue {
                     waiting.events.push_back(Event::Log(kind, cut_line(line)));
                     waiting.logs += 1;
                 }
-                Event::Progress(percent, message) => {
-                    waiting.progress = Some((percent, message));
+                Event::Progress(phase, message) => {
+                    waiting.progress = Some((phase, message));
                 }
                 event => waiting.events.push_back(event),
             }
@@ -110,8 +119,8 @@ impl Queue {
             let notified = self.ready.notified();
             {
                 let mut waiting = self.lock();
-                if let Some((percent, message)) = waiting.progress.take() {
-                    return (Event::Progress(percent, message), 0);
+                if let Some((phase, message)) = waiting.progress.take() {
+                    return (Event::Progress(phase, message), 0);
                 }
                 if let Some(event) = waiting.events.pop_front() {
                     let dropped = if matches!(event, Event::Log(..)) {
@@ -186,9 +195,9 @@ impl Reporter for JobReporter {
     fn step(&self, title: &str) {
         self.queue.push(Event::Step(said(title)));
     }
-    fn progress(&self, percent: u8, message: &str) {
+    fn progress(&self, phase: &Phase, message: &str) {
         self.queue
-            .push(Event::Progress(percent.min(100), said(message)));
+            .push(Event::Progress(phase.clone(), said(message)));
     }
     fn log(&self, source: LogSource, line: &str) {
         let kind = match source {
@@ -289,18 +298,27 @@ async fn pump(
     } else {
         None
     };
-    let send = |value: WorkDoneProgress| {
+    // `$/progress` as LSP has it, plus the typed `phase` in `report` values (a client that
+    // does not know the field ignores it): clients draw from the phase, not from the words.
+    let send = |value: WorkDoneProgress, phase: Option<Phase>| {
         let client = client.clone();
         let token = token.clone();
         let shared = shared.clone();
         async move {
             if let Some(token) = token {
+                let mut value = serde_json::to_value(&value).unwrap_or_default();
+                if let (Some(phase), Some(fields)) = (phase, value.as_object_mut()) {
+                    fields.insert(
+                        "phase".into(),
+                        serde_json::to_value(&phase).unwrap_or_default(),
+                    );
+                }
                 notify(
                     &shared,
-                    client.send_notification::<Progress>(ProgressParams {
-                        token,
-                        value: ProgressParamsValue::WorkDone(value),
-                    }),
+                    client.send_notification::<PhasedProgress>(serde_json::json!({
+                        "token": token,
+                        "value": value,
+                    })),
                 )
                 .await;
             }
@@ -308,15 +326,19 @@ async fn pump(
     };
     if let Some(t) = &token {
         job.watch_progress(t);
-        send(WorkDoneProgress::Begin(WorkDoneProgressBegin {
-            title: title.clone(),
-            cancellable: Some(true),
-            message: None,
-            percentage: Some(0),
-        }))
+        send(
+            WorkDoneProgress::Begin(WorkDoneProgressBegin {
+                title: title.clone(),
+                cancellable: Some(true),
+                message: None,
+                percentage: Some(0),
+            }),
+            None,
+        )
         .await;
     }
-    let mut percentage: u8 = 0;
+    // Only a real fraction (the upload's bytes) moves it; it never goes back.
+    let mut percentage: Option<u8> = None;
     let mut last_report = Instant::now() - REPORT_INTERVAL;
     let mut last_message = String::new();
     let end_message = loop {
@@ -333,27 +355,34 @@ async fn pump(
                 notify(&shared, client.log_message(MessageType::INFO, &step)).await;
                 last_message = step.clone();
                 last_report = Instant::now();
-                send(WorkDoneProgress::Report(WorkDoneProgressReport {
-                    cancellable: Some(true),
-                    message: Some(step),
-                    percentage: Some(percentage as u32),
-                }))
+                send(
+                    WorkDoneProgress::Report(WorkDoneProgressReport {
+                        cancellable: Some(true),
+                        message: Some(step),
+                        percentage: percentage.map(u32::from),
+                    }),
+                    None,
+                )
                 .await;
             }
-            Event::Progress(p, message) => {
-                job.update(Some(p), &message);
-                let changed_pct = p != percentage;
-                percentage = p.max(percentage);
-                if changed_pct
+            Event::Progress(phase, message) => {
+                let p = phase.percent();
+                job.update(p, &message);
+                let before = percentage;
+                percentage = percentage.max(p);
+                if percentage != before
                     || (message != last_message && last_report.elapsed() >= REPORT_INTERVAL)
                 {
                     last_report = Instant::now();
                     last_message = message.clone();
-                    send(WorkDoneProgress::Report(WorkDoneProgressReport {
-                        cancellable: Some(true),
-                        message: Some(message),
-                        percentage: Some(percentage as u32),
-                    }))
+                    send(
+                        WorkDoneProgress::Report(WorkDoneProgressReport {
+                            cancellable: Some(true),
+                            message: Some(message),
+                            percentage: percentage.map(u32::from),
+                        }),
+                        Some(phase),
+                    )
                     .await;
                 }
             }
@@ -370,9 +399,12 @@ async fn pump(
         }
     };
     if token.is_some() {
-        send(WorkDoneProgress::End(WorkDoneProgressEnd {
-            message: end_message,
-        }))
+        send(
+            WorkDoneProgress::End(WorkDoneProgressEnd {
+                message: end_message,
+            }),
+            None,
+        )
         .await;
     }
 }
@@ -391,7 +423,7 @@ mod tests {
         let lines = 100_000;
         for i in 0..lines {
             queue.push(Event::Log(MessageType::LOG, format!("line {i}")));
-            queue.push(Event::Progress(10, format!("building {i}")));
+            queue.push(Event::Progress(Phase::Check, format!("building {i}")));
         }
         queue.push(Event::Log(MessageType::LOG, "x".repeat(1 << 20)));
         let (len, dropped) = queue.len();
@@ -400,7 +432,7 @@ mod tests {
         assert_eq!(dropped, (lines + 1 - EDITOR_OUTPUT_QUEUE) as u64);
 
         let (first, _) = queue.next().await;
-        assert!(matches!(&first, Event::Progress(10, m) if m == "building 99999"));
+        assert!(matches!(&first, Event::Progress(Phase::Check, m) if m == "building 99999"));
         let (second, _) = queue.next().await;
         assert!(matches!(second, Event::Step(_)));
         let (oldest, dropped_before) = loop {

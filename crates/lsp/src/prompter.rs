@@ -158,7 +158,15 @@ impl Prompter for LspPrompter {
 
     async fn confirm(&self, confirm: &Confirm<'_>) -> Result<bool, CoreError> {
         if self.assume_yes {
-            return Ok(true);
+            // `yes` answers confirmations, not a question that has its own argument.
+            return if confirm.input == Input::Confirmation {
+                Ok(true)
+            } else {
+                Err(CoreError::NeedsInput {
+                    question: confirm.question.to_string(),
+                    input: confirm.input,
+                })
+            };
         }
         // The yes is the action's own verb ("Roll Back"), the no a plain No.
         let yes = confirm.action.to_string();
@@ -166,7 +174,7 @@ impl Prompter for LspPrompter {
             .ask(
                 confirm.question,
                 vec![yes.clone(), NO.into()],
-                Input::Confirmation,
+                confirm.input,
                 // What reaches everyone or cannot be undone is asked as a warning.
                 if confirm.destructive {
                     MessageType::WARNING

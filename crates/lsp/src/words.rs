@@ -23,6 +23,7 @@ pub fn argument(input: Input) -> &'static str {
         Input::Backend => "backend",
         Input::TargetAppCode => "targetApps",
         Input::TokenName => "name",
+        Input::AllowIdentical => "allowIdentical",
     }
 }
 

@@ -5,7 +5,7 @@
 //! the test waits for the line and sends a signal: SIGKILL, or SIGTERM/SIGHUP, whose handler
 //! calls [`release`] so that the paused publish goes on and meets its cancellation. Unset (always, outside the fault suite) it
 //! costs one environment lookup. The points, in the order a publish passes them:
-//! `publish-before-bump`, `publish-packing`, `publish-mid-upload`, `publish-uploaded`,
+//! `publish-before-bump`, `publish-bumped`, `publish-packing`, `publish-mid-upload`, `publish-uploaded`,
 //! `publish-version-made` (crates/core/src/workflows/publish.rs), and on the local portal
 //! `portal-upload-complete` (package stored, version not yet recorded) and `portal-step`
 //! (inside a release step's transaction). See docs/crash-safety.md.

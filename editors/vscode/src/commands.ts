@@ -40,6 +40,8 @@ import {
   OPEN_ON_PORTAL,
   orderTargetApps,
   publishText,
+  descriptionInput,
+  releaseNotesPrefill,
   releaseStateText,
   stepText,
   targetAppMark,
@@ -50,6 +52,7 @@ import type {
   App,
   Binding,
   BindResult,
+  Description,
   LoginResult,
   PublishResult,
   ReleaseView,
@@ -360,18 +363,28 @@ export function publish(ctx: Ctx): Cmd {
       if (pick === 'Show Progress') ctx.log.show(true);
       return;
     }
+    // The description first: prefilled from the last commit (the sidecar reads git).
+    let suggested: Description | undefined;
+    try {
+      suggested = await ctx.run<Description>('miniapp.publishDescription', {}, { project: true, quiet: true });
+    } catch (e) {
+      ctx.log.warn(`miniapp.publishDescription failed: ${failureText(describeError(e))}`);
+    }
+    const box = descriptionInput(suggested);
+    const typed = await inputStep({ title: `Publish ${app}`, ...box });
+    if (typed === undefined || typed === BACK) return;
+    const description = typed.trim() || (suggested?.source === 'lastCommit' ? undefined : suggested?.description);
     let result: PublishResult;
     ctx.setPublishing('starting');
+    ctx.showBuildProblem(undefined);
     try {
-      result = await ctx.run<PublishResult>('miniapp.publish', publishArgs(), {
+      result = await ctx.run<PublishResult>('miniapp.publish', publishArgs({ description }), {
         project: true,
         progress: `Publishing ${app}`,
-        barFrom: /^Uploading/,
         onMessage: (message) => ctx.setPublishing(message),
       });
     } catch (e) {
       ctx.setPublishing(undefined);
-      ctx.log.info(`Publish of ${app} did not finish: ${failureText(describeError(e))}`);
       await ctx.showFailure('Publish', e, run);
       return;
     }
@@ -483,9 +496,8 @@ export function applyRelease(ctx: Ctx): Cmd {
     if (ref === null) return;
     let notes: string | undefined;
     if (ref) {
-      const description = ref.versionView?.description ?? (arg && 'kind' in arg ? arg.release?.description : undefined) ?? '';
-      // The sidecar's default description says nothing to a reviewer: no prefill then.
-      const prefill = /^Published with gopay-miniapp\b/.test(description) ? '' : description;
+      // The version's description, unless it is the tool's default (a typed field).
+      const prefill = releaseNotesPrefill(ref.versionView);
       const typed = await inputStep({
         title: `Apply Release: ${ref.version} on "${ref.targetApp}"`,
         prompt: 'Release notes for the reviewer: what changed (the release information to confirm comes next)',

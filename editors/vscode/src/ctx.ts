@@ -33,6 +33,9 @@ import {
   failureText,
   failureView,
   hostOf,
+  phaseOf,
+  problemOf,
+  progressPercent,
   progressMessage,
   ProgressTracker,
   reviewChanges,
@@ -52,8 +55,6 @@ export interface RunOptions {
   project?: boolean;
   /** Run in a cancellable notification with the sidecar's `$/progress`. */
   progress?: string;
-  /** Show a bar only once the message starts with this (no made-up percentage before). */
-  barFrom?: RegExp;
   /** Told every progress message. */
   onMessage?: (message: string) => void;
   /** Not logged (a check run on every keystroke). */
@@ -88,6 +89,8 @@ export class Ctx implements vscode.Disposable {
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly statusBar: vscode.StatusBarItem;
   readonly qr: QrPanel;
+  /** A failed build's first error naming a project file (the sidecar's typed `buildError`). */
+  readonly buildProblems = vscode.languages.createDiagnosticCollection('gopay-miniapp-build');
 
   constructor(readonly ext: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('GoPay MiniApp', { log: true });
@@ -100,7 +103,7 @@ export class Ctx implements vscode.Disposable {
     this.statusBar.name = 'GoPay MiniApp';
     this.statusBar.command = 'gopayMiniapp.focus';
     this.qr = new QrPanel(this);
-    this.disposables.push(this.log, this.treeView, this.statusBar, this.qr);
+    this.disposables.push(this.log, this.treeView, this.statusBar, this.qr, this.buildProblems);
     this.render();
     this.statusBar.show();
   }
@@ -265,12 +268,11 @@ export class Ctx implements vscode.Disposable {
       async (progress, cancel) => {
         const workDoneToken = `gopay-miniapp-vscode/${nextProgressToken++}`;
         const tracker = new ProgressTracker();
-        let bar = !options.barFrom;
         const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
           if (value.kind === 'end') return;
-          if (!bar && value.message && options.barFrom?.test(value.message)) bar = true;
           if (value.message) options.onMessage?.(value.message);
-          const increment = bar ? tracker.step(value.percentage) : undefined;
+          // The bar moves only by the typed phase's real fraction (the upload's bytes).
+          const increment = tracker.step(progressPercent(phaseOf(value)));
           progress.report({ message: progressMessage(title, value.message), increment });
         });
         cancel.onCancellationRequested(() => this.log.info(`✕ ${command}: cancel requested`));
@@ -402,6 +404,22 @@ export class Ctx implements vscode.Disposable {
     if (pick === OPEN_LOG) this.log.show(true);
   }
 
+  /**
+   * A failed build's error in the Problems panel, at its file, line and column (from the
+   * typed `buildError`; a path leaving the project is not shown). Cleared by the next build.
+   */
+  showBuildProblem(failure: Failure | undefined): void {
+    this.buildProblems.clear();
+    const project = this.snapshot?.project;
+    if (!failure?.buildError || !project) return;
+    const problem = problemOf(project, failure.buildError);
+    if (!problem) return;
+    const at = new vscode.Position(problem.line, problem.column);
+    const diagnostic = new vscode.Diagnostic(new vscode.Range(at, at), problem.message, vscode.DiagnosticSeverity.Error);
+    diagnostic.source = failure.buildCommand ?? 'build';
+    this.buildProblems.set(vscode.Uri.file(problem.path), [diagnostic]);
+  }
+
   /** While a publish runs, the title bar shows it instead of Publish MiniApp (a second one would fail). */
   setPublishing(what: string | undefined): void {
     this.publishing = what;
@@ -419,6 +437,7 @@ export class Ctx implements vscode.Disposable {
   async showFailure(what: string, error: unknown, retry?: () => unknown): Promise<void> {
     const failure: Failure = describeError(error);
     this.log.warn(`${what}: ${failureText(failure)}${failure.code ? ` [${failure.code}]` : ''}`);
+    this.showBuildProblem(failure);
     const view = failureView(what, failure, this.snapshot?.portal ?? (this.portalSetting || 'the portal'));
     if (view.silent) return;
     this.log.info(`✘ ${view.text}`);

@@ -72,6 +72,7 @@ export function bound(): StatusSnapshot {
         versionId: 'ver-2',
         createdAt: '2024-05-01T10:00:00Z',
         description: 'second',
+        descriptionIsDefault: false,
         size: 2048,
         sha256: 'b'.repeat(64),
         releases: [
@@ -91,6 +92,7 @@ export function bound(): StatusSnapshot {
         versionId: 'ver-1',
         createdAt: '2024-04-01T10:00:00Z',
         description: 'first',
+        descriptionIsDefault: false,
         size: 1024,
         sha256: 'a'.repeat(64),
         releases: [
@@ -102,6 +104,7 @@ export function bound(): StatusSnapshot {
         versionId: 'ver-0',
         createdAt: '2024-03-01T10:00:00Z',
         description: '',
+        descriptionIsDefault: false,
         size: 900,
         sha256: 'c'.repeat(64),
         releases: [],

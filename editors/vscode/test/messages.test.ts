@@ -64,7 +64,7 @@ test('Yes/No questions become modals with the details below; choices quick picks
 
 test('results in the portal’s words', () => {
   assert.equal(
-    publishText({ version: '1.0.1', appId: 'a', app: 'Hello MiniApp', dryRun: false, packageJsonVersion: '1.0.1', size: 2048, sha256: 'x', files: 3, identicalToPrevious: false, elapsedMs: 1234 }),
+    publishText({ version: '1.0.1', appId: 'a', app: 'Hello MiniApp', dryRun: false, packageJsonVersion: '1.0.1', bumpedFiles: ['package.json'], built: true, description: 'x', descriptionSource: 'given', size: 2048, sha256: 'x', files: 3, identicalToPrevious: false, elapsedMs: 1234 }),
     'Published Hello MiniApp 1.0.1 (3 files, 2.0 KiB, 1.2 s); package.json is now 1.0.1. Not live yet: release it to a target app.',
   );
   const result = { appId: 'a', version: '1.0.2', versionId: 'v', release: release({ state: 'released', stateLabel: 'Released' }), archivedVersion: '1.0.1' };

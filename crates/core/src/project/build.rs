@@ -38,6 +38,8 @@ use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncReadExt;
+
+use super::build_errors::{ErrorFinder, SourceError};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
@@ -90,22 +92,23 @@ pub enum BuildError {
     #[error("could not start `sh` to run the build command `{command}`: {source}")]
     Spawn { command: String, source: io::Error },
 
-    #[error("the build command `{command}` failed because `{program}` was not found (exit status 127). Install it or make sure it is on PATH (npm comes with Node.js).{}", format_tail(tail))]
+    #[error("the build command `{command}` failed because `{program}` was not found (exit status 127). Install it or make sure it is on PATH (npm comes with Node.js).")]
     CommandNotFound {
         command: String,
         program: String,
         tail: Vec<String>,
     },
 
-    #[error(
-        "the build command `{command}` failed ({status}).{}",
-        format_tail(tail)
-    )]
+    /// The message names the first error (a file's, else the first line that says error),
+    /// not the output: every line of it went to the front end as it came.
+    #[error("the build command `{command}` failed ({status}){}", first_error(source_error.as_ref(), tail))]
     Failed {
         command: String,
         status: ExitStatus,
         /// The last [`TAIL_LINES`] lines of output, both streams in arrival order.
         tail: Vec<String>,
+        /// The first error that names a file of the project (editors' problems list).
+        source_error: Option<SourceError>,
     },
 
     #[error("the build command `{command}` was cancelled; it and every process it started were stopped.")]
@@ -115,12 +118,43 @@ pub enum BuildError {
     Output { command: String, source: io::Error },
 }
 
-fn format_tail(tail: &[String]) -> String {
-    if tail.is_empty() {
-        " It printed nothing.".to_string()
-    } else {
-        format!(" Last lines of its output:\n{}", tail.join("\n"))
+fn first_error(source_error: Option<&SourceError>, tail: &[String]) -> String {
+    match source_error
+        .map(ToString::to_string)
+        .or_else(|| first_error_line(tail))
+    {
+        Some(line) => format!(": {line}"),
+        None => ". It printed nothing.".to_string(),
     }
+}
+
+/// The line of a build's output that says what went wrong: the first that looks like an
+/// error (`error`, `ERR!`, `failed`, `cannot`, `not found`), else the last non-empty one.
+/// Lines that only open the report ("error during build:") are passed over when a later one
+/// says more.
+pub fn first_error_line(tail: &[String]) -> Option<String> {
+    let lines = || tail.iter().map(|l| l.trim()).filter(|l| !l.is_empty());
+    let looks_like_error = |line: &&str| {
+        let lower = line.to_lowercase();
+        [
+            "error",
+            "err!",
+            "failed",
+            "cannot",
+            "not found",
+            "exception",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    };
+    // "error during build:", "Build failed with 1 error:": a heading, the next line is the error.
+    let heading = |line: &&str| line.ends_with(':');
+    lines()
+        .filter(looks_like_error)
+        .find(|l| !heading(l))
+        .or_else(|| lines().find(looks_like_error))
+        .or_else(|| lines().next_back())
+        .map(|l| l.chars().take(300).collect())
 }
 
 /// A build command to run in a project folder.
@@ -227,8 +261,10 @@ impl Build {
         let (mut stdout_open, mut stderr_open) = (true, true);
         let mut tail: VecDeque<String> = VecDeque::with_capacity(TAIL_LINES + 1);
         let mut line_count = 0usize;
+        let mut finder = ErrorFinder::new(&self.dir);
         let mut emit = |stream: BuildStream, line: &str| {
             line_count += 1;
+            finder.line(line);
             if tail.len() == TAIL_LINES {
                 tail.pop_front();
             }
@@ -304,6 +340,7 @@ impl Build {
             command: command.to_string(),
             status,
             tail,
+            source_error: finder.found(),
         })
     }
 }

@@ -8,6 +8,7 @@
 //!   refusing secrets, escaping symlinks and packages over the size budget.
 
 pub mod build;
+pub mod build_errors;
 pub mod pack;
 pub mod package_json;
 

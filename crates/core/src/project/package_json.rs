@@ -18,7 +18,7 @@ use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use gopay_miniapp_guard::limits::{read_file_io, PROJECT_FILE_MAX};
+use gopay_miniapp_guard::limits::{read_file_io, LOCK_FILE_MAX, PROJECT_FILE_MAX};
 use gopay_miniapp_portal::VersionNumber;
 
 use gopay_miniapp_guard::files::{self, FileError, Permissions};
@@ -249,36 +249,182 @@ impl PackageJson {
     /// original back. Refuses when the file changed on disk since it was read, so an edit made
     /// in the editor meanwhile is never overwritten.
     pub fn write_version(&self, version: &VersionNumber) -> Result<VersionEdit, PackageJsonError> {
-        let on_disk = fs::read(&self.real_path).map_err(|source| PackageJsonError::Read {
-            path: self.path.clone(),
-            source,
-        })?;
-        if on_disk != self.bytes {
-            return Err(PackageJsonError::ChangedOnDisk {
-                path: self.path.clone(),
-            });
-        }
-        let new_bytes = self.bytes_with_version(version);
-        files::replace(
+        write_edit(
             &self.path,
-            Some(project_of(&self.path)),
-            &new_bytes,
-            Permissions::Keep,
+            &self.real_path,
+            &self.bytes,
+            self.bytes_with_version(version),
+            &self.version,
+            *version,
         )
-        .map_err(|err| match err {
+    }
+}
+
+/// Writes `new_bytes` over `path` if it still holds `bytes`; the guard puts `bytes` back.
+fn write_edit(
+    path: &Path,
+    real_path: &Path,
+    bytes: &[u8],
+    new_bytes: Vec<u8>,
+    original_version: &str,
+    version: VersionNumber,
+) -> Result<VersionEdit, PackageJsonError> {
+    let on_disk = fs::read(real_path).map_err(|source| PackageJsonError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if on_disk != bytes {
+        return Err(PackageJsonError::ChangedOnDisk {
+            path: path.to_path_buf(),
+        });
+    }
+    files::replace(path, Some(project_of(path)), &new_bytes, Permissions::Keep).map_err(|err| {
+        match err {
             FileError::Io { source, .. } => PackageJsonError::Write {
-                path: self.path.clone(),
+                path: path.to_path_buf(),
                 source,
             },
             refused => PackageJsonError::Refused(refused),
+        }
+    })?;
+    Ok(VersionEdit {
+        path: path.to_path_buf(),
+        original: bytes.to_vec(),
+        original_version: original_version.to_string(),
+        new_version: version,
+        settled: false,
+    })
+}
+
+/// `package-lock.json`: npm writes the project's own version into it twice (the top-level
+/// `"version"` and `packages[""].version`, lockfile v2/v3; v1 has only the first). Publish
+/// bumps both with package.json, by the same byte-exact edit, so the lock never names an
+/// older version than the manifest it locks; it is put back with package.json.
+#[derive(Debug, Clone)]
+pub struct PackageLock {
+    path: PathBuf,
+    real_path: PathBuf,
+    bytes: Vec<u8>,
+    /// The version strings' contents (between the quotes), in file order.
+    spans: Vec<Range<usize>>,
+    /// The first of them, as JSON decodes it.
+    version: String,
+}
+
+impl PackageLock {
+    pub const FILE: &'static str = "package-lock.json";
+
+    /// The project's package-lock.json; `None` when there is none, or it names no version
+    /// of the project (nothing to keep in step). A lock that is not valid JSON is an error:
+    /// publish would otherwise leave it older than package.json without a word.
+    pub fn read(project: &Path) -> Result<Option<Self>, PackageJsonError> {
+        let path = project.join(Self::FILE);
+        let bytes = match read_file_io(&path, LOCK_FILE_MAX) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(PackageJsonError::Read { path, source }),
+        };
+        let real_path = fs::canonicalize(&path).map_err(|source| PackageJsonError::Read {
+            path: path.clone(),
+            source,
         })?;
-        Ok(VersionEdit {
-            path: self.path.clone(),
-            original: self.bytes.clone(),
-            original_version: self.version.clone(),
-            new_version: *version,
-            settled: false,
-        })
+        Self::from_bytes(path, real_path, bytes)
+    }
+
+    /// [`PackageLock::read`] of bytes not read from disk (`path` names them).
+    pub fn parse(
+        path: impl Into<PathBuf>,
+        bytes: Vec<u8>,
+    ) -> Result<Option<Self>, PackageJsonError> {
+        let path = path.into();
+        Self::from_bytes(path.clone(), path, bytes)
+    }
+
+    fn from_bytes(
+        path: PathBuf,
+        real_path: PathBuf,
+        bytes: Vec<u8>,
+    ) -> Result<Option<Self>, PackageJsonError> {
+        let body_start = if bytes.starts_with(UTF8_BOM) {
+            UTF8_BOM.len()
+        } else {
+            0
+        };
+        let body = &bytes[body_start..];
+        if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            return Err(PackageJsonError::InvalidJson {
+                path,
+                message: describe_json_error(&err),
+                line: err.line(),
+                column: err.column(),
+            });
+        }
+        let string_value = |field: &ScannedField| -> Option<Range<usize>> {
+            (body[field.value.start] == b'"')
+                .then(|| body_start + field.value.start + 1..body_start + field.value.end - 1)
+        };
+        let mut spans = Vec::new();
+        let mut top = Scanner::at_object(body);
+        if let Some([field]) = top.as_mut().map(|s| s.fields("version")).as_deref() {
+            spans.extend(string_value(field));
+        }
+        let root_package = Scanner::at_object(body)
+            .map(|mut s| s.fields("packages"))
+            .and_then(|packages| match packages.as_slice() {
+                [packages] => Scanner::at(body, packages.value.start).map(|mut s| s.fields("")),
+                _ => None,
+            });
+        if let Some([root]) = root_package.as_deref() {
+            if let Some(mut scanner) = Scanner::at(body, root.value.start) {
+                if let [field] = scanner.fields("version").as_slice() {
+                    spans.extend(string_value(field));
+                }
+            }
+        }
+        let Some(first) = spans.first() else {
+            return Ok(None);
+        };
+        let version = String::from_utf8_lossy(&bytes[first.clone()]).into_owned();
+        Ok(Some(Self {
+            path,
+            real_path,
+            bytes,
+            spans,
+            version,
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bytes with every version of the project replaced, nothing else.
+    pub fn bytes_with_version(&self, version: &VersionNumber) -> Vec<u8> {
+        let new_value = version.to_string();
+        let mut out = Vec::with_capacity(self.bytes.len() + 2 * new_value.len());
+        let mut at = 0;
+        for span in &self.spans {
+            out.extend_from_slice(&self.bytes[at..span.start]);
+            out.extend_from_slice(new_value.as_bytes());
+            at = span.end;
+        }
+        out.extend_from_slice(&self.bytes[at..]);
+        out
+    }
+
+    pub fn write_version(&self, version: &VersionNumber) -> Result<VersionEdit, PackageJsonError> {
+        write_edit(
+            &self.path,
+            &self.real_path,
+            &self.bytes,
+            self.bytes_with_version(version),
+            &self.version,
+            *version,
+        )
     }
 }
 
@@ -405,35 +551,7 @@ struct ScannedField {
 /// whose top level is an object. Keys are compared after decoding escapes, so `"vers\u0069on"`
 /// is found too, exactly as `JSON.parse` would see it.
 fn scan_top_level_fields(json: &[u8], wanted: &str) -> Vec<ScannedField> {
-    let mut scanner = Scanner { json, pos: 0 };
-    let mut found = Vec::new();
-    scanner.skip_whitespace();
-    if scanner.peek() != Some(b'{') {
-        return found;
-    }
-    scanner.pos += 1;
-    loop {
-        scanner.skip_whitespace();
-        match scanner.peek() {
-            Some(b'"') => {}
-            // `}` of the object (or a comma, skipped on the next turn).
-            Some(b',') => {
-                scanner.pos += 1;
-                continue;
-            }
-            _ => return found,
-        }
-        let key = scanner.string_token();
-        scanner.skip_whitespace();
-        debug_assert_eq!(scanner.peek(), Some(b':'));
-        scanner.pos += 1;
-        scanner.skip_whitespace();
-        let value = scanner.value_token();
-        let key_text: String = serde_json::from_slice(&json[key.clone()]).unwrap_or_default();
-        if key_text == wanted {
-            found.push(ScannedField { key, value });
-        }
-    }
+    Scanner::at_object(json).map_or_else(Vec::new, |mut s| s.fields(wanted))
 }
 
 /// A cursor over valid JSON. It does not validate (serde_json did); it only finds where tokens
@@ -443,7 +561,49 @@ struct Scanner<'a> {
     pos: usize,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
+    /// On the top-level value, if it is an object.
+    fn at_object(json: &'a [u8]) -> Option<Self> {
+        let mut scanner = Scanner { json, pos: 0 };
+        scanner.skip_whitespace();
+        (scanner.peek() == Some(b'{')).then_some(scanner)
+    }
+
+    /// On the value at `pos`, if it is an object.
+    fn at(json: &'a [u8], pos: usize) -> Option<Self> {
+        (json.get(pos) == Some(&b'{')).then_some(Scanner { json, pos })
+    }
+
+    /// Every field called `wanted` of the object the scanner is on (keys compared after
+    /// decoding escapes).
+    fn fields(&mut self, wanted: &str) -> Vec<ScannedField> {
+        let json = self.json;
+        let mut found = Vec::new();
+        self.pos += 1;
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b'"') => {}
+                // `}` of the object (or a comma, skipped on the next turn).
+                Some(b',') => {
+                    self.pos += 1;
+                    continue;
+                }
+                _ => return found,
+            }
+            let key = self.string_token();
+            self.skip_whitespace();
+            debug_assert_eq!(self.peek(), Some(b':'));
+            self.pos += 1;
+            self.skip_whitespace();
+            let value = self.value_token();
+            let key_text: String = serde_json::from_slice(&json[key.clone()]).unwrap_or_default();
+            if key_text == wanted {
+                found.push(ScannedField { key, value });
+            }
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.json.get(self.pos).copied()
     }
@@ -557,6 +717,45 @@ mod tests {
     fn scanner_handles_numbers_and_literals_before_the_field() {
         let json = "{\"n\":-1.5e+3,\"t\":true,\"f\":false,\"x\":null,\"version\":\"0.0.1\"}";
         assert_eq!(keys(json, "version")[0].1, "\"0.0.1\"");
+    }
+
+    /// Issue #21 item 21: package-lock.json's two versions of the project change, nothing
+    /// else (a dependency's "version" nor the formatting).
+    #[test]
+    fn the_lock_bumps_its_top_version_and_the_root_package_only() {
+        let lock = "{\r\n  \"name\": \"x\",\r\n  \"version\": \"1.0.0\",\r\n  \"lockfileVersion\": 3,\r\n  \"packages\": {\r\n    \"node_modules/a\": {\"version\": \"1.0.0\"},\r\n    \"\": {\r\n      \"name\": \"x\",\r\n      \"version\": \"1.0.0\"\r\n    }\r\n  }\r\n}";
+        let parsed = PackageLock::parse("package-lock.json", lock.as_bytes().to_vec())
+            .unwrap()
+            .unwrap();
+        let bumped =
+            String::from_utf8(parsed.bytes_with_version(&"1.0.1".parse().unwrap())).unwrap();
+        assert_eq!(
+            bumped,
+            lock.replacen(
+                "\"version\": \"1.0.0\",\r\n  \"lockfileVersion",
+                "\"version\": \"1.0.1\",\r\n  \"lockfileVersion",
+                1
+            )
+            .replace(
+                "\"version\": \"1.0.0\"\r\n    }",
+                "\"version\": \"1.0.1\"\r\n    }"
+            )
+        );
+        assert!(bumped.contains("\"node_modules/a\": {\"version\": \"1.0.0\"}"));
+        // Lockfile v1: the top version only; a lock without any: nothing to do.
+        let v1 = PackageLock::parse("l", br#"{"version": "2.0.0", "dependencies": {}}"#.to_vec())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            v1.bytes_with_version(&"2.0.1".parse().unwrap()),
+            br#"{"version": "2.0.1", "dependencies": {}}"#
+        );
+        assert!(
+            PackageLock::parse("l", br#"{"packages": {"": {}}}"#.to_vec())
+                .unwrap()
+                .is_none()
+        );
+        assert!(PackageLock::parse("l", b"{".to_vec()).is_err());
     }
 
     #[test]

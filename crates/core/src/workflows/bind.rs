@@ -89,6 +89,7 @@ pub async fn bind(
             existing.app.name, existing.space.name
         );
         let confirm = Confirm {
+            input: Input::Confirmation,
             question: &question,
             action: "Rebind",
             destructive: false,

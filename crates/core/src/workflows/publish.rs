@@ -17,13 +17,13 @@ use tokio_util::sync::CancellationToken;
 use crate::binding::Binding;
 use crate::context::Context;
 use crate::error::CoreError;
-use crate::events::{LogSource, Reporter};
-use crate::hint::Hint;
-use crate::journal::{self, Journal, Phase, Recovery};
+use crate::events::{self, Confirm, LogSource, Prompter, Reporter};
+use crate::hint::{Hint, Input};
+use crate::journal::{self, Journal, Phase as JournalPhase, Recovery};
 use crate::lock::{LockArea, ProjectLock};
 use crate::project::build::{Build, BUILD_TOKEN_ENV};
 use crate::project::pack::{self, PackOptions, PackedArchive};
-use crate::project::package_json::PackageJson;
+use crate::project::package_json::{PackageJson, PackageLock};
 
 /// `--bump patch|minor|major|X.Y.Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +85,13 @@ impl<'de> serde::Deserialize<'de> for BumpSpec {
 #[derive(Debug, Clone, Default)]
 pub struct PublishOptions {
     pub bump: Option<BumpSpec>,
+    /// The version's description; `None`: the last commit's subject, else the default.
     pub description: Option<String>,
     pub no_build: bool,
     pub dry_run: bool,
     pub allow_secrets: bool,
+    /// Publish a package identical to the latest version without asking.
+    pub allow_identical: bool,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -105,8 +108,20 @@ pub struct PublishResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<String>,
     /// The version package.json holds now: `version` after a publish, the old one after a
-    /// dry run (which puts package.json back).
+    /// dry run (which writes nothing).
     pub package_json_version: String,
+    /// The files whose version was written (a dry run: would be): package.json, and
+    /// package-lock.json when it names the project's version.
+    pub bumped_files: Vec<String>,
+    /// The build command that ran (a dry run: would run; it does not build). Absent when
+    /// the build was skipped as asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_command: Option<String>,
+    /// Whether the build ran (never in a dry run: it packs the output folder as it is).
+    pub built: bool,
+    /// The version's description, and where it came from.
+    pub description: String,
+    pub description_source: DescriptionSource,
     pub size: u64,
     pub sha256: String,
     pub files: usize,
@@ -116,6 +131,110 @@ pub struct PublishResult {
     /// What an interrupted publish before this one left, and what was done about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovered: Option<Recovery>,
+}
+
+/// Where a version's description came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum DescriptionSource {
+    /// The user gave it.
+    Given,
+    /// The subject of the project's last git commit.
+    LastCommit,
+    /// No git: the tool's default ([`default_description`]), which tells a reviewer nothing.
+    Default,
+}
+
+/// A description to publish with, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Description {
+    pub description: String,
+    pub source: DescriptionSource,
+}
+
+const DEFAULT_DESCRIPTION_PREFIX: &str = "Published with gopay-miniapp ";
+
+/// The description of a version when nothing better is known.
+pub fn default_description() -> String {
+    format!("{DEFAULT_DESCRIPTION_PREFIX}{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Whether a version's description is this tool's default (any version of it): front ends
+/// then prefill nothing from it. The one place that knows the default's words.
+pub fn is_default_description(text: &str) -> bool {
+    text.strip_prefix(DEFAULT_DESCRIPTION_PREFIX)
+        .is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+}
+
+/// How long `git log` may take, and how much of its answer is read.
+const GIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const GIT_OUTPUT_MAX: usize = 4096;
+/// Characters of a commit subject kept as a description.
+const SUBJECT_CHARS: usize = 200;
+
+/// The description publish uses when none is given: the subject of the project's last git
+/// commit (bounded, cleaned of control and bidi characters, cut), else the default.
+pub async fn suggested_description(project: &Path) -> Description {
+    match last_commit_subject(project).await {
+        Some(subject) => Description {
+            description: subject,
+            source: DescriptionSource::LastCommit,
+        },
+        None => Description {
+            description: default_description(),
+            source: DescriptionSource::Default,
+        },
+    }
+}
+
+/// `git log -1 --format=%s` in the project, or `None` (no git, not a repository, no commit,
+/// too slow). The repository is the user's, but its config may not be: nothing that runs a
+/// program of the config's (fsmonitor, a signature check, a pager) is allowed.
+async fn last_commit_subject(project: &Path) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut child = tokio::process::Command::new("git")
+        .arg("-C")
+        .arg(project)
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "log.showSignature=false",
+            "--no-pager",
+            "log",
+            "-1",
+            "--no-show-signature",
+            "--format=%s",
+        ])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let read = async {
+        let mut out = Vec::new();
+        (&mut stdout)
+            .take(GIT_OUTPUT_MAX as u64)
+            .read_to_end(&mut out)
+            .await
+            .ok()?;
+        child.wait().await.ok()?.success().then_some(out)
+    };
+    let out = tokio::time::timeout(GIT_TIMEOUT, read).await.ok()??;
+    let text = String::from_utf8_lossy(&out);
+    let subject = text.lines().next()?.trim();
+    if subject.is_empty() {
+        return None;
+    }
+    let cleaned = gopay_miniapp_guard::text::clean(subject);
+    Some(gopay_miniapp_guard::text::cut(&cleaned, SUBJECT_CHARS).into_owned())
 }
 
 /// The next version: the explicit one, or `bump(max(latest on the portal, package.json))`.
@@ -187,16 +306,70 @@ pub async fn check_package_file(archive: &Path, size_budget: u64) -> Result<u64,
     Ok(checked.map_err(pack::PackError::from)?)
 }
 
+/// What was last uploaded for an app from this machine, so that an identical package is
+/// recognised on a portal whose version list carries no hash.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LastUpload {
+    version: String,
+    sha256: String,
+}
+
+fn last_upload_file(ctx: &Context, portal: &str, binding: &Binding) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let key =
+        Sha256::digest(format!("{portal}\n{}\n{}", binding.space.id, binding.app.id).as_bytes());
+    ctx.home
+        .join("uploads")
+        .join(format!("{}.json", hex::encode(&key[..12])))
+}
+
+fn read_last_upload(file: &Path) -> Option<LastUpload> {
+    let bytes =
+        gopay_miniapp_guard::limits::read_file_io(file, gopay_miniapp_guard::limits::HOME_FILE_MAX)
+            .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn record_last_upload(file: &Path, upload: &LastUpload) {
+    let written = file
+        .parent()
+        .map_or(Ok(()), crate::atomic_write::create_private_dir)
+        .and_then(|()| {
+            let bytes = serde_json::to_vec_pretty(upload).expect("serializes");
+            crate::atomic_write::write_atomically(
+                file,
+                &bytes,
+                crate::atomic_write::Permissions::Private,
+            )
+            .map_err(CoreError::from)
+        });
+    // Only a comparison aid: the version exists either way.
+    if let Err(e) = written {
+        tracing::warn!("could not record the upload in {}: {e}", file.display());
+    }
+}
+
+/// The file names of the version bump, for messages.
+fn bumped_names(lock: Option<&PackageLock>) -> Vec<String> {
+    let mut names = vec!["package.json".to_string()];
+    if lock.is_some() {
+        names.push(PackageLock::FILE.to_string());
+    }
+    names
+}
+
 pub async fn publish(
     ctx: &Context,
     options: &PublishOptions,
     reporter: &dyn Reporter,
+    prompter: &dyn Prompter,
     cancel: &CancellationToken,
 ) -> Result<PublishResult, CoreError> {
     let started = Instant::now();
     // 1. Preflight: bound, package.json readable, logged in, nobody else publishing here.
     reporter.step("Checking the project");
-    reporter.progress(0, "Checking the project");
+    reporter.progress(&events::Phase::Check, "Checking the project");
     let binding = Binding::require(&ctx.project)?;
     PackageJson::read(ctx.project.join("package.json"))?.version()?;
     let area = LockArea::of(&ctx.home, &ctx.project)?;
@@ -209,12 +382,20 @@ pub async fn publish(
         return Err(unsettled(r));
     }
     let package_json = PackageJson::read(ctx.project.join("package.json"))?;
+    let package_lock = PackageLock::read(&ctx.project)?;
     let current = package_json.version()?;
+    let description = match options.description.as_deref().map(str::trim) {
+        Some(given) if !given.is_empty() => Description {
+            description: given.to_string(),
+            source: DescriptionSource::Given,
+        },
+        _ => suggested_description(&ctx.project).await,
+    };
     let portal = ctx.portal().await?;
 
     // 2. The latest version on the portal decides the next one.
     reporter.step("Fetching the latest version");
-    reporter.progress(5, "Fetching the latest version");
+    reporter.progress(&events::Phase::Latest, "Fetching the latest version");
     let latest = portal.latest_version(&binding.app_ref()).await?;
     let latest_number = latest.as_ref().map(|v| v.version);
     let next = next_version(
@@ -230,6 +411,59 @@ pub async fn publish(
             latest_number.map_or("none".into(), |v| v.to_string()),
         ),
     );
+    let bumped_files = bumped_names(package_lock.as_ref());
+    let last_upload = last_upload_file(ctx, portal.base_url(), &binding);
+    let plan = Plan {
+        binding: &binding,
+        options,
+        next,
+        latest: latest.as_ref(),
+        last_upload: &last_upload,
+        description: &description,
+    };
+    let result = |archive: &PackedArchive, version_id: Option<String>, built: bool| PublishResult {
+        package_json_version: if version_id.is_some() {
+            next.to_string()
+        } else {
+            current.to_string()
+        },
+        version: next.to_string(),
+        app_id: binding.app.id.clone(),
+        app: binding.app.name.clone(),
+        dry_run: version_id.is_none(),
+        version_id,
+        previous_version: latest_number.map(|v| v.to_string()),
+        bumped_files: bumped_files.clone(),
+        build_command: (!options.no_build).then(|| binding.build_command.clone()),
+        built,
+        description: description.description.clone(),
+        description_source: description.source,
+        size: archive.size,
+        sha256: archive.sha256.clone(),
+        files: archive.entries.len(),
+        identical_to_previous: identical_to(&plan, archive).is_some(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        recovered: recovered.clone(),
+    };
+
+    // A dry run writes nothing: no bump, no build (a build writes the output folder), no
+    // upload. It says what it would do and packs the output folder as it is now.
+    if options.dry_run {
+        reporter.step(&format!(
+            "Dry run: would write version {next} to {}",
+            bumped_files.join(" and ")
+        ));
+        if !options.no_build {
+            reporter.step(&format!(
+                "Dry run: would build {next} with `{}`; not built, so the output folder is packed as it is now",
+                binding.build_command
+            ));
+        }
+        let scratch = scratch_dir()?;
+        let archive = pack_step(ctx, &plan, reporter, scratch.path()).await?;
+        reporter.progress(&events::Phase::Done, "Dry run done: nothing was changed");
+        return Ok(result(&archive, None, false));
+    }
 
     // Without a build, the output folder is what will be packed: what the portals would
     // refuse in it (names, sizes) is found before package.json is touched.
@@ -242,13 +476,22 @@ pub async fn publish(
             })??;
     }
 
-    // 3. From here on, package.json is restored on any failure, and the journal (written
-    //    before the bump) lets the next run restore it if this process dies.
-    reporter.step(&format!("Writing version {next} to package.json"));
+    // 3. From here on, package.json (and package-lock.json) are restored on any failure,
+    //    and the journal (written before the bump) lets the next run restore them if this
+    //    process dies.
+    let bump_message = format!("Writing version {next} to {}", bumped_files.join(" and "));
+    reporter.step(&bump_message);
+    reporter.progress(
+        &events::Phase::Bump {
+            version: next.to_string(),
+        },
+        &bump_message,
+    );
     let journal = Journal::begin(
         &area,
         &lock,
         &package_json,
+        package_lock.as_ref(),
         next,
         &binding.app_ref(),
         portal.base_url(),
@@ -261,55 +504,52 @@ pub async fn publish(
             return Err(e.into());
         }
     };
+    let lock_edit = match package_lock
+        .as_ref()
+        .map(|l| l.write_version(&next))
+        .transpose()
+    {
+        Ok(lock_edit) => lock_edit,
+        Err(e) => {
+            let restored = edit.restore();
+            journal.finish();
+            restored?;
+            return Err(e.into());
+        }
+    };
+    pause_at("publish-bumped");
     let outcome = build_pack_upload(
         ctx,
-        &binding,
-        options,
-        next,
-        latest.as_ref(),
+        &plan,
         reporter,
+        prompter,
         cancel,
         portal.as_ref(),
         &journal,
     )
     .await;
-    let result = |archive: &PackedArchive, version_id: Option<String>| PublishResult {
-        package_json_version: if version_id.is_some() {
-            next.to_string()
-        } else {
-            current.to_string()
-        },
-        version: next.to_string(),
-        app_id: binding.app.id.clone(),
-        app: binding.app.name.clone(),
-        dry_run: version_id.is_none(),
-        version_id,
-        previous_version: latest_number.map(|v| v.to_string()),
-        size: archive.size,
-        sha256: archive.sha256.clone(),
-        files: archive.entries.len(),
-        identical_to_previous: latest.as_ref().is_some_and(|l| l.sha256 == archive.sha256),
-        elapsed_ms: started.elapsed().as_millis() as u64,
-        recovered: recovered.clone(),
-    };
     match outcome {
-        Ok((archive, Some(version_id))) => {
+        Ok((archive, version_id)) => {
             edit.commit();
+            if let Some(lock_edit) = lock_edit {
+                lock_edit.commit();
+            }
             journal.finish();
-            reporter.progress(100, &format!("Published {next}"));
+            record_last_upload(
+                &last_upload,
+                &LastUpload {
+                    version: next.to_string(),
+                    sha256: archive.sha256.clone(),
+                },
+            );
+            reporter.progress(&events::Phase::Done, &format!("Published {next}"));
             reporter.changed();
-            Ok(result(&archive, Some(version_id)))
-        }
-        Ok((archive, None)) => {
-            // A dry run: put package.json back as it was.
-            edit.restore()?;
-            journal.finish();
-            reporter.progress(100, "Dry run done: nothing was uploaded");
-            Ok(result(&archive, None))
+            Ok(result(&archive, Some(version_id), !options.no_build))
         }
         Err(err) => {
             let restored = edit.original_version().to_string();
-            match edit.restore() {
+            let lock_restored = lock_edit.map_or(Ok(()), |e| e.restore());
+            match edit.restore().and(lock_restored) {
                 Ok(()) => {
                     journal.finish();
                     Err(CoreError::Restored {
@@ -319,7 +559,7 @@ pub async fn publish(
                 }
                 // The journal stays: the next run tries again.
                 Err(restore_err) => Err(CoreError::invalid(
-                    format!("{err}; and package.json could NOT be restored: {restore_err}"),
+                    format!("{err}; and the version could NOT be put back: {restore_err}"),
                     Hint::RestoreByHand {
                         file: ctx.project.join("package.json").display().to_string(),
                         version: restored,
@@ -328,6 +568,78 @@ pub async fn publish(
             }
         }
     }
+}
+
+/// What the steps after the bump need to know.
+struct Plan<'a> {
+    binding: &'a Binding,
+    options: &'a PublishOptions,
+    next: VersionNumber,
+    latest: Option<&'a gopay_miniapp_portal::domain::Version>,
+    last_upload: &'a Path,
+    description: &'a Description,
+}
+
+/// The version whose package is identical to `archive`: the latest on the portal by its
+/// hash, or, where the portal gives none, what this machine last uploaded for the app.
+fn identical_to(plan: &Plan<'_>, archive: &PackedArchive) -> Option<String> {
+    let latest = plan.latest?;
+    if !latest.sha256.is_empty() {
+        return latest
+            .sha256
+            .eq_ignore_ascii_case(&archive.sha256)
+            .then(|| latest.version.to_string());
+    }
+    read_last_upload(plan.last_upload)
+        .filter(|u| u.sha256.eq_ignore_ascii_case(&archive.sha256))
+        .filter(|u| u.version == latest.version.to_string())
+        .map(|u| u.version)
+}
+
+fn scratch_dir() -> Result<tempfile::TempDir, CoreError> {
+    tempfile::Builder::new()
+        .prefix("gopay-miniapp-pack")
+        .tempdir()
+        .map_err(|e| CoreError::io("a temporary folder", e))
+}
+
+/// 5–6. Pack with the checks (secrets, size budget, symlinks, empty output) into `dir`.
+async fn pack_step(
+    ctx: &Context,
+    plan: &Plan<'_>,
+    reporter: &dyn Reporter,
+    dir: &Path,
+) -> Result<PackedArchive, CoreError> {
+    let next = plan.next;
+    let message = format!("Packing {next}");
+    reporter.step(&message);
+    reporter.progress(
+        &events::Phase::Pack {
+            version: next.to_string(),
+        },
+        &message,
+    );
+    let archive_path = dir.join(format!("{}-{next}.zip", plan.binding.app.id));
+    let archive = pack_archive(
+        pack_options(&ctx.project, plan.binding, plan.options.allow_secrets),
+        archive_path,
+    )
+    .await?;
+    reporter.log(
+        LogSource::Workflow,
+        &format!(
+            "Packed {} files: {} (sha256 {})",
+            archive.entries.len(),
+            pack::human_size(archive.size),
+            archive.sha256
+        ),
+    );
+    if let Some(same) = identical_to(plan, &archive) {
+        reporter.warn(&format!(
+            "the package is identical to version {same} already on the portal"
+        ));
+    }
+    Ok(archive)
 }
 
 /// The error of a publish that cannot start because an interrupted one is not settled yet.
@@ -346,24 +658,29 @@ fn unsettled(r: &Recovery) -> CoreError {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn build_pack_upload(
     ctx: &Context,
-    binding: &Binding,
-    options: &PublishOptions,
-    next: VersionNumber,
-    latest: Option<&gopay_miniapp_portal::domain::Version>,
+    plan: &Plan<'_>,
     reporter: &dyn Reporter,
+    prompter: &dyn Prompter,
     cancel: &CancellationToken,
     portal: &dyn Portal,
     journal: &Journal,
-) -> Result<(PackedArchive, Option<String>), CoreError> {
+) -> Result<(PackedArchive, String), CoreError> {
+    let (binding, options, next) = (plan.binding, plan.options, plan.next);
     // 4. Build, streaming its output.
     if options.no_build {
         reporter.log(LogSource::Workflow, "Skipping the build, as asked");
     } else {
-        reporter.step(&format!("Building {next}: {}", binding.build_command));
-        reporter.progress(10, &format!("Building {next}: {}", binding.build_command));
+        let message = format!("Building {next}: {}", binding.build_command);
+        reporter.step(&message);
+        reporter.progress(
+            &events::Phase::Build {
+                version: next.to_string(),
+                command: binding.build_command.clone(),
+            },
+            &message,
+        );
         let token = journal::new_build_token();
         let mut journaled = Ok(());
         Build::new(binding.build_command.clone(), ctx.project.clone())
@@ -380,67 +697,53 @@ async fn build_pack_upload(
         return Err(CoreError::Cancelled);
     }
 
-    // 5–6. Pack with the checks (secrets, size budget, symlinks, empty output).
-    reporter.step(&format!("Packing {next}"));
-    reporter.progress(50, &format!("Packing {next}"));
-    journal.phase(Phase::Packing)?;
+    journal.phase(JournalPhase::Packing)?;
     pause_at("publish-packing");
-    let scratch = tempfile::Builder::new()
-        .prefix("gopay-miniapp-pack")
-        .tempdir()
-        .map_err(|e| CoreError::io("a temporary folder", e))?;
-    let archive_path = scratch
-        .path()
-        .join(format!("{}-{next}.zip", binding.app.id));
-    let archive = pack_archive(
-        pack_options(&ctx.project, binding, options.allow_secrets),
-        archive_path,
-    )
-    .await?;
-    reporter.log(
-        LogSource::Workflow,
-        &format!(
-            "Packed {} files: {} (sha256 {})",
-            archive.entries.len(),
-            pack::human_size(archive.size),
-            archive.sha256
-        ),
-    );
-    if let Some(latest) = latest.filter(|l| l.sha256 == archive.sha256) {
-        reporter.warn(&format!(
-            "the package is identical to version {} already on the portal",
-            latest.version
-        ));
-    }
-    if options.dry_run {
-        return Ok((archive, None));
-    }
+    let scratch = scratch_dir()?;
+    let archive = pack_step(ctx, plan, reporter, scratch.path()).await?;
     if cancel.is_cancelled() {
         return Err(CoreError::Cancelled);
+    }
+    // The same content as the latest version would make a version nobody can tell apart:
+    // asked first; `allow_identical` is the yes given ahead (never a blanket --yes).
+    if let Some(same) = identical_to(plan, &archive).filter(|_| !options.allow_identical) {
+        let question = format!(
+            "The package is identical to version {same} already on the portal. Publish it again as {next}?"
+        );
+        let yes = prompter
+            .confirm(&Confirm {
+                question: &question,
+                action: "Publish Anyway",
+                destructive: false,
+                input: Input::AllowIdentical,
+            })
+            .await?;
+        if !yes {
+            return Err(CoreError::Cancelled);
+        }
     }
 
     // 7. Upload (chunked, resumable, retried) and create the version.
     reporter.step(&format!("Uploading {}", pack::human_size(archive.size)));
-    reporter.progress(60, "Uploading");
-    let description = options
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("Published with gopay-miniapp {}", env!("CARGO_PKG_VERSION")));
     journal.uploading(&archive.sha256)?;
     let warn_journal = |e: CoreError| tracing::warn!("the publish journal: {e}");
     let progress = |p: UploadProgress| {
-        let percent = p.percent();
         reporter.progress(
-            60 + (percent * 39 / 100) as u8,
+            &events::Phase::Upload {
+                version: next.to_string(),
+                done: p.sent,
+                total: p.total,
+            },
             &format!(
-                "Uploading {next}: {percent}% of {}",
+                "Uploading {next}: {}% of {}",
+                p.percent(),
                 pack::human_size(p.total)
             ),
         );
         if p.sent > 0 && p.sent < p.total {
             pause_at("publish-mid-upload");
         } else if p.sent == p.total {
-            let _ = journal.phase(Phase::Uploaded).map_err(warn_journal);
+            let _ = journal.phase(JournalPhase::Uploaded).map_err(warn_journal);
             pause_at("publish-uploaded");
         }
     };
@@ -449,7 +752,7 @@ async fn build_pack_upload(
     };
     let new = NewVersion {
         version: next,
-        description: &description,
+        description: &plan.description.description,
         package: &archive.path,
         size: archive.size,
         sha256: Some(&archive.sha256),
@@ -460,10 +763,12 @@ async fn build_pack_upload(
         .await?;
     // The version exists now: nothing may undo the bump any more, not even a journal error
     // (a crash from here on is settled by asking the portal).
-    let _ = journal.phase(Phase::VersionMade).map_err(warn_journal);
+    let _ = journal
+        .phase(JournalPhase::VersionMade)
+        .map_err(warn_journal);
     pause_at("publish-version-made");
     drop(scratch);
-    Ok((archive, Some(version.id)))
+    Ok((archive, version.id))
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -703,11 +1008,15 @@ pub async fn upload_archive(
     let portal = ctx.portal().await?;
     reporter.step(&format!("Uploading {} as {version}", archive.display()));
     let progress = |p: UploadProgress| {
-        let percent = p.percent();
         reporter.progress(
-            percent as u8,
+            &events::Phase::Upload {
+                version: version.to_string(),
+                done: p.sent,
+                total: p.total,
+            },
             &format!(
-                "Uploading {version}: {percent}% of {}",
+                "Uploading {version}: {}% of {}",
+                p.percent(),
                 pack::human_size(p.total)
             ),
         );

@@ -376,6 +376,7 @@ pub async fn apply(
         if notes.is_empty() { "(none)" } else { &notes }
     );
     let confirm = Confirm {
+        input: Input::Confirmation,
         question: &question,
         action: "Submit for Review",
         destructive: false,
@@ -406,6 +407,7 @@ pub async fn simple_step(
                 resolved.version.version, resolved.target.name, release.state
             );
             let confirm = Confirm {
+                input: Input::Confirmation,
                 question: &question,
                 action: "Cancel Release",
                 destructive: true,
@@ -473,6 +475,7 @@ pub async fn official(
         ),
     };
     let confirm = Confirm {
+        input: Input::Confirmation,
         question: &question,
         action: "Release to Everyone",
         destructive: true,
@@ -534,6 +537,7 @@ pub async fn rollback(
         target.name, live.version, back.version, back.version
     );
     let confirm = Confirm {
+        input: Input::Confirmation,
         question: &question,
         action: "Roll Back",
         destructive: true,

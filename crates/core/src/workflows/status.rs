@@ -122,6 +122,9 @@ pub struct VersionView {
     pub version_id: String,
     pub created_at: String,
     pub description: String,
+    /// The description is this tool's default ("Published with gopay-miniapp x.y.z"): it
+    /// tells a reviewer nothing, so editors prefill nothing from it.
+    pub description_is_default: bool,
     pub size: u64,
     pub sha256: String,
     pub releases: Vec<ReleaseView>,
@@ -140,6 +143,9 @@ pub fn version_views(
             version_id: v.id.clone(),
             created_at: v.created_at.clone(),
             description: v.description.clone(),
+            description_is_default: crate::workflows::publish::is_default_description(
+                &v.description,
+            ),
             size: v.size,
             sha256: v.sha256.clone(),
             releases: releases

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use gopay_miniapp_core::events::Reporter;
+use gopay_miniapp_core::events::{Phase, Reporter};
 use gopay_miniapp_core::workflows::account::{self, LoginResult};
 use gopay_miniapp_core::{Hint, Input};
 use gopay_miniapp_portal::BrowserLogin;
@@ -52,7 +52,7 @@ async fn login(cx: &Cx, args: Args) -> Result<LoginResult, CommandError> {
     let result = match (args.username, args.password) {
         (Some(username), Some(password)) => {
             cx.reporter
-                .progress(10, &format!("Logging in as {username}"));
+                .progress(&Phase::Login, &format!("Logging in as {username}"));
             account::login(
                 &cx.ctx,
                 Login::Password {
@@ -111,7 +111,10 @@ async fn browser_login(cx: &Cx) -> Result<LoginResult, gopay_miniapp_core::CoreE
                 format!("Approve the login in the browser: {}{code}", auth.url)
             };
             reporter.info(&message);
-            reporter.progress(5, &format!("Waiting for the login in the browser{code}"));
+            reporter.progress(
+                &Phase::Login,
+                &format!("Waiting for the login in the browser{code}"),
+            );
             if !auth.browser_started {
                 open_external(&shared, &portal, &auth.url, &message, &cancel).await;
             }

@@ -119,6 +119,7 @@ commands! {
     bind::Bind,
     pack::Pack,
     publish::Publish,
+    publish_description::PublishDescription,
     list_versions::ListVersions,
     release::Release,
     temporary_code::TemporaryCode,
@@ -173,6 +174,10 @@ pub fn export() -> Value {
     // their own, so the running table does not hold them.
     let mut generator = commands::generator();
     entries(&mut generator);
+    // Types that reach editors outside a result: `$/progress`'s `phase`, a failed build's
+    // `buildError` (error data).
+    generator.subschema_for::<gopay_miniapp_core::events::Phase>();
+    generator.subschema_for::<gopay_miniapp_core::project::build_errors::SourceError>();
     let defs = generator
         .take_definitions(true)
         .into_iter()

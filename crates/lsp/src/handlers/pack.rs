@@ -1,6 +1,6 @@
 //! `miniapp.pack`: what publish would upload, without building and without the network.
 
-use gopay_miniapp_core::events::{LogSource, Reporter};
+use gopay_miniapp_core::events::{LogSource, Phase, Reporter};
 use gopay_miniapp_core::workflows::publish::{self, PackResult};
 use serde::Deserialize;
 
@@ -47,7 +47,7 @@ impl Command for Pack {
                 cx.ctx.project.join(path)
             }
         });
-        cx.reporter.progress(10, "Packing the build output");
+        cx.reporter.step("Packing the build output");
         let result = publish::pack_project(&cx.ctx, out, args.list, args.allow_secrets, args.force)
             .await
             .map_err(|e| core_error(cx, e))?;
@@ -61,7 +61,7 @@ impl Command for Pack {
                 ),
             );
         }
-        cx.reporter.progress(100, "Packed");
+        cx.reporter.progress(&Phase::Done, "Packed");
         Ok(result)
     }
 }

@@ -18,9 +18,11 @@ pub struct Args {
     pub session: SessionArgs,
     /// `patch`, `minor`, `major` or an exact `x.y.z`. Default: the binding's bump (patch).
     pub bump: Option<BumpSpec>,
-    /// The version's description.
+    /// The version's description. Default: the subject of the project's last git commit,
+    /// else "Published with gopay-miniapp x.y.z" (`miniapp.publishDescription` tells which).
     pub description: Option<String>,
-    /// Check, build and pack; upload nothing, change nothing.
+    /// Say what would be done and pack the output folder as it is now: no version is
+    /// written, nothing is built or uploaded.
     #[serde(default)]
     pub dry_run: bool,
     /// Pack the output folder as it is.
@@ -29,11 +31,15 @@ pub struct Args {
     /// Pack files that look like secrets instead of refusing.
     #[serde(default)]
     pub allow_secrets: bool,
+    /// Publish a package identical to the latest version without asking (`yes` does not
+    /// answer that question).
+    #[serde(default)]
+    pub allow_identical: bool,
 }
 
 impl Command for Publish {
     const NAME: &'static str = "miniapp.publish";
-    const SUMMARY: &'static str = "Latest version → bump package.json → build → pack → upload. One per project at a time; cancelling restores package.json.";
+    const SUMMARY: &'static str = "Latest version → bump package.json (and package-lock.json) → build → pack → upload. One per project at a time; cancelling restores both files.";
     const PROJECT: ProjectUse = ProjectUse::Required;
     const MUTATING: bool = true;
     const PROGRESS: Option<&'static str> = Some("Publishing");
@@ -47,8 +53,15 @@ impl Command for Publish {
             no_build: args.no_build,
             dry_run: args.dry_run,
             allow_secrets: args.allow_secrets,
+            allow_identical: args.allow_identical,
         };
-        let result = publish::publish(&cx.ctx, &options, cx.reporter.as_ref(), &cx.cancel)
+        let result = publish::publish(
+            &cx.ctx,
+            &options,
+            cx.reporter.as_ref(),
+            cx.prompter.as_ref(),
+            &cx.cancel,
+        )
             .await
             .map_err(|e| core_error(cx, e))?;
         if let Some(recovery) = &result.recovered {

@@ -1,7 +1,7 @@
 // Words shown to the user for what the sidecar answered: errors, questions, results.
 // No `vscode` here.
 
-import type { BindResult, ErrorReport, LoginResult, PublishResult, ReleaseState, ReleaseView, StatusSnapshot, Step, StepResult, WaitResult } from './snapshot';
+import type { BindResult, Description, ErrorReport, LoginResult, ProgressPhase, PublishResult, ReleaseState, ReleaseView, SourceError, StatusSnapshot, Step, StepResult, WaitResult } from './snapshot';
 import { formatDate, formatSize } from './format';
 import { COMMAND_TABLE } from './protocol';
 
@@ -26,6 +26,8 @@ export interface Failure {
   buildSignal?: number;
   buildProgramMissing?: string;
   firstErrorLine?: string;
+  /** The first error naming a file of the project (for the Problems panel). */
+  buildError?: SourceError;
   buildOutputAvailable?: boolean;
   restoredVersion?: string;
   /** A step this portal's API lacks: where it is done instead. */
@@ -51,6 +53,55 @@ function hintOf(value: unknown): { kind?: string; text?: string } {
   return { kind: optionalString(hint.kind), text: optionalString(hint.text) };
 }
 
+/** `data.buildError`, if it has the shape; anything else is none. */
+export function sourceErrorOf(value: unknown): SourceError | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const line = optionalNumber(v.line);
+  const file = optionalString(v.file);
+  if (!file || line === undefined || line < 1) return undefined;
+  const column = optionalNumber(v.column);
+  return { file, line, ...(column !== undefined && column >= 1 ? { column } : {}), message: typeof v.message === 'string' ? v.message : '' };
+}
+
+/**
+ * Where a build error goes in the Problems panel: the file as a path inside the project, or
+ * undefined when it would leave it (the sidecar only sends project files; the editor checks
+ * again rather than trusting a path from a child process's output). 0-based line and column.
+ */
+export function problemOf(projectRoot: string, error: SourceError): { path: string; line: number; column: number; message: string } | undefined {
+  const parts = error.file.split(/[\\/]/);
+  if (error.file.startsWith('/') || /^[A-Za-z]:/.test(error.file) || parts.some((p) => p === '..' || p === '')) return undefined;
+  const root = projectRoot.replace(/[\\/]+$/, '');
+  return {
+    path: `${root}/${parts.join('/')}`,
+    line: error.line - 1,
+    column: Math.max(0, (error.column ?? 1) - 1),
+    message: error.message || 'build error',
+  };
+}
+
+/**
+ * How a `$/progress` report is drawn: a bar only where the phase is a real fraction (the
+ * upload's bytes, the end); every other phase is a step without a percentage.
+ */
+export function progressPercent(phase: ProgressPhase | undefined): number | undefined {
+  if (!phase) return undefined;
+  if (phase.kind === 'upload') return phase.total > 0 ? Math.floor((Math.min(phase.done, phase.total) * 100) / phase.total) : 100;
+  if (phase.kind === 'done') return 100;
+  return undefined;
+}
+
+/** `value.phase` of a `$/progress` report, when it has a known shape. */
+export function phaseOf(value: unknown): ProgressPhase | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const phase = (value as { phase?: unknown }).phase;
+  if (typeof phase !== 'object' || phase === null || typeof (phase as { kind?: unknown }).kind !== 'string') return undefined;
+  const p = phase as ProgressPhase & Record<string, unknown>;
+  if (p.kind === 'upload' && (optionalNumber(p.done) === undefined || optionalNumber(p.total) === undefined)) return undefined;
+  return p;
+}
+
 /** Anything thrown by a request → what to tell the user (never `[object Object]`). */
 export function describeError(error: unknown): Failure {
   if (typeof error === 'object' && error !== null) {
@@ -72,6 +123,7 @@ export function describeError(error: unknown): Failure {
         buildSignal: optionalNumber(data.buildSignal),
         buildProgramMissing: optionalString(data.buildProgramMissing),
         firstErrorLine: optionalString(data.firstErrorLine),
+        buildError: sourceErrorOf(data.buildError),
         buildOutputAvailable: data.buildOutputAvailable === true ? true : undefined,
         restoredVersion: optionalString(data.restoredVersion),
         portalUrl: optionalString(data.portalUrl),
@@ -406,9 +458,30 @@ export function bindText(result: BindResult): string {
 export function publishText(result: PublishResult): string {
   const secs = (result.elapsedMs / 1000).toFixed(1);
   const what = `${plural(result.files, 'file')}, ${formatSize(result.size)}`;
-  if (result.dryRun) return `Dry run: ${result.app} ${result.version} would be uploaded (${what}); nothing was changed.`;
+  if (result.dryRun) {
+    const build = result.buildCommand ? `, build with “${result.buildCommand}” (not run: the output folder was packed as it is now)` : '';
+    return `Dry run: would write ${result.version} to ${result.bumpedFiles.join(' and ')}${build} and upload ${what} as ${result.app} ${result.version}. Nothing was written, built or uploaded.`;
+  }
   const same = result.identicalToPrevious ? ' The package is identical to the previous version.' : '';
   return `Published ${result.app} ${result.version} (${what}, ${secs} s); package.json is now ${result.packageJsonVersion}. Not live yet: release it to a target app.${same}`;
+}
+
+/**
+ * The description box of Publish: prefilled with the last commit's subject when the project is
+ * in git; the tool's default is only the placeholder (it tells a reviewer nothing). An empty
+ * answer publishes with what the placeholder shows.
+ */
+export function descriptionInput(suggested: Description | undefined): { value: string; placeholder: string; prompt: string } {
+  const prompt = 'Description of this version: what changed (shown on the portal and to reviewers)';
+  if (!suggested) return { value: '', placeholder: 'What changed in this version', prompt };
+  if (suggested.source === 'lastCommit') return { value: suggested.description, placeholder: 'What changed in this version', prompt: `${prompt}; prefilled from the last commit` };
+  return { value: '', placeholder: suggested.description, prompt };
+}
+
+/** What Apply Release prefills as release notes: the version's description, unless it is the tool's default. */
+export function releaseNotesPrefill(version: { description?: string; descriptionIsDefault?: boolean } | undefined): string {
+  if (!version?.description || version.descriptionIsDefault) return '';
+  return version.description;
 }
 
 /** The ways forward a toast may suggest, in their order, as a sentence's parts. */

@@ -117,6 +117,8 @@ export interface VersionView {
   versionId: string;
   createdAt: string;
   description: string;
+  /** The tool's default description ("Published with gopay-miniapp x.y.z"): prefill nothing from it. */
+  descriptionIsDefault: boolean;
   size: number;
   sha256: string;
   releases: ReleaseView[];
@@ -208,6 +210,13 @@ export interface PublishResult {
   dryRun: boolean;
   previousVersion?: string;
   packageJsonVersion: string;
+  /** package.json, and package-lock.json when it names the version: written (a dry run: would be). */
+  bumpedFiles: string[];
+  /** The build that ran (a dry run: would run; it does not build). */
+  buildCommand?: string;
+  built: boolean;
+  description: string;
+  descriptionSource: DescriptionSource;
   size: number;
   sha256: string;
   files: number;
@@ -215,6 +224,32 @@ export interface PublishResult {
   elapsedMs: number;
   recovered?: Recovery;
 }
+
+/** Where a version's description came from (core's `DescriptionSource`). */
+export type DescriptionSource = 'given' | 'lastCommit' | 'default';
+
+/** Result of `miniapp.publishDescription`: what publish uses when no description is given. */
+export interface Description {
+  description: string;
+  source: DescriptionSource;
+}
+
+/** The first error of a failed build that names a file of the project (`data.buildError`). */
+export interface SourceError {
+  /** Relative to the project folder, `/`-separated. */
+  file: string;
+  line: number;
+  column?: number;
+  message: string;
+}
+
+/** Where a running command is (`$/progress` value's `phase`, core's `events::Phase`). */
+export type ProgressPhase =
+  | { kind: 'check' | 'latest' | 'login' | 'done' }
+  | { kind: 'bump'; version: string }
+  | { kind: 'build'; version: string; command: string }
+  | { kind: 'pack'; version: string }
+  | { kind: 'upload'; version: string; done: number; total: number };
 
 /** Result of the release verbs. */
 export interface StepResult {
