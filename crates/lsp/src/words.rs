@@ -242,4 +242,19 @@ mod tests {
             "Possible now: Set Whitelist, Roll Back, Withdraw from Review."
         );
     }
+
+    /// Issue 21 item 7: a step the portal's API lacks is named as the editor's button, never
+    /// by the portal's label ("Whitelist Test").
+    #[test]
+    fn a_step_the_api_lacks_is_named_as_the_button() {
+        let text = hint(&Hint::UseThePortal {
+            feature: gopay_miniapp_portal::Feature::Step(Step::Whitelist),
+            url: "https://console.example".into(),
+        });
+        assert!(
+            text.starts_with("Set Whitelist is not available on this portal"),
+            "{text}"
+        );
+        assert!(!text.contains("Whitelist Test"), "{text}");
+    }
 }

@@ -738,6 +738,7 @@ mod tests {
     fn offered_steps_follow_roles_and_capabilities() {
         let all = crate::backend::Capabilities {
             steps: Step::ALL.to_vec(),
+            release_notes: crate::backend::NotesAt::Apply,
             list_spaces: true,
             list_apps: true,
             list_target_apps: true,

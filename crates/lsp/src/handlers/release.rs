@@ -1,6 +1,7 @@
 //! `miniapp.release`: a version to a target app (→ Not submitted); both asked if absent.
 
 use gopay_miniapp_core::workflows::release::{self, ReleaseOptions, StepResult};
+use gopay_miniapp_core::Hint;
 use gopay_miniapp_portal::Step;
 use serde::Deserialize;
 
@@ -18,9 +19,9 @@ pub struct Args {
     /// (`capabilities.releaseNotes` is `release`; default: the version's description).
     /// Refused on a portal that takes them at Apply Release.
     pub notes: Option<String>,
-    /// The step the client takes right after (`temporary_code`): checked against the portal's
-    /// capabilities first, so a step it lacks fails before the release is made.
-    pub then: Option<Step>,
+    /// The step the client takes right after, by its id (`temporary_code`): checked against
+    /// the portal's capabilities first, so a step it lacks fails before the release is made.
+    pub then: Option<String>,
 }
 
 impl Command for Release {
@@ -32,9 +33,27 @@ impl Command for Release {
     type Result = StepResult;
 
     async fn run(cx: &Cx, args: Args) -> Result<StepResult, CommandError> {
+        let then = match args.then.as_deref() {
+            None => None,
+            Some(id) => Some(
+                Step::ALL
+                    .into_iter()
+                    .find(|s| s.as_str() == id)
+                    .ok_or_else(|| {
+                        CommandError::invalid_params(
+                            gopay_miniapp_core::codes::INVALID,
+                            format!(
+                                "`then` is not a step id: `{}` (e.g. temporary_code)",
+                                gopay_miniapp_guard::text::Line(id)
+                            ),
+                            Hint::None,
+                        )
+                    })?,
+            ),
+        };
         let options = ReleaseOptions {
             notes: args.notes.as_deref(),
-            then: args.then,
+            then,
         };
         release::release(
             &cx.ctx,

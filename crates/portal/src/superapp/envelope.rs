@@ -206,6 +206,30 @@ pub fn state_of(status: &str) -> Option<ReleaseState> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Issue #21 item 23: the firewall's challenge page is its own typed error, whichever
+    /// marker it carries; an envelope that merely quotes a marker is still an answer.
+    #[test]
+    fn the_firewalls_browser_check_is_recognised() {
+        for marker in CHALLENGE_MARKERS {
+            let page = format!(
+                "<html><script>var {} = 1;</script></html>",
+                marker.to_uppercase()
+            );
+            let err = decode(200, page.as_bytes(), "https://c.example/rest/x").unwrap_err();
+            assert!(
+                matches!(err, PortalError::BrowserCheck { .. }),
+                "{marker}: {err:?}"
+            );
+            assert_eq!(err.code(), "browser_check");
+            assert!(err.is_auth());
+        }
+        let quoted = br#"{"success":true,"data":{"note":"rgv587"}}"#;
+        assert!(decode(200, quoted, "u").is_ok());
+        let other = decode(200, b"<html>maintenance</html>", "u").unwrap_err();
+        assert!(matches!(other, PortalError::Protocol { .. }));
+    }
+
     use super::*;
 
     fn dec(body: &str) -> Result<Value, PortalError> {

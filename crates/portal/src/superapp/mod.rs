@@ -675,6 +675,38 @@ mod tests {
         }
     }
 
+    /// Issue #21 item 23: the Bx-V value is configurable; what is not a header value is
+    /// refused, naming it.
+    #[test]
+    fn bx_v_is_configurable_and_checked() {
+        let p = SuperappPortal::new("http://127.0.0.1:1", Vec::new()).unwrap();
+        assert!(p.with_bx_v("2.6.0").is_ok());
+        for bad in ["", "2.6 0", "2.6\n0", "ü"] {
+            let p = SuperappPortal::new("http://127.0.0.1:1", Vec::new()).unwrap();
+            let err = p.with_bx_v(bad).err().expect(bad);
+            assert!(err.to_string().contains("Bx-V"), "{err}");
+        }
+    }
+
+    /// Issue #21 item 7: a step the API lacks is named in our words, never the portal's
+    /// label ("Whitelist Test").
+    #[test]
+    fn not_available_names_the_step_in_our_words() {
+        let p = SuperappPortal::new("http://127.0.0.1:1", Vec::new()).unwrap();
+        let err = p.not_available(Feature::Step(Step::Whitelist)).to_string();
+        assert!(
+            err.starts_with("setting a whitelist is not available on this portal"),
+            "{err}"
+        );
+        for step in Step::ALL {
+            let text = Feature::Step(step).to_string();
+            assert!(
+                !text.contains(step.label()) || step.label() == "Grayscale",
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn a_cookie_header_is_taken_with_or_without_its_name() {
         assert_eq!(cookie_header("Cookie: a=b; c=d\n").unwrap(), "a=b; c=d");

@@ -402,7 +402,12 @@ export function loginText(result: LoginResult): string {
 
 export function bindText(result: BindResult): string {
   if (!result.changed) return `Kept the binding to "${result.binding.app.name}" in "${result.binding.space.name}".`;
-  return `Bound this project to "${result.binding.app.name}" in "${result.binding.space.name}" (${basename(result.file)}).`;
+  const bound = `Bound this project to "${result.binding.app.name}" in "${result.binding.space.name}" (${basename(result.file)}).`;
+  // Said plainly: the portal has no route that reads a target app's channel code.
+  const unchecked = result.unchecked?.includes('targetAppCode')
+    ? ' The MiniApp and its space were checked on the portal; the target apps’ channel codes could not be (this portal has no route for them): a wrong one shows at the first release.'
+    : '';
+  return bound + unchecked;
 }
 
 export function publishText(result: PublishResult): string {
