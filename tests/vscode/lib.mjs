@@ -141,15 +141,18 @@ export async function stop(child) {
 }
 
 /** `gopay-miniapp --json …` as a user in a terminal would run it. */
-export function cli(binary, args, { home, portal, project, input } = {}) {
+export function cli(binary, args, { home, portal, project, input, expectFail } = {}) {
   const global = ['--json'];
   if (portal) global.push('--portal', portal);
   if (project) global.push('--project', project);
   const r = run(binary, [...global, ...args], {
     env: { GOPAY_MINIAPP_HOME: home, GOPAY_MINIAPP_PORTAL: undefined, GOPAY_MINIAPP_TOKEN: undefined, NO_COLOR: '1' },
     input,
+    allowFail: expectFail,
   });
-  return JSON.parse(r.stdout);
+  if (expectFail && r.status === 0) throw new Error(`${args.join(' ')} succeeded; expected it to fail`);
+  // A failure's `{"error": …}` document (on stdout or stderr).
+  return JSON.parse(r.stdout.trim() || r.stderr.trim());
 }
 
 // --- code-server -----------------------------------------------------------------------------

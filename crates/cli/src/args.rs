@@ -72,7 +72,7 @@ pub enum Command {
     /// Versions, newest first, with each target app's release state.
     Versions,
     /// Release a version to a target app (not submitted until Apply).
-    Release(ReleaseArgs),
+    Release(ReleaseCmdArgs),
     /// The temporary code: a QR with the working deeplink.
     Qr(QrArgs),
     /// Apply Release: show the release information, confirm, submit for review.
@@ -156,14 +156,16 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct BindArgs {
-    /// Space name or id.
+    /// Space name or id; where the portal cannot list spaces, its id or NAME=ID (the name is
+    /// kept and shown instead of the id).
     #[arg(long, visible_alias = "space-id")]
     pub space: Option<String>,
-    /// MiniApp name or id.
+    /// MiniApp name or id; where the portal cannot list MiniApps, its id or NAME=ID.
     #[arg(long, visible_alias = "app-id")]
     pub app: Option<String>,
-    /// A target app as NAME=ID (repeatable), for portals that cannot list them; add
-    /// "(production)" or "(testing)" after the ID to say which it is.
+    /// A target app as NAME=ID (repeatable; the ID is its channel code, digits on GoPay's
+    /// console: "GoPay Staging=1611000000000000000002"), for portals that cannot list them;
+    /// add "(production)" or "(testing)" after the ID to say which it is.
     #[arg(long = "target-app", value_name = "NAME=ID")]
     pub target_apps: Vec<String>,
     /// Which API the portal speaks (default: detected by probing it).
@@ -244,10 +246,22 @@ pub struct QrArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReleaseCmdArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Release notes for the reviewer, on a portal that takes them when the release is made
+    /// (the SuperApp console; default: the version's description). Elsewhere they go with
+    /// `apply --notes`.
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub release: ReleaseArgs,
-    /// Release notes (default: the version's description).
+    /// Release notes (default: the version's description), on a portal that takes them at
+    /// Apply (the SuperApp console takes them with `release --notes`).
     #[arg(long)]
     pub notes: Option<String>,
 }

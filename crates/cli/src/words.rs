@@ -77,6 +77,11 @@ pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => "log in: `gopay-miniapp login` (or set GOPAY_MINIAPP_TOKEN in CI)".into(),
+        Hint::NotesGoWith { at } => match at {
+            gopay_miniapp_portal::NotesAt::Release => "this portal takes release notes when the release is made: `gopay-miniapp release VERSION --target-app T --notes TEXT`".into(),
+            gopay_miniapp_portal::NotesAt::Apply => "this portal takes release notes at Apply: `gopay-miniapp apply VERSION --target-app T --notes TEXT`".into(),
+        },
+        Hint::PassBrowserCheck => "the portal's firewall wants a browser: log in through it again with `gopay-miniapp login --browser`, then run the command again".into(),
         Hint::ReplaceAccessToken { from } => match from {
             TokenSource::Environment => "GOPAY_MINIAPP_TOKEN holds that token: set it to a valid access token (`gopay-miniapp token create`), or unset it to use your login".into(),
             // The CLI takes no token argument; worded for completeness.

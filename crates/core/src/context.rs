@@ -14,6 +14,9 @@ use crate::hint::Hint;
 /// The default portal: the local portal's default address (`gopay-miniapp portal serve`).
 pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:8780";
 
+/// The `Bx-V` header for a SuperApp console, when the binding has no `bxV`.
+pub const BX_V_ENV: &str = "GOPAY_MINIAPP_BX_V";
+
 /// Upload chunk size in bytes (default 8 MiB).
 pub const CHUNK_SIZE_ENV: &str = "GOPAY_MINIAPP_CHUNK_SIZE";
 
@@ -23,6 +26,7 @@ type CachedPortal = (
         String,
         Backend,
         Vec<gopay_miniapp_portal::domain::TargetApp>,
+        Option<String>,
     ),
     Arc<dyn Portal>,
 );
@@ -235,11 +239,15 @@ impl Context {
     ) -> Result<Arc<dyn Portal>, CoreError> {
         // A backend that cannot list target apps is told the binding's (part of the key, so
         // a new `bind` in a running sidecar is seen).
-        let target_apps: Vec<gopay_miniapp_portal::domain::TargetApp> = binding
-            .filter(|b| portal_key(&b.portal) == portal_key(url))
-            .map(|b| b.given_target_apps())
-            .unwrap_or_default();
-        let key = (portal_key(url), backend, target_apps);
+        let binding = binding.filter(|b| portal_key(&b.portal) == portal_key(url));
+        let target_apps: Vec<gopay_miniapp_portal::domain::TargetApp> =
+            binding.map(|b| b.given_target_apps()).unwrap_or_default();
+        // The binding's, else the environment's, else the observed default.
+        let bx_v = binding
+            .and_then(|b| b.bx_v.clone())
+            .or_else(|| std::env::var(BX_V_ENV).ok())
+            .filter(|v| !v.trim().is_empty());
+        let key = (portal_key(url), backend, target_apps, bx_v);
         let cached = {
             let cache = self.portal_cache.lock().expect("portal cache");
             cache
@@ -271,6 +279,7 @@ impl Context {
                         .ok()
                         .and_then(|v| v.parse::<u64>().ok()),
                     target_apps: key.2.clone(),
+                    bx_v: key.3.clone(),
                 };
                 let portal = gopay_miniapp_portal::open(backend, &key.0, options)?;
                 *self.portal_cache.lock().expect("portal cache") =

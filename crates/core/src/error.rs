@@ -308,6 +308,7 @@ pub fn portal_hint(err: &PortalError) -> Hint {
             seconds: *retry_after_secs,
         },
         PortalError::ForeignOrigin { .. } => Hint::UseOwnPortalUrl,
+        PortalError::BrowserCheck { .. } => Hint::PassBrowserCheck,
         PortalError::Forbidden { .. } => Hint::AskForAccess,
         PortalError::NotFound { .. } => Hint::CheckName,
         PortalError::IllegalStep { allowed, .. } if !allowed.is_empty() => Hint::TakeStep {

@@ -55,6 +55,11 @@ pub enum Hint {
     None,
     /// Log in (again); in CI, use an access token.
     LogIn,
+    /// This portal takes release notes at another step (`at`): give them there.
+    NotesGoWith { at: gopay_miniapp_portal::NotesAt },
+    /// The portal's anti-bot firewall answered with its browser check: log in through the
+    /// browser again (a real browser passes the check; the session it gives is let through).
+    PassBrowserCheck,
     /// The access token in use was refused: replace it (where it came `from`), or leave it
     /// out to use the stored login.
     ReplaceAccessToken { from: TokenSource },

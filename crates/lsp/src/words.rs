@@ -64,6 +64,13 @@ pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => "Log in again.".into(),
+        Hint::NotesGoWith { at } => match at {
+            gopay_miniapp_portal::NotesAt::Release => "This portal takes release notes when the release is made: give them with Release (`notes`), not with Apply Release.".into(),
+            gopay_miniapp_portal::NotesAt::Apply => "This portal takes release notes at Apply Release (`notes`), not when the release is made.".into(),
+        },
+        Hint::PassBrowserCheck => {
+            "The portal's firewall asks for a browser: Log In with Browser again, then try again.".into()
+        }
         Hint::ReplaceAccessToken { from } => match from {
             TokenSource::Argument => "Pass a valid access token as `token` (one made on the portal), or leave `token` out to use the stored login.".into(),
             TokenSource::Environment => "The sidecar's GOPAY_MINIAPP_TOKEN holds that token: set a valid one and restart the sidecar, or unset it to use the stored login.".into(),
@@ -145,6 +152,14 @@ pub fn hint(hint: &Hint) -> String {
         Hint::SeeFile => "See the message for the file at fault.".into(),
         Hint::CheckNetwork => "Check the network and the portal address; it is safe to retry.".into(),
         Hint::CheckPortalUrl => "Check the portal address in the settings.".into(),
+        // A step by the button's name (ours), never the portal's label.
+        Hint::UseThePortal {
+            feature: gopay_miniapp_portal::Feature::Step(step),
+            url,
+        } => format!(
+            "{} is not available on this portal through its API: do it on the portal's own pages ({url}).",
+            step_words(*step)
+        ),
         Hint::UseThePortal { feature, url } => {
             format!("{feature} is done on the portal's own pages: {url}")
         }
@@ -226,5 +241,20 @@ mod tests {
             text,
             "Possible now: Set Whitelist, Roll Back, Withdraw from Review."
         );
+    }
+
+    /// Issue 21 item 7: a step the portal's API lacks is named as the editor's button, never
+    /// by the portal's label ("Whitelist Test").
+    #[test]
+    fn a_step_the_api_lacks_is_named_as_the_button() {
+        let text = hint(&Hint::UseThePortal {
+            feature: gopay_miniapp_portal::Feature::Step(Step::Whitelist),
+            url: "https://console.example".into(),
+        });
+        assert!(
+            text.starts_with("Set Whitelist is not available on this portal"),
+            "{text}"
+        );
+        assert!(!text.contains("Whitelist Test"), "{text}");
     }
 }

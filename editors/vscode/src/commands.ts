@@ -16,6 +16,9 @@ import {
   grayscaleArgs,
   listAppsArgs,
   loginArgs,
+  namedIdText,
+  notesAt,
+  notesPrefill,
   parseRatio,
   publishArgs,
   refArgs,
@@ -292,9 +295,10 @@ function bindFlow(ctx: Ctx, rebindClicked: boolean): Cmd {
  */
 async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> {
   const title = 'Bind MiniApp';
+  // NAME=ID keeps a name of the user's, shown instead of the 22-digit id (the id stays in tooltips).
   const typed = {
-    space: current?.space.id ?? '',
-    app: current?.app.id ?? '',
+    space: namedIdText(current?.space),
+    app: namedIdText(current?.app),
     targetApps: targetAppsText(current?.targetApps),
   };
   const required = (what: string) => (v: string) => (v.trim() ? undefined : `Type the ${what}.`);
@@ -303,14 +307,14 @@ async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> 
   for (let step = 1; step <= 3; ) {
     const answer = await inputStep(
       step === 1
-        ? { title, step, total: 3, prompt: `Space ID on ${ctx.portalHost} (this portal cannot list spaces: copy it from the portal)`, placeholder: '1532000000000000000001', value: typed.space, validate: required('space ID') }
+        ? { title, step, total: 3, prompt: `Space on ${ctx.portalHost} as NAME=ID, or its ID (this portal cannot list spaces: copy the ID from the portal; the name is yours, shown instead of the ID)`, placeholder: 'Demo Space=1532000000000000000001', value: typed.space, validate: required('space ID') }
         : step === 2
-          ? { title, step, total: 3, prompt: 'MiniApp ID in that space (from the MiniApp’s page on the portal)', placeholder: '1512000000000000000001', value: typed.app, validate: required('MiniApp ID') }
+          ? { title, step, total: 3, prompt: 'MiniApp in that space as NAME=ID, or its ID (from the MiniApp’s page on the portal; checked with the space before the binding is written)', placeholder: 'Hello MiniApp=1512000000000000000001', value: typed.app, validate: required('MiniApp ID') }
           : {
               title,
               step,
               total: 3,
-              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code); add (production) or (testing) after an ID to mark it, as this portal cannot say',
+              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code, digits; this portal has no route to check it); add (production) or (testing) after an ID to mark it, as this portal cannot say',
               placeholder: 'GoPay Staging=1611000000000000000002 (testing), GoPay=1611000000000000000001 (production)',
               value: typed.targetApps,
               validate: required('target apps'),
@@ -455,8 +459,24 @@ export function release(ctx: Ctx): Cmd {
       });
       if (target === BACK) continue;
       if (target === undefined) return;
-      const result = await ctx.run<StepResult>('miniapp.release', releaseArgs(v, target.id), { project: true });
-      if (arg && 'showCode' in arg && arg.showCode) {
+      // Where this portal takes release notes when the release is made (GoPay's console), they
+      // are asked here, and nowhere else: Apply Release then sends none.
+      let notes: string | undefined;
+      if (notesAt(ctx.snapshot?.capabilities) === 'release') {
+        const typed = await inputStep({
+          title: `Release ${v} to "${target.name}"`,
+          prompt: 'Release notes for the reviewer: what changed (this portal takes them now, not at Apply Release)',
+          placeholder: 'What changed in this version',
+          value: notesPrefill(versionView?.description),
+        });
+        if (typed === BACK) continue;
+        if (typed === undefined) return;
+        notes = typed;
+      }
+      const showCode = !!(arg && 'showCode' in arg && arg.showCode);
+      // The temporary code right after: the sidecar checks this portal has it before making the release.
+      const result = await ctx.run<StepResult>('miniapp.release', releaseArgs(v, target.id, { notes, then: showCode ? 'temporary_code' : undefined }), { project: true });
+      if (showCode) {
         const code = await ctx.run<TemporaryCode>('miniapp.temporaryCode', temporaryCodeArgs({ version: v, targetAppId: target.id }), { project: true });
         ctx.qr.show(code);
         void info(stepText('miniapp.release', result));
@@ -482,10 +502,10 @@ export function applyRelease(ctx: Ctx): Cmd {
     const ref = await pickRelease(ctx, arg, 'gopayMiniapp.applyRelease', 'Apply Release');
     if (ref === null) return;
     let notes: string | undefined;
-    if (ref) {
+    // Notes are asked only where this portal takes them at Apply (the console took them at Release).
+    if (ref && notesAt(ctx.snapshot?.capabilities) === 'apply') {
       const description = ref.versionView?.description ?? (arg && 'kind' in arg ? arg.release?.description : undefined) ?? '';
-      // The sidecar's default description says nothing to a reviewer: no prefill then.
-      const prefill = /^Published with gopay-miniapp\b/.test(description) ? '' : description;
+      const prefill = notesPrefill(description);
       const typed = await inputStep({
         title: `Apply Release: ${ref.version} on "${ref.targetApp}"`,
         prompt: 'Release notes for the reviewer: what changed (the release information to confirm comes next)',

@@ -394,11 +394,18 @@ export class Ctx implements vscode.Disposable {
   /** A problem of the status (told once until it changes), with the buttons that help. */
   private async tellProblem(problem: string, code: string | undefined): Promise<void> {
     const unreachable = code === 'network' || code === 'protocol';
-    const buttons = unreachable ? ['Retry', OPEN_SETTINGS] : code === 'session_expired' || code === 'not_logged_in' ? ['Log In'] : [OPEN_LOG];
+    const buttons = unreachable
+      ? ['Retry', OPEN_SETTINGS]
+      : code === 'session_expired' || code === 'not_logged_in'
+        ? ['Log In']
+        : code === 'browser_check'
+          ? ['Log In with Browser', OPEN_LOG]
+          : [OPEN_LOG];
     const pick = await vscode.window.showWarningMessage(problem, ...buttons);
     if (pick === 'Retry') await this.refresh();
     if (pick === OPEN_SETTINGS) await vscode.commands.executeCommand('gopayMiniapp.openSettings');
     if (pick === 'Log In') await vscode.commands.executeCommand('gopayMiniapp.login');
+    if (pick === 'Log In with Browser') await vscode.commands.executeCommand('gopayMiniapp.loginWithBrowser');
     if (pick === OPEN_LOG) this.log.show(true);
   }
 
@@ -439,6 +446,9 @@ export class Ctx implements vscode.Disposable {
         break;
       case 'Log In':
         await vscode.commands.executeCommand('gopayMiniapp.login');
+        break;
+      case 'Log In with Browser':
+        await vscode.commands.executeCommand('gopayMiniapp.loginWithBrowser');
         break;
       case 'Bind MiniApp':
         await vscode.commands.executeCommand('gopayMiniapp.bind');

@@ -90,8 +90,32 @@ export interface ReleaseRef {
   targetAppId: string;
 }
 
-export function releaseArgs(version: string, targetAppId: string): Args {
-  return { version, targetApp: targetAppId };
+/**
+ * Release's arguments: `notes` only where the portal takes them at Release (see `notesAt`),
+ * `then` the step taken right after (the sidecar checks the portal can take it before making
+ * the release).
+ */
+export function releaseArgs(version: string, targetAppId: string, extra: { notes?: string; then?: string } = {}): Args {
+  const args: Args = { version, targetApp: targetAppId };
+  if (extra.notes !== undefined && extra.notes.trim() !== '') args.notes = extra.notes.trim();
+  if (extra.then) args.then = extra.then;
+  return args;
+}
+
+/** Where this portal takes release notes (its capabilities): the one step that asks for them. */
+export function notesAt(capabilities: { releaseNotes?: 'apply' | 'release' } | undefined): 'apply' | 'release' {
+  return capabilities?.releaseNotes ?? 'apply';
+}
+
+/** The notes box's prefill: the version's description, unless it is the sidecar's default, which says nothing to a reviewer. */
+export function notesPrefill(description: string | undefined): string {
+  return !description || /^Published with gopay-miniapp\b/.test(description) ? '' : description;
+}
+
+/** A space or MiniApp as the bind-by-ids box shows it again: `NAME=ID` when it has a name of its own, else the id. */
+export function namedIdText(ref: { id: string; name: string } | undefined): string {
+  if (!ref) return '';
+  return ref.name && ref.name !== ref.id ? `${ref.name}=${ref.id}` : ref.id;
 }
 
 /** The release's fields; none when the user picked none (the sidecar then asks, or says why not). */

@@ -70,6 +70,8 @@ export interface Binding {
   includeSourceMaps: boolean;
   /** Target apps given by the user (portals that cannot list them). */
   targetApps?: GivenTargetApp[];
+  /** The `Bx-V` header sent to a SuperApp console, when not the observed default. */
+  bxV?: string;
 }
 
 /** A target app given by hand at bind time; `production` only when the user said it. */
@@ -82,6 +84,8 @@ export interface GivenTargetApp {
 /** What the portal can do (crates/portal `Capabilities`): nothing else is offered. */
 export interface Capabilities {
   steps: string[];
+  /** Where this portal takes release notes: with Apply Release, or when the release is made. */
+  releaseNotes: 'apply' | 'release';
   listSpaces: boolean;
   listApps: boolean;
   listTargetApps: boolean;
@@ -241,6 +245,8 @@ export interface BindResult {
   binding: Binding;
   changed: boolean;
   file: string;
+  /** What was given and could not be checked on the portal (`targetAppCode`: the channel codes). */
+  unchecked?: string[];
 }
 
 /** Result of `miniapp.waitForReview`. */
