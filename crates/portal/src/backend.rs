@@ -118,8 +118,9 @@ impl fmt::Display for Feature {
 }
 
 /// What a backend can do. Core offers a step only when the lifecycle table allows it in the
-/// release's state *and* the backend lists it here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+/// release's state *and* the backend lists it here. `Default` is nothing at all (no portal
+/// chosen yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub steps: Vec<Step>,

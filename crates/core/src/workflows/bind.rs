@@ -111,7 +111,9 @@ pub async fn bind(
     let (space, app) = if caps.list_spaces && caps.list_apps {
         let spaces = portal.spaces().await?;
         let space = match &request.space {
-            Some(given) => pick_named("space", given, &spaces, |s| (&s.id, &s.name))?,
+            Some(given) => pick_named(crate::hint::Named::Space, given, &spaces, |s| {
+                (&s.id, &s.name)
+            })?,
             None => {
                 choose(
                     "Select a space",
@@ -125,7 +127,7 @@ pub async fn bind(
         };
         let apps = portal.apps(&space.id).await?;
         let app = match &request.app {
-            Some(given) => pick_named("MiniApp", given, &apps, |a| (&a.id, &a.name))?,
+            Some(given) => pick_named(crate::hint::Named::App, given, &apps, |a| (&a.id, &a.name))?,
             None => {
                 choose(
                     &format!("Select the MiniApp in \"{}\" to bind", space.name),
