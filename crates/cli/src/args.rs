@@ -12,7 +12,8 @@ use gopay_miniapp_core::workflows::publish::BumpSpec;
     version,
     about = "Publish and release GoPay MiniApps from the terminal, CI and editors.",
     after_help = "Exit codes: 0 ok, 2 usage, 3 auth, 4 preflight/validation, 5 network (retryable), \
-6 refused by the portal, 7 not available on this portal (do it on its web pages), 130 cancelled.\n\
+6 refused by the portal, 7 not available on this portal (do it on its web pages), 8 timed out \
+(wait: still in review), 130 cancelled. `status` exits with its problem's code when it shows one.\n\
 Environment: GOPAY_MINIAPP_PORTAL (portal URL or preset for unbound projects), GOPAY_MINIAPP_TOKEN (CI access token), \
 GOPAY_MINIAPP_HOME (credentials directory), RUST_LOG (log filter)."
 )]
