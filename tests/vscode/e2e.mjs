@@ -468,8 +468,13 @@ async function main() {
     if (first === 'dialog') await w.answerDialog('Open');
     const approval = await popup;
     await approval.waitForLoadState();
-    const waiting = await w.notification(/Logging in with the browser.*code [A-Z0-9-]+/, 15_000);
+    const waiting = await w.notification(/Logging in to .* with the browser.*code [A-Z0-9-]+/, 15_000);
     const code = /code ([A-Z0-9-]+)/.exec(await waiting.innerText())[1];
+    // The page's URL with the code, Open URL and Copy URL (#21 item 20).
+    const shown = await w.notification(/Approve the login in the browser at http\S+\/device/, 15_000);
+    assertMatch(await shown.innerText(), new RegExp(code), 'the URL toast shows the code');
+    const urlButtons = await shown.getByRole('button').allInnerTexts();
+    assert(urlButtons.some((b) => /Open URL/.test(b)) && urlButtons.some((b) => /Copy URL/.test(b)), `buttons: ${urlButtons}`);
     await w.shot('device-login-waiting');
     // code-server sends localhost URLs through its port proxy (which drops the path); a desktop
     // VS Code opens the portal's page itself. Either way the approval page is this one:

@@ -263,7 +263,7 @@ export function loginWithBrowser(ctx: Ctx): Cmd {
     if (!chosen) return;
     const result = await ctx.run<LoginResult>('miniapp.login', browserLoginArgs(), {
       portal: chosen.portal,
-      progress: `${loginTitle(chosen.check.portal)} with the browser`,
+      progress: `Logging in to ${portalName(chosen.check.portal)} with the browser`,
     });
     void info(loginText(result));
   });
