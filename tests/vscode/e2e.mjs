@@ -19,7 +19,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, assertMatch, cli, findFile, launch, log, readJson, repo, run, runTest, startPortal, step, stop } from './lib.mjs';
+import { assert, assertMatch, cli, findFile, launch, log, readJson, repo, run, runTest, startPortal, step, stop, writeSettings } from './lib.mjs';
 
 const artifacts = path.join(repo, 'tests/artifacts/vscode');
 const sidebarImage = path.join(repo, 'docs/images/vscode-sidebar.png');
@@ -35,6 +35,8 @@ async function main() {
   let portalProcess;
   const { page, w, binary, tmp, paths, portal } = await launch({
     artifacts,
+    // A new user: a fresh user-data dir with no portal setting (issue #21 item 4).
+    portalSetting: false,
     paths: (tmp) => ({
       devHome: path.join(tmp, 'home-developer'),
       adminHome: path.join(tmp, 'home-admin'),
@@ -59,20 +61,33 @@ async function main() {
     await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
     await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).waitFor({ timeout: 60_000 });
     await w.sidebarWidth(460);
-    assertMatch(await w.sidebar.innerText(), /Log in to the GoPay MiniApp Portal/, 'the welcome content');
+    assertMatch(await w.sidebar.innerText(), /Log in to a GoPay MiniApp portal/, 'the welcome content');
     assertMatch(await statusBarText(), /GoPay MiniApp: log in/, 'the status bar');
     await w.shot('logged-out');
   });
 
-  await step('Log In: a wrong password keeps the box open with the error and the username (item 6)', async () => {
+  await step('first Log In with no settings: the presets (GoPay preselected), Other URL; the title names the portal (#21 item 4)', async () => {
     await w.clickButton('Log In');
-    const user = await w.fillInput('demo', { expectTitle: 'Log In (1/2)' });
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In: Which Portal?' }).waitFor({ timeout: 15_000 });
+    const active = (await w.quickInput.locator('.quick-input-list .monaco-list-row.focused .label-name').first().textContent())?.trim();
+    assert(active === 'GoPay', `GoPay production is preselected, not ${active}`);
+    await w.shot('login-portal-presets');
+    const offered = await w.pick('Other URL…', { expectTitle: 'Log In: Which Portal?' });
+    assert(
+      ['GoPay', 'GoPay Staging', 'Local portal', 'Other URL…'].every((l) => offered.includes(l)),
+      `the presets offered: ${offered}`,
+    );
+    await w.fillInput(portal, { expectTitle: 'Log In: Other URL' });
+  });
+
+  await step('Log In: a wrong password keeps the box open with the error and the username (item 6)', async () => {
+    const user = await w.fillInput('demo', { expectTitle: `Log In to ${portalHost} (1/2)` });
     assert(user.type !== 'password', 'the username is not a password box');
-    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In (2/2)' }).waitFor({ timeout: 10_000 });
+    await w.quickInput.locator('.quick-input-title', { hasText: `Log In to ${portalHost} (2/2)` }).waitFor({ timeout: 10_000 });
     assert((await w.quickInput.locator('.quick-input-box input').getAttribute('type')) === 'password', 'the password box is a password input');
     await w.submitInput('not-the-password');
     const wrong = await w.waitForInputMessage(/Wrong username or password/);
-    assertMatch(wrong.title, /Log In \(2\/2\)/, 'the password step is still open');
+    assertMatch(wrong.title, /Log In to .* \(2\/2\)/, 'the password step is still open');
     assertMatch(wrong.message, /for demo/, 'the username is kept');
     assert((await w.toastTexts()).every((t) => !/failed/i.test(t)), `no error toast: ${await w.toastTexts()}`);
     await w.shot('login-wrong-password');
@@ -105,6 +120,23 @@ async function main() {
     assertMatch(await statusBarText(), /Hello MiniApp · nothing live/, 'the status bar');
     await w.shot('bound');
     await w.closeNotifications();
+  });
+
+  await step('a bound project keeps its binding’s portal when the user setting points elsewhere (#21 item 5)', async () => {
+    const settingsFile = path.join(paths.userData, 'User', 'settings.json');
+    const before = fs.readFileSync(settingsFile, 'utf8');
+    // A portal that is not there: were the setting to win, the sidebar would say it can't reach it.
+    writeSettings(paths.userData, { ...JSON.parse(before), 'gopayMiniapp.portal.url': 'http://127.0.0.1:9' });
+    await page.waitForTimeout(2_000);
+    await w.palette('GoPay MiniApp: Refresh');
+    await page.waitForTimeout(2_000);
+    await w.waitForRows([
+      new RegExp(`^Demo Developer, demo · ${portalHost.replace(/[.:]/g, '\\$&')}$`),
+      /^Hello MiniApp, Demo Space$/,
+    ]);
+    assert(!(await w.rows()).some((r) => /Can’t reach/.test(r)), `the binding's portal is used: ${await w.rows()}`);
+    fs.writeFileSync(settingsFile, before);
+    await page.waitForTimeout(1_000);
   });
 
   await step('the status bar item shows the bound app and focuses the sidebar', async () => {
@@ -436,8 +468,13 @@ async function main() {
     if (first === 'dialog') await w.answerDialog('Open');
     const approval = await popup;
     await approval.waitForLoadState();
-    const waiting = await w.notification(/Logging in with the browser.*code [A-Z0-9-]+/, 15_000);
+    const waiting = await w.notification(/Logging in to .* with the browser.*code [A-Z0-9-]+/, 15_000);
     const code = /code ([A-Z0-9-]+)/.exec(await waiting.innerText())[1];
+    // The page's URL with the code, Open URL and Copy URL (#21 item 20).
+    const shown = await w.notification(/Approve the login in the browser at http\S+\/device/, 15_000);
+    assertMatch(await shown.innerText(), new RegExp(code), 'the URL toast shows the code');
+    const urlButtons = await shown.getByRole('button').allInnerTexts();
+    assert(urlButtons.some((b) => /Open URL/.test(b)) && urlButtons.some((b) => /Copy URL/.test(b)), `buttons: ${urlButtons}`);
     await w.shot('device-login-waiting');
     // code-server sends localhost URLs through its port proxy (which drops the path); a desktop
     // VS Code opens the portal's page itself. Either way the approval page is this one:

@@ -570,7 +570,7 @@ async function playwright() {
  * 1280×800 on the workbench. Logs and a failure screenshot land in `artifacts`; a watchdog
  * ends a test that hangs for 10 minutes.
  */
-export async function launch({ artifacts, paths: testPaths, startPortal: startTestPortal, settings = {} }) {
+export async function launch({ artifacts, paths: testPaths, startPortal: startTestPortal, settings = {}, portalSetting = true }) {
   const { chromium } = await playwright();
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
@@ -611,7 +611,8 @@ export async function launch({ artifacts, paths: testPaths, startPortal: startTe
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'telemetry.telemetryLevel': 'off',
-    'gopayMiniapp.portal.url': portal,
+    // Without it (a new user's fresh settings), the first Log In asks which portal.
+    ...(portalSetting ? { 'gopayMiniapp.portal.url': portal } : {}),
     ...settings,
   });
   const url = await startCodeServer({

@@ -74,8 +74,8 @@ async function main() {
     await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).waitFor({ timeout: 60_000 });
     await w.sidebarWidth(460);
     await w.clickButton('Log In');
-    await w.fillInput('demo', { expectTitle: 'Log In (1/2)' });
-    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In (2/2)' }).waitFor({ timeout: 10_000 });
+    await w.fillInput('demo', { expectTitle: /Log In to .* \(1\/2\)/ });
+    await w.quickInput.locator('.quick-input-title', { hasText: /Log In to .* \(2\/2\)/ }).waitFor({ timeout: 10_000 });
     await w.submitInput('demo');
     await w.notification(new RegExp(`Logged in to ${host} as`), 120_000);
     await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).waitFor({ timeout: 20_000 });

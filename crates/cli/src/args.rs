@@ -12,17 +12,19 @@ use gopay_miniapp_core::workflows::publish::BumpSpec;
     version,
     about = "Publish and release GoPay MiniApps from the terminal, CI and editors.",
     after_help = "Exit codes: 0 ok, 2 usage, 3 auth, 4 preflight/validation, 5 network (retryable), \
-6 refused by the portal, 7 not available on this portal (do it on its web pages), 130 cancelled.\n\
-Environment: GOPAY_MINIAPP_PORTAL (portal URL), GOPAY_MINIAPP_TOKEN (CI access token), \
+6 refused by the portal, 7 not available on this portal (do it on its web pages), 8 timed out \
+(wait: still in review), 130 cancelled. `status` exits with its problem's code when it shows one.\n\
+Environment: GOPAY_MINIAPP_PORTAL (portal URL or preset for unbound projects), GOPAY_MINIAPP_TOKEN (CI access token), \
 GOPAY_MINIAPP_HOME (credentials directory), RUST_LOG (log filter)."
 )]
 pub struct Cli {
     /// The MiniApp project (default: the current directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
-    /// Portal URL (default: the binding's portal, else the last one logged in to, else
-    /// the local portal at http://127.0.0.1:8780).
-    #[arg(long, global = true, value_name = "URL", env = "GOPAY_MINIAPP_PORTAL")]
+    /// Portal URL, or a preset: gopay, gopay-staging, local. For this command only: it wins
+    /// over the binding's portal (with a warning when they differ). Default: the binding's
+    /// portal, else GOPAY_MINIAPP_PORTAL, else the last one logged in to, else asked.
+    #[arg(long, global = true, value_name = "URL|PRESET")]
     pub portal: Option<String>,
     /// Print exactly one JSON document on stdout; logs and progress go to stderr.
     #[arg(long, global = true)]

@@ -618,9 +618,17 @@ fn a_session_lost_mid_way_is_exit_3_and_leaves_nothing_half_made() {
         .code(3);
     assert!(run.stderr.contains("log in again"), "{}", run.stderr);
     assert!(o.releases("1.0.1").is_empty());
-    let status = dev.run(&["--json", "status"]).ok().json();
+    // A status that shows a problem exits with the problem's code (issue #21 item 1).
+    let run = dev.run(&["--json", "status"]);
+    let status = run.json();
     assert!(
         status["problem"]["code"] == "session_expired" || status["loggedIn"] == false,
         "{status}"
     );
+    let expected = if status.get("problem").is_some() {
+        3
+    } else {
+        0
+    };
+    assert_eq!(run.code, expected, "{status}");
 }

@@ -3,7 +3,7 @@
 //! client must pass one; never CLI flags or `gopay-miniapp <verb>` lines.
 
 use gopay_miniapp_core::journal::{self, Recovery};
-use gopay_miniapp_core::{Hint, Input};
+use gopay_miniapp_core::{Hint, Input, Named};
 use gopay_miniapp_portal::{LoginKind, Step, TokenSource};
 
 /// The command argument that supplies an input.
@@ -114,7 +114,16 @@ pub fn hint(hint: &Hint) -> String {
             "Set the portal address to the portal's own address in the settings: it refuses requests made for another address (a proxy, another host name).".into()
         }
         Hint::AskForAccess => "Ask an owner of the space or target app for access.".into(),
-        Hint::CheckName => "Check the name or id; you only see spaces you belong to.".into(),
+        Hint::CheckName { what } => match what {
+            Some(Named::Space) => "Check the space; you only see spaces you belong to.",
+            Some(Named::App) => "Check the MiniApp's name or id (Bind lists the space's MiniApps).",
+            Some(Named::TargetApp) => "Check the target app's name or id.",
+            Some(Named::Version) => "Check the version (x.y.z or latest).",
+            Some(Named::AccessToken) => "Check the access token's name or id.",
+            None => "Check the name or id (the message says what the portal did not find).",
+        }
+        .into(),
+        Hint::ChoosePortal => "Choose the portal (GoPay, GoPay Staging, the local portal or another URL) when you log in, or set it in the settings.".into(),
         Hint::TakeStep { steps, .. } => format!(
             "Possible now: {}.",
             steps

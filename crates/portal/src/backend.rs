@@ -120,10 +120,13 @@ impl fmt::Display for Feature {
 }
 
 /// When a portal takes a release's notes for the reviewer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NotesAt {
-    /// With Apply Release (the native portal).
+    /// With Apply Release (the native portal; the seed's flow).
+    #[default]
     Apply,
     /// When the release is made, before Apply (the SuperApp console: the `changelog` of its
     /// release creation; Apply sends none).
@@ -131,8 +134,9 @@ pub enum NotesAt {
 }
 
 /// What a backend can do. Core offers a step only when the lifecycle table allows it in the
-/// release's state *and* the backend lists it here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+/// release's state *and* the backend lists it here. `Default` is nothing at all (no portal
+/// chosen yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub steps: Vec<Step>,

@@ -49,11 +49,13 @@ import {
   waitText,
 } from './pure/messages';
 import type { TreeNode } from './pure/model';
+import { checkPortalUrl, loginTitle, mustChoosePortal, OTHER_URL, portalItems, portalName } from './pure/portals';
 import type {
   App,
   Binding,
   BindResult,
   LoginResult,
+  PortalCheck,
   PublishResult,
   ReleaseView,
   Space,
@@ -126,7 +128,7 @@ async function pickRelease(ctx: Ctx, arg: ReleaseArg, command: string, title: st
   const found = releaseChoices(ctx.snapshot, command, given.version);
   if (found.kind === 'notAvailable') {
     // The portal's API lacks the step: the CLI's words, and the portal's pages one click away.
-    const portal = ctx.snapshot.binding.portal || ctx.snapshot.portal;
+    const portal = ctx.snapshot.binding.portal || ctx.snapshot.portal || '';
     const pick = await info(notAvailableText(title, portal), OPEN_ON_PORTAL);
     if (pick === OPEN_ON_PORTAL) await vscode.env.openExternal(vscode.Uri.parse(portal));
     return null;
@@ -167,16 +169,53 @@ async function afterStep(command: string, result: StepResult): Promise<void> {
 
 // --- account and binding ---------------------------------------------------------------------
 
+/**
+ * Which portal this login is for, checked before anything is typed: a new user (no binding, no
+ * setting, no login: the sidecar's snapshot has no portal) picks a preset — GoPay first — or
+ * another URL; the sidecar then checks it answers like a portal. `undefined`: dismissed.
+ */
+async function loginPortal(ctx: Ctx): Promise<{ portal?: string; check: PortalCheck } | undefined> {
+  let portal: string | undefined;
+  if (mustChoosePortal(ctx.snapshot, ctx.portalSetting)) {
+    const { items, active } = portalItems();
+    const picked = await pickStep<string>({
+      title: 'Log In: Which Portal?',
+      placeholder: 'Nothing is bound here and you have not logged in yet: choose the portal',
+      items,
+      active,
+    });
+    if (picked === undefined || picked === BACK) return undefined;
+    if (picked === OTHER_URL) {
+      const typed = await inputStep({
+        title: 'Log In: Other URL',
+        prompt: 'The portal’s address (https://…)',
+        placeholder: 'https://miniapp.example.com',
+        validate: (v) => checkPortalUrl(v),
+      });
+      if (typed === undefined || typed === BACK) return undefined;
+      portal = typed.trim();
+    } else {
+      portal = picked;
+    }
+  }
+  // Reachable, and answers like a portal: checked before the password is asked for.
+  const check = await ctx.run<PortalCheck>('miniapp.checkPortal', {}, { portal, progress: `Checking ${portal ? portalName(portal) : ctx.portalHost}` });
+  return { portal, check };
+}
+
 export function login(ctx: Ctx): Cmd {
   return guarded(ctx, commandWhat('gopayMiniapp.login'), async () => {
-    const portal = ctx.portalHost;
+    const chosen = await loginPortal(ctx);
+    if (!chosen) return;
+    const title = loginTitle(chosen.check.portal);
+    const portal = portalName(chosen.check.portal);
     let username = '';
     let result: LoginResult | undefined;
     let failure: unknown;
     for (let step = 1; step <= 2; ) {
       if (step === 1) {
         const typed = await inputStep({
-          title: 'Log In',
+          title,
           step: 1,
           total: 2,
           prompt: `Username on ${portal}`,
@@ -190,7 +229,7 @@ export function login(ctx: Ctx): Cmd {
         continue;
       }
       const typed = await inputStep({
-        title: 'Log In',
+        title,
         step: 2,
         total: 2,
         prompt: `Password of ${username} on ${portal} (sent to the portal once, never saved)`,
@@ -199,7 +238,7 @@ export function login(ctx: Ctx): Cmd {
         // The box stays open while the portal checks; a wrong password keeps it, with the username.
         accept: async (password) => {
           try {
-            result = await ctx.run<LoginResult>('miniapp.login', loginArgs(username, password));
+            result = await ctx.run<LoginResult>('miniapp.login', loginArgs(username, password), { portal: chosen.portal });
             return undefined;
           } catch (e) {
             const f = describeError(e);
@@ -223,8 +262,11 @@ export function login(ctx: Ctx): Cmd {
 
 export function loginWithBrowser(ctx: Ctx): Cmd {
   return guarded(ctx, commandWhat('gopayMiniapp.loginWithBrowser'), async () => {
+    const chosen = await loginPortal(ctx);
+    if (!chosen) return;
     const result = await ctx.run<LoginResult>('miniapp.login', browserLoginArgs(), {
-      progress: 'Logging in with the browser',
+      portal: chosen.portal,
+      progress: `Logging in to ${portalName(chosen.check.portal)} with the browser`,
     });
     void info(loginText(result));
   });

@@ -39,9 +39,11 @@ import {
   reviewText,
 } from './pure/messages';
 import { buildSidebar, isUnreachable, ProjectFacts, SidebarModel, TreeNode, ViewState } from './pure/model';
+import { BrowserLogin, browserLoginView, COPY_URL, OPEN_URL } from './pure/portals';
 import type { StatusSnapshot } from './pure/snapshot';
 
 export const STATUS_NOTIFICATION = 'miniapp/didChangeStatus';
+export const BROWSER_LOGIN_NOTIFICATION = 'miniapp/browserLogin';
 const OPEN_LOG = 'Open Log';
 /** The view's name (package.json `views`). */
 const VIEW_NAME = 'Releases';
@@ -58,6 +60,8 @@ export interface RunOptions {
   onMessage?: (message: string) => void;
   /** Not logged (a check run on every keystroke). */
   quiet?: boolean;
+  /** A portal chosen for this command only (it wins over the binding's). */
+  portal?: string;
 }
 
 let nextProgressToken = 1;
@@ -118,9 +122,9 @@ export class Ctx implements vscode.Disposable {
     return (this.config.get<string>('portal.url') ?? '').trim();
   }
 
-  /** The portal the user deals with, for prompts. */
+  /** The portal the user deals with, for prompts: the snapshot's (the sidecar's one rule). */
   get portalLabel(): string {
-    return this.portalSetting || this.snapshot?.portal || 'the GoPay MiniApp Portal';
+    return this.snapshot?.portal || this.portalSetting || 'the GoPay MiniApp Portal';
   }
 
   // --- the sidecar -------------------------------------------------------------------------
@@ -165,6 +169,10 @@ export class Ctx implements vscode.Disposable {
     this.clientDisposables.push(
       client.onNotification(STATUS_NOTIFICATION, (snapshot: StatusSnapshot) => this.setSnapshot(snapshot)),
     );
+    // Where the browser login happens: the code and the URL, with Open URL and Copy URL.
+    this.clientDisposables.push(
+      client.onNotification(BROWSER_LOGIN_NOTIFICATION, (params: BrowserLogin) => void this.showBrowserLogin(params)),
+    );
     this.clientDisposables.push(
       client.onDidChangeState((e) => {
         if (e.newState === State.Stopped && this.client === client && !this.stopping) {
@@ -191,6 +199,18 @@ export class Ctx implements vscode.Disposable {
   }
 
   private stopping = false;
+
+  /** The browser login's page, with Open URL and Copy URL (the sidecar only sends openable ones). */
+  private async showBrowserLogin(params: BrowserLogin): Promise<void> {
+    const view = browserLoginView(params);
+    this.log.info(view.text);
+    const choice = await vscode.window.showInformationMessage(view.text, ...view.buttons);
+    if (choice === OPEN_URL) await vscode.env.openExternal(vscode.Uri.parse(params.url, true));
+    if (choice === COPY_URL) {
+      await vscode.env.clipboard.writeText(params.url);
+      void vscode.window.showInformationMessage('Copied the login page’s URL.');
+    }
+  }
 
   async stop(): Promise<void> {
     const client = this.client;
@@ -236,7 +256,9 @@ export class Ctx implements vscode.Disposable {
   }
 
   private common(options: RunOptions): Common {
-    return { portal: this.portalSetting, project: options.project ? this.snapshot?.project : undefined };
+    // The setting is the portal of unbound projects only: a binding's portal wins over it
+    // (the sidecar's rule). A portal chosen for this command (Log In's pick) is `portal`.
+    return { portal: options.portal, defaultPortal: this.portalSetting, project: options.project ? this.snapshot?.project : undefined };
   }
 
   /** How the sidecar's Yes/No question of the running command is shown (verb buttons). */
@@ -461,6 +483,7 @@ export class Ctx implements vscode.Disposable {
 
   /** The portal's host, for messages. */
   get portalHost(): string {
-    return hostOf(this.snapshot?.portal ?? (this.portalSetting || 'http://127.0.0.1:8780'));
+    const portal = this.snapshot?.portal ?? this.portalSetting;
+    return portal ? hostOf(portal) : 'the portal';
   }
 }

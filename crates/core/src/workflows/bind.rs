@@ -9,7 +9,7 @@ use crate::binding::{Binding, GivenTargetApp, NamedRef};
 use crate::context::Context;
 use crate::error::CoreError;
 use crate::events::{Confirm, Prompter, Reporter};
-use crate::hint::{Hint, Input};
+use crate::hint::{Hint, Input, Named};
 
 /// What to bind to; what is missing is asked (or listed) where the portal can.
 #[derive(Debug, Clone, Default)]
@@ -129,7 +129,9 @@ pub async fn bind(
     let (space, app) = if caps.list_spaces && caps.list_apps {
         let spaces = portal.spaces().await?;
         let space = match &request.space {
-            Some(given) => pick_named("space", given, &spaces, |s| (&s.id, &s.name))?,
+            Some(given) => pick_named(crate::hint::Named::Space, given, &spaces, |s| {
+                (&s.id, &s.name)
+            })?,
             None => {
                 choose(
                     "Select a space",
@@ -143,7 +145,7 @@ pub async fn bind(
         };
         let apps = portal.apps(&space.id).await?;
         let app = match &request.app {
-            Some(given) => pick_named("MiniApp", given, &apps, |a| (&a.id, &a.name))?,
+            Some(given) => pick_named(crate::hint::Named::App, given, &apps, |a| (&a.id, &a.name))?,
             None => {
                 choose(
                     &format!("Select the MiniApp in \"{}\" to bind", space.name),
@@ -273,7 +275,9 @@ async fn check_app_in_space(
                 "{url} has no MiniApp {} in space {} that you can see (its versions query with both ids answered: {err})",
                 app.id, space.id
             ),
-            Hint::CheckName,
+            Hint::CheckName {
+                what: Some(Named::App),
+            },
         )),
         Err(err) => Err(err.into()),
     }

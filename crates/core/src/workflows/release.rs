@@ -111,7 +111,7 @@ pub async fn resolve_version(
         .find(|v| Some(v.version) == wanted || v.id == given)
         .cloned()
         .ok_or_else(|| CoreError::UnknownName {
-            what: "version".into(),
+            what: crate::hint::Named::Version,
             given: given.clone(),
             known: known(versions.iter().take(10).map(|v| v.version.to_string())),
         })
@@ -125,7 +125,10 @@ pub async fn resolve_target(
 ) -> Result<TargetApp, CoreError> {
     let targets = known_target_apps(portal, binding).await?;
     match given {
-        Some(g) => Ok(pick_named("target app", g, &targets, |t| (&t.id, &t.name))?.clone()),
+        Some(g) => Ok(pick_named(crate::hint::Named::TargetApp, g, &targets, |t| {
+            (&t.id, &t.name)
+        })?
+        .clone()),
         None => Ok(super::catalog::choose(
             "Release to which target app?",
             Input::TargetApp,
@@ -538,6 +541,9 @@ pub async fn grayscale(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
+    // The range is checked before any request (the same rule again below, with the current
+    // ratio, once the release is known).
+    lifecycle::check_ratio(None, ratio).map_err(PortalError::from)?;
     let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Grayscale)?;
     let current = (release.state == ReleaseState::Grayscale)
@@ -717,13 +723,9 @@ pub async fn wait(
             }
         }
         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-            return Err(CoreError::invalid(
-                format!(
-                    "still in review after {}",
-                    humantime(timeout.unwrap_or_default())
-                ),
-                Hint::WaitLonger,
-            ));
+            return Err(CoreError::StillInReview {
+                waited: humantime(timeout.unwrap_or_default()),
+            });
         }
         tokio::select! {
             _ = cancel.cancelled() => return Err(CoreError::Cancelled),
@@ -769,7 +771,9 @@ pub async fn review(
     check_feature(portal.as_ref(), Feature::Reviews)?;
     check_feature(portal.as_ref(), Feature::Step(step))?;
     let targets = known_target_apps(portal.as_ref(), binding.as_ref()).await?;
-    let target = pick_named("target app", target_app, &targets, |t| (&t.id, &t.name))?;
+    let target = pick_named(crate::hint::Named::TargetApp, target_app, &targets, |t| {
+        (&t.id, &t.name)
+    })?;
     let app_id = match &binding {
         Some(b) if b.app.name == app || b.app.id == app => b.app.id.clone(),
         _ => app.to_string(),
@@ -796,7 +800,9 @@ pub async fn review(
                     "no release of app {app_id} version {wanted} to \"{}\" is visible to you",
                     target.name
                 ),
-                Hint::CheckName,
+                Hint::CheckName {
+                    what: Some(crate::hint::Named::Version),
+                },
             )
         })?;
     // A review is the admin's step: what else the state allows is named for the admin only

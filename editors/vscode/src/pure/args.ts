@@ -8,8 +8,13 @@ export type Args = Record<string, string | number | boolean | string[]>;
 
 /** Fields every command takes from the extension: the portal setting and the project. */
 export interface Common {
-  /** `gopayMiniapp.portal.url`; empty means the sidecar's default. */
+  /**
+   * A portal chosen for this command (Log In's pick): it wins over the binding's, for this
+   * command only. Never the setting.
+   */
   portal?: string;
+  /** `gopayMiniapp.portal.url`: the portal of an unbound project (a binding wins over it). */
+  defaultPortal?: string;
   /** Project folder (path); empty means the sidecar's default. */
   project?: string;
 }
@@ -19,6 +24,8 @@ export function withCommon(command: string, args: Args, common: Common): Args {
   const out: Args = {};
   const portal = common.portal?.trim();
   if (portal && takesArgument(command, 'portal')) out.portal = portal;
+  const defaultPortal = common.defaultPortal?.trim();
+  if (defaultPortal && takesArgument(command, 'defaultPortal')) out.defaultPortal = defaultPortal;
   const project = common.project?.trim();
   if (project && takesArgument(command, 'project')) out.project = project;
   for (const [key, value] of Object.entries(args)) {

@@ -149,9 +149,14 @@ export interface JobView {
 
 /** `miniapp/didChangeStatus` and the result of `miniapp.status`. */
 export interface StatusSnapshot {
-  portal: string;
-  /** `native` or `superapp`. */
-  backend: string;
+  /** The portal the project's commands talk to; absent: none chosen yet (Log In offers the presets). */
+  portal?: string;
+  /** Why that portal: `given`, `binding`, `setting`, `lastLogin`. */
+  portalFrom?: string;
+  /** The binding's portal, when the request's `portal` disagreed with it. */
+  boundElsewhere?: string;
+  /** `native` or `superapp` (absent: no portal chosen). */
+  backend?: string;
   capabilities: Capabilities;
   project: string;
   loggedIn: boolean;
@@ -238,6 +243,15 @@ export interface LoginResult {
   displayName: string;
   expiresAt?: string;
   credentialsFile: string;
+}
+
+/** Result of `miniapp.checkPortal`: the portal answered, as `backend`. */
+export interface PortalCheck {
+  portal: string;
+  backend: string;
+  /** The preset's name when the URL is one. */
+  preset?: string;
+  from: string;
 }
 
 /** Result of `miniapp.bind`. */
