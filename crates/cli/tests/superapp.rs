@@ -413,7 +413,7 @@ fn every_step_the_console_api_lacks_is_exit_7_and_named() {
                 "--users",
                 "100001,100002",
             ],
-            "the step \"Whitelist Test\"",
+            "setting a whitelist",
         ),
         (
             vec![
@@ -424,23 +424,23 @@ fn every_step_the_console_api_lacks_is_exit_7_and_named() {
                 "--ratio",
                 "10",
             ],
-            "the step \"Grayscale\"",
+            "grayscale",
         ),
         (
             vec!["rollback", "--target-app", STAGING],
-            "the step \"Rollback\"",
+            "rolling back",
         ),
         (
             vec!["qr", "latest", "--target-app", STAGING, "--format", "url"],
-            "the step \"Show Temporary Code\"",
+            "the temporary code",
         ),
         (
             vec!["withdraw", "latest", "--target-app", STAGING],
-            "the step \"Withdraw\"",
+            "withdrawing from review",
         ),
         (
             vec!["cancel", "latest", "--target-app", STAGING],
-            "the step \"Cancel Release\"",
+            "cancelling a release",
         ),
         (
             vec![
