@@ -17,6 +17,7 @@
 // missing. Screenshots go to tests/artifacts/vscode/; the sidebar's is copied to
 // docs/images/vscode-sidebar.png. Every process it starts is stopped at the end, also on failure.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { assert, assertMatch, cli, findFile, launch, log, readJson, repo, run, runTest, startPortal, step, stop, writeSettings } from './lib.mjs';
@@ -356,14 +357,14 @@ async function main() {
     assert(decoded === deeplink, `the QR of 1.0.2 decodes to ${decoded}, the panel says ${deeplink}`);
     assert(deeplink !== firstDeeplink, 'each release has its own temporary code');
     await w.notification(/Created the release of 1\.0\.2 on "GoPay Staging"/);
-    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
     await w.closeNotifications();
+    // The panel stays open: it follows the release (#21 item 10, next step).
     await w.rowAction(/^GoPay Staging, Not submitted$/, 'Apply Release…');
     await w.fillInput('Second release from VS Code', { expectTitle: 'Apply Release: 1.0.2 on "GoPay Staging"' });
     await w.answerDialog('Submit for Review', { expect: /Submit Hello MiniApp 1\.0\.2 for review/ });
     await w.notification(/1\.0\.2 is in review/);
     await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: In review$/, /^1\.0\.1, GoPay Staging: Live$/]);
-    await w.closeNotifications();
+    // The "in review" toast stays up: the approval must put it away (#21 item 10).
   });
 
   await step('the admin approves 1.0.2 elsewhere: told without Wait for Review or Refresh (item 10)', async () => {
@@ -372,6 +373,15 @@ async function main() {
     const next = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(next.includes('Officially Release') && next.includes('Set Whitelist…'), `the approval's next steps: ${next}`);
     await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Approved$/]);
+    // Panels and toasts follow the snapshot (#21 item 10): the stale "in review" toast is put
+    // away, and the temporary-code panel no longer offers Apply but says where the release is.
+    const toasts = await w.toastTexts();
+    assert(!toasts.some((t) => /is in review/.test(t)), `the "in review" toast is gone: ${toasts}`);
+    const panel = await w.webviewFrame('#now', 20_000);
+    assertMatch(await panel.locator('#now').innerText(), /^1\.0\.2 on "GoPay Staging" is Approved now\.$/, 'the panel follows the release');
+    assert((await panel.locator('#next').count()) === 0, 'the panel no longer offers Apply');
+    await w.shot('temporary-code-follows');
+    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
     await w.shot('approved-elsewhere');
     await w.closeNotifications();
   });
@@ -431,6 +441,22 @@ async function main() {
     assertMatch(await statusBarText(), /Hello MiniApp · 1\.0\.1 live on GoPay Staging/, 'the status bar after the rollback');
     await w.shot('rolled-back');
     await w.closeNotifications();
+  });
+
+  await step('the sidecar crashes: the client restarts it and the sidebar comes back by itself (#21 item 11)', async () => {
+    await w.closeNotifications();
+    // The one sidecar of this code-server (the test's own CLI runs are never `lsp`).
+    const found = spawnSync('pgrep', ['-f', '/gopay-miniapp lsp$'], { encoding: 'utf8' });
+    const pids = found.stdout.split(/\s+/).filter(Boolean).map(Number);
+    assert(pids.length === 1, `one sidecar runs: ${pids}`);
+    process.kill(pids[0], 'SIGKILL');
+    await w.waitForRows([/^1\.0\.2, /, /^Demo Developer, /], 60_000);
+    const again = spawnSync('pgrep', ['-f', '/gopay-miniapp lsp$'], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).map(Number);
+    assert(again.length === 1 && again[0] !== pids[0], `a new sidecar runs: ${again}`);
+    assert(!(await w.sidebar.getByRole('button', { name: 'Try Again', exact: true }).isVisible()), 'no Try Again after the restart');
+    const toasts = await w.toastTexts();
+    assert(!toasts.some((t) => /can’t start its helper program/.test(t)), `no "can't start" toast for a restarted sidecar: ${toasts}`);
+    await w.shot('sidecar-restarted');
   });
 
   await step('the portal goes away: "Can’t reach", Retry and Open Settings; the tree stays, marked stale (item 2)', async () => {

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 
 import type { Ctx } from './ctx';
 import { BACK, inputStep, pickStep } from './input';
-import { followUpActions, releaseChoices, releasesAllowing } from './pure/actions';
+import { releaseChoices, releasesAllowing } from './pure/actions';
 import {
   applyReleaseArgs,
   bindArgs,
@@ -159,12 +159,8 @@ async function info(message: string, ...actions: string[]): Promise<string | und
 }
 
 /** The step's result, with the next actions the release offers as buttons. */
-async function afterStep(command: string, result: StepResult): Promise<void> {
-  const ref = { version: result.version, targetAppId: result.release.targetAppId, targetApp: result.release.targetApp };
-  const next = followUpActions(result.release);
-  const pick = await info(stepText(command, result), ...next.map((a) => a.title));
-  const action = next.find((a) => a.title === pick);
-  if (action) await vscode.commands.executeCommand(action.command, ref);
+async function afterStep(ctx: Ctx, command: string, result: StepResult): Promise<void> {
+  await ctx.releaseToast('info', stepText(command, result), result.version, result.release);
 }
 
 // --- account and binding ---------------------------------------------------------------------
@@ -520,11 +516,11 @@ export function release(ctx: Ctx): Cmd {
       const result = await ctx.run<StepResult>('miniapp.release', releaseArgs(v, target.id, { notes, then: showCode ? 'temporary_code' : undefined }), { project: true });
       if (showCode) {
         const code = await ctx.run<TemporaryCode>('miniapp.temporaryCode', temporaryCodeArgs({ version: v, targetAppId: target.id }), { project: true });
-        ctx.qr.show(code);
+        ctx.qr.show(code, result.release);
         void info(stepText('miniapp.release', result));
         return;
       }
-      await afterStep('miniapp.release', result);
+      await afterStep(ctx, 'miniapp.release', result);
       return;
     }
   });
@@ -535,7 +531,7 @@ export function showTemporaryCode(ctx: Ctx): Cmd {
     const ref = await pickRelease(ctx, arg, 'gopayMiniapp.showTemporaryCode', 'Show Temporary Code');
     if (ref === null) return;
     const code = await ctx.run<TemporaryCode>('miniapp.temporaryCode', temporaryCodeArgs(ref), { project: true });
-    ctx.qr.show(code);
+    ctx.qr.show(code, ref?.release);
   });
 }
 
@@ -558,7 +554,7 @@ export function applyRelease(ctx: Ctx): Cmd {
       notes = typed;
     }
     const result = await ctx.run<StepResult>('miniapp.applyRelease', applyReleaseArgs(ref, notes), { project: true });
-    await afterStep('miniapp.applyRelease', result);
+    await afterStep(ctx, 'miniapp.applyRelease', result);
   });
 }
 
@@ -601,7 +597,7 @@ function simpleStep(ctx: Ctx, command: string, sidecarCommand: string, what: str
     const ref = await pickRelease(ctx, arg, command, what);
     if (ref === null) return;
     const result = await ctx.run<StepResult>(sidecarCommand, refArgs(ref), { project: true });
-    await afterStep(sidecarCommand, result);
+    await afterStep(ctx, sidecarCommand, result);
   });
 }
 
@@ -636,7 +632,7 @@ export function setWhitelist(ctx: Ctx): Cmd {
     });
     if (users === undefined) return;
     const result = await ctx.run<StepResult>('miniapp.setWhitelist', whitelistArgs(ref, users), { project: true });
-    await afterStep('miniapp.setWhitelist', result);
+    await afterStep(ctx, 'miniapp.setWhitelist', result);
   });
 }
 
@@ -657,7 +653,7 @@ export function startGrayscale(ctx: Ctx): Cmd {
     });
     if (text === undefined) return;
     const result = await ctx.run<StepResult>('miniapp.startGrayscale', grayscaleArgs(ref, parseRatio(text)), { project: true });
-    await afterStep('miniapp.startGrayscale', result);
+    await afterStep(ctx, 'miniapp.startGrayscale', result);
   });
 }
 
@@ -681,7 +677,7 @@ export function rollback(ctx: Ctx): Cmd {
       }
     }
     const result = await ctx.run<StepResult>('miniapp.rollback', targetAppId ? rollbackArgs(targetAppId) : {}, { project: true });
-    await afterStep('miniapp.rollback', result);
+    await afterStep(ctx, 'miniapp.rollback', result);
   });
 }
 
