@@ -17,9 +17,10 @@
 // missing. Screenshots go to tests/artifacts/vscode/; the sidebar's is copied to
 // docs/images/vscode-sidebar.png. Every process it starts is stopped at the end, also on failure.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, assertMatch, cli, findFile, launch, log, readJson, repo, run, runTest, startPortal, step, stop } from './lib.mjs';
+import { assert, assertMatch, cli, findFile, launch, log, readJson, repo, run, runTest, startPortal, step, stop, writeSettings } from './lib.mjs';
 
 const artifacts = path.join(repo, 'tests/artifacts/vscode');
 const sidebarImage = path.join(repo, 'docs/images/vscode-sidebar.png');
@@ -35,6 +36,8 @@ async function main() {
   let portalProcess;
   const { page, w, binary, tmp, paths, portal } = await launch({
     artifacts,
+    // A new user: a fresh user-data dir with no portal setting (issue #21 item 4).
+    portalSetting: false,
     paths: (tmp) => ({
       devHome: path.join(tmp, 'home-developer'),
       adminHome: path.join(tmp, 'home-admin'),
@@ -71,20 +74,33 @@ async function main() {
     await page.locator('.activitybar .action-item a[aria-label^="GoPay MiniApp"], .activitybar .action-label[aria-label^="GoPay MiniApp"]').first().click();
     await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).waitFor({ timeout: 60_000 });
     await w.sidebarWidth(460);
-    assertMatch(await w.sidebar.innerText(), /Log in to the GoPay MiniApp Portal/, 'the welcome content');
+    assertMatch(await w.sidebar.innerText(), /Log in to a GoPay MiniApp portal/, 'the welcome content');
     assertMatch(await statusBarText(), /GoPay MiniApp: log in/, 'the status bar');
     await w.shot('logged-out');
   });
 
-  await step('Log In: a wrong password keeps the box open with the error and the username (item 6)', async () => {
+  await step('first Log In with no settings: the presets (GoPay preselected), Other URL; the title names the portal (#21 item 4)', async () => {
     await w.clickButton('Log In');
-    const user = await w.fillInput('demo', { expectTitle: 'Log In (1/2)' });
+    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In: Which Portal?' }).waitFor({ timeout: 15_000 });
+    const active = (await w.quickInput.locator('.quick-input-list .monaco-list-row.focused .label-name').first().textContent())?.trim();
+    assert(active === 'GoPay', `GoPay production is preselected, not ${active}`);
+    await w.shot('login-portal-presets');
+    const offered = await w.pick('Other URL…', { expectTitle: 'Log In: Which Portal?' });
+    assert(
+      ['GoPay', 'GoPay Staging', 'Local portal', 'Other URL…'].every((l) => offered.includes(l)),
+      `the presets offered: ${offered}`,
+    );
+    await w.fillInput(portal, { expectTitle: 'Log In: Other URL' });
+  });
+
+  await step('Log In: a wrong password keeps the box open with the error and the username (item 6)', async () => {
+    const user = await w.fillInput('demo', { expectTitle: `Log In to ${portalHost} (1/2)` });
     assert(user.type !== 'password', 'the username is not a password box');
-    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In (2/2)' }).waitFor({ timeout: 10_000 });
+    await w.quickInput.locator('.quick-input-title', { hasText: `Log In to ${portalHost} (2/2)` }).waitFor({ timeout: 10_000 });
     assert((await w.quickInput.locator('.quick-input-box input').getAttribute('type')) === 'password', 'the password box is a password input');
     await w.submitInput('not-the-password');
     const wrong = await w.waitForInputMessage(/Wrong username or password/);
-    assertMatch(wrong.title, /Log In \(2\/2\)/, 'the password step is still open');
+    assertMatch(wrong.title, /Log In to .* \(2\/2\)/, 'the password step is still open');
     assertMatch(wrong.message, /for demo/, 'the username is kept');
     assert((await w.toastTexts()).every((t) => !/failed/i.test(t)), `no error toast: ${await w.toastTexts()}`);
     await w.shot('login-wrong-password');
@@ -117,6 +133,23 @@ async function main() {
     assertMatch(await statusBarText(), /Hello MiniApp · nothing live/, 'the status bar');
     await w.shot('bound');
     await w.closeNotifications();
+  });
+
+  await step('a bound project keeps its binding’s portal when the user setting points elsewhere (#21 item 5)', async () => {
+    const settingsFile = path.join(paths.userData, 'User', 'settings.json');
+    const before = fs.readFileSync(settingsFile, 'utf8');
+    // A portal that is not there: were the setting to win, the sidebar would say it can't reach it.
+    writeSettings(paths.userData, { ...JSON.parse(before), 'gopayMiniapp.portal.url': 'http://127.0.0.1:9' });
+    await page.waitForTimeout(2_000);
+    await w.palette('GoPay MiniApp: Refresh');
+    await page.waitForTimeout(2_000);
+    await w.waitForRows([
+      new RegExp(`^Demo Developer, demo · ${portalHost.replace(/[.:]/g, '\\$&')}$`),
+      /^Hello MiniApp, Demo Space$/,
+    ]);
+    assert(!(await w.rows()).some((r) => /Can’t reach/.test(r)), `the binding's portal is used: ${await w.rows()}`);
+    fs.writeFileSync(settingsFile, before);
+    await page.waitForTimeout(1_000);
   });
 
   await step('the status bar item shows the bound app and focuses the sidebar', async () => {
@@ -360,14 +393,14 @@ async function main() {
     assert(decoded === deeplink, `the QR of 1.0.2 decodes to ${decoded}, the panel says ${deeplink}`);
     assert(deeplink !== firstDeeplink, 'each release has its own temporary code');
     await w.notification(/Created the release of 1\.0\.2 on "GoPay Staging"/);
-    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
     await w.closeNotifications();
+    // The panel stays open: it follows the release (#21 item 10, next step).
     await w.rowAction(/^GoPay Staging, Not submitted$/, 'Apply Release…');
     await w.fillInput('Second release from VS Code', { expectTitle: 'Apply Release: 1.0.2 on "GoPay Staging"' });
     await w.answerDialog('Submit for Review', { expect: /Submit Hello MiniApp 1\.0\.2 for review/ });
     await w.notification(/1\.0\.2 is in review/);
     await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: In review$/, /^1\.0\.1, GoPay Staging: Live$/]);
-    await w.closeNotifications();
+    // The "in review" toast stays up: the approval must put it away (#21 item 10).
   });
 
   await step('the admin approves 1.0.2 elsewhere: told without Wait for Review or Refresh (item 10)', async () => {
@@ -376,6 +409,15 @@ async function main() {
     const next = (await toast.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(next.includes('Officially Release') && next.includes('Set Whitelist…'), `the approval's next steps: ${next}`);
     await w.waitForRows([/^1\.0\.2, latest · GoPay Staging: Approved$/]);
+    // Panels and toasts follow the snapshot (#21 item 10): the stale "in review" toast is put
+    // away, and the temporary-code panel no longer offers Apply but says where the release is.
+    const toasts = await w.toastTexts();
+    assert(!toasts.some((t) => /is in review/.test(t)), `the "in review" toast is gone: ${toasts}`);
+    const panel = await w.webviewFrame('#now', 20_000);
+    assertMatch(await panel.locator('#now').innerText(), /^1\.0\.2 on "GoPay Staging" is Approved now\.$/, 'the panel follows the release');
+    assert((await panel.locator('#next').count()) === 0, 'the panel no longer offers Apply');
+    await w.shot('temporary-code-follows');
+    await page.locator('.tabs-container .tab', { hasText: 'Temporary Code' }).locator('.action-label.codicon-close').click();
     await w.shot('approved-elsewhere');
     await w.closeNotifications();
   });
@@ -437,6 +479,22 @@ async function main() {
     await w.closeNotifications();
   });
 
+  await step('the sidecar crashes: the client restarts it and the sidebar comes back by itself (#21 item 11)', async () => {
+    await w.closeNotifications();
+    // The one sidecar of this code-server (the test's own CLI runs are never `lsp`).
+    const found = spawnSync('pgrep', ['-f', '/gopay-miniapp lsp$'], { encoding: 'utf8' });
+    const pids = found.stdout.split(/\s+/).filter(Boolean).map(Number);
+    assert(pids.length === 1, `one sidecar runs: ${pids}`);
+    process.kill(pids[0], 'SIGKILL');
+    await w.waitForRows([/^1\.0\.2, /, /^Demo Developer, /], 60_000);
+    const again = spawnSync('pgrep', ['-f', '/gopay-miniapp lsp$'], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean).map(Number);
+    assert(again.length === 1 && again[0] !== pids[0], `a new sidecar runs: ${again}`);
+    assert(!(await w.sidebar.getByRole('button', { name: 'Try Again', exact: true }).isVisible()), 'no Try Again after the restart');
+    const toasts = await w.toastTexts();
+    assert(!toasts.some((t) => /can’t start its helper program/.test(t)), `no "can't start" toast for a restarted sidecar: ${toasts}`);
+    await w.shot('sidecar-restarted');
+  });
+
   await step('the portal goes away: "Can’t reach", Retry and Open Settings; the tree stays, marked stale (item 2)', async () => {
     const port = Number(new URL(portal).port);
     await stop(portalProcess);
@@ -472,8 +530,13 @@ async function main() {
     if (first === 'dialog') await w.answerDialog('Open');
     const approval = await popup;
     await approval.waitForLoadState();
-    const waiting = await w.notification(/Logging in with the browser.*code [A-Z0-9-]+/, 15_000);
+    const waiting = await w.notification(/Logging in to .* with the browser.*code [A-Z0-9-]+/, 15_000);
     const code = /code ([A-Z0-9-]+)/.exec(await waiting.innerText())[1];
+    // The page's URL with the code, Open URL and Copy URL (#21 item 20).
+    const shown = await w.notification(/Approve the login in the browser at http\S+\/device/, 15_000);
+    assertMatch(await shown.innerText(), new RegExp(code), 'the URL toast shows the code');
+    const urlButtons = await shown.getByRole('button').allInnerTexts();
+    assert(urlButtons.some((b) => /Open URL/.test(b)) && urlButtons.some((b) => /Copy URL/.test(b)), `buttons: ${urlButtons}`);
     await w.shot('device-login-waiting');
     // code-server sends localhost URLs through its port proxy (which drops the path); a desktop
     // VS Code opens the portal's page itself. Either way the approval page is this one:

@@ -141,15 +141,18 @@ export async function stop(child) {
 }
 
 /** `gopay-miniapp --json …` as a user in a terminal would run it. */
-export function cli(binary, args, { home, portal, project, input } = {}) {
+export function cli(binary, args, { home, portal, project, input, expectFail } = {}) {
   const global = ['--json'];
   if (portal) global.push('--portal', portal);
   if (project) global.push('--project', project);
   const r = run(binary, [...global, ...args], {
     env: { GOPAY_MINIAPP_HOME: home, GOPAY_MINIAPP_PORTAL: undefined, GOPAY_MINIAPP_TOKEN: undefined, NO_COLOR: '1' },
     input,
+    allowFail: expectFail,
   });
-  return JSON.parse(r.stdout);
+  if (expectFail && r.status === 0) throw new Error(`${args.join(' ')} succeeded; expected it to fail`);
+  // A failure's `{"error": …}` document (on stdout or stderr).
+  return JSON.parse(r.stdout.trim() || r.stderr.trim());
 }
 
 // --- code-server -----------------------------------------------------------------------------
@@ -567,7 +570,7 @@ async function playwright() {
  * 1280×800 on the workbench. Logs and a failure screenshot land in `artifacts`; a watchdog
  * ends a test that hangs for 10 minutes.
  */
-export async function launch({ artifacts, paths: testPaths, startPortal: startTestPortal, settings = {} }) {
+export async function launch({ artifacts, paths: testPaths, startPortal: startTestPortal, settings = {}, portalSetting = true }) {
   const { chromium } = await playwright();
   fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
@@ -608,7 +611,8 @@ export async function launch({ artifacts, paths: testPaths, startPortal: startTe
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'telemetry.telemetryLevel': 'off',
-    'gopayMiniapp.portal.url': portal,
+    // Without it (a new user's fresh settings), the first Log In asks which portal.
+    ...(portalSetting ? { 'gopayMiniapp.portal.url': portal } : {}),
     ...settings,
   });
   const url = await startCodeServer({

@@ -12,6 +12,7 @@
 //
 // Screenshots go to tests/artifacts/vscode-superapp/.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { assert, assertMatch, cli, escapeRegExp, launch, log, readJson, repo, runTest, start, step, waitForHttp, freePort } from './lib.mjs';
 
@@ -22,6 +23,8 @@ const SPACE = '1532000000000000000001';
 const APP = '1512000000000000000001';
 const STAGING = '1611000000000000000002';
 const GOPAY = '1611000000000000000001';
+// A well-formed MiniApp id the emulator does not have (issue 21 items 1 and 12).
+const MISSING_APP = '1512000000000000000099';
 
 /** The console emulator with the demo data; waits until its login page answers. */
 async function startConsole(binary, tmp) {
@@ -71,8 +74,8 @@ async function main() {
     await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).waitFor({ timeout: 60_000 });
     await w.sidebarWidth(460);
     await w.clickButton('Log In');
-    await w.fillInput('demo', { expectTitle: 'Log In (1/2)' });
-    await w.quickInput.locator('.quick-input-title', { hasText: 'Log In (2/2)' }).waitFor({ timeout: 10_000 });
+    await w.fillInput('demo', { expectTitle: /Log In to .* \(1\/2\)/ });
+    await w.quickInput.locator('.quick-input-title', { hasText: /Log In to .* \(2\/2\)/ }).waitFor({ timeout: 10_000 });
     await w.submitInput('demo');
     await w.notification(new RegExp(`Logged in to ${host} as`), 120_000);
     await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).waitFor({ timeout: 20_000 });
@@ -80,10 +83,27 @@ async function main() {
     await w.closeNotifications();
   });
 
-  await step('Bind by ids: space, MiniApp, target apps; a malformed id keeps the box open', async () => {
+  await step('Bind checks what the observed routes allow: "abc" and a MiniApp that does not exist are refused, nothing written (item 12)', async () => {
+    for (const [app, said] of [['abc', /`abc`/], [MISSING_APP, new RegExp(`${MISSING_APP}.*${SPACE}`)]]) {
+      await w.clickButton('Select Space & Bind MiniApp');
+      await w.fillInput(SPACE, { expectTitle: 'Bind MiniApp (1/3)' });
+      await w.fillInput(app, { expectTitle: 'Bind MiniApp (2/3)' });
+      await w.quickInput.locator('.quick-input-title', { hasText: 'Bind MiniApp (3/3)' }).waitFor({ timeout: 10_000 });
+      await w.submitInput(`GoPay Staging=${STAGING}`);
+      const refused = await w.waitForInputMessage(said);
+      assertMatch(refused.title, /Bind MiniApp \(3\/3\)/, 'the box stays open with the refusal');
+      await w.shot(`bind-refused-${app === 'abc' ? 'abc' : 'missing'}`);
+      await page.keyboard.press('Escape');
+      await w.quickInput.waitFor({ state: 'hidden', timeout: 10_000 });
+    }
+    assert(!fs.existsSync(path.join(paths.project, 'gopay-miniapp.json')), 'no binding was written');
+    await w.sidebar.getByRole('button', { name: 'Select Space & Bind MiniApp', exact: true }).waitFor({ timeout: 10_000 });
+  });
+
+  await step('Bind by ids with names (NAME=ID): space, MiniApp, target apps; a malformed id keeps the box open', async () => {
     await w.clickButton('Select Space & Bind MiniApp');
-    await w.fillInput(SPACE, { expectTitle: 'Bind MiniApp (1/3)' });
-    await w.fillInput(APP, { expectTitle: 'Bind MiniApp (2/3)' });
+    await w.fillInput(`Demo Space=${SPACE}`, { expectTitle: 'Bind MiniApp (1/3)' });
+    await w.fillInput(`Hello MiniApp=${APP}`, { expectTitle: 'Bind MiniApp (2/3)' });
     await w.quickInput.locator('.quick-input-title', { hasText: 'Bind MiniApp (3/3)' }).waitFor({ timeout: 10_000 });
     await w.submitInput(`GoPay Staging=${STAGING}, GoPay=not-an-id`);
     const refused = await w.waitForInputMessage(/not-an-id/);
@@ -91,8 +111,12 @@ async function main() {
     await w.shot('bind-refused');
     // Issue 21 item 6: the console cannot say which target app is production; the user says it.
     await w.submitInput(`GoPay Staging=${STAGING}, GoPay=${GOPAY} (production)`);
-    await w.notification(/Bound this project to/, 30_000);
+    // Items 12 and 18: the names given, and what could not be checked said plainly.
+    await w.notification(/Bound this project to "Hello MiniApp" in "Demo Space".*channel codes could not be/, 30_000);
     const binding = readJson(path.join(paths.project, 'gopay-miniapp.json'));
+    assert(binding.app.name === 'Hello MiniApp' && binding.space.name === 'Demo Space', `the names given are kept: ${JSON.stringify(binding)}`);
+    const rows = await w.rows();
+    assert(!rows.some((r) => r.includes(APP)), `no row shows the raw id: ${rows}`);
     assert(binding.backend === 'superapp', `the binding names its backend: ${JSON.stringify(binding)}`);
     assert(binding.app.id === APP && binding.space.id === SPACE, `the binding's ids: ${JSON.stringify(binding)}`);
     assert(binding.targetApps?.length === 2, `the target apps are remembered: ${JSON.stringify(binding.targetApps)}`);
@@ -108,7 +132,10 @@ async function main() {
     await w.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
     await w.quickInput.locator('.quick-input-title').filter({ hasText: /^Publish / }).waitFor({ timeout: 10_000 });
     await w.quickInput.locator('.quick-input-box input').press('Enter');
-    await w.notification(/Published .* 1\.0\.1/, 180_000);
+    const published = await w.notification(/Published .* 1\.0\.1/, 180_000);
+    // Item 3: the console has no temporary code: the toast offers nothing that would fail.
+    const offered = await published.getByRole('button').allInnerTexts();
+    assert(!offered.some((b) => /Temporary Code/.test(b)), `the publish toast offers only what this portal can do: ${offered}`);
     assert(packageJson().version === '1.0.1', `package.json is ${packageJson().version}`);
     const versions = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
     assert(JSON.stringify(versions).includes('"1.0.1"'), `the console has 1.0.1: ${JSON.stringify(versions)}`);
@@ -126,7 +153,12 @@ async function main() {
     assert(!descriptions.some((d) => /^GoPay Staging.*(production|testing)/.test(d)), `GoPay Staging is unmarked: ${descriptions}`);
     const targets = await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.1' });
     assert(targets.includes('GoPay Staging') && targets.includes('GoPay'), `target apps offered: ${targets}`);
-    await w.notification(/Created the release of 1\.0\.1 on "GoPay Staging"/, 60_000);
+    // Item 2: the console takes release notes when the release is made: asked here.
+    await w.fillInput('First release to the console', { expectTitle: 'Release 1.0.1 to "GoPay Staging"' });
+    const created = await w.notification(/Created the release of 1\.0\.1 on "GoPay Staging"/, 60_000);
+    // Item 7: the toast suggests only what this release offers here.
+    const said = (await created.innerText()).replace(/\s+/g, ' ');
+    assert(!/temporary code|whitelist|grayscale/i.test(said), `the toast suggests only possible steps: ${said}`);
     await w.waitForRows([/^GoPay Staging, Not submitted$/]);
     await w.shot('released');
     await w.closeNotifications();
@@ -144,17 +176,26 @@ async function main() {
       assert(!menu.some((m) => missing.test(m)), `the menu offers ${missing}: ${menu}`);
     }
     // Issue 21 item 7: the CLI's reason, with the portal one click away.
-    await w.palette('GoPay MiniApp: Set Whitelist');
-    const toast = await w.notification(/“Set Whitelist” is not available on this portal .* through its API/, 20_000);
-    const buttons = await toast.getByRole('button').allInnerTexts();
-    assert(buttons.some((b) => /Open on Portal/.test(b)), `the toast offers Open on Portal: ${buttons}`);
-    await w.closeNotifications();
+    for (const command of ['Set Whitelist', 'Show Temporary Code']) {
+      await w.palette(`GoPay MiniApp: ${command}`);
+      const toast = await w.notification(new RegExp(`“${command}” is not available on this portal .* through its API`), 20_000);
+      const buttons = await toast.getByRole('button').allInnerTexts();
+      assert(buttons.some((b) => /Open on Portal/.test(b)), `the toast offers Open on Portal: ${buttons}`);
+      await w.closeNotifications();
+    }
+    // Item 3: nothing was made by asking for what the console cannot do.
+    await w.waitForRows([/^GoPay Staging, Not submitted$/]);
+    const releases = cli(binary, ['versions'], { home: paths.devHome, portal, project: paths.project });
+    assert(JSON.stringify(releases).match(/"targetApp":/g)?.length === 1, `one release only: ${JSON.stringify(releases)}`);
+    // Item 7: the CLI names the step in our words, never the portal's label ("Whitelist Test").
+    const refused = cli(binary, ['whitelist', 'latest', '--target-app', 'GoPay Staging', '--users', 'u1'], { home: paths.devHome, portal, project: paths.project, expectFail: true });
+    assert(!JSON.stringify(refused).includes('Whitelist Test'), `our words: ${JSON.stringify(refused)}`);
   });
 
   await step('Apply Release; the admin approves on the emulator; Release to Everyone', async () => {
     await w.rowAction(/^GoPay Staging, Not submitted$/, 'Apply Release…');
-    await w.fillInput('First release to the console', { expectTitle: 'Apply Release: 1.0.1 on "GoPay Staging"' });
-    await w.answerDialog('Submit for Review', { expect: /Submit .* 1\.0\.1 for review on "GoPay Staging"\?/ });
+    // Item 2: no notes box at Apply on the console; the confirmation shows the notes that went in at Release.
+    await w.answerDialog('Submit for Review', { expect: /Submit .* 1\.0\.1 for review on "GoPay Staging"\?[\s\S]*Notes: First release to the console \(given when the release was made\)/ });
     await w.notification(/1\.0\.1 is in review on "GoPay Staging"/, 60_000);
     await w.waitForRows([/^GoPay Staging, In review$/]);
     await w.closeNotifications();
@@ -167,6 +208,20 @@ async function main() {
     await w.notification(/1\.0\.1 is live for everyone on "GoPay Staging"/, 60_000);
     await w.waitForRows([/^GoPay Staging, Live$/, /^1\.0\.1, latest · GoPay Staging: Live$/]);
     await w.shot('live');
+    await w.closeNotifications();
+  });
+
+  await step('A MiniApp id that is wrong in the binding shows the problem row, with Rebind reachable (item 1)', async () => {
+    const file = path.join(paths.project, 'gopay-miniapp.json');
+    const binding = readJson(file);
+    fs.writeFileSync(file, JSON.stringify({ ...binding, app: { id: MISSING_APP, name: 'Hello MiniApp' } }, null, 2) + '\n');
+    await w.palette('GoPay MiniApp: Refresh');
+    const rows = await w.waitForRows([new RegExp(`MiniApp .*${MISSING_APP}`)], 60_000);
+    await w.shot('problem-row');
+    const problem = rows.find((r) => r.includes(MISSING_APP));
+    const menu = await w.rowMenuItems(/^Hello MiniApp/);
+    assert(menu.some((m) => /Rebind/.test(m)), `Rebind is reachable beside ${problem}: ${menu}`);
+    fs.writeFileSync(file, JSON.stringify(binding, null, 2) + '\n');
   });
   log(`✔ all steps passed; screenshots in ${path.relative(repo, artifacts)}/`);
 }

@@ -12,17 +12,19 @@ use gopay_miniapp_core::workflows::publish::BumpSpec;
     version,
     about = "Publish and release GoPay MiniApps from the terminal, CI and editors.",
     after_help = "Exit codes: 0 ok, 2 usage, 3 auth, 4 preflight/validation, 5 network (retryable), \
-6 refused by the portal, 7 not available on this portal (do it on its web pages), 130 cancelled.\n\
-Environment: GOPAY_MINIAPP_PORTAL (portal URL), GOPAY_MINIAPP_TOKEN (CI access token), \
+6 refused by the portal, 7 not available on this portal (do it on its web pages), 8 timed out \
+(wait: still in review), 130 cancelled. `status` exits with its problem's code when it shows one.\n\
+Environment: GOPAY_MINIAPP_PORTAL (portal URL or preset for unbound projects), GOPAY_MINIAPP_TOKEN (CI access token), \
 GOPAY_MINIAPP_HOME (credentials directory), RUST_LOG (log filter)."
 )]
 pub struct Cli {
     /// The MiniApp project (default: the current directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
-    /// Portal URL (default: the binding's portal, else the last one logged in to, else
-    /// the local portal at http://127.0.0.1:8780).
-    #[arg(long, global = true, value_name = "URL", env = "GOPAY_MINIAPP_PORTAL")]
+    /// Portal URL, or a preset: gopay, gopay-staging, local. For this command only: it wins
+    /// over the binding's portal (with a warning when they differ). Default: the binding's
+    /// portal, else GOPAY_MINIAPP_PORTAL, else the last one logged in to, else asked.
+    #[arg(long, global = true, value_name = "URL|PRESET")]
     pub portal: Option<String>,
     /// Print exactly one JSON document on stdout; logs and progress go to stderr.
     #[arg(long, global = true)]
@@ -72,7 +74,7 @@ pub enum Command {
     /// Versions, newest first, with each target app's release state.
     Versions,
     /// Release a version to a target app (not submitted until Apply).
-    Release(ReleaseArgs),
+    Release(ReleaseCmdArgs),
     /// The temporary code: a QR with the working deeplink.
     Qr(QrArgs),
     /// Apply Release: show the release information, confirm, submit for review.
@@ -156,14 +158,16 @@ pub enum TokenCommand {
 
 #[derive(Debug, Args)]
 pub struct BindArgs {
-    /// Space name or id.
+    /// Space name or id; where the portal cannot list spaces, its id or NAME=ID (the name is
+    /// kept and shown instead of the id).
     #[arg(long, visible_alias = "space-id")]
     pub space: Option<String>,
-    /// MiniApp name or id.
+    /// MiniApp name or id; where the portal cannot list MiniApps, its id or NAME=ID.
     #[arg(long, visible_alias = "app-id")]
     pub app: Option<String>,
-    /// A target app as NAME=ID (repeatable), for portals that cannot list them; add
-    /// "(production)" or "(testing)" after the ID to say which it is.
+    /// A target app as NAME=ID (repeatable; the ID is its channel code, digits on GoPay's
+    /// console: "GoPay Staging=1611000000000000000002"), for portals that cannot list them;
+    /// add "(production)" or "(testing)" after the ID to say which it is.
     #[arg(long = "target-app", value_name = "NAME=ID")]
     pub target_apps: Vec<String>,
     /// Which API the portal speaks (default: detected by probing it).
@@ -251,10 +255,22 @@ pub struct QrArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReleaseCmdArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Release notes for the reviewer, on a portal that takes them when the release is made
+    /// (the SuperApp console; default: the version's description). Elsewhere they go with
+    /// `apply --notes`.
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub release: ReleaseArgs,
-    /// Release notes (default: the version's description).
+    /// Release notes (default: the version's description), on a portal that takes them at
+    /// Apply (the SuperApp console takes them with `release --notes`).
     #[arg(long)]
     pub notes: Option<String>,
 }

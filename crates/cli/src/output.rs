@@ -133,7 +133,11 @@ pub fn versions_text(versions: &[VersionView]) -> String {
 }
 
 pub fn status_text(s: &StatusSnapshot) -> String {
-    let mut out = format!("Portal:   {}\nProject:  {}\n", s.portal, s.project);
+    let mut out = format!(
+        "Portal:   {}\nProject:  {}\n",
+        s.portal.as_deref().unwrap_or("none chosen"),
+        s.project
+    );
     match &s.account {
         Some(a) => out.push_str(&format!(
             "Account:  {} ({}), via {}\n",

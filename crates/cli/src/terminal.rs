@@ -88,9 +88,59 @@ pub struct TerminalPrompter {
     pub assume_yes: bool,
 }
 
+/// Whether questions can be asked (stdin and stderr are a terminal).
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Which portal, for a first use: the presets (Enter takes the preselected one, GoPay) or
+/// another URL. Returns a URL.
+pub fn ask_portal() -> Result<String, CoreError> {
+    use gopay_miniapp_core::presets::{self, PRESETS};
+    let default = PRESETS
+        .iter()
+        .position(|p| p.id == presets::preselected().id)
+        .expect("the preselected preset is in the table");
+    esayln!("Which portal? (nothing is bound here and you have not logged in yet)");
+    for (i, p) in PRESETS.iter().enumerate() {
+        let mark = if i == default { " (default)" } else { "" };
+        esayln!("  {}) {} — {} — {}{mark}", i + 1, p.name, p.url, p.detail);
+    }
+    esayln!("  {}) Other URL", PRESETS.len() + 1);
+    loop {
+        esay!(
+            "Number [1-{}, Enter = {}]: ",
+            PRESETS.len() + 1,
+            default + 1
+        );
+        let _ = std::io::stderr().flush();
+        let answer = TerminalPrompter::read_line()?;
+        let index = if answer.is_empty() {
+            default
+        } else {
+            match answer.parse::<usize>() {
+                Ok(n) if (1..=PRESETS.len() + 1).contains(&n) => n - 1,
+                _ => {
+                    esayln!("Please type a number from 1 to {}.", PRESETS.len() + 1);
+                    continue;
+                }
+            }
+        };
+        if let Some(preset) = PRESETS.get(index) {
+            return Ok(preset.url.to_string());
+        }
+        esay!("Portal URL: ");
+        let _ = std::io::stderr().flush();
+        let url = TerminalPrompter::read_line()?;
+        if !url.is_empty() {
+            return Ok(presets::expand(&url));
+        }
+    }
+}
+
 impl TerminalPrompter {
     fn interactive() -> bool {
-        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+        interactive()
     }
 
     fn read_line() -> Result<String, CoreError> {

@@ -4,7 +4,7 @@
 use gopay_miniapp_core::journal::{
     BuildCleanup, PackageJsonOutcome, Phase, Recovery, UploadOutcome, VersionOnPortal,
 };
-use gopay_miniapp_core::{Hint, Input};
+use gopay_miniapp_core::{Hint, Input, Named};
 use gopay_miniapp_portal::{LoginKind, Step, TokenSource};
 
 /// The flag that supplies an input.
@@ -73,11 +73,28 @@ pub fn step_command(step: Step, version: Option<&str>, target_app: Option<&str>)
     line
 }
 
+/// What to check when a name matched nothing: each kind of name has its own reason.
+fn check_name(what: Option<Named>) -> &'static str {
+    match what {
+        Some(Named::Space) => "check the space's name or id; you only see spaces you belong to (`gopay-miniapp spaces`)",
+        Some(Named::App) => "check the MiniApp's name or id (`gopay-miniapp apps` lists the space's MiniApps)",
+        Some(Named::TargetApp) => "check the target app's name or id (`gopay-miniapp target-apps` lists them)",
+        Some(Named::Version) => "check the version (x.y.z or latest; `gopay-miniapp versions` lists them)",
+        Some(Named::AccessToken) => "check the token's name or id (`gopay-miniapp token list`)",
+        None => "check the name or id (the message says what the portal did not find)",
+    }
+}
+
 /// A hint, worded for a terminal.
 pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => "log in: `gopay-miniapp login` (or set GOPAY_MINIAPP_TOKEN in CI)".into(),
+        Hint::NotesGoWith { at } => match at {
+            gopay_miniapp_portal::NotesAt::Release => "this portal takes release notes when the release is made: `gopay-miniapp release VERSION --target-app T --notes TEXT`".into(),
+            gopay_miniapp_portal::NotesAt::Apply => "this portal takes release notes at Apply: `gopay-miniapp apply VERSION --target-app T --notes TEXT`".into(),
+        },
+        Hint::PassBrowserCheck => "the portal's firewall wants a browser: log in through it again with `gopay-miniapp login --browser`, then run the command again".into(),
         Hint::ReplaceAccessToken { from } => match from {
             TokenSource::Environment => "GOPAY_MINIAPP_TOKEN holds that token: set it to a valid access token (`gopay-miniapp token create`), or unset it to use your login".into(),
             // The CLI takes no token argument; worded for completeness.
@@ -124,7 +141,15 @@ pub fn hint(hint: &Hint) -> String {
             "use the portal's own address as --portal (it refuses requests made for another address, e.g. through a proxy or another host name)".into()
         }
         Hint::AskForAccess => "ask an owner of the space or target app for access".into(),
-        Hint::CheckName => "check the name or id; you only see spaces you belong to".into(),
+        Hint::CheckName { what } => check_name(*what).into(),
+        Hint::ChoosePortal => format!(
+            "choose the portal with --portal URL or a preset's name: {}",
+            gopay_miniapp_core::presets::PRESETS
+                .iter()
+                .map(|p| format!("{} ({})", p.id, p.url))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Hint::TakeStep {
             steps,
             version,
@@ -281,5 +306,23 @@ mod tests {
             until: Some("2030-01-01T00:00:00Z".into()),
         });
         assert!(still.contains("2030-01-01T00:00:00Z"), "{still}");
+    }
+
+    /// Issue #21 item 22: "you only see spaces you belong to" only for a space.
+    #[test]
+    fn not_found_hints_name_what_was_not_found() {
+        let space = hint(&Hint::CheckName {
+            what: Some(Named::Space),
+        });
+        assert!(space.contains("spaces you belong to"), "{space}");
+        for what in [Named::TargetApp, Named::Version, Named::App] {
+            let text = hint(&Hint::CheckName { what: Some(what) });
+            assert!(!text.contains("spaces"), "{what}: {text}");
+        }
+        let portal = hint(&Hint::ChoosePortal);
+        assert!(
+            portal.contains("--portal") && portal.contains("gopay-staging"),
+            "{portal}"
+        );
     }
 }

@@ -81,7 +81,7 @@ fn the_superapp_demo_runs_the_console_story() {
         .nth(1)
         .unwrap_or_else(|| panic!("no unavailable step shown:\n{out}"));
     assert!(
-        refused.contains("\"Whitelist Test\" is not available on this portal")
+        refused.contains("setting a whitelist is not available on this portal")
             && refused.contains("(exit 7)")
             && refused.contains("hint:"),
         "{refused}"

@@ -699,7 +699,7 @@ fn a_file_name_the_portal_refuses_stops_publish_before_the_upload() {
         assert_eq!(error["code"], "pack_failed", "{error}");
         let message = error["message"].as_str().unwrap();
         assert!(
-            message.contains("pages\\\\index.js") && message.contains("backslash"),
+            message.contains("`pages\\index.js`") && message.contains("backslash"),
             "{message}"
         );
         assert_eq!(

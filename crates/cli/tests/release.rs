@@ -458,7 +458,7 @@ fn wait_sees_an_approval_made_by_another_process() {
     let run = w
         .dev
         .run(&["wait", &v2, "--target-app", "GoPay", "--timeout", "1s"])
-        .code(4);
+        .code(8);
     assert!(run.stderr.contains("still in review"), "{}", run.stderr);
 }
 

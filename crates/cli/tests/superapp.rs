@@ -413,7 +413,7 @@ fn every_step_the_console_api_lacks_is_exit_7_and_named() {
                 "--users",
                 "100001,100002",
             ],
-            "the step \"Whitelist Test\"",
+            "setting a whitelist",
         ),
         (
             vec![
@@ -424,23 +424,20 @@ fn every_step_the_console_api_lacks_is_exit_7_and_named() {
                 "--ratio",
                 "10",
             ],
-            "the step \"Grayscale\"",
+            "grayscale",
         ),
-        (
-            vec!["rollback", "--target-app", STAGING],
-            "the step \"Rollback\"",
-        ),
+        (vec!["rollback", "--target-app", STAGING], "rolling back"),
         (
             vec!["qr", "latest", "--target-app", STAGING, "--format", "url"],
-            "the step \"Show Temporary Code\"",
+            "the temporary code",
         ),
         (
             vec!["withdraw", "latest", "--target-app", STAGING],
-            "the step \"Withdraw\"",
+            "withdrawing from review",
         ),
         (
             vec!["cancel", "latest", "--target-app", STAGING],
-            "the step \"Cancel Release\"",
+            "cancelling a release",
         ),
         (
             vec![
@@ -618,9 +615,17 @@ fn a_session_lost_mid_way_is_exit_3_and_leaves_nothing_half_made() {
         .code(3);
     assert!(run.stderr.contains("log in again"), "{}", run.stderr);
     assert!(o.releases("1.0.1").is_empty());
-    let status = dev.run(&["--json", "status"]).ok().json();
+    // A status that shows a problem exits with the problem's code (issue #21 item 1).
+    let run = dev.run(&["--json", "status"]);
+    let status = run.json();
     assert!(
         status["problem"]["code"] == "session_expired" || status["loggedIn"] == false,
         "{status}"
     );
+    let expected = if status.get("problem").is_some() {
+        3
+    } else {
+        0
+    };
+    assert_eq!(run.code, expected, "{status}");
 }

@@ -60,6 +60,10 @@ pub struct Binding {
     /// Ship `*.map` files (left out by default).
     #[serde(default)]
     pub include_source_maps: bool,
+    /// The `Bx-V` header sent to a SuperApp console (default: the observed client's value;
+    /// before `GOPAY_MINIAPP_BX_V`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bx_v: Option<String>,
 }
 
 fn default_build_command() -> String {
@@ -104,6 +108,7 @@ impl Binding {
             bump: default_bump(),
             size_budget: default_size_budget(),
             include_source_maps: false,
+            bx_v: None,
         }
     }
 

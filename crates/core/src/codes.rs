@@ -18,18 +18,20 @@ const fn code(code: &'static str, meaning: &'static str) -> ErrorCode {
 
 // The portal client's (crates/portal `PortalError::code`), declared there.
 pub use gopay_miniapp_portal::codes::{
-    CANCELLED, FOREIGN_ORIGIN, LOCAL_IO, LOGIN_UNAVAILABLE, NETWORK, NOT_LOGGED_IN, PROTOCOL,
-    REFUSED, SESSION_EXPIRED,
+    BROWSER_CHECK, CANCELLED, FOREIGN_ORIGIN, LOCAL_IO, LOGIN_UNAVAILABLE, NETWORK, NOT_LOGGED_IN,
+    PROTOCOL, REFUSED, SESSION_EXPIRED,
 };
 // Core's own.
 pub const PACKAGE_JSON: &str = "package_json";
 pub const BUILD_FAILED: &str = "build_failed";
 pub const NOT_BOUND: &str = "not_bound";
+pub const NO_PORTAL: &str = "no_portal";
 pub const BAD_BINDING: &str = "bad_binding";
 pub const NEEDS_INPUT: &str = "needs_input";
 pub const UNKNOWN_NAME: &str = "unknown_name";
 pub const INVALID: &str = "invalid";
 pub const BUSY: &str = "busy";
+pub const STILL_IN_REVIEW: &str = "still_in_review";
 pub const IO: &str = "io";
 pub const OUTPUT_DIR_MISSING: &str = "output_dir_missing";
 pub const OUTPUT_DIR_EMPTY: &str = "output_dir_empty";
@@ -52,14 +54,17 @@ pub const CORE: &[ErrorCode] = &[
     code(LOGIN_UNAVAILABLE, "This way of logging in cannot work here (no browser, no display); the hint names the ways that can."),
     code(REFUSED, "The SuperApp console refused without a code of its own (its own codes pass through, lowercased)."),
     code(FOREIGN_ORIGIN, "The portal refused a request made for another address than its own (its Origin check): the portal URL is not the portal's own address."),
+    code(BROWSER_CHECK, "The portal's anti-bot firewall answered with its browser check (a challenge page) instead of the API: log in through the browser again, then retry."),
     code(PACKAGE_JSON, "package.json is missing, unreadable, or its version is not x.y.z."),
     code(BUILD_FAILED, "The build command failed; `data` names it, its exit code or signal and its first error line."),
     code(NOT_BOUND, "The project is not bound to a MiniApp (no gopay-miniapp.json)."),
+    code(NO_PORTAL, "No portal is chosen (unbound project, no setting, no stored login): choose one, a preset (`portalPresets`) or another URL."),
     code(BAD_BINDING, "gopay-miniapp.json cannot be used (the message names the field)."),
     code(NEEDS_INPUT, "A question could not be asked (non-interactive): pass the input the hint names."),
     code(UNKNOWN_NAME, "A space, MiniApp, target app or version name matches nothing the user can see."),
     code(INVALID, "An input is not valid (the message says which and why)."),
     code(BUSY, "Another publish of this project is running. Retryable."),
+    code(STILL_IN_REVIEW, "Waiting for the review timed out: the release is still in review (CLI exit 8). Retryable."),
     code(IO, "A local file could not be read or written."),
     code(OUTPUT_DIR_MISSING, "The build output folder does not exist or is not a folder."),
     code(OUTPUT_DIR_EMPTY, "The build output folder is empty."),

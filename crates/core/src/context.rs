@@ -11,8 +11,34 @@ use crate::credentials::{portal_key, CredentialStore, PORTAL_ENV, TOKEN_ENV};
 use crate::error::CoreError;
 use crate::hint::Hint;
 
-/// The default portal: the local portal's default address (`gopay-miniapp portal serve`).
-pub const DEFAULT_PORTAL_URL: &str = "http://127.0.0.1:8780";
+/// Where the portal of a command came from, strongest first (the one rule:
+/// [`Context::portal_choice_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PortalFrom {
+    /// Given for this command only (the CLI's `--portal`, a sidecar command's `portal`): it
+    /// wins even over the binding, with a warning when the two disagree.
+    Given,
+    /// The project's binding: a bound project always talks to the portal it was bound on.
+    Binding,
+    /// The user's default for unbound projects (`GOPAY_MINIAPP_PORTAL`, an editor's setting,
+    /// the sidecar's `--portal`).
+    Setting,
+    /// The portal last logged in to.
+    LastLogin,
+}
+
+/// The portal a command talks to and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalChoice {
+    pub url: String,
+    pub from: PortalFrom,
+    /// The binding's portal, when a given portal disagrees with it (the front end warns).
+    pub bound_elsewhere: Option<String>,
+}
+
+/// The `Bx-V` header for a SuperApp console, when the binding has no `bxV`.
+pub const BX_V_ENV: &str = "GOPAY_MINIAPP_BX_V";
 
 /// Upload chunk size in bytes (default 8 MiB).
 pub const CHUNK_SIZE_ENV: &str = "GOPAY_MINIAPP_CHUNK_SIZE";
@@ -23,6 +49,7 @@ type CachedPortal = (
         String,
         Backend,
         Vec<gopay_miniapp_portal::domain::TargetApp>,
+        Option<String>,
     ),
     Arc<dyn Portal>,
 );
@@ -31,8 +58,12 @@ type CachedPortal = (
 pub struct Context {
     pub home: PathBuf,
     pub project: PathBuf,
-    /// `--portal` or `GOPAY_MINIAPP_PORTAL`: wins over the binding.
+    /// `--portal` (the CLI) or a command's `portal` (the sidecar): for this command only,
+    /// wins over the binding (with a warning when they disagree). A URL or a preset's id.
     pub portal_override: Option<String>,
+    /// `GOPAY_MINIAPP_PORTAL`, an editor's setting or the sidecar's `--portal`: the portal of
+    /// unbound projects; a binding's portal wins over it. A URL or a preset's id.
+    pub portal_setting: Option<String>,
     /// `--backend`: wins over the binding and the stored session.
     pub backend_override: Option<Backend>,
     /// `GOPAY_MINIAPP_TOKEN`: a CI access token that bypasses stored credentials.
@@ -49,6 +80,7 @@ impl std::fmt::Debug for Context {
             .field("home", &self.home)
             .field("project", &self.project)
             .field("portal_override", &self.portal_override)
+            .field("portal_setting", &self.portal_setting)
             .field("backend_override", &self.backend_override)
             .field("env_token", &self.env_token.as_ref().map(|_| "<set>"))
             .finish()
@@ -91,6 +123,7 @@ impl Context {
             home,
             project,
             portal_override: None,
+            portal_setting: None,
             backend_override: None,
             env_token: None,
             token_from: TokenSource::Environment,
@@ -98,10 +131,12 @@ impl Context {
         }
     }
 
-    /// Reads `GOPAY_MINIAPP_PORTAL` and `GOPAY_MINIAPP_TOKEN`; `portal` (a flag) wins.
+    /// Reads `GOPAY_MINIAPP_PORTAL` (the user's setting) and `GOPAY_MINIAPP_TOKEN`; `portal`
+    /// is a flag given for this command.
     pub fn with_env(mut self, portal: Option<String>) -> Self {
-        self.portal_override = portal
-            .or_else(|| std::env::var(PORTAL_ENV).ok())
+        self.portal_override = portal.filter(|p| !p.trim().is_empty());
+        self.portal_setting = std::env::var(PORTAL_ENV)
+            .ok()
             .filter(|p| !p.trim().is_empty());
         self.env_token = std::env::var(TOKEN_ENV)
             .ok()
@@ -133,8 +168,7 @@ impl Context {
         &self.project
     }
 
-    /// `--portal`/env, else the binding's portal, else the last one logged in to, else the
-    /// local portal's default address.
+    /// The portal of this command: [`Self::portal_choice_of`]'s URL.
     pub fn portal_url(&self) -> Result<String, CoreError> {
         self.portal_url_of(self.binding().ok().flatten().as_ref())
     }
@@ -142,21 +176,74 @@ impl Context {
     /// [`Self::portal_url`] with the binding already read (`None`: unbound or unreadable).
     /// Every question a call asks of the project answers from one read of its binding.
     pub fn portal_url_of(&self, binding: Option<&Binding>) -> Result<String, CoreError> {
-        if let Some(url) = &self.portal_override {
-            return without_credentials(portal_key(url), "given");
+        Ok(self.portal_choice_of(binding)?.url)
+    }
+
+    /// [`Self::portal_choice_of`] for the project's binding.
+    pub fn portal_choice(&self) -> Result<PortalChoice, CoreError> {
+        self.portal_choice_of(self.binding().ok().flatten().as_ref())
+    }
+
+    /// THE rule for which portal a command talks to: a portal given for this command, else
+    /// the binding's, else the user's setting, else the last one logged in to. Nothing is
+    /// assumed beyond that: with none of them, [`CoreError::NoPortal`] (the front end asks,
+    /// offering [`crate::presets::PRESETS`]). Preset ids (`gopay`, `local`, …) are accepted
+    /// wherever a URL is.
+    pub fn portal_choice_of(&self, binding: Option<&Binding>) -> Result<PortalChoice, CoreError> {
+        let bound = match binding {
+            Some(binding) => {
+                let from = format!("in {}", self.project.join(BINDING_FILE).display());
+                Some(without_credentials(portal_key(&binding.portal), &from)?)
+            }
+            None => None,
+        };
+        if let Some(given) = self
+            .portal_override
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+        {
+            let url = without_credentials(portal_key(&crate::presets::expand(given)), "given")?;
+            let bound_elsewhere = bound.filter(|b| b != &url);
+            return Ok(PortalChoice {
+                url,
+                from: PortalFrom::Given,
+                bound_elsewhere,
+            });
         }
-        if let Some(binding) = binding {
-            let from = format!("in {}", self.project.join(BINDING_FILE).display());
-            return without_credentials(portal_key(&binding.portal), &from);
+        if let Some(url) = bound {
+            return Ok(PortalChoice {
+                url,
+                from: PortalFrom::Binding,
+                bound_elsewhere: None,
+            });
+        }
+        if let Some(setting) = self
+            .portal_setting
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+        {
+            let url = without_credentials(
+                portal_key(&crate::presets::expand(setting)),
+                "of the settings",
+            )?;
+            return Ok(PortalChoice {
+                url,
+                from: PortalFrom::Setting,
+                bound_elsewhere: None,
+            });
         }
         if let Some(last) = self.credentials().last_portal()? {
-            return Ok(last);
+            return Ok(PortalChoice {
+                url: last,
+                from: PortalFrom::LastLogin,
+                bound_elsewhere: None,
+            });
         }
-        Ok(DEFAULT_PORTAL_URL.to_string())
+        Err(CoreError::NoPortal)
     }
 
     /// The backend `--backend` names, else the binding's (for its portal), else the stored
-    /// session's; `None` when nothing says (a portal never used).
+    /// session's, else its preset's; `None` when nothing says (a portal never used).
     pub fn known_backend(&self) -> Result<Option<Backend>, CoreError> {
         let binding = self.binding().ok().flatten();
         let portal = self.portal_url_of(binding.as_ref())?;
@@ -175,7 +262,10 @@ impl Context {
         if let Some(binding) = binding.filter(|b| portal_key(&b.portal) == portal) {
             return Ok(Some(binding.backend));
         }
-        Ok(self.credentials().get(portal)?.map(|s| s.backend))
+        if let Some(stored) = self.credentials().get(portal)? {
+            return Ok(Some(stored.backend));
+        }
+        Ok(crate::presets::by_url(portal).map(|p| p.backend))
     }
 
     /// [`Self::known_backend`], else native (the default the local portal speaks).
@@ -235,11 +325,15 @@ impl Context {
     ) -> Result<Arc<dyn Portal>, CoreError> {
         // A backend that cannot list target apps is told the binding's (part of the key, so
         // a new `bind` in a running sidecar is seen).
-        let target_apps: Vec<gopay_miniapp_portal::domain::TargetApp> = binding
-            .filter(|b| portal_key(&b.portal) == portal_key(url))
-            .map(|b| b.given_target_apps())
-            .unwrap_or_default();
-        let key = (portal_key(url), backend, target_apps);
+        let binding = binding.filter(|b| portal_key(&b.portal) == portal_key(url));
+        let target_apps: Vec<gopay_miniapp_portal::domain::TargetApp> =
+            binding.map(|b| b.given_target_apps()).unwrap_or_default();
+        // The binding's, else the environment's, else the observed default.
+        let bx_v = binding
+            .and_then(|b| b.bx_v.clone())
+            .or_else(|| std::env::var(BX_V_ENV).ok())
+            .filter(|v| !v.trim().is_empty());
+        let key = (portal_key(url), backend, target_apps, bx_v);
         let cached = {
             let cache = self.portal_cache.lock().expect("portal cache");
             cache
@@ -271,6 +365,7 @@ impl Context {
                         .ok()
                         .and_then(|v| v.parse::<u64>().ok()),
                     target_apps: key.2.clone(),
+                    bx_v: key.3.clone(),
                 };
                 let portal = gopay_miniapp_portal::open(backend, &key.0, options)?;
                 *self.portal_cache.lock().expect("portal cache") =

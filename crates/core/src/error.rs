@@ -5,7 +5,7 @@ use gopay_miniapp_portal::{LoginKind, PortalError};
 use serde::Serialize;
 
 use crate::codes;
-use crate::hint::{Hint, Input};
+use crate::hint::{Hint, Input, Named};
 
 use crate::project::build::BuildError;
 use crate::project::pack::PackError;
@@ -27,6 +27,10 @@ pub enum CoreError {
     File(#[from] FileError),
     #[error("{project} is not bound to a MiniApp (no gopay-miniapp.json)")]
     NotBound { project: String },
+    /// Nothing says which portal to use (no binding, no setting, never logged in): never a
+    /// silent default, the user picks one (the presets, or another URL).
+    #[error("no portal is chosen: this project is not bound, no portal is set, and no login is stored; choose GoPay, GoPay Staging, the local portal or another URL")]
+    NoPortal,
     /// Bind was asked for a folder that is not a MiniApp project: nothing was written.
     #[error("{project} has no package.json, so it is not a MiniApp project: nothing was bound. Open the folder that holds the MiniApp's package.json (or create the project there first) and bind that.")]
     NoPackageJson { project: String },
@@ -36,12 +40,15 @@ pub enum CoreError {
     NeedsInput { question: String, input: Input },
     #[error("{what} `{given}` not found; known: {known}")]
     UnknownName {
-        what: String,
+        what: Named,
         given: String,
         known: String,
     },
     #[error("{message}")]
     Invalid { message: String, hint: Hint },
+    /// `wait` gave up: the release is still in review after the time it was given.
+    #[error("still in review after {waited}")]
+    StillInReview { waited: String },
     #[error("another publish is running in {project}")]
     Busy { project: String },
     #[error("{message}")]
@@ -124,6 +131,8 @@ pub mod exit {
     pub const REFUSED: i32 = 6;
     /// The portal's API cannot do this; its web pages can.
     pub const NOT_AVAILABLE: i32 = 7;
+    /// `wait` timed out: still in review (neither approved nor rejected).
+    pub const TIMEOUT: i32 = 8;
     pub const CANCELLED: i32 = 130;
 }
 
@@ -170,11 +179,13 @@ impl CoreError {
             CoreError::File(FileError::Io { .. }) => codes::IO.into(),
             CoreError::File(_) => codes::FILE_REFUSED.into(),
             CoreError::NotBound { .. } => codes::NOT_BOUND.into(),
+            CoreError::NoPortal => codes::NO_PORTAL.into(),
             CoreError::BadBinding { .. } => codes::BAD_BINDING.into(),
             CoreError::NeedsInput { .. } => codes::NEEDS_INPUT.into(),
             CoreError::UnknownName { .. } => codes::UNKNOWN_NAME.into(),
             CoreError::Invalid { .. } => codes::INVALID.into(),
             CoreError::Busy { .. } => codes::BUSY.into(),
+            CoreError::StillInReview { .. } => codes::STILL_IN_REVIEW.into(),
             CoreError::Io { .. } => codes::IO.into(),
             CoreError::Cancelled => codes::CANCELLED.into(),
             CoreError::LoginRefused { .. } => {
@@ -200,13 +211,15 @@ impl CoreError {
             }
             CoreError::File(_) => Hint::SeeFile,
             CoreError::NotBound { .. } => Hint::Bind,
+            CoreError::NoPortal => Hint::ChoosePortal,
             // The message says what to do: another folder, not a fix here.
             CoreError::NoPackageJson { .. } => Hint::None,
             CoreError::BadBinding { file, .. } => Hint::FixBinding { file: file.clone() },
             CoreError::NeedsInput { input, .. } => Hint::Provide { input: *input },
-            CoreError::UnknownName { .. } => Hint::CheckName,
+            CoreError::UnknownName { what, .. } => Hint::CheckName { what: Some(*what) },
             CoreError::Invalid { hint, .. } => hint.clone(),
             CoreError::Busy { .. } => Hint::WaitForOtherPublish,
+            CoreError::StillInReview { .. } => Hint::WaitLonger,
             CoreError::Io { .. } => Hint::CheckPermissions,
             CoreError::LoginRefused { way, .. } => Hint::LoginRefused { way: *way },
             CoreError::LoggedOutLocally { until, .. } => Hint::SessionStillOnPortal {
@@ -219,7 +232,7 @@ impl CoreError {
     pub fn retryable(&self) -> bool {
         match self {
             CoreError::Portal(e) => e.retryable(),
-            CoreError::Busy { .. } => true,
+            CoreError::Busy { .. } | CoreError::StillInReview { .. } => true,
             CoreError::Restored { source, .. } => source.retryable(),
             _ => false,
         }
@@ -249,7 +262,8 @@ impl CoreError {
             CoreError::Portal(PortalError::Protocol { .. }) => exit::NETWORK,
             CoreError::Portal(PortalError::NotAvailable { .. }) => exit::NOT_AVAILABLE,
             CoreError::Portal(_) => exit::REFUSED,
-            CoreError::NeedsInput { .. } => exit::USAGE,
+            CoreError::NeedsInput { .. } | CoreError::NoPortal => exit::USAGE,
+            CoreError::StillInReview { .. } => exit::TIMEOUT,
             CoreError::Io { .. } | CoreError::File(FileError::Io { .. }) => exit::INTERNAL,
             _ => exit::PREFLIGHT,
         }
@@ -308,8 +322,9 @@ pub fn portal_hint(err: &PortalError) -> Hint {
             seconds: *retry_after_secs,
         },
         PortalError::ForeignOrigin { .. } => Hint::UseOwnPortalUrl,
+        PortalError::BrowserCheck { .. } => Hint::PassBrowserCheck,
         PortalError::Forbidden { .. } => Hint::AskForAccess,
-        PortalError::NotFound { .. } => Hint::CheckName,
+        PortalError::NotFound { .. } => Hint::CheckName { what: None },
         PortalError::IllegalStep { allowed, .. } if !allowed.is_empty() => Hint::TakeStep {
             steps: allowed.clone(),
             version: None,

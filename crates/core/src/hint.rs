@@ -50,6 +50,31 @@ impl Input {
     ];
 }
 
+/// What a name or id given by the user named, when nothing matched: each gets its own advice
+/// (only spaces depend on membership; a target app or version is checked against the
+/// MiniApp's own list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Named {
+    Space,
+    App,
+    TargetApp,
+    Version,
+    AccessToken,
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Named::Space => "space",
+            Named::App => "MiniApp",
+            Named::TargetApp => "target app",
+            Named::Version => "version",
+            Named::AccessToken => "access token",
+        })
+    }
+}
+
 /// The next thing to do. Each front end words every variant (a test there checks that).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", tag = "kind")]
@@ -58,6 +83,11 @@ pub enum Hint {
     None,
     /// Log in (again); in CI, use an access token.
     LogIn,
+    /// This portal takes release notes at another step (`at`): give them there.
+    NotesGoWith { at: gopay_miniapp_portal::NotesAt },
+    /// The portal's anti-bot firewall answered with its browser check: log in through the
+    /// browser again (a real browser passes the check; the session it gives is let through).
+    PassBrowserCheck,
     /// The access token in use was refused: replace it (where it came `from`), or leave it
     /// out to use the stored login.
     ReplaceAccessToken { from: TokenSource },
@@ -84,8 +114,14 @@ pub enum Hint {
     UseOwnPortalUrl,
     /// Someone on the portal must grant access.
     AskForAccess,
-    /// Check the name or id; only what the user belongs to is visible.
-    CheckName,
+    /// Check the name or id of `what` (unknown: the portal said "not found" without naming
+    /// it); for spaces, only those the user belongs to are visible.
+    CheckName {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        what: Option<Named>,
+    },
+    /// Choose the portal (a preset or another URL): nothing says which one.
+    ChoosePortal,
     /// One of these steps on the release instead.
     TakeStep {
         steps: Vec<Step>,

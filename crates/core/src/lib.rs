@@ -13,6 +13,7 @@ pub mod events;
 pub mod hint;
 pub mod journal;
 pub mod lock;
+pub mod presets;
 pub mod process;
 pub mod project;
 /// The QR renderings live with the deeplink they encode, in the portal crate.
@@ -20,6 +21,6 @@ pub use gopay_miniapp_portal::qr;
 pub mod user_ids;
 pub mod workflows;
 
-pub use context::Context;
+pub use context::{Context, PortalChoice, PortalFrom};
 pub use error::{CoreError, ErrorReport, HintWords};
-pub use hint::{Hint, Input};
+pub use hint::{Hint, Input, Named};

@@ -159,9 +159,15 @@ async fn review(admin: &Context, decision: Decision, app_id: &str, version: &str
 
 /// Releases `version` to `target` and submits it for review: the release is in review.
 async fn submitted(dev: &Context, version: &str, target: &str) {
-    release::release(dev, &at(version, target), &NoPrompts, &Silent)
-        .await
-        .unwrap();
+    release::release(
+        dev,
+        &at(version, target),
+        &Default::default(),
+        &NoPrompts,
+        &Silent,
+    )
+    .await
+    .unwrap();
     let applied = release::apply(dev, &at(version, target), None, &AssumeYes, &Silent)
         .await
         .unwrap();
@@ -210,9 +216,15 @@ async fn a_first_release_goes_live_on_the_main_road_and_status_follows_it() {
     let package_json = std::fs::read_to_string(w.project.join("package.json")).unwrap();
     assert!(package_json.contains("\"1.0.1\""), "{package_json}");
 
-    let created = release::release(&dev, &at("latest", STAGING), &NoPrompts, &Silent)
-        .await
-        .unwrap();
+    let created = release::release(
+        &dev,
+        &at("latest", STAGING),
+        &Default::default(),
+        &NoPrompts,
+        &Silent,
+    )
+    .await
+    .unwrap();
     assert_eq!(created.version, "1.0.1");
     assert_eq!(created.release.state, ReleaseState::VersionCreation);
     assert!(created.release.first_release);
@@ -602,9 +614,15 @@ async fn approving_a_release_still_being_made_says_it_waits_for_the_developers()
     let dev = w.developer().await;
     let admin = w.logged_in("admin").await;
     let published = publish(&dev, "first").await;
-    release::release(&dev, &at(&published.version, STAGING), &NoPrompts, &Silent)
-        .await
-        .unwrap();
+    release::release(
+        &dev,
+        &at(&published.version, STAGING),
+        &Default::default(),
+        &NoPrompts,
+        &Silent,
+    )
+    .await
+    .unwrap();
     let err = release::review(
         &admin,
         Decision::Approve,

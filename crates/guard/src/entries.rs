@@ -25,6 +25,7 @@
 //! read, and a bomb before it is inflated), and [`check_zip`] then inflates every entry
 //! counting the real bytes, because a ZIP bomb lies in its headers.
 
+use crate::text::Shown;
 use std::collections::HashMap;
 use std::io::{self, Read, Seek};
 use std::path::Path;
@@ -89,35 +90,44 @@ impl Limits {
 pub enum EntryError {
     #[error("the package has an entry with an empty name")]
     EmptyName,
-    #[error("the package has an entry `{}` whose name is not UTF-8; rename it", name.escape_debug())]
+    #[error(
+        "the package has an entry `{}` whose name is not UTF-8; rename it",
+        Shown(name)
+    )]
     NotUtf8 { name: String },
-    #[error("the package has an entry `{}` whose name is {len} bytes long, over the limit of {limit}; shorten it", name.escape_debug())]
+    #[error("the package has an entry `{}` whose name is {len} bytes long, over the limit of {limit}; shorten it", Shown(name))]
     NameTooLong {
         name: String,
         len: usize,
         limit: usize,
     },
-    #[error("the package has an entry `{}` with a control character ({}) in its name; rename it", name.escape_debug(), describe_char(*character))]
+    #[error("the package has an entry `{}` with a control character ({}) in its name; rename it", Shown(name), describe_char(*character))]
     ControlCharacter { name: String, character: char },
-    #[error("the package has an entry `{}` with a backslash in its name, a folder separator on Windows and a plain character elsewhere; rename it (folders are separated by `/`)", name.escape_debug())]
+    #[error("the package has an entry `{}` with a backslash in its name, a folder separator on Windows and a plain character elsewhere; rename it (folders are separated by `/`)", Shown(name))]
     Backslash { name: String },
-    #[error("the package has an entry `{}` that points outside the package (an absolute path or `..`)", name.escape_debug())]
+    #[error(
+        "the package has an entry `{}` that points outside the package (an absolute path or `..`)",
+        Shown(name)
+    )]
     Escapes { name: String },
-    #[error("the package has an entry `{}` that starts with a drive letter, which points outside the package on Windows", name.escape_debug())]
+    #[error("the package has an entry `{}` that starts with a drive letter, which points outside the package on Windows", Shown(name))]
     DriveLetter { name: String },
-    #[error("the package has an entry `{}` with `:` in its name, which Windows reads as a drive or a hidden data stream; rename it", name.escape_debug())]
+    #[error("the package has an entry `{}` with `:` in its name, which Windows reads as a drive or a hidden data stream; rename it", Shown(name))]
     Colon { name: String },
-    #[error("the package has an entry `{}` with a `.` or empty part in its path, a second spelling of another path; write it plainly", name.escape_debug())]
+    #[error("the package has an entry `{}` with a `.` or empty part in its path, a second spelling of another path; write it plainly", Shown(name))]
     NotNormal { name: String },
-    #[error("the package has an entry `{}` that is a symbolic link, which could point an unpacker outside the package; put the file itself in", name.escape_debug())]
+    #[error("the package has an entry `{}` that is a symbolic link, which could point an unpacker outside the package; put the file itself in", Shown(name))]
     Link { name: String },
-    #[error("the package has an entry `{}` that is not a file or a folder (Unix mode {mode:o})", name.escape_debug())]
+    #[error(
+        "the package has an entry `{}` that is not a file or a folder (Unix mode {mode:o})",
+        Shown(name)
+    )]
     SpecialFile { name: String, mode: u32 },
-    #[error("the package has two entries `{}` and `{}` whose names differ only by case: on devices that ignore case one overwrites the other; rename one", first.escape_debug(), name.escape_debug())]
+    #[error("the package has two entries `{}` and `{}` whose names differ only by case: on devices that ignore case one overwrites the other; rename one", Shown(first), Shown(name))]
     Duplicate { name: String, first: String },
     #[error("the package has more than {limit} entries; leave out what the MiniApp does not need")]
     TooManyEntries { limit: usize },
-    #[error("`{}` brings the package's unpacked size to {} ({total} bytes), over the limit of {} ({limit} bytes)", name.escape_debug(), human_size(*total), human_size(*limit))]
+    #[error("`{}` brings the package's unpacked size to {} ({total} bytes), over the limit of {} ({limit} bytes)", Shown(name), human_size(*total), human_size(*limit))]
     ExpandedTooLarge {
         name: String,
         total: u64,
@@ -129,13 +139,13 @@ pub enum EntryError {
         archive: u64,
         limit: u64,
     },
-    #[error("the entry `{}` unpacks to more bytes than its header says ({declared}): the package is damaged or lies about its sizes", name.escape_debug())]
+    #[error("the entry `{}` unpacks to more bytes than its header says ({declared}): the package is damaged or lies about its sizes", Shown(name))]
     SizeMismatch { name: String, declared: u64 },
     #[error("the package's central directory lists {listed} entries but only {distinct} distinct names: two entries share a name, and unpackers disagree on which one wins; rename one")]
     SameName { listed: u64, distinct: usize },
     #[error("the package is not a readable ZIP archive ({why})")]
     NotZip { why: String },
-    #[error("the package's entry `{}` cannot be read ({why})", name.escape_debug())]
+    #[error("the package's entry `{}` cannot be read ({why})", Shown(name))]
     Unreadable { name: String, why: String },
 }
 
@@ -752,6 +762,26 @@ mod tests {
 
     fn name_error(name: &[u8]) -> Option<EntryError> {
         check_name(name, &Limits::default()).err()
+    }
+
+    #[test]
+    fn a_refused_name_is_shown_cleaned_and_cut_in_the_message() {
+        // A name with an escape sequence and far over the shown length: the message carries
+        // neither the raw ESC nor the whole name (guard::text's rule, not escape_debug's).
+        let mut name = b"a\x1b]0;owned\x07".to_vec();
+        name.extend(std::iter::repeat_n(b'x', 5_000));
+        let message = name_error(&name).expect("refused").to_string();
+        assert!(
+            !message.contains('\x1b') && !message.contains('\x07'),
+            "{message}"
+        );
+        assert!(
+            message.chars().count() < 400,
+            "{} chars",
+            message.chars().count()
+        );
+        let message = name_error(b"../\x1b[2J").expect("refused").to_string();
+        assert!(!message.contains('\x1b'), "{message}");
     }
 
     #[test]

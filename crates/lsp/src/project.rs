@@ -118,29 +118,35 @@ pub async fn resolve(
     Ok(candidates[index].clone())
 }
 
-/// The project's context: `portal` overrides; `token` replaces the stored session (with its
-/// own portal client, so it never touches the shared one).
+/// The project's context: `portal` is given for this command (it wins over the binding);
+/// `default_portal` (an editor's setting) is the portal of an unbound project, in place of
+/// the server's own default; `token` replaces the stored session (with its own portal
+/// client, so it never touches the shared one). Which portal wins is core's one rule
+/// (`Context::portal_choice_of`).
 pub fn context_for(
     base: &Context,
     project: std::path::PathBuf,
     portal: Option<String>,
+    default_portal: Option<String>,
     token: Option<String>,
 ) -> Context {
     let portal = portal.filter(|p| !p.trim().is_empty());
-    match token.filter(|t| !t.trim().is_empty()) {
+    let setting = default_portal
+        .filter(|p| !p.trim().is_empty())
+        .or_else(|| base.portal_setting.clone());
+    let mut ctx = match token.filter(|t| !t.trim().is_empty()) {
         Some(token) => {
             let mut ctx = Context::new(base.home.clone(), project);
-            ctx.portal_override = portal.or_else(|| base.portal_override.clone());
+            ctx.portal_override = base.portal_override.clone();
             ctx.env_token = Some(token.trim().to_string());
             ctx.token_from = gopay_miniapp_portal::TokenSource::Argument;
             ctx
         }
-        None => {
-            let mut ctx = base.with_project(project);
-            if portal.is_some() {
-                ctx.portal_override = portal;
-            }
-            ctx
-        }
+        None => base.with_project(project),
+    };
+    if portal.is_some() {
+        ctx.portal_override = portal;
     }
+    ctx.portal_setting = setting;
+    ctx
 }

@@ -87,7 +87,7 @@ pub fn announce_recovery(shared: &Shared, project: &Path, recovery: &Recovery) {
 /// push the folder's snapshot when something was found.
 pub async fn recover_folders(shared: Arc<Shared>) {
     for folder in shared.folders() {
-        let ctx = crate::project::context_for(&shared.base, folder, None, None);
+        let ctx = crate::project::context_for(&shared.base, folder, None, None, None);
         match gopay_miniapp_core::journal::recover(&ctx).await {
             Ok(Some(recovery)) => {
                 announce_recovery(&shared, &ctx.project, &recovery);

@@ -23,7 +23,7 @@ pub fn spawn(shared: Arc<Shared>) {
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}
             }
             for (project, portal) in waiting_projects(&shared).await {
-                let ctx = context_for(&shared.base, project, portal, None);
+                let ctx = context_for(&shared.base, project, portal, None, None);
                 crate::status::push(&shared, &ctx).await;
             }
         }
@@ -36,7 +36,14 @@ async fn waiting_projects(shared: &Shared) -> Vec<(PathBuf, Option<String>)> {
     let last = shared.last_status.lock().await;
     last.iter()
         .filter(|(_, pushed)| waits_on_others(&pushed.status))
-        .map(|(project, pushed)| (project.clone(), Some(pushed.status.portal.clone())))
+        // A project waiting on a review is bound: its binding names the portal again, unless
+        // the snapshot's request gave one for itself.
+        .map(|(project, pushed)| {
+            let given = (pushed.status.portal_from == Some(gopay_miniapp_core::PortalFrom::Given))
+                .then(|| pushed.status.portal.clone())
+                .flatten();
+            (project.clone(), given)
+        })
         .collect()
 }
 

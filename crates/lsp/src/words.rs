@@ -3,7 +3,7 @@
 //! client must pass one; never CLI flags or `gopay-miniapp <verb>` lines.
 
 use gopay_miniapp_core::journal::{self, Recovery};
-use gopay_miniapp_core::{Hint, Input};
+use gopay_miniapp_core::{Hint, Input, Named};
 use gopay_miniapp_portal::{LoginKind, Step, TokenSource};
 
 /// The command argument that supplies an input.
@@ -65,6 +65,13 @@ pub fn hint(hint: &Hint) -> String {
     match hint {
         Hint::None => String::new(),
         Hint::LogIn => "Log in again.".into(),
+        Hint::NotesGoWith { at } => match at {
+            gopay_miniapp_portal::NotesAt::Release => "This portal takes release notes when the release is made: give them with Release (`notes`), not with Apply Release.".into(),
+            gopay_miniapp_portal::NotesAt::Apply => "This portal takes release notes at Apply Release (`notes`), not when the release is made.".into(),
+        },
+        Hint::PassBrowserCheck => {
+            "The portal's firewall asks for a browser: Log In with Browser again, then try again.".into()
+        }
         Hint::ReplaceAccessToken { from } => match from {
             TokenSource::Argument => "Pass a valid access token as `token` (one made on the portal), or leave `token` out to use the stored login.".into(),
             TokenSource::Environment => "The sidecar's GOPAY_MINIAPP_TOKEN holds that token: set a valid one and restart the sidecar, or unset it to use the stored login.".into(),
@@ -108,7 +115,16 @@ pub fn hint(hint: &Hint) -> String {
             "Set the portal address to the portal's own address in the settings: it refuses requests made for another address (a proxy, another host name).".into()
         }
         Hint::AskForAccess => "Ask an owner of the space or target app for access.".into(),
-        Hint::CheckName => "Check the name or id; you only see spaces you belong to.".into(),
+        Hint::CheckName { what } => match what {
+            Some(Named::Space) => "Check the space; you only see spaces you belong to.",
+            Some(Named::App) => "Check the MiniApp's name or id (Bind lists the space's MiniApps).",
+            Some(Named::TargetApp) => "Check the target app's name or id.",
+            Some(Named::Version) => "Check the version (x.y.z or latest).",
+            Some(Named::AccessToken) => "Check the access token's name or id.",
+            None => "Check the name or id (the message says what the portal did not find).",
+        }
+        .into(),
+        Hint::ChoosePortal => "Choose the portal (GoPay, GoPay Staging, the local portal or another URL) when you log in, or set it in the settings.".into(),
         Hint::TakeStep { steps, .. } => format!(
             "Possible now: {}.",
             steps
@@ -146,6 +162,14 @@ pub fn hint(hint: &Hint) -> String {
         Hint::SeeFile => "See the message for the file at fault.".into(),
         Hint::CheckNetwork => "Check the network and the portal address; it is safe to retry.".into(),
         Hint::CheckPortalUrl => "Check the portal address in the settings.".into(),
+        // A step by the button's name (ours), never the portal's label.
+        Hint::UseThePortal {
+            feature: gopay_miniapp_portal::Feature::Step(step),
+            url,
+        } => format!(
+            "{} is not available on this portal through its API: do it on the portal's own pages ({url}).",
+            step_words(*step)
+        ),
         Hint::UseThePortal { feature, url } => {
             format!("{feature} is done on the portal's own pages: {url}")
         }
@@ -227,5 +251,20 @@ mod tests {
             text,
             "Possible now: Set Whitelist, Roll Back, Withdraw from Review."
         );
+    }
+
+    /// Issue 21 item 7: a step the portal's API lacks is named as the editor's button, never
+    /// by the portal's label ("Whitelist Test").
+    #[test]
+    fn a_step_the_api_lacks_is_named_as_the_button() {
+        let text = hint(&Hint::UseThePortal {
+            feature: gopay_miniapp_portal::Feature::Step(Step::Whitelist),
+            url: "https://console.example".into(),
+        });
+        assert!(
+            text.starts_with("Set Whitelist is not available on this portal"),
+            "{text}"
+        );
+        assert!(!text.contains("Whitelist Test"), "{text}");
     }
 }

@@ -25,6 +25,7 @@ use crate::state::AppState;
 use crate::store::{
     audit, new_id, next_counter, now_ms, now_rfc3339, rfc3339_ms, FIRST_PUBLISH_ID,
 };
+use gopay_miniapp_guard::text::Shown;
 
 /// How long a temporary code (QR) works.
 pub const TEMPORARY_CODE_TTL_SECS: i64 = 2 * 60 * 60;
@@ -784,7 +785,7 @@ pub(crate) async fn whitelist_release(
         if id.chars().count() > 128 || id.chars().any(char::is_control) {
             return Err(ApiError::invalid(
                 "userIds",
-                format!("`{}` is not a user ID", id.escape_debug()),
+                format!("`{}` is not a user ID", Shown(&id)),
             ));
         }
         ids.push(id);

@@ -28,6 +28,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, ApiJson};
 use crate::state::AppState;
 use crate::store::{audit, new_id, now_rfc3339};
+use gopay_miniapp_guard::text::Shown;
 
 /// Largest chunk the portal accepts.
 pub const MAX_CHUNK_SIZE: u64 = 16 * 1024 * 1024;
@@ -1006,7 +1007,7 @@ pub(crate) fn check_package(path: &std::path::Path, max_package_size: u64) -> Re
     if let Some(nested) = nested {
         why.push_str(&format!(
             " (it has `{}`: zip the folder's contents, not the folder)",
-            nested.escape_debug()
+            Shown(nested)
         ));
     }
     Err(why)

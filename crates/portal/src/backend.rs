@@ -102,7 +102,9 @@ pub enum Feature {
 impl fmt::Display for Feature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Feature::Step(step) => write!(f, "the step \"{}\"", step.label()),
+            // Our own words for the step (never the portal's label): front ends word buttons
+            // from the typed feature themselves.
+            Feature::Step(step) => f.write_str(step.name()),
             Feature::ListSpaces => f.write_str("listing spaces"),
             Feature::ListApps => f.write_str("listing MiniApps"),
             Feature::ListTargetApps => f.write_str("listing target apps"),
@@ -117,12 +119,30 @@ impl fmt::Display for Feature {
     }
 }
 
+/// When a portal takes a release's notes for the reviewer.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum NotesAt {
+    /// With Apply Release (the native portal; the seed's flow).
+    #[default]
+    Apply,
+    /// When the release is made, before Apply (the SuperApp console: the `changelog` of its
+    /// release creation; Apply sends none).
+    Release,
+}
+
 /// What a backend can do. Core offers a step only when the lifecycle table allows it in the
-/// release's state *and* the backend lists it here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+/// release's state *and* the backend lists it here. `Default` is nothing at all (no portal
+/// chosen yet).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub steps: Vec<Step>,
+    /// The step that takes the release notes: front ends ask for them there, and nowhere
+    /// else (notes asked anywhere else would not be sent).
+    pub release_notes: NotesAt,
     pub list_spaces: bool,
     pub list_apps: bool,
     pub list_target_apps: bool,
@@ -330,12 +350,15 @@ pub trait Portal: Send + Sync {
 
     async fn releases(&self, app: &AppRef) -> Result<Vec<Release>, PortalError>;
     async fn release(&self, release: &Release) -> Result<Release, PortalError>;
-    /// "Release": a version to a target app (Version Creation).
+    /// "Release": a version to a target app (Version Creation). `notes` are sent only where
+    /// [`Capabilities::release_notes`] is [`NotesAt::Release`] (`None`: the version's
+    /// description); core refuses them elsewhere.
     async fn create_release(
         &self,
         app: &AppRef,
         version: &Version,
         target: &TargetApp,
+        notes: Option<&str>,
     ) -> Result<Release, PortalError>;
     async fn take_step(
         &self,

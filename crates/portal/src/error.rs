@@ -55,6 +55,9 @@ pub mod codes {
     /// The console refused a request made for another address than its own (its `Origin`
     /// check): the portal URL is not the console's own address.
     pub const FOREIGN_ORIGIN: &str = "foreign_origin";
+    /// The portal's anti-bot firewall answered with its browser check instead of the API:
+    /// log in through the browser again.
+    pub const BROWSER_CHECK: &str = "browser_check";
 
     /// Every code above, in documentation order (`docs/portal-api.md` lists each).
     pub const ALL: &[&str] = &[
@@ -121,6 +124,12 @@ pub enum PortalError {
     /// `Origin` check): the portal URL is not the portal's own address.
     #[error("{message}")]
     ForeignOrigin { message: String },
+    /// The portal's anti-bot firewall (Alibaba Cloud's WAF in front of GoPay's console)
+    /// answered with its browser check — a challenge page (`rgv587`, `x5secdata`,
+    /// `_____tmd_____`, `aliyun_waf`) — instead of the API's JSON. A plain HTTP client cannot
+    /// pass it; a login in a real browser gives a session the firewall lets through.
+    #[error("{url} answered with its firewall's browser check (a challenge page) instead of the console's JSON")]
+    BrowserCheck { url: String },
     /// The access token in use (`from` where it came) is expired, revoked or not this portal's.
     #[error("the access token was refused: it is expired, revoked, or not one of this portal's")]
     AccessTokenRefused { from: crate::backend::TokenSource },
@@ -181,6 +190,7 @@ impl PortalError {
             PortalError::InvalidCredentials { .. } => codes::INVALID_CREDENTIALS,
             PortalError::TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
             PortalError::ForeignOrigin { .. } => codes::FOREIGN_ORIGIN,
+            PortalError::BrowserCheck { .. } => codes::BROWSER_CHECK,
             PortalError::Forbidden { .. } => codes::FORBIDDEN,
             PortalError::NotFound { .. } => codes::NOT_FOUND,
             PortalError::IllegalStep {
@@ -221,6 +231,7 @@ impl PortalError {
                 | PortalError::AccessTokenRefused { .. }
                 | PortalError::InvalidCredentials { .. }
                 | PortalError::TooManyAttempts { .. }
+                | PortalError::BrowserCheck { .. }
         )
     }
 }

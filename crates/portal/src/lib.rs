@@ -25,8 +25,8 @@ pub mod version_number;
 use std::sync::Arc;
 
 pub use backend::{
-    Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, Portal, Session,
-    SessionListener, SessionRenewal, TokenSource, UploadProgress,
+    Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, NotesAt, Portal,
+    Session, SessionListener, SessionRenewal, TokenSource, UploadProgress,
 };
 pub use error::{codes, PortalError, Refusal};
 pub use lifecycle::{ReleaseState, Step};
@@ -49,6 +49,9 @@ pub struct PortalOptions {
     pub chunk_size: Option<u64>,
     /// The target apps the user gave, for backends that cannot list them (superapp).
     pub target_apps: Vec<domain::TargetApp>,
+    /// The `Bx-V` header a SuperApp console's client sends (`None`: the observed default,
+    /// `superapp::http::BX_V`).
+    pub bx_v: Option<String>,
 }
 
 /// The backend `backend` for the portal at `url`.
@@ -66,10 +69,13 @@ pub fn open(
             }
             Ok(Arc::new(portal))
         }
-        Backend::Superapp => Ok(Arc::new(superapp::SuperappPortal::new(
-            url,
-            options.target_apps,
-        )?)),
+        Backend::Superapp => {
+            let mut portal = superapp::SuperappPortal::new(url, options.target_apps)?;
+            if let Some(bx_v) = options.bx_v.as_deref() {
+                portal = portal.with_bx_v(bx_v)?;
+            }
+            Ok(Arc::new(portal))
+        }
     }
 }
 
@@ -88,6 +94,12 @@ pub async fn detect(url: &str) -> Result<Backend, PortalError> {
     let (_, body) = console.probe(superapp::routes::VERSION_QUERY).await?;
     if superapp::envelope::is_envelope(&body) {
         return Ok(Backend::Superapp);
+    }
+    // The firewall in front of a console stops a plain client before the console answers.
+    if superapp::envelope::is_challenge(&body) {
+        return Err(PortalError::BrowserCheck {
+            url: console.url(superapp::routes::VERSION_QUERY),
+        });
     }
     Err(PortalError::Protocol {
         message: format!("{url} answers neither as a native portal nor as a SuperApp console"),

@@ -282,6 +282,24 @@ impl Step {
         }
     }
 
+    /// Our name for the step, as a phrase in a sentence ("setting a whitelist is not
+    /// available on this portal"): the vocabulary of our tools, not the portal's labels
+    /// ([`Step::label`]).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::TemporaryCode => "the temporary code",
+            Step::Apply => "applying for review",
+            Step::Withdraw => "withdrawing from review",
+            Step::Approve => "approving a release",
+            Step::Reject => "rejecting a release",
+            Step::Whitelist => "setting a whitelist",
+            Step::Grayscale => "grayscale",
+            Step::Official => "the official release",
+            Step::Cancel => "cancelling a release",
+            Step::Rollback => "rolling back",
+        }
+    }
+
     /// The words the portal UI uses for the step.
     pub fn label(self) -> &'static str {
         match self {
@@ -720,6 +738,7 @@ mod tests {
     fn offered_steps_follow_roles_and_capabilities() {
         let all = crate::backend::Capabilities {
             steps: Step::ALL.to_vec(),
+            release_notes: crate::backend::NotesAt::Apply,
             list_spaces: true,
             list_apps: true,
             list_target_apps: true,

@@ -30,6 +30,8 @@ pub enum AnswerKind {
     Refused,
     /// Something that is not this backend's answer shape (an HTML page, another API).
     Unexpected,
+    /// The portal's anti-bot firewall answered with its browser check (a challenge page).
+    BrowserCheck,
     /// No answer at all (connection refused, timeout).
     Unreachable,
 }

@@ -223,7 +223,7 @@ async fn lifecycle(backend: Backend, p: &RunningPortal, dir: &std::path::Path) {
     let v1 = upload(dev, &app, dir, "1.0.1").await;
     assert_eq!(dev.latest_version(&app).await.unwrap().unwrap().id, v1.id);
 
-    let r1 = dev.create_release(&app, &v1, staging).await.unwrap();
+    let r1 = dev.create_release(&app, &v1, staging, None).await.unwrap();
     assert_eq!(r1.state, ReleaseState::VersionCreation);
     assert!(r1.first_release);
 
@@ -268,7 +268,7 @@ async fn lifecycle(backend: Backend, p: &RunningPortal, dir: &std::path::Path) {
     assert!(live.archived.is_none());
 
     let v2 = upload(dev, &app, dir, "1.0.2").await;
-    let r2 = dev.create_release(&app, &v2, staging).await.unwrap();
+    let r2 = dev.create_release(&app, &v2, staging, None).await.unwrap();
     assert!(!r2.first_release);
     dev.take_step(&r2, StepInput::Apply { notes: "".into() })
         .await
@@ -721,7 +721,7 @@ async fn superapp_story_through_the_portal_trait() {
         .iter()
         .any(|v| v.id == v1.id));
 
-    let r1 = dev.create_release(&app, &v1, staging).await.unwrap();
+    let r1 = dev.create_release(&app, &v1, staging, None).await.unwrap();
     assert_eq!(r1.state, ReleaseState::VersionCreation);
     assert_eq!(r1.status_text.as_deref(), Some("INIT"));
     assert!(r1.first_release);

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 
 import type { Ctx } from './ctx';
 import { BACK, inputStep, pickStep } from './input';
-import { followUpActions, releaseChoices, releasesAllowing } from './pure/actions';
+import { releaseChoices, releasesAllowing } from './pure/actions';
 import {
   applyReleaseArgs,
   bindArgs,
@@ -16,6 +16,9 @@ import {
   grayscaleArgs,
   listAppsArgs,
   loginArgs,
+  namedIdText,
+  notesAt,
+  notesPrefill,
   parseRatio,
   publishArgs,
   refArgs,
@@ -41,19 +44,20 @@ import {
   orderTargetApps,
   publishText,
   descriptionInput,
-  releaseNotesPrefill,
   releaseStateText,
   stepText,
   targetAppMark,
   waitText,
 } from './pure/messages';
 import type { TreeNode } from './pure/model';
+import { checkPortalUrl, loginTitle, mustChoosePortal, OTHER_URL, portalItems, portalName } from './pure/portals';
 import type {
   App,
   Binding,
   BindResult,
   Description,
   LoginResult,
+  PortalCheck,
   PublishResult,
   ReleaseView,
   Space,
@@ -126,7 +130,7 @@ async function pickRelease(ctx: Ctx, arg: ReleaseArg, command: string, title: st
   const found = releaseChoices(ctx.snapshot, command, given.version);
   if (found.kind === 'notAvailable') {
     // The portal's API lacks the step: the CLI's words, and the portal's pages one click away.
-    const portal = ctx.snapshot.binding.portal || ctx.snapshot.portal;
+    const portal = ctx.snapshot.binding.portal || ctx.snapshot.portal || '';
     const pick = await info(notAvailableText(title, portal), OPEN_ON_PORTAL);
     if (pick === OPEN_ON_PORTAL) await vscode.env.openExternal(vscode.Uri.parse(portal));
     return null;
@@ -157,26 +161,59 @@ async function info(message: string, ...actions: string[]): Promise<string | und
 }
 
 /** The step's result, with the next actions the release offers as buttons. */
-async function afterStep(command: string, result: StepResult): Promise<void> {
-  const ref = { version: result.version, targetAppId: result.release.targetAppId, targetApp: result.release.targetApp };
-  const next = followUpActions(result.release);
-  const pick = await info(stepText(command, result), ...next.map((a) => a.title));
-  const action = next.find((a) => a.title === pick);
-  if (action) await vscode.commands.executeCommand(action.command, ref);
+async function afterStep(ctx: Ctx, command: string, result: StepResult): Promise<void> {
+  await ctx.releaseToast('info', stepText(command, result), result.version, result.release);
 }
 
 // --- account and binding ---------------------------------------------------------------------
 
+/**
+ * Which portal this login is for, checked before anything is typed: a new user (no binding, no
+ * setting, no login: the sidecar's snapshot has no portal) picks a preset — GoPay first — or
+ * another URL; the sidecar then checks it answers like a portal. `undefined`: dismissed.
+ */
+async function loginPortal(ctx: Ctx): Promise<{ portal?: string; check: PortalCheck } | undefined> {
+  let portal: string | undefined;
+  if (mustChoosePortal(ctx.snapshot, ctx.portalSetting)) {
+    const { items, active } = portalItems();
+    const picked = await pickStep<string>({
+      title: 'Log In: Which Portal?',
+      placeholder: 'Nothing is bound here and you have not logged in yet: choose the portal',
+      items,
+      active,
+    });
+    if (picked === undefined || picked === BACK) return undefined;
+    if (picked === OTHER_URL) {
+      const typed = await inputStep({
+        title: 'Log In: Other URL',
+        prompt: 'The portal’s address (https://…)',
+        placeholder: 'https://miniapp.example.com',
+        validate: (v) => checkPortalUrl(v),
+      });
+      if (typed === undefined || typed === BACK) return undefined;
+      portal = typed.trim();
+    } else {
+      portal = picked;
+    }
+  }
+  // Reachable, and answers like a portal: checked before the password is asked for.
+  const check = await ctx.run<PortalCheck>('miniapp.checkPortal', {}, { portal, progress: `Checking ${portal ? portalName(portal) : ctx.portalHost}` });
+  return { portal, check };
+}
+
 export function login(ctx: Ctx): Cmd {
   return guarded(ctx, commandWhat('gopayMiniapp.login'), async () => {
-    const portal = ctx.portalHost;
+    const chosen = await loginPortal(ctx);
+    if (!chosen) return;
+    const title = loginTitle(chosen.check.portal);
+    const portal = portalName(chosen.check.portal);
     let username = '';
     let result: LoginResult | undefined;
     let failure: unknown;
     for (let step = 1; step <= 2; ) {
       if (step === 1) {
         const typed = await inputStep({
-          title: 'Log In',
+          title,
           step: 1,
           total: 2,
           prompt: `Username on ${portal}`,
@@ -190,7 +227,7 @@ export function login(ctx: Ctx): Cmd {
         continue;
       }
       const typed = await inputStep({
-        title: 'Log In',
+        title,
         step: 2,
         total: 2,
         prompt: `Password of ${username} on ${portal} (sent to the portal once, never saved)`,
@@ -199,7 +236,7 @@ export function login(ctx: Ctx): Cmd {
         // The box stays open while the portal checks; a wrong password keeps it, with the username.
         accept: async (password) => {
           try {
-            result = await ctx.run<LoginResult>('miniapp.login', loginArgs(username, password));
+            result = await ctx.run<LoginResult>('miniapp.login', loginArgs(username, password), { portal: chosen.portal });
             return undefined;
           } catch (e) {
             const f = describeError(e);
@@ -223,8 +260,11 @@ export function login(ctx: Ctx): Cmd {
 
 export function loginWithBrowser(ctx: Ctx): Cmd {
   return guarded(ctx, commandWhat('gopayMiniapp.loginWithBrowser'), async () => {
+    const chosen = await loginPortal(ctx);
+    if (!chosen) return;
     const result = await ctx.run<LoginResult>('miniapp.login', browserLoginArgs(), {
-      progress: 'Logging in with the browser',
+      portal: chosen.portal,
+      progress: `Logging in to ${portalName(chosen.check.portal)} with the browser`,
     });
     void info(loginText(result));
   });
@@ -295,9 +335,10 @@ function bindFlow(ctx: Ctx, rebindClicked: boolean): Cmd {
  */
 async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> {
   const title = 'Bind MiniApp';
+  // NAME=ID keeps a name of the user's, shown instead of the 22-digit id (the id stays in tooltips).
   const typed = {
-    space: current?.space.id ?? '',
-    app: current?.app.id ?? '',
+    space: namedIdText(current?.space),
+    app: namedIdText(current?.app),
     targetApps: targetAppsText(current?.targetApps),
   };
   const required = (what: string) => (v: string) => (v.trim() ? undefined : `Type the ${what}.`);
@@ -306,14 +347,14 @@ async function bindByIds(ctx: Ctx, current: Binding | undefined): Promise<void> 
   for (let step = 1; step <= 3; ) {
     const answer = await inputStep(
       step === 1
-        ? { title, step, total: 3, prompt: `Space ID on ${ctx.portalHost} (this portal cannot list spaces: copy it from the portal)`, placeholder: '1532000000000000000001', value: typed.space, validate: required('space ID') }
+        ? { title, step, total: 3, prompt: `Space on ${ctx.portalHost} as NAME=ID, or its ID (this portal cannot list spaces: copy the ID from the portal; the name is yours, shown instead of the ID)`, placeholder: 'Demo Space=1532000000000000000001', value: typed.space, validate: required('space ID') }
         : step === 2
-          ? { title, step, total: 3, prompt: 'MiniApp ID in that space (from the MiniApp’s page on the portal)', placeholder: '1512000000000000000001', value: typed.app, validate: required('MiniApp ID') }
+          ? { title, step, total: 3, prompt: 'MiniApp in that space as NAME=ID, or its ID (from the MiniApp’s page on the portal; checked with the space before the binding is written)', placeholder: 'Hello MiniApp=1512000000000000000001', value: typed.app, validate: required('MiniApp ID') }
           : {
               title,
               step,
               total: 3,
-              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code); add (production) or (testing) after an ID to mark it, as this portal cannot say',
+              prompt: 'Target apps to release to, as NAME=ID separated by commas (the ID is the target app’s channel code, digits; this portal has no route to check it); add (production) or (testing) after an ID to mark it, as this portal cannot say',
               placeholder: 'GoPay Staging=1611000000000000000002 (testing), GoPay=1611000000000000000001 (production)',
               value: typed.targetApps,
               validate: required('target apps'),
@@ -468,14 +509,30 @@ export function release(ctx: Ctx): Cmd {
       });
       if (target === BACK) continue;
       if (target === undefined) return;
-      const result = await ctx.run<StepResult>('miniapp.release', releaseArgs(v, target.id), { project: true });
-      if (arg && 'showCode' in arg && arg.showCode) {
+      // Where this portal takes release notes when the release is made (GoPay's console), they
+      // are asked here, and nowhere else: Apply Release then sends none.
+      let notes: string | undefined;
+      if (notesAt(ctx.snapshot?.capabilities) === 'release') {
+        const typed = await inputStep({
+          title: `Release ${v} to "${target.name}"`,
+          prompt: 'Release notes for the reviewer: what changed (this portal takes them now, not at Apply Release)',
+          placeholder: 'What changed in this version',
+          value: notesPrefill(versionView),
+        });
+        if (typed === BACK) continue;
+        if (typed === undefined) return;
+        notes = typed;
+      }
+      const showCode = !!(arg && 'showCode' in arg && arg.showCode);
+      // The temporary code right after: the sidecar checks this portal has it before making the release.
+      const result = await ctx.run<StepResult>('miniapp.release', releaseArgs(v, target.id, { notes, then: showCode ? 'temporary_code' : undefined }), { project: true });
+      if (showCode) {
         const code = await ctx.run<TemporaryCode>('miniapp.temporaryCode', temporaryCodeArgs({ version: v, targetAppId: target.id }), { project: true });
-        ctx.qr.show(code);
+        ctx.qr.show(code, result.release);
         void info(stepText('miniapp.release', result));
         return;
       }
-      await afterStep('miniapp.release', result);
+      await afterStep(ctx, 'miniapp.release', result);
       return;
     }
   });
@@ -486,7 +543,7 @@ export function showTemporaryCode(ctx: Ctx): Cmd {
     const ref = await pickRelease(ctx, arg, 'gopayMiniapp.showTemporaryCode', 'Show Temporary Code');
     if (ref === null) return;
     const code = await ctx.run<TemporaryCode>('miniapp.temporaryCode', temporaryCodeArgs(ref), { project: true });
-    ctx.qr.show(code);
+    ctx.qr.show(code, ref?.release);
   });
 }
 
@@ -495,9 +552,10 @@ export function applyRelease(ctx: Ctx): Cmd {
     const ref = await pickRelease(ctx, arg, 'gopayMiniapp.applyRelease', 'Apply Release');
     if (ref === null) return;
     let notes: string | undefined;
-    if (ref) {
+    // Notes are asked only where this portal takes them at Apply (the console took them at Release).
+    if (ref && notesAt(ctx.snapshot?.capabilities) === 'apply') {
       // The version's description, unless it is the tool's default (a typed field).
-      const prefill = releaseNotesPrefill(ref.versionView);
+      const prefill = notesPrefill(ref.versionView);
       const typed = await inputStep({
         title: `Apply Release: ${ref.version} on "${ref.targetApp}"`,
         prompt: 'Release notes for the reviewer: what changed (the release information to confirm comes next)',
@@ -508,7 +566,7 @@ export function applyRelease(ctx: Ctx): Cmd {
       notes = typed;
     }
     const result = await ctx.run<StepResult>('miniapp.applyRelease', applyReleaseArgs(ref, notes), { project: true });
-    await afterStep('miniapp.applyRelease', result);
+    await afterStep(ctx, 'miniapp.applyRelease', result);
   });
 }
 
@@ -551,7 +609,7 @@ function simpleStep(ctx: Ctx, command: string, sidecarCommand: string, what: str
     const ref = await pickRelease(ctx, arg, command, what);
     if (ref === null) return;
     const result = await ctx.run<StepResult>(sidecarCommand, refArgs(ref), { project: true });
-    await afterStep(sidecarCommand, result);
+    await afterStep(ctx, sidecarCommand, result);
   });
 }
 
@@ -586,7 +644,7 @@ export function setWhitelist(ctx: Ctx): Cmd {
     });
     if (users === undefined) return;
     const result = await ctx.run<StepResult>('miniapp.setWhitelist', whitelistArgs(ref, users), { project: true });
-    await afterStep('miniapp.setWhitelist', result);
+    await afterStep(ctx, 'miniapp.setWhitelist', result);
   });
 }
 
@@ -607,7 +665,7 @@ export function startGrayscale(ctx: Ctx): Cmd {
     });
     if (text === undefined) return;
     const result = await ctx.run<StepResult>('miniapp.startGrayscale', grayscaleArgs(ref, parseRatio(text)), { project: true });
-    await afterStep('miniapp.startGrayscale', result);
+    await afterStep(ctx, 'miniapp.startGrayscale', result);
   });
 }
 
@@ -631,7 +689,7 @@ export function rollback(ctx: Ctx): Cmd {
       }
     }
     const result = await ctx.run<StepResult>('miniapp.rollback', targetAppId ? rollbackArgs(targetAppId) : {}, { project: true });
-    await afterStep('miniapp.rollback', result);
+    await afterStep(ctx, 'miniapp.rollback', result);
   });
 }
 

@@ -22,6 +22,7 @@ import { answerQuestion } from './prompts';
 import { QrPanel } from './qrPanel';
 import { Sidebar } from './sidebar';
 import { followUpActions } from './pure/actions';
+import { ShownToasts, shownRelease, stillOffered } from './pure/follow';
 import { Args, Common, redact, withCommon } from './pure/args';
 import { checkCapabilities } from './pure/discovery';
 import {
@@ -42,9 +43,11 @@ import {
   reviewText,
 } from './pure/messages';
 import { buildSidebar, isUnreachable, ProjectFacts, SidebarModel, TreeNode, ViewState } from './pure/model';
-import type { StatusSnapshot } from './pure/snapshot';
+import { BrowserLogin, browserLoginView, COPY_URL, OPEN_URL } from './pure/portals';
+import type { ReleaseView, StatusSnapshot } from './pure/snapshot';
 
 export const STATUS_NOTIFICATION = 'miniapp/didChangeStatus';
+export const BROWSER_LOGIN_NOTIFICATION = 'miniapp/browserLogin';
 const OPEN_LOG = 'Open Log';
 /** The view's name (package.json `views`). */
 const VIEW_NAME = 'Releases';
@@ -59,6 +62,8 @@ export interface RunOptions {
   onMessage?: (message: string) => void;
   /** Not logged (a check run on every keystroke). */
   quiet?: boolean;
+  /** A portal chosen for this command only (it wins over the binding's). */
+  portal?: string;
 }
 
 let nextProgressToken = 1;
@@ -71,6 +76,8 @@ export class Ctx implements vscode.Disposable {
   private lastGood: StatusSnapshot | undefined;
   /** Releases whose review a running Wait for Review reports itself (no second notification). */
   readonly waitingFor = new Set<string>();
+  /** Toasts on screen about releases (they follow the snapshot). */
+  private readonly toasts = new ShownToasts();
   /** The publish running from this window (its progress notification), if any. */
   publishing: string | undefined;
   model: SidebarModel = buildSidebar(undefined);
@@ -121,9 +128,9 @@ export class Ctx implements vscode.Disposable {
     return (this.config.get<string>('portal.url') ?? '').trim();
   }
 
-  /** The portal the user deals with, for prompts. */
+  /** The portal the user deals with, for prompts: the snapshot's (the sidecar's one rule). */
   get portalLabel(): string {
-    return this.portalSetting || this.snapshot?.portal || 'the GoPay MiniApp Portal';
+    return this.snapshot?.portal || this.portalSetting || 'the GoPay MiniApp Portal';
   }
 
   // --- the sidecar -------------------------------------------------------------------------
@@ -168,10 +175,21 @@ export class Ctx implements vscode.Disposable {
     this.clientDisposables.push(
       client.onNotification(STATUS_NOTIFICATION, (snapshot: StatusSnapshot) => this.setSnapshot(snapshot)),
     );
+    // Where the browser login happens: the code and the URL, with Open URL and Copy URL.
+    this.clientDisposables.push(
+      client.onNotification(BROWSER_LOGIN_NOTIFICATION, (params: BrowserLogin) => void this.showBrowserLogin(params)),
+    );
     this.clientDisposables.push(
       client.onDidChangeState((e) => {
-        if (e.newState === State.Stopped && this.client === client && !this.stopping) {
-          this.fail('the sidecar stopped (see the log)');
+        if (this.client !== client) return;
+        if (e.newState === State.Stopped && !this.stopping) this.stopped(client);
+        // The client restarts a sidecar that crashed (up to `maxRestartCount` times): once it
+        // runs again the failure is over, and the sidebar shows a fresh status (#21 item 11).
+        if (e.newState === State.Running && this.failedProblem) {
+          this.failedProblem = undefined;
+          this.log.info('the sidecar was restarted');
+          this.render();
+          void this.refresh();
         }
       }),
     );
@@ -195,6 +213,18 @@ export class Ctx implements vscode.Disposable {
 
   private stopping = false;
 
+  /** The browser login's page, with Open URL and Copy URL (the sidecar only sends openable ones). */
+  private async showBrowserLogin(params: BrowserLogin): Promise<void> {
+    const view = browserLoginView(params);
+    this.log.info(view.text);
+    const choice = await vscode.window.showInformationMessage(view.text, ...view.buttons);
+    if (choice === OPEN_URL) await vscode.env.openExternal(vscode.Uri.parse(params.url, true));
+    if (choice === COPY_URL) {
+      await vscode.env.clipboard.writeText(params.url);
+      void vscode.window.showInformationMessage('Copied the login page’s URL.');
+    }
+  }
+
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
@@ -214,6 +244,21 @@ export class Ctx implements vscode.Disposable {
     await this.stop();
     this.snapshot = undefined;
     await this.start();
+  }
+
+  /**
+   * The sidecar stopped by itself. The client restarts it (up to `maxRestartCount` times, then
+   * it says it gave up): the sidebar shows the failure at once, the toast only if it is not
+   * running again a few seconds later.
+   */
+  private stopped(client: LanguageClient): void {
+    const problem = 'the sidecar stopped (see the log)';
+    this.failedProblem = problem;
+    this.log.error('the sidecar stopped; the client restarts it if it can');
+    this.setView('failed');
+    setTimeout(() => {
+      if (this.client === client && this.failedProblem === problem && !client.isRunning()) this.fail(problem);
+    }, 10_000);
   }
 
   private fail(problem: string): void {
@@ -239,7 +284,9 @@ export class Ctx implements vscode.Disposable {
   }
 
   private common(options: RunOptions): Common {
-    return { portal: this.portalSetting, project: options.project ? this.snapshot?.project : undefined };
+    // The setting is the portal of unbound projects only: a binding's portal wins over it
+    // (the sidecar's rule). A portal chosen for this command (Log In's pick) is `portal`.
+    return { portal: options.portal, defaultPortal: this.portalSetting, project: options.project ? this.snapshot?.project : undefined };
   }
 
   /** How the sidecar's Yes/No question of the running command is shown (verb buttons). */
@@ -323,10 +370,15 @@ export class Ctx implements vscode.Disposable {
     this.lastRefresh = Date.now();
     this.render();
     void this.lookAtProject(snapshot.project);
-    for (const change of reviewChanges(before, snapshot)) {
-      if (this.waitingFor.has(`${change.version}@${change.targetAppId}`)) continue;
-      void this.tellReview(change.version, change.targetApp, change.approved, change.rejectReason, change.release);
-    }
+    // Toasts about releases that moved on are put away (the notification centre keeps them;
+    // a button picked there is checked first), before the news that replaces them.
+    const putAway = this.toasts.staleIn(snapshot).length ? vscode.commands.executeCommand('notifications.hideToasts') : Promise.resolve();
+    this.qr.follow();
+    const changes = reviewChanges(before, snapshot).filter((c) => !this.waitingFor.has(`${c.version}@${c.targetAppId}`));
+    // Told once the stale toasts are away, so the news is not put away with them.
+    void Promise.resolve(putAway).then(() => {
+      for (const c of changes) void this.tellReview(c.version, c.targetApp, c.approved, c.rejectReason, c.release);
+    });
   }
 
   /**
@@ -350,14 +402,39 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** An approval or rejection, with the next steps as buttons. */
-  async tellReview(version: string, targetApp: string, approved: boolean, rejectReason: string | undefined, release?: import('./pure/snapshot').ReleaseView): Promise<void> {
+  async tellReview(version: string, targetApp: string, approved: boolean, rejectReason: string | undefined, release?: ReleaseView): Promise<void> {
     const text = reviewText(version, targetApp, approved, rejectReason, release);
-    const ref = release && { version, targetAppId: release.targetAppId, targetApp };
-    const next = release ? followUpActions(release) : [];
-    const show = approved ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    const pick = await show(text, ...next.map((a) => a.title));
+    if (!release) {
+      void (approved ? vscode.window.showInformationMessage(text) : vscode.window.showWarningMessage(text));
+      return;
+    }
+    await this.releaseToast(approved ? 'info' : 'warning', text, version, release);
+  }
+
+  /**
+   * A toast about a release with its next steps as buttons, that follows the snapshot: hidden
+   * when a snapshot shows the release moved on, and a button picked later is checked against
+   * the release as it is then (pure/follow.ts).
+   */
+  async releaseToast(severity: 'info' | 'warning', text: string, version: string, release: ReleaseView): Promise<void> {
+    const shown = shownRelease(version, release);
+    const next = followUpActions(release);
+    const id = this.toasts.add(shown);
+    const show = severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    let pick: string | undefined;
+    try {
+      pick = await show(text, ...next.map((a) => a.title));
+    } finally {
+      this.toasts.forget(id);
+    }
     const action = next.find((a) => a.title === pick);
-    if (action) await vscode.commands.executeCommand(action.command, ref);
+    if (!action) return;
+    const offered = stillOffered(this.snapshot, shown, action.command);
+    if (!offered.ok) {
+      void vscode.window.showInformationMessage(offered.text);
+      return;
+    }
+    await vscode.commands.executeCommand(action.command, { version, targetAppId: release.targetAppId, targetApp: release.targetApp });
   }
 
   private setView(view: ViewState | undefined): void {
@@ -396,11 +473,18 @@ export class Ctx implements vscode.Disposable {
   /** A problem of the status (told once until it changes), with the buttons that help. */
   private async tellProblem(problem: string, code: string | undefined): Promise<void> {
     const unreachable = code === 'network' || code === 'protocol';
-    const buttons = unreachable ? ['Retry', OPEN_SETTINGS] : code === 'session_expired' || code === 'not_logged_in' ? ['Log In'] : [OPEN_LOG];
+    const buttons = unreachable
+      ? ['Retry', OPEN_SETTINGS]
+      : code === 'session_expired' || code === 'not_logged_in'
+        ? ['Log In']
+        : code === 'browser_check'
+          ? ['Log In with Browser', OPEN_LOG]
+          : [OPEN_LOG];
     const pick = await vscode.window.showWarningMessage(problem, ...buttons);
     if (pick === 'Retry') await this.refresh();
     if (pick === OPEN_SETTINGS) await vscode.commands.executeCommand('gopayMiniapp.openSettings');
     if (pick === 'Log In') await vscode.commands.executeCommand('gopayMiniapp.login');
+    if (pick === 'Log In with Browser') await vscode.commands.executeCommand('gopayMiniapp.loginWithBrowser');
     if (pick === OPEN_LOG) this.log.show(true);
   }
 
@@ -459,6 +543,9 @@ export class Ctx implements vscode.Disposable {
       case 'Log In':
         await vscode.commands.executeCommand('gopayMiniapp.login');
         break;
+      case 'Log In with Browser':
+        await vscode.commands.executeCommand('gopayMiniapp.loginWithBrowser');
+        break;
       case 'Bind MiniApp':
         await vscode.commands.executeCommand('gopayMiniapp.bind');
         break;
@@ -470,6 +557,7 @@ export class Ctx implements vscode.Disposable {
 
   /** The portal's host, for messages. */
   get portalHost(): string {
-    return hostOf(this.snapshot?.portal ?? (this.portalSetting || 'http://127.0.0.1:8780'));
+    const portal = this.snapshot?.portal ?? this.portalSetting;
+    return portal ? hostOf(portal) : 'the portal';
   }
 }

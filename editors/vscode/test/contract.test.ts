@@ -42,10 +42,11 @@ test('the table was read', () => {
 });
 
 test('every argument object the extension builds fits the table', () => {
-  const common = { portal: 'http://127.0.0.1:8780', project: '/p' };
+  const common = { portal: 'http://127.0.0.1:8780', defaultPortal: 'gopay-staging', project: '/p' };
   const ref = { version: '1.0.1', targetAppId: 'tgt' };
   const cases: Array<[string, A.Args]> = [
     ['miniapp.status', {}],
+    ['miniapp.checkPortal', {}],
     ['miniapp.login', A.loginArgs('demo', 'demo')],
     ['miniapp.login', A.browserLoginArgs()],
     ['miniapp.logout', {}],

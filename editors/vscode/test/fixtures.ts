@@ -10,6 +10,7 @@ export function loggedOut(): StatusSnapshot {
     backend: 'native',
     capabilities: {
       steps: ['temporary_code', 'apply', 'withdraw', 'whitelist', 'grayscale', 'official', 'cancel', 'rollback'],
+      releaseNotes: 'apply',
       listSpaces: true,
       listApps: true,
       listTargetApps: true,

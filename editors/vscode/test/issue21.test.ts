@@ -7,8 +7,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 import { releaseActions, releaseChoices } from '../src/pure/actions';
-import { targetAppsText } from '../src/pure/args';
+import { namedIdText, notesAt, notesPrefill, releaseArgs, targetAppsText } from '../src/pure/args';
 import {
+  bindText,
   classifyQuestion,
   COMMAND_WHAT,
   confirmWording,
@@ -236,4 +237,50 @@ test('item 25: two releases of one version to one target app show one row, the n
   assert.deepEqual(version.children.map((r) => r.id), ['release:new']);
   assert.match(version.children[0].tooltip!, /before: Cancelled/);
   assert.doesNotMatch(version.description!, /Cancelled/);
+});
+
+// --- console: items 2, 3, 12, 18, 23 (the capabilities the front end reads) ---------------------
+
+test('item 2: notes are asked where the portal takes them (a typed capability), never at the other step', () => {
+  const snap = consoleSnapshot();
+  snap.capabilities.releaseNotes = 'release';
+  assert.equal(notesAt(snap.capabilities), 'release');
+  assert.equal(notesAt(bound().capabilities), 'apply');
+  const schema = COMMAND_TABLE.$defs.Capabilities as { properties: Record<string, { enum?: string[]; $ref?: string }> };
+  assert.ok(schema.properties.releaseNotes, 'the exported capabilities say where notes go');
+  // Release carries them on the console; nothing empty is sent.
+  assert.deepEqual(releaseArgs('1.0.1', '1611', { notes: '  fixes  ' }), { version: '1.0.1', targetApp: '1611', notes: 'fixes' });
+  assert.deepEqual(releaseArgs('1.0.1', '1611', { notes: ' ' }), { version: '1.0.1', targetApp: '1611' });
+  assert.equal(notesPrefill({ description: 'Published with gopay-miniapp 0.1.0', descriptionIsDefault: true }), '');
+  assert.equal(notesPrefill({ description: 'Fix the button', descriptionIsDefault: false }), 'Fix the button');
+  const release = COMMAND_TABLE.commands.find((c: { name: string }) => c.name === 'miniapp.release') as { args: { name: string }[] };
+  assert.ok(release.args.some((a) => a.name === 'notes'), 'miniapp.release takes notes');
+});
+
+test('item 3: "Show Temporary Code" releases with `then`, so the sidecar checks the step before making anything', () => {
+  assert.deepEqual(releaseArgs('1.0.1', '1611', { then: 'temporary_code' }), { version: '1.0.1', targetApp: '1611', then: 'temporary_code' });
+  const release = COMMAND_TABLE.commands.find((c: { name: string }) => c.name === 'miniapp.release') as { args: { name: string }[] };
+  assert.ok(release.args.some((a) => a.name === 'then'), 'miniapp.release takes then');
+});
+
+test('item 12: the bind result says plainly what could not be checked', () => {
+  const snap = consoleSnapshot();
+  const text = bindText({ binding: snap.binding!, changed: true, file: '/p/gopay-miniapp.json', unchecked: ['targetAppCode'] });
+  assert.match(text, /channel codes could not be/);
+  assert.doesNotMatch(bindText({ binding: snap.binding!, changed: true, file: '/p/gopay-miniapp.json' }), /could not be/);
+});
+
+test('item 18: the bind box shows a space or MiniApp as NAME=ID when it has a name of its own', () => {
+  assert.equal(namedIdText({ id: '1512000000000000000001', name: 'Hello MiniApp' }), 'Hello MiniApp=1512000000000000000001');
+  assert.equal(namedIdText({ id: '1512000000000000000001', name: '1512000000000000000001' }), '1512000000000000000001');
+  assert.equal(namedIdText(undefined), '');
+});
+
+test('item 23: the firewall’s browser check offers Log In with Browser', () => {
+  const view = failureView(
+    'Publish',
+    describeError({ message: 'x', data: { code: 'browser_check', message: 'the firewall answered', hint: { kind: 'passBrowserCheck', text: 'Log In with Browser again.' }, retryable: false } }),
+    PORTAL,
+  );
+  assert.ok(view.buttons.includes('Log In with Browser'), `${view.buttons}`);
 });

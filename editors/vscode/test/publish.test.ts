@@ -14,8 +14,8 @@ import {
   problemOf,
   progressPercent,
   publishText,
-  releaseNotesPrefill,
 } from '../src/pure/messages';
+import { notesPrefill } from '../src/pure/args';
 import { COMMAND_TABLE } from '../src/pure/protocol';
 
 const src = path.join(__dirname, '..', '..', 'src');
@@ -31,7 +31,7 @@ test('#19 A: the bar follows the typed phase: only the upload’s bytes (and the
 });
 
 test('#19 A, B: no regex over the sidecar’s progress or description words in the extension', () => {
-  for (const file of ['commands.ts', 'ctx.ts']) {
+  for (const file of ['commands.ts', 'ctx.ts', 'pure/args.ts', 'pure/messages.ts']) {
     const text = readFileSync(path.join(src, file), 'utf8');
     assert.doesNotMatch(text, /barFrom|\/\^Uploading|Published with gopay-miniapp/, file);
   }
@@ -51,11 +51,11 @@ test('#21 item 17: the description box is prefilled from the last commit; the de
 });
 
 test('#19 B: Apply Release prefills the version’s description unless the typed field says it is the default', () => {
-  assert.equal(releaseNotesPrefill({ description: 'Published with gopay-miniapp 0.1.0', descriptionIsDefault: true }), '');
-  assert.equal(releaseNotesPrefill({ description: 'Faster home page', descriptionIsDefault: false }), 'Faster home page');
+  assert.equal(notesPrefill({ description: 'Published with gopay-miniapp 0.1.0', descriptionIsDefault: true }), '');
+  assert.equal(notesPrefill({ description: 'Faster home page', descriptionIsDefault: false }), 'Faster home page');
   // Words that look like the default but are the user's own stay.
-  assert.equal(releaseNotesPrefill({ description: 'Published with gopay-miniapp 0.1.0', descriptionIsDefault: false }), 'Published with gopay-miniapp 0.1.0');
-  assert.equal(releaseNotesPrefill(undefined), '');
+  assert.equal(notesPrefill({ description: 'Published with gopay-miniapp 0.1.0', descriptionIsDefault: false }), 'Published with gopay-miniapp 0.1.0');
+  assert.equal(notesPrefill(undefined), '');
 });
 
 test('#21 item 14: a dry run says what it would write and build, and that nothing was written', () => {

@@ -40,7 +40,7 @@ test('the deeplink (escaped), a Copy button and the expiry', () => {
   assert.match(html, /word-break: keep-all/);
   assert.doesNotMatch(html, /break-all/);
   assert.doesNotMatch(html, /id="next"/, 'no next step unless the release allows one');
-  assert.match(temporaryCodeHtml(code, 'n', new Date(), { title: 'Apply Release…' }), /<button id="next" type="button">Apply Release…<\/button>/);
+  assert.match(temporaryCodeHtml(code, 'n', new Date(), { next: { title: 'Apply Release…' } }), /<button id="next" type="button">Apply Release…<\/button>/);
   assert.match(html, /<button id="copy" type="button">Copy<\/button>/);
   assert.match(html, /expires in 10 min/);
   assert.match(html, /<img id="qr"/);

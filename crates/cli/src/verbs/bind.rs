@@ -30,10 +30,16 @@ pub async fn run(cx: &Cx, args: BindArgs) -> i32 {
 
 fn text(b: &BindResult) -> String {
     if b.changed {
-        format!(
+        let mut out = format!(
             "Bound to \"{}\" ({}) in \"{}\". Wrote {}.\n",
             b.binding.app.name, b.binding.app.id, b.binding.space.name, b.file
-        )
+        );
+        if b.unchecked
+            .contains(&gopay_miniapp_core::Input::TargetAppCode)
+        {
+            out.push_str("The MiniApp and its space were checked on the portal; the target apps' channel codes could not be (no known route reads them): a wrong one shows at the first release.\n");
+        }
+        out
     } else {
         format!(
             "Kept the binding to \"{}\" ({}).\n",

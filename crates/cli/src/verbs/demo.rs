@@ -202,7 +202,8 @@ impl Scene {
     }
 
     async fn release(&self, dev: &Context, at: &ReleaseRef) -> Result<StepResult, CoreError> {
-        let created = rel::release(dev, at, &AssumeYes, &self.reporter).await?;
+        let created =
+            rel::release(dev, at, &Default::default(), &AssumeYes, &self.reporter).await?;
         sayln!("     state: {}", created.release.state_label);
         Ok(created)
     }
@@ -363,7 +364,7 @@ impl Cast<'_> {
         scene.say(&format!(
             "Release {v2} → \"{STAGING}\", apply, admin approves"
         ));
-        rel::release(dev, &at(&v2), &AssumeYes, r).await?;
+        rel::release(dev, &at(&v2), &Default::default(), &AssumeYes, r).await?;
         rel::apply(dev, &at(&v2), Some("Faster home page"), &AssumeYes, r).await?;
         let approved = self.approve(&v2).await?;
         sayln!("     state: {}", approved.release.state_label);

@@ -18,7 +18,10 @@ pub async fn run(cx: &Cx) -> i32 {
             } else {
                 say!("{}", text(&report));
             }
-            if report.healthy() {
+            if report.browser_check {
+                // What every other command says of it: a login problem (exit 3).
+                exit::AUTH
+            } else if report.healthy() {
                 exit::OK
             } else {
                 exit::NETWORK
@@ -56,6 +59,16 @@ fn text(r: &DoctorReport) -> String {
         out.push_str(&capabilities_text(caps));
     }
     out.push('\n');
+    if r.browser_check {
+        if let Some(p) = &r.problem {
+            out.push_str(&format!("Problem:  {}\n", p.message));
+        }
+        out.push_str(&format!(
+            "Verdict:  {}\n",
+            words::hint(&gopay_miniapp_core::Hint::PassBrowserCheck)
+        ));
+        return out;
+    }
     out.push_str(verdict(r));
     out
 }
@@ -126,6 +139,7 @@ fn answer_line(a: &RouteAnswer) -> String {
         AnswerKind::LostSession => "lost session",
         AnswerKind::Refused => "refused",
         AnswerKind::Unexpected => "unexpected answer",
+        AnswerKind::BrowserCheck => "firewall's browser check",
         AnswerKind::Unreachable => "no answer",
     };
     format!(

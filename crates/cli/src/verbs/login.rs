@@ -82,6 +82,13 @@ async fn login_password(
     username: Option<String>,
     password_stdin: bool,
 ) -> Result<LoginResult, CoreError> {
+    // The portal is checked before anyone types a password for it, and named.
+    let check = account::check_portal(ctx).await?;
+    match &check.preset {
+        Some(name) => esayln!("Logging in to {name} ({})", check.portal),
+        None => esayln!("Logging in to {}", check.portal),
+    }
+    let ctx = &ctx.clone().with_backend(Some(check.backend));
     let username = match username {
         Some(u) => u,
         None => read_username()?,

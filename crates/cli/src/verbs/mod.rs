@@ -79,8 +79,14 @@ pub async fn run(cli: Cli) -> i32 {
         .project
         .clone()
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+    let mut ctx = Context::new(default_home(), project).with_env(cli.portal.clone());
+    if needs_portal(&cli.command) {
+        if let Err(err) = choose_portal(&mut ctx, cli.yes).await {
+            return output::fail(cli.json, err);
+        }
+    }
     let cx = Cx {
-        ctx: Context::new(default_home(), project).with_env(cli.portal.clone()),
+        ctx,
         json: cli.json,
         prompter: TerminalPrompter {
             assume_yes: cli.yes,
@@ -205,6 +211,46 @@ fn settles_on_cancel(command: &Command) -> bool {
             | Command::Lsp { .. }
             | Command::Portal(_)
     )
+}
+
+/// Commands that talk to a portal (the others never ask which one).
+fn needs_portal(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Pack(_) | Command::Demo(_) | Command::Lsp { .. } | Command::Portal(_)
+    )
+}
+
+/// Core's one rule picks the portal; when nothing names one (no binding, no setting, no
+/// login), the user is asked on a terminal (the presets, GoPay preselected, or another URL)
+/// and never sent to one silently; under `--yes` or without a terminal it is an error naming
+/// `--portal`. A `--portal` that disagrees with the binding is warned about.
+async fn choose_portal(ctx: &mut Context, assume_yes: bool) -> Result<(), CoreError> {
+    use gopay_miniapp_core::presets;
+    let choice = match ctx.portal_choice() {
+        Ok(choice) => choice,
+        Err(CoreError::NoPortal) if !assume_yes && crate::terminal::interactive() => {
+            let chosen = crate::terminal::ask_portal()?;
+            ctx.portal_override = Some(chosen);
+            return Ok(());
+        }
+        Err(CoreError::NoPortal) => return Err(CoreError::NoPortal),
+        // Anything else (a password in a URL…) is the command's own error, when it asks.
+        Err(_) => return Ok(()),
+    };
+    if let Some(bound) = choice.bound_elsewhere {
+        let name = |url: &str| match presets::by_url(url) {
+            Some(p) => format!("{url} ({})", p.name),
+            None => url.to_string(),
+        };
+        esayln!(
+            "warning: --portal {} is not this project's portal {}: this command talks to {} only; the binding is unchanged",
+            name(&choice.url),
+            name(&bound),
+            choice.url
+        );
+    }
+    Ok(())
 }
 
 /// Commands that work on the project (and so put right what a dead publish left there).

@@ -1,4 +1,5 @@
-//! `wait`: until the review is done — exit 0 approved, 6 rejected (the reason printed).
+//! `wait`: until the review is done — exit 0 approved, 6 rejected (the reason printed), 8
+//! still in review when `--timeout` ran out.
 
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::workflows::release;

@@ -244,11 +244,12 @@ impl User {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
-        cmd.arg("--project")
-            .arg(&self.project)
-            .arg("--portal")
-            .arg(&self.portal)
-            .args(args)
+        cmd.arg("--project").arg(&self.project);
+        // An empty portal: none given (the binding, the environment or the last login says).
+        if !self.portal.is_empty() {
+            cmd.arg("--portal").arg(&self.portal);
+        }
+        cmd.args(args)
             .env("GOPAY_MINIAPP_HOME", &self.home)
             .env_remove("GOPAY_MINIAPP_TOKEN")
             .env_remove("GOPAY_MINIAPP_PORTAL")

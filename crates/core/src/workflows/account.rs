@@ -22,6 +22,46 @@ pub struct LoginResult {
     pub credentials_file: String,
 }
 
+/// The portal a login is about to talk to, checked: it answers, and as a portal.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalCheck {
+    pub portal: String,
+    /// The API it answered in.
+    pub backend: Backend,
+    /// The preset's name when the URL is one (`GoPay`, `GoPay Staging`, `Local portal`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// Where the portal came from (given, the binding, the settings, the last login).
+    pub from: crate::context::PortalFrom,
+}
+
+/// Checks that the command's portal is reachable and answers like a portal (the native
+/// contract's health, or the SuperApp console's envelope) before anyone types a password for
+/// it. A preset or a binding that names another API than the one answering is refused (the
+/// URL is not the portal it claims to be).
+pub async fn check_portal(ctx: &Context) -> Result<PortalCheck, CoreError> {
+    let choice = ctx.portal_choice()?;
+    let backend = crate::workflows::detect::detect_backend(&choice.url).await?;
+    if let Some(expected) = ctx.known_backend()? {
+        if expected != backend {
+            return Err(PortalError::Protocol {
+                message: format!(
+                    "{} answers as a {backend} portal, but it is expected to be a {expected} one",
+                    choice.url
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(PortalCheck {
+        preset: crate::presets::by_url(&choice.url).map(|p| p.name.to_string()),
+        portal: choice.url,
+        backend,
+        from: choice.from,
+    })
+}
+
 /// Logs in to the current portal (by any `Login` its capabilities list) and keeps the
 /// session. A password goes to the portal once and is never stored; neither it, a cookie nor
 /// a token is ever printed.
@@ -231,7 +271,7 @@ pub async fn revoke_token(ctx: &Context, id_or_name: &str) -> Result<AccessToken
         .or_else(|| tokens.iter().find(|t| t.name == id_or_name))
         .cloned()
         .ok_or_else(|| CoreError::UnknownName {
-            what: "access token".into(),
+            what: crate::hint::Named::AccessToken,
             given: id_or_name.into(),
             known: known(tokens.iter().map(|t| format!("{} ({})", t.name, t.id))),
         })?;

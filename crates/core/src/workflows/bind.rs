@@ -1,6 +1,7 @@
 //! Binding a project to a MiniApp ("Select Space & Bind MiniApp").
 
-use gopay_miniapp_portal::Feature;
+use gopay_miniapp_portal::domain::AppRef;
+use gopay_miniapp_portal::{Feature, PortalError};
 use serde::Serialize;
 
 use super::catalog::{choose, pick_named};
@@ -8,14 +9,15 @@ use crate::binding::{Binding, GivenTargetApp, NamedRef};
 use crate::context::Context;
 use crate::error::CoreError;
 use crate::events::{Confirm, Prompter, Reporter};
-use crate::hint::{Hint, Input};
+use crate::hint::{Hint, Input, Named};
 
 /// What to bind to; what is missing is asked (or listed) where the portal can.
 #[derive(Debug, Clone, Default)]
 pub struct BindRequest {
-    /// Space name or id (an id where the portal cannot list spaces).
+    /// Space name or id (where the portal cannot list spaces: its id, or `NAME=ID` to keep a
+    /// name of the user's choosing, shown instead of the id).
     pub space: Option<String>,
-    /// MiniApp name or id (an id where the portal cannot list MiniApps).
+    /// MiniApp name or id (where the portal cannot list MiniApps: its id, or `NAME=ID`).
     pub app: Option<String>,
     /// Target apps as name and id (`NAME=CHANNELCODE`, optionally `(production)` or
     /// `(testing)` after it), for portals that cannot list them.
@@ -59,6 +61,16 @@ pub fn parse_named_ref(text: &str) -> Result<GivenTargetApp, CoreError> {
     })
 }
 
+/// `NAME=ID` or `ID` (a space or MiniApp given by hand): the name, when given, and the id.
+/// Split at the last `=`: ids are digits, names may hold anything.
+pub fn split_named_id(text: &str) -> (Option<&str>, &str) {
+    match text.rsplit_once('=') {
+        Some((name, id)) if !name.trim().is_empty() => (Some(name.trim()), id.trim()),
+        Some((_, id)) => (None, id.trim()),
+        None => (None, text.trim()),
+    }
+}
+
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BindResult {
@@ -66,6 +78,11 @@ pub struct BindResult {
     /// False when the project was bound already and the user kept that binding.
     pub changed: bool,
     pub file: String,
+    /// What was given and could not be checked on the portal (no route for it): each front
+    /// end says so. On the SuperApp console: `targetAppCode` (no observed route reads a
+    /// target app's channel code; a wrong one shows at the first release).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<Input>,
 }
 
 pub async fn bind(
@@ -99,6 +116,7 @@ pub async fn bind(
                 binding: existing.clone(),
                 changed: false,
                 file,
+                unchecked: Vec::new(),
             });
         }
     }
@@ -112,7 +130,9 @@ pub async fn bind(
     let (space, app) = if caps.list_spaces && caps.list_apps {
         let spaces = portal.spaces().await?;
         let space = match &request.space {
-            Some(given) => pick_named("space", given, &spaces, |s| (&s.id, &s.name))?,
+            Some(given) => pick_named(crate::hint::Named::Space, given, &spaces, |s| {
+                (&s.id, &s.name)
+            })?,
             None => {
                 choose(
                     "Select a space",
@@ -126,7 +146,7 @@ pub async fn bind(
         };
         let apps = portal.apps(&space.id).await?;
         let app = match &request.app {
-            Some(given) => pick_named("MiniApp", given, &apps, |a| (&a.id, &a.name))?,
+            Some(given) => pick_named(crate::hint::Named::App, given, &apps, |a| (&a.id, &a.name))?,
             None => {
                 choose(
                     &format!("Select the MiniApp in \"{}\" to bind", space.name),
@@ -149,25 +169,43 @@ pub async fn bind(
             },
         )
     } else {
-        // No lists on this portal: the ids are given, as the portal's pages show them.
-        let id_of = |given: &Option<String>, input: Input, feature: Feature| {
-            let id = given.as_deref().map(str::trim).filter(|s| !s.is_empty());
-            let id = id.ok_or_else(|| CoreError::NeedsInput {
+        // No lists on this portal: the ids are given, as the portal's pages show them, each
+        // with a name of the user's when given (else the id stands for its name).
+        let old_name = |id: &str, of: fn(&Binding) -> &NamedRef| {
+            existing
+                .as_ref()
+                .map(of)
+                .filter(|r| r.id == id && r.name != r.id)
+                .map(|r| r.name.clone())
+        };
+        let id_of = |given: &Option<String>,
+                     input: Input,
+                     feature: Feature,
+                     of: fn(&Binding) -> &NamedRef| {
+            let given = given.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            let given = given.ok_or_else(|| CoreError::NeedsInput {
                 question: format!("{} cannot be listed on {url}: which id?", feature),
                 input,
             })?;
+            let (name, id) = split_named_id(given);
             portal.check_id(id)?;
             Ok::<_, CoreError>(NamedRef {
                 id: id.to_string(),
-                name: id.to_string(),
+                name: name
+                    .map(str::to_string)
+                    .or_else(|| old_name(id, of))
+                    .unwrap_or_else(|| id.to_string()),
             })
         };
-        (
-            id_of(&request.space, Input::Space, Feature::ListSpaces)?,
-            id_of(&request.app, Input::App, Feature::ListApps)?,
-        )
+        let space = id_of(&request.space, Input::Space, Feature::ListSpaces, |b| {
+            &b.space
+        })?;
+        let app = id_of(&request.app, Input::App, Feature::ListApps, |b| &b.app)?;
+        check_app_in_space(portal.as_ref(), &url, &space, &app).await?;
+        (space, app)
     };
     let mut target_apps = request.target_apps.clone();
+    let mut unchecked = Vec::new();
     if !caps.list_target_apps {
         if target_apps.is_empty() {
             if let Some(old) = existing.as_ref().filter(|old| old.app.id == app.id) {
@@ -185,6 +223,7 @@ pub async fn bind(
         for target in &target_apps {
             portal.check_id(&target.id)?;
         }
+        unchecked.push(Input::TargetAppCode);
     } else if !target_apps.is_empty() {
         return Err(CoreError::invalid(
             "target apps are listed by this portal; they cannot be given by hand",
@@ -201,6 +240,7 @@ pub async fn bind(
         binding.bump = old.bump;
         binding.size_budget = old.size_budget;
         binding.include_source_maps = old.include_source_maps;
+        binding.bx_v = old.bx_v;
     }
     binding.write(&ctx.project)?;
     reporter.changed();
@@ -208,7 +248,40 @@ pub async fn bind(
         binding,
         changed: true,
         file,
+        unchecked,
     })
+}
+
+/// On a portal without lists, the MiniApp and its space are checked together before the
+/// binding is written: the versions query (an OBSERVED route) takes both ids and refuses a
+/// MiniApp that does not exist, is not in that space, or is not the user's to see.
+async fn check_app_in_space(
+    portal: &dyn gopay_miniapp_portal::Portal,
+    url: &str,
+    space: &NamedRef,
+    app: &NamedRef,
+) -> Result<(), CoreError> {
+    let app_ref = AppRef {
+        space_id: space.id.clone(),
+        app_id: app.id.clone(),
+    };
+    match portal.latest_version(&app_ref).await {
+        Ok(_) => Ok(()),
+        Err(
+            err @ (PortalError::NotFound { .. }
+            | PortalError::Forbidden { .. }
+            | PortalError::Refused(_)),
+        ) => Err(CoreError::invalid(
+            format!(
+                "{url} has no MiniApp {} in space {} that you can see (its versions query with both ids answered: {err})",
+                app.id, space.id
+            ),
+            Hint::CheckName {
+                what: Some(Named::App),
+            },
+        )),
+        Err(err) => Err(err.into()),
+    }
 }
 
 #[cfg(test)]

@@ -83,14 +83,14 @@ pub async fn apps(
         .require(Feature::ListApps, portal.base_url())?;
     let all = portal.spaces().await?;
     let space = match space {
-        Some(s) => pick_named("space", s, &all, |x| (&x.id, &x.name))?.clone(),
+        Some(s) => pick_named(crate::hint::Named::Space, s, &all, |x| (&x.id, &x.name))?.clone(),
         None => match ctx.binding()? {
             Some(binding) => all
                 .iter()
                 .find(|s| s.id == binding.space.id)
                 .cloned()
                 .ok_or_else(|| CoreError::UnknownName {
-                    what: "space".into(),
+                    what: crate::hint::Named::Space,
                     given: binding.space.name.clone(),
                     known: known(all.iter().map(|s| s.name.clone())),
                 })?,
@@ -105,7 +105,7 @@ pub async fn apps(
 
 /// Finds an item by exact id, else by exact name, else by case-insensitive name.
 pub fn pick_named<'a, T>(
-    what: &str,
+    what: crate::hint::Named,
     given: &str,
     items: &'a [T],
     key: impl Fn(&T) -> (&String, &String),
@@ -124,7 +124,7 @@ pub fn pick_named<'a, T>(
             first.filter(|_| matches.next().is_none())
         })
         .ok_or_else(|| CoreError::UnknownName {
-            what: what.into(),
+            what,
             given: given.into(),
             known: known(items.iter().map(|x| {
                 let (id, name) = key(x);

@@ -27,6 +27,9 @@ pub struct DoctorReport {
     /// The ids the routes were asked with (from the binding, when it is for this portal).
     pub ids: UsedIds,
     pub routes: Vec<RouteAnswer>,
+    /// The portal's anti-bot firewall answered (some route) with its browser check instead
+    /// of the API: `problem` says to log in through the browser again.
+    pub browser_check: bool,
 }
 
 /// Whether a stored session was sent (never the session itself).
@@ -58,7 +61,8 @@ impl DoctorReport {
     /// The routes answered as the backend would (success or its own refusal shape), i.e. the
     /// portal is usable by this tool.
     pub fn healthy(&self) -> bool {
-        self.backend.is_some()
+        !self.browser_check
+            && self.backend.is_some()
             && !self.routes.is_empty()
             && self
                 .routes
@@ -91,8 +95,15 @@ pub async fn doctor(ctx: &Context) -> Result<DoctorReport, CoreError> {
         username: stored.as_ref().map(|s| s.username.clone()),
         stored_backend: stored.as_ref().map(|s| s.backend),
     };
+    let mut browser_check = None;
     let backend = match gopay_miniapp_portal::detect(&portal).await {
         Ok(backend) => backend,
+        // The firewall stopped the probe: only a SuperApp console (GoPay's, on Alibaba
+        // Cloud) sits behind it. Its routes are still asked, to show what each one answers.
+        Err(err @ PortalError::BrowserCheck { .. }) => {
+            browser_check = Some(CoreError::from(err));
+            Backend::Superapp
+        }
         Err(err @ PortalError::Protocol { .. }) => {
             // Its usual hint is to run doctor: this is doctor, so it has none.
             let problem = CoreError::from(err)
@@ -106,6 +117,7 @@ pub async fn doctor(ctx: &Context) -> Result<DoctorReport, CoreError> {
                 session,
                 ids: UsedIds::default(),
                 routes: Vec::new(),
+                browser_check: false,
             });
         }
         Err(err) => return Err(err.into()),
@@ -137,10 +149,23 @@ pub async fn doctor(ctx: &Context) -> Result<DoctorReport, CoreError> {
     let capabilities = gopay_miniapp_portal::open(backend, &portal, PortalOptions::default())?
         .capabilities()
         .clone();
+    if browser_check.is_none() {
+        if let Some(route) = routes.iter().find(|r| r.kind == AnswerKind::BrowserCheck) {
+            browser_check = Some(CoreError::from(PortalError::BrowserCheck {
+                url: format!("{portal}{}", route.path),
+            }));
+        }
+    }
+    // Worded by the front end that prints the report (its hint names its own way to log in
+    // with the browser).
+    let problem = browser_check
+        .as_ref()
+        .map(|err| err.report(&|_| String::new()));
     Ok(DoctorReport {
         portal,
         backend: Some(backend),
-        problem: None,
+        browser_check: problem.is_some(),
+        problem,
         capabilities: Some(capabilities),
         session,
         ids,

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use gopay_miniapp_portal::domain::{Release, StepInput, StepOutcome, TargetApp, Version};
 use gopay_miniapp_portal::lifecycle;
-use gopay_miniapp_portal::{Feature, Portal, PortalError, ReleaseState, Step, VersionNumber};
+use gopay_miniapp_portal::{
+    Feature, NotesAt, Portal, PortalError, ReleaseState, Step, VersionNumber,
+};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -109,7 +111,7 @@ pub async fn resolve_version(
         .find(|v| Some(v.version) == wanted || v.id == given)
         .cloned()
         .ok_or_else(|| CoreError::UnknownName {
-            what: "version".into(),
+            what: crate::hint::Named::Version,
             given: given.clone(),
             known: known(versions.iter().take(10).map(|v| v.version.to_string())),
         })
@@ -123,7 +125,10 @@ pub async fn resolve_target(
 ) -> Result<TargetApp, CoreError> {
     let targets = known_target_apps(portal, binding).await?;
     match given {
-        Some(g) => Ok(pick_named("target app", g, &targets, |t| (&t.id, &t.name))?.clone()),
+        Some(g) => Ok(pick_named(crate::hint::Named::TargetApp, g, &targets, |t| {
+            (&t.id, &t.name)
+        })?
+        .clone()),
         None => Ok(super::catalog::choose(
             "Release to which target app?",
             Input::TargetApp,
@@ -269,13 +274,54 @@ fn check_feature(portal: &dyn Portal, feature: Feature) -> Result<(), CoreError>
     Ok(portal.capabilities().require(feature, portal.base_url())?)
 }
 
+/// What "Release" is asked to do besides making the release.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseOptions<'a> {
+    /// Notes for the reviewer, on a portal that takes them when the release is made
+    /// ([`NotesAt::Release`]; `None`: the version's description). Refused on others, which
+    /// take them at Apply: nothing is shown that would not be sent.
+    pub notes: Option<&'a str>,
+    /// The step the caller takes right after (e.g. the temporary code): checked against the
+    /// portal's capabilities before the release is made, so a step the portal lacks fails
+    /// with nothing changed.
+    pub then: Option<Step>,
+}
+
+/// Refuses notes given where this portal does not take them (`at`: where they were given).
+fn check_notes_at(portal: &dyn Portal, at: NotesAt, notes: Option<&str>) -> Result<(), CoreError> {
+    let takes = portal.capabilities().release_notes;
+    if takes == at || notes.is_none_or(|n| n.trim().is_empty()) {
+        return Ok(());
+    }
+    let when = |at: NotesAt| match at {
+        NotesAt::Apply => "at Apply",
+        NotesAt::Release => "when the release is made",
+    };
+    Err(CoreError::invalid(
+        format!(
+            "{} takes release notes {}, not {}: these notes would not be sent",
+            portal.base_url(),
+            when(takes),
+            when(at)
+        ),
+        Hint::NotesGoWith { at: takes },
+    ))
+}
+
 /// "Release": choose the target app → Version Creation.
 pub async fn release(
     ctx: &Context,
     reference: &ReleaseRef,
+    options: &ReleaseOptions<'_>,
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
+    // What the portal cannot do fails before anything is asked or made.
+    let portal = ctx.portal().await?;
+    if let Some(then) = options.then {
+        check_feature(portal.as_ref(), Feature::Step(then))?;
+    }
+    check_notes_at(portal.as_ref(), NotesAt::Release, options.notes)?;
     let resolved = resolve(ctx, reference, prompter).await?;
     if let Some(existing) = &resolved.release {
         if !existing.state.is_terminal() {
@@ -288,12 +334,14 @@ pub async fn release(
             ));
         }
     }
+    let notes = options.notes.map(str::trim).filter(|n| !n.is_empty());
     let created = resolved
         .portal
         .create_release(
             &resolved.binding.app_ref(),
             &resolved.version,
             &resolved.target,
+            notes,
         )
         .await?;
     reporter.changed();
@@ -354,10 +402,32 @@ pub async fn apply(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
+    let portal = ctx.portal().await?;
+    check_notes_at(portal.as_ref(), NotesAt::Apply, notes)?;
     let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Apply)?;
-    let notes = notes.unwrap_or(&resolved.version.description).to_string();
-    let question = format!(
+    let takes = resolved.portal.capabilities().release_notes;
+    // Only what is sent is shown: where notes went in with the release, they are the
+    // release's (and Apply sends none).
+    let (notes, shown) = match takes {
+        NotesAt::Apply => {
+            let notes = notes.unwrap_or(&resolved.version.description).to_string();
+            let shown = if notes.is_empty() {
+                "(none)".to_string()
+            } else {
+                notes.clone()
+            };
+            (notes, shown)
+        }
+        NotesAt::Release => (
+            String::new(),
+            match release.notes.as_deref().filter(|n| !n.is_empty()) {
+                Some(n) => format!("{n} (given when the release was made)"),
+                None => "(none were given when the release was made)".into(),
+            },
+        ),
+    };
+    let mut question = format!(
         "Submit {} {} for review on \"{}\"?\n  App: {} ({})\n  Size: {}{}\n  Notes: {}",
         resolved.binding.app.name,
         resolved.version.version,
@@ -373,8 +443,12 @@ pub async fn apply(
                 &resolved.version.sha256[..resolved.version.sha256.len().min(12)]
             )
         },
-        if notes.is_empty() { "(none)" } else { &notes }
+        gopay_miniapp_guard::text::Line(&shown)
     );
+    if let Some(form) = gopay_release_form(resolved.portal.base_url(), release.first_release) {
+        question.push_str("\n  ");
+        question.push_str(&form);
+    }
     let confirm = Confirm {
         input: Input::Confirmation,
         question: &question,
@@ -387,6 +461,31 @@ pub async fn apply(
     resolved
         .take(release, StepInput::Apply { notes }, reporter)
         .await
+}
+
+/// GoPay's portals (production and staging), whose docs ask for a form after Apply.
+const GOPAY_HOSTS: &[&str] = &["miniapp.midtrans.com", "miniapp.stg.midtrans.com"];
+
+/// Where GoPay documents its release form (no link to the form itself is public).
+pub const GOPAY_RELEASE_FORM_DOCS: &str = "https://docs.midtrans.com/reference/miniapp-v1";
+
+/// On a GoPay portal: after Apply Release, GoPay's docs ("GoPay Container V1: Getting
+/// Started", [`GOPAY_RELEASE_FORM_DOCS`]) ask merchants to submit "MiniApp Completed" on
+/// GoPay's onboarding form, as "New Release" the first time and "Enhancement" after; its QA
+/// then tests the MiniApp before the release is approved. Said in the confirmation, since no
+/// API does it. `None` on any other portal.
+pub fn gopay_release_form(portal: &str, first_release: bool) -> Option<String> {
+    let host = gopay_miniapp_guard::url::parse_http(portal)
+        .ok()?
+        .host_str()?
+        .to_ascii_lowercase();
+    if !GOPAY_HOSTS.contains(&host.as_str()) {
+        return None;
+    }
+    Some(format!(
+        "GoPay also asks for its release form: after this, submit \"MiniApp Completed\" on GoPay's onboarding form, choosing \"{}\" (GoPay's QA tests it before approving). No link to the form is known; the steps are in \"GoPay Container V1: Getting Started\" ({GOPAY_RELEASE_FORM_DOCS}).",
+        if first_release { "New Release" } else { "Enhancement" }
+    ))
 }
 
 /// A step that needs no input beyond the release.
@@ -444,6 +543,9 @@ pub async fn grayscale(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
+    // The range is checked before any request (the same rule again below, with the current
+    // ratio, once the release is known).
+    lifecycle::check_ratio(None, ratio).map_err(PortalError::from)?;
     let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Grayscale)?;
     let current = (release.state == ReleaseState::Grayscale)
@@ -625,13 +727,9 @@ pub async fn wait(
             }
         }
         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-            return Err(CoreError::invalid(
-                format!(
-                    "still in review after {}",
-                    humantime(timeout.unwrap_or_default())
-                ),
-                Hint::WaitLonger,
-            ));
+            return Err(CoreError::StillInReview {
+                waited: humantime(timeout.unwrap_or_default()),
+            });
         }
         tokio::select! {
             _ = cancel.cancelled() => return Err(CoreError::Cancelled),
@@ -677,7 +775,9 @@ pub async fn review(
     check_feature(portal.as_ref(), Feature::Reviews)?;
     check_feature(portal.as_ref(), Feature::Step(step))?;
     let targets = known_target_apps(portal.as_ref(), binding.as_ref()).await?;
-    let target = pick_named("target app", target_app, &targets, |t| (&t.id, &t.name))?;
+    let target = pick_named(crate::hint::Named::TargetApp, target_app, &targets, |t| {
+        (&t.id, &t.name)
+    })?;
     let app_id = match &binding {
         Some(b) if b.app.name == app || b.app.id == app => b.app.id.clone(),
         _ => app.to_string(),
@@ -704,7 +804,9 @@ pub async fn review(
                     "no release of app {app_id} version {wanted} to \"{}\" is visible to you",
                     target.name
                 ),
-                Hint::CheckName,
+                Hint::CheckName {
+                    what: Some(crate::hint::Named::Version),
+                },
             )
         })?;
     // A review is the admin's step: what else the state allows is named for the admin only

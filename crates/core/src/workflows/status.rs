@@ -197,8 +197,19 @@ pub struct InFlight {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusSnapshot {
-    pub portal: String,
-    pub backend: Backend,
+    /// The portal this project's commands talk to (core's one rule); absent when nothing
+    /// names one yet (no binding, no setting, no login): the front end asks, offering the
+    /// presets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal: Option<String>,
+    /// Why that portal: `given` (this request's `portal`), `binding`, `setting`, `lastLogin`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal_from: Option<crate::context::PortalFrom>,
+    /// The binding's portal when a given portal disagrees with it (this request only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_elsewhere: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<Backend>,
     /// What this portal can do: front ends offer nothing else.
     pub capabilities: Capabilities,
     pub project: String,
@@ -217,6 +228,10 @@ pub struct StatusSnapshot {
     /// What an interrupted publish left and what was done about it (found by this snapshot).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovered: Option<crate::journal::Recovery>,
+    /// The CLI's exit code for `problem` (the error's own category).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub problem_exit_code: Option<i32>,
 }
 
 /// Never fails for "not logged in" or "portal down": those are part of the snapshot, as a
@@ -230,12 +245,40 @@ pub async fn status(ctx: &Context, words: HintWords<'_>) -> Result<StatusSnapsho
     // One read of the binding answers every question below.
     let binding = ctx.binding();
     let bound = binding.as_ref().ok().and_then(Option::as_ref);
-    let url = ctx.portal_url_of(bound)?;
+    let choice = match ctx.portal_choice_of(bound) {
+        Ok(choice) => choice,
+        // Nothing names a portal yet: nothing can be asked of one, and none is assumed.
+        Err(CoreError::NoPortal) => {
+            return Ok(StatusSnapshot {
+                portal: None,
+                portal_from: None,
+                bound_elsewhere: None,
+                backend: None,
+                capabilities: Capabilities::default(),
+                project: ctx.project.display().to_string(),
+                logged_in: false,
+                account: None,
+                problem_exit_code: recovery_problem
+                    .as_ref()
+                    .map(|_| crate::error::exit::PREFLIGHT),
+                problem: recovery_problem,
+                binding: None,
+                latest_version: None,
+                versions: vec![],
+                target_apps: vec![],
+                recovered,
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    let url = choice.url.clone();
     let backend = ctx.backend_of(&url, bound).unwrap_or_default();
     let portal = ctx.portal_of(&url, backend, bound).await?;
     let mut snapshot = StatusSnapshot {
-        portal: url,
-        backend,
+        portal: Some(url.clone()),
+        portal_from: Some(choice.from),
+        bound_elsewhere: choice.bound_elsewhere,
+        backend: Some(backend),
         capabilities: portal.capabilities().clone(),
         project: ctx.project.display().to_string(),
         logged_in: false,
@@ -246,24 +289,28 @@ pub async fn status(ctx: &Context, words: HintWords<'_>) -> Result<StatusSnapsho
         versions: vec![],
         target_apps: vec![],
         recovered,
+        problem_exit_code: None,
     };
     if let Some(problem) = recovery_problem {
         snapshot.problem = Some(problem);
+        snapshot.problem_exit_code = Some(crate::error::exit::PREFLIGHT);
         return Ok(snapshot);
     }
     let binding = match binding {
         Ok(b) => b,
         Err(e) => {
             snapshot.problem = Some(e.report(words));
+            snapshot.problem_exit_code = Some(e.exit_code());
             return Ok(snapshot);
         }
     };
     snapshot.binding = binding.clone();
-    if ctx.env_token.is_none() && ctx.credentials().get(&snapshot.portal)?.is_none() {
+    if ctx.env_token.is_none() && ctx.credentials().get(&url)?.is_none() {
         return Ok(snapshot);
     }
     if let Err(e) = fill(portal.as_ref(), ctx, binding.as_ref(), &mut snapshot).await {
         snapshot.problem = Some(e.report(words));
+        snapshot.problem_exit_code = Some(e.exit_code());
     }
     Ok(snapshot)
 }

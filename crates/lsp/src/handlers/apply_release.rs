@@ -14,7 +14,9 @@ pub struct ApplyRelease;
 pub struct Args {
     #[serde(flatten)]
     pub step: ReleaseArgs,
-    /// Release notes for the review. Default: the version's description.
+    /// Release notes for the review, where the portal takes them at Apply Release
+    /// (`capabilities.releaseNotes` is `apply`). Default: the version's description. Refused
+    /// on a portal that took them when the release was made (the SuperApp console).
     pub notes: Option<String>,
     #[serde(flatten)]
     pub confirm: YesArg,

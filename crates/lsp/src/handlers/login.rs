@@ -24,6 +24,28 @@ use crate::state::{ask_client, Shared};
 
 pub struct LogIn;
 
+/// `miniapp/browserLogin`: where the browser login happens, as typed fields, so an editor can
+/// offer Open URL and Copy URL next to the code. Sent only for a page guard::url lets be
+/// opened (http(s) on the portal's own origin).
+pub enum BrowserLoginNotification {}
+
+impl tower_lsp_server::ls_types::notification::Notification for BrowserLoginNotification {
+    type Params = BrowserLoginParams;
+    const METHOD: &'static str = "miniapp/browserLogin";
+}
+
+#[derive(Debug, serde::Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserLoginParams {
+    /// The page to approve the login on.
+    pub url: String,
+    /// The code the page shows, to check it is this login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_code: Option<String>,
+    /// The sidecar opened a browser window itself (the page is already there).
+    pub browser_started: bool,
+}
+
 #[derive(Deserialize, schemars::JsonSchema)]
 pub struct Args {
     #[serde(flatten)]
@@ -115,6 +137,19 @@ async fn browser_login(cx: &Cx) -> Result<LoginResult, gopay_miniapp_core::CoreE
                 &Phase::Login,
                 &format!("Waiting for the login in the browser{code}"),
             );
+            if openable(&portal, &auth.url).is_none() {
+                crate::state::notify(
+                    &shared,
+                    shared
+                        .client()
+                        .send_notification::<BrowserLoginNotification>(BrowserLoginParams {
+                            url: auth.url.clone(),
+                            user_code: auth.user_code.clone(),
+                            browser_started: auth.browser_started,
+                        }),
+                )
+                .await;
+            }
             if !auth.browser_started {
                 open_external(&shared, &portal, &auth.url, &message, &cancel).await;
             }
@@ -143,6 +178,14 @@ fn host_name() -> String {
         .unwrap_or_else(|| "this computer".into())
 }
 
+/// Why `url` may not be opened for `portal` (guard::url's policy), or `None` when it may.
+fn openable(portal: &str, url: &str) -> Option<gopay_miniapp_guard::url::UrlError> {
+    match gopay_miniapp_guard::url::parse_http(portal) {
+        Ok(portal) => gopay_miniapp_guard::url::openable(&portal, url).err(),
+        Err(e) => Some(e),
+    }
+}
+
 /// Opens `url` in the user's browser through the client; when the client cannot, shows
 /// `message` (which contains the address) instead. Only what guard::url calls openable is
 /// opened: http(s) on the origin of `portal` (the portal this command talks to), never a
@@ -155,11 +198,7 @@ pub async fn open_external(
     message: &str,
     cancel: &tokio_util::sync::CancellationToken,
 ) {
-    let refused = match gopay_miniapp_guard::url::parse_http(portal) {
-        Ok(portal) => gopay_miniapp_guard::url::openable(&portal, url).err(),
-        Err(e) => Some(e),
-    };
-    if let Some(refused) = refused {
+    if let Some(refused) = openable(portal, url) {
         tracing::warn!("not opened: {refused}");
         let warning = format!("The portal asked to open a page that is not opened: {refused}.");
         crate::state::notify(

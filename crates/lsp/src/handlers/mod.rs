@@ -111,6 +111,7 @@ macro_rules! commands {
 
 commands! {
     status::Status,
+    check_portal::CheckPortal,
     login::LogIn,
     logout::LogOut,
     list_spaces::ListSpaces,
@@ -187,6 +188,7 @@ pub fn export() -> Value {
         "commands": all().collect::<Vec<_>>(),
         "errorCodes": crate::errors::user_facing_codes(),
         "releaseStates": gopay_miniapp_portal::lifecycle::STATE_WORDS,
+        "portalPresets": gopay_miniapp_core::presets::PRESETS,
         "$defs": defs,
     })
 }
@@ -208,13 +210,17 @@ pub struct ProjectArg {
     pub project: Option<String>,
 }
 
-/// `project` and `portal`: the commands that make a session rather than use one.
+/// `project`, `portal` and `defaultPortal`: the commands that make a session rather than use
+/// one.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct PortalArgs {
     #[serde(flatten)]
     pub project: ProjectArg,
-    /// Portal URL. Default: the binding's portal, else the last one logged in to, else http://127.0.0.1:8780.
+    /// Portal URL or a preset's id (`portalPresets`), for this command only: it wins over the binding's portal (a warning says so when they differ). Default: the binding's portal, else `defaultPortal`, else the server's --portal or GOPAY_MINIAPP_PORTAL, else the last one logged in to; with none, the error `no_portal`.
     pub portal: Option<String>,
+    /// The editor's portal setting (URL or preset id): the portal of an unbound project. A bound project's binding wins over it.
+    pub default_portal: Option<String>,
 }
 
 /// `project`, `portal` and `token`: every command that talks to the portal with a session.
@@ -410,9 +416,19 @@ async fn run_job(
             &shared.base,
             project,
             common.session.portal.portal.clone(),
+            common.session.portal.default_portal.clone(),
             common.session.token.clone(),
         );
         reporter.set_context(&ctx);
+        // A portal given for this command that is not the binding's: said, never silent.
+        if let Ok(choice) = ctx.portal_choice() {
+            if let Some(bound) = &choice.bound_elsewhere {
+                gopay_miniapp_core::events::Reporter::warn(reporter.as_ref(), &format!(
+                    "{} runs on {}, given for this command, not on this project's portal {}; the binding is unchanged",
+                    spec.name, choice.url, bound
+                ));
+            }
+        }
         ctx_used = Some(ctx.clone());
         if spec.name == publish::Publish::NAME {
             job.claim_publish(&ctx.project)

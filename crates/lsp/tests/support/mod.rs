@@ -317,10 +317,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A context like the CLI's for `gopay-miniapp lsp --portal URL` with its own home.
+/// A context like the CLI's for `gopay-miniapp lsp --portal URL` with its own home: the
+/// server's `--portal` is its default for unbound projects (a binding wins over it).
 pub fn context(home: &Path, project: &Path, portal: &str) -> Context {
     let mut ctx = Context::new(home.to_path_buf(), project.to_path_buf());
-    ctx.portal_override = Some(portal.to_string());
+    ctx.portal_setting = Some(portal.to_string());
     ctx
 }
 

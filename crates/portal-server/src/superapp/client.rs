@@ -8,7 +8,7 @@ use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 use serde_json::Value;
 
 use super::review::{Decision, ReviewBody};
-use super::{LOGIN, REVIEW, SESSION_COOKIE};
+use super::{FIREWALL, LOGIN, REVIEW, SESSION_COOKIE};
 
 /// What went wrong talking to the emulator, in words for a person.
 #[derive(Debug, thiserror::Error)]
@@ -121,5 +121,27 @@ impl ConsoleSession {
             .as_str()
             .unwrap_or("?")
             .to_string())
+    }
+
+    /// Switches the emulator's anti-bot browser check on or off (`POST /emulator/firewall`):
+    /// while on, every `/rest/` route answers with the firewall's challenge page.
+    pub async fn set_firewall(url: &str, challenge: bool) -> Result<(), ClientError> {
+        let answer = reqwest::Client::new()
+            .post(format!("{url}{}", FIREWALL.path))
+            .json(&serde_json::json!({ "challenge": challenge }))
+            .send()
+            .await
+            .map_err(|e| {
+                ClientError(format!(
+                    "the emulator's firewall switch did not answer: {e}"
+                ))
+            })?;
+        if !answer.status().is_success() {
+            return Err(ClientError(format!(
+                "the emulator's firewall switch answered HTTP {}",
+                answer.status()
+            )));
+        }
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ use super::envelope::bad_param;
 use super::DirectoryEntry;
 use crate::error::{ApiError, ApiResult};
 use crate::store::next_counter;
+use gopay_miniapp_guard::text::Shown;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -97,7 +98,7 @@ pub(crate) fn parse_console_id(field: &str, value: &str) -> ApiResult<String> {
             field,
             format!(
                 "`{field}` must be a decimal id (digits only, like 1512000000000000000001), not `{}`",
-                value.escape_debug()
+                Shown(value)
             ),
         ));
     }

@@ -20,11 +20,14 @@
 //! - `releases`: release (publish version) creation, apply, query, history, skip beta,
 //!   online; the state mapping.
 //! - `review`: the emulator-only approval by target-app administrators (JSON and a page).
+//! - `firewall`: the emulator-only switch that puts an anti-bot browser check in front of
+//!   the REST routes (GoPay's console sits behind Alibaba Cloud's firewall).
 //! - `client`: a console user of the emulator over HTTP (form login, review decisions), for
 //!   the demo and scripts.
 
 mod client;
 mod envelope;
+mod firewall;
 mod ids;
 mod page;
 mod releases;
@@ -110,6 +113,7 @@ superapp_routes! {
     REVIEW = "POST" "/emulator/review" Emulator "Approve or reject a release in review (JSON; target-app admins)";
     REVIEWS_PAGE = "GET" "/emulator/reviews" Emulator "The review queue page of target-app admins";
     REVIEWS_DECIDE = "POST" "/emulator/reviews" Emulator "The review page's approve / reject form";
+    FIREWALL = "POST" "/emulator/firewall" Emulator "Switch the anti-bot firewall's browser check on or off";
 }
 
 fn handler(route: &SuperappRoute, max_package_size: u64) -> MethodRouter<AppState> {
@@ -133,6 +137,7 @@ fn handler(route: &SuperappRoute, max_package_size: u64) -> MethodRouter<AppStat
         REVIEW => post(review::review),
         REVIEWS_PAGE => get(review::reviews_page),
         REVIEWS_DECIDE => post(review::decide_form),
+        FIREWALL => post(firewall::switch),
         other => panic!(
             "the SuperApp emulator has no handler for {} {}",
             other.method, other.path
@@ -149,8 +154,14 @@ pub(crate) fn router(state: AppState) -> Router {
     for route in SUPERAPP_ROUTES {
         router = router.route(route.path, handler(route, state.max_package_size));
     }
+    let firewall = firewall::Firewall::default();
     router
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            firewall.clone(),
+            firewall::check,
+        ))
+        .layer(axum::Extension(firewall))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_panic| {

@@ -29,6 +29,7 @@ use crate::releases::{approve_release, reject_release, review_queue};
 use crate::state::AppState;
 use crate::web::html::{query, redirect};
 use crate::web::session::{cross_site, parse_form, same_secret};
+use gopay_miniapp_guard::text::Shown;
 
 /// A target-app administrator's decision on a release in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +54,7 @@ fn parse_decision(text: &str) -> ApiResult<Decision> {
         "REJECT" => Ok(Decision::Reject),
         _ => Err(bad_param(
             "decision",
-            format!(
-                "decision `{}` is neither APPROVE nor REJECT",
-                text.escape_debug()
-            ),
+            format!("decision `{}` is neither APPROVE nor REJECT", Shown(text)),
         )),
     }
 }

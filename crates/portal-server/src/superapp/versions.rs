@@ -32,6 +32,7 @@ use crate::uploads::{
     check_package, complete, fill_upload_from_file, invalid_version, open_upload,
 };
 use crate::web::upload::{read_failed, read_text, receive_file, Received};
+use gopay_miniapp_guard::text::Shown;
 
 /// The artifact type and source the emulator takes (OBSERVED values; others ASSUMED refused).
 pub(crate) const ARTIFACT_TYPE: &str = "FILE";
@@ -145,7 +146,7 @@ fn check_file_name(name: Option<&str>) -> ApiResult<String> {
             "file",
             format!(
                 "`{}` is not a plain file name (no folders, at most 200 characters)",
-                name.escape_debug()
+                Shown(name)
             ),
         ));
     }
@@ -321,7 +322,7 @@ pub(crate) fn check_artifact_type(value: Option<&str>) -> ApiResult<()> {
             "artifactType",
             format!(
                 "artifactType `{}` is not supported; send \"FILE\"",
-                other.escape_debug()
+                Shown(other)
             ),
         )),
     }
@@ -355,7 +356,7 @@ async fn create_version(state: &AppState, console: &Console, body: &[u8]) -> Api
             "source",
             format!(
                 "source `{}` is not supported; send \"UPLOAD\" (after uploadResource)",
-                source.escape_debug()
+                Shown(source)
             ),
         ));
     }

@@ -180,6 +180,7 @@ pub(crate) async fn probe_reads(
 /// Everything the native contract offers.
 pub fn capabilities() -> Capabilities {
     Capabilities {
+        release_notes: NotesAt::Apply,
         steps: Step::ALL.to_vec(),
         list_spaces: true,
         list_apps: true,
@@ -424,6 +425,8 @@ impl Portal for NativePortal {
         app: &AppRef,
         version: &Version,
         target: &TargetApp,
+        // Its notes go with Apply (`NotesAt::Apply`): core never gives any here.
+        _notes: Option<&str>,
     ) -> Result<Release, PortalError> {
         Ok(self
             .client

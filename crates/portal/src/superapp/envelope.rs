@@ -34,6 +34,20 @@ pub fn is_envelope(body: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
+/// What the pages of Alibaba Cloud's anti-bot firewall carry (its "punish" page, the
+/// `x5sec` slider, the WAF's block page), as seen in public reports of scripts against
+/// Alibaba-hosted consoles (`/work/shared/research`): a body holding one of them is the
+/// firewall's browser check, not the API's answer.
+pub const CHALLENGE_MARKERS: &[&str] = &["rgv587", "x5secdata", "_____tmd_____", "aliyun_waf"];
+
+/// True when `body` is the firewall's browser check instead of an answer.
+pub fn is_challenge(body: &[u8]) -> bool {
+    CHALLENGE_MARKERS.iter().any(|m| {
+        body.windows(m.len())
+            .any(|w| w.eq_ignore_ascii_case(m.as_bytes()))
+    })
+}
+
 fn code_text(code: &Option<Value>) -> String {
     match code {
         Some(Value::String(s)) => s.clone(),
@@ -49,6 +63,12 @@ pub fn decode(status: u16, body: &[u8], url: &str) -> Result<Value, PortalError>
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) => {
+            // Checked only on what is not JSON: an envelope may quote anything in a message.
+            if is_challenge(body) {
+                return Err(PortalError::BrowserCheck {
+                    url: url.to_string(),
+                });
+            }
             if status == 413 {
                 return Err(crate::http_client::too_large_answer(url, body));
             }
@@ -186,6 +206,30 @@ pub fn state_of(status: &str) -> Option<ReleaseState> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Issue #21 item 23: the firewall's challenge page is its own typed error, whichever
+    /// marker it carries; an envelope that merely quotes a marker is still an answer.
+    #[test]
+    fn the_firewalls_browser_check_is_recognised() {
+        for marker in CHALLENGE_MARKERS {
+            let page = format!(
+                "<html><script>var {} = 1;</script></html>",
+                marker.to_uppercase()
+            );
+            let err = decode(200, page.as_bytes(), "https://c.example/rest/x").unwrap_err();
+            assert!(
+                matches!(err, PortalError::BrowserCheck { .. }),
+                "{marker}: {err:?}"
+            );
+            assert_eq!(err.code(), "browser_check");
+            assert!(err.is_auth());
+        }
+        let quoted = br#"{"success":true,"data":{"note":"rgv587"}}"#;
+        assert!(decode(200, quoted, "u").is_ok());
+        let other = decode(200, b"<html>maintenance</html>", "u").unwrap_err();
+        assert!(matches!(other, PortalError::Protocol { .. }));
+    }
+
     use super::*;
 
     fn dec(body: &str) -> Result<Value, PortalError> {

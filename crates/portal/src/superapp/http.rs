@@ -22,7 +22,8 @@ use crate::error::PortalError;
 use crate::native::client::network_error;
 use crate::retry::RetryPolicy;
 
-/// The `Bx-V` header value the observed client sends.
+/// The `Bx-V` header value the observed client sends (the default; the console's front end
+/// may move on, so a binding's `bxV` or `GOPAY_MINIAPP_BX_V` replaces it).
 pub const BX_V: &str = "2.5.36";
 const JSON_TIMEOUT: Duration = Duration::from_secs(30);
 /// One request carries the whole package: allow a slow uplink.
@@ -35,6 +36,8 @@ pub struct Http {
     /// The `Cookie` header of the session. Never logged.
     cookie: RwLock<Option<String>>,
     retry: RetryPolicy,
+    /// The `Bx-V` header sent with every request.
+    bx_v: HeaderValue,
 }
 
 impl Http {
@@ -51,14 +54,29 @@ impl Http {
         if let Ok(referer) = HeaderValue::from_str(&format!("{origin}/")) {
             headers.insert(REFERER, referer);
         }
-        headers.insert("Bx-V", HeaderValue::from_static(BX_V));
         let http = crate::http_client::client(headers)?;
         Ok(Http {
             base_url,
             http,
             cookie: RwLock::new(None),
             retry: RetryPolicy::default(),
+            bx_v: HeaderValue::from_static(BX_V),
         })
+    }
+
+    /// Sends `value` as `Bx-V` instead of [`BX_V`] (a header value: visible ASCII).
+    pub fn with_bx_v(mut self, value: &str) -> Result<Self, PortalError> {
+        let value = value.trim();
+        self.bx_v = HeaderValue::from_str(value)
+            .ok()
+            .filter(|_| !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or_else(|| PortalError::Local {
+                message: format!(
+                    "the Bx-V value `{}` is not a header value (visible ASCII, e.g. {BX_V})",
+                    gopay_miniapp_guard::text::Line(value)
+                ),
+            })?;
+        Ok(self)
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -91,6 +109,7 @@ impl Http {
     fn request(&self, method: Method, path: &str, cookie: &str) -> RequestBuilder {
         self.http
             .request(method, self.url(path))
+            .header("Bx-V", self.bx_v.clone())
             .header(COOKIE, cookie)
     }
 
@@ -143,7 +162,12 @@ impl Http {
         cookie: Option<&str>,
     ) -> Result<(u16, Vec<u8>), PortalError> {
         let url = self.url(path);
-        let mut request = self.http.get(&url).query(query).timeout(JSON_TIMEOUT);
+        let mut request = self
+            .http
+            .get(&url)
+            .header("Bx-V", self.bx_v.clone())
+            .query(query)
+            .timeout(JSON_TIMEOUT);
         if let Some(cookie) = cookie {
             request = request.header(COOKIE, cookie);
         }

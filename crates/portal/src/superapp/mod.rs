@@ -40,6 +40,8 @@ const PAGE_SIZE: usize = 50;
 pub fn capabilities() -> Capabilities {
     Capabilities {
         steps: vec![Step::Apply, Step::Official],
+        // The `changelog` of publish/version/create (OBSERVED); startApprove has no notes.
+        release_notes: NotesAt::Release,
         list_spaces: false,
         list_apps: false,
         list_target_apps: false,
@@ -85,6 +87,12 @@ impl SuperappPortal {
             target_apps,
             username: RwLock::new(None),
         })
+    }
+
+    /// Sends `value` as the `Bx-V` header instead of the observed default.
+    pub fn with_bx_v(mut self, value: &str) -> Result<Self, PortalError> {
+        self.http = self.http.with_bx_v(value)?;
+        Ok(self)
     }
 
     pub fn with_retry(mut self, retry: crate::retry::RetryPolicy) -> Self {
@@ -538,6 +546,7 @@ impl Portal for SuperappPortal {
         app: &AppRef,
         version: &Version,
         target: &TargetApp,
+        notes: Option<&str>,
     ) -> Result<Release, PortalError> {
         self.check_id(&target.id)?;
         let raw = self.raw_versions(app).await?;
@@ -556,8 +565,9 @@ impl Portal for SuperappPortal {
             "appId": app.app_id,
             "channelCode": target.id,
             "version": number,
-            // The console takes the notes here, not at Apply: the version's description.
-            "changelog": version.description,
+            // The console takes the notes here, not at Apply (default: the version's
+            // description).
+            "changelog": notes.unwrap_or(&version.description),
             "artifactType": "FILE",
         });
         if let Some(artifacts) = artifacts {
@@ -593,14 +603,8 @@ impl Portal for SuperappPortal {
             .require(Feature::Step(step), self.base_url())?;
         let body = self.step_body(release)?;
         let data = match input {
-            StepInput::Apply { notes } => {
-                if !notes.is_empty() && release.notes.as_deref() != Some(notes.as_str()) {
-                    tracing::warn!(
-                        "the console takes release notes when the release is made, not on Apply; these are not sent"
-                    );
-                }
-                self.http.post(routes::START_APPROVE, &body).await?
-            }
+            // Notes went in when the release was made (core never asks for them here).
+            StepInput::Apply { .. } => self.http.post(routes::START_APPROVE, &body).await?,
             StepInput::Official => {
                 // The observed client's official release: skip pilot and grayscale, then
                 // put it online.
@@ -668,6 +672,38 @@ mod tests {
         for bad in ["", "12a", "1512-1", &"1".repeat(33), "１２"] {
             let err = p.check_id(bad).unwrap_err();
             assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
+        }
+    }
+
+    /// Issue #21 item 23: the Bx-V value is configurable; what is not a header value is
+    /// refused, naming it.
+    #[test]
+    fn bx_v_is_configurable_and_checked() {
+        let p = SuperappPortal::new("http://127.0.0.1:1", Vec::new()).unwrap();
+        assert!(p.with_bx_v("2.6.0").is_ok());
+        for bad in ["", "2.6 0", "2.6\n0", "ü"] {
+            let p = SuperappPortal::new("http://127.0.0.1:1", Vec::new()).unwrap();
+            let err = p.with_bx_v(bad).err().expect(bad);
+            assert!(err.to_string().contains("Bx-V"), "{err}");
+        }
+    }
+
+    /// Issue #21 item 7: a step the API lacks is named in our words, never the portal's
+    /// label ("Whitelist Test").
+    #[test]
+    fn not_available_names_the_step_in_our_words() {
+        let p = SuperappPortal::new("http://127.0.0.1:1", Vec::new()).unwrap();
+        let err = p.not_available(Feature::Step(Step::Whitelist)).to_string();
+        assert!(
+            err.starts_with("setting a whitelist is not available on this portal"),
+            "{err}"
+        );
+        for step in Step::ALL {
+            let text = Feature::Step(step).to_string();
+            assert!(
+                !text.contains(step.label()) || step.label() == "Grayscale",
+                "{text}"
+            );
         }
     }
 

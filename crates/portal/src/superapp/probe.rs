@@ -61,6 +61,7 @@ fn console_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u
     let value: Option<Value> = serde_json::from_slice(body).ok();
     let envelope = value.as_ref().filter(|_| envelope::is_envelope(body));
     let kind = match envelope {
+        None if envelope::is_challenge(body) => AnswerKind::BrowserCheck,
         None => AnswerKind::Unexpected,
         Some(_) => match envelope::decode(status, body, &route.path) {
             Ok(_) => AnswerKind::Ok,
@@ -73,6 +74,9 @@ fn console_answer(route: &ProbeRoute, with_session: bool, status: u16, body: &[u
             .get("errorMsg")
             .and_then(Value::as_str)
             .map(crate::probe::short),
+        None if envelope::is_challenge(body) => Some(
+            "the firewall's browser check (a challenge page), not the console's envelope".into(),
+        ),
         None => Some(format!(
             "not the console's envelope ({} bytes{})",
             body.len(),

@@ -8,8 +8,13 @@ export type Args = Record<string, string | number | boolean | string[]>;
 
 /** Fields every command takes from the extension: the portal setting and the project. */
 export interface Common {
-  /** `gopayMiniapp.portal.url`; empty means the sidecar's default. */
+  /**
+   * A portal chosen for this command (Log In's pick): it wins over the binding's, for this
+   * command only. Never the setting.
+   */
   portal?: string;
+  /** `gopayMiniapp.portal.url`: the portal of an unbound project (a binding wins over it). */
+  defaultPortal?: string;
   /** Project folder (path); empty means the sidecar's default. */
   project?: string;
 }
@@ -19,6 +24,8 @@ export function withCommon(command: string, args: Args, common: Common): Args {
   const out: Args = {};
   const portal = common.portal?.trim();
   if (portal && takesArgument(command, 'portal')) out.portal = portal;
+  const defaultPortal = common.defaultPortal?.trim();
+  if (defaultPortal && takesArgument(command, 'defaultPortal')) out.defaultPortal = defaultPortal;
   const project = common.project?.trim();
   if (project && takesArgument(command, 'project')) out.project = project;
   for (const [key, value] of Object.entries(args)) {
@@ -90,8 +97,36 @@ export interface ReleaseRef {
   targetAppId: string;
 }
 
-export function releaseArgs(version: string, targetAppId: string): Args {
-  return { version, targetApp: targetAppId };
+/**
+ * Release's arguments: `notes` only where the portal takes them at Release (see `notesAt`),
+ * `then` the step taken right after (the sidecar checks the portal can take it before making
+ * the release).
+ */
+export function releaseArgs(version: string, targetAppId: string, extra: { notes?: string; then?: string } = {}): Args {
+  const args: Args = { version, targetApp: targetAppId };
+  if (extra.notes !== undefined && extra.notes.trim() !== '') args.notes = extra.notes.trim();
+  if (extra.then) args.then = extra.then;
+  return args;
+}
+
+/** Where this portal takes release notes (its capabilities): the one step that asks for them. */
+export function notesAt(capabilities: { releaseNotes?: 'apply' | 'release' } | undefined): 'apply' | 'release' {
+  return capabilities?.releaseNotes ?? 'apply';
+}
+
+/**
+ * The notes box's prefill: the version's description, unless it is the sidecar's default, which
+ * says nothing to a reviewer (the typed `descriptionIsDefault`, never the words).
+ */
+export function notesPrefill(version: { description?: string; descriptionIsDefault?: boolean } | undefined): string {
+  if (!version?.description || version.descriptionIsDefault) return '';
+  return version.description;
+}
+
+/** A space or MiniApp as the bind-by-ids box shows it again: `NAME=ID` when it has a name of its own, else the id. */
+export function namedIdText(ref: { id: string; name: string } | undefined): string {
+  if (!ref) return '';
+  return ref.name && ref.name !== ref.id ? `${ref.name}=${ref.id}` : ref.id;
 }
 
 /** The release's fields; none when the user picked none (the sidecar then asks, or says why not). */

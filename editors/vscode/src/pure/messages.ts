@@ -147,7 +147,7 @@ export function failureText(failure: Failure): string {
 // --- failures, worded for the editor ---------------------------------------------------------
 
 /** The buttons an error notification may offer (the first one is the main one). */
-export type ErrorButton = 'Show Build Output' | 'Retry' | 'Open Settings' | 'Log In' | 'Bind MiniApp' | 'Refresh' | 'Show Progress' | 'Open Log';
+export type ErrorButton = 'Show Build Output' | 'Retry' | 'Open Settings' | 'Log In' | 'Log In with Browser' | 'Bind MiniApp' | 'Refresh' | 'Show Progress' | 'Open Log';
 
 export interface FailureView {
   /** Nothing to tell: the user stopped it (Escape in a picker, a cancelled login). */
@@ -170,6 +170,8 @@ export function hostOf(portal: string): string {
 /** The buttons of a hint's kind (core's typed hints: crates/core/src/hint.rs). */
 const HINT_BUTTONS: Record<string, ErrorButton[]> = {
   logIn: ['Log In'],
+  // The portal's anti-bot firewall answered instead of its API: only a real browser passes it.
+  passBrowserCheck: ['Log In with Browser', 'Open Log'],
   bind: ['Bind MiniApp'],
   fixBuild: ['Show Build Output'],
   checkNetwork: ['Retry', 'Open Settings', 'Open Log'],
@@ -452,7 +454,12 @@ export function loginText(result: LoginResult): string {
 
 export function bindText(result: BindResult): string {
   if (!result.changed) return `Kept the binding to "${result.binding.app.name}" in "${result.binding.space.name}".`;
-  return `Bound this project to "${result.binding.app.name}" in "${result.binding.space.name}" (${basename(result.file)}).`;
+  const bound = `Bound this project to "${result.binding.app.name}" in "${result.binding.space.name}" (${basename(result.file)}).`;
+  // Said plainly: the portal has no route that reads a target app's channel code.
+  const unchecked = result.unchecked?.includes('targetAppCode')
+    ? ' The MiniApp and its space were checked on the portal; the target apps’ channel codes could not be (this portal has no route for them): a wrong one shows at the first release.'
+    : '';
+  return bound + unchecked;
 }
 
 export function publishText(result: PublishResult): string {
@@ -476,12 +483,6 @@ export function descriptionInput(suggested: Description | undefined): { value: s
   if (!suggested) return { value: '', placeholder: 'What changed in this version', prompt };
   if (suggested.source === 'lastCommit') return { value: suggested.description, placeholder: 'What changed in this version', prompt: `${prompt}; prefilled from the last commit` };
   return { value: '', placeholder: suggested.description, prompt };
-}
-
-/** What Apply Release prefills as release notes: the version's description, unless it is the tool's default. */
-export function releaseNotesPrefill(version: { description?: string; descriptionIsDefault?: boolean } | undefined): string {
-  if (!version?.description || version.descriptionIsDefault) return '';
-  return version.description;
 }
 
 /** The ways forward a toast may suggest, in their order, as a sentence's parts. */

@@ -104,8 +104,9 @@ const STATE_ICONS: Record<ReleaseState, { icon: string; color?: string }> = {
   cancelled: { icon: 'circle-slash' },
 };
 
-/** `http://127.0.0.1:8780` → `127.0.0.1:8780`. */
-export function portalHost(portal: string): string {
+/** `http://127.0.0.1:8780` → `127.0.0.1:8780`; none chosen yet: says so. */
+export function portalHost(portal: string | undefined): string {
+  if (!portal) return 'no portal chosen';
   try {
     const url = new URL(portal);
     return url.host || portal;
@@ -261,7 +262,7 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: St
     };
   }
   const host = portalHost(snapshot.portal);
-  const worded = snapshot.problem ? problemText(snapshot.problem, snapshot.portal) : undefined;
+  const worded = snapshot.problem ? problemText(snapshot.problem, snapshot.portal ?? 'the portal') : undefined;
   const problem = worded ? `${worded.label.replace(/\.$/, '')}${worded.detail ? `. ${worded.detail}` : '.'}` : undefined;
   const jobs = (snapshot.runningJobs ?? []).map<TreeNode>((job, i) => ({
     id: `job:${i}:${job.command}`,
@@ -285,7 +286,7 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: St
       problemCode: snapshot.problem?.code,
       statusBar: {
         text: `$(debug-disconnect) GoPay MiniApp: can’t reach ${host}${runningText}`,
-        tooltip: `Can’t reach ${snapshot.portal}. Your login is kept; Retry once the portal is back. Click to open the sidebar.`,
+        tooltip: `Can’t reach ${snapshot.portal ?? 'the portal'}. Your login is kept; Retry once the portal is back. Click to open the sidebar.`,
       },
     };
   }
@@ -298,7 +299,7 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: St
       problemCode: snapshot.problem?.code,
       statusBar: {
         text: `$(sign-in) GoPay MiniApp: log in${runningText}`,
-        tooltip: `Not logged in to ${snapshot.portal}. Click to open the GoPay MiniApp sidebar.`,
+        tooltip: `${snapshot.portal ? `Not logged in to ${snapshot.portal ?? 'the portal'}` : 'No portal chosen yet: Log In asks which'}. Click to open the GoPay MiniApp sidebar.`,
       },
     };
   }
@@ -315,7 +316,7 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: St
       problemCode: snapshot.problem?.code,
       statusBar: {
         text: `$(link) GoPay MiniApp: ${account.displayName} · not bound${runningText}`,
-        tooltip: `Logged in to ${snapshot.portal} as ${account.username}; this project is not bound to a MiniApp. Click to open the sidebar.`,
+        tooltip: `Logged in to ${snapshot.portal ?? 'the portal'} as ${account.username}; this project is not bound to a MiniApp. Click to open the sidebar.`,
       },
     };
   }
@@ -327,7 +328,7 @@ export function buildSidebar(snapshot: StatusSnapshot | undefined, lastGood?: St
       kind: 'account',
       label: account.displayName,
       description: accountDescription,
-      tooltip: `Logged in to ${snapshot.portal} as ${account.username} (${account.via === 'token' ? 'access token from GOPAY_MINIAPP_TOKEN' : 'session'})`,
+      tooltip: `Logged in to ${snapshot.portal ?? 'the portal'} as ${account.username} (${account.via === 'token' ? 'access token from GOPAY_MINIAPP_TOKEN' : 'session'})`,
       icon: 'account',
       contextValue: 'account',
       collapsible: 'none',
@@ -444,7 +445,7 @@ function staleSidebar(snapshot: StatusSnapshot, lastGood: StatusSnapshot, now: D
     kind: 'problem',
     label: `Can’t reach ${host}`,
     description: 'showing the last known state',
-    tooltip: `Can’t reach ${snapshot.portal}. What you see is the last state the portal told; your login is kept. Retry once the portal is back.`,
+    tooltip: `Can’t reach ${snapshot.portal ?? 'the portal'}. What you see is the last state the portal told; your login is kept. Retry once the portal is back.`,
     icon: 'debug-disconnect',
     iconColor: 'problemsWarningIcon.foreground',
     contextValue: 'problem stale',
@@ -464,7 +465,7 @@ function staleSidebar(snapshot: StatusSnapshot, lastGood: StatusSnapshot, now: D
     problemCode: snapshot.problem?.code,
     statusBar: {
       text: `$(debug-disconnect) ${lastGood.binding?.app.name ?? 'GoPay MiniApp'}: can’t reach ${host}`,
-      tooltip: `Can’t reach ${snapshot.portal}; the sidebar shows the last state it told. Your login is kept.`,
+      tooltip: `Can’t reach ${snapshot.portal ?? 'the portal'}; the sidebar shows the last state it told. Your login is kept.`,
     },
   };
 }

@@ -27,10 +27,23 @@ export interface StateWords {
   meaning: string;
 }
 
+/** A portal users pick by name (crates/core `presets::PRESETS`, the one table). */
+export interface PortalPreset {
+  /** What the sidecar's `portal` accepts instead of the URL. */
+  id: string;
+  name: string;
+  url: string;
+  backend: string;
+  /** Picked when the user just confirms (GoPay production). */
+  preselected: boolean;
+  detail: string;
+}
+
 export interface CommandTable {
   commands: CommandInfo[];
   errorCodes: Array<{ code: string; meaning: string }>;
   releaseStates: StateWords[];
+  portalPresets: PortalPreset[];
   $defs: Record<string, unknown>;
 }
 

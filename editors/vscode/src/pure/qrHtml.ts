@@ -52,7 +52,14 @@ export interface NextStep {
   title: string;
 }
 
-export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date, next?: NextStep): string {
+/** What the panel says of its release now (pure/follow.ts): the next step, or where it is now. */
+export interface PanelState {
+  next?: NextStep;
+  now?: string;
+}
+
+export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date, state: PanelState = {}): string {
+  const next = state.next;
   const qr = qrDataUri(code);
   const title = `Temporary code: ${code.version} on "${code.targetApp}"`;
   const image = qr
@@ -86,6 +93,7 @@ export function temporaryCodeHtml(code: TemporaryCode, nonce: string, now: Date,
   <button id="copy" type="button">Copy</button>
 </div>
 ${next ? `<div class="row"><span class="note">Tested it? Next:</span><button id="next" type="button">${escapeHtml(next.title)}</button></div>` : ''}
+${state.now ? `<div class="row"><span class="note" id="now">${escapeHtml(state.now)}</span></div>` : ''}
 <div class="meta" id="expiry">${escapeHtml(expiryText(code.expiresAt, now))}</div>
 <div class="meta">App ${escapeHtml(code.appId)} · publish ${escapeHtml(code.publishId)}</div>
 <p class="note">Scan it with the target app (or open the deeplink on a test device) to open this unreleased version.</p>

@@ -70,6 +70,8 @@ export interface Binding {
   includeSourceMaps: boolean;
   /** Target apps given by the user (portals that cannot list them). */
   targetApps?: GivenTargetApp[];
+  /** The `Bx-V` header sent to a SuperApp console, when not the observed default. */
+  bxV?: string;
 }
 
 /** A target app given by hand at bind time; `production` only when the user said it. */
@@ -82,6 +84,8 @@ export interface GivenTargetApp {
 /** What the portal can do (crates/portal `Capabilities`): nothing else is offered. */
 export interface Capabilities {
   steps: string[];
+  /** Where this portal takes release notes: with Apply Release, or when the release is made. */
+  releaseNotes: 'apply' | 'release';
   listSpaces: boolean;
   listApps: boolean;
   listTargetApps: boolean;
@@ -147,9 +151,14 @@ export interface JobView {
 
 /** `miniapp/didChangeStatus` and the result of `miniapp.status`. */
 export interface StatusSnapshot {
-  portal: string;
-  /** `native` or `superapp`. */
-  backend: string;
+  /** The portal the project's commands talk to; absent: none chosen yet (Log In offers the presets). */
+  portal?: string;
+  /** Why that portal: `given`, `binding`, `setting`, `lastLogin`. */
+  portalFrom?: string;
+  /** The binding's portal, when the request's `portal` disagreed with it. */
+  boundElsewhere?: string;
+  /** `native` or `superapp` (absent: no portal chosen). */
+  backend?: string;
   capabilities: Capabilities;
   project: string;
   loggedIn: boolean;
@@ -271,11 +280,22 @@ export interface LoginResult {
   credentialsFile: string;
 }
 
+/** Result of `miniapp.checkPortal`: the portal answered, as `backend`. */
+export interface PortalCheck {
+  portal: string;
+  backend: string;
+  /** The preset's name when the URL is one. */
+  preset?: string;
+  from: string;
+}
+
 /** Result of `miniapp.bind`. */
 export interface BindResult {
   binding: Binding;
   changed: boolean;
   file: string;
+  /** What was given and could not be checked on the portal (`targetAppCode`: the channel codes). */
+  unchecked?: string[];
 }
 
 /** Result of `miniapp.waitForReview`. */

@@ -276,69 +276,142 @@ pub(crate) fn scan_file_for_secrets(path: &Path) -> std::io::Result<Option<Secre
 }
 
 /// The first secret in `bytes` by [`find_private_key`], [`SECRET_CONTENT_RULES`] and
-/// secret assignments; the earliest line wins.
+/// secret assignments; the earliest line wins, and on one line the first of those in that
+/// order.
 pub fn find_secret(bytes: &[u8]) -> Option<SecretReason> {
-    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let mut found: Option<(usize, SecretReason)> = find_private_key(bytes).map(|reason| {
+    let line_of = |at: usize| memchr::memchr_iter(b'\n', &bytes[..at]).count() + 1;
+    let key = find_private_key(bytes).map(|reason| {
         let line = match &reason {
             SecretReason::PrivateKey { line, .. } => *line,
             _ => 0,
         };
         (line, reason)
     });
-    let mut keep = |at: usize, rule: &'static str| {
+    let content = find_content_secret(bytes).map(|(at, rule)| {
         let line = line_of(at);
-        if found.as_ref().is_none_or(|(l, _)| line < *l) {
-            found = Some((line, SecretReason::Content { rule, line }));
+        (line, SecretReason::Content { rule, line })
+    });
+    match (key, content) {
+        (Some(key), Some(content)) if content.0 < key.0 => Some(content.1),
+        (Some(key), _) => Some(key.1),
+        (None, content) => content.map(|(_, reason)| reason),
+    }
+}
+
+/// The rule named for a secret assignment.
+const ASSIGNMENT_RULE: &str = "a secret assignment (NAME=value)";
+
+/// What one pattern of [`CONTENT_SCAN`] stands for.
+enum Needle {
+    /// A token prefix of [`SECRET_CONTENT_RULES`]; `order` is its rule's place in the table.
+    Token {
+        rule: &'static str,
+        order: usize,
+        alphabet: TokenAlphabet,
+        min_body: usize,
+    },
+    /// One of [`SECRET_ASSIGNMENT_WORDS`]: the line that holds it may be an assignment.
+    AssignmentWord,
+}
+
+/// Every token prefix and assignment word in one automaton, built once per process.
+///
+/// Why one automaton: a `memmem` pass per prefix (21 of them) plus a line-by-line assignment
+/// scan cost 29 ms on the benchmark tree (37 MB); one leftmost-first search, which
+/// aho-corasick runs with its SIMD "Teddy" prefilter, costs 7.6 ms for the same bytes
+/// (docs/benchmarks.md, "Pack after #20"). An overlapping search, or an automaton built per
+/// file, was slower than the passes it replaces.
+static CONTENT_SCAN: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Needle>)> =
+    std::sync::LazyLock::new(|| {
+        let mut patterns: Vec<&'static str> = Vec::new();
+        let mut needles = Vec::new();
+        for (order, (rule, prefixes, alphabet, min_body)) in SECRET_CONTENT_RULES.iter().enumerate()
+        {
+            for prefix in *prefixes {
+                patterns.push(prefix);
+                needles.push(Needle::Token {
+                    rule,
+                    order,
+                    alphabet: *alphabet,
+                    min_body: *min_body,
+                });
+            }
         }
-    };
-    for (rule, prefixes, alphabet, min_body) in SECRET_CONTENT_RULES {
-        for prefix in *prefixes {
-            if let Some(at) = find_token(bytes, prefix.as_bytes(), *alphabet, *min_body) {
-                keep(at, rule);
+        for word in SECRET_ASSIGNMENT_WORDS {
+            patterns.push(word);
+            needles.push(Needle::AssignmentWord);
+        }
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(&patterns)
+            .expect("the secret scan's patterns are a small fixed list");
+        (automaton, needles)
+    });
+
+/// The position and rule of the first token of [`SECRET_CONTENT_RULES`] (a prefix not glued
+/// to a word before it, followed by at least its rule's shortest body) or secret assignment
+/// line; on one line a token wins over an assignment, an earlier rule over a later one.
+fn find_content_secret(bytes: &[u8]) -> Option<(usize, &'static str)> {
+    let (automaton, needles) = &*CONTENT_SCAN;
+    // (line start, order on the line, position, rule) of the best secret so far.
+    let mut best: Option<(usize, usize, usize, &'static str)> = None;
+    let mut line_start = 0;
+    let mut lines_known_to = 0;
+    let mut assignment_checked_on: Option<usize> = None;
+    let mut from = 0;
+    // Each search starts one byte after the last match's start, not after its end, so a
+    // pattern that starts inside another's match is still seen (`AKIASIA…`).
+    while let Some(found) = automaton.find(aho_corasick::Input::new(bytes).span(from..bytes.len()))
+    {
+        let at = found.start();
+        from = at + 1;
+        if let Some(newline) = memchr::memrchr(b'\n', &bytes[lines_known_to..at]) {
+            line_start = lines_known_to + newline + 1;
+        }
+        lines_known_to = at;
+        if best.is_some_and(|(best_line, ..)| line_start > best_line) {
+            break;
+        }
+        let candidate = match needles[found.pattern().as_usize()] {
+            Needle::Token {
+                rule,
+                order,
+                alphabet,
+                min_body,
+            } => {
+                let glued =
+                    at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+                let body = bytes[found.end()..]
+                    .iter()
+                    .take_while(|&&b| alphabet.contains(b))
+                    .count();
+                (!glued && body >= min_body).then_some((order, at, rule))
+            }
+            Needle::AssignmentWord if assignment_checked_on != Some(line_start) => {
+                assignment_checked_on = Some(line_start);
+                let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+                assignment_line(&bytes[line_start..line_end]).then_some((
+                    SECRET_CONTENT_RULES.len(),
+                    line_start,
+                    ASSIGNMENT_RULE,
+                ))
+            }
+            Needle::AssignmentWord => None,
+        };
+        if let Some((order, at, rule)) = candidate {
+            if best.is_none_or(|(best_line, best_order, ..)| {
+                (line_start, order) < (best_line, best_order)
+            }) {
+                best = Some((line_start, order, at, rule));
             }
         }
     }
-    if let Some(at) = find_assignment(bytes) {
-        keep(at, "a secret assignment (NAME=value)");
-    }
-    found.map(|(_, reason)| reason)
+    best.map(|(_, _, at, rule)| (at, rule))
 }
 
-/// The first `prefix` followed by at least `min_body` characters of `alphabet`, not glued to
-/// a word before it.
-fn find_token(
-    bytes: &[u8],
-    prefix: &[u8],
-    alphabet: TokenAlphabet,
-    min_body: usize,
-) -> Option<usize> {
-    memchr::memmem::find_iter(bytes, prefix).find(|&at| {
-        let glued = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
-        let body = bytes[at + prefix.len()..]
-            .iter()
-            .take_while(|&&b| alphabet.contains(b))
-            .count();
-        !glued && body >= min_body
-    })
-}
-
-/// The first line of the form `[export ]UPPER_NAME = value` (or `:`) whose name holds one of
+/// Whether `line` is `[export ]UPPER_NAME = value` (or `:`) whose name holds one of
 /// [`SECRET_ASSIGNMENT_WORDS`] and whose value is at least [`SECRET_ASSIGNMENT_MIN_VALUE`]
 /// characters that are not a reference (`${…}`, `process.env…`).
-fn find_assignment(bytes: &[u8]) -> Option<usize> {
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let line = &bytes[start..end];
-        if assignment_line(line) {
-            return Some(start);
-        }
-        start = end + 1;
-    }
-    None
-}
-
 fn assignment_line(line: &[u8]) -> bool {
     let trimmed = line.trim_ascii_start();
     let trimmed = trimmed.strip_prefix(b"export ").unwrap_or(trimmed);
@@ -558,7 +631,7 @@ mod tests {
             assert_eq!(
                 find_secret(text.as_bytes()),
                 Some(SecretReason::Content {
-                    rule: "a secret assignment (NAME=value)",
+                    rule: ASSIGNMENT_RULE,
                     line: 2
                 }),
                 "{line}"
@@ -574,6 +647,117 @@ mod tests {
             "PORT=8080",
         ] {
             assert_eq!(find_secret(line.as_bytes()), None, "{line}");
+        }
+    }
+
+    /// Leftmost-first reports one pattern per start position: none may be a prefix of another,
+    /// or the shorter would hide the longer where both start.
+    #[test]
+    fn no_scan_pattern_is_a_prefix_of_another() {
+        let patterns: Vec<&str> = SECRET_CONTENT_RULES
+            .iter()
+            .flat_map(|(_, prefixes, ..)| prefixes.iter().copied())
+            .chain(SECRET_ASSIGNMENT_WORDS.iter().copied())
+            .collect();
+        for a in &patterns {
+            for b in &patterns {
+                assert!(a == b || !b.starts_with(a), "{a} is a prefix of {b}");
+            }
+        }
+    }
+
+    /// The plain definition of the content scan: a `memmem` pass per prefix and a line-by-line
+    /// assignment scan (what the one automaton replaced for speed).
+    fn content_secret_by_definition(bytes: &[u8]) -> Option<(usize, &'static str)> {
+        let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let mut found: Option<(usize, usize, &'static str)> = None;
+        let mut keep = |at: usize, rule: &'static str| {
+            if found.is_none_or(|(line, ..)| line_of(at) < line) {
+                found = Some((line_of(at), at, rule));
+            }
+        };
+        for (rule, prefixes, alphabet, min_body) in SECRET_CONTENT_RULES {
+            for prefix in *prefixes {
+                let token = memchr::memmem::find_iter(bytes, prefix.as_bytes()).find(|&at| {
+                    let glued =
+                        at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+                    let body = bytes[at + prefix.len()..]
+                        .iter()
+                        .take_while(|&&b| alphabet.contains(b))
+                        .count();
+                    !glued && body >= *min_body
+                });
+                if let Some(at) = token {
+                    keep(at, rule);
+                }
+            }
+        }
+        let mut start = 0;
+        while start <= bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            if assignment_line(&bytes[start..end]) {
+                keep(start, ASSIGNMENT_RULE);
+                break;
+            }
+            start = end + 1;
+        }
+        found.map(|(_, at, rule)| (at, rule))
+    }
+
+    /// The automaton agrees with the definition on texts made of the rules' own pieces, glued
+    /// and cut in every way a small generator reaches (deterministic: no flaky seeds).
+    #[test]
+    fn the_one_pass_scan_agrees_with_the_definition() {
+        const PIECES: &[&str] = &[
+            "AKIA",
+            "ASIA",
+            "ACCA",
+            "SIA",
+            "IOSFODNN7EXAMPLE",
+            "\n",
+            "x",
+            "_",
+            "-",
+            " ",
+            "ghp_",
+            "github_pat_",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "JWT_SECRET",
+            "API_KEY",
+            "TOKEN",
+            "PASSWORD",
+            "=",
+            ": ",
+            "abcdefgh",
+            "export ",
+            "xoxb-",
+            "1234567890",
+            "npm_",
+            "gpm_at_",
+            "0123456789abcdef",
+            "${X}",
+            "'",
+            "\"",
+            "KEY",
+            "é",
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..1 + next(14) {
+                text.push_str(PIECES[next(PIECES.len())]);
+            }
+            assert_eq!(
+                find_content_secret(text.as_bytes()),
+                content_secret_by_definition(text.as_bytes()),
+                "{text:?}"
+            );
         }
     }
 
