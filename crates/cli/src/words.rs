@@ -279,10 +279,27 @@ pub fn recovery(r: &Recovery) -> String {
             "{v} was never made; package.json was edited since the bump and is left as it is (check its \"version\")"
         ),
     });
+    if let Some(lock) = r.package_lock {
+        done.push(lock_outcome(lock, r.package_json));
+    }
     format!(
         "recovered: a publish of {v} was interrupted {stage}: {}",
         done.join("; ")
     )
+}
+
+/// What became of package-lock.json, said after package.json's outcome.
+fn lock_outcome(lock: PackageJsonOutcome, package_json: PackageJsonOutcome) -> String {
+    match lock {
+        same if same == package_json => "package-lock.json likewise".into(),
+        PackageJsonOutcome::KeptBump => "package-lock.json keeps the new version".into(),
+        PackageJsonOutcome::Restored => "package-lock.json is back byte for byte".into(),
+        PackageJsonOutcome::Unchanged => "package-lock.json had not been changed".into(),
+        PackageJsonOutcome::NotTouched => "package-lock.json was not touched".into(),
+        PackageJsonOutcome::LeftEdited => {
+            "package-lock.json was edited since the bump and is left as it is (check its \"version\")".into()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The fault suite: `gopay-miniapp publish` (and the sidecar running `miniapp.publish`) killed
 //! with SIGKILL at every point of a publish, then run again. Real processes throughout: the
 //! binary, the local portal over HTTP on loopback, `npm run build` on a fixture project whose
-//! build leaves a grandchild running. For each point the next run must leave package.json
-//! byte-for-byte right, no build process behind, exactly the versions that were made on the
+//! build leaves a grandchild running. For each point the next run must leave package.json and
+//! package-lock.json (bumped together, issue #21 item 21) byte-for-byte right, no build process behind, exactly the versions that were made on the
 //! portal (none skipped, none twice), and say what it recovered.
 //!
 //! Points inside the CLI are reached with the test-only hook `GOPAY_MINIAPP_PAUSE_AT`
@@ -33,11 +33,22 @@ fn build_script(slow: bool) -> String {
     script
 }
 
+/// The two files a publish bumps, as text (a failed comparison shows them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Files {
+    package_json: String,
+    package_lock: String,
+}
+
+/// A lockfile v3 as npm writes it: the project's version twice (top level and `packages[""]`),
+/// and a dependency whose equal version must not move with it.
+const PACKAGE_LOCK: &str = "{\n  \"name\": \"shell-app\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"shell-app\",\n      \"version\": \"1.0.0\"\n    },\n    \"node_modules/left-pad\": {\n      \"version\": \"1.0.0\"\n    }\n  }\n}\n";
+
 struct World {
     _root: tempfile::TempDir,
     _portal: Portal,
     dev: User,
-    original: Vec<u8>,
+    original: Files,
 }
 
 fn world(prefix: &str, slow_build: bool) -> World {
@@ -50,7 +61,11 @@ fn world(prefix: &str, slow_build: bool) -> World {
         .push(("GOPAY_MINIAPP_CHUNK_SIZE".into(), "16384".into()));
     dev.login("demo", "demo");
     dev.bind("Hello MiniApp");
-    let original = std::fs::read(project.join("package.json")).unwrap();
+    std::fs::write(project.join("package-lock.json"), PACKAGE_LOCK).unwrap();
+    let original = Files {
+        package_json: std::fs::read_to_string(project.join("package.json")).unwrap(),
+        package_lock: PACKAGE_LOCK.to_string(),
+    };
     World {
         _root: root,
         _portal: portal,
@@ -60,19 +75,33 @@ fn world(prefix: &str, slow_build: bool) -> World {
 }
 
 impl World {
-    fn package_json(&self) -> Vec<u8> {
-        std::fs::read(self.dev.project.join("package.json")).unwrap()
+    /// package.json and package-lock.json as they are now.
+    fn files(&self) -> Files {
+        let read = |name: &str| std::fs::read_to_string(self.dev.project.join(name)).unwrap();
+        Files {
+            package_json: read("package.json"),
+            package_lock: read("package-lock.json"),
+        }
     }
 
-    fn bumped(&self, version: &str) -> Vec<u8> {
-        String::from_utf8(self.original.clone())
-            .unwrap()
-            .replacen(
-                "\"version\": \"1.0.0\"",
-                &format!("\"version\": \"{version}\""),
-                1,
-            )
-            .into_bytes()
+    /// The originals with the project's version (and nothing else) set to `version`: the
+    /// first `"version"` of package.json, the first two of the lock (not the dependency's).
+    fn bumped(&self, version: &str) -> Files {
+        let bump = |text: &str, n: usize| {
+            let mut out = text.to_string();
+            for _ in 0..n {
+                out = out.replacen(
+                    "\"version\": \"1.0.0\"",
+                    &format!("\"version\": \"{version}\""),
+                    1,
+                );
+            }
+            out
+        };
+        Files {
+            package_json: bump(&self.original.package_json, 1),
+            package_lock: bump(&self.original.package_lock, 2),
+        }
     }
 
     /// The journal in the user's lock area, if any.
@@ -185,7 +214,7 @@ fn status_recovers(w: &World) -> Value {
 fn next_publish_makes_the_same_version(w: &World) {
     let published = w.dev.run(&["--json", "publish"]).ok().json();
     assert_eq!(published["version"], "1.0.1");
-    assert_eq!(w.package_json(), w.bumped("1.0.1"));
+    assert_eq!(w.files(), w.bumped("1.0.1"));
     assert_eq!(w.versions(), ["1.0.1"]);
 }
 
@@ -194,11 +223,12 @@ fn killed_before_the_bump_nothing_changed() {
     let w = world("crash-bump", false);
     let journal = kill_publish_at(&w, Point::Pause("publish-before-bump"));
     assert_eq!(journal["phase"], "bumped");
-    assert_eq!(w.package_json(), w.original, "the bump was not written yet");
+    assert_eq!(w.files(), w.original, "the bump was not written yet");
     let recovered = status_recovers(&w);
     assert_eq!(recovered["packageJson"], "unchanged");
+    assert_eq!(recovered["packageLock"], "unchanged");
     assert_eq!(recovered["versionOnPortal"]["kind"], "notMade");
-    assert_eq!(w.package_json(), w.original);
+    assert_eq!(w.files(), w.original);
     assert_eq!(w.versions(), Vec::<String>::new());
     next_publish_makes_the_same_version(&w);
 }
@@ -208,7 +238,7 @@ fn killed_during_the_build_the_build_is_stopped_and_package_json_restored() {
     let w = world("crash-build", true);
     let journal = kill_publish_at(&w, Point::DuringBuild);
     assert_eq!(journal["phase"], "building");
-    assert_eq!(w.package_json(), w.bumped("1.0.1"));
+    assert_eq!(w.files(), w.bumped("1.0.1"));
     let pgid = journal["build"]["group"]["pid"].as_i64().unwrap();
     // PR_SET_PDEATHSIG: the shell we started died with us…
     wait_until("the build's shell to die with the CLI", WAIT, || {
@@ -231,15 +261,17 @@ fn killed_during_the_build_the_build_is_stopped_and_package_json_restored() {
     assert_eq!(recovered["build"]["kind"], "stopped", "{recovered}");
     assert!(recovered["build"]["processes"].as_u64().unwrap() >= 2);
     assert_eq!(recovered["packageJson"], "restored");
-    assert_eq!(w.package_json(), w.original, "byte for byte");
+    assert_eq!(recovered["packageLock"], "restored");
+    assert_eq!(w.files(), w.original, "byte for byte");
     assert!(!group_alive(pgid), "no orphan build process");
     assert_eq!(w.versions(), Vec::<String>::new());
 
     // The next publish's build must not be slow.
-    let pj = String::from_utf8(w.original.clone()).unwrap();
     std::fs::write(
         w.dev.project.join("package.json"),
-        pj.replace(&build_script(true), &build_script(false)),
+        w.original
+            .package_json
+            .replace(&build_script(true), &build_script(false)),
     )
     .unwrap();
     let published = w.dev.run(&["--json", "publish"]).ok().json();
@@ -252,7 +284,7 @@ fn killed_while_packing_the_next_publish_recovers_first() {
     let w = world("crash-pack", false);
     let journal = kill_publish_at(&w, Point::Pause("publish-packing"));
     assert_eq!(journal["phase"], "packing");
-    assert_eq!(w.package_json(), w.bumped("1.0.1"));
+    assert_eq!(w.files(), w.bumped("1.0.1"));
     // The next run is a publish: it puts package.json back, then publishes 1.0.1 (not 1.0.2).
     let run = w.dev.run(&["--json", "publish"]).ok();
     assert!(
@@ -263,10 +295,11 @@ fn killed_while_packing_the_next_publish_recovers_first() {
     );
     let published = run.json();
     assert_eq!(published["recovered"]["packageJson"], "restored");
+    assert_eq!(published["recovered"]["packageLock"], "restored");
     assert_eq!(published["version"], "1.0.1");
     assert_no_build_left(&journal);
     assert!(w.journal().is_none());
-    assert_eq!(w.package_json(), w.bumped("1.0.1"));
+    assert_eq!(w.files(), w.bumped("1.0.1"));
     assert_eq!(w.versions(), ["1.0.1"]);
 }
 
@@ -283,7 +316,8 @@ fn killed_mid_upload_the_upload_is_abandoned() {
     assert_eq!(recovered["upload"]["uploadId"], upload_id);
     assert_eq!(recovered["versionOnPortal"]["kind"], "notMade");
     assert_eq!(recovered["packageJson"], "restored");
-    assert_eq!(w.package_json(), w.original);
+    assert_eq!(recovered["packageLock"], "restored");
+    assert_eq!(w.files(), w.original);
     assert_no_build_left(&journal);
     assert_eq!(w.versions(), Vec::<String>::new());
     next_publish_makes_the_same_version(&w);
@@ -298,7 +332,8 @@ fn killed_after_the_upload_completed_before_the_version_the_version_is_not_made(
     assert_eq!(recovered["upload"]["kind"], "abandoned");
     assert_eq!(recovered["versionOnPortal"]["kind"], "notMade");
     assert_eq!(recovered["packageJson"], "restored");
-    assert_eq!(w.package_json(), w.original);
+    assert_eq!(recovered["packageLock"], "restored");
+    assert_eq!(w.files(), w.original);
     assert_no_build_left(&journal);
     assert_eq!(w.versions(), Vec::<String>::new());
     next_publish_makes_the_same_version(&w);
@@ -312,7 +347,8 @@ fn killed_after_the_version_was_made_the_bump_is_kept() {
     let recovered = status_recovers(&w);
     assert_eq!(recovered["versionOnPortal"]["kind"], "made");
     assert_eq!(recovered["packageJson"], "keptBump");
-    assert_eq!(w.package_json(), w.bumped("1.0.1"), "the version exists");
+    assert_eq!(recovered["packageLock"], "keptBump");
+    assert_eq!(w.files(), w.bumped("1.0.1"), "the version exists");
     assert_no_build_left(&journal);
     assert_eq!(w.versions(), ["1.0.1"]);
     // None skipped, none twice.
@@ -325,13 +361,15 @@ fn killed_after_the_version_was_made_the_bump_is_kept() {
 fn an_edited_package_json_is_left_alone_and_said_so() {
     let w = world("crash-edited", false);
     kill_publish_at(&w, Point::Pause("publish-packing"));
-    let edited = w
-        .bumped("1.0.1")
-        .iter()
-        .chain(b" ")
-        .copied()
-        .collect::<Vec<u8>>();
-    std::fs::write(w.dev.project.join("package.json"), &edited).unwrap();
+    let mut edited = w.bumped("1.0.1");
+    edited.package_json.push(' ');
+    edited.package_lock.push(' ');
+    std::fs::write(w.dev.project.join("package.json"), &edited.package_json).unwrap();
+    std::fs::write(
+        w.dev.project.join("package-lock.json"),
+        &edited.package_lock,
+    )
+    .unwrap();
     let run = w.dev.run(&["status"]).ok();
     assert!(
         run.stderr
@@ -339,7 +377,7 @@ fn an_edited_package_json_is_left_alone_and_said_so() {
         "{}",
         run.stderr
     );
-    assert_eq!(w.package_json(), edited);
+    assert_eq!(w.files(), edited);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +440,7 @@ fn settled_by_itself(w: &World, name: &str, run: (Option<i32>, String, Option<i6
     let (code, stderr, build_group) = run;
     assert_eq!(code, Some(128 + signal), "SIG{name}: exit code\n{stderr}");
     assert_eq!(
-        w.package_json(),
+        w.files(),
         w.original,
         "SIG{name}: package.json restored\n{stderr}"
     );
@@ -464,7 +502,7 @@ fn term_and_hup_at_every_point_cancel_restore_and_exit_128_plus_n() {
         "none skipped, none twice: {versions:?}"
     );
     let latest = versions[0].clone();
-    assert_eq!(w.package_json(), w.bumped(&latest));
+    assert_eq!(w.files(), w.bumped(&latest));
 }
 
 #[test]
@@ -498,14 +536,14 @@ fn a_sidecar_told_to_stop_mid_publish_restores_and_exits_128_plus_n() {
             .parse()
             .unwrap();
         let pgid = process_group(script);
-        assert_eq!(w.package_json(), w.bumped("1.0.1"));
+        assert_eq!(w.files(), w.bumped("1.0.1"));
         // SAFETY: kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(sidecar.child.id() as i32, signal) }, 0);
         let (code, log) = sidecar.wait_exit();
         let log = log.join("\n");
         assert_eq!(code, Some(128 + signal), "SIG{name}: {log}");
         assert_eq!(
-            w.package_json(),
+            w.files(),
             w.original,
             "SIG{name}: restored by the sidecar\n{log}"
         );
@@ -531,7 +569,7 @@ fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar() {
     wait_until("the sidecar's build to start", WAIT, || marker.exists());
     let journal = w.journal().expect("the sidecar's publish keeps a journal");
     assert_eq!(journal["phase"], "building");
-    assert_eq!(w.package_json(), w.bumped("1.0.1"));
+    assert_eq!(w.files(), w.bumped("1.0.1"));
     let pgid = journal["build"]["group"]["pid"].as_i64().unwrap();
     sidecar.child.kill().unwrap(); // SIGKILL, as when the editor crashes
     sidecar.child.wait().unwrap();
@@ -554,8 +592,9 @@ fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar() {
         json!({"command": "miniapp.status", "arguments": [{}]}),
     );
     assert_eq!(status["recovered"]["packageJson"], "restored", "{status}");
+    assert_eq!(status["recovered"]["packageLock"], "restored", "{status}");
     assert_eq!(status["recovered"]["build"]["kind"], "stopped");
-    assert_eq!(w.package_json(), w.original, "byte for byte");
+    assert_eq!(w.files(), w.original, "byte for byte");
     assert!(!group_alive(pgid), "no orphan build process");
     assert!(w.journal().is_none());
     assert_eq!(w.versions(), Vec::<String>::new());

@@ -55,8 +55,21 @@ fn publish_hello_miniapp_with_npm_build() {
     verify_zip(&out);
 
     // The next publish goes up by one, and versions are listed newest first.
-    // Same output folder (no build) → same bytes: published, with a warning.
-    let run = dev.run(&["--json", "publish", "--no-build"]).ok();
+    // Same output folder (no build) → same bytes: asked first (issue #21 item 21); `--yes`
+    // does not answer it, `--allow-identical` does, and package.json is put back meanwhile.
+    let refused = dev
+        .run(&["--json", "--yes", "publish", "--no-build"])
+        .code(2);
+    let error = &refused.json()["error"];
+    assert_eq!(error["code"], "needs_input", "{error}");
+    assert_eq!(error["hint"]["input"], "allowIdentical", "{error}");
+    assert_eq!(
+        std::fs::read_to_string(project.join("package.json")).unwrap(),
+        after
+    );
+    let run = dev
+        .run(&["--json", "publish", "--no-build", "--allow-identical"])
+        .ok();
     assert!(
         run.stderr.contains("identical to version 1.0.1"),
         "{}",
@@ -495,22 +508,64 @@ fn secrets_and_size_budget_block_the_upload_naming_files() {
     assert!(versions["versions"].as_array().unwrap().is_empty());
 }
 
+/// Issue #21 item 14: a dry run writes nothing (no version in package.json or
+/// package-lock.json, no build into the project's output folder, no upload) and says only what
+/// it does: what it would write and build, and that it packed the output folder as it is.
 #[test]
 fn dry_run_changes_nothing_and_needs_no_upload() {
     let (root, portal) = setup("dry-run");
     let project = root.path().join("p");
     shell_project(&project, COPY_BUILD, None);
+    let lock = "{\n  \"name\": \"shell-app\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\"\": {\"version\": \"1.0.0\"}}\n}\n";
+    std::fs::write(project.join("package-lock.json"), lock).unwrap();
     let original = std::fs::read(project.join("package.json")).unwrap();
     let dev = User::new(root.path(), "demo", &project, &portal.url);
     dev.login("demo", "demo");
     dev.bind("Hello MiniApp");
-    let plan = dev.run(&["--json", "publish", "--dry-run"]).ok().json();
+    // Nothing built yet: the dry run does not build, so there is nothing to pack.
+    let run = dev.run(&["--json", "publish", "--dry-run"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(!project.join("dist").exists(), "the dry run built nothing");
+    // An output folder as the last build left it: packed as it is, not rebuilt (the build
+    // command starts with `rm -rf dist`, so a build would remove the marker).
+    std::fs::create_dir_all(project.join("dist")).unwrap();
+    std::fs::write(
+        project.join("dist/index.html"),
+        "<!doctype html><title>old</title>\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("dist/app.json"), "{\"pages\":[\"index\"]}\n").unwrap();
+    std::fs::write(project.join("dist/marker.txt"), "left by the last build\n").unwrap();
+    let run = dev.run(&["--json", "publish", "--dry-run"]).ok();
+    assert!(
+        !run.stderr.contains("Writing version") && !run.stderr.contains("Building 1.0.1"),
+        "a dry run says nothing it does not do:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Dry run: would write version 1.0.1 to package.json and package-lock.json"),
+        "{}",
+        run.stderr
+    );
+    let plan = run.json();
     assert_eq!(plan["dryRun"], true);
+    assert_eq!(plan["built"], false);
     assert_eq!(plan["version"], "1.0.1");
-    assert!(plan["files"].as_u64().unwrap() >= 2);
+    assert_eq!(plan["packageJsonVersion"], "1.0.0");
+    assert_eq!(
+        plan["bumpedFiles"],
+        serde_json::json!(["package.json", "package-lock.json"])
+    );
+    assert_eq!(plan["files"].as_u64().unwrap(), 3);
+    assert!(project.join("dist/marker.txt").exists(), "not rebuilt");
     assert_eq!(
         std::fs::read(project.join("package.json")).unwrap(),
         original
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.join("package-lock.json")).unwrap(),
+        lock
     );
     let versions = dev.run(&["--json", "versions"]).ok().json();
     assert!(versions["versions"].as_array().unwrap().is_empty());

@@ -219,6 +219,17 @@ pub fn recovery(r: &Recovery) -> String {
         (_, _) => "the portal never made it; package.json was edited meanwhile, so it was not touched: check its version".into(),
     };
     let mut extra = String::new();
+    match r.package_lock {
+        None => {}
+        Some(lock) if lock == r.package_json => extra.push_str(" package-lock.json likewise."),
+        Some(Pj::Restored) => extra.push_str(" package-lock.json was put back exactly."),
+        Some(Pj::KeptBump) => extra.push_str(" package-lock.json keeps the new version."),
+        Some(Pj::Unchanged) => extra.push_str(" package-lock.json had not been changed."),
+        Some(Pj::NotTouched) => extra.push_str(" package-lock.json was not touched."),
+        Some(Pj::LeftEdited) => extra.push_str(
+            " package-lock.json was edited meanwhile, so it was not touched: check its version.",
+        ),
+    }
     if let BuildCleanup::Stopped { processes } = r.build {
         extra.push_str(&format!(
             " Its build was still running ({processes} processes) and was stopped."
