@@ -341,6 +341,9 @@ async fn pump(
     let mut percentage: Option<u8> = None;
     let mut last_report = Instant::now() - REPORT_INTERVAL;
     let mut last_message = String::new();
+    // A new phase is always sent (a client draws from it), even when a step just said the
+    // same words; only reports within one phase (the upload's bytes) are thinned out.
+    let mut last_phase: Option<std::mem::Discriminant<Phase>> = None;
     let end_message = loop {
         let (event, dropped) = rx.next().await;
         if dropped > 0 {
@@ -370,9 +373,12 @@ async fn pump(
                 job.update(p, &message);
                 let before = percentage;
                 percentage = percentage.max(p);
+                let new_phase = last_phase != Some(std::mem::discriminant(&phase));
                 if percentage != before
+                    || new_phase
                     || (message != last_message && last_report.elapsed() >= REPORT_INTERVAL)
                 {
+                    last_phase = Some(std::mem::discriminant(&phase));
                     last_report = Instant::now();
                     last_message = message.clone();
                     send(

@@ -205,6 +205,39 @@ async fn the_whole_story_with_questions_answered_by_the_client() {
         "{percentages:?}"
     );
     assert!(percentages.iter().any(|p| *p >= 60), "{percentages:?}");
+    // Issue #19: the phases are typed on the wire, and a percentage is only sent once the
+    // upload's bytes give one (never a made-up 10 % while building).
+    let reports: Vec<&Value> = progress
+        .iter()
+        .map(|m| &m["params"]["value"])
+        .filter(|v| v["kind"] == "report")
+        .collect();
+    let kinds: Vec<&str> = reports
+        .iter()
+        .filter_map(|v| v["phase"]["kind"].as_str())
+        .collect();
+    // (Phases that follow each other at once may be coalesced: the latest one wins.)
+    for kind in ["build", "upload", "done"] {
+        assert!(kinds.contains(&kind), "no {kind} phase in {kinds:?}");
+    }
+    let build = reports
+        .iter()
+        .find(|v| v["phase"]["kind"] == "build")
+        .unwrap();
+    assert_eq!(build["phase"]["version"], "1.0.1");
+    assert!(build["phase"]["command"].as_str().is_some(), "{build}");
+    let first_upload = reports
+        .iter()
+        .position(|v| v["phase"]["kind"] == "upload")
+        .unwrap();
+    assert!(
+        reports[..first_upload]
+            .iter()
+            .all(|v| v.get("percentage").is_none()),
+        "no percentage before the upload: {reports:#?}"
+    );
+    let upload = &reports[first_upload]["phase"];
+    assert!(upload["total"].as_u64().unwrap() > 0, "{upload}");
     let logs = client.messages("window/logMessage");
     assert!(
         logs.iter()
@@ -308,6 +341,71 @@ async fn bound_client(
         .await
         .unwrap();
     client
+}
+
+/// Issue #21 item 15: a failed build is named by its first error that names a file of the
+/// project, typed in the error's data (`buildError`) for the editor's problems list, instead of
+/// "error during build:"; its output reached the client once, line by line, and is not
+/// repeated in the error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_build_names_its_first_file_error_typed_for_the_problems_list() {
+    let portal = portal().await;
+    let home = tempfile::tempdir().unwrap();
+    let (_d, project) = project();
+    // What vite 7 (rolldown) prints for a syntax error, as observed.
+    std::fs::write(
+        project.join("build.js"),
+        r#"console.log("vite v7.0.0 building for production...");
+console.log("transforming...");
+console.error("error during build:");
+console.error("Build failed with 1 error:");
+console.error("[PARSE_ERROR] Error: Expected `,` or `)` but found `;`");
+console.error("    ╭─[ src/app.js:61:55 ]");
+console.error(" 61 │ foo(;");
+process.exit(1);
+"#,
+    )
+    .unwrap();
+    let client = bound_client(&portal, home.path(), &project, scripted(vec![]), options()).await;
+    client.clear_log();
+    let err = client
+        .execute("miniapp.publish", json!({"description": "broken"}))
+        .await
+        .unwrap_err();
+    let data = &err["data"];
+    assert_eq!(data["code"], "build_failed", "{err}");
+    assert_eq!(
+        data["buildError"],
+        json!({"file": "src/app.js", "line": 61, "column": 55, "message": "[PARSE_ERROR] Error: Expected `,` or `)` but found `;`"}),
+        "{err}"
+    );
+    let first = data["firstErrorLine"].as_str().unwrap();
+    assert!(
+        first.starts_with("src/app.js:61:55: [PARSE_ERROR]"),
+        "{first}"
+    );
+    let message = data["message"].as_str().unwrap();
+    assert!(message.contains("src/app.js:61:55"), "{message}");
+    assert!(
+        !message.contains("error during build") && !message.contains("61 │"),
+        "the error names the error, not the output: {message}"
+    );
+    let logs = client.messages("window/logMessage");
+    let count = |text: &str| {
+        logs.iter()
+            .filter(|m| {
+                m["params"]["message"]
+                    .as_str()
+                    .is_some_and(|l| l.contains(text))
+            })
+            .count()
+    };
+    assert_eq!(count("Build failed with 1 error:"), 1, "{logs:#?}");
+    assert_eq!(count("╭─[ src/app.js:61:55 ]"), 1, "{logs:#?}");
+    // package.json was put back.
+    let pj = std::fs::read_to_string(project.join("package.json")).unwrap();
+    assert!(pj.contains("\"version\": \"1.0.0\""), "{pj}");
+    client.close().await;
 }
 
 fn start_slow_build(project: &std::path::Path) {
