@@ -233,6 +233,21 @@ fn killed_before_the_bump_nothing_changed() {
     next_publish_makes_the_same_version(&w);
 }
 
+/// Killed with both files bumped and nothing built yet: both go back, byte for byte.
+#[test]
+fn killed_right_after_the_bump_both_files_are_restored() {
+    let w = world("crash-bumped", false);
+    let journal = kill_publish_at(&w, Point::Pause("publish-bumped"));
+    assert_eq!(journal["phase"], "bumped");
+    assert_eq!(w.files(), w.bumped("1.0.1"), "both files were bumped");
+    let recovered = status_recovers(&w);
+    assert_eq!(recovered["packageJson"], "restored");
+    assert_eq!(recovered["packageLock"], "restored");
+    assert_eq!(w.files(), w.original, "byte for byte");
+    assert_eq!(w.versions(), Vec::<String>::new());
+    next_publish_makes_the_same_version(&w);
+}
+
 #[test]
 fn killed_during_the_build_the_build_is_stopped_and_package_json_restored() {
     let w = world("crash-build", true);

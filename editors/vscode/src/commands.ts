@@ -414,7 +414,8 @@ export function publish(ctx: Ctx): Cmd {
     const box = descriptionInput(suggested);
     const typed = await inputStep({ title: `Publish ${app}`, ...box });
     if (typed === undefined || typed === BACK) return;
-    const description = typed.trim() || (suggested?.source === 'lastCommit' ? undefined : suggested?.description);
+    // Empty: the sidecar's own choice, which the placeholder shows (the last commit, else the default).
+    const description = typed.trim() || undefined;
     let result: PublishResult;
     ctx.setPublishing('starting');
     ctx.showBuildProblem(undefined);

@@ -481,7 +481,7 @@ export function publishText(result: PublishResult): string {
 export function descriptionInput(suggested: Description | undefined): { value: string; placeholder: string; prompt: string } {
   const prompt = 'Description of this version: what changed (shown on the portal and to reviewers)';
   if (!suggested) return { value: '', placeholder: 'What changed in this version', prompt };
-  if (suggested.source === 'lastCommit') return { value: suggested.description, placeholder: 'What changed in this version', prompt: `${prompt}; prefilled from the last commit` };
+  if (suggested.source === 'lastCommit') return { value: suggested.description, placeholder: suggested.description, prompt: `${prompt}; prefilled from the last commit` };
   return { value: '', placeholder: suggested.description, prompt };
 }
 
