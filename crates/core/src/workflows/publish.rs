@@ -583,15 +583,26 @@ struct Plan<'a> {
 /// The version whose package is identical to `archive`: the latest on the portal by its
 /// hash, or, where the portal gives none, what this machine last uploaded for the app.
 fn identical_to(plan: &Plan<'_>, archive: &PackedArchive) -> Option<String> {
-    let latest = plan.latest?;
+    identical_version(plan.latest, plan.last_upload, &archive.sha256)
+}
+
+/// [`identical_to`] by its facts: the latest version, the last-upload record, the package's hash.
+fn identical_version(
+    latest: Option<&gopay_miniapp_portal::domain::Version>,
+    last_upload: &Path,
+    sha256: &str,
+) -> Option<String> {
+    let latest = latest?;
     if !latest.sha256.is_empty() {
         return latest
             .sha256
-            .eq_ignore_ascii_case(&archive.sha256)
+            .eq_ignore_ascii_case(sha256)
             .then(|| latest.version.to_string());
     }
-    read_last_upload(plan.last_upload)
-        .filter(|u| u.sha256.eq_ignore_ascii_case(&archive.sha256))
+    // Only a record of the latest version itself counts: an older upload with the same hash
+    // says nothing about what the portal serves now.
+    read_last_upload(last_upload)
+        .filter(|u| u.sha256.eq_ignore_ascii_case(sha256))
         .filter(|u| u.version == latest.version.to_string())
         .map(|u| u.version)
 }
@@ -927,6 +938,51 @@ mod tests {
         }
         let args: Args = serde_json::from_str(r#"{"bump": "major"}"#).unwrap();
         assert_eq!(args.bump, Some(BumpSpec::Kind(BumpKind::Major)));
+    }
+
+    /// Issue #21 item 21: identical by the portal's hash when it gives one, else by what this
+    /// machine recorded of its last upload of the latest version.
+    #[test]
+    fn identical_by_the_portals_hash_else_by_the_last_upload_recorded() {
+        let home = tempfile::tempdir().unwrap();
+        let record = home.path().join("uploads/app.json");
+        let latest = |sha256: &str| gopay_miniapp_portal::domain::Version {
+            id: "ver".into(),
+            app_id: "app".into(),
+            version: v("1.0.1"),
+            description: String::new(),
+            size: 1,
+            sha256: sha256.into(),
+            created_at: String::new(),
+            created_by: String::new(),
+        };
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        assert_eq!(identical_version(None, &record, &a), None);
+        assert_eq!(
+            identical_version(Some(&latest(&a.to_uppercase())), &record, &a),
+            Some("1.0.1".into())
+        );
+        assert_eq!(identical_version(Some(&latest(&b)), &record, &a), None);
+        // No hash from the portal, no record: not known to be identical.
+        assert_eq!(identical_version(Some(&latest("")), &record, &a), None);
+        let write = |version: &str, sha256: &str| {
+            record_last_upload(
+                &record,
+                &LastUpload {
+                    version: version.into(),
+                    sha256: sha256.into(),
+                },
+            )
+        };
+        write("1.0.1", &a);
+        assert_eq!(
+            identical_version(Some(&latest("")), &record, &a),
+            Some("1.0.1".into())
+        );
+        assert_eq!(identical_version(Some(&latest("")), &record, &b), None);
+        // A record of another version says nothing about the latest one.
+        write("1.0.0", &a);
+        assert_eq!(identical_version(Some(&latest("")), &record, &a), None);
     }
 
     #[test]
