@@ -468,63 +468,6 @@ pub async fn recover_locked(
     }))
 }
 
-/// package-lock.json by the rule of package.json: the bump stays with the version, else the
-/// original bytes go back if the file still holds the bumped ones.
-fn settle_lock(
-    record: &Record,
-    lock: &LockRecord,
-    on_portal: &VersionOnPortal,
-) -> Result<PackageJsonOutcome, CoreError> {
-    let current_sha = std::fs::read(&lock.path).ok().as_deref().map(sha256_hex);
-    let holds = |sha: &str| current_sha.as_deref() == Some(sha);
-    Ok(match on_portal {
-        VersionOnPortal::Unknown { .. } => PackageJsonOutcome::NotTouched,
-        VersionOnPortal::Made if holds(&lock.bumped_sha256) => PackageJsonOutcome::KeptBump,
-        VersionOnPortal::Made => PackageJsonOutcome::LeftEdited,
-        VersionOnPortal::NotMade if holds(&lock.original_sha256) => PackageJsonOutcome::Unchanged,
-        VersionOnPortal::NotMade if holds(&lock.bumped_sha256) => {
-            let copy = std::fs::read(&lock.original_copy)
-                .ok()
-                .filter(|copy| sha256_hex(copy) == lock.original_sha256);
-            let Some(original) = copy else {
-                return Err(CoreError::invalid(
-                    format!(
-                        "an interrupted publish left version {} in {}, and its copy of the original ({}) is missing or damaged",
-                        record.version,
-                        lock.path.display(),
-                        lock.original_copy.display()
-                    ),
-                    Hint::RestoreByHand {
-                        file: lock.path.display().to_string(),
-                        version: record.original_version.clone(),
-                    },
-                ));
-            };
-            gopay_miniapp_guard::files::replace(
-                &lock.path,
-                Some(&record.project),
-                &original,
-                Permissions::Keep,
-            )
-            .map_err(|e| {
-                CoreError::invalid(
-                    format!(
-                        "an interrupted publish left version {} in {}, and it could not be put back: {e}",
-                        record.version,
-                        lock.path.display()
-                    ),
-                    Hint::RestoreByHand {
-                        file: lock.path.display().to_string(),
-                        version: record.original_version.clone(),
-                    },
-                )
-            })?;
-            PackageJsonOutcome::Restored
-        }
-        VersionOnPortal::NotMade => PackageJsonOutcome::LeftEdited,
-    })
-}
-
 /// The build's processes, if they are still the recorded ones: the group's leader with its
 /// recorded start time (same boot), or any member carrying the build's token.
 fn build_processes(build: &BuildRecord) -> (bool, Vec<i32>) {
@@ -624,18 +567,77 @@ fn settle_package_json(
     record: &Record,
     on_portal: &VersionOnPortal,
 ) -> Result<PackageJsonOutcome, CoreError> {
-    let current = std::fs::read(&record.package_json).ok();
+    let file = Bumped {
+        path: &record.package_json,
+        original_sha256: &record.original_sha256,
+        bumped_sha256: &record.bumped_sha256,
+    };
+    settle(record, file, on_portal, |current| {
+        original_bytes(record, current)
+    })
+}
+
+/// package-lock.json by the rule of package.json; its original comes from its copy only.
+fn settle_lock(
+    record: &Record,
+    lock: &LockRecord,
+    on_portal: &VersionOnPortal,
+) -> Result<PackageJsonOutcome, CoreError> {
+    let file = Bumped {
+        path: &lock.path,
+        original_sha256: &lock.original_sha256,
+        bumped_sha256: &lock.bumped_sha256,
+    };
+    settle(record, file, on_portal, |_| {
+        std::fs::read(&lock.original_copy)
+            .ok()
+            .filter(|copy| sha256_hex(copy) == lock.original_sha256)
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    format!(
+                        "an interrupted publish left version {} in {}, and its copy of the original ({}) is missing or damaged",
+                        record.version,
+                        lock.path.display(),
+                        lock.original_copy.display()
+                    ),
+                    Hint::RestoreByHand {
+                        file: lock.path.display().to_string(),
+                        version: record.original_version.clone(),
+                    },
+                )
+            })
+    })
+}
+
+/// A file the publish bumped, by its hashes before and after.
+struct Bumped<'a> {
+    path: &'a Path,
+    original_sha256: &'a str,
+    bumped_sha256: &'a str,
+}
+
+/// The one rule for a bumped file: the bump stays with a version the portal made; else the
+/// original bytes (`original`, given the bumped ones) go back if the file still holds the
+/// bumped bytes; a file edited since is left alone; nothing is touched while the portal's
+/// answer is unknown.
+fn settle(
+    record: &Record,
+    file: Bumped<'_>,
+    on_portal: &VersionOnPortal,
+    original: impl FnOnce(&[u8]) -> Result<Vec<u8>, CoreError>,
+) -> Result<PackageJsonOutcome, CoreError> {
+    let current = std::fs::read(file.path).ok();
     let current_sha = current.as_deref().map(sha256_hex);
     let holds = |sha: &str| current_sha.as_deref() == Some(sha);
     Ok(match on_portal {
         VersionOnPortal::Unknown { .. } => PackageJsonOutcome::NotTouched,
-        VersionOnPortal::Made if holds(&record.bumped_sha256) => PackageJsonOutcome::KeptBump,
+        VersionOnPortal::Made if holds(file.bumped_sha256) => PackageJsonOutcome::KeptBump,
         VersionOnPortal::Made => PackageJsonOutcome::LeftEdited,
-        VersionOnPortal::NotMade if holds(&record.original_sha256) => PackageJsonOutcome::Unchanged,
-        VersionOnPortal::NotMade if holds(&record.bumped_sha256) => {
-            let original = original_bytes(record, current.as_deref().unwrap_or_default())?;
+        VersionOnPortal::NotMade if holds(file.original_sha256) => PackageJsonOutcome::Unchanged,
+        VersionOnPortal::NotMade if holds(file.bumped_sha256) => {
+            let original = original(current.as_deref().unwrap_or_default())?;
             gopay_miniapp_guard::files::replace(
-                &record.package_json,
+                file.path,
                 Some(&record.project),
                 &original,
                 Permissions::Keep,
@@ -645,10 +647,10 @@ fn settle_package_json(
                     format!(
                         "an interrupted publish left version {} in {}, and it could not be put back: {e}",
                         record.version,
-                        record.package_json.display()
+                        file.path.display()
                     ),
                     Hint::RestoreByHand {
-                        file: record.package_json.display().to_string(),
+                        file: file.path.display().to_string(),
                         version: record.original_version.clone(),
                     },
                 )

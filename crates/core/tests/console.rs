@@ -5,6 +5,8 @@
 //! lacks fails before a release is made (item 3) and is named in our words (item 7); the
 //! firewall's browser check is a typed error, in commands and in doctor (item 23).
 
+mod support;
+
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -14,7 +16,8 @@ use gopay_miniapp_core::workflows::{account, bind, doctor};
 use gopay_miniapp_core::{Context, CoreError, Hint, Input};
 use gopay_miniapp_portal::{Backend, Login, NotesAt, PortalError, Step};
 use gopay_miniapp_portal_server::superapp::ConsoleSession;
-use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal};
+use gopay_miniapp_portal_server::{PortalConfig, RunningPortal};
+use support::{project, seeded_portal};
 
 // The emulator's demo ids (`portal serve --backend superapp --seed-demo` prints them).
 const SPACE: &str = "1532000000000000000001";
@@ -30,26 +33,15 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let portal = start(PortalConfig {
-        data_dir: dir.path().join("portal"),
-        seed_demo: true,
-        backend: Backend::Superapp,
-        ..PortalConfig::default()
-    })
-    .await
-    .expect("the console emulator starts");
-    let project = dir.path().join("project");
-    std::fs::create_dir_all(project.join("src")).unwrap();
-    std::fs::write(
-        project.join("src/index.html"),
-        "<!doctype html><title>t</title>\n",
+    let portal = seeded_portal(
+        dir.path(),
+        PortalConfig {
+            backend: Backend::Superapp,
+            ..PortalConfig::default()
+        },
     )
-    .unwrap();
-    std::fs::write(
-        project.join("package.json"),
-        "{\n  \"name\": \"console\",\n  \"version\": \"1.0.0\"\n}\n",
-    )
-    .unwrap();
+    .await;
+    let project = project(dir.path(), "console");
     let mut dev = Context::new(dir.path().join("home"), project);
     dev.portal_override = Some(portal.url.clone());
     dev.backend_override = Some(Backend::Superapp);

@@ -3,6 +3,8 @@
 //! bumped and restored with package.json, and the question before an identical package
 //! (issue 21 items 14, 17, 21; issue 19's typed progress).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -13,10 +15,12 @@ use gopay_miniapp_core::workflows::publish::{self, DescriptionSource, PublishOpt
 use gopay_miniapp_core::workflows::{account, bind};
 use gopay_miniapp_core::{Context, CoreError, Input};
 use gopay_miniapp_portal::Login;
-use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal};
+use gopay_miniapp_portal_server::{PortalConfig, RunningPortal};
+use support::{project, seeded_portal};
 use tokio_util::sync::CancellationToken;
 
 const LOCK: &str = "{\n  \"name\": \"p\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"p\",\n      \"version\": \"1.0.0\"\n    },\n    \"node_modules/left-pad\": {\n      \"version\": \"1.0.0\"\n    }\n  }\n}\n";
+/// What `support::project(_, "p")` writes.
 const PACKAGE_JSON: &str = "{\n  \"name\": \"p\",\n  \"version\": \"1.0.0\"\n}\n";
 
 struct World {
@@ -29,21 +33,8 @@ struct World {
 impl World {
     async fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let portal = start(PortalConfig {
-            data_dir: dir.path().join("portal"),
-            seed_demo: true,
-            ..PortalConfig::default()
-        })
-        .await
-        .expect("the local portal starts");
-        let project = dir.path().join("project");
-        std::fs::create_dir_all(project.join("src")).unwrap();
-        std::fs::write(
-            project.join("src/index.html"),
-            "<!doctype html><title>t</title>\n",
-        )
-        .unwrap();
-        std::fs::write(project.join("package.json"), PACKAGE_JSON).unwrap();
+        let portal = seeded_portal(dir.path(), PortalConfig::default()).await;
+        let project = project(dir.path(), "p");
         std::fs::write(project.join("package-lock.json"), LOCK).unwrap();
         let mut dev = Context::new(dir.path().join("home"), project.clone());
         dev.portal_override = Some(portal.url.clone());

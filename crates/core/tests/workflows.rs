@@ -4,6 +4,8 @@
 //! and the portal's state asserted. (The CLI and the sidecar are thin shells around these
 //! functions; their own suites spawn the binary or speak LSP.)
 
+mod support;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,7 +15,8 @@ use gopay_miniapp_core::workflows::release::{self, Decision, ReleaseRef};
 use gopay_miniapp_core::workflows::{account, bind, publish, status};
 use gopay_miniapp_core::{Context, CoreError, Hint, Input};
 use gopay_miniapp_portal::{Login, ReleaseState, Step};
-use gopay_miniapp_portal_server::{start, PortalConfig, RunningPortal, TestClock};
+use gopay_miniapp_portal_server::{PortalConfig, RunningPortal, TestClock};
+use support::{project, seeded_portal};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -32,27 +35,15 @@ impl World {
     async fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
         let clock = TestClock::at(dir.path().join("test-clock"));
-        let portal = start(PortalConfig {
-            data_dir: dir.path().join("portal"),
-            seed_demo: true,
-            test_clock: Some(clock.clone()),
-            ..PortalConfig::default()
-        })
-        .await
-        .expect("the local portal starts");
-        let project = dir.path().join("project");
-        std::fs::create_dir_all(project.join("src")).unwrap();
-        std::fs::write(
-            project.join("src/index.html"),
-            "<!doctype html><title>t</title>\n",
+        let portal = seeded_portal(
+            dir.path(),
+            PortalConfig {
+                test_clock: Some(clock.clone()),
+                ..PortalConfig::default()
+            },
         )
-        .unwrap();
-        std::fs::write(project.join("src/app.json"), "{\"pages\":[\"index\"]}\n").unwrap();
-        std::fs::write(
-            project.join("package.json"),
-            "{\n  \"name\": \"core-workflows\",\n  \"version\": \"1.0.0\"\n}\n",
-        )
-        .unwrap();
+        .await;
+        let project = project(dir.path(), "core-workflows");
         World {
             portal,
             clock,
@@ -690,14 +681,14 @@ async fn logout_with_the_portal_down_says_the_portal_still_holds_the_session() {
 #[tokio::test]
 async fn a_dead_cookie_login_is_a_refused_login_not_an_expired_session() {
     let dir = tempfile::tempdir().unwrap();
-    let portal = start(PortalConfig {
-        data_dir: dir.path().join("portal"),
-        seed_demo: true,
-        backend: gopay_miniapp_portal::Backend::Superapp,
-        ..PortalConfig::default()
-    })
-    .await
-    .unwrap();
+    let portal = seeded_portal(
+        dir.path(),
+        PortalConfig {
+            backend: gopay_miniapp_portal::Backend::Superapp,
+            ..PortalConfig::default()
+        },
+    )
+    .await;
     let mut ctx = Context::new(dir.path().join("home"), dir.path().to_path_buf());
     ctx.portal_override = Some(portal.url.clone());
     let ctx = ctx.with_backend(Some(gopay_miniapp_portal::Backend::Superapp));

@@ -237,12 +237,11 @@ impl PackageJson {
     /// writes.
     pub fn bytes_with_version(&self, version: &VersionNumber) -> Vec<u8> {
         let new_value = version.to_string();
-        let mut out = Vec::with_capacity(self.bytes.len() + new_value.len());
-        out.extend_from_slice(&self.bytes[..self.version_span.start]);
-        // A version number is digits and dots: it never needs escaping inside a JSON string.
-        out.extend_from_slice(new_value.as_bytes());
-        out.extend_from_slice(&self.bytes[self.version_span.end..]);
-        out
+        splice(
+            &self.bytes,
+            std::slice::from_ref(&self.version_span),
+            &new_value,
+        )
     }
 
     /// Writes `version` into the file (atomically) and returns the guard that can put the
@@ -258,6 +257,20 @@ impl PackageJson {
             *version,
         )
     }
+}
+
+/// `bytes` with each of `spans` (in order, not overlapping) replaced by `value`. A version
+/// number is digits and dots: it never needs escaping inside a JSON string.
+fn splice(bytes: &[u8], spans: &[Range<usize>], value: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + spans.len() * value.len());
+    let mut at = 0;
+    for span in spans {
+        out.extend_from_slice(&bytes[at..span.start]);
+        out.extend_from_slice(value.as_bytes());
+        at = span.end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
 }
 
 /// Writes `new_bytes` over `path` if it still holds `bytes`; the guard puts `bytes` back.
@@ -404,16 +417,7 @@ impl PackageLock {
 
     /// The bytes with every version of the project replaced, nothing else.
     pub fn bytes_with_version(&self, version: &VersionNumber) -> Vec<u8> {
-        let new_value = version.to_string();
-        let mut out = Vec::with_capacity(self.bytes.len() + 2 * new_value.len());
-        let mut at = 0;
-        for span in &self.spans {
-            out.extend_from_slice(&self.bytes[at..span.start]);
-            out.extend_from_slice(new_value.as_bytes());
-            at = span.end;
-        }
-        out.extend_from_slice(&self.bytes[at..]);
-        out
+        splice(&self.bytes, &self.spans, &version.to_string())
     }
 
     pub fn write_version(&self, version: &VersionNumber) -> Result<VersionEdit, PackageJsonError> {
