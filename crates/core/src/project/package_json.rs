@@ -118,10 +118,7 @@ impl PackageJson {
                 path: path.clone(),
                 source,
             })?;
-        let real_path = fs::canonicalize(&path).map_err(|source| PackageJsonError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let real_path = real_path_of(&path)?;
         Self::from_bytes(path, real_path, bytes)
     }
 
@@ -138,20 +135,10 @@ impl PackageJson {
         real_path: PathBuf,
         bytes: Vec<u8>,
     ) -> Result<Self, PackageJsonError> {
-        // serde_json does not accept a byte order mark; editors on Windows like to add one.
-        let body_start = if bytes.starts_with(UTF8_BOM) {
-            UTF8_BOM.len()
-        } else {
-            0
-        };
+        let body_start = bom_len(&bytes);
         let body = &bytes[body_start..];
         let document: serde_json::Value =
-            serde_json::from_slice(body).map_err(|err| PackageJsonError::InvalidJson {
-                path: path.clone(),
-                message: describe_json_error(&err),
-                line: err.line(),
-                column: err.column(),
-            })?;
+            serde_json::from_slice(body).map_err(|err| invalid_json(&path, &err))?;
         let object = match &document {
             serde_json::Value::Object(object) => object,
             other => {
@@ -259,6 +246,32 @@ impl PackageJson {
     }
 }
 
+/// Where the JSON starts: serde_json does not accept a byte order mark; editors on Windows
+/// like to add one.
+fn bom_len(bytes: &[u8]) -> usize {
+    if bytes.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    }
+}
+
+fn real_path_of(path: &Path) -> Result<PathBuf, PackageJsonError> {
+    fs::canonicalize(path).map_err(|source| PackageJsonError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn invalid_json(path: &Path, err: &serde_json::Error) -> PackageJsonError {
+    PackageJsonError::InvalidJson {
+        path: path.to_path_buf(),
+        message: describe_json_error(err),
+        line: err.line(),
+        column: err.column(),
+    }
+}
+
 /// `bytes` with each of `spans` (in order, not overlapping) replaced by `value`. A version
 /// number is digits and dots: it never needs escaping inside a JSON string.
 fn splice(bytes: &[u8], spans: &[Range<usize>], value: &str) -> Vec<u8> {
@@ -337,10 +350,7 @@ impl PackageLock {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(PackageJsonError::Read { path, source }),
         };
-        let real_path = fs::canonicalize(&path).map_err(|source| PackageJsonError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let real_path = real_path_of(&path)?;
         Self::from_bytes(path, real_path, bytes)
     }
 
@@ -358,19 +368,10 @@ impl PackageLock {
         real_path: PathBuf,
         bytes: Vec<u8>,
     ) -> Result<Option<Self>, PackageJsonError> {
-        let body_start = if bytes.starts_with(UTF8_BOM) {
-            UTF8_BOM.len()
-        } else {
-            0
-        };
+        let body_start = bom_len(&bytes);
         let body = &bytes[body_start..];
         if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-            return Err(PackageJsonError::InvalidJson {
-                path,
-                message: describe_json_error(&err),
-                line: err.line(),
-                column: err.column(),
-            });
+            return Err(invalid_json(&path, &err));
         }
         let string_value = |field: &ScannedField| -> Option<Range<usize>> {
             (body[field.value.start] == b'"')
