@@ -246,6 +246,11 @@ async function main() {
     await output.filter({ hasText: /✔\sPublished\sHello\sMiniApp\s1\.0\.1/ }).first().waitFor({ timeout: 15_000 });
     await w.shot('output-log');
     await page.keyboard.press('Control+J');
+    // The failed build's problem went with this successful build (issue 21 item 15).
+    await w.palette('View: Focus on Problems View');
+    await page.locator('.markers-panel').waitFor({ timeout: 15_000 });
+    await page.locator('.markers-panel .monaco-list-row').filter({ hasText: /PARSE_ERROR/ }).first().waitFor({ state: 'detached', timeout: 15_000 });
+    await page.keyboard.press('Control+J');
     await w.closeNotifications();
   });
 

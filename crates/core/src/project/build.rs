@@ -534,6 +534,41 @@ impl LineSplitter {
 mod tests {
     use super::*;
 
+    /// Without a line naming a file: the first line that says error, passing over a heading
+    /// ("error during build:") when a later line says more (issue #21 item 15).
+    #[test]
+    fn the_first_error_line_is_the_first_that_says_error() {
+        let lines = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        let tail = lines(&[
+            "> build",
+            "",
+            "compiling…",
+            "Error: Cannot find module 'x'",
+            "    at foo",
+            "npm ERR! code 1",
+        ]);
+        assert_eq!(
+            first_error_line(&tail).as_deref(),
+            Some("Error: Cannot find module 'x'")
+        );
+        let vite = lines(&[
+            "error during build:",
+            "[vite:esbuild] Transform failed with 1 error:",
+            "RollupError: Could not resolve entry module \"index.html\".",
+        ]);
+        assert_eq!(
+            first_error_line(&vite).as_deref(),
+            Some("RollupError: Could not resolve entry module \"index.html\".")
+        );
+        assert_eq!(
+            first_error_line(&lines(&["error during build:"])).as_deref(),
+            Some("error during build:")
+        );
+        let quiet = lines(&["one", "two", "  "]);
+        assert_eq!(first_error_line(&quiet).as_deref(), Some("two"));
+        assert_eq!(first_error_line(&[]), None);
+    }
+
     fn split(chunks: &[&[u8]]) -> Vec<String> {
         let mut splitter = LineSplitter::default();
         let mut lines = Vec::new();
