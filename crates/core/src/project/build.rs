@@ -154,7 +154,7 @@ pub fn first_error_line(tail: &[String]) -> Option<String> {
         .find(|l| !heading(l))
         .or_else(|| lines().find(looks_like_error))
         .or_else(|| lines().next_back())
-        .map(|l| l.chars().take(300).collect())
+        .map(super::build_errors::shown_text)
 }
 
 /// A build command to run in a project folder.

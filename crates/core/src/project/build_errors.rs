@@ -140,12 +140,12 @@ impl ErrorFinder {
                 file,
                 line: line_no,
                 column,
-                message: cut(&message),
+                message: shown_text(&message),
             });
             return;
         }
         if looks_like_error(line) {
-            self.last_error_text = Some(cut(line));
+            self.last_error_text = Some(shown_text(line));
         }
     }
 
@@ -174,7 +174,11 @@ impl ErrorFinder {
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
-        Some(parts.join("/"))
+        // A name that would print as something else (bidi, controls) is not offered: the
+        // editor opens the file by it, so it cannot be shown cleaned instead.
+        let file = parts.join("/");
+        gopay_miniapp_guard::text::check_name(&file).ok()?;
+        Some(file)
     }
 }
 
@@ -194,12 +198,11 @@ fn message_of(before: &str, after: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn cut(text: &str) -> String {
-    let mut out: String = text.chars().take(MESSAGE_MAX).collect();
-    if text.chars().count() > MESSAGE_MAX {
-        out.push('…');
-    }
-    out
+/// A build's text as shown anywhere (terminal, log, problems list): controls, bidi and
+/// invisible characters shown instead of obeyed, cut at [`MESSAGE_MAX`] (guard::text's rules).
+pub fn shown_text(text: &str) -> String {
+    use gopay_miniapp_guard::text;
+    text::cut(&text::clean(text), MESSAGE_MAX).into_owned()
 }
 
 #[cfg(test)]
@@ -307,6 +310,15 @@ mod tests {
         );
         let long = format!("src/main.js:2:3: error {}", "x".repeat(1000));
         let found = find(d, &long).unwrap();
-        assert!(found.message.chars().count() <= MESSAGE_MAX + 1);
+        assert!(
+            found.message.chars().count() < MESSAGE_MAX + 30,
+            "{found:?}"
+        );
+        // What the build printed is shown, not obeyed.
+        let hostile = find(d, "src/main.js:2:3: error \u{202e}evil\u{7}").unwrap();
+        assert!(
+            !hostile.message.contains('\u{202e}') && !hostile.message.contains('\u{7}'),
+            "{hostile:?}"
+        );
     }
 }
