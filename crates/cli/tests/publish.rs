@@ -536,6 +536,21 @@ fn dry_run_changes_nothing_and_needs_no_upload() {
     .unwrap();
     std::fs::write(project.join("dist/app.json"), "{\"pages\":[\"index\"]}\n").unwrap();
     std::fs::write(project.join("dist/marker.txt"), "left by the last build\n").unwrap();
+    // In git, the description is the last commit's subject (issue #21 item 17).
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "Fix the checkout button"],
+    ] {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&project)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
     let run = dev.run(&["--json", "publish", "--dry-run"]).ok();
     assert!(
         !run.stderr.contains("Writing version") && !run.stderr.contains("Building 1.0.1"),
@@ -558,6 +573,16 @@ fn dry_run_changes_nothing_and_needs_no_upload() {
         serde_json::json!(["package.json", "package-lock.json"])
     );
     assert_eq!(plan["files"].as_u64().unwrap(), 3);
+    assert_eq!(plan["description"], "Fix the checkout button");
+    assert_eq!(plan["descriptionSource"], "lastCommit");
+    let given = dev
+        .run(&["--json", "publish", "--dry-run", "--description", "By hand"])
+        .ok()
+        .json();
+    assert_eq!(
+        (&given["description"], &given["descriptionSource"]),
+        (&serde_json::json!("By hand"), &serde_json::json!("given"))
+    );
     assert!(project.join("dist/marker.txt").exists(), "not rebuilt");
     assert_eq!(
         std::fs::read(project.join("package.json")).unwrap(),

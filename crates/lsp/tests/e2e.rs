@@ -408,6 +408,41 @@ process.exit(1);
     client.close().await;
 }
 
+/// Issue #21 item 17: the description an editor prefills comes from the sidecar, typed: the
+/// last commit's subject (cleaned) when the project is in git, else the default, marked so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_description_is_the_last_commit_else_the_default() {
+    let portal = portal().await;
+    let home = tempfile::tempdir().unwrap();
+    let (_d, project) = project();
+    let client = bound_client(&portal, home.path(), &project, scripted(vec![]), options()).await;
+    let none = client
+        .execute("miniapp.publishDescription", Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(none["source"], "default", "{none}");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&project)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "Faster \u{1b}[2Jhome page\n\nbody"]);
+    let suggested = client
+        .execute("miniapp.publishDescription", Value::Null)
+        .await
+        .unwrap();
+    assert_eq!(suggested["source"], "lastCommit", "{suggested}");
+    assert_eq!(suggested["description"], "Faster \\x1b[2Jhome page");
+    client.close().await;
+}
+
 fn start_slow_build(project: &std::path::Path) {
     std::fs::write(project.join("slow-build"), "").unwrap();
 }
