@@ -1,0 +1,468 @@
+//! Both made-up console variants learned by the same code, then replayed: the recorded
+//! requests come back for the recorded values and the right ones for new values; no planted
+//! secret shows in a recipe, the redacted view or any Debug output.
+
+mod common;
+
+use common::*;
+use gopay_miniapp_recipes::format::{
+    Input, Node, PathStep, Repr, Slot, Stop, TimeUnit, UserIdsShape,
+};
+use gopay_miniapp_recipes::learn::Field;
+use gopay_miniapp_recipes::replay::{first_page, list_items, next_page, ListItem};
+use gopay_miniapp_recipes::{
+    check_answer, dry_run, learn_list, learn_step, prepare, Context, Feature, Learned, ListExpect,
+    Literals, Options, Recipe, Values,
+};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+fn learned_at() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_764_893_400).unwrap()
+}
+
+fn yes() -> Options {
+    Options::new(
+        learned_at(),
+        Literals::Yes {
+            accepted: Vec::new(),
+        },
+    )
+}
+
+fn recorded_values() -> Values {
+    values("A100", "R555", &["1001", "1002"], "10")
+}
+
+fn new_values() -> Values {
+    values("A2009", "R77", &["2001", "2002", "2003"], "25")
+}
+
+fn learn(variant: Variant, feature: Feature) -> Learned {
+    let v = recorded_values();
+    let har = step_har(variant, feature, &v, "BETA");
+    learn_step(feature, &har.recorded(), &origin(variant), &v, &yes())
+        .unwrap_or_else(|e| panic!("{variant:?} {feature}: {e}"))
+}
+
+/// The session's cookies of a variant, as the adapter's cookie jar would give them.
+fn cookie(name: &str) -> Option<String> {
+    match name {
+        "SA_CONSOLE_SESSION" | "SESSION" => Some(CANARY_COOKIE.into()),
+        "XSRF-TOKEN" => Some(CANARY_CSRF.into()),
+        _ => None,
+    }
+}
+
+fn context<'a>(values: &'a Values, cookie: &'a dyn Fn(&str) -> Option<String>) -> Context<'a> {
+    Context {
+        values,
+        cookie,
+        bx_v: "2.5.36",
+        now: OffsetDateTime::from_unix_timestamp_nanos(i128::from(T_MS) * 1_000_000).unwrap(),
+    }
+}
+
+/// Replays `recipe` with `values` against the answers the console would give, and checks every
+/// request equals the one the console's own page sends for those values.
+fn replay_equals_console(variant: Variant, feature: Feature, recipe: &Recipe, values: &Values) {
+    let expected = step_requests(variant, feature, values);
+    assert_eq!(
+        recipe.requests.len(),
+        expected.len(),
+        "{variant:?} {feature}"
+    );
+    let ctx = context(values, &cookie);
+    let mut answers: Vec<Value> = Vec::new();
+    for (index, (method, path, body, answer)) in expected.iter().enumerate() {
+        let prepared = prepare(recipe, index, &ctx, &answers, None).unwrap();
+        assert_eq!(
+            prepared.method.as_str(),
+            method,
+            "{variant:?} {feature} #{index}"
+        );
+        assert_eq!(
+            &prepared.path_and_query, path,
+            "{variant:?} {feature} #{index}"
+        );
+        assert_eq!(&prepared.body, body, "{variant:?} {feature} #{index}");
+        let header = |name: &str| {
+            prepared
+                .headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(header("bx-v"), Some("2.5.36"));
+        assert_eq!(header("authorization"), None);
+        assert_eq!(header("cookie"), None);
+        assert_eq!(
+            header("content-type"),
+            body.as_ref().map(|_| "application/json")
+        );
+        if variant == Variant::B {
+            // The CSRF header is the session's current cookie value, sent but never shown.
+            assert_eq!(header("x-xsrf-token"), Some(CANARY_CSRF));
+            let shown = format!("{}{:?}", prepared.redacted(), prepared);
+            assert!(shown.contains("<cookie XSRF-TOKEN>"), "{shown}");
+            assert_no_canary("the redacted view", &shown);
+        }
+        let answer = check_answer(recipe, index, 200, answer.to_string().as_bytes()).unwrap();
+        answers.push(answer);
+    }
+}
+
+#[test]
+fn both_variants_round_trip_for_the_recorded_and_for_new_values() {
+    for variant in [Variant::A, Variant::B] {
+        for feature in [Feature::Whitelist, Feature::Grayscale, Feature::Rollback] {
+            let learned = learn(variant, feature);
+            replay_equals_console(variant, feature, &learned.recipe, &recorded_values());
+            replay_equals_console(variant, feature, &learned.recipe, &new_values());
+        }
+    }
+}
+
+fn body_slot<'r>(recipe: &'r Recipe, request: usize, path: &[&str]) -> &'r Slot {
+    let mut node = recipe.requests[request].body.as_ref().unwrap();
+    for key in path {
+        let Node::Object(map) = node else {
+            panic!("not an object at {key}")
+        };
+        node = &map[*key];
+    }
+    let Node::Value(slot) = node else {
+        panic!("not a value")
+    };
+    slot
+}
+
+#[test]
+fn the_variants_shapes_are_recorded_as_they_were_seen() {
+    // A: user IDs as an array of strings, the ratio as a number, no CSRF header, no buster.
+    let a = learn(Variant::A, Feature::Whitelist).recipe;
+    assert_eq!(
+        body_slot(&a, 0, &["userIds"]),
+        &Slot::UserIds {
+            shape: UserIdsShape::Array { repr: Repr::String }
+        }
+    );
+    assert_eq!(
+        body_slot(&a, 0, &["appId"]),
+        &Slot::Input {
+            input: Input::AppId,
+            repr: Repr::String
+        }
+    );
+    assert_eq!(
+        body_slot(&a, 0, &["enable"]),
+        &Slot::Literal {
+            value: Value::Bool(true)
+        }
+    );
+    assert!(a.requests[0].query.is_empty());
+    assert_eq!(
+        a.requests[0]
+            .headers
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>(),
+        ["bx-v"]
+    );
+    let status = a.status_after.as_ref().unwrap();
+    assert_eq!(
+        (status.field.as_str(), status.word.as_str()),
+        ("versionStatus", "BETA")
+    );
+    let gray = learn(Variant::A, Feature::Grayscale).recipe;
+    assert_eq!(
+        body_slot(&gray, 0, &["grayRatio"]),
+        &Slot::Input {
+            input: Input::Ratio,
+            repr: Repr::Number
+        }
+    );
+
+    // B: the ids are path segments, user IDs `;`-joined, the ratio a string, the CSRF header
+    // a cookie reference, `_` the time of sending, the status field `state`.
+    let b = learn(Variant::B, Feature::Whitelist).recipe;
+    assert_eq!(
+        b.requests[0].path[3],
+        Slot::Input {
+            input: Input::AppId,
+            repr: Repr::String
+        }
+    );
+    assert_eq!(
+        b.requests[0].path[5],
+        Slot::Input {
+            input: Input::ReleaseId,
+            repr: Repr::String
+        }
+    );
+    assert_eq!(
+        body_slot(&b, 0, &["testers"]),
+        &Slot::UserIds {
+            shape: UserIdsShape::Joined {
+                separator: ";".into()
+            }
+        }
+    );
+    assert_eq!(
+        b.requests[0].query[0].value,
+        Slot::Now {
+            unit: TimeUnit::Millis
+        }
+    );
+    let csrf = b.requests[0]
+        .headers
+        .iter()
+        .find(|h| h.name == "x-xsrf-token")
+        .unwrap();
+    assert_eq!(
+        csrf.value,
+        Slot::Cookie {
+            name: "XSRF-TOKEN".into()
+        }
+    );
+    assert_eq!(b.status_after.as_ref().unwrap().field, "state");
+    let gray = learn(Variant::B, Feature::Grayscale).recipe;
+    assert_eq!(
+        body_slot(&gray, 0, &["percent"]),
+        &Slot::Input {
+            input: Input::Ratio,
+            repr: Repr::String
+        }
+    );
+    // The CSRF value echoed in the query and the body are cookie references too.
+    assert_eq!(
+        gray.requests[0].query[1].value,
+        Slot::Cookie {
+            name: "XSRF-TOKEN".into()
+        }
+    );
+    assert_eq!(
+        body_slot(&gray, 0, &["xsrf"]),
+        &Slot::Cookie {
+            name: "XSRF-TOKEN".into()
+        }
+    );
+}
+
+#[test]
+fn a_two_request_step_is_chained_through_the_first_answers_id() {
+    let a = learn(Variant::A, Feature::Rollback).recipe;
+    assert_eq!(a.requests.len(), 2);
+    assert_eq!(
+        body_slot(&a, 1, &["rollbackId"]),
+        &Slot::From {
+            request: 0,
+            path: vec![
+                PathStep::Key("data".into()),
+                PathStep::Key("rollbackId".into())
+            ],
+            repr: Repr::String
+        }
+    );
+    // B: the second request carries no input at all, only the first answer's number in its
+    // path; the release query before the step is not part of it.
+    let b = learn(Variant::B, Feature::Rollback).recipe;
+    assert_eq!(b.requests.len(), 2);
+    assert_eq!(
+        b.requests[1].path[3],
+        Slot::From {
+            request: 0,
+            path: ["result", "ticket", "no"]
+                .iter()
+                .map(|k| PathStep::Key(k.to_string()))
+                .collect(),
+            repr: Repr::String
+        }
+    );
+    assert_eq!(b.requests[0].method.as_str(), "POST");
+
+    // Replaying the second request before the first answered is a typed error, not a guess.
+    let values = recorded_values();
+    let ctx = context(&values, &cookie);
+    let err = prepare(&b, 1, &ctx, &[], None).unwrap_err();
+    assert!(err.to_string().contains("answer of request 1"), "{err}");
+    // The dry run shows where the value comes from.
+    let shown: String = dry_run(&b, &ctx)
+        .unwrap()
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    assert!(
+        shown.contains("/api/v2/rollbacks/<answer of request 1 at result.ticket.no>/submit"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn lists_of_both_variants_are_learned_and_paged() {
+    let a = learn_list(
+        Feature::Spaces,
+        &spaces_har(Variant::A).recorded(),
+        &origin(Variant::A),
+        &Values::default(),
+        &ListExpect {
+            id: "S7".into(),
+            name: None,
+        },
+        &yes(),
+    )
+    .unwrap()
+    .recipe;
+    let list = a.list.as_ref().unwrap();
+    assert_eq!(
+        list.items,
+        vec![PathStep::Key("data".into()), PathStep::Key("list".into())]
+    );
+    assert_eq!(
+        (list.id_field.as_str(), list.name_field.as_str()),
+        ("spaceId", "spaceName")
+    );
+    let paging = list.paging.as_ref().unwrap();
+    assert_eq!((paging.first, paging.step, paging.size), (1, 1, Some(2)));
+    assert_eq!(
+        paging.stop,
+        Stop::Total {
+            path: vec![PathStep::Key("data".into()), PathStep::Key("total".into())]
+        }
+    );
+    let values = Values::default();
+    let ctx = context(&values, &cookie);
+    let page = first_page(&a).unwrap();
+    let request = prepare(&a, 0, &ctx, &[], Some(page)).unwrap();
+    assert_eq!(
+        request.path_and_query,
+        "/rest/space/list?pageNo=1&pageSize=2"
+    );
+    let answer: Value = spaces_har(Variant::A).recorded()[2].answer_json().unwrap();
+    let answer = check_answer(&a, 0, 200, answer.to_string().as_bytes()).unwrap();
+    let items = list_items(&a, &answer).unwrap();
+    assert_eq!(
+        items[0],
+        ListItem {
+            id: "S7".into(),
+            name: "Team Space".into()
+        }
+    );
+    // Total 3, two read: one more page; then three read: done.
+    assert_eq!(next_page(&a, page, &answer, 2, 2), Some(2));
+    assert_eq!(
+        prepare(&a, 0, &ctx, &[], Some(2)).unwrap().path_and_query,
+        "/rest/space/list?pageNo=2&pageSize=2"
+    );
+    assert_eq!(next_page(&a, 2, &answer, 1, 3), None);
+
+    // B: number ids under result.items, a title instead of a name (so the user names the
+    // item), page 0-based with a hasMore flag.
+    let recorded = spaces_har(Variant::B).recorded();
+    let unclear = learn_list(
+        Feature::Spaces,
+        &recorded,
+        &origin(Variant::B),
+        &Values::default(),
+        &ListExpect {
+            id: "12".into(),
+            name: None,
+        },
+        &yes(),
+    )
+    .unwrap_err();
+    assert!(unclear.to_string().contains("title"), "{unclear}");
+    let b = learn_list(
+        Feature::Spaces,
+        &recorded,
+        &origin(Variant::B),
+        &Values::default(),
+        &ListExpect {
+            id: "12".into(),
+            name: Some("Team Space".into()),
+        },
+        &yes(),
+    )
+    .unwrap()
+    .recipe;
+    let list = b.list.as_ref().unwrap();
+    assert_eq!(
+        (list.id_field.as_str(), list.name_field.as_str()),
+        ("id", "title")
+    );
+    let paging = list.paging.as_ref().unwrap();
+    assert_eq!((paging.first, paging.size), (0, Some(50)));
+    let answer = recorded[2].answer_json().unwrap();
+    assert_eq!(
+        list_items(&b, &answer).unwrap(),
+        [ListItem {
+            id: "12".into(),
+            name: "Team Space".into()
+        }]
+    );
+    assert_eq!(next_page(&b, 0, &answer, 1, 1), None);
+    assert_eq!(
+        prepare(&b, 0, &ctx, &[], Some(0)).unwrap().path_and_query,
+        format!("/api/v2/spaces?page=0&size=50&_={T_MS}")
+    );
+}
+
+#[test]
+fn no_planted_secret_is_in_a_recipe_a_view_or_debug_output() {
+    let values = recorded_values();
+    for variant in [Variant::A, Variant::B] {
+        for feature in [Feature::Whitelist, Feature::Grayscale, Feature::Rollback] {
+            let har = step_har(variant, feature, &values, "BETA");
+            let recorded = har.recorded();
+            // The canaries are really in the recording...
+            let har_text = har.json().to_string();
+            assert!(har_text.contains(CANARY_AUTH) && har_text.contains(CANARY_COOKIE));
+            let learned =
+                learn_step(feature, &recorded, &origin(variant), &values, &yes()).unwrap();
+            // ...and in none of these.
+            assert_no_canary("the recipe", &learned.recipe.to_json());
+            assert_no_canary("Debug of the learned recipe", &format!("{learned:?}"));
+            assert_no_canary("Debug of the recording", &format!("{recorded:?}"));
+            let fields: String = learned.fields.iter().map(Field::to_string).collect();
+            assert_no_canary("the fields shown", &fields);
+            let ctx = context(&values, &cookie);
+            let dry: String = dry_run(&learned.recipe, &ctx)
+                .unwrap()
+                .iter()
+                .map(|r| format!("{r}{r:?}"))
+                .collect();
+            assert_no_canary("the dry run", &dry);
+            let prepared = prepare(&learned.recipe, 0, &ctx, &[], None).unwrap();
+            assert_no_canary("Debug of a prepared request", &format!("{prepared:?}"));
+            assert_no_canary("the redacted view", &prepared.redacted().to_string());
+            // Reading the recipe back (as from a project) gives the same recipe and hash.
+            let again =
+                Recipe::from_json(learned.recipe.to_json().as_bytes(), &origin(variant)).unwrap();
+            assert_eq!(again, learned.recipe);
+            assert_eq!(again.content_hash(), learned.recipe.content_hash());
+        }
+    }
+}
+
+#[test]
+fn a_har_file_is_read_within_its_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("console.har");
+    let har = step_har(Variant::B, Feature::Whitelist, &recorded_values(), "BETA");
+    std::fs::write(&path, har.json().to_string()).unwrap();
+    let recorded = gopay_miniapp_recipes::read_har_file(&path).unwrap();
+    // The data: URL is left out; the script, the tracker and the four console requests stay.
+    assert_eq!(recorded.len(), 5);
+    assert_eq!(recorded[2].started_ms, Some(T_MS));
+
+    let big = dir.path().join("big.har");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(gopay_miniapp_guard::limits::HAR_FILE_MAX + 1)
+        .unwrap();
+    let err = gopay_miniapp_recipes::read_har_file(&big).unwrap_err();
+    assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
+
+    std::fs::write(&path, b"{\"not\": \"a har\"}").unwrap();
+    let err = gopay_miniapp_recipes::read_har_file(&path).unwrap_err();
+    assert!(err.to_string().contains("not a HAR 1.2 file"), "{err}");
+}
