@@ -85,6 +85,11 @@ pub struct Field {
 }
 
 impl Field {
+    /// A literal segment of the path: the route, not a value.
+    pub fn is_route(&self) -> bool {
+        self.place.starts_with("path[") && matches!(self.slot, Slot::Literal { .. })
+    }
+
     /// The name `--accept-literal` takes: the place, prefixed by `N:` past the first request.
     pub fn name(&self) -> String {
         if self.request > 1 {
@@ -105,11 +110,12 @@ pub struct Learned {
 }
 
 impl Learned {
-    /// The literal fields (shown to the user before saving).
+    /// The literal values (shown to the user before saving, the ones `--yes` checks): every
+    /// literal field but the path's literal segments, which are the route itself.
     pub fn literals(&self) -> impl Iterator<Item = &Field> {
         self.fields
             .iter()
-            .filter(|f| matches!(f.slot, Slot::Literal { .. }))
+            .filter(|f| matches!(f.slot, Slot::Literal { .. }) && !f.is_route())
     }
 }
 
@@ -1312,14 +1318,10 @@ fn build(
         dropped_headers.extend(a.dropped_headers.iter().cloned());
     }
     if let Literals::Yes { accepted } = &options.literals {
-        for field in &fields {
+        for field in fields.iter().filter(|f| !f.is_route()) {
             let Slot::Literal { value } = &field.slot else {
                 continue;
             };
-            // Literal path segments are the route itself, not a value.
-            if field.place.starts_with("path[") {
-                continue;
-            }
             let passes = match value {
                 Value::Bool(_) | Value::Null => true,
                 Value::Number(n) => is_token(&n.to_string()),
