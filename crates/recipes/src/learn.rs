@@ -543,7 +543,7 @@ impl Matcher<'_> {
 
     /// A value of an earlier answer equal to this one: (source, path, repr). Only distinctive
     /// values (ids, not `1` or `true`), the latest source first, then the shortest path.
-    fn from_answer(&self, value: &Value, pos: Pos) -> Option<(usize, JsonPath, Repr)> {
+    fn earlier_answer_holding(&self, value: &Value, pos: Pos) -> Option<(usize, JsonPath, Repr)> {
         let distinctive = match value {
             Value::String(s) => s.chars().count() >= 4,
             Value::Number(n) => {
@@ -696,7 +696,7 @@ impl Matcher<'_> {
                     return (literal, out);
                 }
             }
-            if let Some((source, path, repr)) = self.from_answer(value, pos) {
+            if let Some((source, path, repr)) = self.earlier_answer_holding(value, pos) {
                 out.from = Some(source);
                 return (
                     Slot::From {
