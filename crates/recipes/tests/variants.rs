@@ -466,3 +466,35 @@ fn a_har_file_is_read_within_its_limit() {
     let err = gopay_miniapp_recipes::read_har_file(&path).unwrap_err();
     assert!(err.to_string().contains("not a HAR 1.2 file"), "{err}");
 }
+
+/// docs/recipes.md shows this recipe (variant B's grayscale) as its example: the test keeps
+/// the documented example the learner's real output.
+#[test]
+fn the_documented_example_is_what_the_learner_makes() {
+    let recipe = learn(Variant::B, Feature::Grayscale).recipe;
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/recipes.md"
+    ))
+    .unwrap();
+    let start = doc
+        .find("```json\n")
+        .expect("docs/recipes.md has a JSON example")
+        + 8;
+    let end = start + doc[start..].find("```").unwrap();
+    let documented: Value = serde_json::from_str(&doc[start..end]).unwrap();
+    let made: Value = serde_json::from_str(&recipe.to_json()).unwrap();
+    if std::env::var_os("UPDATE_GENERATED").is_some() && documented != made {
+        let updated = format!("{}{}{}", &doc[..start], recipe.to_json(), &doc[end..]);
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/recipes.md"),
+            updated,
+        )
+        .unwrap();
+        return;
+    }
+    assert_eq!(
+        documented, made,
+        "docs/recipes.md's example is not what the learner makes (UPDATE_GENERATED=1 rewrites it)"
+    );
+}
