@@ -148,6 +148,23 @@ pub struct Recipe {
     /// Lists only: where the items are in the answer and how to page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<ListShape>,
+    /// Temporary code only: where the last answer gives the code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeShape>,
+}
+
+/// Where a temporary code's answer gives the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CodeShape {
+    /// The publish id at `path`: the tool makes the deeplink and its QR.
+    PublishId { path: JsonPath },
+    /// A URL (a deeplink, a page) at `path`.
+    Url { path: JsonPath },
+    /// A QR image as a `data:image/…;base64,` URL at `path`.
+    QrDataUrl { path: JsonPath },
+    /// The answer's body is the QR image itself.
+    QrImage,
 }
 
 /// One request of a recipe.
@@ -494,6 +511,19 @@ impl Recipe {
             } else {
                 "only a list recipe has `list`".into()
             }));
+        }
+        if (self.feature == Feature::TemporaryCode) != self.code.is_some() {
+            return Err(invalid(if self.code.is_none() {
+                "a temporary code recipe needs `code` (where the answer gives it)".into()
+            } else {
+                "only a temporary code recipe has `code`".into()
+            }));
+        }
+        if let Some(
+            CodeShape::PublishId { path } | CodeShape::Url { path } | CodeShape::QrDataUrl { path },
+        ) = &self.code
+        {
+            check_path(path).map_err(invalid)?;
         }
         if self.feature.is_list() && self.requests.len() != 1 {
             return Err(invalid("a list recipe has exactly one request".into()));

@@ -29,9 +29,9 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::format::{
-    is_dropped_header, is_secret_name, path_text, Expect, Feature, Input, JsonPath, ListShape,
-    Method, Node, Paging, Param, PathStep, Recipe, Repr, RequestTemplate, Slot, StatusAfter, Stop,
-    SuccessShape, TimeUnit, UserIdsShape, FORMAT,
+    is_dropped_header, is_secret_name, path_text, CodeShape, Expect, Feature, Input, JsonPath,
+    ListShape, Method, Node, Paging, Param, PathStep, Recipe, Repr, RequestTemplate, Slot,
+    StatusAfter, Stop, SuccessShape, TimeUnit, UserIdsShape, FORMAT,
 };
 use crate::har::RecordedRequest;
 use crate::values::Values;
@@ -147,6 +147,8 @@ pub enum Refusal {
     Literal { field: String, shown: String },
     #[error("{request} sends a {shown} body; only JSON bodies can be learned (uploads cannot be captured)")]
     UnsupportedBody { request: String, shown: String },
+    #[error("the answer of {request} holds no temporary code: {seen}; the tool reads a publish id, a URL or a QR image")]
+    NoCode { request: String, seen: String },
     #[error("the item with id {id} has no field equal to the name `{name}`; its text fields: {}", fields.join(", "))]
     NameNotFound {
         id: String,
@@ -176,6 +178,37 @@ pub fn learn_step(
         if state_changing_ok(a) && (a.carries_inputs || a.from.iter().any(|s| selected.contains(s)))
         {
             selected.insert(i);
+        }
+    }
+    if selected.is_empty() && feature == Feature::TemporaryCode {
+        // Showing a temporary code may be a read: the GET carrying the inputs whose answer is
+        // a code (a publish id or an image before a mere URL, which any answer may hold).
+        let reads: Vec<(usize, CodeShape)> = analysed
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.method == Method::Get && a.ok && a.carries_inputs)
+            .filter_map(|(i, a)| code_shape(a).ok().map(|c| (i, c)))
+            .collect();
+        let strong: Vec<usize> = reads
+            .iter()
+            .filter(|(_, c)| !matches!(c, CodeShape::Url { .. }))
+            .map(|(i, _)| *i)
+            .collect();
+        let chosen = if strong.is_empty() {
+            reads.iter().map(|(i, _)| *i).collect()
+        } else {
+            strong
+        };
+        if let Some(first) = chosen.first() {
+            for other in &chosen[1..] {
+                if analysed[*other].template.path != analysed[*first].template.path {
+                    return Err(Refusal::Indistinguishable {
+                        first: analysed[*first].label(),
+                        second: analysed[*other].label(),
+                    });
+                }
+            }
+            selected.insert(*first);
         }
     }
     if selected.is_empty() {
@@ -217,7 +250,7 @@ pub fn learn_step(
     }
     let last = *step.last().expect("a step has a request");
     let status_after = status_after(&analysed[last + 1..], values);
-    build(
+    let mut learned = build(
         feature,
         origin,
         &analysed,
@@ -225,7 +258,68 @@ pub fn learn_step(
         options,
         status_after,
         None,
-    )
+    )?;
+    if feature == Feature::TemporaryCode {
+        learned.recipe.code = Some(code_shape(&analysed[last])?);
+    }
+    Ok(learned)
+}
+
+/// Where the temporary code's answer gives the code: a field named like a publish id, else a
+/// `data:image/` URL, else a URL; or the answer is an image.
+fn code_shape(last: &Analysed) -> Result<CodeShape, Refusal> {
+    let Some(answer) = &last.answer else {
+        return if last.answer_mime.starts_with("image/") {
+            Ok(CodeShape::QrImage)
+        } else {
+            Err(Refusal::NoCode {
+                request: last.label(),
+                seen: format!("a {} answer", Shown(&last.answer_mime)),
+            })
+        };
+    };
+    let (mut publish, mut data_url, mut url) = (None, None, None);
+    scalars(answer, &mut Vec::new(), &mut |path, value| {
+        let key: String = match path.last() {
+            Some(PathStep::Key(k)) => k
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .flat_map(char::to_lowercase)
+                .collect(),
+            _ => String::new(),
+        };
+        let text = match value {
+            Value::String(s) => s.as_str(),
+            Value::Number(_) => "",
+            _ => return,
+        };
+        if key.contains("publishid") && publish.is_none() {
+            publish = Some(path.to_vec());
+        } else if text.starts_with("data:image/") && data_url.is_none() {
+            data_url = Some(path.to_vec());
+        } else if text.split_once("://").is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }) && url.is_none()
+        {
+            url = Some(path.to_vec());
+        }
+    });
+    if let Some(path) = publish {
+        return Ok(CodeShape::PublishId { path });
+    }
+    if let Some(path) = data_url {
+        return Ok(CodeShape::QrDataUrl { path });
+    }
+    if let Some(path) = url {
+        return Ok(CodeShape::Url { path });
+    }
+    Err(Refusal::NoCode {
+        request: last.label(),
+        seen: "a JSON answer without a publish id, a URL or an image".into(),
+    })
 }
 
 /// Learns a list (`spaces`, `apps`, `target_apps`): the GET whose answer holds `expect.id` in
@@ -334,6 +428,8 @@ struct Analysed {
     from: BTreeSet<usize>,
     issues: Vec<Refusal>,
     answer: Option<Value>,
+    /// The answer's media type (an image is a temporary code's QR).
+    answer_mime: String,
     ok: bool,
     dropped_headers: Vec<String>,
 }
@@ -811,6 +907,11 @@ fn analyse(
         from: BTreeSet::new(),
         issues: Vec::new(),
         answer,
+        answer_mime: request
+            .response
+            .as_ref()
+            .map(|r| r.mime_type.to_ascii_lowercase())
+            .unwrap_or_default(),
         ok,
         dropped_headers: Vec::new(),
     };
@@ -1354,6 +1455,7 @@ fn build(
             requests,
             status_after,
             list,
+            code: None,
         },
         fields,
         dropped_headers,

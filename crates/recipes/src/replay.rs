@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 use url::form_urlencoded::byte_serialize;
 
 use crate::format::{
-    at_path, path_text, Feature, Input, Method, Node, Recipe, Repr, Slot, Stop, TimeUnit,
-    UserIdsShape,
+    at_path, path_text, CodeShape, Feature, Input, Method, Node, Recipe, Repr, Slot, Stop,
+    TimeUnit, UserIdsShape,
 };
 use crate::values::Values;
 
@@ -148,6 +148,61 @@ pub enum AnswerError {
     },
     #[error("{feature}: the answer has no list at {path}; the portal's page may have changed: learn the list again")]
     NoItems { feature: Feature, path: String },
+    #[error("the temporary code's answer has no {what} at {path}; the portal's page may have changed: learn temporary_code again")]
+    NoCode { what: &'static str, path: String },
+}
+
+/// The temporary code an answer gives, as the recipe says: the adapter makes the deeplink and
+/// its QR from a publish id, and decodes (or refuses) a URL or an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    PublishId(String),
+    Url(String),
+    /// PNG (or other image) bytes of a QR.
+    Image(Vec<u8>),
+}
+
+/// The code of the temporary code recipe's last answer: `answer` its JSON (from
+/// [`check_answer`]), `body` its bytes (for an answer that is the image).
+pub fn temporary_code(recipe: &Recipe, answer: &Value, body: &[u8]) -> Result<Code, AnswerError> {
+    use base64::Engine;
+    let missing = |what, path: &[crate::format::PathStep]| AnswerError::NoCode {
+        what,
+        path: path_text(path),
+    };
+    match &recipe.code {
+        None => Err(AnswerError::NoCode {
+            what: "code",
+            path: "(not a temporary code recipe)".into(),
+        }),
+        Some(CodeShape::QrImage) => {
+            if body.is_empty() {
+                Err(missing("image", &[]))
+            } else {
+                Ok(Code::Image(body.to_vec()))
+            }
+        }
+        Some(CodeShape::PublishId { path }) => match at_path(answer, path) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(Code::PublishId(s.clone())),
+            Some(Value::Number(n)) => Ok(Code::PublishId(n.to_string())),
+            _ => Err(missing("publish id", path)),
+        },
+        Some(CodeShape::Url { path }) => match at_path(answer, path) {
+            Some(Value::String(s)) if s.contains("://") => Ok(Code::Url(s.clone())),
+            _ => Err(missing("URL", path)),
+        },
+        Some(CodeShape::QrDataUrl { path }) => at_path(answer, path)
+            .and_then(Value::as_str)
+            .filter(|s| s.starts_with("data:image/"))
+            .and_then(|s| s.split_once(";base64,"))
+            .and_then(|(_, data)| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(data.trim())
+                    .ok()
+            })
+            .map(Code::Image)
+            .ok_or_else(|| missing("QR image", path)),
+    }
 }
 
 fn done_text(request: usize) -> String {

@@ -540,3 +540,49 @@ fn an_answer_that_no_longer_matches_is_a_typed_error_with_the_portals_message() 
     assert!(shown.contains("request 2 of 2"), "{shown}");
     assert!(shown.contains("request 1 had been made"), "{shown}");
 }
+
+#[test]
+fn a_temporary_code_answer_without_a_code_is_refused() {
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "POST",
+        "/rest/release/temporaryCode/create",
+        Some(json!({"appId": "A100", "releaseId": "R555"})),
+        json!({"success": true, "data": {"expireSeconds": 600}}),
+    );
+    let refusal = learn_step(
+        Feature::TemporaryCode,
+        &har.recorded(),
+        &origin(Variant::A),
+        &v(),
+        &yes(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&refusal, Refusal::NoCode { request, .. } if request == "POST /rest/release/temporaryCode/create"),
+        "{refusal:?}"
+    );
+    // A recipe file for temporary code without its code shape is not a valid recipe.
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "POST",
+        "/rest/release/temporaryCode/create",
+        Some(json!({"appId": "A100", "releaseId": "R555"})),
+        json!({"success": true, "data": {"publishId": "5000000000000002"}}),
+    );
+    let recipe = learn_step(
+        Feature::TemporaryCode,
+        &har.recorded(),
+        &origin(Variant::A),
+        &v(),
+        &yes(),
+    )
+    .unwrap()
+    .recipe;
+    let mut json: serde_json::Value = serde_json::from_str(&recipe.to_json()).unwrap();
+    json.as_object_mut().unwrap().remove("code");
+    let err = Recipe::from_json(json.to_string().as_bytes(), &origin(Variant::A)).unwrap_err();
+    assert!(err.to_string().contains("needs `code`"), "{err}");
+}

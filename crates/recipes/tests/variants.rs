@@ -498,3 +498,123 @@ fn the_documented_example_is_what_the_learner_makes() {
         "docs/recipes.md's example is not what the learner makes (UPDATE_GENERATED=1 rewrites it)"
     );
 }
+
+/// Temporary code: A posts and answers a publish id; B reads a QR image with a GET (the one
+/// read that can be a step: its answer is the code); a third console answers a data: URL.
+#[test]
+fn temporary_codes_are_read_from_a_publish_id_an_image_or_a_data_url() {
+    use gopay_miniapp_recipes::format::CodeShape;
+    use gopay_miniapp_recipes::replay::{temporary_code, Code};
+    let v = recorded_values();
+    let ctx_values = new_values();
+    let ctx = context(&ctx_values, &cookie);
+
+    let mut a = Har::new();
+    a.noise(Variant::A)
+        .add(
+            Variant::A,
+            "GET",
+            "/rest/release/list?appId=A100",
+            None,
+            serde_json::json!({"success": true, "data": {"list": [{"id": "R555", "icon": "https://cdn.example/icon.png"}]}}),
+        )
+        .add(
+            Variant::A,
+            "POST",
+            "/rest/release/temporaryCode/create",
+            Some(serde_json::json!({"appId": "A100", "releaseId": "R555"})),
+            serde_json::json!({"success": true, "data": {"publishId": "5000000000000002", "expireSeconds": 600}}),
+        );
+    let recipe = learn_step(
+        Feature::TemporaryCode,
+        &a.recorded(),
+        &origin(Variant::A),
+        &v,
+        &yes(),
+    )
+    .unwrap()
+    .recipe;
+    assert_eq!(recipe.requests.len(), 1);
+    assert_eq!(
+        recipe.code,
+        Some(CodeShape::PublishId {
+            path: vec![
+                PathStep::Key("data".into()),
+                PathStep::Key("publishId".into())
+            ]
+        })
+    );
+    let request = prepare(&recipe, 0, &ctx, &[], None).unwrap();
+    assert_eq!(
+        request.body,
+        Some(serde_json::json!({"appId": "A2009", "releaseId": "R77"}))
+    );
+    let body = br#"{"success": true, "data": {"publishId": 5000000000000009}}"#;
+    let answer = check_answer(&recipe, 0, 200, body).unwrap();
+    assert_eq!(
+        temporary_code(&recipe, &answer, body).unwrap(),
+        Code::PublishId("5000000000000009".into())
+    );
+    let err = temporary_code(&recipe, &serde_json::json!({"success": true}), b"{}").unwrap_err();
+    assert!(err.to_string().contains("data.publishId"), "{err}");
+
+    let png = b"\x89PNG\r\n\x1a\n made-up QR";
+    let mut b = Har::new();
+    b.noise(Variant::B).add_image(
+        Variant::B,
+        "GET",
+        &format!("/api/v2/apps/A100/releases/R555/qrcode?_={T_MS}"),
+        png,
+    );
+    let recipe = learn_step(
+        Feature::TemporaryCode,
+        &b.recorded(),
+        &origin(Variant::B),
+        &v,
+        &yes(),
+    )
+    .unwrap()
+    .recipe;
+    assert_eq!(recipe.code, Some(CodeShape::QrImage));
+    assert_eq!(recipe.requests[0].method.as_str(), "GET");
+    assert_eq!(
+        prepare(&recipe, 0, &ctx, &[], None).unwrap().path_and_query,
+        format!("/api/v2/apps/A2009/releases/R77/qrcode?_={T_MS}")
+    );
+    let answer = check_answer(&recipe, 0, 200, png).unwrap();
+    assert_eq!(
+        temporary_code(&recipe, &answer, png).unwrap(),
+        Code::Image(png.to_vec())
+    );
+    // The recipe read back as a project's keeps its code shape.
+    Recipe::from_json(recipe.to_json().as_bytes(), &origin(Variant::B)).unwrap();
+
+    let mut c = Har::new();
+    c.add(
+        Variant::A,
+        "POST",
+        "/rest/code",
+        Some(serde_json::json!({"appId": "A100"})),
+        serde_json::json!({"success": true, "data": {"qr": "data:image/png;base64,iVBORw0KGgo=", "link": "gopay://mini-app/windvane?app_id=A100"}}),
+    );
+    let recipe = learn_step(
+        Feature::TemporaryCode,
+        &c.recorded(),
+        &origin(Variant::A),
+        &v,
+        &yes(),
+    )
+    .unwrap()
+    .recipe;
+    let answer = check_answer(
+        &recipe,
+        0,
+        200,
+        c.recorded()[0].response.as_ref().unwrap().body.as_slice(),
+    )
+    .unwrap();
+    assert_eq!(
+        temporary_code(&recipe, &answer, b"").unwrap(),
+        Code::Image(b"\x89PNG\r\n\x1a\n".to_vec())
+    );
+}

@@ -343,3 +343,25 @@ pub fn assert_no_canary(what: &str, text: &str) {
     }
     assert!(!text.contains("CANARY"), "{what} holds a canary:\n{text}");
 }
+
+impl Har {
+    /// An entry whose answer is not JSON (an image), base64 in the HAR as browsers save it.
+    pub fn add_image(
+        &mut self,
+        variant: Variant,
+        method: &str,
+        path_and_query: &str,
+        image: &[u8],
+    ) -> &mut Self {
+        use base64::Engine;
+        self.add(variant, method, path_and_query, None, Value::Null);
+        let entry = self.entries.last_mut().unwrap();
+        entry["response"]["content"] = json!({
+            "size": image.len(),
+            "mimeType": "image/png",
+            "text": base64::engine::general_purpose::STANDARD.encode(image),
+            "encoding": "base64",
+        });
+        self
+    }
+}
