@@ -620,14 +620,15 @@ pub fn is_secret_name(name: &str) -> bool {
         "secret",
         "password",
         "passwd",
-        "auth",
+        "authorization",
+        "bearer",
         "cookie",
         "signature",
         "apikey",
         "accesskey",
-        "ticket",
     ];
-    WORDS.iter().any(|w| lower.contains(w))
+    // `auth` (X-Auth, authKey) but not `author` (authorName): a name, not a secret.
+    WORDS.iter().any(|w| lower.contains(w)) || (lower.contains("auth") && !lower.contains("author"))
 }
 
 fn check_name(what: &str, name: &str) -> Result<(), String> {

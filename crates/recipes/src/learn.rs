@@ -6,7 +6,8 @@
 //!   number (the JSON type seen is kept: `10` is sent as `10`, `"10"` as `"10"`). Never a
 //!   substring: a string *holding* a known id (`/apps/A1/edit`) is refused as a composite.
 //! - **One meaning per value.** A value equal to two knowns (a ratio equal to another number)
-//!   is refused unless [`Options::choices`] says which.
+//!   is refused unless [`Options::choices`] says which; so is a short known (under 4
+//!   characters: a ratio of `10`) matched in two places (a page size of `10` too).
 //! - **The step** is the state-changing requests carrying inputs, in order; a request that
 //!   carries none joins when it uses a value from an earlier step request's answer, and a GET
 //!   joins only when a later step request uses a value from its answer ([`Slot::From`]).
@@ -18,7 +19,7 @@
 //!   ([`crate::format::is_secret_name`]) that is not a cookie's, is refused: it is never kept.
 //! - **Literals** (everything else) are reported for the user to see; under `--yes`
 //!   ([`Literals::Yes`]) only booleans, null and short constant tokens (`[A-Za-z0-9_-]{1,32}`,
-//!   numbers included) pass without an explicit accept of that field.
+//!   numbers included) and the empty string pass without an explicit accept of that field.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -135,6 +136,8 @@ pub enum Refusal {
     Indistinguishable { first: String, second: String },
     #[error("{field} holds a value equal to {}; say which it is (or record with values that differ)", inputs.join(" and "))]
     TwoKnowns { field: String, inputs: Vec<String> },
+    #[error("the {input} value is in {}; say which of them is the {input} (the others are literals)", fields.join(" and "))]
+    Repeated { input: String, fields: Vec<String> },
     #[error("{field} holds the {input} inside a longer value `{shown}`; only whole values (path segments, query values, JSON values) can be filled in, so this step cannot be learned")]
     Composite {
         field: String,
@@ -253,6 +256,7 @@ pub fn learn_step(
     let mut learned = build(
         feature,
         origin,
+        values,
         &analysed,
         &step,
         options,
@@ -405,6 +409,7 @@ pub fn learn_list(
     build(
         feature,
         origin,
+        values,
         &analysed_list,
         &[index],
         options,
@@ -587,6 +592,9 @@ struct LeafOut {
     from: Option<usize>,
 }
 
+/// A known shorter than this (a ratio `10`) may equal an unrelated number of the same request
+/// (a page size): matched in two places, it is refused unless the user says which.
+const REPEAT_MIN: usize = 4;
 /// The shortest length of a known for a composite to be looked for: shorter ones (`7`) are
 /// in too many unrelated strings to mean anything.
 const COMPOSITE_MIN: usize = 3;
@@ -1142,13 +1150,18 @@ fn check_distinct(analysed: &[Analysed], step: &[usize]) -> Result<(), Refusal> 
 /// The status word a later answered GET shows for the release (the object holding the release
 /// id, or the version when there is no id, and a status field).
 fn status_after(later: &[Analysed], values: &Values) -> Option<StatusAfter> {
-    let key = values
-        .get(Input::ReleaseId)
-        .or_else(|| values.get(Input::Version))?;
+    // The release's id; without one, its version and target app together (a version alone is
+    // in the releases of every target app).
+    let keys: Vec<&str> = match values.get(Input::ReleaseId) {
+        Some(id) => vec![id],
+        None => std::iter::once(values.get(Input::Version)?)
+            .chain(values.get(Input::ChannelCode))
+            .collect(),
+    };
     let mut found = None;
     for a in later.iter().filter(|a| a.method == Method::Get && a.ok) {
         if let Some(answer) = &a.answer {
-            if let Some(status) = status_in(answer, key) {
+            if let Some(status) = status_in(answer, &keys) {
                 found = Some(status);
             }
         }
@@ -1156,13 +1169,15 @@ fn status_after(later: &[Analysed], values: &Values) -> Option<StatusAfter> {
     found
 }
 
-fn status_in(value: &Value, key: &str) -> Option<StatusAfter> {
+fn status_in(value: &Value, keys: &[&str]) -> Option<StatusAfter> {
     match value {
         Value::Object(map) => {
-            let holds = map.values().any(|v| match v {
-                Value::String(s) => s == key,
-                Value::Number(n) => n.to_string() == key,
-                _ => false,
+            let holds = keys.iter().all(|key| {
+                map.values().any(|v| match v {
+                    Value::String(s) => s == key,
+                    Value::Number(n) => &n.to_string() == key,
+                    _ => false,
+                })
             });
             if holds {
                 for (field, v) in map {
@@ -1181,9 +1196,9 @@ fn status_in(value: &Value, key: &str) -> Option<StatusAfter> {
                     }
                 }
             }
-            map.values().find_map(|v| status_in(v, key))
+            map.values().find_map(|v| status_in(v, keys))
         }
-        Value::Array(items) => items.iter().find_map(|v| status_in(v, key)),
+        Value::Array(items) => items.iter().find_map(|v| status_in(v, keys)),
         _ => None,
     }
 }
@@ -1379,6 +1394,7 @@ fn paging(
 fn build(
     feature: Feature,
     origin: &Url,
+    values: &Values,
     analysed: &[Analysed],
     step: &[usize],
     options: &Options,
@@ -1418,6 +1434,28 @@ fn build(
         }
         dropped_headers.extend(a.dropped_headers.iter().cloned());
     }
+    // A short value matched in two places (a ratio of 10 and a page size of 10): which one is
+    // the input nothing tells, unless the user said so for every place.
+    for input in crate::format::Input::ALL {
+        if values
+            .get(input)
+            .is_none_or(|v| v.chars().count() >= REPEAT_MIN)
+        {
+            continue;
+        }
+        let places: Vec<String> = fields
+            .iter()
+            .filter(|f| matches!(f.slot, Slot::Input { input: i, .. } if i == input))
+            .map(Field::name)
+            .collect();
+        let told = |place: &String| options.choices.iter().any(|(c, _)| c == place);
+        if places.len() > 1 && !places.iter().all(told) {
+            return Err(Refusal::Repeated {
+                input: input.name().to_string(),
+                fields: places,
+            });
+        }
+    }
     if let Literals::Yes { accepted } = &options.literals {
         for field in fields.iter().filter(|f| !f.is_route()) {
             let Slot::Literal { value } = &field.slot else {
@@ -1426,7 +1464,8 @@ fn build(
             let passes = match value {
                 Value::Bool(_) | Value::Null => true,
                 Value::Number(n) => is_token(&n.to_string()),
-                Value::String(s) => is_token(s),
+                // An empty value (`?keyword=`) carries nothing to check.
+                Value::String(s) => s.is_empty() || is_token(s),
                 _ => false,
             };
             if !passes

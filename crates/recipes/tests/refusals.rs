@@ -586,3 +586,88 @@ fn a_temporary_code_answer_without_a_code_is_refused() {
     let err = Recipe::from_json(json.to_string().as_bytes(), &origin(Variant::A)).unwrap_err();
     assert!(err.to_string().contains("needs `code`"), "{err}");
 }
+
+#[test]
+fn a_short_value_in_two_places_is_refused_unless_each_place_is_named() {
+    // The ratio is 10 and so is the page size: which is the ratio nothing tells.
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "POST",
+        "/rest/release/gray/start",
+        Some(json!({"releaseId": "R555", "grayRatio": 10, "pageSize": 10})),
+        ok(),
+    );
+    let learn = |options: &Options| {
+        learn_step(
+            Feature::Grayscale,
+            &har.recorded(),
+            &origin(Variant::A),
+            &v(),
+            options,
+        )
+    };
+    let refusal = learn(&yes()).unwrap_err();
+    assert_eq!(
+        refusal,
+        Refusal::Repeated {
+            input: "ratio".into(),
+            fields: vec!["body.grayRatio".into(), "body.pageSize".into()]
+        }
+    );
+    let mut told = yes();
+    told.choices
+        .push(("body.grayRatio".into(), Some(Input::Ratio)));
+    told.choices.push(("body.pageSize".into(), None));
+    let recipe = learn(&told).unwrap().recipe;
+    let Some(Node::Object(body)) = &recipe.requests[0].body else {
+        panic!()
+    };
+    assert_eq!(
+        body["pageSize"],
+        Node::Value(Slot::Literal { value: json!(10) })
+    );
+    assert!(matches!(
+        body["grayRatio"],
+        Node::Value(Slot::Input {
+            input: Input::Ratio,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn the_status_after_is_the_releases_own_not_another_target_apps() {
+    // No release id known: the version alone is in both target apps' releases; the channel
+    // code tells which is this one.
+    let mut values = v();
+    values.release_id = None;
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "POST",
+        "/rest/release/cancel",
+        Some(json!({"appId": "A100", "version": "1.0.2", "channelCode": "GOPAY_STAGING"})),
+        ok(),
+    )
+    .add(
+        Variant::A,
+        "GET",
+        "/rest/release/list?appId=A100",
+        None,
+        json!({"success": true, "data": [
+            {"version": "1.0.2", "channelCode": "GOPAY_PROD", "versionStatus": "ONLINE"},
+            {"version": "1.0.2", "channelCode": "GOPAY_STAGING", "versionStatus": "CANCELLED"}
+        ]}),
+    );
+    let recipe = learn_step(
+        Feature::Cancel,
+        &har.recorded(),
+        &origin(Variant::A),
+        &values,
+        &yes(),
+    )
+    .unwrap()
+    .recipe;
+    assert_eq!(recipe.status_after.unwrap().word, "CANCELLED");
+}
