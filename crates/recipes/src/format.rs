@@ -677,7 +677,9 @@ fn check_request(
             let Value::String(text) = value else {
                 return Err(format!("path segment {} is not text", i + 1));
             };
-            if text == "." || text == ".." || !text.chars().all(is_segment_char) {
+            // Decoded too: a URL parser takes `%2e%2e` for `..` as well.
+            let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+            if matches!(decoded.as_ref(), "." | "..") || !text.chars().all(is_segment_char) {
                 return Err(format!(
                     "path segment {} `{}` is not a relative path segment",
                     i + 1,
@@ -836,4 +838,93 @@ fn check_slot(
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names_are_the_sessions_and_names_are_not() {
+        for name in [
+            "X-XSRF-TOKEN",
+            "x-csrf-token",
+            "_csrf",
+            "sessionId",
+            "JSESSIONID",
+            "accessToken",
+            "Authorization",
+            "X-Auth",
+            "authKey",
+            "api_key",
+            "client_secret",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "type",
+            "authorName",
+            "author",
+            "appId",
+            "ratio",
+            "remark",
+            "keyword",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_browsers_and_the_sessions_headers_are_dropped() {
+        for name in [
+            "Cookie",
+            "authorization",
+            "User-Agent",
+            "Sec-Fetch-Mode",
+            "sec-ch-ua",
+            ":authority",
+            "Content-Type",
+            "traceparent",
+            "X-B3-TraceId",
+            "Referer",
+        ] {
+            assert!(is_dropped_header(name), "{name}");
+        }
+        for name in ["bx-v", "x-requested-with", "x-lang", "x-xsrf-token"] {
+            assert!(!is_dropped_header(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn json_paths_read_and_print() {
+        let value = serde_json::json!({"data": {"list": [{"id": 5}]}});
+        let path = vec![
+            PathStep::Key("data".into()),
+            PathStep::Key("list".into()),
+            PathStep::Index(0),
+            PathStep::Key("id".into()),
+        ];
+        assert_eq!(at_path(&value, &path), Some(&serde_json::json!(5)));
+        assert_eq!(path_text(&path), "data.list[0].id");
+        assert_eq!(path_text(&[]), "(the answer)");
+        assert_eq!(at_path(&value, &[PathStep::Index(0)]), None);
+        // Indexes and keys keep their JSON types in a recipe.
+        assert_eq!(
+            serde_json::to_string(&path).unwrap(),
+            r#"["data","list",0,"id"]"#
+        );
+    }
+
+    #[test]
+    fn every_feature_has_a_name_and_lists_are_lists() {
+        for feature in Feature::ALL {
+            let json = serde_json::to_string(&feature).unwrap();
+            assert_eq!(json, format!("\"{}\"", feature.name()));
+        }
+        let lists: Vec<Feature> = Feature::ALL.into_iter().filter(|f| f.is_list()).collect();
+        assert_eq!(lists, [Feature::Spaces, Feature::Apps, Feature::TargetApps]);
+        assert_eq!(Method::parse("post"), Some(Method::Post));
+        assert_eq!(Method::parse("TRACE"), None);
+        assert_eq!(Method::parse("CONNECT"), None);
+    }
 }

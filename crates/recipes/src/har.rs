@@ -316,3 +316,65 @@ pub fn parse_har(bytes: &[u8]) -> Result<Vec<RecordedRequest>, HarError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_names_never_values() {
+        let mut request = RecordedRequest::new(
+            "POST",
+            Url::parse("https://user:pw-SECRET@console.example/rest/x?token=q-SECRET#f").unwrap(),
+        );
+        request.headers = vec![
+            ("Cookie".into(), "SESSION=c-SECRET".into()),
+            ("X-XSRF-TOKEN".into(), "h-SECRET".into()),
+        ];
+        request.cookies = vec![("SESSION".into(), "c-SECRET".into())];
+        request.body = Some(RecordedBody {
+            mime_type: "application/json".into(),
+            text: r#"{"password": "b-SECRET"}"#.into(),
+        });
+        request.response = Some(RecordedResponse {
+            status: 200,
+            mime_type: "application/json".into(),
+            body: br#"{"token": "r-SECRET"}"#.to_vec(),
+        });
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(
+            shown.contains("X-XSRF-TOKEN") && shown.contains("token"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn cookies_come_from_the_har_list_and_the_cookie_header_once() {
+        let mut request = RecordedRequest::new("GET", Url::parse("http://127.0.0.1/").unwrap());
+        request.cookies = vec![("a".into(), "1".into())];
+        request.headers = vec![("cookie".into(), "a=1; b=two=2".into())];
+        assert_eq!(
+            request.all_cookies(),
+            [("a".into(), "1".into()), ("b".into(), "two=2".into())]
+        );
+        assert_eq!(request.header("COOKIE"), Some("a=1; b=two=2"));
+    }
+
+    #[test]
+    fn a_har_keeps_only_http_entries_and_decodes_base64_answers() {
+        let har = serde_json::json!({"log": {"entries": [
+            {"startedDateTime": "2025-12-05T07:03:20.123+07:00",
+             "request": {"method": "GET", "url": "http://127.0.0.1:8780/q"},
+             "response": {"status": 200, "content": {"mimeType": "image/png", "text": "iVBORw==", "encoding": "base64"}}},
+            {"request": {"method": "GET", "url": "chrome-extension://abc/x.js"}},
+            {"request": {"method": "GET", "url": "http://127.0.0.1:8780/blocked"}, "response": {"status": 0}}
+        ]}});
+        let recorded = parse_har(har.to_string().as_bytes()).unwrap();
+        assert_eq!(recorded.len(), 2);
+        assert_eq!(recorded[0].started_ms, Some(1_764_893_000_123));
+        assert_eq!(recorded[0].response.as_ref().unwrap().body, b"\x89PNG");
+        // No answer (status 0) is no response.
+        assert!(recorded[1].response.is_none());
+    }
+}

@@ -1527,3 +1527,117 @@ impl fmt::Display for Field {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn user_ids_are_joined_by_one_observed_separator_or_not_at_all() {
+        let two = ids(&["1001", "1002"]);
+        assert_eq!(joined_separator("1001;1002", &two).as_deref(), Some(";"));
+        assert_eq!(joined_separator("1001, 1002", &two).as_deref(), Some(", "));
+        let three = ids(&["1001", "1002", "1003"]);
+        assert_eq!(
+            joined_separator("1001|1002|1003", &three).as_deref(),
+            Some("|")
+        );
+        // Mixed separators, letters, nothing between, another order, one ID: none.
+        assert_eq!(joined_separator("1001;1002,1003", &three), None);
+        assert_eq!(joined_separator("1001x1002", &two), None);
+        assert_eq!(joined_separator("10011002", &two), None);
+        assert_eq!(joined_separator("1002;1001", &two), None);
+        assert_eq!(joined_separator("1001", &ids(&["1001"])), None);
+        assert_eq!(joined_separator("1001 ;; 1002", &two), None);
+    }
+
+    #[test]
+    fn only_short_constant_tokens_are_tokens() {
+        assert!(is_token("USER_ID"));
+        assert!(is_token("append-only"));
+        assert!(is_token(&"a".repeat(32)));
+        assert!(!is_token(&"a".repeat(33)));
+        assert!(!is_token(""));
+        assert!(!is_token("two words"));
+        assert!(!is_token("1.5"));
+        assert!(!is_token("é"));
+    }
+
+    fn matcher<'a>(
+        values: &'a Values,
+        options: &'a Options,
+        started_ms: Option<i64>,
+    ) -> Matcher<'a> {
+        Matcher {
+            values,
+            options,
+            cookies: vec![
+                ("XSRF-TOKEN".into(), "0123456789abcdef".into()),
+                ("lang".into(), "en".into()),
+            ],
+            authorization: Vec::new(),
+            sources: &[],
+            started_ms,
+        }
+    }
+
+    #[test]
+    fn a_cache_buster_is_a_time_near_the_recording_or_a_usual_name() {
+        let values = Values::default();
+        let options = Options::new(OffsetDateTime::UNIX_EPOCH, Literals::Confirm);
+        let recorded_at = Some(1_764_893_000_123);
+        let m = matcher(&values, &options, recorded_at);
+        assert_eq!(
+            m.is_cache_buster("_", "1764893000100"),
+            Some(TimeUnit::Millis)
+        );
+        assert_eq!(
+            m.is_cache_buster("ts", "1764893001"),
+            Some(TimeUnit::Seconds)
+        );
+        // A 13-digit id far from the recording's time is not one.
+        assert_eq!(m.is_cache_buster("orderId", "1000000000000"), None);
+        assert_eq!(m.is_cache_buster("_", "17648930001x3"), None);
+        // Without the time of sending: only under a usual name.
+        let m = matcher(&values, &options, None);
+        assert_eq!(
+            m.is_cache_buster("_", "1764893000100"),
+            Some(TimeUnit::Millis)
+        );
+        assert_eq!(m.is_cache_buster("orderId", "1764893000100"), None);
+    }
+
+    #[test]
+    fn composites_are_bounded_occurrences_of_a_known_of_three_characters_or_more() {
+        let values = Values {
+            app_id: Some("A100".into()),
+            space_id: Some("7".into()),
+            user_ids: Some(ids(&["1001", "1002"])),
+            ..Values::default()
+        };
+        let options = Options::new(OffsetDateTime::UNIX_EPOCH, Literals::Confirm);
+        let m = matcher(&values, &options, None);
+        assert_eq!(m.composite("/apps/A100/edit").as_deref(), Some("app_id"));
+        assert_eq!(m.composite("app-A100").as_deref(), Some("app_id"));
+        assert_eq!(m.composite("XA100Y"), None);
+        assert_eq!(m.composite("A1000"), None);
+        // A known of one character is in too many strings to mean anything.
+        assert_eq!(m.composite("v7-beta"), None);
+        // One user ID of two, alone, cannot be templated.
+        assert_eq!(m.composite("1001").as_deref(), Some("user_ids"));
+        assert_eq!(m.composite("users:1002").as_deref(), Some("user_ids"));
+    }
+
+    #[test]
+    fn short_cookies_are_not_echoes() {
+        let values = Values::default();
+        let options = Options::new(OffsetDateTime::UNIX_EPOCH, Literals::Confirm);
+        let m = matcher(&values, &options, None);
+        assert_eq!(m.cookie_equal("0123456789abcdef"), Some("XSRF-TOKEN"));
+        assert_eq!(m.cookie_equal("en"), None);
+    }
+}

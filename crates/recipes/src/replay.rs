@@ -128,6 +128,10 @@ pub enum TemplateError {
         from: usize,
         path: String,
     },
+    #[error(
+        "request {request} would put `.` or `..` as a path segment, which moves the path; refused"
+    )]
+    DotSegment { request: usize },
     #[error("the recipe has no request {0}")]
     NoRequest(usize),
     #[error("the list recipe needs a page number")]
@@ -402,7 +406,17 @@ impl Renderer<'_> {
                 } => path.push_str(raw),
                 slot => match self.slot(slot, false)? {
                     Rendered::Marker(m) => path.push_str(&m),
-                    rendered => path.extend(utf8_percent_encode(&rendered.text(), SEGMENT)),
+                    rendered => {
+                        let text = rendered.text();
+                        if text == "." || text == ".." {
+                            // A URL parser resolves a dot segment, encoded or not (`%2E%2E`
+                            // too): the value would move the path instead of being in it.
+                            return Err(TemplateError::DotSegment {
+                                request: self.request + 1,
+                            });
+                        }
+                        path.extend(utf8_percent_encode(&text, SEGMENT));
+                    }
                 },
             }
         }
@@ -639,5 +653,194 @@ fn repr_name(repr: Repr) -> &'static str {
     match repr {
         Repr::String => "string",
         Repr::Number => "number",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::{
+        ListShape, Paging, Param, PathStep, RequestTemplate, SuccessShape, FORMAT,
+    };
+
+    fn recipe(path: Vec<Slot>, query: Vec<Param>, body: Option<Node>) -> Recipe {
+        Recipe {
+            format: FORMAT,
+            feature: Feature::Whitelist,
+            origin: "http://127.0.0.1:8780".into(),
+            learned_at: OffsetDateTime::UNIX_EPOCH,
+            requests: vec![RequestTemplate {
+                method: Method::Post,
+                path,
+                query,
+                headers: Vec::new(),
+                body,
+                success: SuccessShape {
+                    equals: Vec::new(),
+                    message: Vec::new(),
+                },
+            }],
+            status_after: None,
+            list: None,
+            code: None,
+        }
+    }
+
+    fn literal(text: &str) -> Slot {
+        Slot::Literal {
+            value: Value::String(text.into()),
+        }
+    }
+
+    fn input(input: Input, repr: Repr) -> Slot {
+        Slot::Input { input, repr }
+    }
+
+    fn no_cookie(_: &str) -> Option<String> {
+        None
+    }
+
+    fn ctx(values: &Values) -> Context<'_> {
+        Context {
+            values,
+            cookie: &no_cookie,
+            bx_v: "2.5.36",
+            now: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_value_never_leaves_its_path_segment_or_query_value() {
+        let r = recipe(
+            vec![literal("apps"), input(Input::AppId, Repr::String)],
+            vec![Param {
+                name: "q".into(),
+                value: input(Input::ReleaseNotes, Repr::String),
+            }],
+            None,
+        );
+        let values = Values {
+            app_id: Some("../a/b?c#d%".into()),
+            release_notes: Some("x y&z=1".into()),
+            ..Values::default()
+        };
+        let prepared = prepare(&r, 0, &ctx(&values), &[], None).unwrap();
+        assert_eq!(
+            prepared.path_and_query,
+            "/apps/..%2Fa%2Fb%3Fc%23d%25?q=x+y%26z%3D1"
+        );
+        let values = Values {
+            app_id: Some("..".into()),
+            ..values
+        };
+        assert_eq!(
+            prepare(&r, 0, &ctx(&values), &[], None).unwrap_err(),
+            TemplateError::DotSegment { request: 1 }
+        );
+    }
+
+    #[test]
+    fn values_that_do_not_fit_the_recipe_are_typed_errors_before_sending() {
+        let r = recipe(
+            vec![literal("gray")],
+            Vec::new(),
+            Some(Node::Object(
+                [(
+                    "ratio".to_string(),
+                    Node::Value(input(Input::Ratio, Repr::Number)),
+                )]
+                .into(),
+            )),
+        );
+        let mut values = Values {
+            ratio: Some("ten".into()),
+            ..Values::default()
+        };
+        let err = prepare(&r, 0, &ctx(&values), &[], None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TemplateError::NotANumber {
+                    input: Input::Ratio,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        values.ratio = None;
+        let err = prepare(&r, 0, &ctx(&values), &[], None).unwrap_err();
+        assert_eq!(
+            err,
+            TemplateError::Missing {
+                input: Input::Ratio
+            }
+        );
+        values.ratio = Some("12.5".into());
+        let prepared = prepare(&r, 0, &ctx(&values), &[], None).unwrap();
+        assert_eq!(prepared.body, Some(serde_json::json!({"ratio": 12.5})));
+
+        let single = recipe(
+            vec![literal("w")],
+            vec![Param {
+                name: "users".into(),
+                value: Slot::UserIds {
+                    shape: UserIdsShape::Single { repr: Repr::String },
+                },
+            }],
+            None,
+        );
+        let values = Values {
+            user_ids: Some(vec!["1".into(), "2".into()]),
+            ..Values::default()
+        };
+        assert_eq!(
+            prepare(&single, 0, &ctx(&values), &[], None).unwrap_err(),
+            TemplateError::OneUserIdOnly
+        );
+        let cookie = recipe(
+            vec![literal("w")],
+            vec![Param {
+                name: "csrf".into(),
+                value: Slot::Cookie {
+                    name: "XSRF-TOKEN".into(),
+                },
+            }],
+            None,
+        );
+        assert!(matches!(
+            prepare(&cookie, 0, &ctx(&values), &[], None).unwrap_err(),
+            TemplateError::CookieMissing { .. }
+        ));
+    }
+
+    #[test]
+    fn paging_stops_at_the_page_limit_whatever_the_answer_says() {
+        let mut r = recipe(vec![literal("spaces")], Vec::new(), None);
+        r.feature = Feature::Spaces;
+        r.list = Some(ListShape {
+            items: vec![PathStep::Key("list".into())],
+            id_field: "id".into(),
+            name_field: "name".into(),
+            paging: Some(Paging {
+                first: 1,
+                step: 1,
+                size: Some(10),
+                stop: Stop::More {
+                    path: vec![PathStep::Key("more".into())],
+                },
+            }),
+        });
+        let more = serde_json::json!({"more": true});
+        assert_eq!(next_page(&r, 1, &more, 10, 10), Some(2));
+        assert_eq!(
+            next_page(&r, MAX_PAGES as i64, &more, 10, 10 * MAX_PAGES),
+            None
+        );
+        // An empty page ends the list even when it claims more.
+        assert_eq!(next_page(&r, 3, &more, 0, 20), None);
+        assert_eq!(
+            next_page(&r, 1, &serde_json::json!({"more": false}), 10, 10),
+            None
+        );
     }
 }

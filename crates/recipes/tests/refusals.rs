@@ -435,6 +435,13 @@ fn a_project_recipe_for_another_origin_or_out_of_bounds_is_refused() {
         err.to_string().contains("not a relative path segment"),
         "{err}"
     );
+    let err =
+        edit(&|j| j["requests"][0]["path"][1] = json!({"slot": "literal", "value": "%2E%2e"}))
+            .unwrap_err();
+    assert!(
+        err.to_string().contains("not a relative path segment"),
+        "{err}"
+    );
     let err = edit(&|j| {
         j["requests"][0]["path"][0] = json!({"slot": "literal", "value": "//evil.example"})
     })
