@@ -253,16 +253,8 @@ pub fn learn_step(
     }
     let last = *step.last().expect("a step has a request");
     let status_after = status_after(&analysed[last + 1..], values);
-    let mut learned = build(
-        feature,
-        origin,
-        values,
-        &analysed,
-        &step,
-        options,
-        status_after,
-        None,
-    )?;
+    let mut learned = build(feature, origin, values, &analysed, &step, options)?;
+    learned.recipe.status_after = status_after;
     if feature == Feature::TemporaryCode {
         learned.recipe.code = Some(code_shape(&analysed[last])?);
     }
@@ -406,16 +398,9 @@ pub fn learn_list(
             }
         }
     }
-    build(
-        feature,
-        origin,
-        values,
-        &analysed_list,
-        &[index],
-        options,
-        None,
-        Some(list),
-    )
+    let mut learned = build(feature, origin, values, &analysed_list, &[index], options)?;
+    learned.recipe.list = Some(list);
+    Ok(learned)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1398,8 +1383,6 @@ fn build(
     analysed: &[Analysed],
     step: &[usize],
     options: &Options,
-    status_after: Option<StatusAfter>,
-    list: Option<ListShape>,
 ) -> Result<Learned, Refusal> {
     let position: BTreeMap<usize, usize> = step.iter().enumerate().map(|(p, i)| (*i, p)).collect();
     let remap = |slot: &mut Slot| {
@@ -1492,8 +1475,8 @@ fn build(
             origin: origin.origin().ascii_serialization(),
             learned_at: options.learned_at,
             requests,
-            status_after,
-            list,
+            status_after: None,
+            list: None,
             code: None,
         },
         fields,
