@@ -7,40 +7,28 @@ use common::*;
 use gopay_miniapp_recipes::format::{Input, Node, Slot};
 use gopay_miniapp_recipes::learn::Field;
 use gopay_miniapp_recipes::{
-    check_answer, learn_list, learn_step, AnswerError, Feature, ListExpect, Literals, Options,
-    Recipe, RecipeError, Refusal, Values,
+    check_answer, learn_step, AnswerError, Feature, Literals, Options, Recipe, RecipeError, Refusal,
 };
 use serde_json::json;
-use time::OffsetDateTime;
 use url::Url;
-
-fn options(literals: Literals) -> Options {
-    Options::new(
-        OffsetDateTime::from_unix_timestamp(1_764_893_400).unwrap(),
-        literals,
-    )
-}
-
-fn yes() -> Options {
-    options(Literals::Yes {
-        accepted: Vec::new(),
-    })
-}
-
-fn v() -> Values {
-    values("A100", "R555", &["1001", "1002"], "10")
-}
 
 fn ok() -> serde_json::Value {
     json!({"success": true, "data": null})
 }
 
+/// A recording of one POST to variant A's portal, answered with success.
+fn posted(path: &str, body: serde_json::Value) -> Har {
+    let mut har = Har::new();
+    har.add(Variant::A, "POST", path, Some(body), ok());
+    har
+}
+
 fn learn_a(har: &Har, options: &Options) -> Result<gopay_miniapp_recipes::Learned, Refusal> {
-    learn_step(
+    learn_from(
         Feature::Whitelist,
-        &har.recorded(),
-        &origin(Variant::A),
-        &v(),
+        har,
+        Variant::A,
+        &recorded_values(),
         options,
     )
 }
@@ -54,7 +42,7 @@ fn refused(har: &Har, options: &Options) -> Refusal {
 
 #[test]
 fn a_har_from_another_origin_is_refused_naming_it() {
-    let har = step_har(Variant::B, Feature::Whitelist, &v(), "BETA");
+    let har = step_har(Variant::B, Feature::Whitelist, &recorded_values(), "BETA");
     let refusal = refused(&har, &yes());
     assert!(
         matches!(&refusal, Refusal::ForeignOrigin { seen, .. } if seen.iter().any(|s| s == "https://console.example.test")),
@@ -155,18 +143,7 @@ fn two_indistinguishable_candidates_are_refused() {
         None,
         json!({"data": [{"id": "S7", "name": "Team"}]}),
     );
-    let refusal = learn_list(
-        Feature::Spaces,
-        &har.recorded(),
-        &origin(Variant::A),
-        &Values::default(),
-        &ListExpect {
-            id: "S7".into(),
-            name: None,
-        },
-        &yes(),
-    )
-    .unwrap_err();
+    let refusal = learn_spaces(&har.recorded(), Variant::A, "S7", None).unwrap_err();
     assert!(
         matches!(refusal, Refusal::Indistinguishable { .. }),
         "{refusal:?}"
@@ -180,25 +157,14 @@ fn two_indistinguishable_candidates_are_refused() {
 #[test]
 fn a_value_equal_to_two_knowns_is_refused_unless_the_user_says_which() {
     // The ratio equals the version's id: which one the `10` is, nothing tells.
-    let mut values = v();
+    let mut values = recorded_values();
     values.version_id = Some("10".into());
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/release/gray/start",
-        Some(json!({"releaseId": "R555", "grayRatio": 10})),
-        ok(),
+        json!({"releaseId": "R555", "grayRatio": 10}),
     );
-    let learn = |options: &Options| {
-        learn_step(
-            Feature::Grayscale,
-            &har.recorded(),
-            &origin(Variant::A),
-            &values,
-            options,
-        )
-    };
+    let learn =
+        |options: &Options| learn_from(Feature::Grayscale, &har, Variant::A, &values, options);
     let refusal = learn(&yes()).unwrap_err();
     assert_eq!(
         refusal,
@@ -223,19 +189,15 @@ fn a_value_equal_to_two_knowns_is_refused_unless_the_user_says_which() {
     ));
 
     // Typed and whole: "10" in a string field is the ratio as a string, and 100 is no ratio.
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/release/gray/start",
-        Some(json!({"releaseId": "R555", "grayRatio": "10", "max": 100})),
-        ok(),
+        json!({"releaseId": "R555", "grayRatio": "10", "max": 100}),
     );
-    let recipe = learn_step(
+    let recipe = learn_from(
         Feature::Grayscale,
-        &har.recorded(),
-        &origin(Variant::A),
-        &v(),
+        &har,
+        Variant::A,
+        &recorded_values(),
         &yes(),
     )
     .unwrap()
@@ -258,13 +220,9 @@ fn a_value_equal_to_two_knowns_is_refused_unless_the_user_says_which() {
 
 #[test]
 fn a_composite_holding_a_known_id_is_refused() {
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/release/whitelist/save",
-        Some(json!({"target": "/apps/A100/releases", "testers": ["1001", "1002"]})),
-        ok(),
+        json!({"target": "/apps/A100/releases", "testers": ["1001", "1002"]}),
     );
     let refusal = refused(&har, &yes());
     assert_eq!(
@@ -276,26 +234,18 @@ fn a_composite_holding_a_known_id_is_refused() {
         }
     );
     // A path segment holding the id with more around it cannot be templated by segments.
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/app-A100/whitelist",
-        Some(json!({"testers": ["1001", "1002"]})),
-        ok(),
+        json!({"testers": ["1001", "1002"]}),
     );
     assert!(matches!(
         refused(&har, &yes()),
         Refusal::Composite { field, .. } if field == "path[2]"
     ));
     // Never a substring: an id inside a longer word is no match and no composite.
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/whitelist",
-        Some(json!({"appId": "A100", "note": "XA100Y", "testers": ["1001", "1002"]})),
-        ok(),
+        json!({"appId": "A100", "note": "XA100Y", "testers": ["1001", "1002"]}),
     );
     let learned = learn_a(&har, &options(Literals::Confirm)).unwrap();
     assert!(learned.literals().any(|f| f.place == "body.note"));
@@ -303,13 +253,9 @@ fn a_composite_holding_a_known_id_is_refused() {
 
 #[test]
 fn an_unexplained_literal_under_yes_needs_an_accept_or_a_confirmation() {
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/release/whitelist/save",
-        Some(json!({"appId": "A100", "userIds": ["1001", "1002"], "remark": "added by the release train", "type": "USER_ID", "enable": true, "limit": 500})),
-        ok(),
+        json!({"appId": "A100", "userIds": ["1001", "1002"], "remark": "added by the release train", "type": "USER_ID", "enable": true, "limit": 500}),
     );
     let refusal = refused(&har, &yes());
     assert_eq!(
@@ -343,13 +289,9 @@ fn an_unexplained_literal_under_yes_needs_an_accept_or_a_confirmation() {
 #[test]
 fn a_session_value_that_is_not_a_cookies_is_never_kept() {
     // A token in the body equal to the Authorization header's.
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/release/whitelist/save",
-        Some(json!({"appId": "A100", "userIds": ["1001", "1002"], "auth": CANARY_AUTH})),
-        ok(),
+        json!({"appId": "A100", "userIds": ["1001", "1002"], "auth": CANARY_AUTH}),
     );
     let refusal = refused(&har, &options(Literals::Confirm));
     assert_eq!(
@@ -359,13 +301,9 @@ fn a_session_value_that_is_not_a_cookies_is_never_kept() {
         }
     );
     // A field named as a secret, whatever its value, even with the user's accept.
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/release/whitelist/save?sessionId=CANARYquery0004",
-        Some(json!({"appId": "A100", "userIds": ["1001", "1002"]})),
-        ok(),
+        json!({"appId": "A100", "userIds": ["1001", "1002"]}),
     );
     let refusal = refused(
         &har,
@@ -393,7 +331,7 @@ fn a_body_that_is_not_json_is_refused() {
         Feature::Whitelist,
         &recorded,
         &origin(Variant::A),
-        &v(),
+        &recorded_values(),
         &yes(),
     )
     .unwrap_err();
@@ -404,7 +342,7 @@ fn a_body_that_is_not_json_is_refused() {
 }
 
 fn a_recipe() -> Recipe {
-    let har = step_har(Variant::A, Feature::Whitelist, &v(), "BETA");
+    let har = step_har(Variant::A, Feature::Whitelist, &recorded_values(), "BETA");
     learn_a(&har, &yes()).unwrap().recipe
 }
 
@@ -529,9 +467,9 @@ fn an_answer_that_no_longer_matches_is_a_typed_error_with_the_portals_message() 
     // Half-way through a two-request step: says what was already done.
     let rollback = learn_step(
         Feature::Rollback,
-        &step_har(Variant::A, Feature::Rollback, &v(), "BETA").recorded(),
+        &step_har(Variant::A, Feature::Rollback, &recorded_values(), "BETA").recorded(),
         &origin(Variant::A),
-        &v(),
+        &recorded_values(),
         &yes(),
     )
     .unwrap()
@@ -558,11 +496,11 @@ fn a_temporary_code_answer_without_a_code_is_refused() {
         Some(json!({"appId": "A100", "releaseId": "R555"})),
         json!({"success": true, "data": {"expireSeconds": 600}}),
     );
-    let refusal = learn_step(
+    let refusal = learn_from(
         Feature::TemporaryCode,
-        &har.recorded(),
-        &origin(Variant::A),
-        &v(),
+        &har,
+        Variant::A,
+        &recorded_values(),
         &yes(),
     )
     .unwrap_err();
@@ -579,11 +517,11 @@ fn a_temporary_code_answer_without_a_code_is_refused() {
         Some(json!({"appId": "A100", "releaseId": "R555"})),
         json!({"success": true, "data": {"publishId": "5000000000000002"}}),
     );
-    let recipe = learn_step(
+    let recipe = learn_from(
         Feature::TemporaryCode,
-        &har.recorded(),
-        &origin(Variant::A),
-        &v(),
+        &har,
+        Variant::A,
+        &recorded_values(),
         &yes(),
     )
     .unwrap()
@@ -597,20 +535,16 @@ fn a_temporary_code_answer_without_a_code_is_refused() {
 #[test]
 fn a_short_value_in_two_places_is_refused_unless_each_place_is_named() {
     // The ratio is 10 and so is the page size: which is the ratio nothing tells.
-    let mut har = Har::new();
-    har.add(
-        Variant::A,
-        "POST",
+    let har = posted(
         "/rest/release/gray/start",
-        Some(json!({"releaseId": "R555", "grayRatio": 10, "pageSize": 10})),
-        ok(),
+        json!({"releaseId": "R555", "grayRatio": 10, "pageSize": 10}),
     );
     let learn = |options: &Options| {
-        learn_step(
+        learn_from(
             Feature::Grayscale,
-            &har.recorded(),
-            &origin(Variant::A),
-            &v(),
+            &har,
+            Variant::A,
+            &recorded_values(),
             options,
         )
     };
@@ -647,7 +581,7 @@ fn a_short_value_in_two_places_is_refused_unless_each_place_is_named() {
 fn the_status_after_is_the_releases_own_not_another_target_apps() {
     // No release id known: the version alone is in both target apps' releases; the channel
     // code tells which is this one.
-    let mut values = v();
+    let mut values = recorded_values();
     values.release_id = None;
     let mut har = Har::new();
     har.add(
@@ -667,14 +601,8 @@ fn the_status_after_is_the_releases_own_not_another_target_apps() {
             {"version": "1.0.2", "channelCode": "GOPAY_STAGING", "versionStatus": "CANCELLED"}
         ]}),
     );
-    let recipe = learn_step(
-        Feature::Cancel,
-        &har.recorded(),
-        &origin(Variant::A),
-        &values,
-        &yes(),
-    )
-    .unwrap()
-    .recipe;
+    let recipe = learn_from(Feature::Cancel, &har, Variant::A, &values, &yes())
+        .unwrap()
+        .recipe;
     assert_eq!(recipe.status_after.unwrap().word, "CANCELLED");
 }

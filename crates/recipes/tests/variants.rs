@@ -11,37 +11,15 @@ use gopay_miniapp_recipes::format::{
 use gopay_miniapp_recipes::learn::Field;
 use gopay_miniapp_recipes::replay::{first_page, list_items, next_page, ListItem};
 use gopay_miniapp_recipes::{
-    check_answer, dry_run, learn_list, learn_step, prepare, Context, Feature, Learned, ListExpect,
-    Literals, Options, Recipe, Values,
+    check_answer, dry_run, learn_step, prepare, Context, Feature, Learned, Recipe, Values,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
 
-fn learned_at() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_764_893_400).unwrap()
-}
-
-fn yes() -> Options {
-    Options::new(
-        learned_at(),
-        Literals::Yes {
-            accepted: Vec::new(),
-        },
-    )
-}
-
-fn recorded_values() -> Values {
-    values("A100", "R555", &["1001", "1002"], "10")
-}
-
-fn new_values() -> Values {
-    values("A2009", "R77", &["2001", "2002", "2003"], "25")
-}
-
 fn learn(variant: Variant, feature: Feature) -> Learned {
     let v = recorded_values();
     let har = step_har(variant, feature, &v, "BETA");
-    learn_step(feature, &har.recorded(), &origin(variant), &v, &yes())
+    learn_from(feature, &har, variant, &v, &yes())
         .unwrap_or_else(|e| panic!("{variant:?} {feature}: {e}"))
 }
 
@@ -300,19 +278,9 @@ fn a_two_request_step_is_chained_through_the_first_answers_id() {
 
 #[test]
 fn lists_of_both_variants_are_learned_and_paged() {
-    let a = learn_list(
-        Feature::Spaces,
-        &spaces_har(Variant::A).recorded(),
-        &origin(Variant::A),
-        &Values::default(),
-        &ListExpect {
-            id: "S7".into(),
-            name: None,
-        },
-        &yes(),
-    )
-    .unwrap()
-    .recipe;
+    let a = learn_spaces(&spaces_har(Variant::A).recorded(), Variant::A, "S7", None)
+        .unwrap()
+        .recipe;
     let list = a.list.as_ref().unwrap();
     assert_eq!(
         list.items,
@@ -359,32 +327,11 @@ fn lists_of_both_variants_are_learned_and_paged() {
     // B: number ids under result.items, a title instead of a name (so the user names the
     // item), page 0-based with a hasMore flag.
     let recorded = spaces_har(Variant::B).recorded();
-    let unclear = learn_list(
-        Feature::Spaces,
-        &recorded,
-        &origin(Variant::B),
-        &Values::default(),
-        &ListExpect {
-            id: "12".into(),
-            name: None,
-        },
-        &yes(),
-    )
-    .unwrap_err();
+    let unclear = learn_spaces(&recorded, Variant::B, "12", None).unwrap_err();
     assert!(unclear.to_string().contains("title"), "{unclear}");
-    let b = learn_list(
-        Feature::Spaces,
-        &recorded,
-        &origin(Variant::B),
-        &Values::default(),
-        &ListExpect {
-            id: "12".into(),
-            name: Some("Team Space".into()),
-        },
-        &yes(),
-    )
-    .unwrap()
-    .recipe;
+    let b = learn_spaces(&recorded, Variant::B, "12", Some("Team Space"))
+        .unwrap()
+        .recipe;
     let list = b.list.as_ref().unwrap();
     assert_eq!(
         (list.id_field.as_str(), list.name_field.as_str()),
@@ -525,15 +472,9 @@ fn temporary_codes_are_read_from_a_publish_id_an_image_or_a_data_url() {
             Some(serde_json::json!({"appId": "A100", "releaseId": "R555"})),
             serde_json::json!({"success": true, "data": {"publishId": "5000000000000002", "expireSeconds": 600}}),
         );
-    let recipe = learn_step(
-        Feature::TemporaryCode,
-        &a.recorded(),
-        &origin(Variant::A),
-        &v,
-        &yes(),
-    )
-    .unwrap()
-    .recipe;
+    let recipe = learn_from(Feature::TemporaryCode, &a, Variant::A, &v, &yes())
+        .unwrap()
+        .recipe;
     assert_eq!(recipe.requests.len(), 1);
     assert_eq!(
         recipe.code,
@@ -566,15 +507,9 @@ fn temporary_codes_are_read_from_a_publish_id_an_image_or_a_data_url() {
         &format!("/api/v2/apps/A100/releases/R555/qrcode?_={T_MS}"),
         png,
     );
-    let recipe = learn_step(
-        Feature::TemporaryCode,
-        &b.recorded(),
-        &origin(Variant::B),
-        &v,
-        &yes(),
-    )
-    .unwrap()
-    .recipe;
+    let recipe = learn_from(Feature::TemporaryCode, &b, Variant::B, &v, &yes())
+        .unwrap()
+        .recipe;
     assert_eq!(recipe.code, Some(CodeShape::QrImage));
     assert_eq!(recipe.requests[0].method.as_str(), "GET");
     assert_eq!(
@@ -597,15 +532,9 @@ fn temporary_codes_are_read_from_a_publish_id_an_image_or_a_data_url() {
         Some(serde_json::json!({"appId": "A100"})),
         serde_json::json!({"success": true, "data": {"qr": "data:image/png;base64,iVBORw0KGgo=", "link": "gopay://mini-app/windvane?app_id=A100"}}),
     );
-    let recipe = learn_step(
-        Feature::TemporaryCode,
-        &c.recorded(),
-        &origin(Variant::A),
-        &v,
-        &yes(),
-    )
-    .unwrap()
-    .recipe;
+    let recipe = learn_from(Feature::TemporaryCode, &c, Variant::A, &v, &yes())
+        .unwrap()
+        .recipe;
     let answer = check_answer(
         &recipe,
         0,

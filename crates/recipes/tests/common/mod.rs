@@ -6,7 +6,10 @@
 
 #![allow(dead_code)]
 
-use gopay_miniapp_recipes::{Feature, RecordedRequest, Values};
+use gopay_miniapp_recipes::{
+    learn_list, learn_step, Feature, Learned, ListExpect, Literals, Options, RecordedRequest,
+    Refusal, Values,
+};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -43,6 +46,16 @@ pub fn values(app: &str, release: &str, users: &[&str], ratio: &str) -> Values {
         version_id: None,
         user_ids: Some(users.iter().map(|u| u.to_string()).collect()),
     }
+}
+
+/// The values the test recordings are made with.
+pub fn recorded_values() -> Values {
+    values("A100", "R555", &["1001", "1002"], "10")
+}
+
+/// Other values, for replays.
+pub fn new_values() -> Values {
+    values("A2009", "R77", &["2001", "2002", "2003"], "25")
 }
 
 /// The time the recording was made (Unix ms) and its HAR form.
@@ -364,4 +377,52 @@ impl Har {
         });
         self
     }
+}
+
+/// When the tests' recipes are learned.
+pub fn learned_at() -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(1_764_893_400).unwrap()
+}
+
+pub fn options(literals: Literals) -> Options {
+    Options::new(learned_at(), literals)
+}
+
+/// `--yes` without any accepted literal.
+pub fn yes() -> Options {
+    options(Literals::Yes {
+        accepted: Vec::new(),
+    })
+}
+
+/// Learns the step `feature` from `har` as recorded on `variant`'s portal.
+pub fn learn_from(
+    feature: Feature,
+    har: &Har,
+    variant: Variant,
+    values: &Values,
+    options: &Options,
+) -> Result<Learned, Refusal> {
+    learn_step(feature, &har.recorded(), &origin(variant), values, options)
+}
+
+/// Learns the spaces list from `recorded` on `variant`'s portal, expecting `id` (`name`).
+pub fn learn_spaces(
+    recorded: &[RecordedRequest],
+    variant: Variant,
+    id: &str,
+    name: Option<&str>,
+) -> Result<Learned, Refusal> {
+    let expect = ListExpect {
+        id: id.into(),
+        name: name.map(str::to_string),
+    };
+    learn_list(
+        Feature::Spaces,
+        recorded,
+        &origin(variant),
+        &Values::default(),
+        &expect,
+        &yes(),
+    )
 }
