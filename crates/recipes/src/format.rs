@@ -72,6 +72,17 @@ impl Feature {
         }
     }
 
+    /// A feature by name as a user types it (`temporary_code`, `temporary-code`, `target-apps`).
+    pub fn parse(name: &str) -> Option<Feature> {
+        let name = name.trim().to_ascii_lowercase().replace('-', "_");
+        Feature::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The recipe's file name in a recipe folder (`temporary_code.json`).
+    pub fn file_name(self) -> String {
+        format!("{}.json", self.name())
+    }
+
     /// Lists are learned from the GET whose answer holds the expected id; steps from the
     /// state-changing requests carrying the step's inputs.
     pub fn is_list(self) -> bool {
@@ -550,6 +561,32 @@ impl Recipe {
     }
 }
 
+/// A folder name for the recipes of one portal origin (`https_console.example.com_443`):
+/// scheme, host and port, nothing a file system or a shell reads specially.
+pub fn origin_dir(origin: &Url) -> String {
+    let host = origin.host_str().unwrap_or("no-host");
+    let port = origin.port_or_known_default().unwrap_or(0);
+    let name = format!("{}_{host}_{port}", origin.scheme());
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// One fingerprint of the recipes a portal has (the portal cache key includes it, so a learned,
+/// changed or forgotten recipe is a new key): sha256 of their sorted content hashes, hex; the
+/// fingerprint of no recipe is that of the empty list.
+pub fn fingerprint<'r>(recipes: impl IntoIterator<Item = &'r Recipe>) -> String {
+    let mut hashes: Vec<String> = recipes.into_iter().map(Recipe::content_hash).collect();
+    hashes.sort_unstable();
+    hex::encode(Sha256::digest(hashes.join("\n")))
+}
+
 /// Why a recipe file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RecipeFileError {
@@ -916,7 +953,30 @@ mod tests {
     }
 
     #[test]
+    fn origin_folders_are_plain_names() {
+        let dir = |u: &str| origin_dir(&Url::parse(u).unwrap());
+        assert_eq!(
+            dir("https://console.example.com/x?y"),
+            "https_console.example.com_443"
+        );
+        assert_eq!(dir("http://127.0.0.1:8780"), "http_127.0.0.1_8780");
+        assert_eq!(dir("http://[::1]:8780/"), "http____1__8780");
+        // Another port is another folder.
+        assert_ne!(dir("http://127.0.0.1:8780"), dir("http://127.0.0.1:8781"));
+    }
+
+    #[test]
     fn every_feature_has_a_name_and_lists_are_lists() {
+        for feature in Feature::ALL {
+            assert_eq!(Feature::parse(feature.name()), Some(feature));
+            assert_eq!(
+                Feature::parse(&feature.name().replace('_', "-")),
+                Some(feature)
+            );
+        }
+        assert_eq!(Feature::parse("TARGET-APPS"), Some(Feature::TargetApps));
+        assert_eq!(Feature::parse("upload"), None);
+        assert_eq!(Feature::TemporaryCode.file_name(), "temporary_code.json");
         for feature in Feature::ALL {
             let json = serde_json::to_string(&feature).unwrap();
             assert_eq!(json, format!("\"{}\"", feature.name()));

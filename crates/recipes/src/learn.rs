@@ -437,6 +437,10 @@ fn path_label(path: &[Slot]) -> String {
                 value: Value::String(t),
             } => Shown(t).to_string(),
             Slot::Input { input, .. } => format!("{{{}}}", input.name()),
+            Slot::From { request, path, .. } => {
+                format!("{{answer {} at {}}}", request + 1, path_text(path))
+            }
+            Slot::Cookie { name } => format!("{{cookie {}}}", Shown(name)),
             _ => "{…}".to_string(),
         })
         .collect::<Vec<_>>()
@@ -1498,6 +1502,83 @@ pub fn is_token(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The recipe as the user confirms it: each request, each field as placeholder or literal,
+/// the status seen after, the list's shape, the headers left out. Outside text is shown
+/// cleaned and cut; no session value is in a recipe to show.
+impl fmt::Display for Learned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let recipe = &self.recipe;
+        writeln!(
+            f,
+            "{} on {} ({} request{}):",
+            recipe.feature,
+            Shown(&recipe.origin),
+            recipe.requests.len(),
+            if recipe.requests.len() == 1 { "" } else { "s" }
+        )?;
+        for (index, request) in recipe.requests.iter().enumerate() {
+            writeln!(
+                f,
+                "  {}. {} /{}",
+                index + 1,
+                request.method,
+                path_label(&request.path)
+            )?;
+            for field in self
+                .fields
+                .iter()
+                .filter(|field| field.request == index + 1 && !field.is_route())
+            {
+                writeln!(
+                    f,
+                    "       {}: {}",
+                    Shown(&field.place),
+                    crate::replay::describe_slot(&field.slot)
+                )?;
+            }
+        }
+        if let Some(status) = &recipe.status_after {
+            writeln!(
+                f,
+                "  after it the release showed {} = {}",
+                Shown(&status.field),
+                Shown(&status.word)
+            )?;
+        }
+        if let Some(list) = &recipe.list {
+            writeln!(
+                f,
+                "  items at {}: id {}, name {}{}",
+                Shown(&path_text(&list.items)),
+                Shown(&list.id_field),
+                Shown(&list.name_field),
+                if list.paging.is_some() { ", paged" } else { "" }
+            )?;
+        }
+        if let Some(code) = &recipe.code {
+            let (what, path) = match code {
+                CodeShape::PublishId { path } => ("the publish id", Some(path)),
+                CodeShape::Url { path } => ("a URL", Some(path)),
+                CodeShape::QrDataUrl { path } => ("a QR image", Some(path)),
+                CodeShape::QrImage => ("the answer, a QR image", None),
+            };
+            match path {
+                Some(path) => writeln!(f, "  the code: {what} at {}", Shown(&path_text(path)))?,
+                None => writeln!(f, "  the code: {what}")?,
+            }
+        }
+        if !self.dropped_headers.is_empty() {
+            let names: Vec<String> = self
+                .dropped_headers
+                .iter()
+                .map(|h| Shown(h).to_string())
+                .collect();
+            writeln!(f, "  left out (the session's): {}", names.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Field {

@@ -372,6 +372,7 @@ fn no_planted_secret_is_in_a_recipe_a_view_or_debug_output() {
             assert_no_canary("Debug of the recording", &format!("{recorded:?}"));
             let fields: String = learned.fields.iter().map(Field::to_string).collect();
             assert_no_canary("the fields shown", &fields);
+            assert_no_canary("the recipe shown", &learned.to_string());
             let ctx = context(&values, &cookie);
             let dry: String = dry_run(&learned.recipe, &ctx)
                 .unwrap()
@@ -546,4 +547,46 @@ fn temporary_codes_are_read_from_a_publish_id_an_image_or_a_data_url() {
         temporary_code(&recipe, &answer, b"").unwrap(),
         Code::Image(b"\x89PNG\r\n\x1a\n".to_vec())
     );
+}
+
+#[test]
+fn the_recipe_is_shown_field_by_field_for_the_user_to_confirm() {
+    let shown = learn(Variant::B, Feature::Grayscale).to_string();
+    for line in [
+        "grayscale on https://console.example.test (1 request):",
+        "  1. PUT /api/v2/apps/{app_id}/releases/{release_id}/gray",
+        "       query._: now (milliseconds)",
+        "       query.csrfToken: the current value of cookie XSRF-TOKEN",
+        "       header.x-xsrf-token: the current value of cookie XSRF-TOKEN",
+        "       body.percent: {ratio} as a string",
+        "       body.options.notify: literal false",
+        "  after it the release showed state = BETA",
+    ] {
+        assert!(
+            shown.lines().any(|l| l == line),
+            "no line `{line}` in:\n{shown}"
+        );
+    }
+    let chained = learn(Variant::B, Feature::Rollback).to_string();
+    assert!(
+        chained.contains("  2. POST /api/v2/rollbacks/{answer 1 at result.ticket.no}/submit"),
+        "{chained}"
+    );
+}
+
+#[test]
+fn the_fingerprint_of_a_portals_recipes_changes_with_any_of_them() {
+    use gopay_miniapp_recipes::format::fingerprint;
+    let a = learn(Variant::A, Feature::Whitelist).recipe;
+    let b = learn(Variant::A, Feature::Grayscale).recipe;
+    // Order does not matter; content does.
+    assert_eq!(fingerprint([&a, &b]), fingerprint([&b, &a]));
+    assert_ne!(fingerprint([&a, &b]), fingerprint([&a]));
+    assert_ne!(
+        fingerprint([&a]),
+        fingerprint(std::iter::empty::<&Recipe>())
+    );
+    let mut changed = b.clone();
+    changed.status_after = None;
+    assert_ne!(fingerprint([&a, &b]), fingerprint([&a, &changed]));
 }
