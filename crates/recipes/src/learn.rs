@@ -638,7 +638,11 @@ impl Matcher<'_> {
     /// values (ids, not `1` or `true`), the latest source first, then the shortest path.
     fn earlier_answer_holding(&self, value: &Value, pos: Pos) -> Option<(usize, JsonPath, Repr)> {
         let distinctive = match value {
-            Value::String(s) => s.chars().count() >= 4,
+            // Ids have digits or are long; `append`, `USER_ID` are constants of the page.
+            Value::String(s) => {
+                let chars = s.chars().count();
+                (chars >= 4 && s.chars().any(|c| c.is_ascii_digit())) || chars >= 16
+            }
             Value::Number(n) => {
                 n.as_u64().is_some_and(|n| n >= 1000) || n.as_i64().is_some_and(|n| n <= -1000)
             }
@@ -759,7 +763,12 @@ impl Matcher<'_> {
             }
             (_, Some(None)) => return (literal, out),
             (1, None) => {
-                out.carries = true;
+                // A short value (a ratio of 10) is a placeholder, but alone it does not make a
+                // request a candidate: a tracker's `count: 10` is no grayscale.
+                out.carries = text
+                    .as_ref()
+                    .is_some_and(|t| t.chars().count() >= REPEAT_MIN)
+                    || matches!(knowns[0].1, Slot::UserIds { .. });
                 out.touches = true;
                 return (knowns[0].1.clone(), out);
             }

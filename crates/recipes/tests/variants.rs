@@ -590,3 +590,41 @@ fn the_fingerprint_of_a_portals_recipes_changes_with_any_of_them() {
     changed.status_after = None;
     assert_ne!(fingerprint([&a, &b]), fingerprint([&a, &changed]));
 }
+
+/// What a console page also sends while the user does the step does not join it: a tracker
+/// carrying a number equal to the ratio, a constant equal to one in an earlier answer.
+#[test]
+fn noise_in_the_recording_does_not_join_the_step() {
+    let v = recorded_values();
+    let mut har = Har::new();
+    har.noise(Variant::A)
+        .add(
+            Variant::A,
+            "GET",
+            "/rest/release/list?appId=A100",
+            None,
+            serde_json::json!({"success": true, "data": {"mode": "append", "list": [{"id": "R555"}]}}),
+        )
+        .add(
+            Variant::A,
+            "POST",
+            "/rest/track",
+            Some(serde_json::json!({"count": 10, "page": "release"})),
+            serde_json::json!({"success": true}),
+        )
+        .add(
+            Variant::A,
+            "POST",
+            "/rest/release/gray/start",
+            Some(serde_json::json!({"releaseId": "R555", "grayRatio": 10, "mode": "append"})),
+            serde_json::json!({"success": true}),
+        );
+    let learned = learn_from(Feature::Grayscale, &har, Variant::A, &v, &yes()).unwrap();
+    assert_eq!(learned.recipe.requests.len(), 1, "{learned}");
+    assert_eq!(
+        body_slot(&learned.recipe, 0, &["mode"]),
+        &Slot::Literal {
+            value: Value::String("append".into())
+        }
+    );
+}
