@@ -150,6 +150,8 @@ pub enum Refusal {
     Literal { field: String, shown: String },
     #[error("{request} sends a {shown} body; only JSON bodies can be learned (uploads cannot be captured)")]
     UnsupportedBody { request: String, shown: String },
+    #[error("what was recorded cannot be kept as a recipe: {reason}")]
+    Unstorable { reason: String },
     #[error("the answer of {request} holds no temporary code: {seen}; the tool reads a publish id, a URL or a QR image")]
     NoCode { request: String, seen: String },
     #[error("the item with id {id} has no field equal to the name `{name}`; its text fields: {}", fields.join(", "))]
@@ -258,6 +260,18 @@ pub fn learn_step(
     if feature == Feature::TemporaryCode {
         learned.recipe.code = Some(code_shape(&analysed[last])?);
     }
+    checked(learned, origin)
+}
+
+/// A learned recipe passes the checks of one read from disk, so what is saved can be read back
+/// (a literal of 10,000 characters, a header value that is no header value are refused here).
+fn checked(learned: Learned, origin: &Url) -> Result<Learned, Refusal> {
+    learned
+        .recipe
+        .check(origin)
+        .map_err(|err| Refusal::Unstorable {
+            reason: err.to_string(),
+        })?;
     Ok(learned)
 }
 
@@ -400,7 +414,7 @@ pub fn learn_list(
     }
     let mut learned = build(feature, origin, values, &analysed_list, &[index], options)?;
     learned.recipe.list = Some(list);
-    Ok(learned)
+    checked(learned, origin)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -534,6 +548,7 @@ fn analyse_all(
                 .rev()
                 .filter(|(_, a)| a.ok && (a.carries_inputs || a.method.changes_state()))
                 .filter_map(|(i, a)| a.answer.as_ref().map(|v| (i, v)))
+                .take(MAX_SOURCES)
                 .collect()
         } else {
             Vec::new()
@@ -581,6 +596,9 @@ struct LeafOut {
     from: Option<usize>,
 }
 
+/// Earlier answers a value is looked for in (the nearest ones): a step's requests follow each
+/// other; a long recording's older answers would only cost time.
+const MAX_SOURCES: usize = 32;
 /// A known shorter than this (a ratio `10`) may equal an unrelated number of the same request
 /// (a page size): matched in two places, it is refused unless the user says which.
 const REPEAT_MIN: usize = 4;
@@ -775,7 +793,7 @@ impl Matcher<'_> {
             (_, None) => {
                 out.touches = true;
                 out.issue = Some(Refusal::TwoKnowns {
-                    field: place.to_string(),
+                    field: Shown(place).to_string(),
                     inputs: knowns.into_iter().map(|(n, _)| n).collect(),
                 });
                 return (literal, out);
@@ -793,7 +811,7 @@ impl Matcher<'_> {
                 }
                 if self.authorization.iter().any(|a| a == text) {
                     out.issue = Some(Refusal::SessionValue {
-                        field: place.to_string(),
+                        field: Shown(place).to_string(),
                     });
                     return (literal, out);
                 }
@@ -817,7 +835,7 @@ impl Matcher<'_> {
             if let Some(input) = self.composite(text) {
                 out.touches = true;
                 out.issue = Some(Refusal::Composite {
-                    field: place.to_string(),
+                    field: Shown(place).to_string(),
                     input,
                     shown: gopay_miniapp_guard::text::cut(&Shown(text).to_string(), 80)
                         .into_owned(),
@@ -826,7 +844,7 @@ impl Matcher<'_> {
             }
             if is_secret_name(name) && !text.is_empty() {
                 out.issue = Some(Refusal::SessionValue {
-                    field: place.to_string(),
+                    field: Shown(place).to_string(),
                 });
                 return (literal, out);
             }
@@ -1442,7 +1460,7 @@ fn build(
         let places: Vec<String> = fields
             .iter()
             .filter(|f| matches!(f.slot, Slot::Input { input: i, .. } if i == input))
-            .map(Field::name)
+            .map(|f| Shown(&f.name()).to_string())
             .collect();
         let told = |place: &String| options.choices.iter().any(|(c, _)| c == place);
         if places.len() > 1 && !places.iter().all(told) {
@@ -1474,7 +1492,7 @@ fn build(
                     other => other.to_string(),
                 };
                 return Err(Refusal::Literal {
-                    field: field.name(),
+                    field: Shown(&field.name()).to_string(),
                     shown: gopay_miniapp_guard::text::cut(&Shown(&text).to_string(), 80)
                         .into_owned(),
                 });
@@ -1595,7 +1613,7 @@ impl fmt::Display for Field {
         write!(
             f,
             "{}: {}",
-            self.name(),
+            Shown(&self.name()),
             crate::replay::describe_slot(&self.slot)
         )
     }

@@ -606,3 +606,28 @@ fn the_status_after_is_the_releases_own_not_another_target_apps() {
         .recipe;
     assert_eq!(recipe.status_after.unwrap().word, "CANCELLED");
 }
+
+#[test]
+fn what_could_not_be_read_back_is_not_learned() {
+    // A literal longer than a recipe file may hold, accepted by the user: still refused, so
+    // nothing is saved that the tool would refuse to read.
+    let har = posted(
+        "/rest/release/whitelist/save",
+        json!({"appId": "A100", "userIds": ["1001", "1002"], "remark": "x".repeat(5000)}),
+    );
+    let refusal = refused(&har, &options(Literals::Confirm));
+    assert!(matches!(refusal, Refusal::Unstorable { .. }), "{refusal:?}");
+    assert!(refusal.to_string().contains("4096"), "{refusal}");
+}
+
+#[test]
+fn field_names_from_the_page_are_shown_not_obeyed() {
+    let har = posted(
+        "/rest/release/whitelist/save",
+        json!({"appId": "A100", "userIds": ["1001", "1002"], "re\u{1b}[2Jmark": "added by the release train"}),
+    );
+    let refusal = refused(&har, &yes());
+    let shown = refusal.to_string();
+    assert!(shown.contains("body.re\\x1b[2Jmark"), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown}");
+}
