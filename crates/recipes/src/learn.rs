@@ -379,6 +379,13 @@ pub fn learn_list(
                 second: format!("{} at {}", b.label(), path_text(&other.1)),
             });
         }
+        // The id in two fields (an item's `id`, another's `parentId`): which is the id?
+        if other.3 != first.3 {
+            return Err(Refusal::Indistinguishable {
+                first: format!("the field {} of the items", Shown(&first.3)),
+                second: format!("the field {}", Shown(&other.3)),
+            });
+        }
     }
     let (index, items_path, item_index, id_field) = first;
     let a = &analysed[index];
@@ -391,7 +398,26 @@ pub fn learn_list(
         .expect("found in the answer");
     let item = items[item_index].as_object().expect("items are objects");
     let name_field = name_field(item, &id_field, expect)?;
-    let paging = paging(&a.template, answer, &items_path);
+    let mut paging = paging(&a.template, answer, &items_path);
+    // The list's first page is the lowest recorded (the id may be on a later page).
+    if let Some((param, p)) = &mut paging {
+        let same_endpoint = analysed.iter().filter(|b| {
+            b.method == Method::Get
+                && b.template.path == a.template.path
+                && query_names(&b.template) == query_names(&a.template)
+        });
+        for b in same_endpoint {
+            let lowest = b.template.query.iter().find_map(|q| match &q.value {
+                Slot::Literal {
+                    value: Value::String(v),
+                } if &q.name == param => v.parse::<i64>().ok(),
+                _ => None,
+            });
+            if let Some(lowest) = lowest {
+                p.first = p.first.min(lowest);
+            }
+        }
+    }
     let list = ListShape {
         items: items_path,
         id_field,

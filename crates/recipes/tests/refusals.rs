@@ -631,3 +631,29 @@ fn field_names_from_the_page_are_shown_not_obeyed() {
     assert!(shown.contains("body.re\\x1b[2Jmark"), "{shown}");
     assert!(!shown.contains('\u{1b}'), "{shown}");
 }
+
+#[test]
+fn a_list_id_in_two_fields_or_a_har_mixing_origins_is_refused() {
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "GET",
+        "/rest/space/list",
+        None,
+        json!({"data": [{"parentId": "S7", "id": "S9", "name": "Child"}, {"id": "S7", "name": "Team"}]}),
+    );
+    let refusal = learn_spaces(&har.recorded(), Variant::A, "S7", None).unwrap_err();
+    assert!(
+        matches!(&refusal, Refusal::Indistinguishable { first, second } if first.contains("parentId") && second.contains("id")),
+        "{refusal:?}"
+    );
+
+    // The step recorded on another portal, with one script of the bound portal's among it.
+    let mut har = step_har(Variant::B, Feature::Whitelist, &recorded_values(), "BETA");
+    har.add(Variant::A, "GET", "/assets/app.js", None, json!(null));
+    let refusal = refused(&har, &yes());
+    assert!(
+        matches!(refusal, Refusal::ForeignOrigin { .. }),
+        "{refusal:?}"
+    );
+}

@@ -628,3 +628,22 @@ fn noise_in_the_recording_does_not_join_the_step() {
         }
     );
 }
+
+/// The expected id on the second page: the list still starts at the first page recorded.
+#[test]
+fn a_list_whose_id_is_on_a_later_page_starts_at_the_first() {
+    let mut har = Har::new();
+    for (page, id) in [(1, "S1"), (2, "S7")] {
+        har.add(
+            Variant::A,
+            "GET",
+            &format!("/rest/space/list?pageNo={page}&pageSize=1"),
+            None,
+            serde_json::json!({"success": true, "data": {"total": 2, "list": [{"spaceId": id, "spaceName": "Team"}]}}),
+        );
+    }
+    let recipe = learn_spaces(&har.recorded(), Variant::A, "S7", None)
+        .unwrap()
+        .recipe;
+    assert_eq!(first_page(&recipe), Some(1));
+}
