@@ -180,8 +180,13 @@ pub fn learn_step(
     // candidate's answer).
     let mut selected: BTreeSet<usize> = BTreeSet::new();
     for (i, a) in analysed.iter().enumerate() {
-        if state_changing_ok(a) && (a.carries_inputs || a.from.iter().any(|s| selected.contains(s)))
-        {
+        // A value of an answer counts when the answer is a candidate's, or a read's that
+        // carried inputs (the release query whose item id the step sends).
+        let uses_an_answer = a.from.iter().any(|s| {
+            selected.contains(s)
+                || (analysed[*s].method == Method::Get && analysed[*s].carries_inputs)
+        });
+        if state_changing_ok(a) && (a.carries_inputs || uses_an_answer) {
             selected.insert(i);
         }
     }

@@ -647,3 +647,62 @@ fn a_list_whose_id_is_on_a_later_page_starts_at_the_first() {
         .recipe;
     assert_eq!(first_page(&recipe), Some(1));
 }
+
+/// Without the release's id among the values, the step takes it from the release query the
+/// page made first: the read joins the step, and the replay reads it again.
+#[test]
+fn a_read_whose_answer_the_step_uses_joins_it() {
+    let mut v = recorded_values();
+    v.release_id = None;
+    let mut har = Har::new();
+    har.noise(Variant::A)
+        .add(
+            Variant::A,
+            "GET",
+            "/rest/release/list?appId=A100",
+            None,
+            serde_json::json!({"success": true, "data": {"list": [{"id": "R555", "version": "1.0.2"}]}}),
+        )
+        .add(
+            Variant::A,
+            "POST",
+            "/rest/release/gray/start",
+            Some(serde_json::json!({"releaseId": "R555", "grayRatio": 10})),
+            serde_json::json!({"success": true}),
+        );
+    let recipe = learn_from(Feature::Grayscale, &har, Variant::A, &v, &yes())
+        .unwrap()
+        .recipe;
+    assert_eq!(recipe.requests.len(), 2);
+    assert_eq!(recipe.requests[0].method.as_str(), "GET");
+    assert_eq!(
+        body_slot(&recipe, 1, &["releaseId"]),
+        &Slot::From {
+            request: 0,
+            path: vec![
+                PathStep::Key("data".into()),
+                PathStep::Key("list".into()),
+                PathStep::Index(0),
+                PathStep::Key("id".into())
+            ],
+            repr: Repr::String
+        }
+    );
+    let mut other = new_values();
+    other.release_id = None;
+    let ctx = context(&other, &cookie);
+    let read = prepare(&recipe, 0, &ctx, &[], None).unwrap();
+    assert_eq!(read.path_and_query, "/rest/release/list?appId=A2009");
+    let answer = check_answer(
+        &recipe,
+        0,
+        200,
+        br#"{"success": true, "data": {"list": [{"id": "R9001"}]}}"#,
+    )
+    .unwrap();
+    let step = prepare(&recipe, 1, &ctx, &[answer], None).unwrap();
+    assert_eq!(
+        step.body,
+        Some(serde_json::json!({"releaseId": "R9001", "grayRatio": 25}))
+    );
+}
