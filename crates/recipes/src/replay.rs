@@ -315,7 +315,17 @@ impl Renderer<'_> {
                 path,
                 repr,
             } => {
-                let Some(answer) = self.answers.get(*from) else {
+                // A value named like a secret (a CSRF token a page fetches first) is sent, but
+                // shown as where it comes from.
+                let secret = matches!(
+                    path.last(),
+                    Some(crate::format::PathStep::Key(k)) if crate::format::is_secret_name(k)
+                );
+                let answer = self
+                    .answers
+                    .get(*from)
+                    .filter(|_| !(secret && self.mode == Mode::Redacted));
+                let Some(answer) = answer else {
                     if self.mode == Mode::Redacted {
                         return Ok(Rendered::Marker(format!(
                             "<answer of request {} at {}>",

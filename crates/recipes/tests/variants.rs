@@ -706,3 +706,48 @@ fn a_read_whose_answer_the_step_uses_joins_it() {
         Some(serde_json::json!({"releaseId": "R9001", "grayRatio": 25}))
     );
 }
+
+/// A page that fetches a CSRF token first and sends it with the step: the token is taken from
+/// the answer at replay, sent, and shown only as where it comes from.
+#[test]
+fn a_token_fetched_first_is_taken_from_its_answer_and_never_shown() {
+    let v = recorded_values();
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "POST",
+        "/rest/csrf/issue",
+        Some(serde_json::json!({"appId": "A100"})),
+        serde_json::json!({"success": true, "data": {"csrfToken": "tok-77f1e2d3c4b5a6"}}),
+    )
+    .add(
+        Variant::A,
+        "POST",
+        "/rest/release/withdraw",
+        Some(serde_json::json!({"releaseId": "R555", "csrf": "tok-77f1e2d3c4b5a6"})),
+        serde_json::json!({"success": true}),
+    );
+    let recipe = learn_from(Feature::Withdraw, &har, Variant::A, &v, &yes())
+        .unwrap()
+        .recipe;
+    assert!(!recipe.to_json().contains("tok-77f1"));
+    let ctx = context(&v, &cookie);
+    let answer = check_answer(
+        &recipe,
+        0,
+        200,
+        br#"{"success": true, "data": {"csrfToken": "tok-NEW-SECRET-123"}}"#,
+    )
+    .unwrap();
+    let step = prepare(&recipe, 1, &ctx, &[answer], None).unwrap();
+    assert_eq!(
+        step.body,
+        Some(serde_json::json!({"releaseId": "R555", "csrf": "tok-NEW-SECRET-123"}))
+    );
+    let shown = format!("{}{step:?}", step.redacted());
+    assert!(!shown.contains("tok-NEW-SECRET"), "{shown}");
+    assert!(
+        shown.contains("<answer of request 1 at data.csrfToken>"),
+        "{shown}"
+    );
+}
