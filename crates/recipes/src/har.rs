@@ -249,6 +249,8 @@ pub fn read_har_file(path: &std::path::Path) -> Result<Vec<RecordedRequest>, Har
 /// The recorded requests of a HAR file's bytes, in the order they were made. Entries whose
 /// URL is not http(s) (`data:`, `chrome-extension:`) are left out.
 pub fn parse_har(bytes: &[u8]) -> Result<Vec<RecordedRequest>, HarError> {
+    // Some browsers and editors save a byte order mark first; JSON has none.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let har: Har = serde_json::from_slice(bytes)
         .map_err(|e| HarError::NotHar(Shown(&e.to_string()).to_string()))?;
     if har.log.entries.len() > MAX_ENTRIES {
@@ -372,6 +374,8 @@ mod tests {
         ]}});
         let recorded = parse_har(har.to_string().as_bytes()).unwrap();
         assert_eq!(recorded.len(), 2);
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), har.to_string().as_bytes()].concat();
+        assert_eq!(parse_har(&with_bom).unwrap(), recorded);
         assert_eq!(recorded[0].started_ms, Some(1_764_893_000_123));
         assert_eq!(recorded[0].response.as_ref().unwrap().body, b"\x89PNG");
         // No answer (status 0) is no response.
