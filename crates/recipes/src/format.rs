@@ -305,6 +305,8 @@ pub enum UserIdsShape {
     },
     /// One string, the IDs joined with `separator`.
     Joined { separator: String },
+    /// One query parameter repeated, an ID each (`userIds=1001&userIds=1002`).
+    Repeated,
     /// One ID was recorded as a plain value: no separator was seen, so only one ID can be sent.
     Single {
         #[serde(rename = "as")]
@@ -724,7 +726,7 @@ fn check_request(
                 ));
             }
         }
-        check_slot(index, segment, list, Place::Text)?;
+        check_slot(index, segment, list, Place::Path)?;
     }
     if request.query.len() > MAX_FIELDS || request.headers.len() > MAX_FIELDS {
         return Err(format!(
@@ -733,7 +735,7 @@ fn check_request(
     }
     for param in &request.query {
         check_name("query parameter name", &param.name)?;
-        check_slot(index, &param.value, list, Place::Text)?;
+        check_slot(index, &param.value, list, Place::Query)?;
     }
     for header in &request.headers {
         check_name("header name", &header.name)?;
@@ -785,7 +787,8 @@ fn check_request(
 
 #[derive(PartialEq)]
 enum Place {
-    Text,
+    Path,
+    Query,
     Body,
 }
 
@@ -837,7 +840,7 @@ fn check_slot(
     match slot {
         Slot::Literal { value } => {
             check_literal(value)?;
-            if place == Place::Text && !value.is_string() {
+            if place != Place::Body && !value.is_string() {
                 return Err("a literal in a path or query is not text".into());
             }
         }
@@ -869,8 +872,13 @@ fn check_slot(
         }
         Slot::UserIds {
             shape: UserIdsShape::Array { .. },
-        } if place == Place::Text => {
+        } if place != Place::Body => {
             return Err("user IDs as an array outside a JSON body".into());
+        }
+        Slot::UserIds {
+            shape: UserIdsShape::Repeated,
+        } if place != Place::Query => {
+            return Err("user IDs as a repeated parameter outside the query".into());
         }
         _ => {}
     }

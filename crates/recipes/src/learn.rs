@@ -144,6 +144,8 @@ pub enum Refusal {
         input: String,
         shown: String,
     },
+    #[error("{field} holds one of the user IDs alone; they can be learned only sent together (an array, one joined string, or one query parameter repeated in order)")]
+    UserIdsApart { field: String },
     #[error("{field} carries a session value that is not a cookie's; a recipe never keeps one, so this step cannot be learned")]
     SessionValue { field: String },
     #[error("{field} is the literal `{shown}`, which is not a short constant; check it and accept it (--accept-literal {field}) or confirm interactively")]
@@ -757,12 +759,7 @@ impl Matcher<'_> {
             .map(|(i, v)| (i.name().to_string(), v))
             .collect();
         if let Some(ids) = self.values.user_ids() {
-            for id in ids {
-                if ids.len() > 1 && id == text {
-                    return Some("user_ids".into());
-                }
-                knowns.push(("user_ids".into(), id));
-            }
+            knowns.extend(ids.iter().map(|id| ("user_ids".to_string(), id.as_str())));
         }
         for (name, known) in knowns {
             if known.chars().count() < COMPOSITE_MIN || known == text {
@@ -862,6 +859,17 @@ impl Matcher<'_> {
                 if let Some(unit) = self.is_cache_buster(name, text) {
                     return (Slot::Now { unit }, out);
                 }
+            }
+            if self
+                .values
+                .user_ids()
+                .is_some_and(|ids| ids.len() > 1 && ids.contains(text))
+            {
+                out.touches = true;
+                out.issue = Some(Refusal::UserIdsApart {
+                    field: Shown(place).to_string(),
+                });
+                return (literal, out);
             }
             if let Some(input) = self.composite(text) {
                 out.touches = true;
@@ -999,19 +1007,43 @@ fn analyse(
         note(&mut a, place, &slot, out);
         a.template.path.push(slot);
     }
-    for (name, value) in request.url.query_pairs() {
+    let pairs: Vec<(String, String)> = request
+        .url
+        .query_pairs()
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
+    let mut skip = 0;
+    for (at, (name, value)) in pairs.iter().enumerate() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        // The user IDs as one parameter repeated, in order (`userIds=1001&userIds=1002`).
+        if let Some(ids) = values.user_ids().filter(|ids| ids.len() > 1) {
+            let run = pairs[at..].iter().take(ids.len());
+            if run.len() == ids.len() && run.zip(ids).all(|((n, v), id)| n == name && v == id) {
+                let slot = Slot::UserIds {
+                    shape: UserIdsShape::Repeated,
+                };
+                let out = LeafOut {
+                    carries: true,
+                    touches: true,
+                    ..LeafOut::default()
+                };
+                note(&mut a, format!("query.{name}"), &slot, out);
+                a.template.query.push(Param {
+                    name: name.clone(),
+                    value: slot,
+                });
+                skip = ids.len() - 1;
+                continue;
+            }
+        }
+        let (name, value) = (name.clone(), value.clone());
         let place = format!("query.{name}");
-        let (slot, out) = matcher.leaf(
-            &place,
-            &name,
-            &Value::String(value.into_owned()),
-            Pos::Query,
-        );
+        let (slot, out) = matcher.leaf(&place, &name, &Value::String(value), Pos::Query);
         note(&mut a, place, &slot, out);
-        a.template.query.push(Param {
-            name: name.into_owned(),
-            value: slot,
-        });
+        a.template.query.push(Param { name, value: slot });
     }
     for (name, value) in &request.headers {
         let lower = name.to_ascii_lowercase();
@@ -1749,8 +1781,6 @@ mod tests {
         assert_eq!(m.composite("A1000"), None);
         // A known of one character is in too many strings to mean anything.
         assert_eq!(m.composite("v7-beta"), None);
-        // One user ID of two, alone, cannot be templated.
-        assert_eq!(m.composite("1001").as_deref(), Some("user_ids"));
         assert_eq!(m.composite("users:1002").as_deref(), Some("user_ids"));
     }
 

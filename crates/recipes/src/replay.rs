@@ -300,6 +300,8 @@ impl Renderer<'_> {
                         Value::Array(out)
                     }
                     UserIdsShape::Joined { separator } => Value::String(ids.join(separator)),
+                    // Expanded by the query (the only place a recipe may have it).
+                    UserIdsShape::Repeated => Value::String(ids.join(",")),
                     UserIdsShape::Single { repr } => {
                         if ids.len() != 1 {
                             return Err(TemplateError::OneUserIdOnly);
@@ -433,6 +435,17 @@ impl Renderer<'_> {
         let mut query = Vec::new();
         for param in &template.query {
             let name: String = byte_serialize(param.name.as_bytes()).collect();
+            if let Slot::UserIds {
+                shape: UserIdsShape::Repeated,
+            } = &param.value
+            {
+                let ids = self.ctx.values.user_ids().ok_or(TemplateError::NoUserIds)?;
+                for id in ids {
+                    let id: String = byte_serialize(id.as_bytes()).collect();
+                    query.push(format!("{name}={id}"));
+                }
+                continue;
+            }
             let value = match self.slot(&param.value, false)? {
                 Rendered::Marker(m) => m,
                 rendered => byte_serialize(rendered.text().as_bytes()).collect(),
@@ -635,6 +648,7 @@ pub fn describe_slot(slot: &Slot) -> String {
             UserIdsShape::Joined { separator } => {
                 format!("{{user_ids}} joined with \"{}\"", Shown(separator))
             }
+            UserIdsShape::Repeated => "{user_ids}, the parameter repeated for each".into(),
             UserIdsShape::Single { repr } => {
                 format!("{{user_ids}} (one ID, as a {})", repr_name(*repr))
             }

@@ -657,3 +657,17 @@ fn a_list_id_in_two_fields_or_a_har_mixing_origins_is_refused() {
         "{refusal:?}"
     );
 }
+
+#[test]
+fn user_ids_sent_apart_are_refused() {
+    let har = posted(
+        "/rest/whitelist/add",
+        json!({"appId": "A100", "first": "1001", "second": "1002"}),
+    );
+    assert_eq!(
+        refused(&har, &yes()),
+        Refusal::UserIdsApart {
+            field: "body.first".into()
+        }
+    );
+}

@@ -751,3 +751,29 @@ fn a_token_fetched_first_is_taken_from_its_answer_and_never_shown() {
         "{shown}"
     );
 }
+
+/// User IDs as one query parameter repeated (as a Java console binds a list) replay as many
+/// times as there are IDs.
+#[test]
+fn user_ids_as_a_repeated_query_parameter() {
+    let v = recorded_values();
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "POST",
+        "/rest/whitelist/add?userIds=1001&userIds=1002&appId=A100",
+        None,
+        serde_json::json!({"success": true}),
+    );
+    let recipe = learn_from(Feature::Whitelist, &har, Variant::A, &v, &yes())
+        .unwrap()
+        .recipe;
+    assert_eq!(recipe.requests[0].query.len(), 2);
+    let values = new_values();
+    let ctx = context(&values, &cookie);
+    assert_eq!(
+        prepare(&recipe, 0, &ctx, &[], None).unwrap().path_and_query,
+        "/rest/whitelist/add?userIds=2001&userIds=2002&userIds=2003&appId=A2009"
+    );
+    Recipe::from_json(recipe.to_json().as_bytes(), &origin(Variant::A)).unwrap();
+}
