@@ -18,10 +18,14 @@ pub mod learn;
 pub mod replay;
 pub mod values;
 
-pub use format::{Feature, Input, Method, Recipe, RecipeError, Slot};
+pub use format::{
+    fingerprint, origin_dir, CodeShape, Feature, Input, Method, Recipe, RecipeError,
+    RecipeFileError, Slot,
+};
 pub use har::{parse_har, read_har_file, HarError, RecordedRequest};
 pub use learn::{learn_list, learn_step, Learned, ListExpect, Literals, Options, Refusal};
 pub use replay::{
-    check_answer, dry_run, prepare, AnswerError, Context, Prepared, Redacted, TemplateError,
+    check_answer, dry_run, first_page, list_items, next_page, prepare, temporary_code, AnswerError,
+    Code, Context, ListItem, Prepared, Redacted, TemplateError,
 };
 pub use values::Values;
