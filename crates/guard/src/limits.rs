@@ -31,6 +31,13 @@ pub const PROJECT_FILE_MAX: u64 = MIB;
 pub const LOCK_FILE_MAX: u64 = 64 * MIB;
 /// A file of the tool's own home read whole (credentials.json, the publish journal).
 pub const HOME_FILE_MAX: u64 = MIB;
+/// A HAR file the user saved from their browser (`learn --har`): it holds every answer of the
+/// recorded pages (a console's lists, its scripts when the browser kept them); a few minutes of
+/// a console's traffic is a few MiB.
+pub const HAR_FILE_MAX: u64 = 64 * MIB;
+/// A route recipe (crates/recipes): a few requests of a few fields each, some KiB; a shared
+/// project's recipe is outside data.
+pub const RECIPE_FILE_MAX: u64 = 256 * KIB;
 
 /// Build output lines waiting for a slow editor: at most this many are queued; when the queue
 /// is full the oldest waiting ones are dropped and counted, and the editor is told how many
