@@ -84,6 +84,12 @@ pub(crate) mod history_type {
     pub const SKIP_BETA: &str = "SKIP_BETA";
     pub const ONLINE: &str = "ONLINE";
     pub const OFFLINE: &str = "OFFLINE";
+    // Steps of the console pages' ASSUMED routes (`console`).
+    pub const WHITELIST: &str = "WHITELIST";
+    pub const GRAYSCALE: &str = "GRAYSCALE";
+    pub const ROLLBACK: &str = "ROLLBACK";
+    pub const WITHDRAW: &str = "WITHDRAW";
+    pub const CANCEL: &str = "CANCEL";
 }
 
 /// Appends to a release's history.
