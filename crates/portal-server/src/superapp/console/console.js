@@ -54,7 +54,7 @@
   const seg = encodeURIComponent;
 
   // Each variant: its routes, field names and list item paths.
-  const API = {
+  const VARIANTS = {
     a: {
       async list(path, query) {
         return pages(async (n) => {
@@ -62,9 +62,9 @@
           return { items: data.list, total: data.total };
         });
       },
-      spaces: () => API.a.list("/rest/intercnn/space/list", {}).then((l) => l.map((s) => ({ id: s.spaceId, name: s.spaceName }))),
-      apps: (space) => API.a.list("/rest/intercnn/app/list", { spaceId: space }).then((l) => l.map((a) => ({ id: a.appId, name: a.appName }))),
-      targetApps: () => API.a.list("/rest/intercnn/channel/list", {}).then((l) => l.map((t) => ({ id: t.channelCode, name: t.channelName }))),
+      spaces: () => VARIANTS.a.list("/rest/intercnn/space/list", {}).then((l) => l.map((s) => ({ id: s.spaceId, name: s.spaceName }))),
+      apps: (space) => VARIANTS.a.list("/rest/intercnn/app/list", { spaceId: space }).then((l) => l.map((a) => ({ id: a.appId, name: a.appName }))),
+      targetApps: () => VARIANTS.a.list("/rest/intercnn/channel/list", {}).then((l) => l.map((t) => ({ id: t.channelCode, name: t.channelName }))),
       release: (app, pid) =>
         call("GET", "/rest/intercnn/app/publish/detail", { appId: app, publishId: pid }).then((r) => ({
           id: r.publishId,
@@ -93,9 +93,9 @@
           return { items: data.result.items, total: data.result.total };
         });
       },
-      spaces: () => API.b.list("/api/console/v2/spaces").then((l) => l.map((s) => ({ id: s.space_id, name: s.space_name }))),
-      apps: (space) => API.b.list(`/api/console/v2/spaces/${seg(space)}/mini-apps`).then((l) => l.map((a) => ({ id: a.mini_app_id, name: a.mini_app_name }))),
-      targetApps: () => API.b.list("/api/console/v2/target-apps").then((l) => l.map((t) => ({ id: t.channel_code, name: t.display_name }))),
+      spaces: () => VARIANTS.b.list("/api/console/v2/spaces").then((l) => l.map((s) => ({ id: s.space_id, name: s.space_name }))),
+      apps: (space) => VARIANTS.b.list(`/api/console/v2/spaces/${seg(space)}/mini-apps`).then((l) => l.map((a) => ({ id: a.mini_app_id, name: a.mini_app_name }))),
+      targetApps: () => VARIANTS.b.list("/api/console/v2/target-apps").then((l) => l.map((t) => ({ id: t.channel_code, name: t.display_name }))),
       release: (app, pid) =>
         call("GET", `/api/console/v2/releases/${seg(pid)}`, { app_id: app }).then(({ result: r }) => ({
           id: r.release_id,
@@ -121,7 +121,8 @@
       withdraw: (app, pid) => call("POST", `/api/console/v2/releases/${seg(pid)}/withdraw`, undefined, { app_id: app }),
       cancel: (app, pid) => call("POST", `/api/console/v2/releases/${seg(pid)}/cancel`, undefined, { app_id: app }),
     },
-  }[variant];
+  };
+  const API = VARIANTS[variant];
 
   /** Every page of a list, until the total is reached or a page comes back short. */
   async function pages(fetchPage) {
@@ -285,9 +286,11 @@
       el("p", {}, el("a", { href: `#/spaces/${seg(space)}/apps/${seg(app)}` }, "Back to the MiniApp")),
     );
 
-    // A step, then the release read again (the page's own release query).
+    // A step, then the release read again (the page's own release query). `data-done` on
+    // the body names the last button whose step (and re-read) finished, for scripts.
     const step = (button, done, run) =>
       document.getElementById(button).addEventListener("click", async () => {
+        delete document.body.dataset.done;
         try {
           await run();
           say(done);
@@ -295,8 +298,10 @@
           document.getElementById("release-status").textContent = again.status;
           document.getElementById("release-whitelist").textContent = again.whitelist;
           document.getElementById("release-ratio").textContent = again.ratio;
+          document.body.dataset.done = button;
         } catch (err) {
           fail(err);
+          document.body.dataset.done = `error:${button}`;
         }
       });
     document.getElementById("btn-set-whitelist").addEventListener("click", () => {
