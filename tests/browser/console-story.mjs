@@ -11,9 +11,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 import { builtBinary } from "../cargo-target.mjs";
-import { storedZip } from "./zip.mjs";
+import { storedZip } from "./support.mjs";
 
-export const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const REST = "/rest/intercnn/app";
 
 /** The features, in the order the story clicks them (each needs the state the one before left). */

@@ -17,9 +17,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
 
-import { chromiumPath, runStory, startEmulator } from "./console-story.mjs";
+import { runStory, startEmulator } from "./console-story.mjs";
+import { launchChromium } from "./support.mjs";
 
 const [dirArg, ...variantArgs] = process.argv.slice(2);
 if (!dirArg || variantArgs.some((v) => v !== "a" && v !== "b")) {
@@ -29,10 +29,7 @@ if (!dirArg || variantArgs.some((v) => v !== "a" && v !== "b")) {
 const out = resolve(dirArg);
 const variants = variantArgs.length > 0 ? variantArgs : ["a", "b"];
 const work = mkdtempSync(join(tmpdir(), "gopay-miniapp-record-hars-"));
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
+const browser = await launchChromium();
 let failed = false;
 try {
   for (const variant of variants) {

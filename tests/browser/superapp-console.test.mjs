@@ -12,19 +12,16 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 
-import { FEATURES, chromiumPath, runStory, startEmulator, word } from "./console-story.mjs";
+import { FEATURES, runStory, startEmulator, word } from "./console-story.mjs";
+import { chromiumPath, launchChromium } from "./support.mjs";
 
 const work = mkdtempSync(join(tmpdir(), "gopay-miniapp-console-browser-"));
 let browser = null;
 
 before(async () => {
   assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

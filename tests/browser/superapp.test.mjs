@@ -13,14 +13,12 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 
 import { builtBinary } from "../cargo-target.mjs";
-import { storedZip } from "./zip.mjs";
+import { chromiumPath, launchChromium, storedZip } from "./support.mjs";
 
 // Where cargo builds it (CARGO_TARGET_DIR honoured), or GOPAY_MINIAPP_BIN.
 const bin = builtBinary();
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const REST = "/rest/intercnn/app";
 
 const work = mkdtempSync(join(tmpdir(), "gopay-miniapp-superapp-browser-"));
@@ -67,10 +65,7 @@ before(async () => {
     const m = /^(space|app|target-app) (\d+) (.+)$/.exec(line);
     if (m) ids[`${m[1]} ${m[3]}`] = m[2];
   }
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 
 use super::super::envelope::{answer, bad_param, param, refuse, required, Page};
 use super::super::ids::{self, parse_console_id, AppRef, ChannelRef, Kind};
-use super::super::releases::{history_type, record, release_item};
+use super::super::releases::{history_type, record, recorded, release_item};
 use super::super::session::Console;
 use super::super::versions::epoch_ms;
 use crate::apps::{all_target_apps, apps_in_space, query_pairs, user_spaces};
@@ -387,14 +387,10 @@ async fn after(
     kind: &'static str,
     memo: String,
 ) -> ApiResult<Value> {
-    let operator = console.caller.username.clone();
-    state
-        .store
-        .run(move |tx| {
-            record(tx, &release.id, kind, release.state, &operator, &memo)?;
-            Ok(wrap(variant, item(tx, variant, &release)?))
-        })
-        .await
+    recorded(state, console, release, kind, memo, move |tx, release| {
+        Ok(wrap(variant, item(tx, variant, release)?))
+    })
+    .await
 }
 
 async fn detail(
@@ -536,40 +532,50 @@ async fn rollback(
         .await
 }
 
-async fn withdraw(
-    state: &AppState,
-    console: &Console,
-    variant: ConsoleVariant,
-    release_id: String,
-) -> ApiResult<Value> {
-    let release = withdraw_release(state, console.caller.clone(), release_id).await?;
-    after(
-        state,
-        console,
-        variant,
-        release,
-        history_type::WITHDRAW,
-        String::new(),
-    )
-    .await
-}
+/// The steps on one release, for the handlers' const parameter.
+pub(crate) const WHITELIST: u8 = 0;
+pub(crate) const GRAYSCALE: u8 = 1;
+pub(crate) const TEMPORARY_CODE: u8 = 2;
+pub(crate) const WITHDRAW: u8 = 3;
+pub(crate) const CANCEL: u8 = 4;
 
-async fn cancel(
+/// A step on one release, its inputs read from `body` in the variant's shape.
+async fn release_step(
     state: &AppState,
     console: &Console,
     variant: ConsoleVariant,
-    release_id: String,
+    step: u8,
+    (app, release_id): (AppRef, String),
+    body: &Map<String, Value>,
 ) -> ApiResult<Value> {
-    let release = cancel_release(state, console.caller.clone(), release_id).await?;
-    after(
-        state,
-        console,
-        variant,
-        release,
-        history_type::CANCEL,
-        String::new(),
-    )
-    .await
+    let caller = console.caller.clone();
+    let (release, kind) = match step {
+        WHITELIST => {
+            let users = match variant {
+                ConsoleVariant::A => user_ids_array(body, "userIds")?,
+                ConsoleVariant::B => user_ids_joined(body, "user_ids")?,
+            };
+            return whitelist(state, console, variant, release_id, users).await;
+        }
+        GRAYSCALE => {
+            let ratio = match variant {
+                ConsoleVariant::A => body.get("ratio").cloned().unwrap_or(Value::Null),
+                ConsoleVariant::B => ratio_string(body, "gray_ratio")?,
+            };
+            return grayscale(state, console, variant, release_id, ratio).await;
+        }
+        TEMPORARY_CODE => return temporary_code(state, console, variant, &app, release_id).await,
+        WITHDRAW => (
+            withdraw_release(state, caller, release_id).await?,
+            history_type::WITHDRAW,
+        ),
+        CANCEL => (
+            cancel_release(state, caller, release_id).await?,
+            history_type::CANCEL,
+        ),
+        other => return Err(ApiError::internal(format!("no console step {other}"))),
+    };
+    after(state, console, variant, release, kind, String::new()).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -579,8 +585,65 @@ async fn cancel(
 const A: ConsoleVariant = ConsoleVariant::A;
 const B: ConsoleVariant = ConsoleVariant::B;
 
-/// `GET /rest/intercnn/space/list?currentPage&pageSize`
-pub(crate) async fn a_spaces(
+/// The lists, for the handlers' const parameter.
+pub(crate) const SPACES: u8 = 0;
+pub(crate) const APPS: u8 = 1;
+pub(crate) const TARGET_APPS: u8 = 2;
+
+/// A list's items in the variant's field names; `space`: the space of the MiniApps.
+async fn list_items(
+    state: &AppState,
+    console: &Console,
+    variant: ConsoleVariant,
+    list: u8,
+    space: Option<&str>,
+) -> ApiResult<Vec<Value>> {
+    let b = variant == ConsoleVariant::B;
+    let (pairs, (id_key, name_key)) = match list {
+        SPACES => (
+            spaces(state, console).await?,
+            if b {
+                ("space_id", "space_name")
+            } else {
+                ("spaceId", "spaceName")
+            },
+        ),
+        APPS => {
+            let space = parse_console_id("spaceId", space.unwrap_or_default())?;
+            (
+                apps(state, console, "spaceId", space).await?,
+                if b {
+                    ("mini_app_id", "mini_app_name")
+                } else {
+                    ("appId", "appName")
+                },
+            )
+        }
+        TARGET_APPS => (
+            target_apps(state).await?,
+            if b {
+                ("channel_code", "display_name")
+            } else {
+                ("channelCode", "channelName")
+            },
+        ),
+        other => return Err(ApiError::internal(format!("no console list {other}"))),
+    };
+    Ok(pairs
+        .into_iter()
+        .map(|(id, name)| {
+            let mut item = json!({ id_key: id, name_key: name });
+            if let (false, APPS, Some(space)) = (b, list, space) {
+                item["spaceId"] = json!(space);
+            }
+            item
+        })
+        .collect())
+}
+
+/// `GET /rest/intercnn/space/list`, `…/app/list?spaceId`, `…/channel/list`
+/// (`currentPage`, `pageSize`): `data.list`.
+pub(crate) async fn a_list<const LIST: u8>(
     State(state): State<AppState>,
     console: Console,
     RawQuery(raw): RawQuery,
@@ -589,55 +652,12 @@ pub(crate) async fn a_spaces(
     answer(
         async {
             let page = Page::from_query(&pairs)?;
-            let items = spaces(&state, &console)
-                .await?
-                .into_iter()
-                .map(|(id, name)| json!({ "spaceId": id, "spaceName": name }))
-                .collect();
-            Ok(page.list(items))
-        }
-        .await,
-    )
-}
-
-/// `GET /rest/intercnn/app/list?spaceId&currentPage&pageSize`
-pub(crate) async fn a_apps(
-    State(state): State<AppState>,
-    console: Console,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let pairs = query_pairs(&raw);
-    answer(
-        async {
-            let page = Page::from_query(&pairs)?;
-            let space = parse_console_id("spaceId", required(&pairs, "spaceId")?)?;
-            let items = apps(&state, &console, "spaceId", space.clone())
-                .await?
-                .into_iter()
-                .map(|(id, name)| json!({ "appId": id, "appName": name, "spaceId": space }))
-                .collect();
-            Ok(page.list(items))
-        }
-        .await,
-    )
-}
-
-/// `GET /rest/intercnn/channel/list?currentPage&pageSize`
-pub(crate) async fn a_target_apps(
-    State(state): State<AppState>,
-    _console: Console,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let pairs = query_pairs(&raw);
-    answer(
-        async {
-            let page = Page::from_query(&pairs)?;
-            let items = target_apps(&state)
-                .await?
-                .into_iter()
-                .map(|(code, name)| json!({ "channelCode": code, "channelName": name }))
-                .collect();
-            Ok(page.list(items))
+            let space = if LIST == APPS {
+                Some(required(&pairs, "spaceId")?)
+            } else {
+                None
+            };
+            Ok(page.list(list_items(&state, &console, A, LIST, space).await?))
         }
         .await,
     )
@@ -672,8 +692,9 @@ async fn a_target(
     locate(state, console, ("appId", app), ("publishId", publish)).await
 }
 
-/// `POST /rest/intercnn/app/publish/whitelist/start` `{appId, publishId, userIds: [..]}`
-pub(crate) async fn a_whitelist(
+/// `POST /rest/intercnn/app/publish/{whitelist/start,gray/start,tempCode,withdraw,cancel}`
+/// `{appId, publishId, …}` (`userIds: [..]`, `ratio: 10`).
+pub(crate) async fn a_step<const STEP: u8>(
     State(state): State<AppState>,
     console: Console,
     body: Bytes,
@@ -681,42 +702,8 @@ pub(crate) async fn a_whitelist(
     answer(
         async {
             let body = object(&body)?;
-            let users = user_ids_array(&body, "userIds")?;
-            let (_, id) = a_target(&state, &console, &body).await?;
-            whitelist(&state, &console, A, id, users).await
-        }
-        .await,
-    )
-}
-
-/// `POST /rest/intercnn/app/publish/gray/start` `{appId, publishId, ratio: 10}`
-pub(crate) async fn a_grayscale(
-    State(state): State<AppState>,
-    console: Console,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let body = object(&body)?;
-            let ratio = body.get("ratio").cloned().unwrap_or(Value::Null);
-            let (_, id) = a_target(&state, &console, &body).await?;
-            grayscale(&state, &console, A, id, ratio).await
-        }
-        .await,
-    )
-}
-
-/// `POST /rest/intercnn/app/publish/tempCode` `{appId, publishId}`
-pub(crate) async fn a_temporary_code(
-    State(state): State<AppState>,
-    console: Console,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let body = object(&body)?;
-            let (app, id) = a_target(&state, &console, &body).await?;
-            temporary_code(&state, &console, A, &app, id).await
+            let target = a_target(&state, &console, &body).await?;
+            release_step(&state, &console, A, STEP, target, &body).await
         }
         .await,
     )
@@ -741,101 +728,24 @@ pub(crate) async fn a_rollback(
     )
 }
 
-/// `POST /rest/intercnn/app/publish/withdraw` `{appId, publishId}`
-pub(crate) async fn a_withdraw(
-    State(state): State<AppState>,
-    console: Console,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let body = object(&body)?;
-            let (_, id) = a_target(&state, &console, &body).await?;
-            withdraw(&state, &console, A, id).await
-        }
-        .await,
-    )
-}
-
-/// `POST /rest/intercnn/app/publish/cancel` `{appId, publishId}`
-pub(crate) async fn a_cancel(
-    State(state): State<AppState>,
-    console: Console,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let body = object(&body)?;
-            let (_, id) = a_target(&state, &console, &body).await?;
-            cancel(&state, &console, A, id).await
-        }
-        .await,
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // Variant b
 // ---------------------------------------------------------------------------------------------
 
-/// `GET /api/console/v2/spaces?page_no&page_size&_`
-pub(crate) async fn b_spaces(
+/// `GET /api/console/v2/spaces`, `…/spaces/{spaceId}/mini-apps`, `…/target-apps`
+/// (`page_no`, `page_size`, `_`): `data.result.items`.
+pub(crate) async fn b_list_of<const LIST: u8>(
     State(state): State<AppState>,
     console: Console,
+    space: Option<Path<String>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let pairs = query_pairs(&raw);
     answer(
         async {
             let page = b_page(&pairs)?;
-            let items = spaces(&state, &console)
-                .await?
-                .into_iter()
-                .map(|(id, name)| json!({ "space_id": id, "space_name": name }))
-                .collect();
-            Ok(b_list(page, items))
-        }
-        .await,
-    )
-}
-
-/// `GET /api/console/v2/spaces/{spaceId}/mini-apps?page_no&page_size&_`
-pub(crate) async fn b_apps(
-    State(state): State<AppState>,
-    console: Console,
-    Path(space): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let pairs = query_pairs(&raw);
-    answer(
-        async {
-            let page = b_page(&pairs)?;
-            let space = parse_console_id("spaceId", &space)?;
-            let items = apps(&state, &console, "spaceId", space)
-                .await?
-                .into_iter()
-                .map(|(id, name)| json!({ "mini_app_id": id, "mini_app_name": name }))
-                .collect();
-            Ok(b_list(page, items))
-        }
-        .await,
-    )
-}
-
-/// `GET /api/console/v2/target-apps?page_no&page_size&_`
-pub(crate) async fn b_target_apps(
-    State(state): State<AppState>,
-    _console: Console,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let pairs = query_pairs(&raw);
-    answer(
-        async {
-            let page = b_page(&pairs)?;
-            let items = target_apps(&state)
-                .await?
-                .into_iter()
-                .map(|(code, name)| json!({ "channel_code": code, "display_name": name }))
-                .collect();
+            let space = space.map(|Path(s)| s);
+            let items = list_items(&state, &console, B, LIST, space.as_deref()).await?;
             Ok(b_list(page, items))
         }
         .await,
@@ -876,8 +786,9 @@ async fn b_target(
     Ok((app, id, body))
 }
 
-/// `POST /api/console/v2/releases/{publishId}/whitelist` `{app_id, user_ids: "1001;1002"}`
-pub(crate) async fn b_whitelist(
+/// `POST /api/console/v2/releases/{publishId}/{whitelist,gray,temp-code,withdraw,cancel}`
+/// `{app_id, …}` (`user_ids: "1001;1002"`, `gray_ratio: "10"`), with `X-XSRF-TOKEN`.
+pub(crate) async fn b_step<const STEP: u8>(
     State(state): State<AppState>,
     console: Console,
     headers: HeaderMap,
@@ -886,44 +797,8 @@ pub(crate) async fn b_whitelist(
 ) -> Response {
     answer(
         async {
-            let (_, id, body) = b_target(&state, &console, &headers, publish, &body).await?;
-            let users = user_ids_joined(&body, "user_ids")?;
-            whitelist(&state, &console, B, id, users).await
-        }
-        .await,
-    )
-}
-
-/// `POST /api/console/v2/releases/{publishId}/gray` `{app_id, gray_ratio: "10"}`
-pub(crate) async fn b_grayscale(
-    State(state): State<AppState>,
-    console: Console,
-    headers: HeaderMap,
-    Path(publish): Path<String>,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let (_, id, body) = b_target(&state, &console, &headers, publish, &body).await?;
-            let ratio = ratio_string(&body, "gray_ratio")?;
-            grayscale(&state, &console, B, id, ratio).await
-        }
-        .await,
-    )
-}
-
-/// `POST /api/console/v2/releases/{publishId}/temp-code` `{app_id}`
-pub(crate) async fn b_temporary_code(
-    State(state): State<AppState>,
-    console: Console,
-    headers: HeaderMap,
-    Path(publish): Path<String>,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let (app, id, _) = b_target(&state, &console, &headers, publish, &body).await?;
-            temporary_code(&state, &console, B, &app, id).await
+            let (app, id, body) = b_target(&state, &console, &headers, publish, &body).await?;
+            release_step(&state, &console, B, STEP, (app, id), &body).await
         }
         .await,
     )
@@ -1045,40 +920,6 @@ pub(crate) async fn b_rollback(
                 })
                 .await?;
             rollback(&state, &console, B, app, channel).await
-        }
-        .await,
-    )
-}
-
-/// `POST /api/console/v2/releases/{publishId}/withdraw` `{app_id}`
-pub(crate) async fn b_withdraw(
-    State(state): State<AppState>,
-    console: Console,
-    headers: HeaderMap,
-    Path(publish): Path<String>,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let (_, id, _) = b_target(&state, &console, &headers, publish, &body).await?;
-            withdraw(&state, &console, B, id).await
-        }
-        .await,
-    )
-}
-
-/// `POST /api/console/v2/releases/{publishId}/cancel` `{app_id}`
-pub(crate) async fn b_cancel(
-    State(state): State<AppState>,
-    console: Console,
-    headers: HeaderMap,
-    Path(publish): Path<String>,
-    body: Bytes,
-) -> Response {
-    answer(
-        async {
-            let (_, id, _) = b_target(&state, &console, &headers, publish, &body).await?;
-            cancel(&state, &console, B, id).await
         }
         .await,
     )

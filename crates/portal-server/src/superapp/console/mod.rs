@@ -84,22 +84,26 @@ pub struct ConsoleRoute {
     pub path: &'static str,
 }
 
-const fn a(feature: &'static str, method: &'static str, path: &'static str) -> ConsoleRoute {
+const fn route(
+    variant: ConsoleVariant,
+    feature: &'static str,
+    method: &'static str,
+    path: &'static str,
+) -> ConsoleRoute {
     ConsoleRoute {
-        variant: ConsoleVariant::A,
+        variant,
         feature,
         method,
         path,
     }
 }
 
+const fn a(feature: &'static str, method: &'static str, path: &'static str) -> ConsoleRoute {
+    route(ConsoleVariant::A, feature, method, path)
+}
+
 const fn b(feature: &'static str, method: &'static str, path: &'static str) -> ConsoleRoute {
-    ConsoleRoute {
-        variant: ConsoleVariant::B,
-        feature,
-        method,
-        path,
-    }
+    route(ConsoleVariant::B, feature, method, path)
 }
 
 /// Every ASSUMED route behind the console pages, both variants, in documentation order.
@@ -162,27 +166,27 @@ pub const CONSOLE_ROUTES: &[ConsoleRoute] = &[
 fn handler(route: &ConsoleRoute) -> MethodRouter<AppState> {
     use ConsoleVariant::{A, B};
     match (route.variant, route.feature) {
-        (A, "spaces") => get(api::a_spaces),
-        (A, "apps") => get(api::a_apps),
-        (A, "target-apps") => get(api::a_target_apps),
+        (A, "spaces") => get(api::a_list::<{ api::SPACES }>),
+        (A, "apps") => get(api::a_list::<{ api::APPS }>),
+        (A, "target-apps") => get(api::a_list::<{ api::TARGET_APPS }>),
         (A, "release") => get(api::a_release),
-        (A, "whitelist") => post(api::a_whitelist),
-        (A, "grayscale") => post(api::a_grayscale),
-        (A, "temporary-code") => post(api::a_temporary_code),
+        (A, "whitelist") => post(api::a_step::<{ api::WHITELIST }>),
+        (A, "grayscale") => post(api::a_step::<{ api::GRAYSCALE }>),
+        (A, "temporary-code") => post(api::a_step::<{ api::TEMPORARY_CODE }>),
         (A, "rollback") => post(api::a_rollback),
-        (A, "withdraw") => post(api::a_withdraw),
-        (A, "cancel") => post(api::a_cancel),
-        (B, "spaces") => get(api::b_spaces),
-        (B, "apps") => get(api::b_apps),
-        (B, "target-apps") => get(api::b_target_apps),
+        (A, "withdraw") => post(api::a_step::<{ api::WITHDRAW }>),
+        (A, "cancel") => post(api::a_step::<{ api::CANCEL }>),
+        (B, "spaces") => get(api::b_list_of::<{ api::SPACES }>),
+        (B, "apps") => get(api::b_list_of::<{ api::APPS }>),
+        (B, "target-apps") => get(api::b_list_of::<{ api::TARGET_APPS }>),
         (B, "release") => get(api::b_release),
-        (B, "whitelist") => post(api::b_whitelist),
-        (B, "grayscale") => post(api::b_grayscale),
-        (B, "temporary-code") => post(api::b_temporary_code),
+        (B, "whitelist") => post(api::b_step::<{ api::WHITELIST }>),
+        (B, "grayscale") => post(api::b_step::<{ api::GRAYSCALE }>),
+        (B, "temporary-code") => post(api::b_step::<{ api::TEMPORARY_CODE }>),
         (B, "rollback-plan") => get(api::b_rollback_plan),
         (B, "rollback") => post(api::b_rollback),
-        (B, "withdraw") => post(api::b_withdraw),
-        (B, "cancel") => post(api::b_cancel),
+        (B, "withdraw") => post(api::b_step::<{ api::WITHDRAW }>),
+        (B, "cancel") => post(api::b_step::<{ api::CANCEL }>),
         (variant, feature) => panic!("console variant {variant} has no handler for {feature}"),
     }
 }

@@ -1,4 +1,16 @@
-// A ZIP builder for the browser tests (shared by superapp.test.mjs and console-story.mjs).
+// What the SuperApp browser tests share: a ZIP builder and Chromium's launch.
+
+import { chromium } from "playwright-core";
+
+export const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** Debian's Chromium, headless, without the background traffic that would muddle a HAR. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
 
 /** A ZIP (stored, no compression) of the given text files, built here so the test needs no tool. */
 export function storedZip(files) {
