@@ -1869,18 +1869,23 @@ async fn the_console_page_loads_its_own_script_under_a_strict_csp() {
     }
 }
 
+/// A console route's path with the demo's ids in its parameters.
+fn console_path(route: &superapp::ConsoleRoute) -> String {
+    route
+        .path
+        .replace("{publishId}", "5000000000000001")
+        .replace("{spaceId}", "1532000000000000000001")
+        .replace("{appId}", "1512000000000000000001")
+        .replace("{channelCode}", "1611000000000000000001")
+}
+
 #[tokio::test]
 async fn every_console_route_needs_the_session_and_only_its_variant_is_mounted() {
     for variant in [ConsoleVariant::A, ConsoleVariant::B] {
         let p = emulator_with(|c| c.console_variant = variant).await;
         let anonymous = Console::new(&p);
         for route in CONSOLE_ROUTES {
-            let path = route
-                .path
-                .replace("{publishId}", "5000000000000001")
-                .replace("{spaceId}", "1532000000000000000001")
-                .replace("{appId}", "1512000000000000000001")
-                .replace("{channelCode}", "1611000000000000000001");
+            let path = console_path(route);
             let url = format!("{}{path}", p.url);
             let req = if route.method == "GET" {
                 anonymous.http.get(url)
@@ -1897,6 +1902,32 @@ async fn every_console_route_needs_the_session_and_only_its_variant_is_mounted()
                 assert_eq!(status, StatusCode::NOT_FOUND, "{route:?} on {variant}");
             }
         }
+        // The firewall's browser check stands in front of them as of the observed routes.
+        let switch = |on: bool| {
+            anonymous
+                .http
+                .post(format!("{}/emulator/firewall", p.url))
+                .json(&json!({ "challenge": on }))
+                .send()
+        };
+        assert_eq!(switch(true).await.unwrap().status(), StatusCode::OK);
+        for route in CONSOLE_ROUTES
+            .iter()
+            .filter(|r| r.variant == variant && r.method == "GET")
+        {
+            let path = console_path(route);
+            let page = anonymous
+                .http
+                .get(format!("{}{path}", p.url))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains("x5secdata"), "{route:?}: {page}");
+        }
+        switch(false).await.unwrap();
     }
 }
 
