@@ -370,6 +370,10 @@ pub struct ServeArgs {
     /// console GoPay's portal runs on (superapp; docs/portal-superapp.md).
     #[arg(long, value_parser = parse_backend, default_value = "native")]
     pub backend: gopay_miniapp_portal::Backend,
+    /// With --backend superapp: which of the emulator's two invented consoles its pages
+    /// (/console) and their ASSUMED routes follow (a or b; docs/portal-superapp.md).
+    #[arg(long, value_name = "a|b", default_value = "a")]
+    pub console_variant: gopay_miniapp_portal_server::superapp::ConsoleVariant,
 }
 
 pub fn parse_backend(text: &str) -> Result<gopay_miniapp_portal::Backend, String> {

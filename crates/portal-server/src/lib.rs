@@ -86,6 +86,9 @@ pub struct PortalConfig {
     pub public_url: Option<String>,
     /// The API served: native (default) or the SuperApp console emulator.
     pub backend: Backend,
+    /// Which invented console the emulator's pages and ASSUMED routes follow
+    /// (`docs/portal-superapp.md`, "The console pages"); ignored by the native portal.
+    pub console_variant: superapp::ConsoleVariant,
     /// **Test only**: expiry (tokens, sessions, device codes) on a clock the test advances
     /// instead of the system clock. None (the default, and always outside tests) unless
     /// `GOPAY_MINIAPP_PORTAL_TEST_CLOCK` names its file ([`TEST_CLOCK_ENV`]).
@@ -118,6 +121,7 @@ impl Default for PortalConfig {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             public_url: None,
             backend: Backend::Native,
+            console_variant: superapp::ConsoleVariant::A,
             test_clock: None,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
@@ -235,7 +239,7 @@ pub async fn start(config: PortalConfig) -> Result<RunningPortal, ServerError> {
     );
     let app = match backend {
         Backend::Native => router::build(state),
-        Backend::Superapp => superapp::router(state),
+        Backend::Superapp => superapp::router(state, config.console_variant),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let timeouts = Timeouts {

@@ -177,6 +177,21 @@ fn live_release(
         .optional()?)
 }
 
+/// What a rollback of a MiniApp on a target app would do now: `(live version, the version
+/// it brings back)`; None where nothing is live or nothing archived can come back. Read only
+/// (the SuperApp emulator's rollback plan; [`rollback_app`] checks again when it runs).
+pub(crate) fn rollback_preview(
+    tx: &Transaction<'_>,
+    app_id: &str,
+    target_app_id: &str,
+) -> ApiResult<Option<(VersionNumber, VersionNumber)>> {
+    let Some(live) = live_release(tx, app_id, target_app_id)? else {
+        return Ok(None);
+    };
+    Ok(rollback_candidate(tx, app_id, target_app_id)?
+        .map(|previous| (live.version, previous.version)))
+}
+
 fn context(tx: &Transaction<'_>, row: &ReleaseRow) -> ApiResult<ReleaseContext> {
     Ok(ReleaseContext {
         first_release: is_first_release(tx, &row.app_id, &row.target_app_id)?,

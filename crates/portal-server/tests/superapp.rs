@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{make_zip, package, portal_with, Portal};
 use gopay_miniapp_portal_server::superapp::{
-    self, DirectoryEntry, SESSION_COOKIE, SUPERAPP_ROUTES,
+    self, ConsoleVariant, DirectoryEntry, CONSOLE_ROUTES, SESSION_COOKIE, SUPERAPP_ROUTES,
 };
 use gopay_miniapp_portal_server::{start, Backend, PortalConfig};
 use reqwest::{redirect, StatusCode};
@@ -201,6 +201,27 @@ impl Console {
             .await);
         assert_eq!(created["version"], version);
         path
+    }
+
+    /// The history query of a release (`data`) and its items' types, newest first.
+    async fn history(&self, app: &str, channel: &str, version: &str) -> (Value, Vec<String>) {
+        let history = ok(self
+            .get(
+                &format!("{REST}/publish/version/history/query"),
+                &[
+                    ("appId", app),
+                    ("channelCode", channel),
+                    ("version", version),
+                ],
+            )
+            .await);
+        let types = history["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["type"].as_str().unwrap().to_string())
+            .collect();
+        (history, types)
     }
 
     async fn status(&self, app: &str, channel: &str, version: &str) -> Value {
@@ -464,22 +485,7 @@ async fn the_observed_story_runs_end_to_end() {
     );
 
     // The history, newest first.
-    let history = ok(dev
-        .get(
-            &format!("{REST}/publish/version/history/query"),
-            &[
-                ("appId", &app),
-                ("channelCode", &gopay),
-                ("version", "1.0.0"),
-            ],
-        )
-        .await);
-    let types: Vec<&str> = history["list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["type"].as_str().unwrap())
-        .collect();
+    let (history, types) = dev.history(&app, &gopay, "1.0.0").await;
     assert_eq!(
         types,
         [
@@ -1235,4 +1241,906 @@ async fn a_restart_keeps_the_data_the_ids_and_the_sessions() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The console pages' ASSUMED routes (issue #22), both variants
+// ---------------------------------------------------------------------------------------------
+
+/// An emulator of a console variant with demo's console and the demo ids the console tests
+/// use (Demo Space, Hello MiniApp, GoPay).
+struct Demo {
+    p: Portal,
+    ids: Ids,
+    space: String,
+    app: String,
+    gopay: String,
+    dev: Console,
+}
+
+impl Demo {
+    async fn open(variant: ConsoleVariant) -> Demo {
+        let p = emulator_with(|c| c.console_variant = variant).await;
+        let ids = ids(&p).await;
+        let dev = Console::login(&p, "demo", "demo").await;
+        Demo {
+            space: ids.of("space", "Demo Space"),
+            app: ids.of("app", "Hello MiniApp"),
+            gopay: ids.of("target-app", "GoPay"),
+            ids,
+            dev,
+            p,
+        }
+    }
+}
+
+/// The value a response's `Set-Cookie` gives the cookie `name`.
+fn set_cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// A console user of the pages' routes: the variant's shapes, and (b) the XSRF token the
+/// console page set.
+struct Pages {
+    c: Console,
+    variant: ConsoleVariant,
+    xsrf: String,
+}
+
+impl Pages {
+    /// Opens `/console` (as the browser would before any XHR): b's page sets `XSRF-TOKEN`.
+    async fn open(c: Console, variant: ConsoleVariant) -> Pages {
+        let resp = c
+            .http
+            .get(format!("{}/console", c.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let xsrf = set_cookie_value(&resp, "XSRF-TOKEN").unwrap_or_default();
+        assert_eq!(xsrf.is_empty(), variant == ConsoleVariant::A, "{variant}");
+        Pages { c, variant, xsrf }
+    }
+
+    /// One request; b's get the cache-buster, and its POSTs the echoed token (`xsrf`).
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+        xsrf: Option<&str>,
+    ) -> Value {
+        let url = format!("{}{path}", self.c.url);
+        let mut req = if method == "GET" {
+            self.c.http.get(url)
+        } else {
+            self.c.http.post(url).header("Origin", &self.c.url)
+        };
+        req = req.query(query).header("Accept", "application/json");
+        if self.variant == ConsoleVariant::B {
+            req = req.query(&[("_", "1767225600000")]);
+        }
+        if let Some(token) = xsrf {
+            req = req.header("X-XSRF-TOKEN", token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        Console::read(req.send().await.unwrap()).await
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, &str)]) -> Value {
+        self.send("GET", path, query, None, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let token = self.xsrf.clone();
+        let xsrf = (self.variant == ConsoleVariant::B).then_some(token.as_str());
+        self.send("POST", path, &[], Some(body), xsrf).await
+    }
+
+    /// A list route's items and total, from the variant's item path.
+    fn items(&self, data: &Value) -> (Vec<Value>, u64) {
+        let list = match self.variant {
+            ConsoleVariant::A => data,
+            ConsoleVariant::B => &data["result"],
+        };
+        let items = match self.variant {
+            ConsoleVariant::A => &list["list"],
+            ConsoleVariant::B => &list["items"],
+        };
+        (
+            items.as_array().unwrap().clone(),
+            list["total"].as_u64().unwrap(),
+        )
+    }
+
+    async fn spaces(&self) -> (Vec<Value>, u64) {
+        let data = match self.variant {
+            ConsoleVariant::A => {
+                self.get(
+                    "/rest/intercnn/space/list",
+                    &[("currentPage", "1"), ("pageSize", "20")],
+                )
+                .await
+            }
+            ConsoleVariant::B => {
+                self.get(
+                    "/api/console/v2/spaces",
+                    &[("page_no", "1"), ("page_size", "20")],
+                )
+                .await
+            }
+        };
+        self.items(&ok(data))
+    }
+
+    /// The MiniApps of `space`, one page of `size`.
+    async fn apps(&self, space: &str, page: &str, size: &str) -> Value {
+        match self.variant {
+            ConsoleVariant::A => {
+                self.get(
+                    "/rest/intercnn/app/list",
+                    &[
+                        ("spaceId", space),
+                        ("currentPage", page),
+                        ("pageSize", size),
+                    ],
+                )
+                .await
+            }
+            ConsoleVariant::B => {
+                self.get(
+                    &format!("/api/console/v2/spaces/{space}/mini-apps"),
+                    &[("page_no", page), ("page_size", size)],
+                )
+                .await
+            }
+        }
+    }
+
+    async fn target_apps(&self) -> (Vec<Value>, u64) {
+        let data = match self.variant {
+            ConsoleVariant::A => self.get("/rest/intercnn/channel/list", &[]).await,
+            ConsoleVariant::B => self.get("/api/console/v2/target-apps", &[]).await,
+        };
+        self.items(&ok(data))
+    }
+
+    async fn release(&self, app: &str, publish: &str) -> Value {
+        match self.variant {
+            ConsoleVariant::A => {
+                self.get(
+                    "/rest/intercnn/app/publish/detail",
+                    &[("appId", app), ("publishId", publish)],
+                )
+                .await
+            }
+            ConsoleVariant::B => {
+                self.get(
+                    &format!("/api/console/v2/releases/{publish}"),
+                    &[("app_id", app)],
+                )
+                .await
+            }
+        }
+    }
+
+    /// `(path, body)` of a step on one release.
+    fn step(&self, feature: &str, app: &str, publish: &str, extra: Value) -> (String, Value) {
+        let mut body = match self.variant {
+            ConsoleVariant::A => json!({"appId": app, "publishId": publish}),
+            ConsoleVariant::B => json!({"app_id": app}),
+        };
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let path = match (self.variant, feature) {
+            (ConsoleVariant::A, "whitelist") => "/rest/intercnn/app/publish/whitelist/start".into(),
+            (ConsoleVariant::A, "grayscale") => "/rest/intercnn/app/publish/gray/start".into(),
+            (ConsoleVariant::A, "temporary-code") => "/rest/intercnn/app/publish/tempCode".into(),
+            (ConsoleVariant::A, other) => format!("/rest/intercnn/app/publish/{other}"),
+            (ConsoleVariant::B, "whitelist") => {
+                format!("/api/console/v2/releases/{publish}/whitelist")
+            }
+            (ConsoleVariant::B, "grayscale") => format!("/api/console/v2/releases/{publish}/gray"),
+            (ConsoleVariant::B, "temporary-code") => {
+                format!("/api/console/v2/releases/{publish}/temp-code")
+            }
+            (ConsoleVariant::B, other) => format!("/api/console/v2/releases/{publish}/{other}"),
+        };
+        (path, body)
+    }
+
+    async fn act(&self, feature: &str, app: &str, publish: &str, extra: Value) -> Value {
+        let (path, body) = self.step(feature, app, publish, extra);
+        self.post(&path, body).await
+    }
+
+    async fn whitelist(&self, app: &str, publish: &str, users: &[&str]) -> Value {
+        let extra = match self.variant {
+            ConsoleVariant::A => json!({"userIds": users}),
+            ConsoleVariant::B => json!({"user_ids": users.join(";")}),
+        };
+        self.act("whitelist", app, publish, extra).await
+    }
+
+    async fn grayscale(&self, app: &str, publish: &str, ratio: u8) -> Value {
+        let extra = match self.variant {
+            ConsoleVariant::A => json!({"ratio": ratio}),
+            ConsoleVariant::B => json!({"gray_ratio": ratio.to_string()}),
+        };
+        self.act("grayscale", app, publish, extra).await
+    }
+
+    /// Roll Back: one request (a) or the plan and its operation (b).
+    async fn rollback(&self, app: &str, channel: &str) -> Value {
+        match self.variant {
+            ConsoleVariant::A => {
+                self.post(
+                    "/rest/intercnn/app/publish/rollback",
+                    json!({"appId": app, "channelCode": channel}),
+                )
+                .await
+            }
+            ConsoleVariant::B => {
+                let plan = ok(self
+                    .get(
+                        &format!("/api/console/v2/apps/{app}/channels/{channel}/rollback-plan"),
+                        &[],
+                    )
+                    .await);
+                let op = plan["result"]["operation_id"].as_str().unwrap().to_string();
+                self.post("/api/console/v2/rollback", json!({"operation_id": op}))
+                    .await
+            }
+        }
+    }
+
+    /// The release in the variant's answer: `(status word, item)`.
+    fn status_of(&self, data: &Value) -> (String, Value) {
+        match self.variant {
+            ConsoleVariant::A => (
+                data["versionStatus"].as_str().unwrap().to_string(),
+                data.clone(),
+            ),
+            ConsoleVariant::B => (
+                data["result"]["release_status"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                data["result"].clone(),
+            ),
+        }
+    }
+
+    /// The variant's word for a state the observed table calls `observed`.
+    fn word(&self, observed: &'static str) -> &'static str {
+        match (self.variant, observed) {
+            (ConsoleVariant::B, "INIT") => "DRAFT",
+            (ConsoleVariant::B, "BETA") => "TESTING_WHITELIST",
+            (ConsoleVariant::B, "GRAY") => "GRAY_RUNNING",
+            _ => observed,
+        }
+    }
+}
+
+/// Publishes `version` of `app` and releases it to `channel` (`INIT`); its publish id.
+async fn console_release(
+    dev: &Console,
+    space: &str,
+    app: &str,
+    channel: &str,
+    version: &str,
+) -> String {
+    let path = dev.publish(space, app, version).await;
+    let created = ok(dev
+        .post(
+            &format!("{REST}/publish/version/create"),
+            json!({"appId": app, "channelCode": channel, "version": version, "changelog": "", "artifactList": [path]}),
+        )
+        .await);
+    created["publishId"].as_str().unwrap().to_string()
+}
+
+/// Releases `version` of `app` to `channel` and submits it; its publish id.
+async fn console_release_in_review(
+    dev: &Console,
+    space: &str,
+    app: &str,
+    channel: &str,
+    version: &str,
+) -> String {
+    let publish = console_release(dev, space, app, channel, version).await;
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            step_body(app, space, channel, version),
+        )
+        .await);
+    publish
+}
+
+/// "Officially Release" through the observed routes: skipBeta, then online.
+async fn console_official(dev: &Console, body: Value) {
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/gray/skipBeta"),
+            body.clone(),
+        )
+        .await);
+    ok(dev.post(&format!("{REST}/publish/online"), body).await);
+}
+
+async fn console_approve(admin: &Console, app: &str, channel: &str, version: &str) {
+    ok(admin
+        .post(
+            "/emulator/review",
+            json!({"appId": app, "channelCode": channel, "version": version, "decision": "APPROVE"}),
+        )
+        .await);
+}
+
+/// Every feature of the console pages' routes, on one variant: lists with paging, then on
+/// Hello MiniApp → GoPay: 1.0.0 live; 1.0.1 temporary code, apply, withdraw, apply, approve,
+/// whitelist, grayscale up (and down refused), official; rollback to 1.0.0; 1.0.2 cancelled.
+/// Each state change is checked in the variant's release query and the observed one.
+async fn every_console_feature_works(variant: ConsoleVariant) {
+    let Demo {
+        p,
+        ids,
+        space,
+        app,
+        gopay,
+        dev,
+    } = Demo::open(variant).await;
+    let admin = Console::login(&p, "admin", "admin").await;
+    let pages = Pages::open(Console::login(&p, "demo", "demo").await, variant).await;
+    let (id_key, name_key) = match variant {
+        ConsoleVariant::A => (("spaceId", "spaceName"), ("appId", "appName")),
+        ConsoleVariant::B => (("space_id", "space_name"), ("mini_app_id", "mini_app_name")),
+    };
+
+    // Lists: demo's one space; its two MiniApps one per page; both target apps.
+    let (spaces, total) = pages.spaces().await;
+    assert_eq!(total, 1);
+    assert_eq!(spaces[0][id_key.0], space);
+    assert_eq!(spaces[0][id_key.1], "Demo Space");
+    let mut names = Vec::new();
+    for page in ["1", "2"] {
+        let (items, total) = pages.items(&ok(pages.apps(&space, page, "1").await));
+        assert_eq!((items.len(), total), (1, 2), "page {page}");
+        names.push(items[0][name_key.1].as_str().unwrap().to_string());
+        if items[0][name_key.1] == "Hello MiniApp" {
+            assert_eq!(items[0][name_key.0], app);
+        }
+    }
+    names.sort();
+    assert_eq!(names, ["Hello MiniApp", "Wallet Tools"]);
+    let (targets, total) = pages.target_apps().await;
+    assert_eq!(total, 2);
+    let code_key = match variant {
+        ConsoleVariant::A => "channelCode",
+        ConsoleVariant::B => "channel_code",
+    };
+    assert!(targets.iter().any(|t| t[code_key] == gopay), "{targets:?}");
+    // Another user's space is not there.
+    let other_space = ids.of("space", "Other Space");
+    let refusal = refused(pages.apps(&other_space, "1", "10").await, "NOT_FOUND");
+    assert_eq!(refusal["data"]["field"], "spaceId", "{refusal}");
+
+    // 1.0.0 live on GoPay (the first release may only go straight to official).
+    let first = console_release_in_review(&dev, &space, &app, &gopay, "1.0.0").await;
+    console_approve(&admin, &app, &gopay, "1.0.0").await;
+    let refusal = refused(
+        pages.whitelist(&app, &first, &["1001"]).await,
+        "FIRST_RELEASE_OFFICIAL_ONLY",
+    );
+    assert_eq!(refusal["data"]["versionStatus"], "PASSED", "{refusal}");
+    let body = step_body(&app, &space, &gopay, "1.0.0");
+    console_official(&dev, body).await;
+
+    // 1.0.1: created, its temporary code gives its publish id.
+    let second = console_release(&dev, &space, &app, &gopay, "1.0.1").await;
+    let (status, item) = pages.status_of(&ok(pages.release(&app, &second).await));
+    assert_eq!(status, pages.word("INIT"));
+    assert_eq!(item["version"], "1.0.1");
+    let code = ok(pages.act("temporary-code", &app, &second, json!({})).await);
+    let code_publish = match variant {
+        ConsoleVariant::A => &code["publishId"],
+        ConsoleVariant::B => &code["result"]["publish_id"],
+    };
+    assert_eq!(code_publish, &json!(second), "{code}");
+
+    // Apply, withdraw (back to creation), apply again, approve.
+    let body = step_body(&app, &space, &gopay, "1.0.1");
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            body.clone(),
+        )
+        .await);
+    let withdrawn = ok(pages.act("withdraw", &app, &second, json!({})).await);
+    assert_eq!(pages.status_of(&withdrawn).0, pages.word("INIT"));
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.1").await["versionStatus"],
+        "INIT"
+    );
+    ok(dev
+        .post(
+            &format!("{REST}/publish/version/startApprove"),
+            body.clone(),
+        )
+        .await);
+    // Withdraw again is fine; cancel in review is not.
+    let refusal = refused(
+        pages.act("cancel", &app, &second, json!({})).await,
+        "ILLEGAL_STEP",
+    );
+    assert_eq!(refusal["data"]["versionStatus"], "APPROVE", "{refusal}");
+    console_approve(&admin, &app, &gopay, "1.0.1").await;
+
+    // Whitelist testing with two user IDs.
+    let tested = ok(pages.whitelist(&app, &second, &["1001", "1002"]).await);
+    let (status, item) = pages.status_of(&tested);
+    assert_eq!(status, pages.word("BETA"));
+    match variant {
+        ConsoleVariant::A => assert_eq!(item["whitelist"], json!(["1001", "1002"])),
+        ConsoleVariant::B => assert_eq!(item["whitelist_users"], "1001;1002"),
+    }
+    let (status, _) = pages.status_of(&ok(pages.release(&app, &second).await));
+    assert_eq!(status, pages.word("BETA"));
+    // The observed query keeps its own words in both variants.
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.1").await["versionStatus"],
+        "BETA"
+    );
+
+    // Grayscale 10, down to 5 refused, up to 20.
+    let gray = ok(pages.grayscale(&app, &second, 10).await);
+    let (status, item) = pages.status_of(&gray);
+    assert_eq!(status, pages.word("GRAY"));
+    match variant {
+        ConsoleVariant::A => assert_eq!(item["grayRatio"], 10),
+        ConsoleVariant::B => assert_eq!(item["gray_ratio"], "10"),
+    }
+    let down = refused(pages.grayscale(&app, &second, 5).await, "RATIO_NOT_HIGHER");
+    assert_eq!(down["data"]["field"], "ratio", "{down}");
+    let (status, item) = pages.status_of(&ok(pages.grayscale(&app, &second, 20).await));
+    assert_eq!(status, pages.word("GRAY"));
+    assert_eq!(item["version"], "1.0.1");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.1").await["versionStatus"],
+        "GRAY"
+    );
+
+    // Official (observed routes), then Roll Back to 1.0.0.
+    console_official(&dev, body).await;
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "OFFLINE"
+    );
+    let rolled = ok(pages.rollback(&app, &gopay).await);
+    let change = match variant {
+        ConsoleVariant::A => rolled.clone(),
+        ConsoleVariant::B => rolled["result"].clone(),
+    };
+    let status_key = match variant {
+        ConsoleVariant::A => "versionStatus",
+        ConsoleVariant::B => "release_status",
+    };
+    assert_eq!(change["released"]["version"], "1.0.0", "{rolled}");
+    assert_eq!(change["released"][status_key], "ONLINE", "{rolled}");
+    assert_eq!(change["archived"]["version"], "1.0.1", "{rolled}");
+    assert_eq!(change["archived"][status_key], "OFFLINE", "{rolled}");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "ONLINE"
+    );
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.1").await["versionStatus"],
+        "OFFLINE"
+    );
+    // Nothing archived is left to come back.
+    refused(
+        pages.rollback_refusal(&app, &gopay).await,
+        "NOTHING_TO_ROLL_BACK",
+    );
+
+    // 1.0.2: created, cancelled.
+    let third = console_release(&dev, &space, &app, &gopay, "1.0.2").await;
+    let cancelled = ok(pages.act("cancel", &app, &third, json!({})).await);
+    assert_eq!(pages.status_of(&cancelled).0, "CANCELLED");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.2").await["versionStatus"],
+        "CANCELLED"
+    );
+
+    // Every step is in the observed history.
+    let (_, types) = dev.history(&app, &gopay, "1.0.1").await;
+    for kind in ["WITHDRAW", "WHITELIST", "GRAYSCALE", "ROLLBACK"] {
+        assert!(types.iter().any(|t| t == kind), "{kind} not in {types:?}");
+    }
+
+    // Bad ids and another user's release.
+    let (path, mut bad) = pages.step("withdraw", &app, &third, json!({}));
+    let app_key = if variant == ConsoleVariant::A {
+        "appId"
+    } else {
+        "app_id"
+    };
+    bad[app_key] = json!("15x2");
+    let refusal = refused(pages.post(&path, bad).await, "INVALID_REQUEST");
+    assert_eq!(refusal["data"]["field"], app_key, "{refusal}");
+    let refusal = refused(pages.release(&app, "12;drop").await, "INVALID_REQUEST");
+    assert_eq!(refusal["data"]["field"], "publishId", "{refusal}");
+    refused(pages.release(&app, "999999").await, "NOT_FOUND");
+    let stranger = Pages::open(Console::login(&p, "other", "other").await, variant).await;
+    refused(stranger.release(&app, &second).await, "NOT_FOUND");
+    refused(
+        stranger.act("cancel", &app, &third, json!({})).await,
+        "NOT_FOUND",
+    );
+}
+
+impl Pages {
+    /// A rollback expected to be refused: a's one request, or b's plan.
+    async fn rollback_refusal(&self, app: &str, channel: &str) -> Value {
+        match self.variant {
+            ConsoleVariant::A => self.rollback(app, channel).await,
+            ConsoleVariant::B => {
+                self.get(
+                    &format!("/api/console/v2/apps/{app}/channels/{channel}/rollback-plan"),
+                    &[],
+                )
+                .await
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn variant_a_console_routes_do_every_step() {
+    every_console_feature_works(ConsoleVariant::A).await;
+}
+
+#[tokio::test]
+async fn variant_b_console_routes_do_every_step() {
+    every_console_feature_works(ConsoleVariant::B).await;
+}
+
+#[tokio::test]
+async fn the_console_page_loads_its_own_script_under_a_strict_csp() {
+    for variant in [ConsoleVariant::A, ConsoleVariant::B] {
+        let p = emulator_with(|c| c.console_variant = variant).await;
+        let anonymous = Console::new(&p);
+        let (status, _) = anonymous.page("/console").await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let dev = Console::login(&p, "demo", "demo").await;
+        let resp = dev
+            .http
+            .get(format!("{}/console", p.url))
+            .send()
+            .await
+            .unwrap();
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(
+            !csp.contains("unsafe-inline'; script") && !csp.contains("script-src 'unsafe"),
+            "{csp}"
+        );
+        let html = resp.text().await.unwrap();
+        assert!(
+            html.contains(&format!("data-variant=\"{variant}\"")),
+            "{html}"
+        );
+        assert!(
+            html.contains("<script src=\"/console/console.js\"></script>"),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches("<script").count(),
+            1,
+            "no inline script: {html}"
+        );
+        assert!(html.contains("id=\"space-switcher\""), "{html}");
+        let resp = anonymous
+            .http
+            .get(format!("{}/console/console.js", p.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript"));
+        let script = resp.text().await.unwrap();
+        assert!(script.contains("fetch(") && !script.contains("innerHTML"));
+    }
+}
+
+/// A console route's path with the demo's ids in its parameters.
+fn console_path(route: &superapp::ConsoleRoute) -> String {
+    route
+        .path
+        .replace("{publishId}", "5000000000000001")
+        .replace("{spaceId}", "1532000000000000000001")
+        .replace("{appId}", "1512000000000000000001")
+        .replace("{channelCode}", "1611000000000000000001")
+}
+
+#[tokio::test]
+async fn every_console_route_needs_the_session_and_only_its_variant_is_mounted() {
+    for variant in [ConsoleVariant::A, ConsoleVariant::B] {
+        let p = emulator_with(|c| c.console_variant = variant).await;
+        let anonymous = Console::new(&p);
+        for route in CONSOLE_ROUTES {
+            let path = console_path(route);
+            let url = format!("{}{path}", p.url);
+            let req = if route.method == "GET" {
+                anonymous.http.get(url)
+            } else {
+                anonymous.http.post(url).json(&json!({}))
+            };
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let body = envelope(status, &resp.text().await.unwrap());
+            if route.variant == variant {
+                assert_eq!(status, StatusCode::OK, "{route:?}");
+                lost_session(&body);
+            } else {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{route:?} on {variant}");
+            }
+        }
+        // The firewall's browser check stands in front of them as of the observed routes.
+        let switch = |on: bool| {
+            anonymous
+                .http
+                .post(format!("{}/emulator/firewall", p.url))
+                .json(&json!({ "challenge": on }))
+                .send()
+        };
+        assert_eq!(switch(true).await.unwrap().status(), StatusCode::OK);
+        for route in CONSOLE_ROUTES
+            .iter()
+            .filter(|r| r.variant == variant && r.method == "GET")
+        {
+            let path = console_path(route);
+            let page = anonymous
+                .http
+                .get(format!("{}{path}", p.url))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(page.contains("x5secdata"), "{route:?}: {page}");
+        }
+        switch(false).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn variant_a_refuses_b_shapes() {
+    let Demo {
+        p,
+        space,
+        app,
+        gopay,
+        dev,
+        ..
+    } = Demo::open(ConsoleVariant::A).await;
+    let admin = Console::login(&p, "admin", "admin").await;
+    let pages = Pages::open(Console::login(&p, "demo", "demo").await, ConsoleVariant::A).await;
+    let publish = console_release_in_review(&dev, &space, &app, &gopay, "1.0.0").await;
+    console_approve(&admin, &app, &gopay, "1.0.0").await;
+    let refusal = refused(
+        pages
+            .act("whitelist", &app, &publish, json!({"userIds": "1001;1002"}))
+            .await,
+        "INVALID_REQUEST",
+    );
+    assert_eq!(refusal["data"]["field"], "userIds", "{refusal}");
+    let refusal = refused(
+        pages
+            .act("grayscale", &app, &publish, json!({"ratio": "10"}))
+            .await,
+        "INVALID_RATIO",
+    );
+    assert_eq!(refusal["data"]["field"], "ratio", "{refusal}");
+    // Nothing changed.
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "PASSED"
+    );
+}
+
+#[tokio::test]
+async fn variant_b_refuses_without_the_echoed_xsrf_token_and_a_shapes() {
+    let Demo {
+        p,
+        space,
+        app,
+        gopay,
+        dev,
+        ..
+    } = Demo::open(ConsoleVariant::B).await;
+    let pages = Pages::open(Console::login(&p, "demo", "demo").await, ConsoleVariant::B).await;
+    let publish = console_release(&dev, &space, &app, &gopay, "1.0.0").await;
+    let (path, body) = pages.step("cancel", &app, &publish, json!({}));
+
+    // No header; a header that is not the cookie; the token of another session.
+    let other = Pages::open(Console::login(&p, "demo", "demo").await, ConsoleVariant::B).await;
+    assert_ne!(other.xsrf, pages.xsrf);
+    for token in [None, Some("not-the-cookie"), Some(other.xsrf.as_str())] {
+        let refusal = refused(
+            pages
+                .send("POST", &path, &[], Some(body.clone()), token)
+                .await,
+            "XSRF_TOKEN_INVALID",
+        );
+        assert!(
+            !refusal.to_string().contains(&pages.xsrf),
+            "the token is not echoed: {refusal}"
+        );
+    }
+    // The right header without the cookie it echoes (a client with just the session).
+    let http = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("{}/login", p.url))
+        .form(&[("username", "demo"), ("password", "demo")])
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = |resp: &reqwest::Response, name: &str| set_cookie_value(resp, name).unwrap();
+    let session = format!("{SESSION_COOKIE}={}", set_cookie(&login, SESSION_COOKIE));
+    let page = http
+        .get(format!("{}/console", p.url))
+        .header("Cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    let token = set_cookie(&page, "XSRF-TOKEN");
+    let resp = http
+        .post(format!("{}{path}", p.url))
+        .header("Cookie", &session)
+        .header("Origin", &p.url)
+        .header("X-XSRF-TOKEN", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    refused(Console::read(resp).await, "XSRF_TOKEN_INVALID");
+    // And with both, that client's step would be taken: the refusals were the token's.
+    let both = format!("{session}; XSRF-TOKEN={token}");
+    let resp = http
+        .post(format!("{}{path}", p.url))
+        .header("Cookie", &both)
+        .header("Origin", &p.url)
+        .header("X-XSRF-TOKEN", &token)
+        .json(&json!({"app_id": "15x2"}))
+        .send()
+        .await
+        .unwrap();
+    refused(Console::read(resp).await, "INVALID_REQUEST");
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "INIT"
+    );
+
+    // a's shapes: user IDs as an array, the ratio as a number.
+    let refusal = refused(
+        pages
+            .act(
+                "whitelist",
+                &app,
+                &publish,
+                json!({"user_ids": ["1001", "1002"]}),
+            )
+            .await,
+        "INVALID_REQUEST",
+    );
+    assert_eq!(refusal["data"]["field"], "user_ids", "{refusal}");
+    let refusal = refused(
+        pages
+            .act("grayscale", &app, &publish, json!({"gray_ratio": 10}))
+            .await,
+        "INVALID_RATIO",
+    );
+    assert_eq!(refusal["data"]["field"], "gray_ratio", "{refusal}");
+
+    // An operation id: malformed, unknown.
+    let refusal = refused(
+        pages
+            .post(
+                "/api/console/v2/rollback",
+                json!({"operation_id": "rb_../x"}),
+            )
+            .await,
+        "INVALID_REQUEST",
+    );
+    assert_eq!(refusal["data"]["field"], "operation_id", "{refusal}");
+    refused(
+        pages
+            .post(
+                "/api/console/v2/rollback",
+                json!({"operation_id": "rb_0000000000000000000000000000000"}),
+            )
+            .await,
+        "NOT_FOUND",
+    );
+
+    // With the token the step is taken.
+    let cancelled = ok(pages.post(&path, body).await);
+    assert_eq!(cancelled["result"]["release_status"], "CANCELLED");
+}
+
+#[tokio::test]
+async fn variant_b_operation_ids_work_once_and_for_their_user_only() {
+    let Demo {
+        p,
+        space,
+        app,
+        gopay,
+        dev,
+        ..
+    } = Demo::open(ConsoleVariant::B).await;
+    let admin = Console::login(&p, "admin", "admin").await;
+    for version in ["1.0.0", "1.0.1"] {
+        console_release_in_review(&dev, &space, &app, &gopay, version).await;
+        console_approve(&admin, &app, &gopay, version).await;
+        let body = step_body(&app, &space, &gopay, version);
+        console_official(&dev, body).await;
+    }
+    let pages = Pages::open(Console::login(&p, "demo", "demo").await, ConsoleVariant::B).await;
+    let plan = ok(pages
+        .get(
+            &format!("/api/console/v2/apps/{app}/channels/{gopay}/rollback-plan"),
+            &[],
+        )
+        .await);
+    assert_eq!(plan["result"]["from_version"], "1.0.1");
+    assert_eq!(plan["result"]["to_version"], "1.0.0");
+    let op = plan["result"]["operation_id"].as_str().unwrap().to_string();
+    // The plan changed nothing.
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.1").await["versionStatus"],
+        "ONLINE"
+    );
+    // Another user (an admin of GoPay, not a developer) cannot use it.
+    let admin_pages = Pages::open(admin, ConsoleVariant::B).await;
+    refused(
+        admin_pages
+            .post("/api/console/v2/rollback", json!({"operation_id": op}))
+            .await,
+        "NOT_FOUND",
+    );
+    let rolled = ok(pages
+        .post("/api/console/v2/rollback", json!({"operation_id": op}))
+        .await);
+    assert_eq!(rolled["result"]["released"]["version"], "1.0.0");
+    refused(
+        pages
+            .post("/api/console/v2/rollback", json!({"operation_id": op}))
+            .await,
+        "NOT_FOUND",
+    );
+    assert_eq!(
+        dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
+        "ONLINE"
+    );
 }

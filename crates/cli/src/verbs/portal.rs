@@ -17,6 +17,7 @@ pub async fn serve(cx: &Cx, args: ServeArgs) -> i32 {
             .unwrap_or_else(|| default_home().join("portal")),
         seed_demo: args.seed_demo,
         backend: args.backend,
+        console_variant: args.console_variant,
         ..Default::default()
     };
     if let Some(max) = args.max_package_size {
@@ -50,6 +51,11 @@ async fn announce(portal: &RunningPortal, args: &ServeArgs) {
         sayln!(
             "SuperApp console emulator listening on {} (log in at {}/login)",
             portal.url,
+            portal.url
+        );
+        sayln!(
+            "Console pages (variant {}, the emulator's own routes): {}/console",
+            args.console_variant,
             portal.url
         );
     } else {

@@ -2,8 +2,8 @@
 //! switched on by request. A real tenant's firewall may answer a plain HTTP client with its
 //! browser check — an HTML challenge page, not the console's JSON — when it finds the client
 //! suspicious (issue #21 item 23; the markers are from public reports, see
-//! `docs/portal-superapp.md`). When switched on, the emulator answers every `/rest/` route
-//! with such a page, so the client's typed error can be tested; the login page, the
+//! `docs/portal-superapp.md`). When switched on, the emulator answers every JSON route (`/rest/`,
+//! and the console pages' variant b under `/api/console/`) with such a page, so the client's typed error can be tested; the login page, the
 //! emulator's own routes and this switch stay reachable (a browser passes the check).
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,9 +38,10 @@ pub const CHALLENGE_PAGE: &str = r#"<!DOCTYPE html>
 </body></html>
 "#;
 
-/// Stands in front of every route: the challenge page for `/rest/` routes while switched on.
+/// Stands in front of every route: the challenge page for the JSON routes while switched on.
 pub async fn check(State(firewall): State<Firewall>, request: Request, next: Next) -> Response {
-    if firewall.on() && request.uri().path().starts_with("/rest/") {
+    let path = request.uri().path();
+    if firewall.on() && (path.starts_with("/rest/") || path.starts_with("/api/console/")) {
         return (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],

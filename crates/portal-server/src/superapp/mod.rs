@@ -26,6 +26,7 @@
 //!   the demo and scripts.
 
 mod client;
+mod console;
 mod envelope;
 mod firewall;
 mod ids;
@@ -48,6 +49,7 @@ use crate::state::AppState;
 use crate::store::Store;
 
 pub use client::{ClientError, ConsoleSession};
+pub use console::{heading as console_heading, ConsoleRoute, ConsoleVariant, CONSOLE_ROUTES};
 pub use releases::{superapp_status, STATUS_MAP};
 pub use review::Decision;
 pub use session::SESSION_COOKIE;
@@ -101,6 +103,8 @@ superapp_routes! {
     LOGIN = "POST" "/login" Assumed "Log in: sets the session cookie, redirects to /#/overview";
     LOGOUT = "POST" "/logout" Assumed "Log out: revokes the session of the cookie";
     OVERVIEW = "GET" "/" Assumed "The single-page app's shell; after login the browser is at /#/overview";
+    CONSOLE_PAGE = "GET" "/console" Assumed "The console pages (space switcher, MiniApps, versions, a release's steps, target apps)";
+    CONSOLE_SCRIPT = "GET" "/console/console.js" Assumed "The console pages' script: calls the variant's ASSUMED routes with fetch";
     VERSION_QUERY = "GET" "/rest/intercnn/app/version/query" Observed "A MiniApp's versions, newest first";
     UPLOAD_RESOURCE = "POST" "/rest/intercnn/app/version/uploadResource" Observed "Upload a package (multipart spaceId, appId, version, file)";
     VERSION_CREATE = "POST" "/rest/intercnn/app/version/create" Observed "Create a version from an uploaded resource";
@@ -122,6 +126,8 @@ fn handler(route: &SuperappRoute, max_package_size: u64) -> MethodRouter<AppStat
         LOGIN => post(session::login),
         LOGOUT => post(session::logout),
         OVERVIEW => get(session::overview),
+        CONSOLE_PAGE => get(console::console_page),
+        CONSOLE_SCRIPT => get(console::console_script),
         VERSION_QUERY => get(versions::query),
         // Streamed to disk; the handler enforces the package size limit itself.
         UPLOAD_RESOURCE => post(versions::upload_resource).layer(DefaultBodyLimit::max(
@@ -148,15 +154,18 @@ fn handler(route: &SuperappRoute, max_package_size: u64) -> MethodRouter<AppStat
 /// Largest JSON or form body.
 const JSON_BODY_LIMIT: usize = 1024 * 1024;
 
-/// The emulator's router (instead of the native one: no `/api/v1`, no `/web`).
-pub(crate) fn router(state: AppState) -> Router {
+/// The emulator's router (instead of the native one: no `/api/v1`, no `/web`), with the
+/// console pages' routes of `variant`.
+pub(crate) fn router(state: AppState, variant: ConsoleVariant) -> Router {
     let mut router = Router::new();
     for route in SUPERAPP_ROUTES {
         router = router.route(route.path, handler(route, state.max_package_size));
     }
+    let router = console::mount(router, variant);
     let firewall = firewall::Firewall::default();
     router
         .fallback(not_found)
+        .layer(axum::Extension(variant))
         .layer(axum::middleware::from_fn_with_state(
             firewall.clone(),
             firewall::check,
@@ -243,6 +252,15 @@ CREATE TABLE IF NOT EXISTS superapp_history (
     at_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS superapp_history_by_release ON superapp_history (release_id, id);
+CREATE TABLE IF NOT EXISTS superapp_operations (
+    id TEXT PRIMARY KEY,             -- variant b's operation id (rb_…), one use
+    kind TEXT NOT NULL,              -- rollback
+    user_id TEXT NOT NULL REFERENCES users(id),
+    app_id TEXT NOT NULL,
+    target_app_id TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    used_ms INTEGER
+);
 "#;
 
 /// One id a user of the console needs (the console has no list routes).
@@ -321,11 +339,20 @@ mod tests {
                 "docs/portal-superapp.md lacks the heading {heading}"
             );
         }
+        for route in CONSOLE_ROUTES {
+            let heading = console_heading(route);
+            assert!(
+                doc.lines().any(|l| l.trim() == heading),
+                "docs/portal-superapp.md lacks the heading {heading}"
+            );
+        }
         // And documents no route the router does not mount.
         for line in doc.lines().filter(|l| l.starts_with("### `")) {
             let documented = SUPERAPP_ROUTES.iter().any(|r| {
                 line.trim() == format!("### `{} {}` — {}", r.method, r.path, r.origin.marker())
-            });
+            }) || CONSOLE_ROUTES
+                .iter()
+                .any(|r| line.trim() == console_heading(r));
             assert!(documented, "documented but not mounted: {line}");
         }
     }

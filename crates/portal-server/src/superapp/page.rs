@@ -1,6 +1,6 @@
-//! The emulator's few HTML pages (login, overview, review queue), built with `maud`, which
-//! escapes every value it is given. No script, no remote asset (the native pages' security
-//! headers).
+//! The emulator's HTML pages (login, overview, review queue, the console's shell), built with
+//! `maud`, which escapes every value it is given. No inline script and no remote asset; only
+//! the console page loads a script, its own same-origin file (`console::page`).
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -41,7 +41,23 @@ pub(crate) fn page(
     signed: Option<Signed<'_>>,
     body: Markup,
 ) -> Response {
-    let markup = html! {
+    html_response(status, document(title, signed, body, None))
+}
+
+/// The console page's script: its same-origin file, and the variant the page tells it.
+pub(crate) struct Script<'a> {
+    pub src: &'a str,
+    pub variant: &'a str,
+}
+
+/// The page's HTML (`script`: the console's single-page app, whose file the CSP allows).
+pub(crate) fn document(
+    title: &str,
+    signed: Option<Signed<'_>>,
+    body: Markup,
+    script: Option<Script<'_>>,
+) -> Markup {
+    html! {
         (DOCTYPE)
         html lang="en" {
             head {
@@ -50,11 +66,12 @@ pub(crate) fn page(
                 title { (title) " · SuperApp console (emulator)" }
                 style { (maud::PreEscaped(STYLE)) }
             }
-            body {
+            body data-variant=[script.as_ref().map(|s| s.variant)] {
                 header {
                     span.brand { "SuperApp console " small { "(gopay-miniapp emulator)" } }
                     @if let Some(user) = &signed {
                         a href="/#/overview" { "Overview" }
+                        a href="/console" { "Console" }
                         a href="/emulator/reviews" { "Reviews" }
                         span #signed-in { (user.display_name) " (" (user.username) ")" }
                         form method="post" action="/logout" style="display:inline" {
@@ -64,8 +81,10 @@ pub(crate) fn page(
                     }
                 }
                 main { (body) }
+                @if let Some(script) = &script {
+                    script src=(script.src) {}
+                }
             }
         }
-    };
-    html_response(status, markup)
+    }
 }

@@ -84,6 +84,12 @@ pub(crate) mod history_type {
     pub const SKIP_BETA: &str = "SKIP_BETA";
     pub const ONLINE: &str = "ONLINE";
     pub const OFFLINE: &str = "OFFLINE";
+    // Steps of the console pages' ASSUMED routes (`console`).
+    pub const WHITELIST: &str = "WHITELIST";
+    pub const GRAYSCALE: &str = "GRAYSCALE";
+    pub const ROLLBACK: &str = "ROLLBACK";
+    pub const WITHDRAW: &str = "WITHDRAW";
+    pub const CANCEL: &str = "CANCEL";
 }
 
 /// Appends to a release's history.
@@ -335,12 +341,28 @@ async fn after_step(
     kind: &'static str,
     memo: String,
 ) -> ApiResult<Value> {
+    recorded(state, console, release, kind, memo, release_item).await
+}
+
+/// Records a step in the history and answers the release as `show` shows it (the observed
+/// item, or a console variant's).
+pub(crate) async fn recorded<F>(
+    state: &AppState,
+    console: &Console,
+    release: Release,
+    kind: &'static str,
+    memo: String,
+    show: F,
+) -> ApiResult<Value>
+where
+    F: FnOnce(&Transaction<'_>, &Release) -> ApiResult<Value> + Send + 'static,
+{
     let operator = console.caller.username.clone();
     state
         .store
         .run(move |tx| {
             record(tx, &release.id, kind, release.state, &operator, &memo)?;
-            release_item(tx, &release)
+            show(tx, &release)
         })
         .await
 }
