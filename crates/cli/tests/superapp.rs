@@ -426,10 +426,7 @@ fn every_step_the_console_api_lacks_is_exit_7_and_named() {
             ],
             "grayscale",
         ),
-        (
-            vec!["rollback", "--target-app", STAGING],
-            "rolling back",
-        ),
+        (vec!["rollback", "--target-app", STAGING], "rolling back"),
         (
             vec!["qr", "latest", "--target-app", STAGING, "--format", "url"],
             "the temporary code",
