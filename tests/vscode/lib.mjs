@@ -368,6 +368,21 @@ export class Workbench {
     await toast.getByRole('button', { name, exact: true }).click();
   }
 
+  /**
+   * A notification whose text matches, on screen or, once VS Code has put it away (it hides
+   * toasts while another window has the focus), in the notification centre.
+   */
+  async notificationAnywhere(pattern, timeout = 15_000) {
+    try {
+      return await this.notification(pattern, timeout);
+    } catch {
+      await this.palette('Notifications: Show Notifications');
+      const item = this.page.locator('.notifications-center .notification-list-item').filter({ hasText: pattern }).first();
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      return item;
+    }
+  }
+
   async closeNotifications() {
     const toasts = this.page.locator('.notifications-toasts .notification-toast');
     for (let i = await toasts.count(); i > 0; i--) {

@@ -2,10 +2,10 @@
 
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::workflows::release::StepResult;
-use gopay_miniapp_core::workflows::status::{StatusSnapshot, VersionView};
+use gopay_miniapp_core::workflows::status::{ReleaseView, StatusSnapshot, VersionView};
 use gopay_miniapp_core::{CoreError, ErrorReport};
 use gopay_miniapp_guard::text::Shown;
-use gopay_miniapp_portal::Step;
+use gopay_miniapp_portal::{ReleaseState, Step};
 use serde::Serialize;
 
 use crate::terminal;
@@ -76,7 +76,7 @@ pub fn step_text(s: &StepResult) -> String {
         "{} on \"{}\": {}",
         Shown(&s.version),
         Shown(&r.target_app),
-        r.state_label
+        state_shown(r)
     );
     if let Some(ratio) = r.ratio {
         text.push_str(&format!(" {ratio}%"));
@@ -99,6 +99,17 @@ pub fn step_text(s: &StepResult) -> String {
     text
 }
 
+/// A release's state in our word; a state no table of ours places with the portal's own word
+/// beside it (shown, never guessed).
+fn state_shown(r: &ReleaseView) -> String {
+    match (&r.state, &r.status_text) {
+        (ReleaseState::Unknown, Some(raw)) => {
+            format!("{} (the portal says \"{}\")", r.state_label, Shown(raw))
+        }
+        _ => r.state_label.to_string(),
+    }
+}
+
 pub fn versions_text(versions: &[VersionView]) -> String {
     if versions.is_empty() {
         return "No versions yet. Publish one: gopay-miniapp publish\n".into();
@@ -112,7 +123,7 @@ pub fn versions_text(versions: &[VersionView]) -> String {
             Shown(&v.description)
         ));
         for r in &v.releases {
-            let mut line = format!("    {:<16} {}", Shown(&r.target_app), r.state_label);
+            let mut line = format!("    {:<16} {}", Shown(&r.target_app), state_shown(r));
             if let Some(ratio) = r.ratio {
                 line.push_str(&format!(" {ratio}%"));
             }

@@ -135,6 +135,7 @@ impl World {
             Released => &[(Step::Apply, 0), (Step::Approve, 0), (Step::Official, 0)],
             Cancelled => &[(Step::Cancel, 0)],
             Archived => unreachable!("archived is reached by releasing a newer version"),
+            Unknown => unreachable!("no step of the table leads to a state it does not know"),
         };
         for (step, ratio) in path {
             self.take(version, *step, *ratio).ok();

@@ -397,7 +397,18 @@ async fn a_second_version_replaces_the_first_and_rollback_brings_it_back() {
     assert_eq!(second.previous_version.as_deref(), Some("1.0.1"));
     approved(&dev, &admin, &app_id, "1.0.2", STAGING).await;
     // Not the first release any more: grayscale is possible, and only upwards.
-    let gray = release::grayscale(&dev, &at("1.0.2", STAGING), 20, &NoPrompts, &Silent)
+    // It reaches users: asked first (#21 item 21), naming what stays live for the others.
+    let asked = release::grayscale(&dev, &at("1.0.2", STAGING), 20, &NoPrompts, &Silent)
+        .await
+        .unwrap_err();
+    match &asked {
+        CoreError::NeedsInput { question, .. } => assert!(
+            question.contains("20% of its users") && question.contains("the others keep 1.0.1"),
+            "{question}"
+        ),
+        other => panic!("grayscale did not ask: {other}"),
+    }
+    let gray = release::grayscale(&dev, &at("1.0.2", STAGING), 20, &AssumeYes, &Silent)
         .await
         .unwrap();
     assert_eq!(gray.release.state, ReleaseState::Grayscale);

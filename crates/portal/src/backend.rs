@@ -297,6 +297,18 @@ impl UploadProgress {
     }
 }
 
+/// A page of the portal's own web UI (see [`Portal::page_url`]).
+#[derive(Debug, Clone, Copy)]
+pub enum PortalPage<'a> {
+    /// The MiniApp's versions.
+    App(&'a AppRef),
+    /// One version of the MiniApp, with its releases.
+    Version {
+        app: &'a AppRef,
+        version_id: &'a str,
+    },
+}
+
 /// One portal, whatever API it speaks. Every method is one thing a workflow needs; a backend
 /// that cannot do it returns [`PortalError::NotAvailable`] (and leaves it out of
 /// [`Portal::capabilities`]).
@@ -310,6 +322,12 @@ pub trait Portal: Send + Sync {
     /// request, for backends whose ids have one.
     fn check_id(&self, _id: &str) -> Result<(), PortalError> {
         Ok(())
+    }
+    /// The portal's own web page of a MiniApp or a version, for "Open on Portal", where the
+    /// backend knows its pages; `None`: front ends open [`Portal::base_url`]. Always on the
+    /// portal's origin (built from `base_url`, ids as escaped path segments).
+    fn page_url(&self, _page: PortalPage<'_>) -> Option<String> {
+        None
     }
 
     /// The session to use from now on (`None`: logged out).

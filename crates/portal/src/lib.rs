@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 pub use backend::{
     Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, NotesAt, Portal,
-    Session, SessionListener, SessionRenewal, TokenSource, UploadProgress,
+    PortalPage, Session, SessionListener, SessionRenewal, TokenSource, UploadProgress,
 };
 pub use error::{codes, PortalError, Refusal};
 pub use lifecycle::{ReleaseState, Step};

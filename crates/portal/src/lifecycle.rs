@@ -27,10 +27,14 @@ pub enum ReleaseState {
     Released,
     Archived,
     Cancelled,
+    /// A state the portal reports that no table of ours places (a console status word this
+    /// client does not know): kept and shown with the portal's own word
+    /// ([`crate::domain::Release::status_text`]), never guessed, and no step is offered on it.
+    Unknown,
 }
 
 impl ReleaseState {
-    pub const ALL: [ReleaseState; 9] = [
+    pub const ALL: [ReleaseState; 10] = [
         ReleaseState::VersionCreation,
         ReleaseState::InReview,
         ReleaseState::Rejected,
@@ -40,6 +44,7 @@ impl ReleaseState {
         ReleaseState::Released,
         ReleaseState::Archived,
         ReleaseState::Cancelled,
+        ReleaseState::Unknown,
     ];
 
     /// The wire name (`version_creation`, …).
@@ -54,6 +59,7 @@ impl ReleaseState {
             ReleaseState::Released => "released",
             ReleaseState::Archived => "archived",
             ReleaseState::Cancelled => "cancelled",
+            ReleaseState::Unknown => "unknown",
         }
     }
 
@@ -217,6 +223,13 @@ pub const STATE_WORDS: &[StateWords] = &[
         "Cancelled",
         "Cancelled",
         "cancelled; it never went live to everyone",
+    ),
+    words(
+        ReleaseState::Unknown,
+        "Unknown state",
+        // The portal's own word is the release's `status_text`, shown beside this one.
+        "Unknown state",
+        "the portal reports a state this tool does not know; its own word says what it is, and its pages what can be done",
     ),
 ];
 
@@ -666,6 +679,17 @@ mod tests {
         for state in [Archived, Cancelled] {
             assert!(allowed_steps(state, LATER).is_empty());
         }
+        // A state no table places (issue #22): nothing is offered on it, nothing guessed.
+        for ctx in [
+            LATER,
+            ReleaseContext {
+                first_release: true,
+            },
+        ] {
+            assert!(allowed_steps(Unknown, ctx).is_empty());
+            assert_eq!(next_step(Unknown, ctx), None);
+        }
+        assert!(!Unknown.is_in_flight() && !Unknown.awaits_review());
     }
 
     #[test]

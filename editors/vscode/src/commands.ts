@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 
 import type { Ctx } from './ctx';
 import { BACK, inputStep, pickStep } from './input';
+import { appPicks, onlySpace, spacePicks } from './pure/bindPicks';
+import { portalPageOf } from './pure/portalPage';
 import { releaseChoices, releasesAllowing } from './pure/actions';
 import {
   applyReleaseArgs,
@@ -298,29 +300,38 @@ function bindFlow(ctx: Ctx, rebindClicked: boolean): Cmd {
     }
     if (ctx.snapshot?.capabilities?.listSpaces === false) return bindByIds(ctx, current);
     const { spaces } = await ctx.run<{ spaces: Space[] }>('miniapp.listSpaces');
-    let space: Space | undefined;
+    // One space is not a choice: the CLI takes it too, and the MiniApp picker names it.
+    const only = onlySpace(spaces);
+    const total = only ? 1 : 2;
+    let space: Space | undefined = only;
     for (;;) {
-      const pickedSpace = await pickStep<Space>({
-        title: 'Bind MiniApp',
-        step: 1,
-        total: 2,
-        placeholder: 'Select a space',
-        items: spaces.map((s) => ({ label: s.name, description: s.id, value: s })),
-        active: space,
-      });
-      if (pickedSpace === undefined || pickedSpace === BACK) return;
-      space = pickedSpace;
-      const { apps } = await ctx.run<{ apps: App[] }>('miniapp.listApps', listAppsArgs(space.id));
+      if (!only) {
+        const choice = spacePicks(spaces, current);
+        const pickedSpace = await pickStep<Space>({
+          title: 'Bind MiniApp',
+          step: 1,
+          total,
+          placeholder: 'Select a space',
+          items: choice.items,
+          active: space ?? choice.active,
+        });
+        if (pickedSpace === undefined || pickedSpace === BACK) return;
+        space = pickedSpace;
+      }
+      const chosenSpace = space as Space;
+      const { apps } = await ctx.run<{ apps: App[] }>('miniapp.listApps', listAppsArgs(chosenSpace.id));
+      const choice = appPicks(apps, chosenSpace, current);
       const app = await pickStep<App>({
         title: 'Bind MiniApp',
-        step: 2,
-        total: 2,
-        placeholder: `Select the MiniApp in "${space.name}" to bind`,
-        items: apps.map((a) => ({ label: a.name, description: a.id, value: a })),
+        step: total,
+        total,
+        placeholder: only ? `Select the MiniApp to bind (space "${chosenSpace.name}", the only one)` : `Select the MiniApp in "${chosenSpace.name}" to bind`,
+        items: choice.items,
+        active: choice.active,
       });
       if (app === BACK) continue;
       if (app === undefined) return;
-      const result = await ctx.run<BindResult>('miniapp.bind', bindArgs(space.id, app.id, current !== undefined));
+      const result = await ctx.run<BindResult>('miniapp.bind', bindArgs(chosenSpace.id, app.id, current !== undefined));
       const pick = await info(bindText(result), ...(result.changed ? ['Publish MiniApp'] : []));
       if (pick === 'Publish MiniApp') await vscode.commands.executeCommand('gopayMiniapp.publish');
       return;
@@ -696,6 +707,18 @@ export function rollback(ctx: Ctx): Cmd {
 
 // --- the rest --------------------------------------------------------------------------------
 
+/** Open on Portal: the row's version page, else the MiniApp's, else the portal (pure/portalPage.ts). */
+export function openOnPortal(ctx: Ctx): Cmd {
+  return guarded(ctx, 'Open on Portal', async (node?: { version?: string; release?: { version?: string } }) => {
+    const url = portalPageOf(ctx.snapshot, node?.version ?? node?.release?.version);
+    if (!url) {
+      void info('No portal to open: log in or bind the project first.');
+      return;
+    }
+    await vscode.env.openExternal(vscode.Uri.parse(url, true));
+  });
+}
+
 export const refresh = (ctx: Ctx): Cmd => () => ctx.refresh();
 export const openLog = (ctx: Ctx): Cmd => () => ctx.log.show(true);
 export const openSettings = (): Cmd => () => vscode.commands.executeCommand('workbench.action.openSettings', 'gopayMiniapp');
@@ -722,6 +745,7 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Cmd> = {
   'gopayMiniapp.officialRelease': officialRelease,
   'gopayMiniapp.cancelRelease': cancelRelease,
   'gopayMiniapp.rollback': rollback,
+  'gopayMiniapp.openOnPortal': openOnPortal,
   'gopayMiniapp.refresh': refresh,
   'gopayMiniapp.openLog': openLog,
   'gopayMiniapp.openSettings': openSettings,

@@ -185,9 +185,9 @@ export class Ctx implements vscode.Disposable {
         if (e.newState === State.Stopped && !this.stopping) this.stopped(client);
         // The client restarts a sidecar that crashed (up to `maxRestartCount` times): once it
         // runs again the failure is over, and the sidebar shows a fresh status (#21 item 11).
-        if (e.newState === State.Running && this.failedProblem) {
+        if (e.newState === State.Running && e.oldState !== State.Running && this.snapshot) {
+          this.log.info('the sidecar runs again');
           this.failedProblem = undefined;
-          this.log.info('the sidecar was restarted');
           this.render();
           void this.refresh();
         }
@@ -248,16 +248,13 @@ export class Ctx implements vscode.Disposable {
 
   /**
    * The sidecar stopped by itself. The client restarts it (up to `maxRestartCount` times, then
-   * it says it gave up): the sidebar shows the failure at once, the toast only if it is not
-   * running again a few seconds later.
+   * it says it gave up): the tree stays as it was (a restart does not collapse it) and the
+   * failure is shown only if it is not running again a few seconds later.
    */
   private stopped(client: LanguageClient): void {
-    const problem = 'the sidecar stopped (see the log)';
-    this.failedProblem = problem;
     this.log.error('the sidecar stopped; the client restarts it if it can');
-    this.setView('failed');
     setTimeout(() => {
-      if (this.client === client && this.failedProblem === problem && !client.isRunning()) this.fail(problem);
+      if (this.client === client && !client.isRunning()) this.fail('the sidecar stopped (see the log)');
     }, 10_000);
   }
 

@@ -79,7 +79,11 @@ test('after a step, the notification offers what comes next on the main road', (
   assert.deepEqual(followUpActions(release({ state: 'released', stateLabel: 'Released', allowedSteps: ['rollback'] })), []);
   // An approval offers the ways forward, the main road first (not only the temporary code).
   const approved = release({ state: 'pilot_test', stateLabel: 'Pilot test', firstRelease: false, allowedSteps: ['temporary_code', 'whitelist', 'grayscale', 'official', 'cancel'], nextStep: 'official' });
-  assert.deepEqual(followUpActions(approved).map((a) => a.title), ['Officially Release', 'Show Temporary Code', 'Set Whitelist…']);
+  assert.deepEqual(followUpActions(approved).map((a) => a.title), ['Officially Release', 'Set Whitelist…', 'Start Grayscale…']);
+  // After the whitelist test, grayscale is offered (#21 item 21), not the temporary code.
+  const whitelisted = release({ state: 'whitelist_testing', stateLabel: 'Whitelist test', firstRelease: false, allowedSteps: ['temporary_code', 'whitelist', 'grayscale', 'official', 'cancel'], nextStep: 'official' });
+  assert.ok(followUpActions(whitelisted).some((a) => a.title === 'Start Grayscale…'));
+  assert.ok(!followUpActions(whitelisted).some((a) => a.title === 'Show Temporary Code'));
   const firstApproved = release({ state: 'pilot_test', stateLabel: 'Pilot test', allowedSteps: ['official', 'cancel'], nextStep: 'official' });
   assert.deepEqual(followUpActions(firstApproved).map((a) => a.title), ['Officially Release']);
 });

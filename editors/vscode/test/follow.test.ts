@@ -69,3 +69,11 @@ test('a button picked on a stale toast is checked against the release now, in ou
   assert.doesNotMatch(!apply.ok ? apply.text : '', /apply|_/, 'no internal step ids');
   assert.deepEqual(stillOffered(approved, shown, 'gopayMiniapp.officialRelease'), { ok: true });
 });
+
+test('a state no table places is shown with the portal’s own word, and offers nothing (#22)', async () => {
+  const { releaseStateText } = await import('../src/pure/messages');
+  const { releaseActions } = await import('../src/pure/actions');
+  const unknown = release({ state: 'unknown', stateLabel: 'Unknown state', statusText: 'GRAY_RUNNING', allowedSteps: [], nextStep: undefined });
+  assert.equal(releaseStateText(unknown), 'Unknown state (the portal says “GRAY_RUNNING”)');
+  assert.deepEqual(releaseActions(unknown), []);
+});

@@ -28,7 +28,7 @@ import {
 import { buildSidebar, flatten, latestReleases, viewState } from '../src/pure/model';
 import { COMMAND_TABLE } from '../src/pure/protocol';
 import type { ReleaseState, StatusSnapshot, StepResult, TargetApp } from '../src/pure/snapshot';
-import { bound, PORTAL, release, unbound } from './fixtures';
+import { bound, loggedOut as loggedOutSnapshot, PORTAL, release, unbound } from './fixtures';
 
 const extension = path.resolve(__dirname, '../..');
 const manifest = JSON.parse(readFileSync(path.join(extension, 'package.json'), 'utf8'));
@@ -139,7 +139,7 @@ test('item 9: a rejection says to publish a fixed version, or re-apply if nothin
 // --- item 13: one vocabulary, from one table ----------------------------------------------------
 
 test('item 13: state words come from the sidecar’s one table, by state id', () => {
-  const states: ReleaseState[] = ['version_creation', 'in_review', 'rejected', 'pilot_test', 'whitelist_testing', 'grayscale', 'released', 'archived', 'cancelled'];
+  const states: ReleaseState[] = ['version_creation', 'in_review', 'rejected', 'pilot_test', 'whitelist_testing', 'grayscale', 'released', 'archived', 'cancelled', 'unknown'];
   assert.deepEqual(COMMAND_TABLE.releaseStates.map((w) => w.state), states);
   for (const w of COMMAND_TABLE.releaseStates) assert.equal(stateName(w.state as ReleaseState), w.name);
   assert.equal(stateName('version_creation'), 'Not submitted');
@@ -283,4 +283,63 @@ test('item 23: the firewall’s browser check offers Log In with Browser', () =>
     PORTAL,
   );
   assert.ok(view.buttons.includes('Log In with Browser'), `${view.buttons}`);
+});
+
+test('item 21: one space is not a choice; a rebind marks and preselects the bound space and MiniApp', async () => {
+  const { appPicks, onlySpace, spacePicks } = await import('../src/pure/bindPicks');
+  const demo = { id: 'spc-1', name: 'Demo Space' };
+  const other = { id: 'spc-2', name: 'Other Space' };
+  assert.equal(onlySpace([demo]), demo);
+  assert.equal(onlySpace([demo, other]), undefined);
+  assert.equal(onlySpace([]), undefined);
+  const binding = bound().binding;
+  const spaces = spacePicks([other, demo], binding);
+  assert.equal(spaces.active, demo);
+  assert.deepEqual(spaces.items.map((i) => i.description), ['spc-2', 'bound now · spc-1']);
+  const apps = [{ id: 'app-9', name: 'Wallet Tools' }, { id: 'app-1', name: 'Hello MiniApp' }];
+  const inBound = appPicks(apps, demo, binding);
+  assert.equal(inBound.active, apps[1]);
+  assert.deepEqual(inBound.items.map((i) => i.description), ['app-9', 'bound now · app-1']);
+  // The same id in another space is not the bound MiniApp.
+  const elsewhere = appPicks(apps, other, binding);
+  assert.equal(elsewhere.active, undefined);
+  assert.ok(!elsewhere.items.some((i) => /bound/.test(i.description ?? '')));
+  // A new binding marks nothing.
+  assert.equal(spacePicks([demo], undefined).active, undefined);
+});
+
+test('item 21: one word per meaning for "again": Retry (what failed), Refresh (read the state), Restart Helper (the sidecar)', () => {
+  const text = JSON.stringify(manifest);
+  assert.ok(!/Try Again|Reconnect/.test(text), 'no Try Again or Reconnect in the manifest');
+  const restart = manifest.contributes.commands.find((c: { command: string }) => c.command === 'gopayMiniapp.restartServer');
+  assert.equal(restart.title, 'Restart Helper');
+});
+
+test('item 21: Open on Portal opens the version’s page, else the MiniApp’s, else the portal — on the portal’s origin only', async () => {
+  const { portalPageOf } = await import('../src/pure/portalPage');
+  const snap = bound();
+  snap.versions[0].page = `${PORTAL}/web/apps/app-1/versions/ver-2`;
+  snap.appPage = `${PORTAL}/web/apps/app-1/versions`;
+  assert.equal(portalPageOf(snap, '1.0.2'), `${PORTAL}/web/apps/app-1/versions/ver-2`);
+  assert.equal(portalPageOf(snap, '1.0.1'), `${PORTAL}/web/apps/app-1/versions`, 'a version without a page: the MiniApp’s');
+  assert.equal(portalPageOf(snap), `${PORTAL}/web/apps/app-1/versions`);
+  // A backend that knows no pages (the console): the portal itself.
+  const console = bound();
+  assert.equal(portalPageOf(console, '1.0.2'), PORTAL);
+  // Never another origin, another scheme or a URL with credentials, whatever the snapshot says.
+  for (const bad of ['https://evil.example/x', 'file:///etc/passwd', 'javascript:alert(1)', 'http://u:p@127.0.0.1:8780/x']) {
+    const hostile = bound();
+    hostile.versions[0].page = bad;
+    hostile.appPage = bad;
+    assert.equal(portalPageOf(hostile, '1.0.2'), PORTAL, bad);
+  }
+  assert.equal(portalPageOf({ ...loggedOutSnapshot(), portal: undefined }), undefined, 'no portal named yet: nothing to open');
+  // On every row that is about the portal's things, in the context menu (not one more hover icon).
+  const menus = manifest.contributes.menus['view/item/context'] as Array<{ command: string; when: string; group: string }>;
+  const open = menus.find((m) => m.command === 'gopayMiniapp.openOnPortal');
+  assert.ok(open && !open.group.startsWith('inline'), 'in the context menu');
+  for (const row of ['version latest', 'release state:in_review', 'binding', 'target step:rollback']) {
+    const [, regex] = /viewItem =~ \/(.*)\/$/.exec(open!.when)!;
+    assert.match(row, new RegExp(regex.replace(/\\\\/g, '\\')), row);
+  }
 });

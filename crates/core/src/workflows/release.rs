@@ -46,7 +46,7 @@ pub async fn versions(ctx: &Context) -> Result<VersionsResult, CoreError> {
     Ok(VersionsResult {
         app_id: binding.app.id.clone(),
         app: binding.app.name.clone(),
-        versions: version_views(&versions?, &releases?, &offer),
+        versions: version_views(portal.as_ref(), &app, &versions?, &releases?, &offer),
     })
 }
 
@@ -552,6 +552,36 @@ pub async fn grayscale(
         .then_some(release.ratio)
         .flatten();
     let ratio = lifecycle::check_ratio(current, ratio).map_err(PortalError::from)?;
+    // It reaches real users of the target app, and the ratio can only go up: confirmed, as
+    // Officially Release is (#21 item 21).
+    let (version, target) = (&resolved.version.version, &resolved.target.name);
+    let question = match current {
+        Some(from) => format!(
+            "Raise the grayscale of {version} on \"{target}\" from {from}% to {ratio}% of its users? The ratio cannot be lowered again."
+        ),
+        None => {
+            let others = match resolved.live() {
+                Some(live) => format!("the others keep {}", live.version),
+                None => "nothing is live for the others yet".to_owned(),
+            };
+            format!(
+                "Start the grayscale of {version} on \"{target}\" for {ratio}% of its users ({others})? The ratio can be raised later, not lowered."
+            )
+        }
+    };
+    let confirm = Confirm {
+        question: &question,
+        input: Input::Confirmation,
+        action: if current.is_some() {
+            "Raise Grayscale"
+        } else {
+            "Start Grayscale"
+        },
+        destructive: true,
+    };
+    if !prompter.confirm(&confirm).await? {
+        return Err(CoreError::Cancelled);
+    }
     resolved
         .take(release, StepInput::Grayscale { ratio }, reporter)
         .await

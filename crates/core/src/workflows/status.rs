@@ -2,9 +2,9 @@
 //! target app's release state and the next legal step. The sidecar pushes it after every
 //! change (`miniapp/didChangeStatus`); `gopay-miniapp status` prints it.
 
-use gopay_miniapp_portal::domain::{Release, TargetApp, User, Version};
+use gopay_miniapp_portal::domain::{AppRef, Release, TargetApp, User, Version};
 use gopay_miniapp_portal::lifecycle::{self, Roles};
-use gopay_miniapp_portal::{Backend, Capabilities, Portal, ReleaseState, Step};
+use gopay_miniapp_portal::{Backend, Capabilities, Portal, PortalPage, ReleaseState, Step};
 use serde::Serialize;
 
 use crate::binding::Binding;
@@ -128,10 +128,17 @@ pub struct VersionView {
     pub size: u64,
     pub sha256: String,
     pub releases: Vec<ReleaseView>,
+    /// The version's page on the portal's own web UI, where the backend knows it (Open on
+    /// Portal); absent: the MiniApp's page or the portal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
 }
 
-/// Versions newest first, each with its releases (one per target app, newest first).
+/// Versions newest first, each with its releases (one per target app, newest first) and its
+/// page on the portal.
 pub fn version_views(
+    portal: &dyn Portal,
+    app: &AppRef,
     versions: &[Version],
     releases: &[Release],
     offer: &Offer,
@@ -139,6 +146,10 @@ pub fn version_views(
     versions
         .iter()
         .map(|v| VersionView {
+            page: portal.page_url(PortalPage::Version {
+                app,
+                version_id: &v.id,
+            }),
             version: v.version.to_string(),
             version_id: v.id.clone(),
             created_at: v.created_at.clone(),
@@ -224,6 +235,10 @@ pub struct StatusSnapshot {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_version: Option<String>,
     pub versions: Vec<VersionView>,
+    /// The bound MiniApp's page on the portal's own web UI, where the backend knows it (Open
+    /// on Portal); absent: `portal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_page: Option<String>,
     pub target_apps: Vec<TargetAppStatus>,
     /// What an interrupted publish left and what was done about it (found by this snapshot).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -265,6 +280,7 @@ pub async fn status(ctx: &Context, words: HintWords<'_>) -> Result<StatusSnapsho
                 binding: None,
                 latest_version: None,
                 versions: vec![],
+                app_page: None,
                 target_apps: vec![],
                 recovered,
             })
@@ -287,6 +303,7 @@ pub async fn status(ctx: &Context, words: HintWords<'_>) -> Result<StatusSnapsho
         binding: None,
         latest_version: None,
         versions: vec![],
+        app_page: None,
         target_apps: vec![],
         recovered,
         problem_exit_code: None,
@@ -347,7 +364,8 @@ async fn fill(
     )?;
     snapshot.latest_version = versions.first().map(|v| v.version.to_string());
     snapshot.target_apps = target_statuses(&targets, &releases);
-    snapshot.versions = version_views(&versions, &releases, &offer);
+    snapshot.versions = version_views(portal, &app, &versions, &releases, &offer);
+    snapshot.app_page = portal.page_url(PortalPage::App(&app));
     Ok(())
 }
 

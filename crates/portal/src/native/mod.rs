@@ -285,6 +285,34 @@ impl Portal for NativePortal {
         &self.capabilities
     }
 
+    /// The native portal's web pages (`/web/apps/{app}/versions[/{version}]`, ours: see
+    /// docs/portal-web.md).
+    fn page_url(&self, page: PortalPage<'_>) -> Option<String> {
+        // `url` escapes `/`, `?` and `#` in a segment but takes `.` and `..` as steps: an id
+        // like that names no page of ours.
+        let ids: &[&str] = match page {
+            PortalPage::App(app) => &[&app.app_id],
+            PortalPage::Version { app, version_id } => &[&app.app_id, version_id],
+        };
+        if ids.iter().any(|id| matches!(*id, "" | "." | "..")) {
+            return None;
+        }
+        let mut url = url::Url::parse(self.base_url()).ok()?;
+        {
+            let mut path = url.path_segments_mut().ok()?;
+            path.pop_if_empty();
+            match page {
+                PortalPage::App(app) => {
+                    path.extend(["web", "apps", app.app_id.as_str(), "versions"]);
+                }
+                PortalPage::Version { app, version_id } => {
+                    path.extend(["web", "apps", app.app_id.as_str(), "versions", version_id]);
+                }
+            }
+        }
+        Some(url.into())
+    }
+
     async fn set_session(&self, session: Option<Session>) {
         let session = session.and_then(|s| s.decode::<NativeSession>());
         let source = match &session {
@@ -505,5 +533,44 @@ impl Portal for NativePortal {
 
     async fn revoke_access_token(&self, token_id: &str) -> Result<(), PortalError> {
         self.client.revoke_access_token(token_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AppRef;
+
+    #[test]
+    fn pages_are_on_the_portals_origin_with_ids_as_escaped_segments() {
+        let portal = NativePortal::new("http://127.0.0.1:8780/base", None).unwrap();
+        let app = AppRef {
+            space_id: "spc".into(),
+            app_id: "app 1/../x?y#z".into(),
+        };
+        assert_eq!(
+            portal.page_url(PortalPage::App(&app)).unwrap(),
+            "http://127.0.0.1:8780/base/web/apps/app%201%2F..%2Fx%3Fy%23z/versions"
+        );
+        let page = portal.page_url(PortalPage::Version {
+            app: &app,
+            version_id: "..",
+        });
+        assert_eq!(
+            page, None,
+            "a `..` id names no page (url would take it as a step up)"
+        );
+        let page = portal
+            .page_url(PortalPage::Version {
+                app: &app,
+                version_id: "ver_1",
+            })
+            .unwrap();
+        let parsed = url::Url::parse(&page).unwrap();
+        assert_eq!(
+            parsed.origin(),
+            url::Url::parse("http://127.0.0.1:8780").unwrap().origin()
+        );
+        assert!(parsed.path().ends_with("/versions/ver_1"), "{page}");
     }
 }

@@ -207,7 +207,7 @@ impl SuperappPortal {
         let key = ParsedId::parse(&release.id)?;
         match items(data).into_iter().next() {
             Some(item) if raw_status(&item).is_some() => {
-                release_again(&item, release, key.space_id)
+                Ok(release_again(&item, release, key.space_id))
             }
             _ => self.release(release).await,
         }
@@ -502,18 +502,16 @@ impl Portal for SuperappPortal {
                     version,
                     target,
                 };
-                match release_of(&item, key, first) {
-                    Ok(r) => releases.push(r),
-                    // Unknown statuses are not guessed: such a release is left out here
-                    // (and a single read of it says its raw status).
-                    Err(u) => tracing::warn!(
-                        "leaving out the release of {} to {}: unknown console status `{}` ({})",
+                let release = release_of(&item, key, first);
+                if release.state == ReleaseState::Unknown {
+                    tracing::info!(
+                        "the release of {} to {} has a console status this client does not know: {:?}",
                         version,
                         target.name,
-                        u.raw,
-                        u.desc
-                    ),
+                        release.status_text
+                    );
                 }
+                releases.push(release);
             }
         }
         Ok(releases)
@@ -538,7 +536,7 @@ impl Portal for SuperappPortal {
                     release.version, release.target_app_name
                 ),
             })?;
-        release_again(item, release, key.space_id)
+        Ok(release_again(item, release, key.space_id))
     }
 
     async fn create_release(
@@ -582,15 +580,8 @@ impl Portal for SuperappPortal {
             version: version.version,
             target,
         };
-        match release_of(&item, key, first) {
-            Ok(r) => Ok(r),
-            Err(u) => Err(PortalError::Protocol {
-                message: format!(
-                    "the console made the release of {number} to {} in status `{}`, which this client does not know",
-                    target.name, u.raw
-                ),
-            }),
-        }
+        // A status this client does not know is kept as the console's word (Unknown).
+        Ok(release_of(&item, key, first))
     }
 
     async fn take_step(

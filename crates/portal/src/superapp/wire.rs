@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::envelope::{raw_status, state_of};
 use crate::domain::*;
 use crate::error::PortalError;
+use crate::lifecycle::ReleaseState;
 use crate::version_number::VersionNumber;
 
 pub(super) struct ReleaseKey<'a> {
@@ -14,26 +15,6 @@ pub(super) struct ReleaseKey<'a> {
     pub version_id: &'a str,
     pub version: VersionNumber,
     pub target: &'a TargetApp,
-}
-
-/// A status this client has no lifecycle state for: never guessed.
-pub(super) struct UnknownStatus {
-    pub raw: String,
-    pub desc: String,
-}
-
-impl UnknownStatus {
-    pub fn into_error(self, release: &Release) -> PortalError {
-        PortalError::Protocol {
-            message: format!(
-                "the console says the release of {} to {} is `{}`{}, a status this client does not know; see it in the portal",
-                release.version,
-                release.target_app_name,
-                self.raw,
-                if self.desc.is_empty() { String::new() } else { format!(" (\"{}\")", self.desc) }
-            ),
-        }
-    }
 }
 
 /// A release's id: `{spaceId}/{channelCode}/{version}/{item id}`, so a step can name the
@@ -111,17 +92,18 @@ pub(super) fn version_of(item: &Value, app_id: &str) -> Result<Version, PortalEr
     })
 }
 
-/// A release item as a [`Release`]; a status without a lifecycle state is [`UnknownStatus`].
-pub(super) fn release_of(
-    item: &Value,
-    key: ReleaseKey<'_>,
-    first_release: bool,
-) -> Result<Release, UnknownStatus> {
+/// A release item as a [`Release`]. A status without a lifecycle state is
+/// [`ReleaseState::Unknown`] with the console's own words in `status_text` (never guessed,
+/// never left out: the release stays in `versions`, `status` and the sidebar).
+pub(super) fn release_of(item: &Value, key: ReleaseKey<'_>, first_release: bool) -> Release {
     let raw = raw_status(item).unwrap_or_default().to_string();
-    let state = state_of(&raw).ok_or_else(|| UnknownStatus {
-        raw: raw.clone(),
-        desc: text(item, "versionStatusDesc"),
-    })?;
+    let state = state_of(&raw).unwrap_or(ReleaseState::Unknown);
+    let status_text = match (state, text(item, "versionStatusDesc")) {
+        (ReleaseState::Unknown, desc) if !desc.is_empty() && desc != raw => {
+            format!("{raw} ({desc})")
+        }
+        _ => raw,
+    };
     let item_id = text(item, "id");
     let version = text(item, "version");
     let version: VersionNumber = version.parse().unwrap_or(key.version);
@@ -134,7 +116,7 @@ pub(super) fn release_of(
         p if p.is_empty() => item_id.clone(),
         p => p,
     };
-    Ok(Release {
+    Release {
         id: release_id(&key.space_id, &channel, &version.to_string(), &item_id),
         app_id: key.app_id.to_string(),
         version_id: key.version_id.to_string(),
@@ -142,7 +124,7 @@ pub(super) fn release_of(
         target_app_id: channel,
         target_app_name: name,
         state,
-        status_text: Some(raw),
+        status_text: Some(status_text),
         publish_id,
         notes: non_empty(text(item, "changelog")),
         reject_reason: non_empty(text(item, "rejectReason")),
@@ -151,16 +133,12 @@ pub(super) fn release_of(
         first_release,
         created_at: timestamp(item.get("gmtCreate")),
         updated_at: timestamp(item.get("gmtModified").or(item.get("gmtCreate"))),
-    })
+    }
 }
 
 /// `item` as the release `release` is now (same MiniApp, version and target app; `space_id`
 /// from its id); a status without a lifecycle state is an error naming the raw status.
-pub(super) fn release_again(
-    item: &Value,
-    release: &Release,
-    space_id: String,
-) -> Result<Release, PortalError> {
+pub(super) fn release_again(item: &Value, release: &Release, space_id: String) -> Release {
     let target = TargetApp {
         id: release.target_app_id.clone(),
         name: release.target_app_name.clone(),
@@ -178,7 +156,6 @@ pub(super) fn release_again(
         },
         release.first_release,
     )
-    .map_err(|u| u.into_error(release))
 }
 
 #[cfg(test)]
@@ -194,5 +171,38 @@ mod tests {
             ("1532", "5000")
         );
         assert!(ParsedId::parse("42").is_err());
+    }
+
+    #[test]
+    fn a_status_this_client_does_not_know_is_kept_with_the_consoles_words() {
+        let target = TargetApp {
+            id: "1611".into(),
+            name: "GoPay Staging".into(),
+            scheme: String::new(),
+            production: None,
+        };
+        let key = || ReleaseKey {
+            space_id: "1532".into(),
+            app_id: "3000",
+            version_id: "v1",
+            version: "1.0.1".parse().unwrap(),
+            target: &target,
+        };
+        let unknown = serde_json::json!({
+            "id": "5000", "version": "1.0.1", "versionStatus": "GRAY_RUNNING",
+            "versionStatusDesc": "Gray releasing"
+        });
+        let release = release_of(&unknown, key(), false);
+        assert_eq!(release.state, ReleaseState::Unknown);
+        assert_eq!(
+            release.status_text.as_deref(),
+            Some("GRAY_RUNNING (Gray releasing)")
+        );
+        assert_eq!(release.version.to_string(), "1.0.1");
+        let known =
+            serde_json::json!({"id": "5001", "version": "1.0.1", "versionStatus": "APPROVE"});
+        let release = release_of(&known, key(), false);
+        assert_eq!(release.state, ReleaseState::InReview);
+        assert_eq!(release.status_text.as_deref(), Some("APPROVE"));
     }
 }

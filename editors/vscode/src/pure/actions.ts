@@ -120,7 +120,12 @@ const FORWARD: ReadonlyArray<Step> = ['temporary_code', 'apply', 'whitelist', 'g
  * first, then the other ways forward (waiting for the review while in review); at most three.
  */
 export function followUpActions(release: ReleaseView): ReleaseAction[] {
-  const forward = releaseActions(release).filter((a) => (a.step && FORWARD.includes(a.step)) || a.command === WAIT_ACTION.command);
+  // The temporary code is for testing before approval; once approved, the whitelist test and
+  // the grayscale are the ways to test (with three buttons at most, it pushed grayscale out).
+  const approved = release.allowedSteps.some((s) => s === 'whitelist' || s === 'grayscale' || s === 'official');
+  const forward = releaseActions(release).filter(
+    (a) => (a.step && FORWARD.includes(a.step) && !(a.step === 'temporary_code' && approved)) || a.command === WAIT_ACTION.command,
+  );
   forward.sort((a, b) => Number(b.step === release.nextStep) - Number(a.step === release.nextStep));
   return forward.slice(0, 3);
 }

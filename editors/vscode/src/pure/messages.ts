@@ -439,6 +439,8 @@ export function releaseStateText(release: ReleaseView): string {
   if (release.state === 'grayscale' && release.ratio !== undefined) text += ` ${release.ratio}%`;
   if (release.state === 'whitelist_testing' && release.whitelist?.length) text += ` (${plural(release.whitelist.length, 'user')})`;
   if (release.state === 'rejected' && release.rejectReason) text += ` — ${release.rejectReason}`;
+  // Never guessed: the portal's own word beside ours.
+  if (release.state === 'unknown' && release.statusText) text += ` (the portal says “${release.statusText}”)`;
   return text;
 }
 

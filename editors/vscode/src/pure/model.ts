@@ -102,6 +102,7 @@ const STATE_ICONS: Record<ReleaseState, { icon: string; color?: string }> = {
   released: { icon: 'pass-filled', color: 'charts.green' },
   archived: { icon: 'archive' },
   cancelled: { icon: 'circle-slash' },
+  unknown: { icon: 'question' },
 };
 
 /** `http://127.0.0.1:8780` → `127.0.0.1:8780`; none chosen yet: says so. */

@@ -13,7 +13,9 @@ export type ReleaseState =
   | 'grayscale'
   | 'released'
   | 'archived'
-  | 'cancelled';
+  | 'cancelled'
+  /** A state the portal reports that no table of ours places: shown with `statusText`. */
+  | 'unknown';
 
 /** `Step` of crates/portal/src/lifecycle.rs (wire names). */
 export type Step =
@@ -126,6 +128,8 @@ export interface VersionView {
   size: number;
   sha256: string;
   releases: ReleaseView[];
+  /** The version's page on the portal's own web UI, where the sidecar knows it. */
+  page?: string;
 }
 
 export interface InFlight {
@@ -167,6 +171,8 @@ export interface StatusSnapshot {
   binding?: Binding;
   latestVersion?: string;
   versions: VersionView[];
+  /** The bound MiniApp's page on the portal's own web UI, where the sidecar knows it. */
+  appPage?: string;
   targetApps: TargetAppStatus[];
   runningJobs: JobView[];
   /** What an interrupted publish left and what was done about it (the sidecar words it too). */
