@@ -47,6 +47,20 @@ impl ReleaseState {
         ReleaseState::Unknown,
     ];
 
+    /// The states a portal holds: [`Self::ALL`] but [`ReleaseState::Unknown`], which is this
+    /// client's word for a status no table places (the emulators never hold it).
+    pub const PLACED: [ReleaseState; 9] = [
+        ReleaseState::VersionCreation,
+        ReleaseState::InReview,
+        ReleaseState::Rejected,
+        ReleaseState::PilotTest,
+        ReleaseState::WhitelistTesting,
+        ReleaseState::Grayscale,
+        ReleaseState::Released,
+        ReleaseState::Archived,
+        ReleaseState::Cancelled,
+    ];
+
     /// The wire name (`version_creation`, …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -658,6 +672,15 @@ mod tests {
         assert_eq!(ReleaseState::VersionCreation.name(), "Not submitted");
         assert_eq!(ReleaseState::InReview.name(), "In review");
         assert_eq!(ReleaseState::InReview.label(), "Submit for Review");
+    }
+
+    #[test]
+    fn placed_states_are_all_but_unknown() {
+        let all: Vec<_> = ReleaseState::ALL
+            .into_iter()
+            .filter(|s| *s != ReleaseState::Unknown)
+            .collect();
+        assert_eq!(all, ReleaseState::PLACED);
     }
 
     #[test]
