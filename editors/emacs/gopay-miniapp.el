@@ -191,14 +191,38 @@ The error is the JSON-RPC error plist or nil; the result is nil on error.")
         ((vectorp value) (vconcat (mapcar #'gopay-miniapp--redact value)))
         (t value)))
 
+(defun gopay-miniapp--redact-message (message)
+  "MESSAGE (a JSON-RPC message plist) without its secrets, if it is a command's."
+  (if (and (consp message)
+           (member (plist-get message :method) '("workspace/executeCommand"
+                                                 :workspace/executeCommand)))
+      (gopay-miniapp--redact message)
+    message))
+
 (defun gopay-miniapp--redact-log-event (args)
-  "Filter for `jsonrpc--log-event' ARGS: the secrets of a command sent to the
-sidecar (a password, an access token) are not logged."
-  (let ((message (cadr args)))
-    (if (and (cl-typep (car args) 'gopay-miniapp-server)
-             (equal (plist-get message :method) "workspace/executeCommand"))
-        `(,(car args) ,(gopay-miniapp--redact message) ,@(cddr args))
-      args)))
+  "Filter for `jsonrpc--log-event' ARGS: a sidecar command's secrets (a password,
+an access token) are not logged.  Both of jsonrpc's shapes: (CONNECTION MESSAGE
+&optional TYPE) up to 1.0.16 (Emacs 28, 29), (CONNECTION ORIGIN &rest PLIST)
+after, PLIST with :message, :foreign-message and :json."
+  (let ((connection (car args)) (second (cadr args)))
+    (cond ((not (cl-typep connection 'gopay-miniapp-server)) args)
+          ((consp second)
+           `(,connection ,(gopay-miniapp--redact-message second) ,@(cddr args)))
+          (t
+           (let* ((plist (copy-sequence (cddr args)))
+                  (message (plist-get plist :message))
+                  (redacted (gopay-miniapp--redact-message message)))
+             (unless (eq redacted message)
+               (let ((foreign (gopay-miniapp--redact-message
+                               (plist-get plist :foreign-message))))
+                 (setq plist (plist-put plist :message redacted))
+                 (setq plist (plist-put plist :foreign-message foreign))
+                 (when (plist-get plist :json)
+                   (setq plist (plist-put plist :json
+                                          (json-serialize (or foreign redacted)
+                                                          :null-object nil
+                                                          :false-object :json-false))))))
+             `(,connection ,second ,@plist))))))
 
 (advice-add 'jsonrpc--log-event :filter-args #'gopay-miniapp--redact-log-event)
 

@@ -44,10 +44,11 @@ cp -r "$repo/examples/hello-miniapp" "$work/project"
 mkdir -p "$work/home"
 
 status=0
-# The compiled package is what runs (its directory first on the load-path).
+# The compiled package is what runs (its directory first on the load-path); started in the work
+# folder, so a command run from a buffer outside the project never reaches this checkout.
 GOPAY_MINIAPP_HOME="$work/home" MINIAPP_PROJECT="$work/project" MINIAPP_BIN="$bin" \
 MINIAPP_PORTAL="$url" HOME="$work/home" \
-  timeout 300 emacs --batch -L "$work/compile" -l ert -l "$repo/tests/emacs/test.el" \
+  timeout 300 env -C "$work" emacs --batch -L "$work/compile" -l ert -l "$repo/tests/emacs/test.el" \
     -f ert-run-tests-batch-and-exit </dev/null || status=$?
 if [ "$status" -ne 0 ]; then
   echo "the Emacs test failed (exit $status)" >&2
