@@ -209,9 +209,13 @@ Returns (ERROR . RESULT)."
 
 ;; The redaction, on both of jsonrpc's shapes of a log event (this Emacs's jsonrpc 1.0.14 logs
 ;; the first; jsonrpc after 1.0.16 the second, which the test above cannot reach).
+(defun test-offline-server ()
+  "A `gopay-miniapp-server' on a pipe to nowhere: for the handlers alone."
+  (make-instance 'gopay-miniapp-server :name "offline"
+                 :process (make-pipe-process :name "offline" :noquery t)))
+
 (ert-deftest gopay-miniapp-redacts-both-log-event-shapes ()
-  (let* ((server (make-instance 'gopay-miniapp-server :name "redaction"
-                                :process (make-pipe-process :name "redaction" :noquery t)))
+  (let* ((server (test-offline-server))
          (message '(:jsonrpc "2.0" :id 1 :method "workspace/executeCommand"
                     :params (:command "miniapp.login"
                              :arguments [(:username "demo" :password "secret-1")])))
@@ -233,6 +237,32 @@ Returns (ERROR . RESULT)."
                          (list server progress 'server)))
           (should (equal (gopay-miniapp--redact-log-event (list 'other message 'client))
                          (list 'other message 'client))))
+      (delete-process (jsonrpc--process server)))))
+
+;; The question handler's defaults, as RET on an empty minibuffer (the default, else "") and
+;; C-g (quit) leave them: a confirmation is No, a Warning without No has no default, a choice
+;; defaults to its first option; quitting dismisses.
+(ert-deftest gopay-miniapp-question-defaults ()
+  (let ((server (test-offline-server)))
+    (unwind-protect
+        (cl-flet ((ask (type titles)
+                    (eglot-handle-request server 'window/showMessageRequest
+                                          :type type :message "Question?"
+                                          :actions (vconcat (mapcar (lambda (title)
+                                                                      (list :title title))
+                                                                    titles)))))
+          (let ((completing-read-function
+                 (lambda (_prompt _collection _predicate _require-match _initial _history
+                                  &optional default &rest _)
+                   (or default ""))))
+            (should (equal (ask 2 '("Release to Everyone" "No")) '(:title "No")))
+            (should (equal (ask 3 '("Rebind" "No")) '(:title "No")))
+            (should (equal (ask 2 '("GoPay" "GoPay Staging")) nil))
+            (should (equal (ask 3 '("Hello MiniApp" "Wallet Tools")) '(:title "Hello MiniApp"))))
+          (let ((completing-read-function (lambda (&rest _) (signal 'quit nil))))
+            (should (equal (ask 3 '("Hello MiniApp" "Wallet Tools")) nil)))
+          (let ((completing-read-function (lambda (&rest _) "Not an option")))
+            (should (equal (ask 3 '("Hello MiniApp" "Wallet Tools")) nil))))
       (delete-process (jsonrpc--process server)))))
 
 ;;; test.el ends here
