@@ -57,7 +57,7 @@
   :prefix "gopay-miniapp-")
 
 (defcustom gopay-miniapp-program nil
-  "The gopay-miniapp binary; nil: `gopay-miniapp' found on `exec-path'."
+  "The gopay-miniapp binary; nil: `gopay-miniapp' found on variable `exec-path'."
   :type '(choice (const :tag "gopay-miniapp on exec-path" nil) file))
 
 (defcustom gopay-miniapp-portal nil
@@ -126,7 +126,7 @@ The error is the JSON-RPC error plist or nil; the result is nil on error.")
           dir)))))
 
 (defun gopay-miniapp--contact ()
-  "The command line that starts the sidecar."
+  "Return the command line to start the sidecar."
   (let ((program (if gopay-miniapp-program
                      (expand-file-name gopay-miniapp-program)
                    (executable-find "gopay-miniapp"))))
@@ -157,7 +157,7 @@ The error is the JSON-RPC error plist or nil; the result is nil on error.")
                          (eglot '(gopay-miniapp-status-mode) project
                                 'gopay-miniapp-server (gopay-miniapp--contact) "json"))))
           (or (gopay-miniapp--live server)
-              (error "gopay-miniapp: the sidecar did not start (see M-x eglot-events-buffer)"))))))
+              (error "The gopay-miniapp sidecar did not start (see M-x eglot-events-buffer)"))))))
 
 (defun gopay-miniapp-commands (&optional server)
   "The commands SERVER advertises (`miniapp.publish', ...)."
@@ -200,10 +200,11 @@ The error is the JSON-RPC error plist or nil; the result is nil on error.")
     message))
 
 (defun gopay-miniapp--redact-log-event (args)
-  "Filter for `jsonrpc--log-event' ARGS: a sidecar command's secrets (a password,
-an access token) are not logged.  Both of jsonrpc's shapes: (CONNECTION MESSAGE
-&optional TYPE) up to 1.0.16 (Emacs 28, 29), (CONNECTION ORIGIN &rest PLIST)
-after, PLIST with :message, :foreign-message and :json."
+  "Filter `jsonrpc--log-event' ARGS: no sidecar command's secret is logged.
+A password or an access token is replaced.  Both of jsonrpc's shapes:
+\(CONNECTION MESSAGE &optional TYPE) up to 1.0.16 (Emacs 28, 29), and
+\(CONNECTION ORIGIN &rest PLIST) after, PLIST with :message,
+:foreign-message and :json."
   (let ((connection (car args)) (second (cadr args)))
     (cond ((not (cl-typep connection 'gopay-miniapp-server)) args)
           ((consp second)
@@ -288,7 +289,7 @@ Returns at once; errors are also shown in the echo area."
     (gopay-miniapp--show "*gopay-miniapp result*" (gopay-miniapp--json result))))
 
 (defun gopay-miniapp--step-done (err result)
-  "Say where a release step (StepResult) left the release, unless ERR."
+  "Say where a release step's RESULT (StepResult) left the release, unless ERR."
   (unless err
     (let ((release (plist-get result :release)))
       (message "gopay-miniapp: %s → %s: %s%s"
