@@ -362,21 +362,29 @@ Returns at once; errors are also shown in the echo area."
                              (display-buffer (gopay-miniapp--show-status result))))))
 
 ;;;###autoload
-(defun gopay-miniapp-login (username &optional password)
+(defun gopay-miniapp-login (username &optional password portal)
   "Log in as USERNAME with PASSWORD; an empty USERNAME is the browser login.
-Interactively the password is read without echo.  It is sent to the sidecar
-once, kept out of eglot's events buffer, and cleared after sending."
+PORTAL (a URL or a portal preset's id) is the portal to log in to; by default
+the sidecar's rule chooses (the binding's, `gopay-miniapp-portal', the last
+one).  Interactively the password is read without echo, and with
+\\[universal-argument] the portal is asked first.  The password is sent to
+the sidecar once, kept out of eglot's events buffer, and cleared after."
   (interactive
-   (let ((user (read-string "gopay-miniapp username (empty: log in in the browser): ")))
+   (let* ((portal (and current-prefix-arg
+                       (read-string "Portal (URL or preset id): ")))
+          (user (read-string "gopay-miniapp username (empty: log in in the browser): ")))
      (list user (and (not (string-empty-p user))
-                     (read-passwd (format "Password for %s: " user))))))
+                     (read-passwd (format "Password for %s: " user)))
+           portal)))
   (let ((password-login (and username (not (string-empty-p username)))))
-    (gopay-miniapp-execute "login" (and password-login
-                                        (list :username username :password password))
+    (gopay-miniapp-execute "login" (append (and password-login
+                                                (list :username username :password password))
+                                           (list :portal (gopay-miniapp--given portal)))
                            (lambda (err result)
                              (unless err
-                               (message "gopay-miniapp: logged in as %s"
-                                        (plist-get result :username)))))
+                               (message "gopay-miniapp: logged in as %s at %s"
+                                        (plist-get result :username)
+                                        (plist-get result :portal)))))
     (when (and password (called-interactively-p 'any)) (clear-string password))))
 
 ;;;###autoload

@@ -101,7 +101,7 @@ Returns (ERROR . RESULT)."
       (should (equal (gopay-miniapp-start) server))
 
       ;; A refused login shows the sidecar's error; the password is kept out of every buffer.
-      (let ((refused (test-run (lambda () (gopay-miniapp-login "demo" test-password)) "miniapp.login")))
+      (let ((refused (test-run (lambda () (gopay-miniapp-login "demo" test-password test-portal)) "miniapp.login")))
         (should (car refused))
         (should (equal (plist-get (plist-get (car refused) :data) :code) "invalid_credentials")))
       (should (equal (test-buffers-containing test-password) nil))
