@@ -4,28 +4,11 @@
 # local portal. Needs the debug gopay-miniapp where cargo builds (or GOPAY_MINIAPP_BIN) and `nvim`.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-# shellcheck source=../cargo-target-dir.sh
-source "$repo/tests/cargo-target-dir.sh"
-bin="${GOPAY_MINIAPP_BIN:-$(cargo_target_dir)/debug/gopay-miniapp}"
 command -v nvim >/dev/null || { echo "nvim is not installed (Debian: apt-get install neovim)" >&2; exit 2; }
-[ -x "$bin" ] || { echo "$bin is missing: cargo build -p gopay-miniapp" >&2; exit 2; }
+# shellcheck source=../editor-test-setup.sh
+source "$repo/tests/editor-test-setup.sh"
 
-work="$(mktemp -d)"
-portal_pid=""
-cleanup() {
-  [ -n "$portal_pid" ] && kill "$portal_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bin" portal serve --addr 127.0.0.1:0 --data "$work/portal" --seed-demo >"$work/portal.log" 2>&1 &
-portal_pid=$!
-for _ in $(seq 1 300); do
-  url="$(grep -o 'listening on http://[^ ]*' "$work/portal.log" | sed 's/listening on //' || true)"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "${url:-}" ] || { echo "the portal did not start:" >&2; cat "$work/portal.log" >&2; exit 1; }
+start_local_portal
 
 cp -r "$repo/crates/lsp/tests/fixtures/hello-miniapp" "$work/project"
 mkdir -p "$work/home"

@@ -90,7 +90,7 @@ test("the list has every package .ci/run and the tests name", () => {
     .split("\n")
     .filter((l) => l.trim() && !l.startsWith("#"))
     .map((l) => l.split(/\s+/)[0]);
-  for (const pkg of ["unzip", "zip", "zbar-tools", "chromium", "neovim", "ripgrep", "libkrb5-dev", "build-essential", "python3"]) {
+  for (const pkg of ["unzip", "zip", "zbar-tools", "chromium", "neovim", "emacs-nox", "elpa-eglot", "ripgrep", "libkrb5-dev", "build-essential", "python3"]) {
     assert.ok(listed.includes(pkg), `${pkg} is in tests/debian-packages.txt`);
   }
   const ci = fs.readFileSync(path.join(repo, ".ci/run"), "utf8");
