@@ -330,6 +330,13 @@ async function main() {
     assert((text.match(/Waiting for the review/g) ?? []).length === 1, `the waiting toast repeats itself: ${JSON.stringify(text)}`);
     const buttons = (await waiting.getByRole('button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
     assert(buttons.includes('Stop Waiting') && !buttons.includes('Cancel'), `the waiting toast's buttons: ${buttons}`);
+    // #21 item 21: waiting is told once — no progress notification of the sidecar's beside the
+    // toast, no Apply toast saying the same, no window spinner repeating the status bar item.
+    await page.waitForTimeout(1500);
+    const toasts = await w.toastTexts();
+    assert(toasts.filter((t) => /review/i.test(t)).length === 1, `waiting for the review is told once: ${JSON.stringify(toasts)}`);
+    const statusBar = await page.locator('.statusbar').innerText();
+    assert(!/Waiting for the review of/.test(statusBar), `a window spinner repeats the status bar item: ${JSON.stringify(statusBar)}`);
     await w.shot('waiting-for-review');
     cli(binary, ['login', '--username', 'admin', '--password-stdin'], { home: paths.adminHome, portal, input: 'admin\n' });
     cli(binary, ['review', 'approve', '--app', appId, '--version', '1.0.1', '--target-app', 'GoPay Staging'], { home: paths.adminHome, portal, project: paths.project });

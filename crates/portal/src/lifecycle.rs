@@ -511,6 +511,15 @@ pub fn allowed_steps(state: ReleaseState, ctx: ReleaseContext) -> Vec<Step> {
         .collect()
 }
 
+/// Does `step` take a release in `state` to another state? Setting the whitelist again,
+/// raising the grayscale or showing a temporary code leave it where it is; editors offer the
+/// steps that move a release on before those.
+pub fn changes_state(state: ReleaseState, step: Step) -> bool {
+    TRANSITIONS
+        .iter()
+        .any(|tr| tr.from == state && tr.step == step && tr.to != state)
+}
+
 /// Checks a step against the table and returns the state it leads to.
 pub fn check_step(
     state: ReleaseState,
@@ -672,6 +681,21 @@ mod tests {
         assert_eq!(ReleaseState::VersionCreation.name(), "Not submitted");
         assert_eq!(ReleaseState::InReview.name(), "In review");
         assert_eq!(ReleaseState::InReview.label(), "Submit for Review");
+    }
+
+    /// Editors offer the steps that move a release on first (#21 item 21): after a whitelist
+    /// test, grayscale before setting the whitelist again.
+    #[test]
+    fn steps_that_leave_a_release_where_it_is_are_told_apart() {
+        use ReleaseState::*;
+        assert!(changes_state(WhitelistTesting, Step::Grayscale));
+        assert!(changes_state(WhitelistTesting, Step::Official));
+        assert!(!changes_state(WhitelistTesting, Step::Whitelist));
+        assert!(!changes_state(Grayscale, Step::Grayscale));
+        assert!(!changes_state(VersionCreation, Step::TemporaryCode));
+        assert!(changes_state(PilotTest, Step::Whitelist));
+        // A step the state does not allow changes nothing.
+        assert!(!changes_state(Released, Step::Official));
     }
 
     #[test]

@@ -589,14 +589,16 @@ export function waitForReview(ctx: Ctx): Cmd {
     const what = ref ? `${ref.version} on "${ref.targetApp}"` : 'the release';
     const key = ref ? `${ref.version}@${ref.targetAppId}` : undefined;
     const stop = new vscode.CancellationTokenSource();
-    // One toast, with a button that says what it does: it stops waiting, the release stays in review.
+    // One toast, with a button that says what it does: it stops waiting, the release stays in
+    // review. It replaces Apply's "in review, you will be told" toast, which says the same.
+    await vscode.commands.executeCommand('notifications.hideToasts');
     void info(`Waiting for the review of ${what}. You will be told when it is approved or rejected.`, 'Stop Waiting').then((pick) => {
       if (pick === 'Stop Waiting') stop.cancel();
     });
     if (key) ctx.waitingFor.add(key);
     let result: WaitResult;
     try {
-      result = await ctx.runInBackground<WaitResult>('miniapp.waitForReview', waitForReviewArgs(ref), { project: true }, `Waiting for the review of ${what}`, stop.token);
+      result = await ctx.runInBackground<WaitResult>('miniapp.waitForReview', waitForReviewArgs(ref), { project: true }, stop.token);
     } catch (e) {
       if (stop.token.isCancellationRequested) {
         void vscode.window.setStatusBarMessage(`Stopped waiting; ${what} is still in review.`, 5000);

@@ -333,14 +333,25 @@ export class Ctx implements vscode.Disposable {
     );
   }
 
-  /** Runs a command whose progress shows only in the status bar; `cancel` stops it. */
-  async runInBackground<T>(command: string, args: Args, options: RunOptions, title: string, cancel: vscode.CancellationToken): Promise<T> {
+  /**
+   * Runs a long command (Wait for Review) that the caller tells the user about once, with its
+   * own way to stop it (`cancel`). It shows in the sidebar's running row and the status bar
+   * item (from the snapshot's `runningJobs`) and nowhere else: the request carries a progress
+   * token of ours, so the sidecar does not open a progress notification of its own (with a
+   * second title and a Cancel button beside the caller's toast), and no window spinner repeats
+   * the status bar item.
+   */
+  async runInBackground<T>(command: string, args: Args, options: RunOptions, cancel: vscode.CancellationToken): Promise<T> {
     const client = this.requireClient();
     const full = withCommon(command, args, this.common(options));
     this.log.info(`→ ${command} ${redact(full)}`);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, async () => {
-      return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [full] }, cancel)) as T;
-    });
+    const workDoneToken = `gopay-miniapp-vscode/${nextProgressToken++}`;
+    const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, () => undefined);
+    try {
+      return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [full], workDoneToken }, cancel)) as T;
+    } finally {
+      sub.dispose();
+    }
   }
 
   /** Asks the sidecar for the status and shows it. */

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { actionForStep, followUpActions, releaseActions, releaseContextValue, releasesAllowing, stepForCommand } from '../src/pure/actions';
+import { actionForStep, followUpActions, INLINE_MAX, inlineActions, releaseActions, releaseContextValue, releasesAllowing, stepForCommand } from '../src/pure/actions';
+import type { ReleaseView } from '../src/pure/snapshot';
 import { bound, release } from './fixtures';
 
 const extensionRoot = path.resolve(__dirname, '../..');
@@ -15,7 +16,7 @@ test('actions come from allowedSteps only; admin steps are not offered', () => {
     releaseActions(r).map((a) => a.title),
     ['Show Temporary Code', 'Withdraw from Review', 'Wait for Review'],
   );
-  assert.equal(releaseContextValue(r), 'release state:in_review step:temporary_code step:approve step:reject step:withdraw action:wait');
+  assert.equal(releaseContextValue(r), 'release state:in_review step:temporary_code step:approve step:reject step:withdraw action:wait inline:temporary_code inline:wait');
 });
 
 test('Version Creation: temporary code, apply (next), cancel', () => {
@@ -88,17 +89,46 @@ test('after a step, the notification offers what comes next on the main road', (
   assert.deepEqual(followUpActions(firstApproved).map((a) => a.title), ['Officially Release']);
 });
 
-test('inline actions: whitelist, grayscale and official on the release rows, rollback on release and target rows', () => {
+test('inline actions: a release row\'s hover icons are its inlineActions; rollback is inline on target rows only', () => {
   const menus = manifest.contributes.menus['view/item/context'] as Array<{ command: string; when: string; group: string }>;
   const inline = (command: string) => menus.filter((m) => m.command === command && m.group.startsWith('inline')).map((m) => m.when);
-  for (const [command, step] of [
+  for (const [command, token] of [
+    ['gopayMiniapp.showTemporaryCode', 'temporary_code'],
+    ['gopayMiniapp.applyRelease', 'apply'],
+    ['gopayMiniapp.waitForReview', 'wait'],
     ['gopayMiniapp.setWhitelist', 'whitelist'],
     ['gopayMiniapp.startGrayscale', 'grayscale'],
     ['gopayMiniapp.officialRelease', 'official'],
-    ['gopayMiniapp.rollback', 'rollback'],
   ]) {
     const whens = inline(command);
     assert.equal(whens.length, 1, `${command} inline once`);
-    assert.match(whens[0], new RegExp(`step:${step}`));
+    assert.match(whens[0], new RegExp(`inline:${token}\\b`), `${command} is inline by the row's inline: token only`);
+    assert.doesNotMatch(whens[0], /step:|next:|action:/, `${command}: a step being allowed does not make it inline`);
+  }
+  const rollback = inline('gopayMiniapp.rollback');
+  assert.deepEqual(rollback.length, 1);
+  assert.match(rollback[0], /\^target/);
+});
+
+test('#21 item 21: at most two hover icons, so the state is not cut off; the ones that move the release on first', () => {
+  const icons = (r: ReleaseView) => inlineActions(r).map((a) => a.title);
+  const notSubmitted = release();
+  assert.deepEqual(icons(notSubmitted), ['Apply Release…', 'Show Temporary Code']);
+  const inReview = release({ state: 'in_review', allowedSteps: ['temporary_code', 'withdraw'], nextStep: undefined });
+  assert.deepEqual(icons(inReview), ['Show Temporary Code', 'Wait for Review']);
+  const approved = release({ state: 'pilot_test', firstRelease: false, allowedSteps: ['temporary_code', 'whitelist', 'grayscale', 'official', 'cancel'], nextStep: 'official' });
+  assert.deepEqual(icons(approved), ['Officially Release', 'Set Whitelist…']);
+  // After the whitelist test, grayscale moves the release on; setting the whitelist again does not.
+  const whitelisted = release({ state: 'whitelist_testing', firstRelease: false, allowedSteps: ['temporary_code', 'whitelist', 'grayscale', 'official', 'cancel'], nextStep: 'official' });
+  assert.deepEqual(icons(whitelisted), ['Officially Release', 'Start Grayscale…']);
+  assert.deepEqual(followUpActions(whitelisted).map((a) => a.title), ['Officially Release', 'Start Grayscale…', 'Set Whitelist…']);
+  const gray = release({ state: 'grayscale', firstRelease: false, ratio: 10, allowedSteps: ['temporary_code', 'grayscale', 'official', 'cancel'], nextStep: 'official' });
+  assert.deepEqual(icons(gray), ['Officially Release', 'Raise Grayscale…']);
+  // Nothing forward once live: Roll Back and Cancel stay in the menu (and Roll Back on the target row).
+  assert.deepEqual(icons(release({ state: 'released', allowedSteps: ['rollback'], nextStep: undefined })), []);
+  for (const r of [notSubmitted, inReview, approved, whitelisted, gray]) {
+    const tokens = releaseContextValue(r).split(' ').filter((t) => t.startsWith('inline:'));
+    assert.ok(tokens.length <= INLINE_MAX, `${r.state}: ${tokens}`);
+    assert.deepEqual(tokens, inlineActions(r).map((a) => `inline:${a.step ?? 'wait'}`));
   }
 });

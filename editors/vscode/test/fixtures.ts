@@ -1,6 +1,6 @@
 // Status snapshots shaped like the sidecar's (crates/core/src/workflows/status.rs, camelCase).
 
-import type { ReleaseView, StatusSnapshot } from '../src/pure/snapshot';
+import type { ReleaseState, ReleaseView, StatusSnapshot, Step } from '../src/pure/snapshot';
 
 export const PORTAL = 'http://127.0.0.1:8780';
 
@@ -47,10 +47,23 @@ export function release(overrides: Partial<ReleaseView> = {}): ReleaseView {
     allowedSteps: ['temporary_code', 'apply', 'cancel'],
     nextStep: 'apply',
     ...overrides,
-    // As the sidecar computes it (lifecycle's `awaits_review`).
+    // As the sidecar computes them (lifecycle's `awaits_review` and `changes_state`).
     awaitsReview: (overrides.state ?? 'version_creation') === 'in_review',
+    stateChangingSteps:
+      overrides.stateChangingSteps ??
+      (overrides.allowedSteps ?? ['temporary_code', 'apply', 'cancel']).filter((step) => !STAYS[overrides.state ?? 'version_creation']?.includes(step)),
   };
 }
+
+/** The steps that leave a release in its state (crates/portal/src/lifecycle.rs TRANSITIONS, to == from). */
+const STAYS: Partial<Record<ReleaseState, Step[]>> = {
+  version_creation: ['temporary_code'],
+  in_review: ['temporary_code'],
+  rejected: ['temporary_code'],
+  pilot_test: ['temporary_code'],
+  whitelist_testing: ['temporary_code', 'whitelist'],
+  grayscale: ['grayscale'],
+};
 
 export function bound(): StatusSnapshot {
   return {

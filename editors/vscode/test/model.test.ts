@@ -79,7 +79,7 @@ test('bound: account, binding, versions newest first with each target app state,
   });
   assert.equal(
     gray.contextValue,
-    'release state:grayscale step:temporary_code step:grayscale step:official step:cancel next:official',
+    'release state:grayscale step:temporary_code step:grayscale step:official step:cancel next:official inline:official inline:grayscale',
   );
   assert.match(gray.tooltip!, /Raise Grayscale/);
 

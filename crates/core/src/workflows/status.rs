@@ -43,6 +43,10 @@ pub struct ReleaseView {
     /// Steps to offer now: legal in the state (the lifecycle table), the user's to take
     /// (roles), and possible on this portal (its capabilities).
     pub allowed_steps: Vec<Step>,
+    /// The allowed steps that take the release to another state (`lifecycle::changes_state`):
+    /// not setting the whitelist again, raising the grayscale or a temporary code. Editors
+    /// offer these first where they have room for few (a row's hover icons).
+    pub state_changing_steps: Vec<Step>,
     /// The one step on the main road, for releases in flight.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<Step>,
@@ -90,6 +94,7 @@ impl Offer {
 
 impl ReleaseView {
     pub fn new(r: &Release, offer: &Offer) -> Self {
+        let allowed = offer.steps(r);
         ReleaseView {
             release_id: r.id.clone(),
             target_app: r.target_app_name.clone(),
@@ -107,7 +112,11 @@ impl ReleaseView {
             reject_reason: r.reject_reason.clone(),
             publish_id: r.publish_id.clone(),
             first_release: r.first_release,
-            allowed_steps: offer.steps(r),
+            allowed_steps: allowed.clone(),
+            state_changing_steps: allowed
+                .into_iter()
+                .filter(|step| lifecycle::changes_state(r.state, *step))
+                .collect(),
             next_step: lifecycle::next_step(r.state, r.context())
                 .filter(|step| offer.capabilities.steps.contains(step)),
             awaits_review: r.state.awaits_review(),

@@ -62,14 +62,29 @@ export function releaseActions(release: ReleaseView): ReleaseAction[] {
 }
 
 /**
+ * Hover icons on a release row. Each takes about the width of two letters and VS Code hides the
+ * row's description behind them: with four, the state ("Whitelist test", "Grayscale 10%") was
+ * cut off at the sidebar's default width. Two fit beside the target app and its state; every
+ * action stays in the context menu.
+ */
+export const INLINE_MAX = 2;
+
+/** The hover icons of a release row: the first ways forward its success notification offers. */
+export function inlineActions(release: ReleaseView): ReleaseAction[] {
+  return followUpActions(release).slice(0, INLINE_MAX);
+}
+
+/**
  * The tree item's `contextValue`: `release`, then `step:<step>` for every allowed step, `next:<step>`
- * for the next step on the main road, `action:wait` while in review. package.json's menus match on it.
+ * for the next step on the main road, `action:wait` while in review, and `inline:<step>` (or
+ * `inline:wait`) for each hover icon. package.json's menus match on it.
  */
 export function releaseContextValue(release: ReleaseView): string {
   const parts = ['release', `state:${release.state}`];
   for (const step of release.allowedSteps) parts.push(`step:${step}`);
   if (release.nextStep && release.allowedSteps.includes(release.nextStep)) parts.push(`next:${release.nextStep}`);
   if (canWait(release)) parts.push('action:wait');
+  for (const action of inlineActions(release)) parts.push(`inline:${action.step ?? 'wait'}`);
   return parts.join(' ');
 }
 
@@ -117,7 +132,8 @@ const FORWARD: ReadonlyArray<Step> = ['temporary_code', 'apply', 'whitelist', 'g
 
 /**
  * The actions a step's success notification offers next: the next step on the main road
- * first, then the other ways forward (waiting for the review while in review); at most three.
+ * first, then the ways forward that move the release on, then the others (waiting for the
+ * review while in review); at most three.
  */
 export function followUpActions(release: ReleaseView): ReleaseAction[] {
   // The temporary code is for testing before approval; once approved, the whitelist test and
@@ -126,6 +142,9 @@ export function followUpActions(release: ReleaseView): ReleaseAction[] {
   const forward = releaseActions(release).filter(
     (a) => (a.step && FORWARD.includes(a.step) && !(a.step === 'temporary_code' && approved)) || a.command === WAIT_ACTION.command,
   );
-  forward.sort((a, b) => Number(b.step === release.nextStep) - Number(a.step === release.nextStep));
+  // The next step on the main road, then the steps that move the release on (after a whitelist
+  // test: grayscale before setting the whitelist again), then the others; stable otherwise.
+  const rank = (a: ReleaseAction) => (a.step && a.step === release.nextStep ? 0 : a.step && release.stateChangingSteps.includes(a.step) ? 1 : 2);
+  forward.sort((a, b) => rank(a) - rank(b));
   return forward.slice(0, 3);
 }

@@ -112,6 +112,8 @@ export interface ReleaseView {
   firstRelease: boolean;
   /** Steps legal now for the current user (the sidecar decides). */
   allowedSteps: Step[];
+  /** The allowed steps that take the release to another state (not a whitelist set again, a raised grayscale or a temporary code). */
+  stateChangingSteps: Step[];
   /** The one step on the main road, for releases in flight. */
   nextStep?: Step;
   /** Waiting on a target-app admin's review: the editor offers to wait for it. */
