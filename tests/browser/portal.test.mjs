@@ -219,7 +219,9 @@ test("upload, release, temporary code, apply, approve: the seed's manual path", 
   });
 
   await t.test("a version uploaded by the page and one published by the CLI look the same to `gopay-miniapp versions`", async () => {
-    cli(["--yes", "publish", "--description", DESCRIPTION]);
+    // The same files as the page's 1.0.0: publishing them again as 1.0.1 is asked about, and
+    // under --yes it takes --allow-identical.
+    cli(["--yes", "publish", "--allow-identical", "--description", DESCRIPTION]);
     const { versions } = JSON.parse(cli(["--json", "versions"]));
     assert.deepEqual(versions.map((v) => v.version), ["1.0.1", "1.0.0"]);
     const strip = ({ version, versionId, createdAt, sha256, ...rest }) => rest;
