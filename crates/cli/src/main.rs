@@ -16,7 +16,7 @@ use gopay_miniapp_core::error::exit;
 
 fn main() {
     let cli = args::Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, matches!(cli.command, args::Command::Lsp { .. }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,7 +33,7 @@ fn colour_on_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, lsp: bool) {
     use tracing_subscriber::filter::{filter_fn, FilterExt};
     use tracing_subscriber::prelude::*;
 
@@ -53,16 +53,21 @@ fn init_logging(verbose: u8) {
         !gopay_miniapp_browser::is_quiet_target(meta.target())
             && !gopay_miniapp_lsp::redact::is_quiet_target(meta.target())
     });
+    let lines = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal: a log redirected to a file
+        // (the CLI's or the sidecar's, which editors keep) stays plain text.
+        .with_ansi(colour_on_stderr())
+        .with_target(false);
+    // In `lsp` mode the editor stamps every line of the sidecar's stderr (VS Code's log
+    // channel, Neovim's lsp.log, eglot's events buffer): a second timestamp only doubled them.
+    let lines = if lsp {
+        lines.without_time().boxed()
+    } else {
+        lines.boxed()
+    };
     tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                // Colour codes only for a person at a terminal: a log redirected to a file
-                // (the CLI's or the sidecar's, which editors keep) stays plain text.
-                .with_ansi(colour_on_stderr())
-                .with_target(false)
-                .with_filter(filter.and(secrets_out)),
-        )
+        .with(lines.with_filter(filter.and(secrets_out)))
         .init();
     let _ = exit::OK;
 }

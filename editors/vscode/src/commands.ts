@@ -14,7 +14,6 @@ import {
   bindArgs,
   bindByIdsArgs,
   browserLoginArgs,
-  type CheckedUserIds,
   grayscaleArgs,
   listAppsArgs,
   loginArgs,
@@ -24,13 +23,15 @@ import {
   parseRatio,
   publishArgs,
   refArgs,
-  ReleaseRef,
   releaseArgs,
+  ReleaseRef,
   rollbackArgs,
   targetAppsText,
   temporaryCodeArgs,
-  validateRatio,
+  type CheckedUserIds,
+  unlessEmpty,
   userIdsValidation,
+  validateRatio,
   waitForReviewArgs,
   whitelistArgs,
 } from './pure/args';
@@ -654,9 +655,9 @@ export function setWhitelist(ctx: Ctx): Cmd {
       value: ref?.release?.whitelist?.join(', ') ?? '',
       placeHolder: 'user-1001, user-1002',
       ignoreFocusOut: true,
-      validateInput: (text) => checkUserIds(ctx, text),
+      validateInput: unlessEmpty((text) => checkUserIds(ctx, text)),
     });
-    if (users === undefined) return;
+    if (users === undefined || !users.trim()) return;
     const result = await ctx.run<StepResult>('miniapp.setWhitelist', whitelistArgs(ref, users), { project: true });
     await afterStep(ctx, 'miniapp.setWhitelist', result);
   });
@@ -675,9 +676,9 @@ export function startGrayscale(ctx: Ctx): Cmd {
         : 'Percentage of users that get this version (1–100)',
       placeHolder: current ? String(Math.min(100, current * 2)) : '10',
       ignoreFocusOut: true,
-      validateInput: (v) => validateRatio(v, current),
+      validateInput: unlessEmpty((v) => validateRatio(v, current)),
     });
-    if (text === undefined) return;
+    if (text === undefined || !text.trim()) return;
     const result = await ctx.run<StepResult>('miniapp.startGrayscale', grayscaleArgs(ref, parseRatio(text)), { project: true });
     await afterStep(ctx, 'miniapp.startGrayscale', result);
   });

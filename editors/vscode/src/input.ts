@@ -49,17 +49,23 @@ export function inputStep(s: InputStep): Promise<string | Back | undefined> {
       resolve(value);
       box.dispose();
     };
+    // An empty box is not an error before the user types or presses Enter (#21 item 25: the
+    // boxes opened red, "Type your username." before a key was pressed); a prefilled value
+    // is checked at once.
     const check = (value: string) => {
       box.validationMessage = s.validate?.(value);
     };
-    check(box.value);
+    if (box.value) check(box.value);
     box.onDidChangeValue(check);
     box.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish(BACK));
     box.onDidHide(() => finish(undefined));
     box.onDidAccept(async () => {
       const invalid = s.validate?.(box.value);
       const severity = typeof invalid === 'object' ? invalid.severity : invalid ? vscode.InputBoxValidationSeverity.Error : undefined;
-      if (severity === vscode.InputBoxValidationSeverity.Error) return;
+      if (severity === vscode.InputBoxValidationSeverity.Error) {
+        box.validationMessage = invalid;
+        return;
+      }
       if (!s.accept) return finish(box.value);
       box.busy = true;
       box.enabled = false;

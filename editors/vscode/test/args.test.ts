@@ -16,6 +16,7 @@ import {
   releaseArgs,
   rollbackArgs,
   temporaryCodeArgs,
+  unlessEmpty,
   validateRatio,
   userIdsValidation,
   waitForReviewArgs,
@@ -106,4 +107,12 @@ test('grayscale ratio: a whole percentage 1-100 above the current one', () => {
 test('the log never shows a password or a token', () => {
   const shown = redact({ username: 'demo', password: 'hunter2', token: 'gpm_x' });
   assert.equal(shown, '{"username":"demo","password":"***","token":"***"}');
+});
+
+test('#21 item 25: an input box never opens red; a typed value is checked as before', () => {
+  const ratio = unlessEmpty((v) => validateRatio(v, 10));
+  assert.equal(ratio(''), undefined);
+  assert.equal(ratio('   '), undefined);
+  assert.match(ratio('5') ?? '', /only goes up/);
+  assert.equal(ratio('20'), undefined);
 });

@@ -46,3 +46,8 @@ test('the deeplink (escaped), a Copy button and the expiry', () => {
   assert.match(html, /<img id="qr"/);
   assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
 });
+
+test('#21 item 25: the panel says the portal\'s own temporary QR does not open the MiniApp and the deeplink is the way to test', () => {
+  const html = temporaryCodeHtml(code, 'n', new Date());
+  assert.match(html, /id="portal-qr"[^>]*>[^<]*does not open the MiniApp[^<]*the deeplink is the way to test/);
+});

@@ -180,6 +180,14 @@ export function whitelistArgs(ref: ReleaseRef | undefined, text: string): Args {
 }
 
 /**
+ * For `showInputBox`'s `validateInput`, which also checks the value the box opens with: an empty
+ * box is not an error (the caller takes an empty answer as nothing to do), so it never opens red.
+ */
+export function unlessEmpty<T>(validate: (value: string) => T): (value: string) => T | undefined {
+  return (value) => (value.trim() ? validate(value) : undefined);
+}
+
+/**
  * Input-box validation for the grayscale ratio: a whole percentage from 1 to 100, above the
  * current ratio (the sidecar refuses anything else; this only saves a round trip).
  */

@@ -97,6 +97,7 @@ ${state.now ? `<div class="row"><span class="note" id="now">${escapeHtml(state.n
 <div class="meta" id="expiry">${escapeHtml(expiryText(code.expiresAt, now))}</div>
 <div class="meta">App ${escapeHtml(code.appId)} · publish ${escapeHtml(code.publishId)}</div>
 <p class="note">Scan it with the target app (or open the deeplink on a test device) to open this unreleased version.</p>
+<p class="note" id="portal-qr">This QR encodes the deeplink itself. The QR that GoPay's portal shows for Show Temporary Code does not open the MiniApp (GoPay's docs say so: “Preview and test your MiniApp”, docs.midtrans.com); the deeplink is the way to test.</p>
 <script nonce="${nonce}">
   const vscode = acquireVsCodeApi();
   const button = document.getElementById('copy');
