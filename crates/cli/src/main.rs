@@ -16,7 +16,10 @@ use gopay_miniapp_core::error::exit;
 
 fn main() {
     let cli = args::Cli::parse();
-    init_logging(cli.verbose, matches!(cli.command, args::Command::Lsp { .. }));
+    init_logging(
+        cli.verbose,
+        matches!(cli.command, args::Command::Lsp { .. }),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
