@@ -224,7 +224,7 @@ test("upload, release, temporary code, apply, approve: the seed's manual path", 
     cli(["--yes", "publish", "--allow-identical", "--description", DESCRIPTION]);
     const { versions } = JSON.parse(cli(["--json", "versions"]));
     assert.deepEqual(versions.map((v) => v.version), ["1.0.1", "1.0.0"]);
-    const strip = ({ version, versionId, createdAt, sha256, ...rest }) => rest;
+    const strip = ({ version, versionId, createdAt, sha256, page, ...rest }) => rest;
     assert.deepEqual(strip(versions[1]), strip(versions[0]));
     assert.deepEqual(Object.keys(versions[1]).sort(), Object.keys(versions[0]).sort());
 
