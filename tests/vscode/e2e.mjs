@@ -403,6 +403,11 @@ async function main() {
     await w.findRow(/^1\.0\.1, /); // the tree is back
     await w.clickAction('Publish MiniApp');
     await describePublish('Second release from VS Code');
+    // Nothing changed in the sources since 1.0.1: the same package is asked about first (#21
+    // item 21), with a verb button, before anything is uploaded.
+    const identical = await w.dialogInfo();
+    assert(identical.buttons.includes('Publish Anyway') && !identical.buttons.includes('Yes'), `the identical-package buttons: ${identical.buttons}`);
+    await w.answerDialog('Publish Anyway', { expect: /The package is identical to version 1\.0\.1 already on the portal\. Publish it again as 1\.0\.2\?/ });
     const published = await w.notification(/Published Hello MiniApp 1\.0\.2/, 120_000);
     await w.notificationButton(published, 'Show Temporary Code');
     await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.2' });
