@@ -24,6 +24,7 @@ import { Sidebar } from './sidebar';
 import { followUpActions } from './pure/actions';
 import { ShownToasts, shownRelease, stillOffered } from './pure/follow';
 import { Args, Common, redact, withCommon } from './pure/args';
+import { ClientLog, LogLine } from './pure/clientLog';
 import { checkCapabilities } from './pure/discovery';
 import {
   confirmWording,
@@ -155,7 +156,7 @@ export class Ctx implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [],
-      outputChannel: this.log,
+      outputChannel: clientChannel(this.log),
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: {},
       connectionOptions: { maxRestartCount: 3 },
@@ -568,4 +569,27 @@ export class Ctx implements vscode.Disposable {
     const portal = this.snapshot?.portal ?? this.portalSetting;
     return portal ? hostOf(portal) : 'the portal';
   }
+}
+
+/**
+ * The output channel the language client writes to: its text, as whole lines at their level, into
+ * our log channel (pure/clientLog.ts says what it cleans up and why).
+ */
+function clientChannel(log: vscode.LogOutputChannel): vscode.OutputChannel {
+  const lines = new ClientLog();
+  const write = (out: LogLine[]) => {
+    for (const line of out) log[line.level](line.text);
+  };
+  return {
+    name: log.name,
+    append: (text) => write(lines.append(text)),
+    appendLine: (text) => write(lines.appendLine(text)),
+    replace: (text) => write(lines.append(text)),
+    clear: () => log.clear(),
+    show: (columnOrPreserveFocus?: vscode.ViewColumn | boolean, preserveFocus?: boolean) =>
+      log.show(typeof columnOrPreserveFocus === 'boolean' ? columnOrPreserveFocus : preserveFocus),
+    hide: () => log.hide(),
+    // The log channel is ours (disposed with the context); only a cut line is left to write.
+    dispose: () => write(lines.flush()),
+  };
 }
