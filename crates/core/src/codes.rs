@@ -42,6 +42,8 @@ pub const BAD_IGNORE_FILE: &str = "bad_ignore_file";
 pub const PACK_FAILED: &str = "pack_failed";
 pub const FILE_REFUSED: &str = "file_refused";
 pub const OUTPUT_DIR_OUTSIDE: &str = "output_dir_outside";
+pub const BAD_RECIPE: &str = "bad_recipe";
+pub const NOT_LEARNED: &str = "not_learned";
 
 /// The codes of the portal client and of core, in documentation order.
 pub const CORE: &[ErrorCode] = &[
@@ -75,6 +77,8 @@ pub const CORE: &[ErrorCode] = &[
     code(PACK_FAILED, "The package could not be made (the message names the file)."),
     code(FILE_REFUSED, "A file is not written: it is the project's own, a symlink out of the project, has other hard links, is read-only, or is an existing file of another kind (the hint says how to overwrite it)."),
     code(OUTPUT_DIR_OUTSIDE, "The build output folder is not inside the project, or is the project itself."),
+    code(BAD_RECIPE, "A stored route recipe (`learn`, docs/recipes.md) does not read as a recipe for this portal; it is not used (the message names the file and why)."),
+    code(NOT_LEARNED, "`learn` refused the recording (another origin, no matching request, two candidates, an unexplained literal under `--yes`, not a HAR file): nothing was saved (CLI exit 9)."),
 ];
 
 /// Every code a user can meet from core and the portals: [`CORE`], then the portal
