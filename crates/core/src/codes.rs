@@ -18,8 +18,8 @@ const fn code(code: &'static str, meaning: &'static str) -> ErrorCode {
 
 // The portal client's (crates/portal `PortalError::code`), declared there.
 pub use gopay_miniapp_portal::codes::{
-    BROWSER_CHECK, CANCELLED, FOREIGN_ORIGIN, LOCAL_IO, LOGIN_UNAVAILABLE, NETWORK, NOT_LOGGED_IN,
-    PROTOCOL, REFUSED, SESSION_EXPIRED,
+    BROWSER_CHECK, CANCELLED, FOREIGN_ORIGIN, LEARNED_STEP_FAILED, LOCAL_IO, LOGIN_UNAVAILABLE,
+    NETWORK, NOT_LOGGED_IN, PROTOCOL, REFUSED, SESSION_EXPIRED,
 };
 // Core's own.
 pub const PACKAGE_JSON: &str = "package_json";
@@ -57,6 +57,7 @@ pub const CORE: &[ErrorCode] = &[
     code(REFUSED, "The SuperApp console refused without a code of its own (its own codes pass through, lowercased)."),
     code(FOREIGN_ORIGIN, "The portal refused a request made for another address than its own (its Origin check): the portal URL is not the portal's own address."),
     code(BROWSER_CHECK, "The portal's anti-bot firewall answered with its browser check (a challenge page) instead of the API: log in through the browser again, then retry."),
+    code(LEARNED_STEP_FAILED, "A step or list done through a learned recipe was not accepted, or its answer no longer looks like the recording: the portal's own message, which request failed and what was already done (learn it again if the portal's page changed)."),
     code(PACKAGE_JSON, "package.json is missing, unreadable, or its version is not x.y.z."),
     code(BUILD_FAILED, "The build command failed; `data` names it, its exit code or signal and its first error line."),
     code(NOT_BOUND, "The project is not bound to a MiniApp (no gopay-miniapp.json)."),

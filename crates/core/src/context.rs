@@ -50,6 +50,9 @@ type CachedPortal = (
         Backend,
         Vec<gopay_miniapp_portal::domain::TargetApp>,
         Option<String>,
+        // The fingerprint of the recipes learned on the portal (issue #22): a recipe learned,
+        // changed or forgotten makes a new backend.
+        String,
     ),
     Arc<dyn Portal>,
 );
@@ -316,6 +319,14 @@ impl Context {
             .await
     }
 
+    /// The recipes learned on `url`'s origin that read and check (`crate::recipes::load`).
+    pub fn recipes_for(&self, url: &str) -> Vec<gopay_miniapp_recipes::Recipe> {
+        match crate::recipes::origin_of(url) {
+            Ok(origin) => crate::recipes::load(&self.home, &origin),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// [`Self::portal_for`] with the binding already read.
     pub async fn portal_of(
         &self,
@@ -333,7 +344,14 @@ impl Context {
             .and_then(|b| b.bx_v.clone())
             .or_else(|| std::env::var(BX_V_ENV).ok())
             .filter(|v| !v.trim().is_empty());
-        let key = (portal_key(url), backend, target_apps, bx_v);
+        // The recipes learned on this origin (a few small files, read on each call, so a
+        // running sidecar sees a `learn` in a terminal); only the superapp backend replays.
+        let recipes = match backend {
+            Backend::Superapp => self.recipes_for(url),
+            Backend::Native => Vec::new(),
+        };
+        let fingerprint = gopay_miniapp_recipes::fingerprint(&recipes);
+        let key = (portal_key(url), backend, target_apps, bx_v, fingerprint);
         let cached = {
             let cache = self.portal_cache.lock().expect("portal cache");
             cache
@@ -366,6 +384,7 @@ impl Context {
                         .and_then(|v| v.parse::<u64>().ok()),
                     target_apps: key.2.clone(),
                     bx_v: key.3.clone(),
+                    recipes,
                 };
                 let portal = gopay_miniapp_portal::open(backend, &key.0, options)?;
                 *self.portal_cache.lock().expect("portal cache") =

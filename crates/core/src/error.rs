@@ -373,6 +373,8 @@ pub fn portal_hint(err: &PortalError) -> Hint {
         },
         PortalError::Network { .. } => Hint::CheckNetwork,
         PortalError::Protocol { .. } => Hint::CheckPortalUrl,
+        // The message says which request failed, what was done and to learn it again.
+        PortalError::Learned { .. } => Hint::None,
         PortalError::Cancelled => Hint::NothingChanged,
         PortalError::Local { .. } => Hint::None,
         PortalError::LoginUnavailable { others, .. } => Hint::LogInAnotherWay {
