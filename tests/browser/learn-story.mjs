@@ -91,6 +91,49 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
   assert.equal(exported.status, 0, exported.stderr);
   assert.equal(JSON.parse(exported.stdout).length, 9);
 
+  // Refusals: exit 9, code not_learned, and nothing saved (whitelist forgotten first, so a
+  // save would show).
+  ok(["--json", "learn", "--forget", "whitelist"]);
+  const har = (feature) => JSON.parse(readFileSync(join(hars, `${feature}.har`), "utf8"));
+  const variantHar = (name, edit) => {
+    const h = har("whitelist");
+    edit(h.log.entries);
+    const file = join(dir, `${name}.har`);
+    writeFileSync(file, JSON.stringify(h));
+    return file;
+  };
+  const isStep = (e) => e.request.method === "POST" && /whitelist/.test(e.request.url);
+  const refusals = {
+    // The same recording, as if made on another portal.
+    "another origin": variantHar("foreign", (entries) => {
+      for (const e of entries) e.request.url = e.request.url.replace(url, "http://127.0.0.1:9");
+    }),
+    // A recording of something else.
+    "no matching request": join(hars, "spaces.har"),
+    // The step clicked twice: which request is the step? (Two requests on different routes
+    // that both carry the inputs are one step of two requests, not a refusal.)
+    "two candidates": variantHar("twice", (entries) => {
+      entries.push(structuredClone(entries.find(isStep)));
+    }),
+    // A literal that is no short constant: under --yes it needs --accept-literal.
+    "an unexplained literal": variantHar("literal", (entries) => {
+      const step = entries.find(isStep);
+      const body = JSON.parse(step.request.postData.text);
+      body.remark = "released by the Tuesday train, see the wiki";
+      step.request.postData.text = JSON.stringify(body);
+    }),
+  };
+  for (const [what, file] of Object.entries(refusals)) {
+    const r = cli(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", file]);
+    assert.equal(r.status, 9, `${what}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+    assert.equal(JSON.parse(r.stdout).error.code, "not_learned", `${what}: ${r.stdout}`);
+    const state = ok(["--json", "learn", "--list"]).features.find((f) => f.feature === "whitelist").state;
+    assert.equal(state, "missing", `${what}: something was saved`);
+  }
+  // The literal, accepted by name, is learned (and the plain recording again after it).
+  ok(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", refusals["an unexplained literal"], "--accept-literal", "body.remark"]);
+  ok(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", join(hars, "whitelist.har")]);
+
   // `bind` picks from the learned lists now.
   const spaces = ok(["--json", "spaces"]);
   assert.ok(JSON.stringify(spaces).includes(space), JSON.stringify(spaces));
@@ -137,6 +180,22 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
   ok(["--json", "--yes", "release", "1.0.4", ...step]);
   ok(["--json", "--yes", "cancel", "1.0.4", ...step]);
   assert.equal(await observedStatus(url, dev, app, channel, "1.0.4"), "CANCELLED");
+
+  // A recipe whose answer no longer matches the recording (the console's page changed):
+  // a typed error naming it, with what to do.
+  const codeFile = listed.features.find((f) => f.feature === "temporary_code").file;
+  const stale = JSON.parse(readFileSync(codeFile, "utf8"));
+  for (const r of stale.requests) r.success.equals = [...(r.success.equals ?? []), { path: ["data", "noLongerThere"], value: true }];
+  writeFileSync(codeFile, JSON.stringify(stale));
+  const zip5 = join(dir, "1.0.5.zip");
+  writeFileSync(zip5, storedZip({ "index.html": "<html><body>1.0.5</body></html>" }));
+  ok(["--json", "--yes", "upload", zip5, "--version", "1.0.5"]);
+  ok(["--json", "--yes", "release", "1.0.5", ...step]);
+  const staleRun = cli(["--json", "qr", "1.0.5", ...step]);
+  assert.notEqual(staleRun.status, 0, staleRun.stdout);
+  const staleError = JSON.parse(staleRun.stdout).error;
+  assert.equal(staleError.code, "learned_step_failed", staleRun.stdout);
+  assert.match(staleError.message, /learn/);
 
   // No session value in any recipe, the export, or any output and log (RUST_LOG=trace).
   const recipes = [];
