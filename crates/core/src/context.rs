@@ -327,6 +327,12 @@ impl Context {
         }
     }
 
+    /// The fingerprint of the recipes learned on `url`'s origin (the sidecar compares it to
+    /// notice a `learn` or a forgotten recipe in a terminal).
+    pub fn recipes_fingerprint(&self, url: &str) -> String {
+        gopay_miniapp_recipes::fingerprint(&self.recipes_for(url))
+    }
+
     /// [`Self::portal_for`] with the binding already read.
     pub async fn portal_of(
         &self,

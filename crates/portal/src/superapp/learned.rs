@@ -44,6 +44,15 @@ pub fn capability(feature: RecipeFeature) -> Feature {
     }
 }
 
+/// The `learn` feature that would make `capability` on a console (`None`: nothing learnable),
+/// for the words of a "not available" error: front ends name `gopay-miniapp learn NAME`.
+pub fn learnable(capability: Feature) -> Option<&'static str> {
+    RecipeFeature::ALL
+        .into_iter()
+        .find(|f| self::capability(*f) == capability)
+        .map(RecipeFeature::name)
+}
+
 /// The recipes this portal replays, one per feature.
 #[derive(Default)]
 pub(crate) struct Learned {

@@ -32,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 /// The capability a learned recipe of that feature gives.
 pub use self::learned::capability as recipe_capability;
+pub use self::learned::learnable;
 pub(crate) use self::probe::probe_reads;
 
 use self::envelope::{items, raw_status, state_of};
