@@ -197,9 +197,33 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
   assert.equal(staleError.code, "learned_step_failed", staleRun.stdout);
   assert.match(staleError.message, /learn/);
 
+  // --scope project: the recipe next to the binding (a team shares it in git), for the
+  // binding's portal only, and run once its content is confirmed.
+  ok(["--json", "learn", "--forget", "cancel"]);
+  const shared = ok(["--json", "--yes", "learn", "cancel", "1.0.2", ...step, "--har", join(hars, "cancel.har"), "--scope", "project"]);
+  assert.equal(shared.saved, join(project, "gopay-miniapp.recipes", "cancel.json"));
+  const cancelState = () => ok(["--json", "learn", "--list"]).features.find((f) => f.feature === "cancel").state;
+  assert.equal(cancelState(), "learned");
+  const original = readFileSync(shared.saved, "utf8");
+  // Someone's commit for another portal: not used here (exit 7: not available).
+  writeFileSync(shared.saved, original.replace(JSON.parse(original).origin, "http://127.0.0.1:9"));
+  assert.equal(cancelState(), "unusable");
+  const foreign = cli(["--json", "--yes", "cancel", "1.0.5", ...step]);
+  assert.equal(foreign.status, 7, foreign.stdout);
+  // A changed recipe for this portal: not used until confirmed, then it runs.
+  const changed = JSON.parse(original);
+  changed.learned_at = "2026-01-02T03:04:05Z";
+  writeFileSync(shared.saved, JSON.stringify(changed));
+  assert.equal(cancelState(), "unconfirmed");
+  assert.equal(cli(["--json", "--yes", "cancel", "1.0.5", ...step]).status, 7);
+  ok(["--json", "--yes", "learn", "--trust", "cancel"]);
+  assert.equal(cancelState(), "learned");
+  ok(["--json", "--yes", "cancel", "1.0.5", ...step]);
+  assert.equal(await observedStatus(url, dev, app, channel, "1.0.5"), "CANCELLED");
+
   // No session value in any recipe, the export, or any output and log (RUST_LOG=trace).
   const recipes = [];
-  for (const f of listed.features) recipes.push(readFileSync(f.file, "utf8"));
+  for (const f of ok(["--json", "learn", "--list"]).features) recipes.push(readFileSync(f.file, "utf8"));
   for (const secret of secrets) {
     for (const text of [...recipes, exported.stdout, ...logs]) assert.ok(!text.includes(secret), `a session value leaked: ${text.slice(0, 400)}`);
   }

@@ -310,6 +310,12 @@ pub struct GrayscaleArgs {
     pub ratio: i64,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LearnScope {
+    User,
+    Project,
+}
+
 #[derive(Debug, Args)]
 pub struct LearnArgs {
     /// The feature to learn (or to forget with --forget).
@@ -334,7 +340,7 @@ pub struct LearnArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// The HAR 1.2 file saved from your browser's Network panel on the portal's page.
-    #[arg(long, value_name = "FILE", required_unless_present_any = ["list", "export", "forget"])]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["list", "export", "forget", "trust"])]
     pub har: Option<PathBuf>,
     /// Under --yes, accept this field's literal value (as the recipe names it:
     /// `body.remark`, `2:query.type`); repeatable.
@@ -349,6 +355,14 @@ pub struct LearnArgs {
     /// Forget FEATURE's learned recipe.
     #[arg(long, conflicts_with = "har")]
     pub forget: bool,
+    /// Where to save: `user` (under the tool's home) or `project` (next to the binding, in
+    /// gopay-miniapp.recipes/, so a team shares it in git).
+    #[arg(long, value_enum, default_value_t = LearnScope::User)]
+    pub scope: LearnScope,
+    /// Confirm FEATURE's project recipe (it came with the project: it runs only for the
+    /// binding's portal, and only once its content is confirmed).
+    #[arg(long, conflicts_with_all = ["har", "forget"])]
+    pub trust: bool,
 }
 
 #[derive(Debug, Args)]

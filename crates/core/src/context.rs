@@ -320,11 +320,26 @@ impl Context {
     }
 
     /// The recipes learned on `url`'s origin that read and check (`crate::recipes::load`).
+    /// The user's own first; then the project's (`learn --scope project`), for the binding's
+    /// portal only and once confirmed, for the features the user has none of.
     pub fn recipes_for(&self, url: &str) -> Vec<gopay_miniapp_recipes::Recipe> {
-        match crate::recipes::origin_of(url) {
-            Ok(origin) => crate::recipes::load(&self.home, &origin),
-            Err(_) => Vec::new(),
+        let Ok(origin) = crate::recipes::origin_of(url) else {
+            return Vec::new();
+        };
+        let mut recipes = crate::recipes::load(&self.home, &origin);
+        let bound_here = self
+            .binding()
+            .ok()
+            .flatten()
+            .is_some_and(|b| portal_key(&b.portal) == portal_key(url));
+        if bound_here {
+            for recipe in crate::recipes::load_project(&self.home, &self.project, &origin) {
+                if !recipes.iter().any(|r| r.feature == recipe.feature) {
+                    recipes.push(recipe);
+                }
+            }
         }
+        recipes
     }
 
     /// The fingerprint of the recipes learned on `url`'s origin (the sidecar compares it to

@@ -125,6 +125,108 @@ pub fn forget(home: &Path, origin: &Url, feature: Feature) -> Result<Option<Path
     }
 }
 
+/// The project's recipes, next to the binding so a team shares them in git
+/// (`learn --scope project`): `<project>/gopay-miniapp.recipes/<feature>.json`.
+pub const PROJECT_DIR: &str = "gopay-miniapp.recipes";
+
+pub fn project_file(project: &Path, feature: Feature) -> PathBuf {
+    project.join(PROJECT_DIR).join(feature.file_name())
+}
+
+/// Every feature's recipe in the project, checked against `origin` (the binding's portal): one
+/// of another origin does not read (`BadRecipe`).
+pub fn project_list(project: &Path, origin: &Url) -> Vec<StoredRecipe> {
+    Feature::ALL
+        .into_iter()
+        .map(|feature| {
+            let path = project_file(project, feature);
+            let recipe = read(&path, origin, feature);
+            StoredRecipe {
+                feature,
+                file: path,
+                recipe,
+            }
+        })
+        .collect()
+}
+
+/// The content hashes of the project recipes the user confirmed (`<home>/recipes/trusted.json`).
+fn trusted_file(home: &Path) -> PathBuf {
+    home.join("recipes").join("trusted.json")
+}
+
+fn trusted(home: &Path) -> Vec<String> {
+    gopay_miniapp_guard::limits::read_file_io(
+        &trusted_file(home),
+        gopay_miniapp_guard::limits::RECIPE_FILE_MAX,
+    )
+    .ok()
+    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    .unwrap_or_default()
+}
+
+/// Whether the user confirmed this project recipe's content (a changed file is a new hash).
+pub fn is_trusted(home: &Path, recipe: &Recipe) -> bool {
+    trusted(home).contains(&recipe.content_hash())
+}
+
+/// Remembers that the user confirmed `recipe`'s content (before it first runs).
+pub fn trust(home: &Path, recipe: &Recipe) -> Result<(), CoreError> {
+    let mut hashes = trusted(home);
+    let hash = recipe.content_hash();
+    if hashes.contains(&hash) {
+        return Ok(());
+    }
+    hashes.push(hash);
+    let folder = home.join("recipes");
+    files::create_private_dir(&folder).map_err(|source| FileError::Io {
+        path: folder.clone(),
+        source,
+    })?;
+    let bytes = serde_json::to_vec_pretty(&hashes).expect("JSON");
+    files::replace(&trusted_file(home), None, &bytes, Permissions::Private)?;
+    Ok(())
+}
+
+/// The project's recipes the portal at `origin` may use: those that read and check against
+/// the origin and whose content the user confirmed; the others are left out with a warning
+/// (`learn --trust FEATURE` confirms one).
+pub fn load_project(home: &Path, project: &Path, origin: &Url) -> Vec<Recipe> {
+    project_list(project, origin)
+        .into_iter()
+        .filter_map(|stored| match stored.recipe? {
+            Ok(recipe) if is_trusted(home, &recipe) => Some(recipe),
+            Ok(_) => {
+                tracing::warn!(
+                    "the project recipe {} is not used until you confirm it: gopay-miniapp learn --trust {}",
+                    stored.file.display(),
+                    stored.feature
+                );
+                None
+            }
+            Err(e) => {
+                tracing::warn!("the project recipe {} is not used: {e}", stored.file.display());
+                None
+            }
+        })
+        .collect()
+}
+
+/// Writes `recipe` next to the binding (a project file, the usual mode) and trusts its
+/// content: the user just made it.
+pub fn save_project(home: &Path, project: &Path, recipe: &Recipe) -> Result<PathBuf, CoreError> {
+    let folder = project.join(PROJECT_DIR);
+    std::fs::create_dir_all(&folder).map_err(|e| CoreError::io(folder.display(), e))?;
+    let path = files::replace(
+        &project_file(project, recipe.feature),
+        Some(project),
+        recipe.to_json().as_bytes(),
+        Permissions::Keep,
+    )?;
+    trust(home, recipe)?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +320,56 @@ mod tests {
         .unwrap();
         std::fs::rename(&saved, file(home.path(), &origin, Feature::Cancel)).unwrap();
         assert!(load(home.path(), &origin).is_empty());
+    }
+
+    /// A project recipe is outside data: used only for its origin and once its content is
+    /// confirmed; a changed file needs a new confirmation.
+    #[test]
+    fn a_project_recipe_runs_only_for_its_origin_once_confirmed() {
+        let home = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let origin = Url::parse("http://127.0.0.1:8780").unwrap();
+        let made = recipe("http://127.0.0.1:8780", Feature::Withdraw);
+        save_project(home.path(), project.path(), &made).unwrap();
+        assert_eq!(
+            load_project(home.path(), project.path(), &origin),
+            vec![made.clone()]
+        );
+
+        // Someone else's commit: the same file for another portal is not used here.
+        let foreign = recipe("http://127.0.0.1:9999", Feature::Cancel);
+        std::fs::write(
+            project_file(project.path(), Feature::Cancel),
+            foreign.to_json(),
+        )
+        .unwrap();
+        trust(home.path(), &foreign).unwrap();
+        assert_eq!(load_project(home.path(), project.path(), &origin).len(), 1);
+        let listed = project_list(project.path(), &origin);
+        let cancel = listed
+            .iter()
+            .find(|s| s.feature == Feature::Cancel)
+            .unwrap();
+        assert!(matches!(
+            cancel.recipe,
+            Some(Err(CoreError::BadRecipe { .. }))
+        ));
+
+        // A changed recipe (another request path) is not used until confirmed again.
+        let mut changed = made.clone();
+        changed.requests[0].path[1] = Slot::Literal {
+            value: serde_json::json!("withdraw2"),
+        };
+        std::fs::write(
+            project_file(project.path(), Feature::Withdraw),
+            changed.to_json(),
+        )
+        .unwrap();
+        assert!(load_project(home.path(), project.path(), &origin).is_empty());
+        trust(home.path(), &changed).unwrap();
+        assert_eq!(
+            load_project(home.path(), project.path(), &origin),
+            vec![changed]
+        );
     }
 }

@@ -1,12 +1,12 @@
 //! `learn`: a console step or list learned from a HAR recording of the user's own portal
 //! (issue #22, docs/recipes.md); `--list`, `--export`, `--forget`.
 
-use gopay_miniapp_core::workflows::learn::{self, LearnInputs};
+use gopay_miniapp_core::workflows::learn::{self, LearnInputs, Scope};
 use gopay_miniapp_core::workflows::release::ReleaseRef;
 use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
-use crate::args::LearnArgs;
+use crate::args::{LearnArgs, LearnScope};
 
 pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
     if args.list {
@@ -36,6 +36,18 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
                             .unwrap_or_default()
                     ),
                     ("built_in", ..) => "built in".into(),
+                    ("unconfirmed", _, file, problem) => format!(
+                        "{} ({})",
+                        problem
+                            .as_deref()
+                            .map(Shown)
+                            .map(|s| s.to_string())
+                            .unwrap_or_default(),
+                        file.as_deref()
+                            .map(Shown)
+                            .map(|s| s.to_string())
+                            .unwrap_or_default()
+                    ),
                     _ => "missing (learn it: gopay-miniapp learn FEATURE --har FILE)".into(),
                 };
                 text.push_str(&format!("  {:<15} {detail}\n", f.feature));
@@ -65,6 +77,18 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
             None => format!("Nothing was learned for {}", f.feature),
         });
     }
+    if args.trust {
+        let result = learn::trust(&cx.ctx, feature, yes, &cx.prompter).await;
+        return cx.finish(result, |r| match &r.saved {
+            Some(file) => format!(
+                "{}Confirmed: {} runs on {}",
+                r.shown,
+                Shown(file),
+                Shown(&r.origin)
+            ),
+            None => format!("{}Not confirmed: it does not run.", r.shown),
+        });
+    }
     let inputs = LearnInputs {
         at: ReleaseRef {
             version: args.version,
@@ -76,6 +100,10 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
         name: args.name,
         accept_literals: args.accept_literals,
         yes,
+        scope: match args.scope {
+            LearnScope::User => Scope::User,
+            LearnScope::Project => Scope::Project,
+        },
     };
     let har = args.har.expect("clap requires --har");
     let result = learn::learn(&cx.ctx, feature, &har, &inputs, &cx.prompter).await;

@@ -40,6 +40,19 @@ pub struct LearnInputs {
     pub accept_literals: Vec<String>,
     /// `--yes`: no question; only short constant literals pass, and the accepted ones.
     pub yes: bool,
+    /// Where the recipe is saved.
+    pub scope: Scope,
+}
+
+/// Where a learned recipe is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Under the tool's home, per portal origin (owner-only).
+    #[default]
+    User,
+    /// Next to the binding (`gopay-miniapp.recipes/`), so a team shares it in git; others
+    /// confirm it once per content before it runs.
+    Project,
 }
 
 /// What `learn` did.
@@ -166,10 +179,14 @@ pub async fn learn(
                 destructive: false,
             })
             .await?;
-    let saved = if save {
-        Some(recipes::save(&ctx.home, &learned.recipe)?)
-    } else {
-        None
+    let saved = match (save, inputs.scope) {
+        (false, _) => None,
+        (true, Scope::User) => Some(recipes::save(&ctx.home, &learned.recipe)?),
+        (true, Scope::Project) => Some(recipes::save_project(
+            &ctx.home,
+            &ctx.project,
+            &learned.recipe,
+        )?),
     };
     Ok(LearnResult {
         feature: feature.name().into(),
@@ -237,8 +254,9 @@ async fn step_values(
 #[serde(rename_all = "camelCase")]
 pub struct FeatureState {
     pub feature: String,
-    /// `built_in`, `learned`, `missing`, or `unusable` (a file that does not read as a
-    /// recipe for this portal: `problem` says why).
+    /// `built_in`, `learned`, `missing`, `unconfirmed` (a project recipe whose content was
+    /// not confirmed yet), or `unusable` (a file that does not read as a recipe for this
+    /// portal, e.g. another origin's: `problem` says why).
     pub state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub learned_at: Option<String>,
@@ -261,9 +279,16 @@ pub async fn list(ctx: &Context) -> Result<LearnList, CoreError> {
     let origin = recipes::origin_of(portal.base_url())?;
     // Built-in: what the backend does without any recipe.
     let built_in = gopay_miniapp_portal::superapp::capabilities();
+    let project = recipes::project_list(&ctx.project, &origin);
     let features = recipes::list(&ctx.home, &origin)
         .into_iter()
-        .map(|stored| {
+        .zip(project)
+        .map(|(stored, shared)| {
+            // The user's own wins; else the project's, when there is one.
+            let (stored, in_project) = match (&stored.recipe, &shared.recipe) {
+                (None, Some(_)) => (shared, true),
+                _ => (stored, false),
+            };
             let cap = gopay_miniapp_portal::superapp::recipe_capability(stored.feature);
             let mut state = FeatureState {
                 feature: stored.feature.name().into(),
@@ -274,6 +299,14 @@ pub async fn list(ctx: &Context) -> Result<LearnList, CoreError> {
             };
             match stored.recipe {
                 _ if built_in.supports(cap) => state.state = "built_in",
+                Some(Ok(recipe)) if in_project && !recipes::is_trusted(&ctx.home, &recipe) => {
+                    state.state = "unconfirmed";
+                    state.file = Some(stored.file.display().to_string());
+                    state.problem = Some(format!(
+                        "a project recipe not confirmed yet: gopay-miniapp learn --trust {}",
+                        stored.feature
+                    ));
+                }
                 Some(Ok(recipe)) => {
                     state.state = "learned";
                     state.learned_at = recipe
@@ -323,5 +356,58 @@ pub async fn forget(ctx: &Context, feature: Feature) -> Result<Forgotten, CoreEr
     Ok(Forgotten {
         feature: feature.name().into(),
         removed: removed.map(|p| p.display().to_string()),
+    })
+}
+
+/// Confirms the project's recipe of `feature` (outside data: it came with the project) once
+/// for its content, after showing it; a changed file needs confirming again.
+pub async fn trust(
+    ctx: &Context,
+    feature: Feature,
+    yes: bool,
+    prompter: &dyn Prompter,
+) -> Result<LearnResult, CoreError> {
+    let (portal, _) = console(ctx).await?;
+    let origin = recipes::origin_of(portal.base_url())?;
+    let file = recipes::project_file(&ctx.project, feature);
+    let stored = recipes::project_list(&ctx.project, &origin)
+        .into_iter()
+        .find(|s| s.feature == feature)
+        .and_then(|s| s.recipe);
+    let recipe = match stored {
+        Some(Ok(recipe)) => recipe,
+        Some(Err(e)) => return Err(e),
+        None => {
+            return Err(CoreError::invalid(
+                format!(
+                    "the project has no recipe for {feature} ({})",
+                    file.display()
+                ),
+                Hint::None,
+            ))
+        }
+    };
+    // The recipe as stored: no session value by construction, shown cleaned.
+    let shown = gopay_miniapp_guard::text::Lines(&recipe.to_json()).to_string();
+    let ok = yes
+        || prompter
+            .confirm(&Confirm {
+                question: &format!(
+                    "{shown}\nUse this project recipe for {feature} on {}?",
+                    Shown(&recipe.origin)
+                ),
+                input: Input::Confirmation,
+                action: "Use",
+                destructive: false,
+            })
+            .await?;
+    if ok {
+        recipes::trust(&ctx.home, &recipe)?;
+    }
+    Ok(LearnResult {
+        feature: feature.name().into(),
+        origin: recipe.origin.clone(),
+        shown,
+        saved: ok.then(|| file.display().to_string()),
     })
 }
