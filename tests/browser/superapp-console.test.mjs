@@ -2,7 +2,8 @@
 // routes, docs/portal-superapp.md "The console pages") in Debian's Chromium, both variants:
 // log in, click each button as a user would, see the state change on the page and in the
 // observed release query, and record one HAR per feature with playwright-core's `recordHar`
-// (under a temporary directory) holding the XHRs the recipe learner reads.
+// (under a temporary directory) holding the XHRs the recipe learner reads; then `learn` from
+// those HARs and every step replayed by the CLI (learn-story.mjs).
 //
 // Needs: `cargo build -p gopay-miniapp` (or GOPAY_MINIAPP_BIN), /usr/bin/chromium (or
 // CHROMIUM), `npm ci` in this folder. Run: `node --test tests/browser/`.
@@ -14,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { FEATURES, runStory, startEmulator, word } from "./console-story.mjs";
+import { learnAndReplay } from "./learn-story.mjs";
 import { chromiumPath, launchChromium } from "./support.mjs";
 
 const work = mkdtempSync(join(tmpdir(), "gopay-miniapp-console-browser-"));
@@ -132,6 +134,10 @@ for (const variant of ["a", "b"]) {
         const reread = list.slice(lastPost + 1).some((e) => /\/publish\/detail|\/releases\/\d+$/.test(new URL(e.request.url).pathname));
         assert.ok(reread, `${feature}: no release query after the step`);
       }
+
+      // Issue #22: the CLI learns every feature from these HARs and then does each step
+      // through the learned recipes (learn-story.mjs), on this emulator.
+      await learnAndReplay({ browser, url: emulator.url, ids, dir, hars: join(dir, "hars") });
     } finally {
       await emulator.stop();
     }

@@ -13,7 +13,7 @@ use gopay_miniapp_core::workflows::publish::BumpSpec;
     about = "Publish and release GoPay MiniApps from the terminal, CI and editors.",
     after_help = "Exit codes: 0 ok, 2 usage, 3 auth, 4 preflight/validation, 5 network (retryable), \
 6 refused by the portal, 7 not available on this portal (do it on its web pages), 8 timed out \
-(wait: still in review), 130 cancelled. `status` exits with its problem's code when it shows one.\n\
+(wait: still in review), 9 not learned (learn refused the recording; nothing saved), 130 cancelled. `status` exits with its problem's code when it shows one.\n\
 Environment: GOPAY_MINIAPP_PORTAL (portal URL or preset for unbound projects), GOPAY_MINIAPP_TOKEN (CI access token), \
 GOPAY_MINIAPP_HOME (credentials directory), RUST_LOG (log filter)."
 )]
@@ -96,6 +96,12 @@ pub enum Command {
         #[arg(long)]
         target_app: Option<String>,
     },
+    /// Learn a step or list the portal's API lacks from a recording of your own portal's
+    /// pages (a HAR file): whitelist, grayscale, temporary_code, rollback, withdraw, cancel,
+    /// spaces, apps, target_apps. The recipe is shown field by field and saved when you
+    /// confirm; it holds no session value. Exit 9 when the recording is refused (nothing
+    /// saved). `--list`, `--export`, `--forget FEATURE`.
+    Learn(LearnArgs),
     /// What a target-app admin does: approve or reject a release in review.
     Review(ReviewArgs),
     /// The MiniApp's audit log.
@@ -302,6 +308,61 @@ pub struct GrayscaleArgs {
     pub release: ReleaseArgs,
     #[arg(long, allow_negative_numbers = true)]
     pub ratio: i64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LearnScope {
+    User,
+    Project,
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// The feature to learn (or to forget with --forget).
+    #[arg(required_unless_present_any = ["list", "export"])]
+    pub feature: Option<String>,
+    /// The version the recording acted on (steps; x.y.z or `latest`).
+    pub version: Option<String>,
+    /// The target app the recording acted on (steps), name or id.
+    #[arg(long)]
+    pub target_app: Option<String>,
+    /// The user IDs the recording sent (whitelist), comma-separated, in order.
+    #[arg(long, value_delimiter = ',')]
+    pub users: Vec<String>,
+    /// The ratio the recording sent (grayscale).
+    #[arg(long)]
+    pub ratio: Option<u8>,
+    /// Lists: the id the recorded answer holds (default: the binding's space, MiniApp or
+    /// first target app).
+    #[arg(long, value_name = "ID")]
+    pub expect: Option<String>,
+    /// Lists: the name of that item, as the console shows it.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The HAR 1.2 file saved from your browser's Network panel on the portal's page.
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["list", "export", "forget", "trust"])]
+    pub har: Option<PathBuf>,
+    /// Under --yes, accept this field's literal value (as the recipe names it:
+    /// `body.remark`, `2:query.type`); repeatable.
+    #[arg(long = "accept-literal", value_name = "FIELD")]
+    pub accept_literals: Vec<String>,
+    /// Each feature: built in, learned (when, where) or missing.
+    #[arg(long, conflicts_with_all = ["export", "forget", "har"])]
+    pub list: bool,
+    /// The learned recipes as stored, for a bug report (no session value).
+    #[arg(long, conflicts_with_all = ["forget", "har"])]
+    pub export: bool,
+    /// Forget FEATURE's learned recipe.
+    #[arg(long, conflicts_with = "har")]
+    pub forget: bool,
+    /// Where to save: `user` (under the tool's home) or `project` (next to the binding, in
+    /// gopay-miniapp.recipes/, so a team shares it in git).
+    #[arg(long, value_enum, default_value_t = LearnScope::User)]
+    pub scope: LearnScope,
+    /// Confirm FEATURE's project recipe (it came with the project: it runs only for the
+    /// binding's portal, and only once its content is confirmed).
+    #[arg(long, conflicts_with_all = ["har", "forget"])]
+    pub trust: bool,
 }
 
 #[derive(Debug, Args)]

@@ -206,7 +206,12 @@ pub fn hint(hint: &Hint) -> String {
                 .into()
         }
         Hint::UseThePortal { feature, url } => {
-            format!("{feature} is done on the portal's own pages: open {url}")
+            match gopay_miniapp_portal::superapp::learnable(*feature) {
+                Some(name) => format!(
+                    "{feature} is done on the portal's own pages: open {url}; or teach it to this tool once: save a HAR of doing it there and run `gopay-miniapp learn {name} --har FILE`"
+                ),
+                None => format!("{feature} is done on the portal's own pages: open {url}"),
+            }
         }
         Hint::Bind => "run `gopay-miniapp bind` in the project (or pass --project DIR)".into(),
         Hint::FixBinding { file } => {

@@ -18,8 +18,8 @@ const fn code(code: &'static str, meaning: &'static str) -> ErrorCode {
 
 // The portal client's (crates/portal `PortalError::code`), declared there.
 pub use gopay_miniapp_portal::codes::{
-    BROWSER_CHECK, CANCELLED, FOREIGN_ORIGIN, LOCAL_IO, LOGIN_UNAVAILABLE, NETWORK, NOT_LOGGED_IN,
-    PROTOCOL, REFUSED, SESSION_EXPIRED,
+    BROWSER_CHECK, CANCELLED, FOREIGN_ORIGIN, LEARNED_STEP_FAILED, LOCAL_IO, LOGIN_UNAVAILABLE,
+    NETWORK, NOT_LOGGED_IN, PROTOCOL, REFUSED, SESSION_EXPIRED,
 };
 // Core's own.
 pub const PACKAGE_JSON: &str = "package_json";
@@ -42,6 +42,8 @@ pub const BAD_IGNORE_FILE: &str = "bad_ignore_file";
 pub const PACK_FAILED: &str = "pack_failed";
 pub const FILE_REFUSED: &str = "file_refused";
 pub const OUTPUT_DIR_OUTSIDE: &str = "output_dir_outside";
+pub const BAD_RECIPE: &str = "bad_recipe";
+pub const NOT_LEARNED: &str = "not_learned";
 
 /// The codes of the portal client and of core, in documentation order.
 pub const CORE: &[ErrorCode] = &[
@@ -55,6 +57,7 @@ pub const CORE: &[ErrorCode] = &[
     code(REFUSED, "The SuperApp console refused without a code of its own (its own codes pass through, lowercased)."),
     code(FOREIGN_ORIGIN, "The portal refused a request made for another address than its own (its Origin check): the portal URL is not the portal's own address."),
     code(BROWSER_CHECK, "The portal's anti-bot firewall answered with its browser check (a challenge page) instead of the API: log in through the browser again, then retry."),
+    code(LEARNED_STEP_FAILED, "A step or list done through a learned recipe was not accepted, or its answer no longer looks like the recording: the portal's own message, which request failed and what was already done (learn it again if the portal's page changed)."),
     code(PACKAGE_JSON, "package.json is missing, unreadable, or its version is not x.y.z."),
     code(BUILD_FAILED, "The build command failed; `data` names it, its exit code or signal and its first error line."),
     code(NOT_BOUND, "The project is not bound to a MiniApp (no gopay-miniapp.json)."),
@@ -75,6 +78,8 @@ pub const CORE: &[ErrorCode] = &[
     code(PACK_FAILED, "The package could not be made (the message names the file)."),
     code(FILE_REFUSED, "A file is not written: it is the project's own, a symlink out of the project, has other hard links, is read-only, or is an existing file of another kind (the hint says how to overwrite it)."),
     code(OUTPUT_DIR_OUTSIDE, "The build output folder is not inside the project, or is the project itself."),
+    code(BAD_RECIPE, "A stored route recipe (`learn`, docs/recipes.md) does not read as a recipe for this portal; it is not used (the message names the file and why)."),
+    code(NOT_LEARNED, "`learn` refused the recording (another origin, no matching request, two candidates, an unexplained literal under `--yes`, not a HAR file): nothing was saved (CLI exit 9)."),
 ];
 
 /// Every code a user can meet from core and the portals: [`CORE`], then the portal

@@ -50,6 +50,9 @@ type CachedPortal = (
         Backend,
         Vec<gopay_miniapp_portal::domain::TargetApp>,
         Option<String>,
+        // The fingerprint of the recipes learned on the portal (issue #22): a recipe learned,
+        // changed or forgotten makes a new backend.
+        String,
     ),
     Arc<dyn Portal>,
 );
@@ -316,6 +319,35 @@ impl Context {
             .await
     }
 
+    /// The recipes learned on `url`'s origin that read and check (`crate::recipes::load`).
+    /// The user's own first; then the project's (`learn --scope project`), for the binding's
+    /// portal only and once confirmed, for the features the user has none of.
+    pub fn recipes_for(&self, url: &str) -> Vec<gopay_miniapp_recipes::Recipe> {
+        let Ok(origin) = crate::recipes::origin_of(url) else {
+            return Vec::new();
+        };
+        let mut recipes = crate::recipes::load(&self.home, &origin);
+        let bound_here = self
+            .binding()
+            .ok()
+            .flatten()
+            .is_some_and(|b| portal_key(&b.portal) == portal_key(url));
+        if bound_here {
+            for recipe in crate::recipes::load_project(&self.home, &self.project, &origin) {
+                if !recipes.iter().any(|r| r.feature == recipe.feature) {
+                    recipes.push(recipe);
+                }
+            }
+        }
+        recipes
+    }
+
+    /// The fingerprint of the recipes learned on `url`'s origin (the sidecar compares it to
+    /// notice a `learn` or a forgotten recipe in a terminal).
+    pub fn recipes_fingerprint(&self, url: &str) -> String {
+        gopay_miniapp_recipes::fingerprint(&self.recipes_for(url))
+    }
+
     /// [`Self::portal_for`] with the binding already read.
     pub async fn portal_of(
         &self,
@@ -333,7 +365,14 @@ impl Context {
             .and_then(|b| b.bx_v.clone())
             .or_else(|| std::env::var(BX_V_ENV).ok())
             .filter(|v| !v.trim().is_empty());
-        let key = (portal_key(url), backend, target_apps, bx_v);
+        // The recipes learned on this origin (a few small files, read on each call, so a
+        // running sidecar sees a `learn` in a terminal); only the superapp backend replays.
+        let recipes = match backend {
+            Backend::Superapp => self.recipes_for(url),
+            Backend::Native => Vec::new(),
+        };
+        let fingerprint = gopay_miniapp_recipes::fingerprint(&recipes);
+        let key = (portal_key(url), backend, target_apps, bx_v, fingerprint);
         let cached = {
             let cache = self.portal_cache.lock().expect("portal cache");
             cache
@@ -366,6 +405,7 @@ impl Context {
                         .and_then(|v| v.parse::<u64>().ok()),
                     target_apps: key.2.clone(),
                     bx_v: key.3.clone(),
+                    recipes,
                 };
                 let portal = gopay_miniapp_portal::open(backend, &key.0, options)?;
                 *self.portal_cache.lock().expect("portal cache") =

@@ -66,6 +66,15 @@ pub enum CoreError {
         until: Option<String>,
         source: PortalError,
     },
+    /// A stored recipe file that does not read as a recipe for this portal (it is not used).
+    #[error("{file}: {message}")]
+    BadRecipe { file: String, message: String },
+    /// `learn` found nothing it may keep: the learner's typed refusal, naming what was seen.
+    #[error("nothing was learned: {0}")]
+    LearnRefused(#[from] gopay_miniapp_recipes::Refusal),
+    /// `learn --har`: the file is not a HAR the learner reads.
+    #[error("nothing was learned from the HAR file: {0}")]
+    BadHar(#[from] gopay_miniapp_recipes::HarError),
     /// A failure after package.json was bumped: the original bytes are back.
     #[error("{source} (package.json was restored to {restored_version})")]
     Restored {
@@ -133,6 +142,9 @@ pub mod exit {
     pub const NOT_AVAILABLE: i32 = 7;
     /// `wait` timed out: still in review (neither approved nor rejected).
     pub const TIMEOUT: i32 = 8;
+    /// `learn` refused the recording (another origin, nothing matched, two candidates, an
+    /// unexplained literal, not a HAR): nothing was saved.
+    pub const NOT_LEARNED: i32 = 9;
     pub const CANCELLED: i32 = 130;
 }
 
@@ -193,6 +205,8 @@ impl CoreError {
             }
             CoreError::LoggedOutLocally { source, .. } => source.code().to_string(),
             CoreError::Restored { source, .. } => source.code(),
+            CoreError::BadRecipe { .. } => codes::BAD_RECIPE.into(),
+            CoreError::LearnRefused(_) | CoreError::BadHar(_) => codes::NOT_LEARNED.into(),
         }
     }
 
@@ -226,6 +240,10 @@ impl CoreError {
                 until: until.clone(),
             },
             CoreError::Restored { source, .. } => source.hint(),
+            CoreError::BadRecipe { .. } => Hint::SeeFile,
+            // The refusal says what was seen and what to record instead.
+            CoreError::LearnRefused(_) => Hint::None,
+            CoreError::BadHar(_) => Hint::SeeFile,
         }
     }
 
@@ -264,6 +282,7 @@ impl CoreError {
             CoreError::Portal(_) => exit::REFUSED,
             CoreError::NeedsInput { .. } | CoreError::NoPortal => exit::USAGE,
             CoreError::StillInReview { .. } => exit::TIMEOUT,
+            CoreError::LearnRefused(_) | CoreError::BadHar(_) => exit::NOT_LEARNED,
             CoreError::Io { .. } | CoreError::File(FileError::Io { .. }) => exit::INTERNAL,
             _ => exit::PREFLIGHT,
         }
@@ -354,6 +373,8 @@ pub fn portal_hint(err: &PortalError) -> Hint {
         },
         PortalError::Network { .. } => Hint::CheckNetwork,
         PortalError::Protocol { .. } => Hint::CheckPortalUrl,
+        // The message says which request failed, what was done and to learn it again.
+        PortalError::Learned { .. } => Hint::None,
         PortalError::Cancelled => Hint::NothingChanged,
         PortalError::Local { .. } => Hint::None,
         PortalError::LoginUnavailable { others, .. } => Hint::LogInAnotherWay {

@@ -16,6 +16,7 @@ pub mod lock;
 pub mod presets;
 pub mod process;
 pub mod project;
+pub mod recipes;
 /// The QR renderings live with the deeplink they encode, in the portal crate.
 pub use gopay_miniapp_portal::qr;
 pub mod user_ids;

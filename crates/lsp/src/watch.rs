@@ -3,7 +3,12 @@
 //! `gopay-miniapp review` — the sidecar re-reads the status every [`POLL_INTERVAL`] and
 //! pushes `miniapp/didChangeStatus` if it changed (pushes are deduplicated in
 //! [`crate::status::push`]). Nothing is polled while nothing waits.
+//!
+//! The route recipes learned in a terminal (issue #22, `gopay-miniapp learn`) change what a
+//! portal can do: on the same tick, the recipes' fingerprint of each project's portal is read
+//! (a few small files) and a changed one pushes the status again (its capabilities).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,17 +22,44 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(3);
 
 pub fn spawn(shared: Arc<Shared>) {
     tokio::spawn(async move {
+        // The recipes' fingerprint each project's portal had on the last tick.
+        let mut recipes_seen: HashMap<PathBuf, String> = HashMap::new();
         loop {
             tokio::select! {
                 _ = shared.closing.cancelled() => return,
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}
             }
-            for (project, portal) in waiting_projects(&shared).await {
+            let mut due = waiting_projects(&shared).await;
+            for (project, url, given) in shown_portals(&shared).await {
+                let ctx = context_for(&shared.base, project.clone(), given.clone(), None, None);
+                let now = ctx.recipes_fingerprint(&url);
+                // First seen: the status is computed once more (a push is sent only when it
+                // differs from the last one), so a recipe saved before this tick is not missed.
+                let before = recipes_seen.insert(project.clone(), now.clone());
+                if before.as_ref() != Some(&now) && !due.iter().any(|(p, _)| *p == project) {
+                    due.push((project, given));
+                }
+            }
+            for (project, portal) in due {
                 let ctx = context_for(&shared.base, project, portal, None, None);
                 crate::status::push(&shared, &ctx).await;
             }
         }
     });
+}
+
+/// Every project a status was pushed for, with the portal URL it showed and the portal its
+/// request gave (if any).
+async fn shown_portals(shared: &Shared) -> Vec<(PathBuf, String, Option<String>)> {
+    let last = shared.last_status.lock().await;
+    last.iter()
+        .filter_map(|(project, pushed)| {
+            let url = pushed.status.portal.clone()?;
+            let given = (pushed.status.portal_from == Some(gopay_miniapp_core::PortalFrom::Given))
+                .then(|| url.clone());
+            Some((project.clone(), url, given))
+        })
+        .collect()
 }
 
 /// Projects whose last pushed snapshot has a release awaiting review, with the portal it

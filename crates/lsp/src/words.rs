@@ -58,6 +58,17 @@ fn step_words(step: Step) -> String {
     }
 }
 
+/// Where a console step or list is missing: the terminal command that teaches it to the tool
+/// (issue #22; learning stays in the terminal), or nothing when it is not learnable.
+fn learn_words(feature: gopay_miniapp_portal::Feature) -> String {
+    match gopay_miniapp_portal::superapp::learnable(feature) {
+        Some(name) => format!(
+            " Or teach it to this tool once, in a terminal: `gopay-miniapp learn {name} --har FILE` with a HAR your browser saved while you did it there."
+        ),
+        None => String::new(),
+    }
+}
+
 /// A hint, worded for someone who clicked in an editor: sentences naming actions the way an
 /// editor's buttons do, never CLI flags, with the argument name only where a client must pass
 /// one. Editors show `text` as is and map `kind` to their buttons.
@@ -167,11 +178,15 @@ pub fn hint(hint: &Hint) -> String {
             feature: gopay_miniapp_portal::Feature::Step(step),
             url,
         } => format!(
-            "{} is not available on this portal through its API: do it on the portal's own pages ({url}).",
-            step_words(*step)
+            "{} is not available on this portal through its API: do it on the portal's own pages ({url}).{}",
+            step_words(*step),
+            learn_words(gopay_miniapp_portal::Feature::Step(*step))
         ),
         Hint::UseThePortal { feature, url } => {
-            format!("{feature} is done on the portal's own pages: {url}")
+            format!(
+                "{feature} is done on the portal's own pages: {url}{}",
+                learn_words(*feature)
+            )
         }
         Hint::Bind => "Bind the project to a MiniApp.".into(),
         Hint::FixBinding { file } => format!("Fix {file}, or bind the project again."),
@@ -277,5 +292,24 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Whitelist Test"), "{text}");
+        // Issue #22: a learnable step names the terminal command that teaches it; a feature
+        // no recipe makes does not.
+        assert!(
+            text.contains("`gopay-miniapp learn whitelist --har FILE`"),
+            "{text}"
+        );
+        let lists = hint(&Hint::UseThePortal {
+            feature: gopay_miniapp_portal::Feature::ListSpaces,
+            url: "https://console.example".into(),
+        });
+        assert!(
+            lists.contains("`gopay-miniapp learn spaces --har FILE`"),
+            "{lists}"
+        );
+        let tokens = hint(&Hint::UseThePortal {
+            feature: gopay_miniapp_portal::Feature::AccessTokens,
+            url: "https://console.example".into(),
+        });
+        assert!(!tokens.contains("learn"), "{tokens}");
     }
 }

@@ -150,9 +150,19 @@ pub struct Capabilities {
     pub access_tokens: bool,
     pub audit: bool,
     pub reviews: bool,
+    /// The features above that this portal does through a route recipe learned on it (issue
+    /// #22, `learn`), not through a built-in route: front ends say "learned". Empty for every
+    /// portal without recipes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learned: Vec<Feature>,
 }
 
 impl Capabilities {
+    /// Whether `feature` is done through a learned recipe (see [`Capabilities::learned`]).
+    pub fn is_learned(&self, feature: Feature) -> bool {
+        self.learned.contains(&feature)
+    }
+
     pub fn supports(&self, feature: Feature) -> bool {
         match feature {
             Feature::Step(step) => self.steps.contains(&step),

@@ -58,6 +58,9 @@ pub mod codes {
     /// The portal's anti-bot firewall answered with its browser check instead of the API:
     /// log in through the browser again.
     pub const BROWSER_CHECK: &str = "browser_check";
+    /// A step or list done through a learned recipe (issue #22) was not accepted, or its answer
+    /// no longer looks like the recorded success (the client's own code, not the contract's).
+    pub const LEARNED_STEP_FAILED: &str = "learned_step_failed";
 
     /// Every code above, in documentation order (`docs/portal-api.md` lists each).
     pub const ALL: &[&str] = &[
@@ -165,6 +168,11 @@ pub enum PortalError {
     Network { message: String },
     #[error("the portal answered with something this client does not understand: {message}")]
     Protocol { message: String },
+    /// A step or list done through a learned recipe (issue #22) was not accepted, or its
+    /// answer no longer matches the recording: the portal's own message, which request failed
+    /// and what was already done, in `message`.
+    #[error("{message}")]
+    Learned { message: String },
     #[error("cancelled")]
     Cancelled,
     #[error("{message}")]
@@ -208,6 +216,7 @@ impl PortalError {
             PortalError::Refused(refusal) => &refusal.code,
             PortalError::Network { .. } => codes::NETWORK,
             PortalError::Protocol { .. } => codes::PROTOCOL,
+            PortalError::Learned { .. } => codes::LEARNED_STEP_FAILED,
             PortalError::Cancelled => codes::CANCELLED,
             PortalError::Local { .. } => "local_io",
             PortalError::LoginUnavailable { .. } => "login_unavailable",

@@ -52,6 +52,9 @@ pub struct PortalOptions {
     /// The `Bx-V` header a SuperApp console's client sends (`None`: the observed default,
     /// `superapp::http::BX_V`).
     pub bx_v: Option<String>,
+    /// The route recipes learned on this portal's origin (issue #22, `docs/recipes.md`), for
+    /// backends that replay them (superapp); checked against the origin by whoever read them.
+    pub recipes: Vec<gopay_miniapp_recipes::Recipe>,
 }
 
 /// The backend `backend` for the portal at `url`.
@@ -70,7 +73,8 @@ pub fn open(
             Ok(Arc::new(portal))
         }
         Backend::Superapp => {
-            let mut portal = superapp::SuperappPortal::new(url, options.target_apps)?;
+            let mut portal = superapp::SuperappPortal::new(url, options.target_apps)?
+                .with_recipes(options.recipes);
             if let Some(bx_v) = options.bx_v.as_deref() {
                 portal = portal.with_bx_v(bx_v)?;
             }

@@ -817,6 +817,7 @@ mod tests {
             access_tokens: true,
             audit: true,
             reviews: true,
+            learned: vec![],
         };
         let admin = Roles {
             developer: false,

@@ -961,3 +961,387 @@ async fn a_plain_413_reads_as_too_large_with_its_limit() {
         }
     }
 }
+
+/// The superapp backend replaying route recipes (issue #22) against the console emulator's own
+/// console routes (variant a, ASSUMED, docs/portal-superapp.md "The console pages"): each recipe
+/// becomes a capability marked learned, and whitelist, grayscale, temporary code, withdraw,
+/// cancel, rollback and the three lists go through it, checked by the release's state
+/// afterwards. A refusal is the portal's own message, typed; an answer that no longer matches
+/// the recording is typed too. The recipes are written here as `learn` writes them
+/// (docs/recipes.md); learning them from recordings of the console pages is the CLI's test.
+mod learned {
+    use std::sync::Arc;
+
+    use gopay_miniapp_portal::backend::Feature;
+    use gopay_miniapp_portal::domain::{AppRef, NewVersion, StepInput, TargetApp};
+    use gopay_miniapp_portal::{
+        Backend, Login, Portal, PortalError, PortalOptions, ReleaseState, Step,
+    };
+    use gopay_miniapp_portal_server::{start, PortalConfig};
+    use gopay_miniapp_recipes::Recipe;
+    use serde_json::{json, Value};
+    use tokio_util::sync::CancellationToken;
+
+    const SPACE: &str = "1532000000000000000001";
+    const HELLO: &str = "1512000000000000000001";
+    const STAGING: &str = "1611000000000000000002";
+
+    fn staging() -> TargetApp {
+        TargetApp {
+            id: STAGING.into(),
+            name: "GoPay Staging".into(),
+            scheme: "gopaystaging".into(),
+            production: None,
+        }
+    }
+
+    fn lit(value: &str) -> Value {
+        json!({"slot": "literal", "value": value})
+    }
+
+    fn input(name: &str, repr: &str) -> Value {
+        json!({"slot": "input", "input": name, "as": repr})
+    }
+
+    fn path(segments: &str) -> Vec<Value> {
+        segments
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(lit)
+            .collect()
+    }
+
+    fn success() -> Value {
+        json!({"equals": [{"path": ["success"], "value": true}], "message": [["errorMsg"]]})
+    }
+
+    /// A POST of `route` with a JSON object body of `fields` (name → slot).
+    fn post(route: &str, fields: &[(&str, Value)]) -> Value {
+        let body: serde_json::Map<String, Value> = fields
+            .iter()
+            .map(|(k, slot)| (k.to_string(), json!({"value": slot})))
+            .collect();
+        json!({"method": "POST", "path": path(route), "body": {"object": body}, "success": success()})
+    }
+
+    fn recipe(origin: &str, feature: &str, requests: Vec<Value>, extra: Value) -> Recipe {
+        let mut r = json!({
+            "format": 1,
+            "feature": feature,
+            "origin": origin,
+            "learned_at": "2026-12-05T21:00:00Z",
+            "requests": requests,
+        });
+        if let Value::Object(extra) = extra {
+            r.as_object_mut().unwrap().extend(extra);
+        }
+        let url = url::Url::parse(origin).unwrap();
+        Recipe::from_json(r.to_string().as_bytes(), &url)
+            .unwrap_or_else(|e| panic!("{feature}: {e}"))
+    }
+
+    fn list(
+        origin: &str,
+        feature: &str,
+        route: &str,
+        query: &[(&str, Value)],
+        item: (&str, &str),
+    ) -> Recipe {
+        let mut params: Vec<Value> = query
+            .iter()
+            .map(|(n, v)| json!({"name": n, "value": v}))
+            .collect();
+        params.push(json!({"name": "currentPage", "value": {"slot": "page"}}));
+        params.push(json!({"name": "pageSize", "value": lit("1")}));
+        recipe(
+            origin,
+            feature,
+            vec![
+                json!({"method": "GET", "path": path(route), "query": params, "success": success()}),
+            ],
+            json!({"list": {
+                "items": ["data", "list"], "id_field": item.0, "name_field": item.1,
+                "paging": {"first": 1, "step": 1, "size": 1, "stop": {"when": "total", "path": ["data", "total"]}},
+            }}),
+        )
+    }
+
+    /// Every recipe of variant a, as learned on `origin`.
+    fn recipes(origin: &str) -> Vec<Recipe> {
+        let app = || ("appId", input("app_id", "string"));
+        let publish = || ("publishId", input("release_id", "string"));
+        let step = |feature: &str, route: &str, fields: &[(&str, Value)], extra: Value| {
+            let route = format!("/rest/intercnn/app/publish/{route}");
+            recipe(origin, feature, vec![post(&route, fields)], extra)
+        };
+        let users = json!({"slot": "user_ids", "shape": {"kind": "array", "as": "string"}});
+        let code = json!({"code": {"kind": "publish_id", "path": ["data", "publishId"]}});
+        let channel = ("channelCode", input("channel_code", "string"));
+        vec![
+            step(
+                "whitelist",
+                "whitelist/start",
+                &[app(), publish(), ("userIds", users)],
+                Value::Null,
+            ),
+            step(
+                "grayscale",
+                "gray/start",
+                &[app(), publish(), ("ratio", input("ratio", "number"))],
+                Value::Null,
+            ),
+            step("temporary_code", "tempCode", &[app(), publish()], code),
+            step("withdraw", "withdraw", &[app(), publish()], Value::Null),
+            step("cancel", "cancel", &[app(), publish()], Value::Null),
+            step("rollback", "rollback", &[app(), channel], Value::Null),
+            // Pages of one item, so paging is exercised.
+            list(
+                origin,
+                "spaces",
+                "/rest/intercnn/space/list",
+                &[],
+                ("spaceId", "spaceName"),
+            ),
+            list(
+                origin,
+                "apps",
+                "/rest/intercnn/app/list",
+                &[("spaceId", input("space_id", "string"))],
+                ("appId", "appName"),
+            ),
+            list(
+                origin,
+                "target_apps",
+                "/rest/intercnn/channel/list",
+                &[],
+                ("channelCode", "channelName"),
+            ),
+        ]
+    }
+
+    async fn open(url: &str, recipes: Vec<Recipe>) -> Arc<dyn Portal> {
+        let options = PortalOptions {
+            target_apps: vec![staging()],
+            recipes,
+            ..PortalOptions::default()
+        };
+        let portal = gopay_miniapp_portal::open(Backend::Superapp, url, options).unwrap();
+        let cookie = super::console_cookie(url, "demo").await;
+        let logged_in = portal.login(Login::Cookie(&cookie)).await.expect("login");
+        portal.set_session(Some(logged_in.session)).await;
+        portal
+    }
+
+    async fn approve(url: &str, version: &str) {
+        let admin = super::console_cookie(url, "admin").await;
+        let review: Value = reqwest::Client::new()
+        .post(format!("{url}/emulator/review"))
+        .header(reqwest::header::COOKIE, admin)
+        .json(&json!({"appId": HELLO, "channelCode": STAGING, "version": version, "decision": "APPROVE"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(review["success"], true, "{review}");
+    }
+
+    async fn version(
+        portal: &dyn Portal,
+        dir: &std::path::Path,
+        app: &AppRef,
+        number: &str,
+    ) -> gopay_miniapp_portal::domain::Version {
+        let (path, _) = super::package(dir, &format!("{number}.zip"), 100);
+        portal
+            .upload(
+                app,
+                NewVersion {
+                    version: number.parse().unwrap(),
+                    description: "learned",
+                    package: &path,
+                    size: std::fs::metadata(&path).unwrap().len(),
+                    sha256: None,
+                    on_opened: None,
+                },
+                &|_| {},
+                &CancellationToken::new(),
+            )
+            .await
+            .expect("upload")
+    }
+
+    #[tokio::test]
+    async fn learned_steps_and_lists_replay_on_the_console() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = start(PortalConfig {
+            data_dir: dir.path().join("data"),
+            seed_demo: true,
+            backend: Backend::Superapp,
+            ..PortalConfig::default()
+        })
+        .await
+        .expect("the emulator starts");
+        let url = p.url.clone();
+        let dev = open(&url, recipes(&url)).await;
+        let dev = dev.as_ref();
+        let app = AppRef {
+            space_id: SPACE.into(),
+            app_id: HELLO.into(),
+        };
+        let target = staging();
+
+        // Capabilities: the learned ones, marked; the built-ins stay built-in.
+        let caps = dev.capabilities();
+        for step in [
+            Step::TemporaryCode,
+            Step::Withdraw,
+            Step::Whitelist,
+            Step::Grayscale,
+            Step::Cancel,
+            Step::Rollback,
+        ] {
+            assert!(caps.supports(Feature::Step(step)), "{step:?}");
+            assert!(caps.is_learned(Feature::Step(step)), "{step:?}");
+        }
+        assert!(
+            caps.supports(Feature::Step(Step::Apply))
+                && !caps.is_learned(Feature::Step(Step::Apply))
+        );
+        assert!(!caps.supports(Feature::Step(Step::Approve)));
+        assert!(caps.list_spaces && caps.list_apps && caps.list_target_apps);
+        assert!(caps.is_learned(Feature::ListSpaces));
+
+        // The lists, page after page (pages of one).
+        let spaces = dev.spaces().await.unwrap();
+        assert!(spaces.iter().any(|s| s.id == SPACE), "{spaces:?}");
+        let apps = dev.apps(SPACE).await.unwrap();
+        assert!(
+            apps.iter()
+                .any(|a| a.id == HELLO && a.name == "Hello MiniApp"),
+            "{apps:?}"
+        );
+        assert!(apps.len() >= 2, "every page read: {apps:?}");
+        let targets = dev.target_apps().await.unwrap();
+        assert!(targets.iter().any(|t| t.id == STAGING), "{targets:?}");
+
+        // 1.0.1: applied, withdrawn (learned), applied again, approved, official.
+        let v1 = version(dev, dir.path(), &app, "1.0.1").await;
+        let r1 = dev.create_release(&app, &v1, &target, None).await.unwrap();
+        let applied = dev
+            .take_step(
+                &r1,
+                StepInput::Apply {
+                    notes: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(applied.release.state, ReleaseState::InReview);
+        let withdrawn = dev
+            .take_step(&applied.release, StepInput::Withdraw)
+            .await
+            .unwrap();
+        assert_eq!(withdrawn.release.state, ReleaseState::VersionCreation);
+        dev.take_step(
+            &r1,
+            StepInput::Apply {
+                notes: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        approve(&url, "1.0.1").await;
+        let live = dev.take_step(&r1, StepInput::Official).await.unwrap();
+        assert_eq!(live.release.state, ReleaseState::Released);
+
+        // 1.0.2: approved, then the temporary code, whitelist and grayscale (learned).
+        let v2 = version(dev, dir.path(), &app, "1.0.2").await;
+        let r2 = dev.create_release(&app, &v2, &target, None).await.unwrap();
+        dev.take_step(
+            &r2,
+            StepInput::Apply {
+                notes: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        approve(&url, "1.0.2").await;
+        let code = dev.temporary_code(&r2, Some("pages/index")).await.unwrap();
+        assert!(!code.publish_id.is_empty());
+        assert_eq!(
+        code.deeplink,
+        format!(
+            "gopaystaging://mini-app/windvane?app_id={HELLO}&publish_id={}&mini_app_path=pages%2Findex",
+            code.publish_id
+        )
+    );
+        let testing = dev
+            .take_step(
+                &r2,
+                StepInput::Whitelist {
+                    user_ids: vec!["1001".into(), "1002".into()],
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(testing.release.state, ReleaseState::WhitelistTesting);
+        let gray = dev
+            .take_step(&r2, StepInput::Grayscale { ratio: 10 })
+            .await
+            .unwrap();
+        assert_eq!(gray.release.state, ReleaseState::Grayscale);
+        // The console refuses a lower ratio: its own message, typed as a learned step's.
+        let err = dev
+            .take_step(&r2, StepInput::Grayscale { ratio: 5 })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, PortalError::Learned { .. }), "{err:?}");
+        assert_eq!(err.code(), "learned_step_failed");
+        assert!(err.to_string().contains("request 1 of 1"), "{err}");
+        assert_eq!(
+            dev.release(&r2).await.unwrap().state,
+            ReleaseState::Grayscale
+        );
+        dev.take_step(&r2, StepInput::Official).await.unwrap();
+
+        // Rollback (learned): 1.0.1 is live again.
+        let back = dev.rollback(&app, &target).await.unwrap();
+        assert_eq!(back.released.version.to_string(), "1.0.1");
+        assert_eq!(
+            dev.release(&r2).await.unwrap().state,
+            ReleaseState::Archived
+        );
+
+        // 1.0.3: made, then cancelled (learned).
+        let v3 = version(dev, dir.path(), &app, "1.0.3").await;
+        let r3 = dev.create_release(&app, &v3, &target, None).await.unwrap();
+        let cancelled = dev.take_step(&r3, StepInput::Cancel).await.unwrap();
+        assert_eq!(cancelled.release.state, ReleaseState::Cancelled);
+
+        // A recipe whose answer no longer matches the recording: typed, with what to do.
+        let mut stale = recipes(&url);
+        for r in &mut stale {
+            for request in &mut r.requests {
+                request.success.equals.push(
+                    serde_json::from_value(json!({"path": ["data", "gone"], "value": true}))
+                        .unwrap(),
+                );
+            }
+        }
+        let stale = open(&url, stale).await;
+        let err = stale.temporary_code(&r3, None).await.unwrap_err();
+        assert!(matches!(err, PortalError::Learned { .. }), "{err:?}");
+        assert!(err.to_string().contains("learn"), "{err}");
+
+        // Recipes of another origin are not used: nothing is learned there.
+        let foreign = open(&url, recipes("http://127.0.0.1:9")).await;
+        assert!(foreign.capabilities().learned.is_empty());
+        match foreign.take_step(&r3, StepInput::Withdraw).await {
+            Err(PortalError::NotAvailable { .. }) => {}
+            other => panic!("no recipe of this origin: {other:?}"),
+        }
+        p.shutdown().await;
+    }
+}

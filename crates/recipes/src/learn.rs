@@ -367,6 +367,24 @@ pub fn learn_list(
             );
         }
     }
+    // The name the user confirmed tells a list of these items (a space with its name) from
+    // another list that only refers to the id (the MiniApps of that space, each with its
+    // `spaceId`): candidates whose item has no field equal to it are not this list, when some
+    // have one.
+    if let Some(name) = expect.name.as_deref() {
+        let named = |(i, path, index, _): &(usize, JsonPath, usize, String)| {
+            analysed[*i]
+                .answer
+                .as_ref()
+                .and_then(|answer| crate::format::at_path(answer, path))
+                .and_then(|items| items.get(*index))
+                .and_then(Value::as_object)
+                .is_some_and(|item| item.values().any(|v| v.as_str() == Some(name)))
+        };
+        if found.iter().any(named) {
+            found.retain(named);
+        }
+    }
     let Some(first) = found.first().cloned() else {
         return Err(Refusal::NothingMatched {
             feature,

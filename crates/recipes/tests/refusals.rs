@@ -671,3 +671,43 @@ fn user_ids_sent_apart_are_refused() {
         }
     );
 }
+
+/// A list that only refers to the id (the MiniApps of a space, each with its `spaceId`) next to
+/// the list of those items: two candidates without a name; the confirmed name tells them apart
+/// (only the spaces' item has a field equal to it), and the other list's item never wins.
+#[test]
+fn a_confirmed_name_tells_a_list_from_one_referring_to_its_ids() {
+    let mut har = Har::new();
+    har.add(
+        Variant::A,
+        "GET",
+        "/rest/space/list?pageNo=1&pageSize=20",
+        None,
+        json!({"success": true, "data": {"list": [{"spaceId": "S7000", "spaceName": "Team"}], "total": 1}}),
+    );
+    har.add(
+        Variant::A,
+        "GET",
+        "/rest/app/list?spaceId=S7000&pageNo=1&pageSize=20",
+        None,
+        json!({"success": true, "data": {"list": [{"appId": "A100", "appName": "Hello", "spaceId": "S7000"}], "total": 1}}),
+    );
+    let refusal = learn_spaces(&har.recorded(), Variant::A, "S7000", None).unwrap_err();
+    assert!(
+        matches!(refusal, Refusal::Indistinguishable { .. }),
+        "{refusal:?}"
+    );
+    let recipe = learn_spaces(&har.recorded(), Variant::A, "S7000", Some("Team"))
+        .unwrap()
+        .recipe;
+    let list = recipe.list.unwrap();
+    assert_eq!(
+        (list.id_field.as_str(), list.name_field.as_str()),
+        ("spaceId", "spaceName")
+    );
+    assert!(
+        format!("{:?}", recipe.requests[0].path).contains("space"),
+        "{:?}",
+        recipe.requests[0].path
+    );
+}

@@ -25,6 +25,7 @@ mod cancel;
 mod demo;
 mod doctor;
 mod grayscale;
+mod learn;
 mod login;
 mod logout;
 mod lsp;
@@ -121,6 +122,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Official(args) => official::run(&cx, args).await,
         Command::Cancel(args) => cancel::run(&cx, args).await,
         Command::Rollback { target_app } => rollback::run(&cx, target_app).await,
+        Command::Learn(args) => learn::run(&cx, args, cli.yes).await,
         Command::Review(args) => review::run(&cx, args).await,
         Command::Audit => audit::run(&cx).await,
         Command::Doctor => doctor::run(&cx).await,

@@ -7,6 +7,7 @@ pub mod bind;
 pub mod catalog;
 pub mod detect;
 pub mod doctor;
+pub mod learn;
 pub mod publish;
 pub mod release;
 pub mod status;

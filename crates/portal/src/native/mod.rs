@@ -189,6 +189,7 @@ pub fn capabilities() -> Capabilities {
         access_tokens: true,
         audit: true,
         reviews: true,
+        learned: Vec::new(),
     }
 }
 

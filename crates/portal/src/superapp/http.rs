@@ -148,6 +148,72 @@ impl Http {
         self.send(request, path).await
     }
 
+    /// The `Bx-V` value sent (a learned recipe's `bx_v` slot says the same).
+    pub fn bx_v(&self) -> &str {
+        self.bx_v.to_str().unwrap_or(BX_V)
+    }
+
+    /// The current value of the session's cookie `name` (a learned recipe's CSRF header
+    /// echoes it); `None` when not logged in or the session has no such cookie.
+    pub fn cookie_value(&self, name: &str) -> Option<String> {
+        let cookie = self.cookie.read().expect("cookie lock").clone()?;
+        cookie.split(';').find_map(|pair| {
+            let (n, v) = pair.trim().split_once('=')?;
+            (n.trim() == name).then(|| v.trim().to_string())
+        })
+    }
+
+    /// One request of a learned recipe (`crates/recipes::replay`), sent once with the session
+    /// to this console's origin ONLY: `path_and_query` is absolute on the origin, and is
+    /// refused if it would leave it. The status and body as they came (bounded), for the
+    /// recipe's own success check.
+    pub async fn send_learned(
+        &self,
+        prepared: &gopay_miniapp_recipes::Prepared,
+    ) -> Result<(u16, Vec<u8>), PortalError> {
+        let cookie = self.cookie()?;
+        let origin = url::Url::parse(&self.base_url)
+            .map_err(|e| PortalError::Local {
+                message: format!("the portal URL `{}` is not a URL: {e}", self.base_url),
+            })?
+            .origin()
+            .ascii_serialization();
+        let path = &prepared.path_and_query;
+        let url = url::Url::parse(&format!("{origin}{path}"))
+            .ok()
+            .filter(|_| path.starts_with('/') && !path.starts_with("//"))
+            .filter(|u| u.origin().ascii_serialization() == origin)
+            .ok_or_else(|| PortalError::Local {
+                message: format!(
+                    "a learned request's path `{}` does not stay on {origin}; refused",
+                    gopay_miniapp_guard::text::Line(path)
+                ),
+            })?;
+        let method = match prepared.method {
+            gopay_miniapp_recipes::Method::Get => Method::GET,
+            gopay_miniapp_recipes::Method::Post => Method::POST,
+            gopay_miniapp_recipes::Method::Put => Method::PUT,
+            gopay_miniapp_recipes::Method::Patch => Method::PATCH,
+            gopay_miniapp_recipes::Method::Delete => Method::DELETE,
+        };
+        let mut request = self
+            .http
+            .request(method, url.clone())
+            .header(COOKIE, cookie)
+            .timeout(JSON_TIMEOUT);
+        for (name, value) in &prepared.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &prepared.body {
+            request = request.body(body.to_string());
+        }
+        let shown = format!("{origin}{}", url.path());
+        let response = request.send().await.map_err(|e| network_error(&shown, e))?;
+        let status = response.status().as_u16();
+        let body = crate::http_client::read_answer(response).await?;
+        Ok((status, body.to_vec()))
+    }
+
     /// `GET path` without a session: the status and body, for `detect`.
     pub async fn probe(&self, path: &str) -> Result<(u16, Vec<u8>), PortalError> {
         self.probe_with(path, &[], None).await

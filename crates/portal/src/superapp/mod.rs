@@ -8,11 +8,17 @@
 //!
 //! The API has no lists of spaces, MiniApps or target apps: the user gives their ids when
 //! binding, and the target apps come in through [`crate::PortalOptions::target_apps`].
+//!
+//! What the user's own console pages do beyond the observed routes (whitelist, grayscale,
+//! temporary code, rollback, withdraw, cancel; the lists) this backend does only through the
+//! route recipes learned there (issue #22, `learned.rs`, [`SuperappPortal::with_recipes`]):
+//! each is a capability marked learned, replayed to the console's origin with the session.
 
 #[cfg(feature = "browser-login")]
 mod browser;
 pub mod envelope;
 pub mod http;
+mod learned;
 mod probe;
 pub mod routes;
 mod wire;
@@ -24,6 +30,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
+/// The capability a learned recipe of that feature gives.
+pub use self::learned::capability as recipe_capability;
+pub use self::learned::learnable;
 pub(crate) use self::probe::probe_reads;
 
 use self::envelope::{items, raw_status, state_of};
@@ -33,6 +42,8 @@ use crate::backend::*;
 use crate::domain::*;
 use crate::error::{PortalError, Refusal};
 use crate::lifecycle::{ReleaseState, Step};
+use gopay_miniapp_recipes::replay::Code;
+use gopay_miniapp_recipes::{Feature as RecipeFeature, Values};
 
 const PAGE_SIZE: usize = 50;
 
@@ -55,6 +66,7 @@ pub fn capabilities() -> Capabilities {
         access_tokens: false,
         audit: false,
         reviews: false,
+        learned: Vec::new(),
     }
 }
 
@@ -75,6 +87,9 @@ pub struct SuperappPortal {
     capabilities: Capabilities,
     target_apps: Vec<TargetApp>,
     username: RwLock<Option<String>>,
+    /// The route recipes learned on this console (issue #22): the steps and lists the
+    /// observed API lacks.
+    learned: learned::Learned,
 }
 
 impl SuperappPortal {
@@ -86,7 +101,17 @@ impl SuperappPortal {
             capabilities: capabilities(),
             target_apps,
             username: RwLock::new(None),
+            learned: learned::Learned::default(),
         })
+    }
+
+    /// Replays `recipes` (learned on this console's origin, checked by whoever read them) for
+    /// the steps and lists they make; each becomes a capability marked learned.
+    pub fn with_recipes(mut self, recipes: Vec<gopay_miniapp_recipes::Recipe>) -> Self {
+        self.learned = learned::Learned::new(self.http.base_url(), recipes);
+        self.capabilities = capabilities();
+        self.learned.extend(&mut self.capabilities);
+        self
     }
 
     /// Sends `value` as the `Bx-V` header instead of the observed default.
@@ -213,6 +238,22 @@ impl SuperappPortal {
         }
     }
 
+    /// A step through its learned recipe; the release is read again afterwards (through the
+    /// observed release query: a status word it does not know stays the console's word).
+    async fn learned_step(
+        &self,
+        release: &Release,
+        input: StepInput,
+    ) -> Result<StepOutcome, PortalError> {
+        let feature = learned::recipe_feature(input.step()).expect("a learned step");
+        let values = step_values(release, Some(&input))?;
+        self.learned.run(&self.http, feature, &values).await?;
+        Ok(StepOutcome {
+            release: self.release(release).await?,
+            archived: None,
+        })
+    }
+
     fn step_body(&self, release: &Release) -> Result<Value, PortalError> {
         let key = ParsedId::parse(&release.id)?;
         Ok(json!({
@@ -222,6 +263,64 @@ impl SuperappPortal {
             "version": release.version.to_string(),
         }))
     }
+}
+
+/// The values a learned step of `release` is filled with: the release's ids (the release item's
+/// id as `release_id`) and the step's own input. `learn` records with the same values, so a
+/// recipe's placeholders mean the same thing when it is learned and when it is replayed.
+pub fn step_values(release: &Release, input: Option<&StepInput>) -> Result<Values, PortalError> {
+    let key = ParsedId::parse(&release.id)?;
+    let mut values = Values {
+        space_id: Some(key.space_id),
+        app_id: Some(release.app_id.clone()),
+        channel_code: Some(release.target_app_id.clone()),
+        version: Some(release.version.to_string()),
+        release_id: Some(key.item_id),
+        version_id: Some(release.version_id.clone()).filter(|v| !v.is_empty()),
+        ..Values::default()
+    };
+    match input {
+        Some(StepInput::Whitelist { user_ids }) => values.user_ids = Some(user_ids.clone()),
+        Some(StepInput::Grayscale { ratio }) => values.ratio = Some(ratio.to_string()),
+        _ => {}
+    }
+    Ok(values)
+}
+
+/// The `publish_id` of a temporary code's deeplink (`…://mini-app/windvane?app_id&publish_id`)
+/// a console answered with; anything else is refused, naming what it was.
+fn publish_id_of(link: &str) -> Result<String, PortalError> {
+    let refused = || {
+        PortalError::Learned {
+        message: format!(
+            "temporary_code (learned): the console's code is `{}`, not a MiniApp deeplink with a publish_id",
+            gopay_miniapp_guard::text::Shown(link)
+        ),
+    }
+    };
+    let url = url::Url::parse(link).map_err(|_| refused())?;
+    url.query_pairs()
+        .find(|(k, _)| k == "publish_id")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(refused)
+}
+
+/// The text of the QR in an image the console answered with.
+fn decode_qr(bytes: &[u8]) -> Result<String, PortalError> {
+    let refused = |why: String| PortalError::Learned {
+        message: format!("temporary_code (learned): the console's QR image cannot be read: {why}"),
+    };
+    let image = image::load_from_memory(bytes)
+        .map_err(|e| refused(e.to_string()))?
+        .to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    let grid = grids
+        .first()
+        .ok_or_else(|| refused("no QR code in it".into()))?;
+    let (_, text) = grid.decode().map_err(|e| refused(e.to_string()))?;
+    Ok(text)
 }
 
 /// A `Cookie` header as given: `Cookie: a=b; c=d` or `a=b; c=d`.
@@ -342,16 +441,56 @@ impl Portal for SuperappPortal {
         })
     }
 
+    /// Through a learned list only (the observed API has none).
     async fn spaces(&self) -> Result<Vec<Space>, PortalError> {
-        Err(self.not_available(Feature::ListSpaces))
+        let items = self
+            .learned
+            .list(&self.http, RecipeFeature::Spaces, &Values::default())
+            .await?;
+        Ok(items
+            .into_iter()
+            .map(|i| Space {
+                id: i.id,
+                name: i.name,
+            })
+            .collect())
     }
 
-    async fn apps(&self, _space_id: &str) -> Result<Vec<MiniApp>, PortalError> {
-        Err(self.not_available(Feature::ListApps))
+    async fn apps(&self, space_id: &str) -> Result<Vec<MiniApp>, PortalError> {
+        self.check_id(space_id)?;
+        let values = Values {
+            space_id: Some(space_id.to_string()),
+            ..Values::default()
+        };
+        let items = self
+            .learned
+            .list(&self.http, RecipeFeature::Apps, &values)
+            .await?;
+        Ok(items
+            .into_iter()
+            .map(|i| MiniApp {
+                id: i.id,
+                space_id: space_id.to_string(),
+                name: i.name,
+            })
+            .collect())
     }
 
+    /// The console's list says nothing of a target app's scheme or audience: both unknown.
     async fn target_apps(&self) -> Result<Vec<TargetApp>, PortalError> {
-        Err(self.not_available(Feature::ListTargetApps))
+        let items = self
+            .learned
+            .list(&self.http, RecipeFeature::TargetApps, &Values::default())
+            .await?;
+        Ok(items
+            .into_iter()
+            .map(|i| TargetApp {
+                id: i.id,
+                name: i.name,
+                scheme: String::new(),
+                production: None,
+            })
+            .collect())
     }
 
     async fn versions(&self, app: &AppRef) -> Result<Vec<Version>, PortalError> {
@@ -592,6 +731,9 @@ impl Portal for SuperappPortal {
         let step = input.step();
         self.capabilities
             .require(Feature::Step(step), self.base_url())?;
+        if self.learned.has_step(step) {
+            return self.learned_step(release, input).await;
+        }
         let body = self.step_body(release)?;
         let data = match input {
             // Notes went in when the release was made (core never asks for them here).
@@ -602,7 +744,7 @@ impl Portal for SuperappPortal {
                 self.http.post(routes::SKIP_BETA, &body).await?;
                 self.http.post(routes::ONLINE, &body).await?
             }
-            _ => unreachable!("capabilities hold only Apply and Official"),
+            _ => unreachable!("capabilities hold only Apply, Official and learned steps"),
         };
         Ok(StepOutcome {
             release: self.after_step(release, data).await?,
@@ -611,20 +753,84 @@ impl Portal for SuperappPortal {
         })
     }
 
-    async fn rollback(
-        &self,
-        _app: &AppRef,
-        _target: &TargetApp,
-    ) -> Result<LiveChange, PortalError> {
-        Err(self.not_available(Feature::Step(Step::Rollback)))
+    /// Through a learned recipe only. The console's answer is not read for which release
+    /// went live: the releases are read again, and the one live on `target` is it.
+    async fn rollback(&self, app: &AppRef, target: &TargetApp) -> Result<LiveChange, PortalError> {
+        self.check_app(app)?;
+        self.check_id(&target.id)?;
+        let values = Values {
+            space_id: Some(app.space_id.clone()),
+            app_id: Some(app.app_id.clone()),
+            channel_code: Some(target.id.clone()),
+            ..Values::default()
+        };
+        self.learned
+            .run(&self.http, RecipeFeature::Rollback, &values)
+            .await?;
+        let versions = self.versions(app).await?;
+        let (found, first) = self.target_releases(app, target, &versions).await?;
+        let live = found.iter().find_map(|(item, version_id)| {
+            let version = versions.iter().find(|v| &v.id == version_id)?;
+            let key = ReleaseKey {
+                space_id: app.space_id.clone(),
+                app_id: &app.app_id,
+                version_id,
+                version: version.version,
+                target,
+            };
+            Some(release_of(item, key, first)).filter(|r| r.state == ReleaseState::Released)
+        });
+        let released = live.ok_or_else(|| PortalError::Learned {
+            message: format!(
+                "rollback (learned): the console accepted it, but no release is live on {} afterwards",
+                target.name
+            ),
+        })?;
+        // The console does not say which release it archived.
+        Ok(LiveChange {
+            released,
+            archived: None,
+        })
     }
 
+    /// Through a learned recipe only: the answer's publish id gives the deeplink; a URL or a
+    /// QR image is read for the deeplink it holds, else refused.
     async fn temporary_code(
         &self,
-        _release: &Release,
-        _path: Option<&str>,
+        release: &Release,
+        path: Option<&str>,
     ) -> Result<TemporaryCode, PortalError> {
-        Err(self.not_available(Feature::Step(Step::TemporaryCode)))
+        self.capabilities
+            .require(Feature::Step(Step::TemporaryCode), self.base_url())?;
+        let values = step_values(release, None)?;
+        let answers = self
+            .learned
+            .run(&self.http, RecipeFeature::TemporaryCode, &values)
+            .await?;
+        let scheme = self
+            .target_apps
+            .iter()
+            .find(|t| t.id == release.target_app_id && !t.scheme.is_empty())
+            .map(|t| t.scheme.as_str())
+            .unwrap_or("gopay");
+        let publish_id = match self.learned.code(&answers)? {
+            Code::PublishId(id) => id,
+            Code::Url(url) => publish_id_of(&url)?,
+            Code::Image(bytes) => publish_id_of(&decode_qr(&bytes)?)?,
+        };
+        Ok(TemporaryCode {
+            release_id: release.id.clone(),
+            app_id: release.app_id.clone(),
+            deeplink: crate::deeplink::temporary_code_deeplink(
+                scheme,
+                &release.app_id,
+                &publish_id,
+                path,
+            ),
+            publish_id,
+            // The console's answer is not known to say.
+            expires_at: String::new(),
+        })
     }
 
     async fn reviews(&self, _all: bool) -> Result<Vec<Release>, PortalError> {

@@ -95,7 +95,17 @@ export interface Capabilities {
   accessTokens: boolean;
   audit: boolean;
   reviews: boolean;
+  /**
+   * The features above done through a route recipe learned on this portal (issue #22,
+   * `gopay-miniapp learn`), not a built-in route; absent when none.
+   */
+  learned?: LearnedFeature[];
 }
+
+/** A feature of `Capabilities.learned`: a step by its id, or a list. */
+export type LearnedFeature =
+  | { kind: 'step'; value: string }
+  | { kind: 'listSpaces' | 'listApps' | 'listTargetApps' };
 
 export interface ReleaseView {
   releaseId: string;

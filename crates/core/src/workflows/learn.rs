@@ -1,0 +1,413 @@
+//! `learn` (issue #22, docs/recipes.md): a console step or list learned from a recording of
+//! the user's own portal pages (a HAR file), shown field by field, and saved on confirmation;
+//! `learn --list`, `--export` and `--forget`.
+//!
+//! The step's values are the ones a replay fills in (`superapp::step_values`, the same
+//! function), so a placeholder means the same when learned and when replayed. Nothing is
+//! saved when the learner refuses (a typed [`CoreError::LearnRefused`], CLI exit 9).
+
+use std::path::{Path, PathBuf};
+
+use gopay_miniapp_guard::text::Shown;
+use gopay_miniapp_portal::domain::StepInput;
+use gopay_miniapp_portal::{Backend, Portal};
+use gopay_miniapp_recipes::learn::{Literals, Options};
+use gopay_miniapp_recipes::{Feature, ListExpect, Recipe, Values};
+use serde::Serialize;
+
+use super::release::{self, ReleaseRef};
+use crate::binding::Binding;
+use crate::error::CoreError;
+use crate::events::{Confirm, Prompter};
+use crate::hint::{Hint, Input};
+use crate::recipes;
+use crate::Context;
+
+/// What `learn FEATURE` is given besides the recording.
+#[derive(Debug, Clone, Default)]
+pub struct LearnInputs {
+    /// The release the recording acted on (steps).
+    pub at: ReleaseRef,
+    /// The whitelist's user IDs as recorded.
+    pub user_ids: Vec<String>,
+    /// The grayscale ratio as recorded.
+    pub ratio: Option<u8>,
+    /// Lists: the id the recorded answer holds (default: the binding's).
+    pub expect: Option<String>,
+    /// Lists: the name of that item, as the user confirms it.
+    pub name: Option<String>,
+    /// Fields whose literal the user accepts under `--yes` (`body.remark`, `2:query.type`).
+    pub accept_literals: Vec<String>,
+    /// `--yes`: no question; only short constant literals pass, and the accepted ones.
+    pub yes: bool,
+    /// Where the recipe is saved.
+    pub scope: Scope,
+}
+
+/// Where a learned recipe is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// Under the tool's home, per portal origin (owner-only).
+    #[default]
+    User,
+    /// Next to the binding (`gopay-miniapp.recipes/`), so a team shares it in git; others
+    /// confirm it once per content before it runs.
+    Project,
+}
+
+/// What `learn` did.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnResult {
+    pub feature: String,
+    pub origin: String,
+    /// The recipe as shown to the user, field by field (placeholders and literals; never a
+    /// session value).
+    pub shown: String,
+    /// The file written; `None` when the user said no.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved: Option<String>,
+}
+
+/// A feature by the name a user types, or the typed refusal listing the names.
+pub fn feature(name: &str) -> Result<Feature, CoreError> {
+    Feature::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
+        CoreError::invalid(
+            format!(
+                "`{}` is not a feature learn knows: {}",
+                Shown(name),
+                names.join(", ")
+            ),
+            Hint::None,
+        )
+    })
+}
+
+/// The portal recipes are learned for: the binding's, which must be a SuperApp console (the
+/// native portal does every step through its API).
+async fn console(ctx: &Context) -> Result<(std::sync::Arc<dyn Portal>, Binding), CoreError> {
+    let binding = Binding::require(&ctx.project)?;
+    let portal = ctx.portal().await?;
+    if portal.backend() != Backend::Superapp {
+        return Err(CoreError::invalid(
+            format!(
+                "{} is a {} portal: its API does every step, there is nothing to learn",
+                portal.base_url(),
+                portal.backend()
+            ),
+            Hint::None,
+        ));
+    }
+    Ok((portal, binding))
+}
+
+/// Learns `feature` from the HAR file `har` and saves it when the user confirms (always under
+/// `--yes`, where the learner lets only short constant literals and the accepted ones pass).
+pub async fn learn(
+    ctx: &Context,
+    feature: Feature,
+    har: &Path,
+    inputs: &LearnInputs,
+    prompter: &dyn Prompter,
+) -> Result<LearnResult, CoreError> {
+    let (portal, binding) = console(ctx).await?;
+    let origin = recipes::origin_of(portal.base_url())?;
+    let recorded = gopay_miniapp_recipes::read_har_file(har)?;
+    let literals = if inputs.yes {
+        Literals::Yes {
+            accepted: inputs.accept_literals.clone(),
+        }
+    } else {
+        Literals::Confirm
+    };
+    let options = Options::new(time::OffsetDateTime::now_utc(), literals);
+    let learned = if feature.is_list() {
+        // The binding's item by default, with its name when the binding knows one.
+        let named =
+            |id: &str, name: &str| (Some(id.to_string()), (name != id).then(|| name.to_string()));
+        let (values, (default_expect, default_name)) = match feature {
+            Feature::Spaces => (
+                Values::default(),
+                named(&binding.space.id, &binding.space.name),
+            ),
+            Feature::Apps => (
+                Values {
+                    space_id: Some(binding.space.id.clone()),
+                    ..Values::default()
+                },
+                named(&binding.app.id, &binding.app.name),
+            ),
+            _ => (
+                Values::default(),
+                binding
+                    .target_apps
+                    .first()
+                    .map(|t| named(&t.id, &t.name))
+                    .unwrap_or_default(),
+            ),
+        };
+        // A name given with another id than the binding's is the user's; the binding's name
+        // goes with the binding's id only.
+        let default_name = default_name.filter(|_| inputs.expect.is_none());
+        let expect =
+            ListExpect {
+                id: inputs.expect.clone().or(default_expect).ok_or_else(|| {
+                    CoreError::NeedsInput {
+                        question: "Which id does the recorded list hold?".into(),
+                        input: match feature {
+                            Feature::Spaces => Input::Space,
+                            Feature::Apps => Input::App,
+                            _ => Input::TargetApp,
+                        },
+                    }
+                })?,
+                name: inputs.name.clone().or(default_name),
+            };
+        gopay_miniapp_recipes::learn_list(feature, &recorded, &origin, &values, &expect, &options)?
+    } else {
+        let values = step_values(ctx, portal.as_ref(), &binding, feature, inputs, prompter).await?;
+        gopay_miniapp_recipes::learn_step(feature, &recorded, &origin, &values, &options)?
+    };
+    let shown = learned.to_string();
+    let save = inputs.yes
+        || prompter
+            .confirm(&Confirm {
+                question: &format!("{shown}\nSave this recipe for {feature}?"),
+                input: Input::Confirmation,
+                action: "Save",
+                destructive: false,
+            })
+            .await?;
+    let saved = match (save, inputs.scope) {
+        (false, _) => None,
+        (true, Scope::User) => Some(recipes::save(&ctx.home, &learned.recipe)?),
+        (true, Scope::Project) => Some(recipes::save_project(
+            &ctx.home,
+            &ctx.project,
+            &learned.recipe,
+        )?),
+    };
+    Ok(LearnResult {
+        feature: feature.name().into(),
+        origin: learned.recipe.origin.clone(),
+        shown,
+        saved: saved.map(|p| p.display().to_string()),
+    })
+}
+
+/// The values the recording was made with: the release's (as a replay fills them in) and the
+/// step's own inputs.
+async fn step_values(
+    ctx: &Context,
+    portal: &dyn Portal,
+    binding: &Binding,
+    feature: Feature,
+    inputs: &LearnInputs,
+    prompter: &dyn Prompter,
+) -> Result<Values, CoreError> {
+    if feature == Feature::Rollback {
+        let target = release::resolve_target(
+            portal,
+            Some(binding),
+            inputs.at.target_app.as_deref(),
+            prompter,
+        )
+        .await?;
+        return Ok(Values {
+            space_id: Some(binding.space.id.clone()),
+            app_id: Some(binding.app.id.clone()),
+            channel_code: Some(target.id),
+            ..Values::default()
+        });
+    }
+    let resolved = release::resolve(ctx, &inputs.at, prompter).await?;
+    let release = resolved.require_release()?;
+    let input = match feature {
+        Feature::Whitelist => {
+            if inputs.user_ids.is_empty() {
+                return Err(CoreError::NeedsInput {
+                    question: "Which user IDs did the recording send?".into(),
+                    input: Input::Users,
+                });
+            }
+            Some(StepInput::Whitelist {
+                user_ids: inputs.user_ids.clone(),
+            })
+        }
+        Feature::Grayscale => Some(StepInput::Grayscale {
+            ratio: inputs.ratio.ok_or_else(|| CoreError::NeedsInput {
+                question: "Which ratio did the recording send?".into(),
+                input: Input::Ratio,
+            })?,
+        }),
+        _ => None,
+    };
+    Ok(gopay_miniapp_portal::superapp::step_values(
+        release,
+        input.as_ref(),
+    )?)
+}
+
+/// One feature as `learn --list` shows it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeatureState {
+    pub feature: String,
+    /// `built_in`, `learned`, `missing`, `unconfirmed` (a project recipe whose content was
+    /// not confirmed yet), or `unusable` (a file that does not read as a recipe for this
+    /// portal, e.g. another origin's: `problem` says why).
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learned_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnList {
+    pub portal: String,
+    pub features: Vec<FeatureState>,
+}
+
+/// Each feature on the bound portal: built in, learned (when, where), missing.
+pub async fn list(ctx: &Context) -> Result<LearnList, CoreError> {
+    let (portal, _) = console(ctx).await?;
+    let origin = recipes::origin_of(portal.base_url())?;
+    // Built-in: what the backend does without any recipe.
+    let built_in = gopay_miniapp_portal::superapp::capabilities();
+    let project = recipes::project_list(&ctx.project, &origin);
+    let features = recipes::list(&ctx.home, &origin)
+        .into_iter()
+        .zip(project)
+        .map(|(stored, shared)| {
+            // The user's own wins; else the project's, when there is one.
+            let (stored, in_project) = match (&stored.recipe, &shared.recipe) {
+                (None, Some(_)) => (shared, true),
+                _ => (stored, false),
+            };
+            let cap = gopay_miniapp_portal::superapp::recipe_capability(stored.feature);
+            let mut state = FeatureState {
+                feature: stored.feature.name().into(),
+                state: "missing",
+                learned_at: None,
+                file: None,
+                problem: None,
+            };
+            match stored.recipe {
+                _ if built_in.supports(cap) => state.state = "built_in",
+                Some(Ok(recipe)) if in_project && !recipes::is_trusted(&ctx.home, &recipe) => {
+                    state.state = "unconfirmed";
+                    state.file = Some(stored.file.display().to_string());
+                    state.problem = Some(format!(
+                        "a project recipe not confirmed yet: gopay-miniapp learn --trust {}",
+                        stored.feature
+                    ));
+                }
+                Some(Ok(recipe)) => {
+                    state.state = "learned";
+                    state.learned_at = recipe
+                        .learned_at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok();
+                    state.file = Some(stored.file.display().to_string());
+                }
+                Some(Err(e)) => {
+                    state.state = "unusable";
+                    state.file = Some(stored.file.display().to_string());
+                    state.problem = Some(e.to_string());
+                }
+                None => {}
+            }
+            state
+        })
+        .collect();
+    Ok(LearnList {
+        portal: portal.base_url().to_string(),
+        features,
+    })
+}
+
+/// The recipes learned on the bound portal, as stored (they hold no session value), for a bug
+/// report.
+pub async fn export(ctx: &Context) -> Result<Vec<Recipe>, CoreError> {
+    let (portal, _) = console(ctx).await?;
+    let origin = recipes::origin_of(portal.base_url())?;
+    Ok(recipes::load(&ctx.home, &origin))
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Forgotten {
+    pub feature: String,
+    /// The file removed; `None` when nothing was learned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<String>,
+}
+
+/// Forgets `feature`'s recipe on the bound portal.
+pub async fn forget(ctx: &Context, feature: Feature) -> Result<Forgotten, CoreError> {
+    let (portal, _) = console(ctx).await?;
+    let origin = recipes::origin_of(portal.base_url())?;
+    let removed: Option<PathBuf> = recipes::forget(&ctx.home, &origin, feature)?;
+    Ok(Forgotten {
+        feature: feature.name().into(),
+        removed: removed.map(|p| p.display().to_string()),
+    })
+}
+
+/// Confirms the project's recipe of `feature` (outside data: it came with the project) once
+/// for its content, after showing it; a changed file needs confirming again.
+pub async fn trust(
+    ctx: &Context,
+    feature: Feature,
+    yes: bool,
+    prompter: &dyn Prompter,
+) -> Result<LearnResult, CoreError> {
+    let (portal, _) = console(ctx).await?;
+    let origin = recipes::origin_of(portal.base_url())?;
+    let file = recipes::project_file(&ctx.project, feature);
+    let stored = recipes::project_list(&ctx.project, &origin)
+        .into_iter()
+        .find(|s| s.feature == feature)
+        .and_then(|s| s.recipe);
+    let recipe = match stored {
+        Some(Ok(recipe)) => recipe,
+        Some(Err(e)) => return Err(e),
+        None => {
+            return Err(CoreError::invalid(
+                format!(
+                    "the project has no recipe for {feature} ({})",
+                    file.display()
+                ),
+                Hint::None,
+            ))
+        }
+    };
+    // The recipe as stored: no session value by construction, shown cleaned.
+    let shown = gopay_miniapp_guard::text::Lines(&recipe.to_json()).to_string();
+    let ok = yes
+        || prompter
+            .confirm(&Confirm {
+                question: &format!(
+                    "{shown}\nUse this project recipe for {feature} on {}?",
+                    Shown(&recipe.origin)
+                ),
+                input: Input::Confirmation,
+                action: "Use",
+                destructive: false,
+            })
+            .await?;
+    if ok {
+        recipes::trust(&ctx.home, &recipe)?;
+    }
+    Ok(LearnResult {
+        feature: feature.name().into(),
+        origin: recipe.origin.clone(),
+        shown,
+        saved: ok.then(|| file.display().to_string()),
+    })
+}
