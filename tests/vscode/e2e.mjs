@@ -396,6 +396,8 @@ async function main() {
     await w.findRow(/^1\.0\.1, /); // the tree is back
     await w.clickAction('Publish MiniApp');
     await describePublish('Second release from VS Code');
+    // 1.0.2's files are 1.0.1's (only package.json's version differs): the workflow asks first.
+    await w.answerDialog('Publish Anyway', { expect: /The package is identical to version 1\.0\.1 already on the portal\. Publish it again as 1\.0\.2\?/ });
     const published = await w.notification(/Published Hello MiniApp 1\.0\.2/, 120_000);
     await w.notificationButton(published, 'Show Temporary Code');
     await w.pick('GoPay Staging', { expectTitle: 'Release 1.0.2' });
