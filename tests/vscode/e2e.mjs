@@ -12,7 +12,7 @@
 //
 //   node tests/vscode/e2e.mjs [--binary PATH] [--vsix FILE] [--keep]
 //
-// Without --vsix it packages the extension (`npm run package`: a release build of the sidecar);
+// Without --vsix it packages the extension (`npm run package`: the `dist` build of the sidecar);
 // --binary bundles that binary instead of building. Installs code-server into ~/.cache if
 // missing. Screenshots go to tests/artifacts/vscode/; the sidebar's is copied to
 // docs/images/vscode-sidebar.png. Every process it starts is stopped at the end, also on failure.

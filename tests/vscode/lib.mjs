@@ -561,7 +561,7 @@ function packageExtension() {
     log('npm ci (the extension’s packages)');
     run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: repo });
   }
-  log(binary ? `packaging the extension with ${binary}` : 'packaging the extension (cargo build --release)');
+  log(binary ? `packaging the extension with ${binary}` : 'packaging the extension (cargo build --profile dist)');
   const r = run(process.execPath, args, { cwd: repo });
   const vsix = r.stdout.trim().split('\n').pop();
   assert(vsix.endsWith('.vsix') && fs.existsSync(vsix), `package.mjs printed ${vsix}`);

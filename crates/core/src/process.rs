@@ -2,6 +2,11 @@
 //! is named by its PID *and* its start time (field 22 of `/proc/<pid>/stat`, in clock ticks
 //! since boot) *and* the boot it belongs to (`/proc/sys/kernel/random/boot_id`): a PID that
 //! was reused has another start time, and after a reboot the boot id differs.
+//!
+//! Everything read from `/proc` is behind `cfg(target_os = "linux")`. Elsewhere (macOS) there
+//! is no start time, no boot id and no group listing: a recorded process counts as gone, and
+//! callers fall back to what is portable (`kill(-pgid, 0)`); docs/platforms.md says what that
+//! changes.
 
 use serde::{Deserialize, Serialize};
 
@@ -56,11 +61,19 @@ impl Stat {
 /// `pid (comm) state ppid pgrp …`: the command name may hold spaces and parentheses, so the
 /// fields are counted from after the last `)`. `None` when the process is gone or there is no
 /// /proc.
+#[cfg(target_os = "linux")]
 pub fn stat(pid: i32) -> Option<Stat> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     parse_stat(&text)
 }
 
+/// No /proc: nothing is known about `pid`.
+#[cfg(not(target_os = "linux"))]
+pub fn stat(_pid: i32) -> Option<Stat> {
+    None
+}
+
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn parse_stat(text: &str) -> Option<Stat> {
     let after_comm = &text[text.rfind(')')? + 1..];
     // After the name: field 3 (state) is the first; field 22 (starttime) the twentieth.
@@ -73,6 +86,7 @@ fn parse_stat(text: &str) -> Option<Stat> {
 }
 
 /// This boot's id, where the kernel says it.
+#[cfg(target_os = "linux")]
 pub fn boot_id() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .ok()
@@ -80,8 +94,15 @@ pub fn boot_id() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Not said outside Linux (macOS has `kern.bootsessionuuid`: not read yet).
+#[cfg(not(target_os = "linux"))]
+pub fn boot_id() -> Option<String> {
+    None
+}
+
 /// The live processes whose process group is `pgid`, with their stat. `None` when /proc is
 /// unusable.
+#[cfg(target_os = "linux")]
 pub fn group_members(pgid: i32) -> Option<Vec<(i32, Stat)>> {
     let entries = std::fs::read_dir("/proc").ok()?;
     let mut members = Vec::new();
@@ -102,14 +123,27 @@ pub fn group_members(pgid: i32) -> Option<Vec<(i32, Stat)>> {
     Some(members)
 }
 
+/// No /proc to list: the caller falls back to `kill(-pgid, 0)`.
+#[cfg(not(target_os = "linux"))]
+pub fn group_members(_pgid: i32) -> Option<Vec<(i32, Stat)>> {
+    None
+}
+
 /// Whether process `pid` was started with `NAME=value` in its environment (read from
 /// `/proc/<pid>/environ`, which only its owner may read).
+#[cfg(target_os = "linux")]
 pub fn has_env(pid: i32, name: &str, value: &str) -> bool {
     let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
         return false;
     };
     let wanted = format!("{name}={value}");
     environ.split(|b| *b == 0).any(|kv| kv == wanted.as_bytes())
+}
+
+/// Another process's environment is not readable without /proc.
+#[cfg(not(target_os = "linux"))]
+pub fn has_env(_pid: i32, _name: &str, _value: &str) -> bool {
+    false
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 // system, the settings and the `--version` check.
 
 import { execFile } from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as vscode from 'vscode';
 
+import { fileState, restoreExecutable } from './binaryFile';
 import type { Ctx } from './ctx';
 import { discover, parseVersion, Source } from './pure/discovery';
 
@@ -13,21 +13,11 @@ export interface ServerInfo {
   path: string;
   source: Source;
   version: string;
+  /** Said to the user once the sidecar runs (e.g. the bundled binary's execute bit restored). */
+  notice?: string;
 }
 
 export type FindResult = { ok: true; server: ServerInfo } | { ok: false; problem: string };
-
-function isExecutable(file: string): boolean {
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) return false;
-    if (process.platform === 'win32') return true;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function runVersion(file: string): Promise<{ stdout: string; error?: string }> {
   return new Promise((resolve) => {
@@ -57,10 +47,11 @@ export async function findServer(ctx: Ctx): Promise<FindResult> {
     platform: process.platform,
     home: os.homedir(),
     baseDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
-    isExecutable,
+    fileState: (file) => fileState(file),
+    restoreExecutable,
   });
   if (!found.ok) return found;
-  const { path, source } = found.found;
+  const { path, source, notice } = found.found;
   const ran = await runVersion(path);
   if (ran.error) return { ok: false, problem: `${path} --version failed: ${ran.error}` };
   const version = parseVersion(ran.stdout);
@@ -70,5 +61,5 @@ export async function findServer(ctx: Ctx): Promise<FindResult> {
       problem: `${path} --version printed "${ran.stdout.trim().slice(0, 80)}", so it is not gopay-miniapp`,
     };
   }
-  return { ok: true, server: { path, source, version } };
+  return { ok: true, server: { path, source, version, notice } };
 }

@@ -147,6 +147,10 @@ export class Ctx implements vscode.Disposable {
     }
     this.server = found.server;
     this.log.info(`sidecar: ${found.server.path} (${found.server.source}), version ${found.server.version}`);
+    if (found.server.notice) {
+      this.log.warn(found.server.notice);
+      void vscode.window.showWarningMessage(found.server.notice);
+    }
     const extraEnv = this.config.get<Record<string, string>>('server.extraEnv') ?? {};
     const serverOptions: ServerOptions = {
       command: found.server.path,

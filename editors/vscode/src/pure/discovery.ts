@@ -1,6 +1,10 @@
 // Where the sidecar binary is: the setting `gopayMiniapp.server.path`, else the binary bundled
 // in the .vsix (`server/gopay-miniapp`), else `gopay-miniapp` on PATH. File-system access is
 // passed in, so this stays testable. No `vscode` here.
+//
+// A bundled binary that exists but lost its execute bit (a .vsix packed on Windows, an unzip
+// that drops modes) is never skipped silently: the extension restores the bit where it may and
+// says so, or says why it uses PATH instead, or fails naming the bundled file.
 
 import * as path from 'path';
 
@@ -11,7 +15,12 @@ export type Source = 'setting' | 'bundled' | 'PATH';
 export interface Found {
   path: string;
   source: Source;
+  /** Something the user should read although the binary was found (shown and logged). */
+  notice?: string;
 }
+
+/** What is at a path: an executable file, a file without the execute bit, or nothing usable. */
+export type FileState = 'executable' | 'notExecutable' | 'missing';
 
 export interface DiscoveryInput {
   /** `gopayMiniapp.server.path` (empty: not set). */
@@ -24,8 +33,13 @@ export interface DiscoveryInput {
   home?: string;
   /** A relative setting is taken from here (the first workspace folder). */
   baseDir?: string;
-  /** Is there an executable file at this path? */
-  isExecutable: (file: string) => boolean;
+  /** What is at this path? */
+  fileState: (file: string) => FileState;
+  /**
+   * Gives the bundled file its execute bit back; the error's text when it may not (a read-only
+   * extension folder). Absent: discovery does not try.
+   */
+  restoreExecutable?: (file: string) => string | undefined;
 }
 
 export type Discovery = { ok: true; found: Found } | { ok: false; problem: string };
@@ -49,20 +63,51 @@ export function discover(input: DiscoveryInput): Discovery {
   if (setting) {
     const expanded = expandHome(setting, input.home);
     const file = path.isAbsolute(expanded) || !input.baseDir ? expanded : path.join(input.baseDir, expanded);
-    if (input.isExecutable(file)) return { ok: true, found: { path: file, source: 'setting' } };
+    const state = input.fileState(file);
+    if (state === 'executable') return { ok: true, found: { path: file, source: 'setting' } };
     return {
       ok: false,
-      problem: `the setting gopayMiniapp.server.path is "${setting}", but there is no executable file there`,
+      problem:
+        state === 'notExecutable'
+          ? `the setting gopayMiniapp.server.path is "${setting}", but that file is not executable (chmod +x it)`
+          : `the setting gopayMiniapp.server.path is "${setting}", but there is no executable file there`,
     };
   }
   const bundled = bundledPath(input.extensionPath, input.platform);
-  if (input.isExecutable(bundled)) return { ok: true, found: { path: bundled, source: 'bundled' } };
+  const bundledState = input.fileState(bundled);
+  if (bundledState === 'executable') return { ok: true, found: { path: bundled, source: 'bundled' } };
+  // Why the bundled binary is not used, when there is one: said whatever happens next.
+  let bundledProblem: string | undefined;
+  if (bundledState === 'notExecutable') {
+    const failed = input.restoreExecutable ? input.restoreExecutable(bundled) : 'not tried';
+    if (failed === undefined && input.fileState(bundled) === 'executable') {
+      return {
+        ok: true,
+        found: {
+          path: bundled,
+          source: 'bundled',
+          notice: `The bundled GoPay MiniApp helper (${bundled}) had lost its execute permission; the extension restored it.`,
+        },
+      };
+    }
+    bundledProblem =
+      failed === undefined
+        ? `the bundled sidecar ${bundled} is still not executable after its execute permission was restored (is the extensions folder on a noexec mount?)`
+        : `the bundled sidecar ${bundled} is not executable and its execute permission could not be restored (${failed})`;
+  }
   const name = binaryFileName(input.platform);
   const sep = input.platform === 'win32' ? ';' : ':';
   for (const dir of (input.pathEnv ?? '').split(sep)) {
     if (!dir) continue;
     const file = path.join(dir, name);
-    if (input.isExecutable(file)) return { ok: true, found: { path: file, source: 'PATH' } };
+    if (input.fileState(file) === 'executable') {
+      const found: Found = { path: file, source: 'PATH' };
+      if (bundledProblem) found.notice = `GoPay MiniApp uses ${file} from PATH: ${bundledProblem}.`;
+      return { ok: true, found };
+    }
+  }
+  if (bundledProblem) {
+    return { ok: false, problem: `${bundledProblem}, and there is no ${name} on PATH: reinstall the extension or set gopayMiniapp.server.path` };
   }
   return {
     ok: false,
