@@ -13,41 +13,22 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
         let result = learn::list(&cx.ctx).await;
         return cx.finish(result, |l| {
             let mut text = format!("Features on {}:\n", Shown(&l.portal));
+            // Outside data (file names, the checker's words), cleaned for the terminal.
+            let shown = |v: &Option<String>| {
+                v.as_deref()
+                    .map(|t| Shown(t).to_string())
+                    .unwrap_or_default()
+            };
             for f in &l.features {
-                let detail = match (f.state, &f.learned_at, &f.file, &f.problem) {
-                    ("learned", at, file, _) => format!(
+                let detail = match f.state {
+                    "learned" => format!(
                         "learned {} ({})",
-                        at.as_deref().unwrap_or("?"),
-                        file.as_deref()
-                            .map(Shown)
-                            .map(|s| s.to_string())
-                            .unwrap_or_default()
+                        f.learned_at.as_deref().unwrap_or("?"),
+                        shown(&f.file)
                     ),
-                    ("unusable", _, file, problem) => format!(
-                        "not used: {} ({})",
-                        problem
-                            .as_deref()
-                            .map(Shown)
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
-                        file.as_deref()
-                            .map(Shown)
-                            .map(|s| s.to_string())
-                            .unwrap_or_default()
-                    ),
-                    ("built_in", ..) => "built in".into(),
-                    ("unconfirmed", _, file, problem) => format!(
-                        "{} ({})",
-                        problem
-                            .as_deref()
-                            .map(Shown)
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
-                        file.as_deref()
-                            .map(Shown)
-                            .map(|s| s.to_string())
-                            .unwrap_or_default()
-                    ),
+                    "unusable" => format!("not used: {} ({})", shown(&f.problem), shown(&f.file)),
+                    "built_in" => "built in".into(),
+                    "unconfirmed" => format!("{} ({})", shown(&f.problem), shown(&f.file)),
                     _ => "missing (learn it: gopay-miniapp learn FEATURE --har FILE)".into(),
                 };
                 text.push_str(&format!("  {:<15} {detail}\n", f.feature));
