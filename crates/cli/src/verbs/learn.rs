@@ -1,7 +1,7 @@
 //! `learn`: a console step or list learned from a HAR recording of the user's own portal
 //! (issue #22, docs/recipes.md); `--list`, `--export`, `--forget`.
 
-use gopay_miniapp_core::workflows::learn::{self, LearnInputs, Scope};
+use gopay_miniapp_core::workflows::learn::{self, LearnInputs, RecipeState, Scope};
 use gopay_miniapp_core::workflows::release::ReleaseRef;
 use gopay_miniapp_guard::text::Shown;
 
@@ -21,15 +21,23 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
             };
             for f in &l.features {
                 let detail = match f.state {
-                    "learned" => format!(
+                    RecipeState::Learned => format!(
                         "learned {} ({})",
                         f.learned_at.as_deref().unwrap_or("?"),
                         shown(&f.file)
                     ),
-                    "unusable" => format!("not used: {} ({})", shown(&f.problem), shown(&f.file)),
-                    "built_in" => "built in".into(),
-                    "unconfirmed" => format!("{} ({})", shown(&f.problem), shown(&f.file)),
-                    _ => "missing (learn it: gopay-miniapp learn FEATURE --har FILE)".into(),
+                    RecipeState::Unusable => {
+                        format!("not used: {} ({})", shown(&f.problem), shown(&f.file))
+                    }
+                    RecipeState::BuiltIn => "built in".into(),
+                    RecipeState::Unconfirmed => format!(
+                        "a project recipe not confirmed yet: gopay-miniapp learn --trust {} ({})",
+                        f.feature,
+                        shown(&f.file)
+                    ),
+                    RecipeState::Missing => {
+                        "missing (learn it: gopay-miniapp learn FEATURE --har FILE)".into()
+                    }
                 };
                 text.push_str(&format!("  {:<15} {detail}\n", f.feature));
             }

@@ -249,15 +249,27 @@ async fn step_values(
     )?)
 }
 
+/// Where a feature stands on a portal (`learn --list`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipeState {
+    /// The backend does it without a recipe.
+    BuiltIn,
+    Learned,
+    Missing,
+    /// A project recipe whose content was not confirmed yet (`learn --trust`).
+    Unconfirmed,
+    /// A file that does not read as a recipe for this portal, e.g. another origin's:
+    /// `problem` says why.
+    Unusable,
+}
+
 /// One feature as `learn --list` shows it.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FeatureState {
     pub feature: String,
-    /// `built_in`, `learned`, `missing`, `unconfirmed` (a project recipe whose content was
-    /// not confirmed yet), or `unusable` (a file that does not read as a recipe for this
-    /// portal, e.g. another origin's: `problem` says why).
-    pub state: &'static str,
+    pub state: RecipeState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub learned_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -292,23 +304,20 @@ pub async fn list(ctx: &Context) -> Result<LearnList, CoreError> {
             let cap = gopay_miniapp_portal::superapp::recipe_capability(stored.feature);
             let mut state = FeatureState {
                 feature: stored.feature.name().into(),
-                state: "missing",
+                state: RecipeState::Missing,
                 learned_at: None,
                 file: None,
                 problem: None,
             };
             match stored.recipe {
-                _ if built_in.supports(cap) => state.state = "built_in",
+                _ if built_in.supports(cap) => state.state = RecipeState::BuiltIn,
                 Some(Ok(recipe)) if in_project && !recipes::is_trusted(&ctx.home, &recipe) => {
-                    state.state = "unconfirmed";
+                    // The front end says how to confirm it (the CLI: `learn --trust`).
+                    state.state = RecipeState::Unconfirmed;
                     state.file = Some(stored.file.display().to_string());
-                    state.problem = Some(format!(
-                        "a project recipe not confirmed yet: gopay-miniapp learn --trust {}",
-                        stored.feature
-                    ));
                 }
                 Some(Ok(recipe)) => {
-                    state.state = "learned";
+                    state.state = RecipeState::Learned;
                     state.learned_at = recipe
                         .learned_at
                         .format(&time::format_description::well_known::Rfc3339)
@@ -316,7 +325,7 @@ pub async fn list(ctx: &Context) -> Result<LearnList, CoreError> {
                     state.file = Some(stored.file.display().to_string());
                 }
                 Some(Err(e)) => {
-                    state.state = "unusable";
+                    state.state = RecipeState::Unusable;
                     state.file = Some(stored.file.display().to_string());
                     state.problem = Some(e.to_string());
                 }
