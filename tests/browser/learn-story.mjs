@@ -130,15 +130,61 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
     const state = ok(["--json", "learn", "--list"]).features.find((f) => f.feature === "whitelist").state;
     assert.equal(state, "missing", `${what}: something was saved`);
   }
+  // Canary secrets planted where a browser's recording may carry them: an `Authorization`
+  // header on every request (dropped: the recipe refers to no such header), and a secret-named
+  // query parameter and body field (refused: never kept). Checked against every recipe, the
+  // export, every output and the logs at the end (`secrets`).
+  const canary = { auth: "CanaryAuthorization7f3a9e", query: "CanaryQueryToken5b2c8d", body: "CanaryBodySecret9d4e1f" };
+  secrets.push(...Object.values(canary));
+  const withAuthorization = variantHar("authorization", (entries) => {
+    for (const e of entries) e.request.headers.push({ name: "Authorization", value: `Bearer ${canary.auth}` });
+  });
+  ok(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", withAuthorization]);
+  ok(["--json", "learn", "--forget", "whitelist"]);
+  const secretFields = {
+    query: variantHar("query-secret", (entries) => {
+      const e = entries.find(isStep);
+      e.request.url += `${e.request.url.includes("?") ? "&" : "?"}access_token=${canary.query}`;
+      e.request.queryString = [...(e.request.queryString ?? []), { name: "access_token", value: canary.query }];
+    }),
+    body: variantHar("body-secret", (entries) => {
+      const e = entries.find(isStep);
+      e.request.postData.text = JSON.stringify({ ...JSON.parse(e.request.postData.text), sessionToken: canary.body });
+    }),
+  };
+  for (const [where, file] of Object.entries(secretFields)) {
+    const r = cli(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", file]);
+    assert.equal(r.status, 9, `a secret in the ${where}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+  }
+
   // The literal, accepted by name, is learned (and the plain recording again after it).
   ok(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", refusals["an unexplained literal"], "--accept-literal", "body.remark"]);
   ok(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", join(hars, "whitelist.har")]);
 
-  // `bind` picks from the learned lists now.
+  // `bind` picks from the learned lists now: in a terminal (a pty, through util-linux's
+  // `script`), it asks to rebind, then offers the learned spaces and MiniApps by name.
   const spaces = ok(["--json", "spaces"]);
   assert.ok(JSON.stringify(spaces).includes(space), JSON.stringify(spaces));
   const targets = ok(["--json", "target-apps"]);
   assert.ok(JSON.stringify(targets).includes(channel), JSON.stringify(targets));
+  const shellQuote = (a) => `'${a.replaceAll("'", "'\\''")}'`;
+  const picked = spawnSync("script", ["-qec", [bin, "--portal", url, "bind", "--backend", "superapp"].map(shellQuote).join(" "), "/dev/null"], {
+    cwd: project,
+    input: "y\nDemo Space\nHello MiniApp\n",
+    encoding: "utf8",
+    env: { ...process.env, GOPAY_MINIAPP_HOME: home, NO_COLOR: "1", TERM: "dumb" },
+    timeout: 60_000,
+  });
+  logs.push(picked.stdout, picked.stderr);
+  assert.equal(picked.status, 0, `bind in a terminal: exit ${picked.status}\n${picked.stdout}\n${picked.stderr}`);
+  const bound = JSON.parse(readFileSync(join(project, "gopay-miniapp.json"), "utf8"));
+  assert.equal(bound.space.id, space, picked.stdout);
+  assert.equal(bound.app.id, app, picked.stdout);
+  // Target apps come from the learned list at release time, not from the binding.
+  assert.deepEqual(bound.targetApps ?? [], [], JSON.stringify(bound));
+  assert.match(picked.stdout, /Rebind it to another MiniApp\?/);
+  if (spaces.spaces.length > 1) assert.match(picked.stdout, /Select a space/);
+  assert.match(picked.stdout, /Bound to "Hello MiniApp"/);
 
   // Replay on new versions: 1.0.3 goes through every step.
   const zip = join(dir, "1.0.3.zip");
@@ -161,6 +207,24 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
   });
   assert.equal((await approved.json()).success, true);
   assert.equal(await state(), "PASSED");
+  // --dry-run: the same checks, then the exact requests (a learned step's from its recipe,
+  // the session's values named), nothing sent and nothing asked (no --yes).
+  const dryWhitelist = ok(["--json", "whitelist", "1.0.3", ...step, "--users", "2001,2002,2003", "--dry-run"]);
+  assert.equal(dryWhitelist.step, "whitelist");
+  assert.ok(dryWhitelist.requests.length >= 1 && dryWhitelist.requests.every((r) => r.learned && r.url.startsWith(url)), JSON.stringify(dryWhitelist));
+  assert.match(JSON.stringify(dryWhitelist.requests), /2001/);
+  assert.ok(dryWhitelist.requests.every((r) => r.headers.some((h) => h.name === "cookie" && h.value === "<session cookie>")), JSON.stringify(dryWhitelist));
+  const dryText = cli(["whitelist", "1.0.3", ...step, "--users", "2001,2002,2003", "--dry-run"]);
+  assert.equal(dryText.status, 0, dryText.stderr);
+  assert.match(dryText.stdout, /Dry run of `gopay-miniapp whitelist` for 1\.0\.3 on "GoPay".*nothing was sent/);
+  const dryOfficial = ok(["--json", "official", "1.0.3", ...step, "--dry-run"]);
+  assert.ok(dryOfficial.requests.length === 2 && dryOfficial.requests.every((r) => !r.learned), JSON.stringify(dryOfficial));
+  const dryCode = ok(["--json", "qr", "1.0.3", ...step, "--dry-run"]);
+  assert.ok(dryCode.requests.every((r) => r.learned), JSON.stringify(dryCode));
+  // Inputs are checked as for the step: a ratio out of range is refused by the dry run too.
+  const dryBadRatio = cli(["--json", "grayscale", "1.0.3", ...step, "--ratio", "0", "--dry-run"]);
+  assert.notEqual(dryBadRatio.status, 0, dryBadRatio.stdout);
+  assert.equal(await state(), "PASSED", "a dry run sent nothing");
   ok(["--json", "--yes", "whitelist", "1.0.3", ...step, "--users", "2001,2002,2003"]);
   assert.equal(await state(), "BETA");
   ok(["--json", "--yes", "grayscale", "1.0.3", ...step, "--ratio", "25"]);
@@ -171,6 +235,10 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
   assert.equal(await state(), "GRAY");
   ok(["--json", "--yes", "official", "1.0.3", ...step]);
   assert.equal(await state(), "ONLINE");
+  const dryBack = ok(["--json", "rollback", ...step, "--dry-run"]);
+  assert.equal(dryBack.version, "1.0.3", JSON.stringify(dryBack));
+  assert.ok(dryBack.restoredVersion && dryBack.requests.every((r) => r.learned), JSON.stringify(dryBack));
+  assert.equal(await state(), "ONLINE", "a dry run sent nothing");
   ok(["--json", "--yes", "rollback", ...step]);
   assert.equal(await state(), "OFFLINE");
   // 1.0.4: released, then cancelled.

@@ -80,7 +80,7 @@ pub enum Command {
     /// Apply Release: show the release information, confirm, submit for review.
     Apply(ApplyArgs),
     /// Take a release out of review.
-    Withdraw(ReleaseArgs),
+    Withdraw(StepArgs),
     /// Wait until the review is done: exit 0 approved, 6 rejected (reason printed).
     Wait(WaitArgs),
     /// Set the whitelist user IDs and start whitelist testing.
@@ -88,13 +88,15 @@ pub enum Command {
     /// Start grayscale or raise its ratio (1–100, only up).
     Grayscale(GrayscaleArgs),
     /// Officially release: everyone gets it; the live version is archived.
-    Official(ReleaseArgs),
+    Official(StepArgs),
     /// Cancel a release.
-    Cancel(ReleaseArgs),
+    Cancel(StepArgs),
     /// Bring back the last archived version on a target app.
     Rollback {
         #[arg(long)]
         target_app: Option<String>,
+        #[command(flatten)]
+        dry: DryRunArg,
     },
     /// Learn a step or list the portal's API lacks from a recording of your own portal's
     /// pages (a HAR file): whitelist, grayscale, temporary_code, rollback, withdraw, cancel,
@@ -242,10 +244,30 @@ pub struct ReleaseArgs {
     pub target_app: Option<String>,
 }
 
+/// `--dry-run` of a step that changes a release.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct DryRunArg {
+    /// Show the exact requests this would send (session values named, not shown) after the
+    /// same checks; send nothing, ask nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A step that takes nothing beyond the release.
+#[derive(Debug, Args)]
+pub struct StepArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub dry: DryRunArg,
+}
+
 #[derive(Debug, Args)]
 pub struct QrArgs {
     #[command(flatten)]
     pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub dry: DryRunArg,
     #[arg(long, value_enum, default_value_t = QrFormat::Terminal)]
     pub format: QrFormat,
     /// Where png/svg go (default: qr-<version>.<format>).
@@ -275,6 +297,8 @@ pub struct ReleaseCmdArgs {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub dry: DryRunArg,
     /// Release notes (default: the version's description), on a portal that takes them at
     /// Apply (the SuperApp console takes them with `release --notes`).
     #[arg(long)]
@@ -294,6 +318,8 @@ pub struct WaitArgs {
 pub struct WhitelistArgs {
     #[command(flatten)]
     pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub dry: DryRunArg,
     /// Comma-separated user IDs.
     #[arg(long, value_delimiter = ',', required_unless_present = "users_file")]
     pub users: Vec<String>,
@@ -306,6 +332,8 @@ pub struct WhitelistArgs {
 pub struct GrayscaleArgs {
     #[command(flatten)]
     pub release: ReleaseArgs,
+    #[command(flatten)]
+    pub dry: DryRunArg,
     #[arg(long, allow_negative_numbers = true)]
     pub ratio: i64,
 }

@@ -1,7 +1,7 @@
 //! Results on stdout: one JSON document with `--json`, else short readable text.
 
 use gopay_miniapp_core::error::exit;
-use gopay_miniapp_core::workflows::release::StepResult;
+use gopay_miniapp_core::workflows::release::{DryRun, StepResult};
 use gopay_miniapp_core::workflows::status::{ReleaseView, StatusSnapshot, VersionView};
 use gopay_miniapp_core::{CoreError, ErrorReport};
 use gopay_miniapp_guard::text::Shown;
@@ -95,6 +95,45 @@ pub fn step_text(s: &StepResult) -> String {
             words::step_command(next, Some(&s.version), Some(&r.target_app))
         };
         text.push_str(&format!("Next: {verb}\n"));
+    }
+    text
+}
+
+/// `--dry-run`: the release found and the requests, as they would be sent (session values
+/// named by the portal adapter, never shown).
+pub fn dry_run_text(d: &DryRun) -> String {
+    let mut text = format!(
+        "Dry run of `gopay-miniapp {}` for {} on \"{}\" ({}){}: nothing was sent or asked. It would send:\n",
+        words::verb(d.step),
+        Shown(&d.version),
+        Shown(&d.target_app),
+        d.state.label(),
+        match &d.restored_version {
+            Some(back) => format!(", bringing back {}", Shown(back)),
+            None => String::new(),
+        },
+    );
+    for request in &d.requests {
+        text.push_str(&format!(
+            "  {} {}{}\n",
+            Shown(&request.method),
+            Shown(&request.url),
+            if request.learned {
+                "  (learned on this portal)"
+            } else {
+                ""
+            }
+        ));
+        for header in &request.headers {
+            text.push_str(&format!(
+                "    {}: {}\n",
+                Shown(&header.name),
+                Shown(&header.value)
+            ));
+        }
+        if let Some(body) = &request.body {
+            text.push_str(&format!("    {}\n", Shown(&body.to_string())));
+        }
     }
     text
 }

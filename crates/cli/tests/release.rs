@@ -199,6 +199,74 @@ fn second_release_whitelist_grayscale_official_rollback() {
     w.step(&["apply", &v2, "--target-app", STAGING, "--notes", "faster"]);
     w.review("approve", &v2, STAGING, None);
 
+    // --dry-run: the exact request after the same checks; no confirmation asked (no --yes),
+    // nothing sent, the session's token named, not shown.
+    let dry = w
+        .dev
+        .run(&[
+            "--json",
+            "whitelist",
+            &v2,
+            "--target-app",
+            STAGING,
+            "--users",
+            "7001,7002",
+            "--dry-run",
+        ])
+        .ok();
+    let plan = dry.json();
+    assert_eq!(plan["step"], "whitelist");
+    assert_eq!(plan["state"], "pilot_test", "{plan}");
+    let request = &plan["requests"][0];
+    assert_eq!(request["method"], "POST", "{plan}");
+    assert!(
+        request["url"].as_str().unwrap().ends_with("/whitelist"),
+        "{plan}"
+    );
+    assert_eq!(
+        request["body"]["userIds"],
+        serde_json::json!(["7001", "7002"])
+    );
+    assert_eq!(request["learned"], false);
+    assert!(
+        request["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["value"] == "Bearer <session access token>"),
+        "{plan}"
+    );
+    // Every long string of the stored session (its tokens, whatever the file's shape).
+    let stored = std::fs::read_to_string(w.dev.home.join("credentials.json")).unwrap();
+    let mut secrets = Vec::new();
+    long_strings(&serde_json::from_str(&stored).unwrap(), &mut secrets);
+    assert!(!secrets.is_empty(), "{stored}");
+    for secret in &secrets {
+        assert!(!dry.stdout.contains(secret.as_str()) && !dry.stderr.contains(secret.as_str()));
+    }
+    let text = w
+        .dev
+        .run(&[
+            "whitelist",
+            &v2,
+            "--target-app",
+            STAGING,
+            "--users",
+            "7001",
+            "--dry-run",
+        ])
+        .ok()
+        .stdout;
+    assert!(text.contains("nothing was sent or asked"), "{text}");
+    assert_eq!(
+        w.state(&v2, STAGING),
+        "pilot_test",
+        "a dry run sent nothing"
+    );
+    // A step the lifecycle does not allow now is refused by the dry run as by the step.
+    let (code, _) = w.refused(&["apply", &v2, "--target-app", STAGING, "--dry-run"], 6);
+    assert_eq!(code, "illegal_step");
+
     let users = w.root.path().join("users.txt");
     std::fs::write(&users, "# pilot users\n100001\n100002, 100003\n100001\n").unwrap();
     let wl = w.step(&[
@@ -250,6 +318,10 @@ fn second_release_whitelist_grayscale_official_rollback() {
     assert_eq!(w.state(&v1, STAGING), "archived");
     assert_eq!(w.state(&v2, STAGING), "released");
 
+    let dry = w.step(&["rollback", "--target-app", STAGING, "--dry-run"]);
+    assert_eq!(dry["version"], v2.as_str(), "{dry}");
+    assert_eq!(dry["restoredVersion"], v1.as_str(), "{dry}");
+    assert_eq!(w.state(&v2, STAGING), "released", "a dry run sent nothing");
     let run = w
         .dev
         .run(&["--json", "--yes", "rollback", "--target-app", STAGING])
@@ -597,4 +669,14 @@ fn temporary_code_decodes_back_to_the_working_deeplink() {
     w.step(&["official", &v1, "--target-app", STAGING]);
     let (code, _) = w.refused(&["qr", &v1, "--target-app", STAGING], 6);
     assert_eq!(code, "illegal_step");
+}
+
+/// The strings of 24 characters or more in `value` (tokens; not names, dates or URLs).
+fn long_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) if s.len() >= 24 && !s.contains("://") => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| long_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| long_strings(v, out)),
+        _ => {}
+    }
 }

@@ -319,6 +319,55 @@ pub enum PortalPage<'a> {
     },
 }
 
+/// A change `--dry-run` describes instead of making: the request the adapter would send for it.
+#[derive(Debug, Clone, Copy)]
+pub enum Planned<'a> {
+    Step {
+        release: &'a Release,
+        input: &'a StepInput,
+    },
+    Rollback {
+        app: &'a AppRef,
+        target: &'a TargetApp,
+    },
+    TemporaryCode {
+        release: &'a Release,
+        path: Option<&'a str>,
+    },
+}
+
+/// One request as `--dry-run` shows it (nothing is sent): the exact method, URL, headers and
+/// body, except that session values (cookies, tokens, a CSRF value echoed from a cookie) are
+/// replaced by what they refer to, e.g. `<session cookie>`, and a value a later request takes
+/// from an earlier answer by where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<PlannedHeader>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    /// Made from a route recipe learned on this portal (`gopay-miniapp learn`), not a route
+    /// built into this tool.
+    pub learned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PlannedHeader {
+    pub name: String,
+    pub value: String,
+}
+
+impl PlannedHeader {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        PlannedHeader {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// One portal, whatever API it speaks. Every method is one thing a workflow needs; a backend
 /// that cannot do it returns [`PortalError::NotAvailable`] (and leaves it out of
 /// [`Portal::capabilities`]).
@@ -399,6 +448,10 @@ pub trait Portal: Send + Sync {
         release: &Release,
         path: Option<&str>,
     ) -> Result<TemporaryCode, PortalError>;
+    /// The requests [`Portal::take_step`], [`Portal::rollback`] or [`Portal::temporary_code`]
+    /// would send for `planned`, with session values redacted; nothing is sent. Core has made
+    /// its checks (capabilities, lifecycle) before asking.
+    fn plan(&self, planned: Planned<'_>) -> Result<Vec<PlannedRequest>, PortalError>;
 
     /// Releases on target apps the user administers; `all` includes every state.
     async fn reviews(&self, all: bool) -> Result<Vec<Release>, PortalError>;

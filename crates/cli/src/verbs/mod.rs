@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use gopay_miniapp_core::credentials::default_home;
 use gopay_miniapp_core::error::exit;
-use gopay_miniapp_core::workflows::release::ReleaseRef;
+use gopay_miniapp_core::workflows::release::{DryRunOf, ReleaseRef};
 use gopay_miniapp_core::{Context, CoreError};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -69,6 +69,14 @@ impl Cx {
         output::finish(self.json, result, text)
     }
 
+    /// `--dry-run` of a step: what it would send; nothing sent, nothing asked.
+    pub async fn dry_run(&self, at: &ReleaseRef, of: DryRunOf<'_>) -> i32 {
+        let result =
+            gopay_miniapp_core::workflows::release::dry_run(&self.ctx, at, of, &self.prompter)
+                .await;
+        self.finish(result, output::dry_run_text)
+    }
+
     /// The error on stderr (and stdout with `--json`); its exit code.
     pub fn fail(&self, err: CoreError) -> i32 {
         output::fail(self.json, err)
@@ -121,7 +129,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Grayscale(args) => grayscale::run(&cx, args).await,
         Command::Official(args) => official::run(&cx, args).await,
         Command::Cancel(args) => cancel::run(&cx, args).await,
-        Command::Rollback { target_app } => rollback::run(&cx, target_app).await,
+        Command::Rollback { target_app, dry } => rollback::run(&cx, target_app, dry).await,
         Command::Learn(args) => learn::run(&cx, args, cli.yes).await,
         Command::Review(args) => review::run(&cx, args).await,
         Command::Audit => audit::run(&cx).await,

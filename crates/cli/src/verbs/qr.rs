@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use gopay_miniapp_core::error::exit;
 use gopay_miniapp_core::project::own_files;
-use gopay_miniapp_core::workflows::release::{self, TemporaryCodeResult};
+use gopay_miniapp_core::workflows::release::{self, DryRunOf, TemporaryCodeResult};
 use gopay_miniapp_core::{qr, CoreError, Hint};
 use gopay_miniapp_guard::files;
 
@@ -15,6 +15,10 @@ use crate::output;
 
 pub async fn run(cx: &Cx, args: QrArgs) -> i32 {
     let at = args.release.reference();
+    if args.dry.dry_run {
+        let path = args.path.as_deref();
+        return cx.dry_run(&at, DryRunOf::TemporaryCode { path }).await;
+    }
     let result = release::temporary_code(&cx.ctx, &at, args.path.clone(), &cx.prompter).await;
     let code = match result {
         Ok(code) => code,

@@ -2,7 +2,7 @@
 //! whitelist testing.
 
 use gopay_miniapp_core::user_ids::parse_user_ids;
-use gopay_miniapp_core::workflows::release;
+use gopay_miniapp_core::workflows::release::{self, DryRunOf};
 use gopay_miniapp_core::CoreError;
 
 use super::Cx;
@@ -22,6 +22,9 @@ pub async fn run(cx: &Cx, args: WhitelistArgs) -> i32 {
         Err(e) => return cx.fail(e),
     };
     let at = args.release.reference();
+    if args.dry.dry_run {
+        return cx.dry_run(&at, DryRunOf::Whitelist { users: ids }).await;
+    }
     let result = release::whitelist(&cx.ctx, &at, ids, &cx.prompter, &cx.reporter).await;
     cx.finish(result, output::step_text)
 }

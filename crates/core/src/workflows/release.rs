@@ -406,27 +406,7 @@ pub async fn apply(
     check_notes_at(portal.as_ref(), NotesAt::Apply, notes)?;
     let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Apply)?;
-    let takes = resolved.portal.capabilities().release_notes;
-    // Only what is sent is shown: where notes went in with the release, they are the
-    // release's (and Apply sends none).
-    let (notes, shown) = match takes {
-        NotesAt::Apply => {
-            let notes = notes.unwrap_or(&resolved.version.description).to_string();
-            let shown = if notes.is_empty() {
-                "(none)".to_string()
-            } else {
-                notes.clone()
-            };
-            (notes, shown)
-        }
-        NotesAt::Release => (
-            String::new(),
-            match release.notes.as_deref().filter(|n| !n.is_empty()) {
-                Some(n) => format!("{n} (given when the release was made)"),
-                None => "(none were given when the release was made)".into(),
-            },
-        ),
-    };
+    let (notes, shown) = apply_notes(&resolved, release, notes);
     let mut question = format!(
         "Submit {} {} for review on \"{}\"?\n  App: {} ({})\n  Size: {}{}\n  Notes: {}",
         resolved.binding.app.name,
@@ -461,6 +441,29 @@ pub async fn apply(
     resolved
         .take(release, StepInput::Apply { notes }, reporter)
         .await
+}
+
+/// The notes Apply sends, and how the confirmation shows them. Only what is sent is shown:
+/// where notes went in with the release, they are the release's (and Apply sends none).
+fn apply_notes(resolved: &Resolved, release: &Release, notes: Option<&str>) -> (String, String) {
+    match resolved.portal.capabilities().release_notes {
+        NotesAt::Apply => {
+            let notes = notes.unwrap_or(&resolved.version.description).to_string();
+            let shown = if notes.is_empty() {
+                "(none)".to_string()
+            } else {
+                notes.clone()
+            };
+            (notes, shown)
+        }
+        NotesAt::Release => (
+            String::new(),
+            match release.notes.as_deref().filter(|n| !n.is_empty()) {
+                Some(n) => format!("{n} (given when the release was made)"),
+                None => "(none were given when the release was made)".into(),
+            },
+        ),
+    }
 }
 
 /// GoPay's portals (production and staging), whose docs ask for a form after Apply.
@@ -548,10 +551,7 @@ pub async fn grayscale(
     lifecycle::check_ratio(None, ratio).map_err(PortalError::from)?;
     let resolved = resolve(ctx, reference, prompter).await?;
     let release = resolved.check(Step::Grayscale)?;
-    let current = (release.state == ReleaseState::Grayscale)
-        .then_some(release.ratio)
-        .flatten();
-    let ratio = lifecycle::check_ratio(current, ratio).map_err(PortalError::from)?;
+    let (current, ratio) = grayscale_ratio(release, ratio)?;
     // It reaches real users of the target app, and the ratio can only go up: confirmed, as
     // Officially Release is (#21 item 21).
     let (version, target) = (&resolved.version.version, &resolved.target.name);
@@ -585,6 +585,15 @@ pub async fn grayscale(
     resolved
         .take(release, StepInput::Grayscale { ratio }, reporter)
         .await
+}
+
+/// The release's current grayscale ratio (when in grayscale) and `ratio` checked against it.
+fn grayscale_ratio(release: &Release, ratio: i64) -> Result<(Option<u8>, u8), CoreError> {
+    let current = (release.state == ReleaseState::Grayscale)
+        .then_some(release.ratio)
+        .flatten();
+    let ratio = lifecycle::check_ratio(current, ratio).map_err(PortalError::from)?;
+    Ok((current, ratio))
 }
 
 /// "Officially Release": confirms, naming the version that will be archived.
@@ -625,6 +634,174 @@ pub async fn rollback(
     prompter: &dyn Prompter,
     reporter: &dyn Reporter,
 ) -> Result<StepResult, CoreError> {
+    let RollbackCheck {
+        portal,
+        binding,
+        target,
+        live,
+        back,
+    } = rollback_check(ctx, target_app, prompter).await?;
+    let question = format!(
+        "Roll back \"{}\" from {} to {}? {} comes back for everyone.",
+        target.name, live.version, back.version, back.version
+    );
+    let confirm = Confirm {
+        input: Input::Confirmation,
+        question: &question,
+        action: "Roll Back",
+        destructive: true,
+    };
+    if !prompter.confirm(&confirm).await? {
+        return Err(CoreError::Cancelled);
+    }
+    let change = portal.rollback(&binding.app_ref(), &target).await?;
+    reporter.changed();
+    let offer = Offer::of(portal.as_ref()).await;
+    Ok(StepResult {
+        app_id: binding.app.id.clone(),
+        version: change.released.version.to_string(),
+        version_id: change.released.version_id.clone(),
+        release: ReleaseView::new(&change.released, &offer),
+        archived_version: change.archived.map(|r| r.version.to_string()),
+        restored_version: Some(change.released.version.to_string()),
+    })
+}
+
+/// A change `--dry-run` describes instead of making, with the inputs its command takes.
+#[derive(Debug, Clone)]
+pub enum DryRunOf<'a> {
+    Apply { notes: Option<&'a str> },
+    Withdraw,
+    Whitelist { users: UserIds },
+    Grayscale { ratio: i64 },
+    Official,
+    Cancel,
+    TemporaryCode { path: Option<&'a str> },
+    Rollback,
+}
+
+impl DryRunOf<'_> {
+    pub fn step(&self) -> Step {
+        match self {
+            DryRunOf::Apply { .. } => Step::Apply,
+            DryRunOf::Withdraw => Step::Withdraw,
+            DryRunOf::Whitelist { .. } => Step::Whitelist,
+            DryRunOf::Grayscale { .. } => Step::Grayscale,
+            DryRunOf::Official => Step::Official,
+            DryRunOf::Cancel => Step::Cancel,
+            DryRunOf::TemporaryCode { .. } => Step::TemporaryCode,
+            DryRunOf::Rollback => Step::Rollback,
+        }
+    }
+}
+
+/// What a step would do (`--dry-run`): the release it acts on, as the real run would find and
+/// check it, and the exact requests it would send, session values named instead of shown.
+/// Nothing is sent and nothing is asked.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRun {
+    pub step: Step,
+    pub app_id: String,
+    /// The release's version (a rollback: the one live now).
+    pub version: String,
+    pub target_app: String,
+    /// The release's state now.
+    pub state: ReleaseState,
+    /// A rollback: the version that would come back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored_version: Option<String>,
+    pub requests: Vec<gopay_miniapp_portal::PlannedRequest>,
+}
+
+/// `--dry-run` of a step: the same resolution and checks as the step itself (capabilities,
+/// the lifecycle table, the inputs), then the portal's plan instead of the requests.
+pub async fn dry_run(
+    ctx: &Context,
+    reference: &ReleaseRef,
+    of: DryRunOf<'_>,
+    prompter: &dyn Prompter,
+) -> Result<DryRun, CoreError> {
+    use gopay_miniapp_portal::Planned;
+    let step = of.step();
+    if let DryRunOf::Rollback = of {
+        let checked = rollback_check(ctx, reference.target_app.as_deref(), prompter).await?;
+        let requests = checked.portal.plan(Planned::Rollback {
+            app: &checked.binding.app_ref(),
+            target: &checked.target,
+        })?;
+        return Ok(DryRun {
+            step,
+            app_id: checked.binding.app.id.clone(),
+            version: checked.live.version.to_string(),
+            target_app: checked.target.name.clone(),
+            state: checked.live.state,
+            restored_version: Some(checked.back.version.to_string()),
+            requests,
+        });
+    }
+    if let DryRunOf::Apply { notes } = of {
+        let portal = ctx.portal().await?;
+        check_notes_at(portal.as_ref(), NotesAt::Apply, notes)?;
+    }
+    if let DryRunOf::Grayscale { ratio } = of {
+        lifecycle::check_ratio(None, ratio).map_err(PortalError::from)?;
+    }
+    let path = match of {
+        DryRunOf::TemporaryCode { path } => path,
+        _ => None,
+    };
+    let resolved = resolve(ctx, reference, prompter).await?;
+    let release = resolved.check(step)?;
+    let input = match of {
+        DryRunOf::Apply { notes } => Some(StepInput::Apply {
+            notes: apply_notes(&resolved, release, notes).0,
+        }),
+        DryRunOf::Withdraw => Some(StepInput::Withdraw),
+        DryRunOf::Whitelist { users } => Some(StepInput::Whitelist {
+            user_ids: users.ids,
+        }),
+        DryRunOf::Grayscale { ratio } => Some(StepInput::Grayscale {
+            ratio: grayscale_ratio(release, ratio)?.1,
+        }),
+        DryRunOf::Official => Some(StepInput::Official),
+        DryRunOf::Cancel => Some(StepInput::Cancel),
+        DryRunOf::TemporaryCode { .. } | DryRunOf::Rollback => None,
+    };
+    // No input: the temporary code (a rollback was planned above).
+    let planned = match &input {
+        Some(input) => Planned::Step { release, input },
+        None => Planned::TemporaryCode { release, path },
+    };
+    let requests = resolved.portal.plan(planned)?;
+    Ok(DryRun {
+        step,
+        app_id: resolved.binding.app.id.clone(),
+        version: release.version.to_string(),
+        target_app: resolved.target.name.clone(),
+        state: release.state,
+        restored_version: None,
+        requests,
+    })
+}
+
+/// What a rollback acts on, checked before the question.
+struct RollbackCheck {
+    portal: Arc<dyn Portal>,
+    binding: Binding,
+    target: TargetApp,
+    /// Live on the target now.
+    live: Release,
+    /// Comes back.
+    back: Release,
+}
+
+/// The checks before a rollback (capability, something live, something to come back).
+async fn rollback_check(
+    ctx: &Context,
+    target_app: Option<&str>,
+    prompter: &dyn Prompter,
+) -> Result<RollbackCheck, CoreError> {
     let binding = Binding::require(&ctx.project)?;
     let portal = ctx.portal().await?;
     check_feature(portal.as_ref(), Feature::Step(Step::Rollback))?;
@@ -664,29 +841,12 @@ pub async fn rollback(
             field: None,
         }))
     })?;
-    let question = format!(
-        "Roll back \"{}\" from {} to {}? {} comes back for everyone.",
-        target.name, live.version, back.version, back.version
-    );
-    let confirm = Confirm {
-        input: Input::Confirmation,
-        question: &question,
-        action: "Roll Back",
-        destructive: true,
-    };
-    if !prompter.confirm(&confirm).await? {
-        return Err(CoreError::Cancelled);
-    }
-    let change = portal.rollback(&binding.app_ref(), &target).await?;
-    reporter.changed();
-    let offer = Offer::of(portal.as_ref()).await;
-    Ok(StepResult {
-        app_id: binding.app.id.clone(),
-        version: change.released.version.to_string(),
-        version_id: change.released.version_id.clone(),
-        release: ReleaseView::new(&change.released, &offer),
-        archived_version: change.archived.map(|r| r.version.to_string()),
-        restored_version: Some(change.released.version.to_string()),
+    Ok(RollbackCheck {
+        live: live.clone(),
+        back: (*back).clone(),
+        portal,
+        binding,
+        target,
     })
 }
 

@@ -20,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 use super::routes::{self, Route};
 use super::wire::*;
 pub use crate::backend::UploadProgress;
+use crate::backend::{PlannedHeader, PlannedRequest};
+use crate::domain::StepInput;
 use crate::error::{codes, PortalError, Refusal};
 use crate::retry::RetryPolicy;
 use crate::version_number::VersionNumber;
@@ -68,6 +70,102 @@ pub trait RefreshCoordinator: Send + Sync {
 pub enum DevicePoll {
     Pending,
     Approved(Box<TokenPair>),
+}
+
+/// One request of a release step, a rollback or a temporary code: its route, path arguments
+/// and JSON body, built here once and either sent ([`PortalClient::send_call`]) or shown by
+/// `--dry-run` ([`Call::planned`]), so the two cannot differ.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub route: Route,
+    pub args: Vec<String>,
+    pub body: serde_json::Value,
+}
+
+impl Call {
+    fn new(route: Route, arg: &str, body: impl Serialize) -> Call {
+        Call {
+            route,
+            args: vec![arg.to_string()],
+            body: serde_json::to_value(body).expect("serializable"),
+        }
+    }
+
+    pub fn step(release_id: &str, input: &StepInput) -> Call {
+        let empty = serde_json::json!({});
+        match input {
+            StepInput::Apply { notes } => Call::new(
+                routes::RELEASE_APPLY,
+                release_id,
+                ApplyRequest {
+                    notes: notes.clone(),
+                },
+            ),
+            StepInput::Withdraw => Call::new(routes::RELEASE_WITHDRAW, release_id, empty),
+            StepInput::Approve => Call::new(routes::RELEASE_APPROVE, release_id, empty),
+            StepInput::Reject { reason } => Call::new(
+                routes::RELEASE_REJECT,
+                release_id,
+                RejectRequest {
+                    reason: reason.clone(),
+                },
+            ),
+            StepInput::Whitelist { user_ids } => Call::new(
+                routes::RELEASE_WHITELIST,
+                release_id,
+                WhitelistRequest {
+                    user_ids: user_ids.clone(),
+                },
+            ),
+            StepInput::Grayscale { ratio } => Call::new(
+                routes::RELEASE_GRAYSCALE,
+                release_id,
+                GrayscaleRequest { ratio: *ratio },
+            ),
+            StepInput::Official => Call::new(routes::RELEASE_OFFICIAL, release_id, empty),
+            StepInput::Cancel => Call::new(routes::RELEASE_CANCEL, release_id, empty),
+        }
+    }
+
+    pub fn rollback(app_id: &str, target_app_id: &str) -> Call {
+        Call::new(
+            routes::ROLLBACK,
+            app_id,
+            RollbackRequest {
+                target_app_id: target_app_id.to_string(),
+            },
+        )
+    }
+
+    pub fn temporary_code(release_id: &str, path: Option<&str>) -> Call {
+        Call::new(
+            routes::RELEASE_TEMPORARY_CODE,
+            release_id,
+            TemporaryCodeRequest {
+                path: path.map(str::to_string),
+            },
+        )
+    }
+
+    /// The request as `--dry-run` shows it: the bearer token is named, not shown.
+    pub fn planned(&self, base_url: &str) -> PlannedRequest {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let mut headers = Vec::new();
+        if self.route.authenticated {
+            headers.push(PlannedHeader::new(
+                "authorization",
+                "Bearer <session access token>",
+            ));
+        }
+        headers.push(PlannedHeader::new("content-type", "application/json"));
+        PlannedRequest {
+            method: self.route.method.to_string(),
+            url: format!("{base_url}{}", self.route.fill(&args)),
+            headers,
+            body: Some(self.body.clone()),
+            learned: false,
+        }
+    }
 }
 
 pub struct PortalClient {
@@ -374,92 +472,10 @@ impl PortalClient {
             .await
     }
 
-    pub async fn temporary_code(
-        &self,
-        release_id: &str,
-        path: Option<String>,
-    ) -> Result<TemporaryCode, PortalError> {
-        self.call(
-            routes::RELEASE_TEMPORARY_CODE,
-            &[release_id],
-            Some(&TemporaryCodeRequest { path }),
-        )
-        .await
-    }
-
-    pub async fn apply(&self, release_id: &str, notes: &str) -> Result<Release, PortalError> {
-        let body = ApplyRequest {
-            notes: notes.to_string(),
-        };
-        self.call(routes::RELEASE_APPLY, &[release_id], Some(&body))
-            .await
-    }
-
-    pub async fn withdraw(&self, release_id: &str) -> Result<Release, PortalError> {
-        self.step(routes::RELEASE_WITHDRAW, release_id).await
-    }
-
-    pub async fn approve(&self, release_id: &str) -> Result<Release, PortalError> {
-        self.step(routes::RELEASE_APPROVE, release_id).await
-    }
-
-    pub async fn reject(&self, release_id: &str, reason: &str) -> Result<Release, PortalError> {
-        let body = RejectRequest {
-            reason: reason.to_string(),
-        };
-        self.call(routes::RELEASE_REJECT, &[release_id], Some(&body))
-            .await
-    }
-
-    pub async fn whitelist(
-        &self,
-        release_id: &str,
-        user_ids: Vec<String>,
-    ) -> Result<Release, PortalError> {
-        self.call(
-            routes::RELEASE_WHITELIST,
-            &[release_id],
-            Some(&WhitelistRequest { user_ids }),
-        )
-        .await
-    }
-
-    pub async fn grayscale(&self, release_id: &str, ratio: u8) -> Result<Release, PortalError> {
-        self.call(
-            routes::RELEASE_GRAYSCALE,
-            &[release_id],
-            Some(&GrayscaleRequest { ratio }),
-        )
-        .await
-    }
-
-    pub async fn official(&self, release_id: &str) -> Result<LiveChange, PortalError> {
-        self.call(
-            routes::RELEASE_OFFICIAL,
-            &[release_id],
-            Some(&serde_json::json!({})),
-        )
-        .await
-    }
-
-    pub async fn cancel(&self, release_id: &str) -> Result<Release, PortalError> {
-        self.step(routes::RELEASE_CANCEL, release_id).await
-    }
-
-    pub async fn rollback(
-        &self,
-        app_id: &str,
-        target_app_id: &str,
-    ) -> Result<LiveChange, PortalError> {
-        let body = RollbackRequest {
-            target_app_id: target_app_id.to_string(),
-        };
-        self.call(routes::ROLLBACK, &[app_id], Some(&body)).await
-    }
-
-    async fn step(&self, route: Route, release_id: &str) -> Result<Release, PortalError> {
-        self.call(route, &[release_id], Some(&serde_json::json!({})))
-            .await
+    /// Sends one step's request (a [`Call`]) and decodes its answer.
+    pub async fn send_call<T: DeserializeOwned>(&self, call: &Call) -> Result<T, PortalError> {
+        let args: Vec<&str> = call.args.iter().map(String::as_str).collect();
+        self.call(call.route, &args, Some(&call.body)).await
     }
 
     // -----------------------------------------------------------------------------------------

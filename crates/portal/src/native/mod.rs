@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use client::Call;
 pub use client::{Credentials, PortalClient};
 
 use crate::backend::*;
@@ -469,31 +470,22 @@ impl Portal for NativePortal {
         release: &Release,
         input: StepInput,
     ) -> Result<StepOutcome, PortalError> {
-        let id = release.id.as_str();
+        let call = Call::step(&release.id, &input);
         Ok(match input {
-            StepInput::Apply { notes } => stepped(self.client.apply(id, &notes).await?),
-            StepInput::Withdraw => stepped(self.client.withdraw(id).await?),
-            StepInput::Approve => stepped(self.client.approve(id).await?),
-            StepInput::Reject { reason } => stepped(self.client.reject(id, &reason).await?),
-            StepInput::Whitelist { user_ids } => {
-                stepped(self.client.whitelist(id, user_ids).await?)
-            }
-            StepInput::Grayscale { ratio } => stepped(self.client.grayscale(id, ratio).await?),
-            StepInput::Cancel => stepped(self.client.cancel(id).await?),
             StepInput::Official => {
-                let change = live_change(self.client.official(id).await?);
+                let change = live_change(self.client.send_call(&call).await?);
                 StepOutcome {
                     release: change.released,
                     archived: change.archived,
                 }
             }
+            _ => stepped(self.client.send_call(&call).await?),
         })
     }
 
     async fn rollback(&self, app: &AppRef, target: &TargetApp) -> Result<LiveChange, PortalError> {
-        Ok(live_change(
-            self.client.rollback(&app.app_id, &target.id).await?,
-        ))
+        let call = Call::rollback(&app.app_id, &target.id);
+        Ok(live_change(self.client.send_call(&call).await?))
     }
 
     async fn temporary_code(
@@ -501,9 +493,17 @@ impl Portal for NativePortal {
         release: &Release,
         path: Option<&str>,
     ) -> Result<TemporaryCode, PortalError> {
-        self.client
-            .temporary_code(&release.id, path.map(str::to_string))
-            .await
+        let call = Call::temporary_code(&release.id, path);
+        self.client.send_call(&call).await
+    }
+
+    fn plan(&self, planned: Planned<'_>) -> Result<Vec<PlannedRequest>, PortalError> {
+        let call = match planned {
+            Planned::Step { release, input } => Call::step(&release.id, input),
+            Planned::Rollback { app, target } => Call::rollback(&app.app_id, &target.id),
+            Planned::TemporaryCode { release, path } => Call::temporary_code(&release.id, path),
+        };
+        Ok(vec![call.planned(self.base_url())])
     }
 
     async fn reviews(&self, all: bool) -> Result<Vec<Release>, PortalError> {

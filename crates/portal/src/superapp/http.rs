@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::envelope;
-use crate::backend::UploadProgress;
+use crate::backend::{PlannedHeader, PlannedRequest, UploadProgress};
 use crate::error::PortalError;
 use crate::native::client::network_error;
 use crate::retry::RetryPolicy;
@@ -146,6 +146,29 @@ impl Http {
             .json(body)
             .timeout(JSON_TIMEOUT);
         self.send(request, path).await
+    }
+
+    /// A [`Http::post`] as `--dry-run` shows it (nothing is sent; the cookie named).
+    pub fn planned_post(&self, path: &str, body: &Value) -> PlannedRequest {
+        PlannedRequest {
+            method: "POST".into(),
+            url: self.url(path),
+            headers: vec![
+                PlannedHeader::new("bx-v", self.bx_v()),
+                super::learned::session_cookie(),
+                PlannedHeader::new("content-type", "application/json"),
+            ],
+            body: Some(body.clone()),
+            learned: false,
+        }
+    }
+
+    /// `path_and_query` (a learned request's: starts with `/`) on the portal's origin.
+    pub fn origin_url(&self, path_and_query: &str) -> String {
+        let origin = url::Url::parse(&self.base_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| self.base_url.clone());
+        format!("{origin}{path_and_query}")
     }
 
     /// The `Bx-V` value sent (a learned recipe's `bx_v` slot says the same).

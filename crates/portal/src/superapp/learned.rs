@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::envelope;
 use super::http::Http;
-use crate::backend::{Capabilities, Feature};
+use crate::backend::{Capabilities, Feature, PlannedHeader, PlannedRequest};
 use crate::error::PortalError;
 use crate::lifecycle::Step;
 
@@ -176,6 +176,39 @@ impl Learned {
         Ok(items)
     }
 
+    /// Every request of `feature`'s recipe as `--dry-run` shows it (nothing is sent): the
+    /// session cookie and values echoed from it named, not shown; a value a later request
+    /// takes from an earlier answer named by where it comes from.
+    pub fn plan(
+        &self,
+        http: &Http,
+        feature: RecipeFeature,
+        values: &Values,
+    ) -> Result<Vec<PlannedRequest>, PortalError> {
+        let recipe = self.require(http, feature)?;
+        let requests = with_context(http, values, |ctx| replay::dry_run(recipe, ctx))
+            .map_err(|e| template_error(feature, 0, e))?;
+        Ok(requests
+            .into_iter()
+            .map(|request| {
+                let mut headers = vec![session_cookie()];
+                headers.extend(
+                    request
+                        .headers
+                        .into_iter()
+                        .map(|(name, value)| PlannedHeader::new(name, value)),
+                );
+                PlannedRequest {
+                    method: request.method.to_string(),
+                    url: http.origin_url(&request.path_and_query),
+                    headers,
+                    body: request.body,
+                    learned: true,
+                }
+            })
+            .collect())
+    }
+
     /// The code a temporary code recipe's answers give.
     pub fn code(&self, answers: &Answers) -> Result<Code, PortalError> {
         let recipe = self
@@ -197,6 +230,11 @@ impl Learned {
     }
 }
 
+/// The `Cookie` header of a planned request: the session's, named.
+pub(crate) fn session_cookie() -> PlannedHeader {
+    PlannedHeader::new("cookie", "<session cookie>")
+}
+
 /// Request `index` of `recipe` filled in with the session's cookies as they are now (a
 /// synchronous step: the templating's context is not held across a send).
 fn prepare(
@@ -207,14 +245,21 @@ fn prepare(
     answers: &[Value],
     page: Option<i64>,
 ) -> Result<replay::Prepared, gopay_miniapp_recipes::TemplateError> {
+    with_context(http, values, |ctx| {
+        replay::prepare(recipe, index, ctx, answers, page)
+    })
+}
+
+/// The templating's context: `values`, the session's cookies as they are now, the configured
+/// `Bx-V` and the time.
+fn with_context<T>(http: &Http, values: &Values, then: impl FnOnce(&Context<'_>) -> T) -> T {
     let cookie = |name: &str| http.cookie_value(name);
-    let ctx = Context {
+    then(&Context {
         values,
         cookie: &cookie,
         bx_v: http.bx_v(),
         now: time::OffsetDateTime::now_utc(),
-    };
-    replay::prepare(recipe, index, &ctx, answers, page)
+    })
 }
 
 fn template_error(

@@ -238,6 +238,15 @@ impl SuperappPortal {
         }
     }
 
+    /// The target apps whose releases are read: the ones given when binding, else the
+    /// console's own list where it was learned.
+    async fn release_targets(&self) -> Result<Vec<TargetApp>, PortalError> {
+        if self.target_apps.is_empty() && self.learned.get(RecipeFeature::TargetApps).is_some() {
+            return self.target_apps().await;
+        }
+        Ok(self.target_apps.clone())
+    }
+
     /// A step through its learned recipe; the release is read again afterwards (through the
     /// observed release query: a status word it does not know stays the console's word).
     async fn learned_step(
@@ -285,6 +294,27 @@ pub fn step_values(release: &Release, input: Option<&StepInput>) -> Result<Value
         _ => {}
     }
     Ok(values)
+}
+
+/// The observed routes a built-in step posts to, in order (the release's ids as the body).
+fn built_in_routes(input: &StepInput) -> &'static [&'static str] {
+    match input {
+        // Notes went in when the release was made (core never asks for them here).
+        StepInput::Apply { .. } => &[routes::START_APPROVE],
+        // The observed client's official release: skip pilot and grayscale, then put it online.
+        StepInput::Official => &[routes::SKIP_BETA, routes::ONLINE],
+        _ => unreachable!("capabilities hold only Apply, Official and learned steps"),
+    }
+}
+
+/// The values a learned rollback on `target` is filled with.
+fn rollback_values(app: &AppRef, target: &TargetApp) -> Values {
+    Values {
+        space_id: Some(app.space_id.clone()),
+        app_id: Some(app.app_id.clone()),
+        channel_code: Some(target.id.clone()),
+        ..Values::default()
+    }
 }
 
 /// The `publish_id` of a temporary code's deeplink (`…://mini-app/windvane?app_id&publish_id`)
@@ -615,16 +645,17 @@ impl Portal for SuperappPortal {
     }
 
     async fn releases(&self, app: &AppRef) -> Result<Vec<Release>, PortalError> {
-        if self.target_apps.is_empty() {
+        let targets = self.release_targets().await?;
+        if targets.is_empty() {
             tracing::warn!(
-                "no target apps are known for {} (give them when binding): no releases to show",
+                "no target apps are known for {} (give them when binding, or learn the console's list: `gopay-miniapp learn target_apps`): no releases to show",
                 app.app_id
             );
             return Ok(Vec::new());
         }
         let versions = self.versions(app).await?;
         let mut releases = Vec::new();
-        for target in &self.target_apps {
+        for target in &targets {
             let (found, first) = self.target_releases(app, target, &versions).await?;
             for (item, version_id) in found {
                 let Some(version) = versions
@@ -735,17 +766,10 @@ impl Portal for SuperappPortal {
             return self.learned_step(release, input).await;
         }
         let body = self.step_body(release)?;
-        let data = match input {
-            // Notes went in when the release was made (core never asks for them here).
-            StepInput::Apply { .. } => self.http.post(routes::START_APPROVE, &body).await?,
-            StepInput::Official => {
-                // The observed client's official release: skip pilot and grayscale, then
-                // put it online.
-                self.http.post(routes::SKIP_BETA, &body).await?;
-                self.http.post(routes::ONLINE, &body).await?
-            }
-            _ => unreachable!("capabilities hold only Apply, Official and learned steps"),
-        };
+        let mut data = Value::Null;
+        for route in built_in_routes(&input) {
+            data = self.http.post(route, &body).await?;
+        }
         Ok(StepOutcome {
             release: self.after_step(release, data).await?,
             // The console does not say which release it archived.
@@ -758,14 +782,12 @@ impl Portal for SuperappPortal {
     async fn rollback(&self, app: &AppRef, target: &TargetApp) -> Result<LiveChange, PortalError> {
         self.check_app(app)?;
         self.check_id(&target.id)?;
-        let values = Values {
-            space_id: Some(app.space_id.clone()),
-            app_id: Some(app.app_id.clone()),
-            channel_code: Some(target.id.clone()),
-            ..Values::default()
-        };
         self.learned
-            .run(&self.http, RecipeFeature::Rollback, &values)
+            .run(
+                &self.http,
+                RecipeFeature::Rollback,
+                &rollback_values(app, target),
+            )
             .await?;
         let versions = self.versions(app).await?;
         let (found, first) = self.target_releases(app, target, &versions).await?;
@@ -831,6 +853,32 @@ impl Portal for SuperappPortal {
             // The console's answer is not known to say.
             expires_at: String::new(),
         })
+    }
+
+    fn plan(&self, planned: Planned<'_>) -> Result<Vec<PlannedRequest>, PortalError> {
+        let (feature, values) = match planned {
+            Planned::Step { release, input } => {
+                let step = input.step();
+                self.capabilities
+                    .require(Feature::Step(step), self.base_url())?;
+                if !self.learned.has_step(step) {
+                    let body = self.step_body(release)?;
+                    return Ok(built_in_routes(input)
+                        .iter()
+                        .map(|route| self.http.planned_post(route, &body))
+                        .collect());
+                }
+                let feature = learned::recipe_feature(step).expect("a learned step");
+                (feature, step_values(release, Some(input))?)
+            }
+            Planned::Rollback { app, target } => {
+                (RecipeFeature::Rollback, rollback_values(app, target))
+            }
+            Planned::TemporaryCode { release, .. } => {
+                (RecipeFeature::TemporaryCode, step_values(release, None)?)
+            }
+        };
+        self.learned.plan(&self.http, feature, &values)
     }
 
     async fn reviews(&self, _all: bool) -> Result<Vec<Release>, PortalError> {
