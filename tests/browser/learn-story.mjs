@@ -15,6 +15,7 @@ import { join } from "node:path";
 
 import { builtBinary } from "../cargo-target.mjs";
 import { logIn, observedStatus } from "./console-story.mjs";
+import { startSidecar } from "../node/helpers.mjs";
 import { storedZip } from "./support.mjs";
 
 /** The session's Cookie header: the browser's cookies, and the console page's XSRF-TOKEN. */
@@ -288,6 +289,70 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
   assert.equal(cancelState(), "learned");
   ok(["--json", "--yes", "cancel", "1.0.5", ...step]);
   assert.equal(await observedStatus(url, dev, app, channel, "1.0.5"), "CANCELLED");
+
+  // The sidecar (Node vscode-jsonrpc, as an editor drives it) takes the learned steps too:
+  // its snapshot marks them learned, and on 1.0.6 it does the temporary code (the QR image
+  // decodes to the deeplink, with zbar), withdraw, whitelist, grayscale, official and
+  // rollback, 1.0.7 is cancelled; the console's own release query says the state after each.
+  ok(["--json", "--yes", "learn", "temporary_code", "1.0.1", ...step, "--har", join(hars, "temporary-code.har")]);
+  for (const v of ["1.0.6", "1.0.7"]) {
+    const file = join(dir, `${v}.zip`);
+    writeFileSync(file, storedZip({ "index.html": `<html><body>${v}</body></html>` }));
+    ok(["--json", "--yes", "upload", file, "--version", v]);
+  }
+  const sidecar = startSidecar({
+    home,
+    answers: [
+      ["for review on", "Submit for Review"],
+      ["for review on", "Submit for Review"],
+      ["Start the grayscale", "Start Grayscale"],
+    ],
+  });
+  try {
+    await sidecar.initialize(project);
+    const snapshot = await sidecar.execute("miniapp.status");
+    const learnedCaps = snapshot.capabilities.learned.map((f) => f.value ?? f.kind);
+    for (const f of ["whitelist", "grayscale", "temporary_code", "rollback", "withdraw", "cancel", "listSpaces", "listApps", "listTargetApps"]) {
+      assert.ok(learnedCaps.includes(f), `${f} not learned in the snapshot: ${JSON.stringify(snapshot.capabilities)}`);
+    }
+    const at6 = { version: "1.0.6", targetApp: "GoPay" };
+    const state6 = () => observedStatus(url, dev, app, channel, "1.0.6");
+    await sidecar.execute("miniapp.release", at6);
+    assert.equal(await state6(), "INIT");
+    const shown = await sidecar.execute("miniapp.temporaryCode", at6);
+    const png = join(dir, "sidecar-code.png");
+    writeFileSync(png, Buffer.from(shown.pngBase64, "base64"));
+    const decoded = spawnSync("zbarimg", ["--raw", "-q", png], { encoding: "utf8" });
+    assert.equal(decoded.status, 0, decoded.stderr);
+    assert.equal(decoded.stdout.trim(), shown.deeplink);
+    assert.match(shown.deeplink, new RegExp(`mini-app/windvane\\?app_id=${app}&publish_id=\\d+`));
+    await sidecar.execute("miniapp.applyRelease", at6);
+    assert.equal(await state6(), "APPROVE");
+    await sidecar.execute("miniapp.withdrawRelease", at6);
+    assert.equal(await state6(), "INIT");
+    await sidecar.execute("miniapp.applyRelease", at6);
+    const approve6 = await fetch(`${url}/emulator/review`, {
+      method: "POST",
+      headers: { Cookie: admin.cookies.map((c) => `${c.name}=${c.value}`).join("; "), "Content-Type": "application/json", Origin: url },
+      body: JSON.stringify({ appId: app, channelCode: channel, version: "1.0.6", decision: "APPROVE" }),
+    });
+    assert.equal((await approve6.json()).success, true);
+    const whitelisted = await sidecar.execute("miniapp.setWhitelist", { ...at6, users: ["3001", "3002"] });
+    assert.equal(await state6(), "BETA", JSON.stringify(whitelisted));
+    await sidecar.execute("miniapp.startGrayscale", { ...at6, ratio: 30 });
+    assert.equal(await state6(), "GRAY");
+    await sidecar.execute("miniapp.officialRelease", { ...at6, yes: true });
+    assert.equal(await state6(), "ONLINE");
+    const back = await sidecar.execute("miniapp.rollback", { targetApp: "GoPay", yes: true });
+    assert.equal(await state6(), "OFFLINE", JSON.stringify(back));
+    await sidecar.execute("miniapp.release", { version: "1.0.7", targetApp: "GoPay" });
+    await sidecar.execute("miniapp.cancelRelease", { version: "1.0.7", targetApp: "GoPay", yes: true });
+    assert.equal(await observedStatus(url, dev, app, channel, "1.0.7"), "CANCELLED");
+    assert.equal(sidecar.seen.questions.length, 3, JSON.stringify(sidecar.seen.questions.map((q) => q.message)));
+  } finally {
+    logs.push(sidecar.stderr());
+    await sidecar.stop();
+  }
 
   // No session value in any recipe, the export, or any output and log (RUST_LOG=trace).
   const recipes = [];
