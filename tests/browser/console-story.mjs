@@ -98,6 +98,36 @@ export async function observedStatus(url, state, app, channel, version) {
   return data.list[0].versionStatus;
 }
 
+/** The observed release query's item of a version: its publish id (the release page's id). */
+export async function observedPublishId(url, state, app, channel, version) {
+  const data = await rest(url, state, "GET", `${REST}/publish/version/query?appId=${app}&channelCode=${channel}&version=${version}&currentPage=1&pageSize=20`);
+  return data.list[0].publishId;
+}
+
+/**
+ * What a user does to save a HAR of one step from their own console: logs in on its login page,
+ * opens the release's page in a context recording `har` (playwright-core's `recordHar`), clicks
+ * `buttons` in order, waits until the page says the last one is done, and closes the context
+ * (which writes the HAR). The session cookie in it is a throwaway emulator's.
+ */
+export async function recordReleaseStep({ browser, url, username, password, space, app, publishId, buttons, har }) {
+  const state = await logIn(browser, url, username, password);
+  const context = await browser.newContext({ storageState: state, recordHar: { path: har, mode: "full", content: "embed" } });
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${url}/console#/spaces/${space}/apps/${app}/releases/${publishId}`);
+    await page.waitForSelector('body[data-ready="release"]');
+    for (const b of buttons) await page.click(`#${b}`);
+    const last = buttons[buttons.length - 1];
+    await page.waitForSelector(`body[data-done="${last}"], body[data-done="error:${last}"]`);
+    const done = await page.getAttribute("body", "data-done");
+    if (done !== last) throw new Error(`${last} failed on the page: ${await page.textContent("#console-error")}`);
+  } finally {
+    await context.close();
+  }
+}
+
 /** Upload + version/create + publish/version/create: the publish id (INIT). */
 async function release(url, state, ids, version) {
   const app = ids["app Hello MiniApp"];

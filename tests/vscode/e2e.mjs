@@ -20,17 +20,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, assertMatch, cli, findFile, launch, log, readJson, repo, run, runTest, startPortal, step, stop, writeSettings } from './lib.mjs';
+import { assert, assertMatch, cli, decodeQr, findFile, launch, log, readJson, repo, run, runTest, startPortal, step, stop, writeSettings } from './lib.mjs';
 
 const artifacts = path.join(repo, 'tests/artifacts/vscode');
 const sidebarImage = path.join(repo, 'docs/images/vscode-sidebar.png');
-
-/** Decodes the QR in a PNG with a real decoder (zbar). */
-function decodeQr(file) {
-  const r = run('zbarimg', ['--raw', '-q', file], { allowFail: true });
-  if (r.status !== 0) throw new Error(`zbarimg found no QR code in ${file} (exit ${r.status}): ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 async function main() {
   let portalProcess;

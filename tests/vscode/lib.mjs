@@ -80,6 +80,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 /** Runs a command to completion; throws with its output when it fails. */
+/** Decodes the QR in a PNG with a real decoder (zbar). */
+export function decodeQr(file) {
+  const r = run('zbarimg', ['--raw', '-q', file], { allowFail: true });
+  if (r.status !== 0) throw new Error(`zbarimg found no QR code in ${file} (exit ${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
+}
+
 export function run(cmd, args, { env, cwd, input, allowFail } = {}) {
   const r = spawnSync(cmd, args, { cwd, env: environment(env), input, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`${cmd} could not run: ${r.error.message}`);

@@ -6,7 +6,10 @@
 // target-app id keeps the box open with the sidecar's refusal) → Publish MiniApp → Release to
 // "GoPay Staging" → Apply Release; the admin approves on the emulator → Release to Everyone.
 // Steps the console's API lacks (whitelist, grayscale, temporary code, withdraw, cancel,
-// rollback) are offered nowhere: not in the row's actions, its menu or the palette.
+// rollback) are offered nowhere: not in the row's actions, its menu or the palette. Then the
+// user saves a HAR of Show Temporary Code on their console's page and `learn`s it: the
+// sidebar offers that step (its QR decodes to the deeplink with the console's publish id) and
+// still none of the others.
 //
 //   node tests/vscode/superapp.mjs [--binary PATH] [--vsix FILE] [--keep]
 //
@@ -14,7 +17,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, assertMatch, cli, escapeRegExp, launch, log, readJson, repo, runTest, start, step, waitForHttp, freePort } from './lib.mjs';
+import { logIn, observedPublishId, recordReleaseStep } from '../browser/console-story.mjs';
+import { assert, assertMatch, cli, decodeQr, escapeRegExp, launch, log, readJson, repo, runTest, start, step, waitForHttp, freePort } from './lib.mjs';
 
 const artifacts = path.join(repo, 'tests/artifacts/vscode-superapp');
 
@@ -190,6 +194,41 @@ async function main() {
     // Item 7: the CLI names the step in our words, never the portal's label ("Whitelist Test").
     const refused = cli(binary, ['whitelist', 'latest', '--target-app', 'GoPay Staging', '--users', 'u1'], { home: paths.devHome, portal, project: paths.project, expectFail: true });
     assert(!JSON.stringify(refused).includes('Whitelist Test'), `our words: ${JSON.stringify(refused)}`);
+  });
+
+  await step('A step learned from the user’s own console page is offered, and only that one (issue 22)', async () => {
+    // The user opens the release's page on their console, clicks Show Temporary Code with the
+    // browser recording (a HAR), and lets the CLI learn the step from it.
+    const har = path.join(paths.devHome, '..', 'temporary-code.har');
+    const state = await logIn(page.context().browser(), portal, 'demo', 'demo');
+    const publishId = await observedPublishId(portal, state, APP, STAGING, '1.0.1');
+    await recordReleaseStep({ browser: page.context().browser(), url: portal, username: 'demo', password: 'demo', space: SPACE, app: APP, publishId, buttons: ['btn-temp-code'], har });
+    const learned = cli(binary, ['--yes', 'learn', 'temporary_code', '1.0.1', '--target-app', 'GoPay Staging', '--har', har], { home: paths.devHome, portal, project: paths.project });
+    assert(learned.saved, `learned: ${JSON.stringify(learned)}`);
+    // The sidecar sees the new recipe by itself (it re-reads the recipes' fingerprint).
+    await w.waitForRows([/^GoPay Staging, Not submitted$/]);
+    let menu = [];
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      menu = await w.rowMenuItems(/^GoPay Staging, Not submitted$/);
+      if (menu.some((m) => /Show Temporary Code/.test(m))) break;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    assert(menu.some((m) => /Show Temporary Code/.test(m)), `the menu offers the learned Show Temporary Code: ${menu}`);
+    for (const missing of [/Whitelist/, /Grayscale/, /Withdraw/, /Cancel Release/, /Roll Back/]) {
+      assert(!menu.some((m) => missing.test(m)), `the menu offers ${missing}, which was not learned: ${menu}`);
+    }
+    await page.keyboard.press('Escape');
+    // And it works from VS Code: the QR decodes to the deeplink with the console's publish id.
+    await w.rowAction(/^GoPay Staging, Not submitted$/, 'Show Temporary Code');
+    const frame = await w.webviewFrame('#qr');
+    const deeplink = (await frame.locator('#deeplink').innerText()).trim();
+    assertMatch(deeplink, new RegExp(`mini-app/windvane\\?app_id=${APP}&publish_id=${publishId}`), 'the deeplink');
+    const qrFile = await w.shot('learned-temporary-code-qr', frame.locator('#qr'));
+    const decoded = decodeQr(qrFile);
+    assert(decoded === deeplink, `the QR decodes to ${decoded}, the panel says ${deeplink}`);
+    await w.palette('View: Close All Editors');
+    await w.waitForRows([/^GoPay Staging, Not submitted$/]);
   });
 
   await step('Apply Release; the admin approves on the emulator; Release to Everyone', async () => {
