@@ -158,6 +158,32 @@ export async function learnAndReplay({ browser, url, ids, dir, hars }) {
     assert.equal(r.status, 9, `a secret in the ${where}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
   }
 
+  // A value equal to a known in two places (a page size of 10 beside the ratio 10): refused,
+  // the hint naming the fields; said with --field, it is learned as told.
+  {
+    const h = har("grayscale");
+    const isGray = (e) => e.request.method === "POST" && e.request.postData?.text?.includes("10");
+    const e = h.log.entries.find(isGray);
+    e.request.postData.text = JSON.stringify({ ...JSON.parse(e.request.postData.text), pageSize: 10 });
+    const file = join(dir, "two-tens.har");
+    writeFileSync(file, JSON.stringify(h));
+    const grayArgs = ["--json", "--yes", "learn", "grayscale", "1.0.1", ...step, "--ratio", "10", "--har", file];
+    const refused = cli(grayArgs);
+    assert.equal(refused.status, 9, refused.stdout);
+    const hint = JSON.parse(refused.stdout).error.hint;
+    assert.equal(hint.kind, "sayWhichValue", refused.stdout);
+    assert.equal(hint.fields.length, 2, refused.stdout);
+    const pageSizeField = hint.fields.find((f) => /pageSize/.test(f));
+    const ratioField = hint.fields.find((f) => f !== pageSizeField);
+    assert.ok(pageSizeField && ratioField, refused.stdout);
+    const told = ok([...grayArgs, "--field", `${pageSizeField}=literal`, "--field", `${ratioField}=ratio`]);
+    const shownFields = JSON.stringify(told);
+    assert.ok(shownFields.includes("pageSize"), shownFields);
+    const badName = cli([...grayArgs, "--field", `${ratioField}=ratios`]);
+    assert.equal(badName.status, 4, badName.stdout);
+    ok(["--json", "--yes", "learn", "grayscale", "1.0.1", ...step, "--ratio", "10", "--har", join(hars, "grayscale.har")]);
+  }
+
   // The literal, accepted by name, is learned (and the plain recording again after it).
   ok(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", refusals["an unexplained literal"], "--accept-literal", "body.remark"]);
   ok(["--json", "--yes", "learn", "whitelist", "1.0.1", ...step, "--users", "1001,1002", "--har", join(hars, "whitelist.har")]);

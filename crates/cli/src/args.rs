@@ -374,6 +374,12 @@ pub struct LearnArgs {
     /// `body.remark`, `2:query.type`); repeatable.
     #[arg(long = "accept-literal", value_name = "FIELD")]
     pub accept_literals: Vec<String>,
+    /// Where a recorded value equals more than one known value (a ratio of 10 and a page size
+    /// of 10): what FIELD (as the refusal names it) is, an input name (`ratio`, `space_id`,
+    /// `app_id`, `channel_code`, `version`, `release_notes`, `release_id`, `version_id`) or
+    /// `literal`; repeatable.
+    #[arg(long = "field", value_name = "FIELD=NAME")]
+    pub fields: Vec<String>,
     /// Each feature: built in, learned (when, where) or missing.
     #[arg(long, conflicts_with_all = ["export", "forget", "har"])]
     pub list: bool,

@@ -141,6 +141,15 @@ pub fn hint(hint: &Hint) -> String {
             "use the portal's own address as --portal (it refuses requests made for another address, e.g. through a proxy or another host name)".into()
         }
         Hint::AskForAccess => "ask an owner of the space or target app for access".into(),
+        Hint::SayWhichValue { fields, knowns } => format!(
+            "say what each field is and learn again: {} (each NAME one of {}, or `literal`)",
+            fields
+                .iter()
+                .map(|f| format!("--field {}=NAME", gopay_miniapp_guard::text::Shown(f)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            knowns.join(", ")
+        ),
         Hint::CheckName { what } => check_name(*what).into(),
         Hint::ChoosePortal => format!(
             "choose the portal with --portal URL or a preset's name: {}",

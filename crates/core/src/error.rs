@@ -241,6 +241,19 @@ impl CoreError {
             },
             CoreError::Restored { source, .. } => source.hint(),
             CoreError::BadRecipe { .. } => Hint::SeeFile,
+            CoreError::LearnRefused(gopay_miniapp_recipes::Refusal::TwoKnowns {
+                field,
+                inputs,
+            }) => Hint::SayWhichValue {
+                fields: vec![field.clone()],
+                knowns: inputs.clone(),
+            },
+            CoreError::LearnRefused(gopay_miniapp_recipes::Refusal::Repeated { input, fields }) => {
+                Hint::SayWhichValue {
+                    fields: fields.clone(),
+                    knowns: vec![input.clone()],
+                }
+            }
             // The refusal says what was seen and what to record instead.
             CoreError::LearnRefused(_) => Hint::None,
             CoreError::BadHar(_) => Hint::SeeFile,

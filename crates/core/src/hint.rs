@@ -114,6 +114,13 @@ pub enum Hint {
     UseOwnPortalUrl,
     /// Someone on the portal must grant access.
     AskForAccess,
+    /// `learn`: a recorded value equals more than one known value, or a short known value is in
+    /// several fields: say what each of `fields` (the recipe's names) is, one of `knowns` (the
+    /// learner's input names) or a literal.
+    SayWhichValue {
+        fields: Vec<String>,
+        knowns: Vec<String>,
+    },
     /// Check the name or id of `what` (unknown: the portal said "not found" without naming
     /// it); for spaces, only those the user belongs to are visible.
     CheckName {

@@ -126,6 +126,12 @@ pub fn hint(hint: &Hint) -> String {
             "Set the portal address to the portal's own address in the settings: it refuses requests made for another address (a proxy, another host name).".into()
         }
         Hint::AskForAccess => "Ask an owner of the space or target app for access.".into(),
+        // Learning happens in a terminal; the sidecar never learns, so this is for completeness.
+        Hint::SayWhichValue { fields, knowns } => format!(
+            "Say what {} is ({} or a literal) with `gopay-miniapp learn … --field FIELD=NAME` in a terminal.",
+            fields.join(", "),
+            knowns.join(", ")
+        ),
         Hint::CheckName { what } => match what {
             Some(Named::Space) => "Check the space; you only see spaces you belong to.",
             Some(Named::App) => "Check the MiniApp's name or id (Bind lists the space's MiniApps).",

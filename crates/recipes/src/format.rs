@@ -271,6 +271,11 @@ impl Input {
         Input::VersionId,
     ];
 
+    /// The input named `name` ([`Input::name`]).
+    pub fn parse(name: &str) -> Option<Input> {
+        Input::ALL.into_iter().find(|i| i.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Input::SpaceId => "space_id",

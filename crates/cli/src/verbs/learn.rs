@@ -78,6 +78,15 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
             None => format!("{}Not confirmed: it does not run.", r.shown),
         });
     }
+    let choices = match args
+        .fields
+        .iter()
+        .map(|f| learn::parse_choice(f))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(choices) => choices,
+        Err(e) => return cx.fail(e),
+    };
     let inputs = LearnInputs {
         at: ReleaseRef {
             version: args.version,
@@ -88,6 +97,7 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
         expect: args.expect,
         name: args.name,
         accept_literals: args.accept_literals,
+        choices,
         yes,
         scope: match args.scope {
             LearnScope::User => Scope::User,

@@ -38,6 +38,9 @@ pub struct LearnInputs {
     pub name: Option<String>,
     /// Fields whose literal the user accepts under `--yes` (`body.remark`, `2:query.type`).
     pub accept_literals: Vec<String>,
+    /// What a field is whose recorded value equals more than one known value ([`parse_choice`]):
+    /// the recipe's field name, and the input it is (`None`: a literal).
+    pub choices: Vec<(String, Option<gopay_miniapp_recipes::Input>)>,
     /// `--yes`: no question; only short constant literals pass, and the accepted ones.
     pub yes: bool,
     /// Where the recipe is saved.
@@ -102,6 +105,49 @@ async fn console(ctx: &Context) -> Result<(std::sync::Arc<dyn Portal>, Binding),
     Ok((portal, binding))
 }
 
+/// `FIELD=NAME`: the recipe's field (`body.ratio`, `2:query.pageSize`) is the input `NAME`
+/// (`ratio`, `space_id`, …) or `literal`.
+pub fn parse_choice(
+    given: &str,
+) -> Result<(String, Option<gopay_miniapp_recipes::Input>), CoreError> {
+    let names = || {
+        gopay_miniapp_recipes::Input::ALL
+            .iter()
+            .map(|i| i.name())
+            .chain(["literal"])
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (field, name) = given
+        .split_once('=')
+        .filter(|(f, n)| !f.trim().is_empty() && !n.trim().is_empty())
+        .ok_or_else(|| {
+            CoreError::invalid(
+                format!(
+                    "`{}` does not say FIELD=NAME (NAME: {})",
+                    gopay_miniapp_guard::text::Line(given),
+                    names()
+                ),
+                Hint::None,
+            )
+        })?;
+    let (field, name) = (field.trim(), name.trim());
+    if name == "literal" {
+        return Ok((field.to_string(), None));
+    }
+    match gopay_miniapp_recipes::Input::parse(name) {
+        Some(input) => Ok((field.to_string(), Some(input))),
+        None => Err(CoreError::invalid(
+            format!(
+                "`{}` is not a value the learner knows; one of {}",
+                gopay_miniapp_guard::text::Line(name),
+                names()
+            ),
+            Hint::None,
+        )),
+    }
+}
+
 /// Learns `feature` from the HAR file `har` and saves it when the user confirms (always under
 /// `--yes`, where the learner lets only short constant literals and the accepted ones pass).
 pub async fn learn(
@@ -121,7 +167,8 @@ pub async fn learn(
     } else {
         Literals::Confirm
     };
-    let options = Options::new(time::OffsetDateTime::now_utc(), literals);
+    let mut options = Options::new(time::OffsetDateTime::now_utc(), literals);
+    options.choices = inputs.choices.clone();
     let learned = if feature.is_list() {
         // The binding's item by default, with its name when the binding knows one.
         let named =
@@ -419,4 +466,27 @@ pub async fn trust(
         shown,
         saved: ok.then(|| file.display().to_string()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gopay_miniapp_recipes::Input;
+
+    #[test]
+    fn a_choice_names_an_input_or_literal() {
+        assert_eq!(
+            parse_choice("body.ratio=ratio").unwrap(),
+            ("body.ratio".to_string(), Some(Input::Ratio))
+        );
+        assert_eq!(
+            parse_choice(" 2:query.pageSize = literal ").unwrap(),
+            ("2:query.pageSize".to_string(), None)
+        );
+        for bad in ["body.ratio", "=ratio", "body.ratio=", "body.ratio=ratios"] {
+            let err = parse_choice(bad).unwrap_err();
+            assert_eq!(err.code(), crate::codes::INVALID, "{bad}: {err}");
+            assert!(err.to_string().contains("space_id"), "{bad}: {err}");
+        }
+    }
 }
