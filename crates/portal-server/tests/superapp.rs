@@ -1652,11 +1652,18 @@ async fn every_console_feature_works(variant: ConsoleVariant) {
     assert_eq!(status, pages.word("INIT"));
     assert_eq!(item["version"], "1.0.1");
     let code = ok(pages.act("temporary-code", &app, &second, json!({})).await);
-    let code_publish = match variant {
-        ConsoleVariant::A => &code["publishId"],
-        ConsoleVariant::B => &code["result"]["publish_id"],
-    };
-    assert_eq!(code_publish, &json!(second), "{code}");
+    match variant {
+        ConsoleVariant::A => assert_eq!(code["publishId"], json!(second), "{code}"),
+        // A QR image of the deeplink, no publish id.
+        ConsoleVariant::B => {
+            assert!(code["result"].get("publish_id").is_none(), "{code}");
+            let deeplink = decode_qr_data_url(code["result"]["qr_code"].as_str().unwrap());
+            assert!(
+                deeplink.contains(&format!("app_id={app}&publish_id={second}")),
+                "{deeplink}"
+            );
+        }
+    }
 
     // Apply, withdraw (back to creation), apply again, approve.
     let body = step_body(&app, &space, &gopay, "1.0.1");
@@ -2143,4 +2150,19 @@ async fn variant_b_operation_ids_work_once_and_for_their_user_only() {
         dev.status(&app, &gopay, "1.0.0").await["versionStatus"],
         "ONLINE"
     );
+}
+
+/// The text of the QR in a `data:image/png;base64,…` URL.
+fn decode_qr_data_url(url: &str) -> String {
+    use base64::Engine as _;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(
+            url.strip_prefix("data:image/png;base64,")
+                .expect("a PNG data URL"),
+        )
+        .unwrap();
+    let image = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    grids.first().expect("a QR code").decode().unwrap().1
 }

@@ -7,6 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use gopay_miniapp_portal::codes;
 use gopay_miniapp_portal::lifecycle::ReleaseState;
 use gopay_miniapp_portal::native::wire::{
@@ -478,10 +480,27 @@ async fn temporary_code(
             "appId": app.console,
             "expireTime": epoch_ms(&code.expires_at),
         }),
-        ConsoleVariant::B => json!({ "result": {
-            "publish_id": code.publish_id,
-            "expire_at": code.expires_at,
-        }}),
+        // Variant b answers the QR the host app scans, as an image, and no publish id: a
+        // client reads the deeplink out of the image (the emulator's own shape, ASSUMED).
+        ConsoleVariant::B => {
+            // The deeplink as the console names the MiniApp (its own app id).
+            let scheme = code.deeplink.split("://").next().unwrap_or("gopay");
+            let deeplink = gopay_miniapp_portal::deeplink::temporary_code_deeplink(
+                scheme,
+                &app.console,
+                &code.publish_id,
+                None,
+            );
+            let png = gopay_miniapp_portal::qr::render_png(&deeplink, 4).map_err(|e| {
+                ApiError::internal(format_args!(
+                    "the temporary code's QR could not be drawn: {e}"
+                ))
+            })?;
+            json!({ "result": {
+                "qr_code": format!("data:image/png;base64,{}", BASE64.encode(png)),
+                "expire_at": code.expires_at,
+            }})
+        }
     })
 }
 

@@ -109,8 +109,9 @@
       whitelist: (app, pid, users) => call("POST", `/api/console/v2/releases/${seg(pid)}/whitelist`, undefined, { app_id: app, user_ids: users.join(";") }),
       grayscale: (app, pid, ratio) => call("POST", `/api/console/v2/releases/${seg(pid)}/gray`, undefined, { app_id: app, gray_ratio: String(ratio) }),
       temporaryCode: (app, pid) =>
+        // A QR image to scan (a data URL), no publish id.
         call("POST", `/api/console/v2/releases/${seg(pid)}/temp-code`, undefined, { app_id: app }).then(({ result: r }) => ({
-          publishId: r.publish_id,
+          qr: r.qr_code,
           expires: r.expire_at,
         })),
       // Two requests: the plan answers an operation id, the rollback uses it.
@@ -319,7 +320,16 @@
     step("btn-temp-code", "Temporary code shown.", async () => {
       const c = await API.temporaryCode(app, pid);
       code.hidden = false;
-      code.textContent = `Temporary code: publish id ${c.publishId} (valid until ${c.expires})`;
+      if (c.publishId) {
+        code.textContent = `Temporary code: publish id ${c.publishId} (valid until ${c.expires})`;
+      } else {
+        code.textContent = `Temporary code: scan the QR (valid until ${c.expires})`;
+        const img = document.createElement("img");
+        img.id = "temp-code-qr";
+        img.alt = "Temporary code";
+        img.src = c.qr;
+        code.append(img);
+      }
     });
     step("btn-rollback", "Rolled back.", () => API.rollback(app, r.channelCode));
     step("btn-withdraw", "Withdrawn.", () => API.withdraw(app, pid));
