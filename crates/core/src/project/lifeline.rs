@@ -94,7 +94,9 @@ impl Lifeline {
             return Ok(None);
         }
         // Both ends O_CLOEXEC (std's pipe): only the guardian's stdin (a dup2, not CLOEXEC)
-        // survives an exec.
+        // survives an exec. Linux and the BSDs make it so atomically (pipe2); macOS has no
+        // pipe2, so std sets the flag just after: a program another thread starts in that
+        // instant would keep a write end (docs/platforms.md).
         let (reader, writer) = io::pipe()?;
         let seconds = grace.as_secs() + u64::from(grace.subsec_nanos() > 0);
         let mut guardian = Command::new("sh");
