@@ -758,3 +758,34 @@ fn a_sidecar_killed_mid_publish_the_lifeline_alone_stops_the_build() {
 fn a_sidecar_killed_mid_publish_both_stop_the_build() {
     a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar(DiesWith::Both);
 }
+
+/// A sidecar lives for hours and publishes many times: after each publish it has no child left,
+/// no guardian and no zombie (every guardian told `done` and reaped).
+#[test]
+fn a_sidecar_publishing_many_times_keeps_no_guardian_and_no_zombie() {
+    let w = world("lifeline-many", false);
+    let mut sidecar = Sidecar::start(&w.dev);
+    let sidecar_pid = sidecar.child.id().to_string();
+    let children = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| {
+                let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+                let after = &stat[stat.rfind(')')? + 1..];
+                let fields: Vec<&str> = after.split_whitespace().collect();
+                (fields.get(1) == Some(&sidecar_pid.as_str())).then(|| stat.clone())
+            })
+            .collect()
+    };
+    for n in 1..=5 {
+        let published = sidecar.request(
+            "workspace/executeCommand",
+            json!({"command": "miniapp.publish", "arguments": [{}]}),
+        );
+        assert_eq!(published["version"], format!("1.0.{n}"), "{published}");
+        assert_eq!(children(), Vec::<String>::new(), "after publish {n}");
+    }
+    assert!(guardians_of(&w.dev).is_empty());
+    assert_eq!(w.versions().len(), 5);
+}
