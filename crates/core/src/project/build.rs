@@ -36,8 +36,9 @@
 //!
 //!   What both miss (the guardian killed as well, where there is no PDEATHSIG) the publish
 //!   journal stops on the next run (crates/core/src/journal.rs), recognising the processes by
-//!   the process group and by [`BUILD_TOKEN_ENV`] in their environment. `GOPAY_MINIAPP_NO_LIFELINE=1` and
-//!   `GOPAY_MINIAPP_NO_PDEATHSIG=1` turn either off, for tests and diagnosis.
+//!   the process group and by [`BUILD_TOKEN_ENV`] in their environment.
+//!   `GOPAY_MINIAPP_NO_LIFELINE=1` and `GOPAY_MINIAPP_NO_PDEATHSIG=1` turn either off, for
+//!   tests and diagnosis.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
