@@ -5,6 +5,11 @@
 //! package-lock.json (bumped together, issue #21 item 21) byte-for-byte right, no build process behind, exactly the versions that were made on the
 //! portal (none skipped, none twice), and say what it recovered.
 //!
+//! Killed during the build, the build's whole process group dies with the CLI or the sidecar:
+//! run with the lifeline guardian alone (`GOPAY_MINIAPP_NO_PDEATHSIG=1`, what every Unix has)
+//! and with both it and Linux's parent-death signal; with the guardian killed too, the journal
+//! stops what is left.
+//!
 //! Points inside the CLI are reached with the test-only hook `GOPAY_MINIAPP_PAUSE_AT`
 //! (crates/portal/src/pause.rs); "during the build" is reached naturally (a slow build that
 //! writes a marker file).
@@ -12,8 +17,10 @@
 mod support;
 
 use std::process::Stdio;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
+use gopay_miniapp_core::project::lifeline::{GUARDIAN_NAME, NO_PDEATHSIG_ENV};
 use serde_json::{json, Value};
 use support::sidecar::Sidecar;
 use support::*;
@@ -248,26 +255,145 @@ fn killed_right_after_the_bump_both_files_are_restored() {
     next_publish_makes_the_same_version(&w);
 }
 
-#[test]
-fn killed_during_the_build_the_build_is_stopped_and_package_json_restored() {
-    let w = world("crash-build", true);
+// ---------------------------------------------------------------------------------------------
+// Killed during the build: the build dies with the CLI (crates/core/src/project/lifeline.rs)
+// ---------------------------------------------------------------------------------------------
+
+/// Which of the two ways the build dies with the tool are on.
+#[derive(Debug, Clone, Copy)]
+enum DiesWith {
+    /// The lifeline guardian alone (`GOPAY_MINIAPP_NO_PDEATHSIG=1`): what every Unix has.
+    Lifeline,
+    /// The guardian and Linux's parent-death signal: what runs on Linux.
+    Both,
+}
+
+impl DiesWith {
+    fn set(self, dev: &mut User) {
+        if let DiesWith::Lifeline = self {
+            dev.env.push((NO_PDEATHSIG_ENV.into(), "1".into()));
+        }
+    }
+}
+
+/// The live guardians started by the user's tool (their environment names its home).
+fn guardians_of(dev: &User) -> Vec<i64> {
+    let home = format!("GOPAY_MINIAPP_HOME={}", dev.home.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: i64 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let environ = std::fs::read(e.path().join("environ")).ok()?;
+            let ours = String::from_utf8_lossy(&cmdline).contains(GUARDIAN_NAME)
+                && environ.split(|b| *b == 0).any(|kv| kv == home.as_bytes());
+            (ours && pid_alive(pid)).then_some(pid)
+        })
+        .collect()
+}
+
+/// The build script's pid, from the marker it wrote.
+fn build_script_pid(w: &World) -> i64 {
+    std::fs::read_to_string(w.dev.project.join("build-started"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The next publish's build must not be slow: the fixture's package.json, fast build.
+fn make_the_build_fast(w: &World) {
+    std::fs::write(
+        w.dev.project.join("package.json"),
+        w.original
+            .package_json
+            .replace(&build_script(true), &build_script(false)),
+    )
+    .unwrap();
+}
+
+/// SIGKILLed mid-build: the whole build group (npm, the script, its background grandchild)
+/// dies with the CLI, and the guardian exits; the next run only settles package.json and says
+/// the build was gone; the next publish makes 1.0.1.
+fn killed_during_the_build_the_whole_group_dies_with_the_cli(dies_with: DiesWith) {
+    let mut w = world("crash-build", true);
+    dies_with.set(&mut w.dev);
     let journal = kill_publish_at(&w, Point::DuringBuild);
     assert_eq!(journal["phase"], "building");
     assert_eq!(w.files(), w.bumped("1.0.1"));
+    let pgid = journal["build"]["group"]["pid"].as_i64().unwrap();
+    let script = build_script_pid(&w);
+    wait_until("the build's group to die with the CLI", WAIT, || {
+        !group_alive(pgid)
+    });
+    assert!(!pid_alive(script), "{dies_with:?}");
+    wait_until("the guardian to exit", WAIT, || {
+        guardians_of(&w.dev).is_empty()
+    });
+
+    let recovered = status_recovers(&w);
+    assert_eq!(recovered["build"]["kind"], "alreadyGone", "{recovered}");
+    assert_eq!(recovered["packageJson"], "restored");
+    assert_eq!(recovered["packageLock"], "restored");
+    assert_eq!(w.files(), w.original, "byte for byte");
+    assert_eq!(w.versions(), Vec::<String>::new());
+
+    make_the_build_fast(&w);
+    let published = w.dev.run(&["--json", "publish"]).ok().json();
+    assert_eq!(published["version"], "1.0.1");
+    assert_eq!(w.versions(), ["1.0.1"]);
+    assert!(
+        guardians_of(&w.dev).is_empty(),
+        "no guardian after a publish"
+    );
+}
+
+#[test]
+fn killed_during_the_build_the_lifeline_alone_stops_the_whole_group() {
+    killed_during_the_build_the_whole_group_dies_with_the_cli(DiesWith::Lifeline);
+}
+
+#[test]
+fn killed_during_the_build_the_lifeline_and_pdeathsig_stop_the_whole_group() {
+    killed_during_the_build_the_whole_group_dies_with_the_cli(DiesWith::Both);
+}
+
+/// The guardian SIGKILLed as well (by hand, or a `kill -9` of everything but the build):
+/// PDEATHSIG takes the shell, and the rest of the group (the script, its background sleep) is
+/// stopped by the next run, from the journal.
+#[test]
+fn killed_during_the_build_with_its_guardian_the_journal_stops_the_rest() {
+    let w = world("crash-build-guardian", true);
+    let mut cmd = w.dev.command(&["publish"]);
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _lines = stderr_lines(&mut child, "publish");
+    let marker = w.dev.project.join("build-started");
+    wait_until("the build to start", WAIT, || marker.exists());
+    let guardians = guardians_of(&w.dev);
+    assert_eq!(guardians.len(), 1, "one guardian for the build");
+    // SAFETY: kill(2) on the guardian this test's CLI started.
+    assert_eq!(unsafe { libc::kill(guardians[0] as i32, libc::SIGKILL) }, 0);
+    wait_until("the guardian to die", WAIT, || {
+        guardians_of(&w.dev).is_empty()
+    });
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let journal = w.journal().expect("the killed publish left its journal");
+    assert_eq!(journal["phase"], "building");
     let pgid = journal["build"]["group"]["pid"].as_i64().unwrap();
     // PR_SET_PDEATHSIG: the shell we started died with us…
     wait_until("the build's shell to die with the CLI", WAIT, || {
         !pid_alive(pgid)
     });
-    // …but its grandchildren (npm, the script, its background sleep) are only reached by the
-    // journal.
-    let script: i64 = std::fs::read_to_string(w.dev.project.join("build-started"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    // …but its grandchildren (the script, its background sleep) are only reached by the
+    // journal now.
     assert!(
-        pid_alive(script),
+        pid_alive(build_script_pid(&w)),
         "the build script still runs before recovery"
     );
     assert!(group_alive(pgid));
@@ -281,14 +407,7 @@ fn killed_during_the_build_the_build_is_stopped_and_package_json_restored() {
     assert!(!group_alive(pgid), "no orphan build process");
     assert_eq!(w.versions(), Vec::<String>::new());
 
-    // The next publish's build must not be slow.
-    std::fs::write(
-        w.dev.project.join("package.json"),
-        w.original
-            .package_json
-            .replace(&build_script(true), &build_script(false)),
-    )
-    .unwrap();
+    make_the_build_fast(&w);
     let published = w.dev.run(&["--json", "publish"]).ok().json();
     assert_eq!(published["version"], "1.0.1");
     assert_eq!(w.versions(), ["1.0.1"]);
@@ -572,9 +691,11 @@ fn a_sidecar_told_to_stop_mid_publish_restores_and_exits_128_plus_n() {
 // The sidecar: `gopay-miniapp lsp` killed while `miniapp.publish` builds
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar() {
-    let w = world("crash-sidecar", true);
+/// The sidecar SIGKILLed (the editor crashed) while `miniapp.publish` builds: the build's group
+/// dies with it; the next sidecar puts package.json back and says so.
+fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar(dies_with: DiesWith) {
+    let mut w = world("crash-sidecar", true);
+    dies_with.set(&mut w.dev);
     let mut sidecar = Sidecar::start(&w.dev);
     sidecar.start_request(
         "workspace/executeCommand",
@@ -586,10 +707,24 @@ fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar() {
     assert_eq!(journal["phase"], "building");
     assert_eq!(w.files(), w.bumped("1.0.1"));
     let pgid = journal["build"]["group"]["pid"].as_i64().unwrap();
+    assert_eq!(guardians_of(&w.dev).len(), 1);
     sidecar.child.kill().unwrap(); // SIGKILL, as when the editor crashes
     sidecar.child.wait().unwrap();
+    // Its stdout (the wire) reaches end-of-file: neither the build nor the guardian holds it.
+    loop {
+        match sidecar.messages.recv_timeout(WAIT) {
+            Ok(_) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => panic!("something still holds the sidecar's stdout"),
+        }
+    }
     drop(sidecar);
-    assert!(group_alive(pgid), "npm and the script outlive the sidecar");
+    wait_until("the build's group to die with the sidecar", WAIT, || {
+        !group_alive(pgid)
+    });
+    wait_until("the guardian to exit", WAIT, || {
+        guardians_of(&w.dev).is_empty()
+    });
 
     let mut next = Sidecar::start(&w.dev);
     let shown = next.wait_for("window/showMessage about the recovery", |m| {
@@ -598,8 +733,7 @@ fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar() {
     let text = shown["params"]["message"].as_str().unwrap();
     assert!(
         text.contains("A publish of 1.0.1 was cut off (building)")
-            && text.contains("put back to 1.0.0 exactly")
-            && text.contains("was stopped"),
+            && text.contains("put back to 1.0.0 exactly"),
         "{text}"
     );
     let status = next.request(
@@ -608,10 +742,50 @@ fn a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar() {
     );
     assert_eq!(status["recovered"]["packageJson"], "restored", "{status}");
     assert_eq!(status["recovered"]["packageLock"], "restored", "{status}");
-    assert_eq!(status["recovered"]["build"]["kind"], "stopped");
+    assert_eq!(status["recovered"]["build"]["kind"], "alreadyGone");
     assert_eq!(w.files(), w.original, "byte for byte");
-    assert!(!group_alive(pgid), "no orphan build process");
     assert!(w.journal().is_none());
     assert_eq!(w.versions(), Vec::<String>::new());
     drop(next);
+}
+
+#[test]
+fn a_sidecar_killed_mid_publish_the_lifeline_alone_stops_the_build() {
+    a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar(DiesWith::Lifeline);
+}
+
+#[test]
+fn a_sidecar_killed_mid_publish_both_stop_the_build() {
+    a_sidecar_killed_mid_publish_is_recovered_by_the_next_sidecar(DiesWith::Both);
+}
+
+/// A sidecar lives for hours and publishes many times: after each publish it has no child left,
+/// no guardian and no zombie (every guardian told `done` and reaped).
+#[test]
+fn a_sidecar_publishing_many_times_keeps_no_guardian_and_no_zombie() {
+    let w = world("lifeline-many", false);
+    let mut sidecar = Sidecar::start(&w.dev);
+    let sidecar_pid = sidecar.child.id().to_string();
+    let children = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| {
+                let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+                let after = &stat[stat.rfind(')')? + 1..];
+                let fields: Vec<&str> = after.split_whitespace().collect();
+                (fields.get(1) == Some(&sidecar_pid.as_str())).then(|| stat.clone())
+            })
+            .collect()
+    };
+    for n in 1..=5 {
+        let published = sidecar.request(
+            "workspace/executeCommand",
+            json!({"command": "miniapp.publish", "arguments": [{}]}),
+        );
+        assert_eq!(published["version"], format!("1.0.{n}"), "{published}");
+        assert_eq!(children(), Vec::<String>::new(), "after publish {n}");
+    }
+    assert!(guardians_of(&w.dev).is_empty());
+    assert_eq!(w.versions().len(), 5);
 }

@@ -43,9 +43,27 @@ fn process_is_running(pid: u32) -> bool {
     }
 }
 
-/// Every process whose process group is `pgid` and that is still running.
-fn running_members_of_group(pgid: u32) -> Vec<u32> {
-    let mut members = Vec::new();
+/// A process as /proc shows it.
+#[derive(Debug)]
+struct Proc {
+    pid: u32,
+    ppid: u32,
+    /// `R`, `S`, … `Z` for a zombie.
+    state: String,
+    pgrp: u32,
+    /// Its arguments, joined by spaces.
+    cmdline: String,
+}
+
+impl Proc {
+    fn running(&self) -> bool {
+        self.state != "Z" && self.state != "X"
+    }
+}
+
+/// Every process /proc lists (zombies included).
+fn processes() -> Vec<Proc> {
+    let mut all = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
@@ -56,11 +74,33 @@ fn running_members_of_group(pgid: u32) -> Vec<u32> {
         let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..]
             .split_whitespace()
             .collect();
-        if fields[2].parse::<u32>().ok() == Some(pgid) && fields[0] != "Z" && fields[0] != "X" {
-            members.push(pid);
-        }
+        let cmdline = std::fs::read(entry.path().join("cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+            .unwrap_or_default();
+        all.push(Proc {
+            pid,
+            ppid: fields[1].parse().unwrap(),
+            state: fields[0].to_string(),
+            pgrp: fields[2].parse().unwrap(),
+            cmdline,
+        });
     }
-    members
+    all
+}
+
+/// Every process whose process group is `pgid` and that is still running.
+fn running_members_of_group(pgid: u32) -> Vec<u32> {
+    processes()
+        .into_iter()
+        .filter(|p| p.pgrp == pgid && p.running())
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// Every child of this process (zombies included).
+fn our_children() -> Vec<Proc> {
+    let me = std::process::id();
+    processes().into_iter().filter(|p| p.ppid == me).collect()
 }
 
 /// Waits until a line starting with `prefix` was printed and returns the rest of it.
@@ -287,15 +327,19 @@ async fn dropping_the_future_kills_the_build() {
     let pgid: u32 = wait_for_line(&lines, "pgid=").await.parse().unwrap();
     run.abort();
     let _ = run.await;
-    for _ in 0..200 {
-        if running_members_of_group(pgid).is_empty() {
+    // The guardian, its lifeline closed without a `done`, exits too (tokio reaps it).
+    for _ in 0..1000 {
+        if running_members_of_group(pgid).is_empty()
+            && our_guardians().iter().all(|g| g.state == "Z")
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!(
-        "processes left after the future was dropped: {:?}",
-        running_members_of_group(pgid)
+        "processes left after the future was dropped: {:?}, guardians {:?}",
+        running_members_of_group(pgid),
+        our_guardians()
     );
 }
 
@@ -348,4 +392,228 @@ fn build_output_never_reaches_our_stdout_or_stderr() {
         !stderr.contains("MARKER"),
         "build output leaked to stderr:\n{stderr}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lifeline guardian (crates/core/src/project/lifeline.rs)
+// ---------------------------------------------------------------------------------------------
+
+use gopay_miniapp_core::project::lifeline::{GUARDIAN_NAME, NO_LIFELINE_ENV, NO_PDEATHSIG_ENV};
+
+fn our_guardians() -> Vec<Proc> {
+    our_children()
+        .into_iter()
+        .filter(|k| k.cmdline.contains(GUARDIAN_NAME))
+        .collect()
+}
+
+/// What an fd of process `pid` points at (`pipe:[1234]`, `/dev/null`).
+fn fd_target(pid: u32, fd: &str) -> String {
+    std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Every fd of process `pid` with its target.
+fn fds(pid: u32) -> Vec<(String, String)> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let target = std::fs::read_link(e.path()).ok()?;
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                target.to_string_lossy().into_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// While a build runs: one guardian, in a process group of its own (not the build's), in `/`,
+/// reading a pipe on stdin that the build does not hold, with /dev/null for stdout and stderr;
+/// the build holds no pipe but its own stdout and stderr. After the build, nothing of ours is
+/// left, zombies included.
+#[tokio::test]
+async fn the_guardian_stands_apart_and_is_reaped() {
+    let dir = tempfile::tempdir().unwrap();
+    // Pipes this test process was given (a jobserver's): the build inherits them like any
+    // child of ours, and they are none of the build runner's doing.
+    let inherited: Vec<String> = fds(std::process::id())
+        .into_iter()
+        .map(|(_, t)| t)
+        .filter(|t| t.starts_with("pipe:"))
+        .collect();
+    let (lines, on_line) = collector();
+    let cancel = CancellationToken::new();
+    let build = Build::new("echo pgid=$$; sleep 100 & sleep 100", dir.path());
+    let run = tokio::spawn({
+        let cancel = cancel.clone();
+        async move { build.run(&cancel, on_line).await }
+    });
+    let pgid: u32 = wait_for_line(&lines, "pgid=").await.parse().unwrap();
+    let guardians = our_guardians();
+    assert_eq!(guardians.len(), 1, "{guardians:?}");
+    let guardian = &guardians[0];
+    assert_eq!(guardian.pgrp, guardian.pid, "a group of its own");
+    assert_ne!(guardian.pgrp, pgid);
+    assert!(!running_members_of_group(pgid).contains(&guardian.pid));
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{}/cwd", guardian.pid)).unwrap(),
+        Path::new("/")
+    );
+    assert_eq!(fd_target(guardian.pid, "1"), "/dev/null");
+    assert_eq!(fd_target(guardian.pid, "2"), "/dev/null");
+    let lifeline = fd_target(guardian.pid, "0");
+    assert!(lifeline.starts_with("pipe:"), "{lifeline}");
+    assert!(
+        fds(std::process::id()).iter().any(|(_, t)| *t == lifeline),
+        "the tool holds the lifeline's other end"
+    );
+    // The build's shell: its pipes are its stdout and stderr, nothing else (not the lifeline:
+    // holding its write end, the build would keep its own guardian from ever hearing us die).
+    let build_fds = fds(pgid);
+    let (out, err) = (fd_target(pgid, "1"), fd_target(pgid, "2"));
+    for (fd, target) in &build_fds {
+        if target.starts_with("pipe:") {
+            assert!(
+                *target == out || *target == err || inherited.contains(target),
+                "the build holds another pipe on fd {fd}: {build_fds:?}"
+            );
+        }
+    }
+    assert!(build_fds.iter().all(|(_, t)| *t != lifeline));
+    // Nor does the guardian hold the build's pipes.
+    assert!(fds(guardian.pid)
+        .iter()
+        .all(|(_, t)| *t != out && *t != err));
+
+    cancel.cancel();
+    let result = run.await.unwrap();
+    assert!(matches!(result, Err(BuildError::Cancelled { .. })));
+    assert_eq!(running_members_of_group(pgid), Vec::<u32>::new());
+    let left = our_children();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Many builds (passing, failing, cancelled, leaving a process behind): after each, no
+/// guardian of ours is left, and no zombie.
+#[tokio::test]
+async fn many_builds_leave_no_guardian_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut left_groups = Vec::new();
+    for i in 0..20 {
+        let command = match i % 4 {
+            0 => "true",
+            1 => "echo oops >&2; exit 2",
+            // A leftover that closed its output: the build ends and leaves it (the build's
+            // rule); the guardian, told `done`, leaves it too.
+            2 => "echo pgid=$$; sleep 100 >/dev/null 2>&1 &",
+            _ => "echo started; sleep 100",
+        };
+        let cancel = CancellationToken::new();
+        let (lines, on_line) = collector();
+        let build = Build::new(command, dir.path()).stop_grace(Duration::from_millis(200));
+        let run = tokio::spawn({
+            let cancel = cancel.clone();
+            async move { build.run(&cancel, on_line).await }
+        });
+        if i % 4 == 3 {
+            wait_for_line(&lines, "started").await;
+            cancel.cancel();
+        }
+        let _ = run.await.unwrap();
+        if i % 4 == 2 {
+            left_groups.push(wait_for_line(&lines, "pgid=").await.parse::<i32>().unwrap());
+        }
+        let guardians = our_guardians();
+        assert!(guardians.is_empty(), "after build {i}: {guardians:?}");
+    }
+    let zombies: Vec<Proc> = our_children()
+        .into_iter()
+        .filter(|k| k.state == "Z")
+        .collect();
+    assert!(zombies.is_empty(), "{zombies:?}");
+    for pgid in left_groups {
+        assert!(
+            !running_members_of_group(pgid as u32).is_empty(),
+            "the guardian stood down: the leftover of a finished build was not its to stop"
+        );
+        // SAFETY: kill(2) on the group this test's build made.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    }
+}
+
+/// The tool SIGKILLed while it builds: the whole group dies (the shell and its background
+/// grandchild), and the guardian exits. Run with the guardian alone (the parent-death signal
+/// switched off), and with both. This test runs itself again as the "tool": a child process
+/// that starts the build, says the group, and waits to be killed.
+#[test]
+fn killed_mid_build_the_guardian_stops_the_whole_group() {
+    const CHILD_ENV: &str = "GOPAY_MINIAPP_LIFELINE_TOOL_CHILD";
+    const NAME: &str = "killed_mid_build_the_guardian_stops_the_whole_group";
+    if std::env::var_os(CHILD_ENV).is_some() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let (lines, on_line) = collector();
+            let build = Build::new(
+                "echo pgid=$$; sleep 300 & echo kid=$!; sleep 300",
+                dir.path(),
+            );
+            let cancel = CancellationToken::new();
+            let run = tokio::spawn(async move { build.run(&cancel, on_line).await });
+            let pgid = wait_for_line(&lines, "pgid=").await;
+            let kid = wait_for_line(&lines, "kid=").await;
+            let guardian = our_guardians()
+                .first()
+                .map_or("none".to_string(), |g| g.pid.to_string());
+            println!("TOOL pgid={pgid} kid={kid} guardian={guardian}");
+            let _ = run.await;
+        });
+        return;
+    }
+    for (mode, pdeathsig) in [("the guardian alone", false), ("both", true)] {
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, "1")
+            .env_remove(NO_LIFELINE_ENV)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        if pdeathsig {
+            child.env_remove(NO_PDEATHSIG_ENV);
+        } else {
+            child.env(NO_PDEATHSIG_ENV, "1");
+        }
+        let mut child = child.spawn().unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let said = std::io::BufRead::lines(stdout)
+            .map(Result::unwrap)
+            // libtest's "test <name> ... " precedes it on the same line.
+            .find_map(|l| l.split_once("TOOL ").map(|(_, said)| said.to_string()))
+            .expect("the tool child says its build");
+        let value = |key: &str| -> u32 {
+            said.split_whitespace()
+                .find_map(|w| w.strip_prefix(key))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{key} in {said:?}"))
+        };
+        let (pgid, kid, guardian) = (value("pgid="), value("kid="), value("guardian="));
+        assert!(process_is_running(kid) && process_is_running(guardian));
+        child.kill().unwrap(); // SIGKILL: no handler, no drop, no cleanup of ours runs
+        child.wait().unwrap();
+        let gone = || running_members_of_group(pgid).is_empty() && !process_is_running(guardian);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !gone() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            running_members_of_group(pgid),
+            Vec::<u32>::new(),
+            "{mode}: the build's group outlived the tool"
+        );
+        assert!(!process_is_running(kid), "{mode}");
+        assert!(!process_is_running(guardian), "{mode}: the guardian stayed");
+    }
 }

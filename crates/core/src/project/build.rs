@@ -19,16 +19,26 @@
 //! - When the shell has exited but something it started in the background still holds our
 //!   pipes open, we wait [`LEFTOVER_GRACE`] for the pipes to close and then stop that group too:
 //!   a build that leaves processes behind must not make the CLI hang ("CLIs that never exit").
-//! - The build dies with us. On Linux the shell gets `PR_SET_PDEATHSIG(SIGKILL)`: when we die,
-//!   even by SIGKILL, the kernel kills it. That signal follows the *thread* that forked the
-//!   child, not the process, and tokio's threads come and go (a blocking-pool thread exits
-//!   after 10 s idle), so the shell is always forked by one thread of our own that lives as
-//!   long as the process ([`spawn_from_lasting_thread`]); and since we may die between the
-//!   fork and the `prctl`, the child checks `getppid()` afterwards and gives up if its parent
-//!   is already gone. What PDEATHSIG cannot reach — `npm`, `node` and the rest of the group,
-//!   which are the shell's children, not ours — the publish journal stops on the next run
-//!   (crates/core/src/journal.rs), recognising them by the process group and by
-//!   [`BUILD_TOKEN_ENV`] in their environment.
+//! - The build dies with us, by two mechanisms, each enough alone for the whole group:
+//!   - Everywhere (every Unix): the lifeline guardian ([`super::lifeline`]). A small `sh`
+//!     started before the build holds the read end of a pipe whose only write end is ours;
+//!     when we die, however (SIGKILL included), the pipe closes and the guardian stops the
+//!     build's whole process group (SIGTERM, the grace, SIGKILL). When the build ends while we
+//!     live, we tell it `done` and reap it.
+//!   - Linux: the shell gets `PR_SET_PDEATHSIG(SIGKILL)`: when we die, the kernel kills it.
+//!     That signal follows the *thread* that forked the child, not the process, and tokio's
+//!     threads come and go (a blocking-pool thread exits after 10 s idle), so the shell is
+//!     always forked by one thread of our own that lives as long as the process
+//!     ([`spawn_from_lasting_thread`]); and since we may die between the fork and the
+//!     `prctl`, the child checks `getppid()` afterwards and gives up if its parent is already
+//!     gone. It reaches only the shell, not `npm`, `node` and the rest of the group (the
+//!     shell's children, not ours), and it needs no second process.
+//!
+//!   What both miss (the guardian killed as well, where there is no PDEATHSIG) the publish
+//!   journal stops on the next run (crates/core/src/journal.rs), recognising the processes by
+//!   the process group and by [`BUILD_TOKEN_ENV`] in their environment.
+//!   `GOPAY_MINIAPP_NO_LIFELINE=1` and `GOPAY_MINIAPP_NO_PDEATHSIG=1` turn either off, for
+//!   tests and diagnosis.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -40,6 +50,8 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
 use super::build_errors::{ErrorFinder, SourceError};
+#[cfg_attr(not(target_os = "linux"), allow(unused_imports))]
+use super::lifeline::{switched_on, Lifeline, NO_PDEATHSIG_ENV};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
@@ -239,17 +251,30 @@ impl Build {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        let mut child =
-            spawn_from_lasting_thread(shell)
-                .await
-                .map_err(|source| BuildError::Spawn {
-                    command: command.to_string(),
-                    source,
-                })?;
+        let spawn_error = |source| BuildError::Spawn {
+            command: command.to_string(),
+            source,
+        };
+        // The guardian first, so that the build is guarded from its first instruction.
+        let lifeline = Lifeline::start(self.stop_grace).map_err(spawn_error)?;
+        die_with_parent(&mut shell);
+        if let Some(lifeline) = &lifeline {
+            lifeline.arm(&mut shell);
+        }
+        let mut child = match spawn_from_lasting_thread(shell).await {
+            Ok(child) => child,
+            Err(source) => {
+                if let Some(lifeline) = lifeline {
+                    lifeline.stand_down().await;
+                }
+                return Err(spawn_error(source));
+            }
+        };
         let pgid = child.id().expect("a just-spawned child has a pid") as libc::pid_t;
         on_started(pgid);
         // From here on, leaving this function any way (an error, or the caller dropping the
-        // future) must not leave the build running.
+        // future) must not leave the build running: the guard kills the group, and the
+        // lifeline, dropped without standing down, makes the guardian do the same.
         let mut group = GroupGuard { pgid, armed: true };
 
         let mut stdout = child.stdout.take().expect("stdout is piped");
@@ -285,6 +310,9 @@ impl Build {
                 _ = cancel.cancelled() => {
                     stop_group(pgid, &mut child, self.stop_grace).await;
                     group.armed = false;
+                    if let Some(lifeline) = lifeline {
+                        lifeline.stand_down().await;
+                    }
                     return Err(BuildError::Cancelled { command: command.to_string() });
                 }
                 read = stdout.read(&mut stdout_buf), if stdout_open => match read {
@@ -320,6 +348,9 @@ impl Build {
         stdout_lines.finish(|line| emit(BuildStream::Stdout, line));
         stderr_lines.finish(|line| emit(BuildStream::Stderr, line));
         group.armed = false;
+        if let Some(lifeline) = lifeline {
+            lifeline.stand_down().await;
+        }
 
         let status = exit_status.expect("the loop ends only after the shell exited");
         if status.success() {
@@ -411,7 +442,7 @@ pub(crate) fn group_has_live_members(pgid: libc::pid_t) -> bool {
 /// Spawns `command` from one thread that lives as long as the process, so that the child's
 /// parent-death signal (Linux: SIGKILL when we die) is not fired early by a tokio thread that
 /// exits. The child is registered with the caller's runtime.
-async fn spawn_from_lasting_thread(mut command: Command) -> io::Result<Child> {
+async fn spawn_from_lasting_thread(command: Command) -> io::Result<Child> {
     use std::sync::mpsc;
     use std::sync::OnceLock;
 
@@ -422,7 +453,6 @@ async fn spawn_from_lasting_thread(mut command: Command) -> io::Result<Child> {
     );
     static SPAWNER: OnceLock<mpsc::Sender<Request>> = OnceLock::new();
 
-    die_with_parent(&mut command);
     let sender = SPAWNER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<Request>();
         std::thread::Builder::new()
@@ -445,9 +475,13 @@ async fn spawn_from_lasting_thread(mut command: Command) -> io::Result<Child> {
         .map_err(|_| io::Error::other("the build spawner thread stopped"))?
 }
 
-/// Linux: the child gets SIGKILL when the thread that forked it exits (see the module doc).
+/// Linux: the child gets SIGKILL when the thread that forked it exits (see the module doc),
+/// unless [`NO_PDEATHSIG_ENV`] turns it off (tests: the lifeline alone).
 #[cfg(target_os = "linux")]
 fn die_with_parent(command: &mut Command) {
+    if switched_on(NO_PDEATHSIG_ENV) {
+        return;
+    }
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs in the forked child before exec and only makes the
     // async-signal-safe calls prctl(2) and getppid(2).
