@@ -1,8 +1,8 @@
 // `npm run package` (from the repository root): builds the sidecar with the `dist` profile (what
 // users download: release, stripped, sized for the download but for the hot crates, one codegen
 // unit, no LTO; Cargo.toml), bundles the extension with esbuild and packs a .vsix for this
-// platform with the sidecar inside (server/gopay-miniapp), recorded in the archive as executable (0755) whatever the platform
-// packing it, and checked there.
+// platform with the sidecar inside (server/gopay-miniapp), recorded in the archive as executable
+// (0755) whatever the platform packing it, and checked there.
 //
 //   node scripts/package.mjs [--binary PATH] [--target VSCODE_TARGET] [--universal] [--out FILE]
 //
