@@ -10,10 +10,11 @@
 // status bar says what is live), a portal that goes away (the tree stays, marked stale), and a
 // sidecar that cannot start (said clearly). Covers issue 13's items 1–4, 6–8, 10–12 and 14.
 //
-//   node tests/vscode/e2e.mjs [--binary PATH] [--vsix FILE] [--keep]
+//   node tests/vscode/e2e.mjs [--binary PATH] [--vsix FILE [--portal-binary PATH]] [--keep]
 //
 // Without --vsix it packages the extension (`npm run package`: the `dist` build of the sidecar);
-// --binary bundles that binary instead of building. Installs code-server into ~/.cache if
+// --binary bundles that binary instead of building. The local portal is the bundled binary's,
+// or --portal-binary's (a .vsix's dist sidecar has none). Installs code-server into ~/.cache if
 // missing. Screenshots go to tests/artifacts/vscode/; the sidebar's is copied to
 // docs/images/vscode-sidebar.png. Every process it starts is stopped at the end, also on failure.
 
@@ -27,7 +28,7 @@ const sidebarImage = path.join(repo, 'docs/images/vscode-sidebar.png');
 
 async function main() {
   let portalProcess;
-  const { page, w, binary, tmp, paths, portal } = await launch({
+  const { page, w, binary, portalBinary, tmp, paths, portal } = await launch({
     artifacts,
     // A new user: a fresh user-data dir with no portal setting (issue #21 item 4).
     portalSetting: false,
@@ -534,7 +535,7 @@ async function main() {
     assert(!(await w.sidebar.getByRole('button', { name: 'Log In', exact: true }).isVisible()), `the sidebar does not ask to log in: ${rows}`);
     assert(!/log in/i.test(await statusBarText()), `the status bar does not say log in: ${await statusBarText()}`);
     await w.shot('portal-unreachable');
-    ({ child: portalProcess } = await startPortal(binary, paths.portalData, path.join(tmp, 'portal.log'), port));
+    ({ child: portalProcess } = await startPortal(portalBinary, paths.portalData, path.join(tmp, 'portal.log'), port));
     await w.notificationButton(toast, 'Retry');
     await w.waitForRows([/^1\.0\.2, /, /^Demo Developer, /]);
     const deadline = Date.now() + 15_000;

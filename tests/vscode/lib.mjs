@@ -615,11 +615,13 @@ export async function launch({ artifacts, paths: testPaths, startPortal: startTe
   const vsix = packageExtension();
   log(`installing ${path.basename(vsix)} into code-server`);
   const installed = installExtension({ bin: codeServer, userData: paths.userData, extensions: paths.extensions, vsix });
-  // The CLI and the local portal are the very binary the .vsix bundles.
+  // The CLI is the very binary the .vsix bundles; so is the local portal, unless that binary
+  // has none (the dist sidecar, `cargo dist-sidecar`): then --portal-binary serves it.
   const binary = path.join(installed, 'server', 'gopay-miniapp');
   assert(fs.statSync(binary).mode & 0o111, `${binary} is executable`);
   log(`sidecar in the .vsix: ${run(binary, ['--version']).stdout.trim()}`);
-  const portal = await startTestPortal(binary, tmp);
+  const portalBinary = option('--portal-binary') ?? binary;
+  const portal = await startTestPortal(portalBinary, tmp);
 
   fs.cpSync(path.join(repo, 'examples/hello-miniapp'), paths.project, {
     recursive: true,
@@ -673,7 +675,7 @@ export async function launch({ artifacts, paths: testPaths, startPortal: startTe
   });
   await page.goto(url);
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-  return { page, w, binary, tmp, paths, portal };
+  return { page, w, binary, portalBinary, tmp, paths, portal };
 }
 
 /** Runs a test's `main`; whatever happens, everything it started is stopped. */

@@ -467,8 +467,8 @@ pub struct ServeArgs {
     pub backend: gopay_miniapp_portal::Backend,
     /// With --backend superapp: which of the emulator's two invented consoles its pages
     /// (/console) and their ASSUMED routes follow (a or b; docs/portal-superapp.md).
-    #[arg(long, value_name = "a|b", default_value = "a")]
-    pub console_variant: gopay_miniapp_portal_server::superapp::ConsoleVariant,
+    #[arg(long, value_name = "a|b", default_value = "a", value_parser = ["a", "b"])]
+    pub console_variant: String,
 }
 
 pub fn parse_backend(text: &str) -> Result<gopay_miniapp_portal::Backend, String> {

@@ -1,14 +1,15 @@
-// `npm run package` (from the repository root): builds the sidecar with the `dist` profile (what
-// users download: release, stripped, sized for the download but for the hot crates, one codegen
-// unit, no LTO; Cargo.toml), bundles the extension with esbuild and packs a .vsix for this
-// platform with the sidecar inside (server/gopay-miniapp), recorded in the archive as executable
-// (0755) whatever the platform packing it, and checked there.
+// `npm run package` (from the repository root): builds the sidecar with the `dist` profile and
+// without the local portal (`cargo dist-sidecar`, .cargo/config.toml; what users download:
+// release, stripped, sized for the download but for the hot crates, one codegen unit, no LTO;
+// Cargo.toml), bundles the extension with esbuild and packs a .vsix for this platform with the
+// sidecar inside (server/gopay-miniapp), recorded in the archive as executable (0755) whatever
+// the platform packing it, and checked there.
 //
 //   node scripts/package.mjs [--binary PATH] [--target VSCODE_TARGET] [--universal] [--out FILE]
 //
 // --binary (or GOPAY_MINIAPP_BINARY) bundles an existing gopay-miniapp instead of running
-// `cargo build --profile dist -p gopay-miniapp` (handy while developing, and the release
-// workflow's cross-built binaries). --target: the VS Code target (default: this machine's).
+// `cargo dist-sidecar` (handy while developing, and the release workflow's cross-built
+// binaries). --target: the VS Code target (default: this machine's).
 // Prints the .vsix path last.
 
 import { spawnSync } from 'node:child_process';
@@ -62,7 +63,7 @@ fs.rmSync(serverDir, { recursive: true, force: true });
 if (!universal) {
   let binary = option('--binary') ?? process.env.GOPAY_MINIAPP_BINARY;
   if (!binary) {
-    run('cargo', ['build', '--profile', 'dist', '-p', 'gopay-miniapp'], repoRoot);
+    run('cargo', ['dist-sidecar'], repoRoot);
     const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(repoRoot, process.env.CARGO_TARGET_DIR) : path.join(repoRoot, 'target');
     binary = path.join(targetDir, 'dist', exe);
   }

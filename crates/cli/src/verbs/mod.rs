@@ -22,6 +22,7 @@ mod apps;
 mod audit;
 mod bind;
 mod cancel;
+#[cfg(feature = "local-portal")]
 mod demo;
 mod doctor;
 mod grayscale;
@@ -31,6 +32,7 @@ mod logout;
 mod lsp;
 mod official;
 mod pack;
+#[cfg(feature = "local-portal")]
 mod portal;
 mod publish;
 mod qr;
@@ -134,9 +136,15 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Review(args) => review::run(&cx, args).await,
         Command::Audit => audit::run(&cx).await,
         Command::Doctor => doctor::run(&cx).await,
+        #[cfg(feature = "local-portal")]
         Command::Demo(args) => demo::run(args, &cx.cancel).await,
+        #[cfg(not(feature = "local-portal"))]
+        Command::Demo(_) => without_local_portal(&cx),
         Command::Lsp { .. } => lsp::run(&cx).await,
+        #[cfg(feature = "local-portal")]
         Command::Portal(PortalCommand::Serve(args)) => portal::serve(&cx, args).await,
+        #[cfg(not(feature = "local-portal"))]
+        Command::Portal(PortalCommand::Serve(_)) => without_local_portal(&cx),
     }
 }
 
@@ -311,4 +319,14 @@ impl ReleaseArgs {
             target_app: self.target_app.clone(),
         }
     }
+}
+
+/// `demo` and `portal serve` in a build without the local portal: the VS Code extension's
+/// sidecar (`cargo dist-sidecar`), which runs them for nobody.
+#[cfg(not(feature = "local-portal"))]
+fn without_local_portal(cx: &Cx) -> i32 {
+    cx.fail(CoreError::invalid(
+        "this gopay-miniapp is the VS Code extension's sidecar, built without the local portal (`portal serve`, `demo`); the CLI has it: `cargo install --path crates/cli --locked` from a clone, or a release's gopay-miniapp binary",
+        gopay_miniapp_core::Hint::None,
+    ))
 }

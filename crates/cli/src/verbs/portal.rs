@@ -17,7 +17,10 @@ pub async fn serve(cx: &Cx, args: ServeArgs) -> i32 {
             .unwrap_or_else(|| default_home().join("portal")),
         seed_demo: args.seed_demo,
         backend: args.backend,
-        console_variant: args.console_variant,
+        console_variant: args
+            .console_variant
+            .parse()
+            .expect("clap allows only a and b"),
         ..Default::default()
     };
     if let Some(max) = args.max_package_size {
