@@ -499,7 +499,7 @@ mod tests {
     #[test]
     fn one_entry_per_portal_and_private_mode() {
         let home = tempfile::tempdir().unwrap();
-        let store = CredentialStore::new(home.path());
+        let store = CredentialStore::with_choice(home.path(), StoreChoice::File);
         store.put("http://a/", session("A")).unwrap();
         store.put("http://b", session("B")).unwrap();
         assert_eq!(store.get("http://a").unwrap().unwrap(), session("A"));
@@ -521,7 +521,7 @@ mod tests {
     #[test]
     fn first_format_files_are_migrated_on_read_and_rewritten_in_the_new_shape() {
         let home = tempfile::tempdir().unwrap();
-        let store = CredentialStore::new(home.path());
+        let store = CredentialStore::with_choice(home.path(), StoreChoice::File);
         std::fs::write(
             store.path(),
             r#"{"lastPortal":"http://a","sessions":{"http://a":{"username":"demo","accessToken":"OLD-A","refreshToken":"OLD-R","expiresAt":"2030-01-01T00:00:00Z"}}}"#,
@@ -550,7 +550,7 @@ mod tests {
     fn a_loose_credentials_file_is_made_owner_only_before_use() {
         use std::os::unix::fs::PermissionsExt;
         let home = tempfile::tempdir().unwrap();
-        let store = CredentialStore::new(home.path());
+        let store = CredentialStore::with_choice(home.path(), StoreChoice::File);
         store.put("http://a", session("A")).unwrap();
         std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(store.get("http://a").unwrap().unwrap(), session("A"));

@@ -99,6 +99,11 @@ impl std::fmt::Display for Unreachable {
     }
 }
 
+// Without a keyring in the build, nothing reads the secret of `Set`.
+#[cfg_attr(
+    not(all(feature = "os-keyring", any(target_os = "linux", target_os = "macos"))),
+    allow(dead_code)
+)]
 enum Op {
     Get,
     Set(String),
@@ -270,5 +275,29 @@ mod platform {
 
     pub(super) fn run(_account: &str, _op: Op) -> Result<Option<String>, Unreachable> {
         Err(Unreachable("this build has no OS keyring".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Memory only: no test here asks a keyring (the developer's own would answer).
+    #[test]
+    fn a_secret_is_served_from_memory_under_its_stamp_only() {
+        remember("test-account", "stamp-1", "S");
+        assert_eq!(cached("test-account", "stamp-1").as_deref(), Some("S"));
+        assert_eq!(
+            cached("test-account", "stamp-2"),
+            None,
+            "another write since"
+        );
+        forget("test-account");
+        assert_eq!(cached("test-account", "stamp-1"), None, "logged out");
+    }
+
+    #[test]
+    fn every_write_has_a_stamp_of_its_own() {
+        assert_ne!(new_stamp(), new_stamp());
     }
 }
