@@ -481,3 +481,39 @@ fn a_keyring_that_never_answers_is_given_up_and_the_file_used() {
     assert_eq!(who["user"]["username"], "demo", "{who}");
     assert_eq!(who["sessionStore"], "file", "{who}");
 }
+
+/// A session the backend renews by itself (an expired access token refreshed) is written
+/// back where it is: the keyring gets the new tokens, the file a new stamp and still no token.
+#[test]
+fn a_renewed_session_is_written_back_to_the_keyring() {
+    if !tools() {
+        return;
+    }
+    let service = SecretService::start();
+    let root = tempfile::tempdir().unwrap();
+    let (portal, clock) =
+        Portal::start_on_test_clock(&root.path().join("portal"), &["--access-token-ttl", "10m"]);
+    let project = root.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let mut dev = User::new(root.path(), "demo", &project, &portal.url);
+    on_bus(&mut dev, &service.address, "keyring");
+    dev.run_with_stdin(&["login", "--username", "demo", "--password-stdin"], "demo")
+        .ok();
+    let account = format!("{} ({})", portal.url, dev.home.display());
+    let before = service.lookup(&account).unwrap();
+    let (_, json) = credentials(&dev.home.join("credentials.json"));
+    let stamp = json["sessions"][&portal.url]["keyring"]["stamp"].clone();
+    clock.advance(Duration::from_secs(600)).unwrap();
+    let who = dev.run(&["--json", "whoami"]).ok().json();
+    assert_eq!(who["user"]["username"], "demo", "{who}");
+    let after = service.lookup(&account).unwrap();
+    assert_ne!(before, after, "the renewed session is in the keyring");
+    let (text, json) = credentials(&dev.home.join("credentials.json"));
+    assert_ne!(json["sessions"][&portal.url]["keyring"]["stamp"], stamp);
+    let token = serde_json::from_str::<Value>(&after).unwrap()["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!text.contains(&token), "{text}");
+    dev.run(&["--json", "whoami"]).ok();
+}
