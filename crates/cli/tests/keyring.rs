@@ -351,6 +351,36 @@ fn a_home_of_its_own_uses_the_keyring_only_when_it_is_named() {
     assert_eq!(who["sessionStore"], "keyring", "{who}");
     dev.run(&["logout"]).ok();
     assert!(service.lookup(&account).is_none());
+
+    // A logout while the keyring cannot be reached still forgets the session here, and
+    // names the keyring entry it could not delete (never its secret).
+    dev.env.pop();
+    dev.env.push((STORE_ENV.into(), "keyring".into()));
+    dev.run_with_stdin(&["login", "--username", "demo", "--password-stdin"], "demo")
+        .ok();
+    let secret = service.lookup(&account).unwrap();
+    let mut away = dev.command(&["--json", "logout"]);
+    away.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        format!("unix:path={}", root.path().join("no-bus").display()),
+    );
+    let out = run(away, None).ok();
+    assert_eq!(out.json()["loggedOut"], true, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("could not be removed") && out.stderr.contains("gopay-miniapp"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(&secret) && !out.stdout.contains(&secret));
+    let (_, json) = credentials(&dev.home.join("credentials.json"));
+    assert!(
+        json["sessions"].get(portal.url.as_str()).is_none(),
+        "{json}"
+    );
+    assert!(
+        service.lookup(&account).is_some(),
+        "left in the keyring, and named"
+    );
 }
 
 /// The sidecar lives long and reads the keyring once per stamp: a login and a logout in a

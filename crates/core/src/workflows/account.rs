@@ -167,7 +167,9 @@ pub struct LogoutResult {
 pub async fn logout(ctx: &Context) -> Result<LogoutResult, CoreError> {
     let portal = ctx.portal_url()?;
     let store = ctx.credentials();
-    if store.get(&portal)?.is_none() {
+    // An entry whose keyring cannot be read now is still forgotten (and its keyring entry
+    // deleted when the keyring answers).
+    if store.stored_in(&portal)?.is_none() {
         return Ok(LogoutResult {
             portal,
             logged_out: false,
