@@ -202,6 +202,16 @@ fn world(root: &Path) -> (Portal, User) {
     (portal, dev)
 }
 
+/// `dev` logs in (`--json`); the login result.
+fn login(dev: &User) -> Value {
+    dev.run_with_stdin(
+        &["--json", "login", "--username", "demo", "--password-stdin"],
+        "demo",
+    )
+    .ok()
+    .json()
+}
+
 /// `dev`'s commands on the session bus at `address`, with `store` asked for.
 fn on_bus(dev: &mut User, address: &str, store: &str) {
     dev.env
@@ -323,24 +333,12 @@ fn a_home_of_its_own_uses_the_keyring_only_when_it_is_named() {
     let root = tempfile::tempdir().unwrap();
     let (portal, mut dev) = world(root.path());
     on_bus(&mut dev, &service.address, "auto");
-    let login = dev
-        .run_with_stdin(
-            &["--json", "login", "--username", "demo", "--password-stdin"],
-            "demo",
-        )
-        .ok()
-        .json();
-    assert_eq!(login["sessionStore"], "file", "{login}");
+    let result = login(&dev);
+    assert_eq!(result["sessionStore"], "file", "{result}");
     dev.env.pop();
     dev.env.push((STORE_ENV.into(), "keyring".into()));
-    let login = dev
-        .run_with_stdin(
-            &["--json", "login", "--username", "demo", "--password-stdin"],
-            "demo",
-        )
-        .ok()
-        .json();
-    assert_eq!(login["sessionStore"], "keyring", "{login}");
+    let result = login(&dev);
+    assert_eq!(result["sessionStore"], "keyring", "{result}");
     let account = format!("{} ({})", portal.url, dev.home.display());
     assert!(service.lookup(&account).is_some(), "{account}");
     assert!(service.lookup(&portal.url).is_none());
@@ -356,8 +354,7 @@ fn a_home_of_its_own_uses_the_keyring_only_when_it_is_named() {
     // names the keyring entry it could not delete (never its secret).
     dev.env.pop();
     dev.env.push((STORE_ENV.into(), "keyring".into()));
-    dev.run_with_stdin(&["login", "--username", "demo", "--password-stdin"], "demo")
-        .ok();
+    login(&dev);
     let secret = service.lookup(&account).unwrap();
     let mut away = dev.command(&["--json", "logout"]);
     away.env(
@@ -406,17 +403,11 @@ fn a_running_sidecar_sees_logins_and_logouts_of_other_processes() {
     };
     let answer = spaces(&mut sidecar);
     assert!(answer.get("error").is_some(), "not logged in yet: {answer}");
-    let login = |dev: &User| {
-        let result = dev
-            .run_with_stdin(
-                &["--json", "login", "--username", "demo", "--password-stdin"],
-                "demo",
-            )
-            .ok()
-            .json();
+    let in_keyring = |dev: &User| {
+        let result = login(dev);
         assert_eq!(result["sessionStore"], "keyring", "{result}");
     };
-    login(&dev);
+    in_keyring(&dev);
     let answer = spaces(&mut sidecar);
     assert!(
         answer.get("result").is_some(),
@@ -428,7 +419,7 @@ fn a_running_sidecar_sees_logins_and_logouts_of_other_processes() {
         answer.get("error").is_some(),
         "the terminal's logout: {answer}"
     );
-    login(&dev);
+    in_keyring(&dev);
     let answer = spaces(&mut sidecar);
     assert!(answer.get("result").is_some(), "logged in again: {answer}");
     let (_, log) = sidecar.close();
@@ -527,8 +518,7 @@ fn a_renewed_session_is_written_back_to_the_keyring() {
     std::fs::create_dir_all(&project).unwrap();
     let mut dev = User::new(root.path(), "demo", &project, &portal.url);
     on_bus(&mut dev, &service.address, "keyring");
-    dev.run_with_stdin(&["login", "--username", "demo", "--password-stdin"], "demo")
-        .ok();
+    login(&dev);
     let account = format!("{} ({})", portal.url, dev.home.display());
     let before = service.lookup(&account).unwrap();
     let (_, json) = credentials(&dev.home.join("credentials.json"));
