@@ -15,7 +15,8 @@ use gopay_miniapp_core::workflows::publish::BumpSpec;
 6 refused by the portal, 7 not available on this portal (do it on its web pages), 8 timed out \
 (wait: still in review), 9 not learned (learn refused the recording; nothing saved), 130 cancelled. `status` exits with its problem's code when it shows one.\n\
 Environment: GOPAY_MINIAPP_PORTAL (portal URL or preset for unbound projects), GOPAY_MINIAPP_TOKEN (CI access token), \
-GOPAY_MINIAPP_HOME (credentials directory), RUST_LOG (log filter)."
+GOPAY_MINIAPP_HOME (credentials directory), GOPAY_MINIAPP_CREDENTIAL_STORE (auto, keyring or file: \
+where sessions are kept), RUST_LOG (log filter)."
 )]
 pub struct Cli {
     /// The MiniApp project (default: the current directory).

@@ -28,6 +28,14 @@ pub fn flag(input: Input) -> &'static str {
     }
 }
 
+/// Where a session is kept, for a terminal.
+pub fn session_store(store: gopay_miniapp_core::credentials::SessionStore) -> &'static str {
+    match store {
+        gopay_miniapp_core::credentials::SessionStore::Keyring => "the OS keyring",
+        gopay_miniapp_core::credentials::SessionStore::File => "the credentials file",
+    }
+}
+
 /// The command line of a way of logging in.
 pub fn login_command(kind: LoginKind) -> &'static str {
     match kind {

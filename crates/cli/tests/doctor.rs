@@ -50,6 +50,7 @@ fn doctor_tells_the_native_portal_and_what_its_read_routes_answer() {
     let run = dev.run(&["--json", "doctor"]).ok();
     let report = run.json();
     assert_eq!(report["session"]["sent"], true);
+    assert_eq!(report["session"]["store"], "file");
     let with: Vec<_> = rows(&report).into_iter().filter(|r| r.1).collect();
     assert!(with.len() >= 4, "{with:?}");
     assert!(with.iter().all(|r| r.2 == "ok"), "{with:?}");

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod hint;
 pub mod journal;
+pub mod keyring;
 pub mod lock;
 pub mod presets;
 pub mod process;

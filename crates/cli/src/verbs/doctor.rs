@@ -76,15 +76,25 @@ fn text(r: &DoctorReport) -> String {
 fn session_line(s: &SessionUse) -> String {
     match (s.stored, s.sent) {
         (_, true) => format!(
-            "Session:  stored for this portal ({}); each route is asked without it, then with it\n",
-            s.username.as_deref().unwrap_or("?")
+            "Session:  stored for this portal ({}) in {}; each route is asked without it, then with it\n",
+            s.username.as_deref().unwrap_or("?"),
+            kept_in(s)
         ),
         (true, false) => format!(
-            "Session:  stored for the {} backend, not this one: not sent\n",
-            s.stored_backend.map(|b| b.as_str()).unwrap_or("?")
+            "Session:  stored for the {} backend in {}, not this one: not sent\n",
+            s.stored_backend.map(|b| b.as_str()).unwrap_or("?"),
+            kept_in(s)
+        ),
+        (false, _) if s.store.is_some() => format!(
+            "Session:  stored in {}, which cannot be read now: the routes are asked without one\n",
+            kept_in(s)
         ),
         (false, _) => "Session:  none stored: the routes are asked without one\n".to_string(),
     }
+}
+
+fn kept_in(s: &SessionUse) -> &'static str {
+    s.store.map(words::session_store).unwrap_or("?")
 }
 
 fn ids_line(used: &UsedIds) -> String {

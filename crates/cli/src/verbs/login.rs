@@ -1,6 +1,7 @@
 //! `login`: a password (prompted without echo, or `--password-stdin`), the browser
 //! (`--browser`) or a Cookie header (`--cookie-stdin`).
 
+use gopay_miniapp_core::credentials::SessionStore;
 use gopay_miniapp_core::workflows::account::{self, LoginResult};
 use gopay_miniapp_core::{Context, CoreError};
 use gopay_miniapp_guard::text::{Line, Shown};
@@ -9,6 +10,7 @@ use gopay_miniapp_portal::{BrowserLogin, Login};
 use super::Cx;
 use crate::args::LoginArgs;
 use crate::terminal::{read_password, read_secret_line, read_username};
+use crate::words;
 
 pub async fn run(cx: &Cx, args: LoginArgs) -> i32 {
     // `--backend` forces it; else core's login finds it (binding, session, probing).
@@ -37,12 +39,19 @@ pub async fn run(cx: &Cx, args: LoginArgs) -> i32 {
 }
 
 fn text(r: &LoginResult) -> String {
+    let kept = match r.session_store {
+        SessionStore::Keyring => format!(
+            "Session saved in {} (listed in {})",
+            words::session_store(r.session_store),
+            r.credentials_file
+        ),
+        SessionStore::File => format!("Session saved in {}", r.credentials_file),
+    };
     format!(
-        "Logged in to {} as {} ({}). Session saved in {}{}.\n",
+        "Logged in to {} as {} ({}). {kept}{}.\n",
         r.portal,
         r.username,
         r.display_name,
-        r.credentials_file,
         r.expires_at
             .as_deref()
             .map(|e| format!(" (expires {e})"))

@@ -4,11 +4,16 @@ use gopay_miniapp_core::workflows::account;
 use gopay_miniapp_guard::text::Shown;
 
 use super::Cx;
+use crate::words;
 
 pub async fn run(cx: &Cx) -> i32 {
     cx.finish(account::whoami(&cx.ctx).await, |r| {
+        let kept = r
+            .session_store
+            .map(|store| format!(" (kept in {})", words::session_store(store)))
+            .unwrap_or_default();
         format!(
-            "{} ({}) on {}, via {}\n",
+            "{} ({}) on {}, via {}{kept}\n",
             Shown(&r.user.username),
             Shown(&r.user.display_name),
             Shown(&r.portal),

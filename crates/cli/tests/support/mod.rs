@@ -251,6 +251,9 @@ impl User {
         }
         cmd.args(args)
             .env("GOPAY_MINIAPP_HOME", &self.home)
+            // Never the developer's own keyring (a test home keeps its file anyway; this
+            // holds even where the shell names the keyring). tests/keyring.rs names it.
+            .env("GOPAY_MINIAPP_CREDENTIAL_STORE", "file")
             .env_remove("GOPAY_MINIAPP_TOKEN")
             .env_remove("GOPAY_MINIAPP_PORTAL")
             .env("NO_COLOR", "1")

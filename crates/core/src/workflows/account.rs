@@ -5,7 +5,7 @@ use gopay_miniapp_portal::{Backend, Feature, LoggedIn, Login, LoginKind, Portal,
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::credentials::StoredSession;
+use crate::credentials::{SessionStore, StoredSession};
 use crate::error::CoreError;
 use crate::hint::{Hint, Input};
 
@@ -18,8 +18,11 @@ pub struct LoginResult {
     pub display_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    /// Where the session is kept.
+    /// The credentials file (the index of sessions; the session itself when
+    /// `sessionStore` is `file`).
     pub credentials_file: String,
+    /// Which store holds the session's secret: the OS keyring, or the credentials file.
+    pub session_store: SessionStore,
 }
 
 /// The portal a login is about to talk to, checked: it answers, and as a portal.
@@ -134,6 +137,7 @@ fn save(ctx: &Context, portal: &dyn Portal, logged_in: LoggedIn) -> Result<Login
             session: logged_in.session,
         },
     )?;
+    let session_store = store.stored_in(&url)?.unwrap_or(SessionStore::File);
     Ok(LoginResult {
         portal: url,
         backend: portal.backend(),
@@ -141,6 +145,7 @@ fn save(ctx: &Context, portal: &dyn Portal, logged_in: LoggedIn) -> Result<Login
         display_name: logged_in.user.display_name,
         expires_at: logged_in.expires_at,
         credentials_file: store.path().display().to_string(),
+        session_store,
     })
 }
 
@@ -162,7 +167,9 @@ pub struct LogoutResult {
 pub async fn logout(ctx: &Context) -> Result<LogoutResult, CoreError> {
     let portal = ctx.portal_url()?;
     let store = ctx.credentials();
-    if store.get(&portal)?.is_none() {
+    // An entry whose keyring cannot be read now is still forgotten (and its keyring entry
+    // deleted when the keyring answers).
+    if store.stored_in(&portal)?.is_none() {
         return Ok(LogoutResult {
             portal,
             logged_out: false,
@@ -203,22 +210,28 @@ pub struct WhoAmI {
     pub portal: String,
     pub backend: Backend,
     pub user: User,
-    /// `token` (GOPAY_MINIAPP_TOKEN) or `session` (credentials file).
+    /// `token` (GOPAY_MINIAPP_TOKEN) or `session` (a stored session).
     pub via: &'static str,
+    /// Which store holds the session (absent with a token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_store: Option<SessionStore>,
 }
 
 pub async fn whoami(ctx: &Context) -> Result<WhoAmI, CoreError> {
     let portal = ctx.portal().await?;
     let user = portal.me().await?;
+    let token = ctx.env_token.is_some();
+    let session_store = if token {
+        None
+    } else {
+        ctx.credentials().stored_in(portal.base_url())?
+    };
     Ok(WhoAmI {
         portal: portal.base_url().to_string(),
         backend: portal.backend(),
         user,
-        via: if ctx.env_token.is_some() {
-            "token"
-        } else {
-            "session"
-        },
+        via: if token { "token" } else { "session" },
+        session_store,
     })
 }
 

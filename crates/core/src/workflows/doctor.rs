@@ -36,8 +36,11 @@ pub struct DoctorReport {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionUse {
-    /// A session for this portal is in the credentials file.
+    /// A session for this portal is stored (and its store could be read).
     pub stored: bool,
+    /// Which store holds it (the OS keyring or the credentials file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<crate::credentials::SessionStore>,
     /// It was sent (stored for the backend the portal speaks).
     pub sent: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,9 +91,11 @@ pub async fn doctor(ctx: &Context) -> Result<DoctorReport, CoreError> {
         .ok()
         .flatten()
         .filter(|b| portal_key(&b.portal) == portal);
-    let stored = ctx.credentials().get(&portal)?;
+    let store = ctx.credentials();
+    let stored = store.get(&portal)?;
     let mut session = SessionUse {
         stored: stored.is_some(),
+        store: store.stored_in(&portal)?,
         sent: false,
         username: stored.as_ref().map(|s| s.username.clone()),
         stored_backend: stored.as_ref().map(|s| s.backend),

@@ -296,6 +296,8 @@ export interface LoginResult {
   displayName: string;
   expiresAt?: string;
   credentialsFile: string;
+  /** Which store holds the session's secret (the credentials file lists it either way). */
+  sessionStore: "keyring" | "file";
 }
 
 /** Result of `miniapp.checkPortal`: the portal answered, as `backend`. */
