@@ -213,6 +213,7 @@ pub fn hint(hint: &Hint) -> String {
                 None => format!("{feature} is done on the portal's own pages: open {url}"),
             }
         }
+        Hint::RecordHar => "do the step on the portal in your own browser, save the recording (DevTools, Network, \"Save all as HAR\") and run the same `gopay-miniapp learn` with --har FILE".into(),
         Hint::Bind => "run `gopay-miniapp bind` in the project (or pass --project DIR)".into(),
         Hint::FixBinding { file } => {
             format!("fix {file}, or run `gopay-miniapp bind --yes` to write it again")

@@ -188,6 +188,7 @@ pub fn hint(hint: &Hint) -> String {
                 learn_words(*feature)
             )
         }
+        Hint::RecordHar => "Learning is done in a terminal: `gopay-miniapp learn FEATURE --har FILE` with a HAR your browser saved while you did the step on the portal.".into(),
         Hint::Bind => "Bind the project to a MiniApp.".into(),
         Hint::FixBinding { file } => format!("Fix {file}, or bind the project again."),
         Hint::FixPackageJson => "Fix package.json and try again.".into(),

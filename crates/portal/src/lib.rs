@@ -25,8 +25,9 @@ pub mod version_number;
 use std::sync::Arc;
 
 pub use backend::{
-    Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, NotesAt, Portal,
-    PortalPage, Session, SessionListener, SessionRenewal, TokenSource, UploadProgress,
+    Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, NotesAt,
+    PagesStopped, Portal, PortalPage, RecordPages, RecordedPages, Session, SessionListener,
+    SessionRenewal, TokenSource, UploadProgress,
 };
 pub use error::{codes, PortalError, Refusal};
 pub use lifecycle::{ReleaseState, Step};
