@@ -208,7 +208,7 @@ pub fn hint(hint: &Hint) -> String {
         Hint::UseThePortal { feature, url } => {
             match gopay_miniapp_portal::superapp::learnable(*feature) {
                 Some(name) => format!(
-                    "{feature} is done on the portal's own pages: open {url}; or teach it to this tool once: save a HAR of doing it there and run `gopay-miniapp learn {name} --har FILE`"
+                    "{feature} is done on the portal's own pages: open {url}; or teach it to this tool once: run `gopay-miniapp learn {name} …` and do it in the browser window that opens (or save a HAR of doing it there and add --har FILE)"
                 ),
                 None => format!("{feature} is done on the portal's own pages: open {url}"),
             }
