@@ -6,6 +6,9 @@
 // would, and then presses Enter (variant a) or closes the tab (variant b). The recipe saved
 // equals the one `learn --har` makes from a playwright `recordHar` of the same clicks, and it
 // replays (`whitelist` on a new version reaches "Testing" in the observed release query).
+// On a terminal (util-linux `script`) without --yes, Enter or the closed tab ends the recording
+// of the temporary code, the question that follows gets its own answer, and the learned code
+// replays (`qr`).
 // Closing the tab without doing the step is a clear refusal with nothing saved. The session's
 // values are in no recipe and no output or log (RUST_LOG=trace).
 //
@@ -58,31 +61,48 @@ function cliOf({ bin, url, home, project, logs }) {
     return r.stdout.trim() ? JSON.parse(r.stdout) : null;
   };
   /**
-   * `learn …` live under the test switch: `user(page, done)` is called with the CLI's tab (a
-   * second DevTools connection) once it is open; the CLI's {status, stdout, stderr}.
+   * `learn …` live under the test switch: `user(page, {enter, close})` is called with the
+   * CLI's tab (a second DevTools connection) once it is open. `tty`: the CLI runs on a
+   * terminal (util-linux `script`), where `confirm` answers its question after the recording.
+   * The CLI's {status, stdout, stderr} (on a terminal both are in `stdout`).
    */
-  const live = async (args, user) => {
-    const child = spawn(bin, ["--portal", url, ...args], {
-      cwd: project,
-      env: { ...env, GOPAY_MINIAPP_LEARN_HEADLESS: "1" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+  const live = async (args, user, { tty = false, confirm = null } = {}) => {
+    const argv = ["--portal", url, ...args];
+    const quoted = [bin, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+    const child = tty
+      ? spawn("script", ["-qfec", quoted, "/dev/null"], { cwd: project, env: { ...env, GOPAY_MINIAPP_LEARN_HEADLESS: "1" }, stdio: ["pipe", "pipe", "pipe"] })
+      : spawn(bin, argv, { cwd: project, env: { ...env, GOPAY_MINIAPP_LEARN_HEADLESS: "1" }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    const exited = new Promise((resolve) => child.on("exit", (status) => resolve(status)));
-    const devtools = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no DevTools address from the CLI:\n${stderr}`)), 60_000);
-      child.stderr.on("data", (c) => {
-        stderr += c;
-        const m = /^DevTools: (ws:\/\/\S+)\n/m.exec(stderr);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      exited.then((status) => reject(new Error(`the CLI exited (${status}) before the browser opened:\n${stdout}\n${stderr}`)));
+    const seen = () => (tty ? stdout : stderr);
+    const waiters = [];
+    const wake = () => {
+      for (const w of waiters.splice(0)) w();
+    };
+    child.stdout.on("data", (c) => {
+      stdout += c;
+      wake();
     });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+      wake();
+    });
+    const exited = new Promise((resolve) => child.on("exit", (status) => resolve(status)));
+    /** The first match of `re` in what the CLI shows, waiting for it. */
+    const waitFor = (re, what) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${what} from the CLI:\n${stdout}\n${stderr}`)), 60_000);
+        exited.then((status) => reject(new Error(`the CLI exited (${status}) before ${what}:\n${stdout}\n${stderr}`)));
+        const look = () => {
+          const m = re.exec(seen());
+          if (m) {
+            clearTimeout(timer);
+            resolve(m);
+          } else waiters.push(look);
+        };
+        look();
+      });
+    const [, devtools] = await waitFor(/^DevTools: (ws:\/\/\S+?)\r?\n/m, "DevTools address");
     const second = await chromium.connectOverCDP(devtools);
     try {
       const [context] = second.contexts();
@@ -96,6 +116,10 @@ function cliOf({ bin, url, home, project, logs }) {
     } finally {
       // Leaves the CLI's browser to the CLI (it closes it and deletes the profile).
       await second.close().catch(() => {});
+    }
+    if (confirm !== null) {
+      await waitFor(/Save this recipe for \S+\? \[y\/N\]/, "the question");
+      child.stdin.write(`${confirm}\n`);
     }
     const timeout = setTimeout(() => child.kill("SIGKILL"), 60_000);
     const status = await exited;
@@ -210,8 +234,32 @@ for (const variant of ["a", "b"]) {
       live.ok(["--json", "--yes", "whitelist", "1.0.3", "--target-app", "GoPay", "--users", "2001,2002,2003"]);
       assert.equal(await observedStatus(url, dev, app, channel, "1.0.3"), "BETA");
 
-      // No session value in the recipe, or in any output and log.
-      const recipe = readFileSync(liveFile, "utf8");
+      // On a terminal, without --yes: Enter (a) or the closed tab (b) ends the recording,
+      // the recipe is shown and the question answered. The temporary code changes nothing.
+      const pid4 = await release(url, dev, ids, "1.0.4");
+      const asked = await live.live(
+        ["learn", "temporary_code", "1.0.4", "--target-app", "GoPay"],
+        async (page, user) => {
+          const hash = `#/spaces/${ids["space Demo Space"]}/apps/${app}/releases/${pid4}`;
+          await page.goto(`${url}/console${hash}`);
+          await page.waitForSelector('body[data-ready="release"]');
+          await page.click("#btn-temp-code");
+          await page.waitForSelector('body[data-done="btn-temp-code"]');
+          // Closing the tab leaves the terminal's Enter unpressed: the question still gets
+          // its answer.
+          if (variant === "a") user.enter();
+          else await user.close();
+        },
+        { tty: true, confirm: "y" },
+      );
+      assert.equal(asked.status, 0, asked.stdout);
+      assert.match(asked.stdout, /Show Temporary Code/);
+      assert.match(asked.stdout, /Saved: \S+temporary_code\.json/);
+      const code = live.ok(["--json", "qr", "1.0.4", "--target-app", "GoPay"]);
+      assert.match(JSON.stringify(code), new RegExp(`mini-app/windvane\\?app_id=${app}&publish_id=${pid4}\\b`));
+
+      // No session value in the recipes, or in any output and log.
+      const recipe = readFileSync(liveFile, "utf8") + readFileSync(live.ok(["--json", "learn", "--list"]).features.find((f) => f.feature === "temporary_code").file, "utf8");
       for (const secret of secrets) {
         for (const text of [recipe, ...logs]) assert.ok(!text.includes(secret), `a session value leaked: ${text.slice(0, 400)}`);
       }

@@ -33,6 +33,9 @@ use url::Url;
 use crate::drive::{close_blank_tabs, devtools, launch};
 use crate::{BrowserError, Started, Window};
 
+/// How long one DevTools question about a request may take.
+const ASK: Duration = Duration::from_secs(5);
+
 /// What to record.
 pub struct Recording<'a> {
     /// The portal's origin: only its requests are recorded, and the cookies are set for it.
@@ -151,9 +154,10 @@ async fn watch(
     let mut navigating = true;
     loop {
         tokio::select! {
-            result = &mut navigate, if navigating => {
+            _ = &mut navigate, if navigating => {
+                // Its answer does not matter: a failed load shows on the page, and a tab
+                // closed while loading never answers.
                 navigating = false;
-                result.map_err(devtools)?;
             }
             _ = stop.cancelled() => return Ok(Stopped::Asked),
             _ = gone.cancelled() => return Ok(Stopped::BrowserClosed),
@@ -166,7 +170,6 @@ async fn watch(
             Some(event) = answered.next() => recorder.answered(&event),
             Some(event) = finished.next() => recorder.finished(&tab, &event.request_id).await,
             Some(event) = failed.next() => recorder.failed(&event.request_id),
-            else => return Ok(Stopped::TabClosed),
         }
     }
 }
@@ -264,11 +267,9 @@ impl Recorder {
         if event.request.has_post_data == Some(true) {
             let text = match post_data_of(event) {
                 Some(text) => Some(text),
-                None => tab
-                    .execute(GetRequestPostDataParams::new(event.request_id.clone()))
+                None => ask(tab, GetRequestPostDataParams::new(event.request_id.clone()))
                     .await
-                    .ok()
-                    .map(|r| r.result.post_data),
+                    .map(|r| r.post_data),
             };
             if let Some(text) = text {
                 if self.budget(text.len()) {
@@ -285,18 +286,15 @@ impl Recorder {
         // The cookies sent, as a HAR lists them: the jar's for this URL as it is sent. (The
         // network stack's own `Cookie` header, `requestWillBeSentExtraInfo`, mostly does not
         // reach this client from Debian's Chromium: its cookie type no longer parses.)
-        if let Ok(jar) = tab
-            .execute(GetCookiesParams {
+        if let Some(jar) = ask(
+            tab,
+            GetCookiesParams {
                 urls: Some(vec![request.url.to_string()]),
-            })
-            .await
+            },
+        )
+        .await
         {
-            request.cookies = jar
-                .result
-                .cookies
-                .into_iter()
-                .map(|c| (c.name, c.value))
-                .collect();
+            request.cookies = jar.cookies.into_iter().map(|c| (c.name, c.value)).collect();
         }
         self.by_id.insert(id, self.requests.len());
         self.requests.push(request);
@@ -316,11 +314,7 @@ impl Recorder {
         if self.entry(id).and_then(|e| e.response.as_ref()).is_none() {
             return;
         }
-        let Ok(answer) = tab
-            .execute(GetResponseBodyParams::new(id.clone()))
-            .await
-            .map(|r| r.result)
-        else {
+        let Some(answer) = ask(tab, GetResponseBodyParams::new(id.clone())).await else {
             return;
         };
         let body = if answer.base64_encoded {
@@ -342,6 +336,16 @@ impl Recorder {
         // No answer: the request stays, as in a HAR (status 0 is no response).
         self.by_id.remove(id.inner());
     }
+}
+
+/// One question about the tab's recording, within [`ASK`]: a tab closing meanwhile never
+/// answers, and the recording goes on without it.
+async fn ask<C: chromiumoxide::types::Command>(tab: &Page, command: C) -> Option<C::Response> {
+    tokio::time::timeout(ASK, tab.execute(command))
+        .await
+        .ok()?
+        .ok()
+        .map(|r| r.result)
 }
 
 /// The post data the event carries (its entries' bytes, base64), when it carries it whole.

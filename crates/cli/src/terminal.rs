@@ -285,16 +285,18 @@ pub fn read_secret_line(what: &str) -> Result<String, CoreError> {
     Ok(secret)
 }
 
-/// Cancels `stop` when a line (Enter) comes on stdin, until `done`: stdin is only read once a
-/// line is there, so after `done` nothing of it was taken (a question that follows reads its
-/// own answer). A closed stdin (EOF) stops nothing: the other ends (a closed tab) still do.
+/// Cancels `stop` when a line (Enter) comes on stdin, until `stop` or `done` is cancelled
+/// otherwise: stdin is only read once a line is there, so once they are, nothing of it was
+/// taken (a question that follows reads its own answer). A closed stdin (EOF) stops nothing:
+/// the other ends (a closed tab) still do.
 pub fn stop_on_enter(
     stop: tokio_util::sync::CancellationToken,
     done: tokio_util::sync::CancellationToken,
 ) {
     std::thread::spawn(move || {
-        while !done.is_cancelled() {
-            if !stdin_readable(std::time::Duration::from_millis(200)) {
+        let over = || stop.is_cancelled() || done.is_cancelled();
+        while !over() {
+            if !stdin_readable(std::time::Duration::from_millis(200)) || over() {
                 continue;
             }
             let mut line = String::new();

@@ -122,7 +122,8 @@ pub struct Live<'a> {
     pub timeout: std::time::Duration,
     /// Hears when the browser is open on the portal: the front end says what to do there.
     pub opened: &'a (dyn Fn(&LivePage) + Send + Sync),
-    /// The user is done (Enter in the terminal).
+    /// The user is done (Enter in the terminal). Cancelled here too once the recording ended,
+    /// whatever ended it: whoever watches for Enter stops before a question follows.
     pub stop: &'a CancellationToken,
     pub cancel: &'a CancellationToken,
 }
@@ -302,7 +303,9 @@ async fn record(
             stop: live.stop,
             cancel: live.cancel,
         })
-        .await?;
+        .await;
+    live.stop.cancel();
+    let recorded = recorded?;
     tracing::debug!(
         requests = recorded.requests.len(),
         left_out = recorded.left_out,
