@@ -9,7 +9,8 @@
 // On a terminal (util-linux `script`) without --yes, Enter or the closed tab ends the recording
 // of the temporary code, the question that follows gets its own answer, and the learned code
 // replays (`qr`).
-// Closing the tab without doing the step is a clear refusal with nothing saved. The session's
+// Closing the tab without doing the step is a clear refusal with nothing saved; so are no
+// terminal without --yes (before the browser opens) and no browser (the hint: a HAR). The session's
 // values are in no recipe and no output or log (RUST_LOG=trace).
 //
 // Needs: `cargo build -p gopay-miniapp` (or GOPAY_MINIAPP_BIN), /usr/bin/chromium (or
@@ -188,6 +189,20 @@ for (const variant of ["a", "b"]) {
       const asking = live.run(["--json", "learn", "whitelist", "1.0.1", "--target-app", "GoPay", "--users", USERS]);
       assert.equal(asking.status, 2, `${asking.stdout}\n${asking.stderr}`);
       assert.equal(JSON.parse(asking.stdout).error.code, "needs_input", asking.stdout);
+
+      // No browser here: refused before anything happens, with the HAR way as the hint.
+      const noBrowser = spawnSync(bin, ["--portal", url, ...learnArgs], {
+        cwd: project,
+        encoding: "utf8",
+        env: { ...process.env, GOPAY_MINIAPP_HOME: join(dir, "home-live"), GOPAY_MINIAPP_BROWSER: join(dir, "no-such-browser"), GOPAY_MINIAPP_LEARN_HEADLESS: "1" },
+        timeout: 60_000,
+      });
+      logs.push(noBrowser.stdout, noBrowser.stderr);
+      assert.equal(noBrowser.status, 4, `${noBrowser.stdout}\n${noBrowser.stderr}`);
+      const unavailable = JSON.parse(noBrowser.stdout).error;
+      assert.equal(unavailable.code, "recording_unavailable", noBrowser.stdout);
+      assert.equal(unavailable.hint.kind, "recordHar", noBrowser.stdout);
+      assert.match(unavailable.hint.text, /--har FILE/);
 
       // The user closes the tab without doing the step: a clear refusal, nothing saved.
       const nothing = await live.live(learnArgs, async (page, user) => {

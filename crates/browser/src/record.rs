@@ -116,22 +116,12 @@ async fn watch(
 ) -> Result<Stopped, BrowserError> {
     let tab = browser.new_page("about:blank").await.map_err(devtools)?;
     close_blank_tabs(browser, &tab).await;
-    let mut will = tab
-        .event_listener::<EventRequestWillBeSent>()
-        .await
-        .map_err(devtools)?;
-    let mut answered = tab
-        .event_listener::<EventResponseReceived>()
-        .await
-        .map_err(devtools)?;
-    let mut finished = tab
-        .event_listener::<EventLoadingFinished>()
-        .await
-        .map_err(devtools)?;
-    let mut failed = tab
-        .event_listener::<EventLoadingFailed>()
-        .await
-        .map_err(devtools)?;
+    let mut network = Network {
+        will: tab.event_listener().await.map_err(devtools)?,
+        answered: tab.event_listener().await.map_err(devtools)?,
+        finished: tab.event_listener().await.map_err(devtools)?,
+        failed: tab.event_listener().await.map_err(devtools)?,
+    };
     let mut destroyed = browser
         .event_listener::<EventTargetDestroyed>()
         .await
@@ -152,24 +142,71 @@ async fn watch(
     );
     tokio::pin!(navigate);
     let mut navigating = true;
-    loop {
+    // Biased: what the page did before an end is recorded before that end is taken.
+    let stopped = loop {
         tokio::select! {
+            biased;
+            Some(event) = network.next() => recorder.record(&tab, event).await,
             _ = &mut navigate, if navigating => {
                 // Its answer does not matter: a failed load shows on the page, and a tab
                 // closed while loading never answers.
                 navigating = false;
             }
-            _ = stop.cancelled() => return Ok(Stopped::Asked),
-            _ = gone.cancelled() => return Ok(Stopped::BrowserClosed),
             Some(event) = destroyed.next() => {
                 if &event.target_id == tab.target_id() {
-                    return Ok(Stopped::TabClosed);
+                    break Stopped::TabClosed;
                 }
             }
-            Some(event) = will.next() => recorder.will_be_sent(&tab, &event).await,
-            Some(event) = answered.next() => recorder.answered(&event),
-            Some(event) = finished.next() => recorder.finished(&tab, &event.request_id).await,
-            Some(event) = failed.next() => recorder.failed(&event.request_id),
+            _ = gone.cancelled() => break Stopped::BrowserClosed,
+            _ = stop.cancelled() => break Stopped::Asked,
+        }
+    };
+    if stopped == Stopped::Asked {
+        // Enter may come as the last answer arrives: what is on its way is recorded, until
+        // the page is quiet for SETTLE (SETTLE_MAX at most).
+        let until = tokio::time::Instant::now() + SETTLE_MAX;
+        loop {
+            tokio::select! {
+                biased;
+                Some(event) = network.next() => recorder.record(&tab, event).await,
+                _ = tokio::time::sleep(SETTLE) => break,
+                _ = tokio::time::sleep_until(until) => break,
+            }
+        }
+    }
+    Ok(stopped)
+}
+
+/// How long the page must be quiet after Enter before the recording ends.
+const SETTLE: Duration = Duration::from_millis(500);
+const SETTLE_MAX: Duration = Duration::from_secs(5);
+
+/// The tab's Network events this recorder reads.
+struct Network {
+    will: chromiumoxide::listeners::EventStream<EventRequestWillBeSent>,
+    answered: chromiumoxide::listeners::EventStream<EventResponseReceived>,
+    finished: chromiumoxide::listeners::EventStream<EventLoadingFinished>,
+    failed: chromiumoxide::listeners::EventStream<EventLoadingFailed>,
+}
+
+enum Event {
+    Will(std::sync::Arc<EventRequestWillBeSent>),
+    Answered(std::sync::Arc<EventResponseReceived>),
+    Finished(std::sync::Arc<EventLoadingFinished>),
+    Failed(std::sync::Arc<EventLoadingFailed>),
+}
+
+impl Network {
+    /// The next event, a request's before its answer's (cancel-safe: an event not returned
+    /// stays in its stream); `None` once the tab's streams ended.
+    async fn next(&mut self) -> Option<Event> {
+        tokio::select! {
+            biased;
+            Some(e) = self.will.next() => Some(Event::Will(e)),
+            Some(e) = self.answered.next() => Some(Event::Answered(e)),
+            Some(e) = self.finished.next() => Some(Event::Finished(e)),
+            Some(e) = self.failed.next() => Some(Event::Failed(e)),
+            else => None,
         }
     }
 }
@@ -231,6 +268,15 @@ impl Recorder {
         }
         self.bytes += len;
         true
+    }
+
+    async fn record(&mut self, tab: &Page, event: Event) {
+        match event {
+            Event::Will(e) => self.will_be_sent(tab, &e).await,
+            Event::Answered(e) => self.answered(&e),
+            Event::Finished(e) => self.finished(tab, &e.request_id).await,
+            Event::Failed(e) => self.failed(&e.request_id),
+        }
     }
 
     fn entry(&mut self, id: &RequestId) -> Option<&mut RecordedRequest> {
