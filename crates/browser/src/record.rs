@@ -95,10 +95,15 @@ pub async fn record(
         _ = cancel.cancelled() => Err(BrowserError::Cancelled),
         _ = tokio::time::sleep_until(deadline) => Err(timed_out("the step was not done and Enter was not pressed")),
     };
+    // The answers asked for come in before the browser closes.
+    let requests = match result {
+        Ok(_) => recorder.finish().await,
+        Err(_) => Vec::new(),
+    };
     running.shut().await;
     let stopped = result?;
     Ok(Recorded {
-        requests: recorder.finish(),
+        requests,
         stopped,
         left_out: recorder.left_out,
     })
@@ -239,6 +244,8 @@ struct Recorder {
     requests: Vec<RecordedRequest>,
     /// The request id's entry in `requests` (the last one: a redirect reuses the id).
     by_id: HashMap<String, usize>,
+    /// The answers' bodies asked for, by entry.
+    bodies: Vec<(usize, tokio::task::JoinHandle<Option<Vec<u8>>>)>,
     /// Body bytes kept so far.
     bytes: u64,
     left_out: usize,
@@ -250,12 +257,29 @@ impl Recorder {
             origin,
             requests: Vec::new(),
             by_id: HashMap::new(),
+            bodies: Vec::new(),
             bytes: 0,
             left_out: 0,
         }
     }
 
-    fn finish(&mut self) -> Vec<RecordedRequest> {
+    /// The requests, with the answers' bodies asked for (each within [`ASK`]).
+    async fn finish(&mut self) -> Vec<RecordedRequest> {
+        for (index, body) in std::mem::take(&mut self.bodies) {
+            let Ok(Some(body)) = body.await else {
+                continue;
+            };
+            if !self.budget(body.len()) {
+                continue;
+            }
+            if let Some(response) = self
+                .requests
+                .get_mut(index)
+                .and_then(|e| e.response.as_mut())
+            {
+                response.body = body;
+            }
+        }
         std::mem::take(&mut self.requests)
     }
 
@@ -274,7 +298,7 @@ impl Recorder {
         match event {
             Event::Will(e) => self.will_be_sent(tab, &e).await,
             Event::Answered(e) => self.answered(&e),
-            Event::Finished(e) => self.finished(tab, &e.request_id).await,
+            Event::Finished(e) => self.finished(tab, &e.request_id),
             Event::Failed(e) => self.failed(&e.request_id),
         }
     }
@@ -356,26 +380,27 @@ impl Recorder {
         }
     }
 
-    async fn finished(&mut self, tab: &Page, id: &RequestId) {
-        if self.entry(id).and_then(|e| e.response.as_ref()).is_none() {
-            return;
-        }
-        let Some(answer) = ask(tab, GetResponseBodyParams::new(id.clone())).await else {
+    /// Asks for the answer's body at once, without waiting for it (the page goes on, and the
+    /// user may close the tab right after): [`Recorder::finish`] collects it.
+    fn finished(&mut self, tab: &Page, id: &RequestId) {
+        let Some(&index) = self.by_id.get(id.inner()) else {
             return;
         };
-        let body = if answer.base64_encoded {
-            base64::engine::general_purpose::STANDARD
-                .decode(answer.body.as_bytes())
-                .unwrap_or_default()
-        } else {
-            answer.body.into_bytes()
-        };
-        if !self.budget(body.len()) {
+        if self.requests[index].response.is_none() {
             return;
         }
-        if let Some(response) = self.entry(id).and_then(|e| e.response.as_mut()) {
-            response.body = body;
-        }
+        let (tab, id) = (tab.clone(), id.clone());
+        let body = tokio::spawn(async move {
+            let answer = ask(&tab, GetResponseBodyParams::new(id)).await?;
+            Some(if answer.base64_encoded {
+                base64::engine::general_purpose::STANDARD
+                    .decode(answer.body.as_bytes())
+                    .unwrap_or_default()
+            } else {
+                answer.body.into_bytes()
+            })
+        });
+        self.bodies.push((index, body));
     }
 
     fn failed(&mut self, id: &RequestId) {
