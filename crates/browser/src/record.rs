@@ -34,7 +34,7 @@ use crate::drive::{close_blank_tabs, devtools, launch};
 use crate::{BrowserError, Started, Window};
 
 /// How long one DevTools question about a request may take.
-const ASK: Duration = Duration::from_secs(5);
+const ASK: Duration = Duration::from_secs(15);
 
 /// What to record.
 pub struct Recording<'a> {
