@@ -129,7 +129,7 @@ export async function recordReleaseStep({ browser, url, username, password, spac
 }
 
 /** Upload + version/create + publish/version/create: the publish id (INIT). */
-async function release(url, state, ids, version) {
+export async function release(url, state, ids, version) {
   const app = ids["app Hello MiniApp"];
   const space = ids["space Demo Space"];
   const channel = ids["target-app GoPay"];
@@ -151,10 +151,10 @@ function stepBody(ids, version) {
   return { appId: ids["app Hello MiniApp"], sourceSpaceId: ids["space Demo Space"], channelCode: ids["target-app GoPay"], version };
 }
 
-const apply = (url, dev, ids, version) => rest(url, dev, "POST", `${REST}/publish/version/startApprove`, stepBody(ids, version));
-const approve = (url, admin, ids, version) =>
+export const apply = (url, dev, ids, version) => rest(url, dev, "POST", `${REST}/publish/version/startApprove`, stepBody(ids, version));
+export const approve = (url, admin, ids, version) =>
   rest(url, admin, "POST", "/emulator/review", { appId: ids["app Hello MiniApp"], channelCode: ids["target-app GoPay"], version, decision: "APPROVE" });
-async function official(url, dev, ids, version) {
+export async function official(url, dev, ids, version) {
   await rest(url, dev, "POST", `${REST}/publish/version/gray/skipBeta`, stepBody(ids, version));
   await rest(url, dev, "POST", `${REST}/publish/online`, stepBody(ids, version));
 }

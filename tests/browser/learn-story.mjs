@@ -19,7 +19,7 @@ import { startSidecar } from "../node/helpers.mjs";
 import { storedZip } from "./support.mjs";
 
 /** The session's Cookie header: the browser's cookies, and the console page's XSRF-TOKEN. */
-async function sessionCookie(url, state) {
+export async function sessionCookie(url, state) {
   const cookies = state.cookies.map((c) => `${c.name}=${c.value}`);
   const page = await fetch(`${url}/console`, { headers: { Cookie: cookies.join("; ") }, redirect: "manual" });
   for (const set of page.headers.getSetCookie()) {

@@ -52,25 +52,56 @@ pub(crate) async fn run(
     on_started: &(dyn Fn(&Started) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<Cookies, BrowserError> {
-    let profile = tempfile::Builder::new()
-        .prefix("gopay-miniapp-browser-")
-        .tempdir()
-        .map_err(BrowserError::Profile)?;
-    let config = config(&executable, profile.path(), options.window)?;
     let phase = Arc::new(Mutex::new(Phase::Starting));
     let timed_out = || BrowserError::TimedOut {
         after: options.timeout,
         waiting: phase.lock().expect("phase").waiting().to_string(),
     };
     let deadline = tokio::time::Instant::now() + options.timeout;
+    let running = launch(executable, options.window, deadline, cancel)
+        .await
+        .map_err(|e| e.unwrap_or_else(timed_out))?;
+    let result = tokio::select! {
+        result = drive(&running.browser, page, mode, options, &running.started, on_started, &phase) => result,
+        _ = cancel.cancelled() => Err(BrowserError::Cancelled),
+        _ = tokio::time::sleep_until(deadline) => Err(timed_out()),
+        _ = running.gone.cancelled() => Err(BrowserError::Closed),
+    };
+    running.shut().await;
+    result
+}
+
+/// A browser started on a fresh temporary profile, its DevTools connection polled.
+pub(crate) struct Running {
+    pub browser: Browser,
+    /// Cancelled when the connection is lost (the user closed the browser).
+    pub gone: CancellationToken,
+    pub started: Started,
+    events: tokio::task::JoinHandle<()>,
+    profile: tempfile::TempDir,
+}
+
+/// Starts `executable` on a fresh temporary profile. `Err(None)`: `deadline` passed first
+/// (the caller words the timeout).
+pub(crate) async fn launch(
+    executable: PathBuf,
+    window: Window,
+    deadline: tokio::time::Instant,
+    cancel: &CancellationToken,
+) -> Result<Running, Option<BrowserError>> {
+    let profile = tempfile::Builder::new()
+        .prefix("gopay-miniapp-browser-")
+        .tempdir()
+        .map_err(|e| Some(BrowserError::Profile(e)))?;
+    let config = config(&executable, profile.path(), window)?;
     // Dropping the launch (cancel, timeout) kills the process: chromiumoxide spawns it with
     // kill_on_drop.
     let launched = tokio::select! {
         launched = Browser::launch(config) => launched,
-        _ = cancel.cancelled() => return Err(BrowserError::Cancelled),
-        _ = tokio::time::sleep_until(deadline) => return Err(timed_out()),
+        _ = cancel.cancelled() => return Err(Some(BrowserError::Cancelled)),
+        _ = tokio::time::sleep_until(deadline) => return Err(None),
     };
-    let (mut browser, mut handler) = launched.map_err(|e| BrowserError::Launch {
+    let (browser, mut handler) = launched.map_err(|e| BrowserError::Launch {
         browser: executable.display().to_string(),
         message: launch_message(&e),
     })?;
@@ -89,22 +120,29 @@ pub(crate) async fn run(
         }
     });
     let started = Started {
-        executable: executable.clone(),
+        executable,
         devtools_url: browser.websocket_address().clone(),
-        window: options.window,
+        window,
         profile: profile.path().to_path_buf(),
     };
-    let result = tokio::select! {
-        result = drive(&browser, page, mode, options, &started, on_started, &phase) => result,
-        _ = cancel.cancelled() => Err(BrowserError::Cancelled),
-        _ = tokio::time::sleep_until(deadline) => Err(timed_out()),
-        _ = gone.cancelled() => Err(BrowserError::Closed),
-    };
-    close(&mut browser).await;
-    events.abort();
-    drop(browser);
-    remove_profile(profile).await;
-    result
+    Ok(Running {
+        browser,
+        gone,
+        started,
+        events,
+        profile,
+    })
+}
+
+impl Running {
+    /// Closes the browser (killed when slow) and deletes its profile, which holds the
+    /// session's cookies.
+    pub(crate) async fn shut(mut self) {
+        close(&mut self.browser).await;
+        self.events.abort();
+        drop(self.browser);
+        remove_profile(self.profile).await;
+    }
 }
 
 fn config(
@@ -207,7 +245,7 @@ async fn drive(
 }
 
 /// The window opens with an empty tab besides the login page: closed, so the user sees one.
-async fn close_blank_tabs(browser: &Browser, keep: &Page) {
+pub(crate) async fn close_blank_tabs(browser: &Browser, keep: &Page) {
     let Ok(pages) = browser.pages().await else {
         return;
     };
@@ -437,7 +475,7 @@ fn launch_message(err: &CdpError) -> String {
 
 /// A DevTools failure, in words that never carry a message's content (which may be a
 /// cookie or a typed password).
-fn devtools(err: CdpError) -> BrowserError {
+pub(crate) fn devtools(err: CdpError) -> BrowserError {
     let message = match &err {
         CdpError::Serde(_) | CdpError::InvalidMessage(..) | CdpError::UnexpectedWsMessage(_) => {
             "the browser sent a message this client does not understand".to_string()

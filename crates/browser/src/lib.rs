@@ -19,6 +19,7 @@
 
 mod drive;
 mod find;
+pub mod record;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use find::{find_browser, find_in, install_paths, BROWSER_ENV, PATH_NAMES};
+pub use record::{record, Recorded, Recording, Stopped};
 
 /// Log targets that carry DevTools messages (typed passwords, cookies) at any level; never
 /// to be shown, whatever `RUST_LOG` says.
@@ -245,14 +247,21 @@ pub async fn login(
     on_started: &(dyn Fn(&Started) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<Cookies, BrowserError> {
-    let executable = match &options.executable {
+    let executable = runnable(options.executable.as_ref(), options.window)?;
+    drive::run(page, mode, options, executable, on_started, cancel).await
+}
+
+/// The browser to start (`given`, else [`find_browser`]), once it is known it can show
+/// `window` here.
+fn runnable(given: Option<&PathBuf>, window: Window) -> Result<PathBuf, BrowserError> {
+    let executable = match given {
         Some(path) => path.clone(),
         None => find_browser()?,
     };
-    if options.window == Window::Visible && !has_display() {
+    if window == Window::Visible && !has_display() {
         return Err(BrowserError::NoDisplay);
     }
-    drive::run(page, mode, options, executable, on_started, cancel).await
+    Ok(executable)
 }
 
 /// Whether a window can be shown: on Linux and the BSDs only with an X or Wayland display.

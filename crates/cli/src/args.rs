@@ -368,8 +368,11 @@ pub struct LearnArgs {
     /// Lists: the name of that item, as the console shows it.
     #[arg(long)]
     pub name: Option<String>,
-    /// The HAR 1.2 file saved from your browser's Network panel on the portal's page.
-    #[arg(long, value_name = "FILE", required_unless_present_any = ["list", "export", "forget", "trust"])]
+    /// Learn from this HAR 1.2 file saved from your browser's Network panel on the portal's
+    /// page; without it, learn live: a browser window opens on the portal with your session,
+    /// you do the step there, and its requests are recorded until you press Enter or close
+    /// the tab.
+    #[arg(long, value_name = "FILE")]
     pub har: Option<PathBuf>,
     /// Under --yes, accept this field's literal value (as the recipe names it:
     /// `body.remark`, `2:query.type`); repeatable.

@@ -284,3 +284,49 @@ pub fn read_secret_line(what: &str) -> Result<String, CoreError> {
     }
     Ok(secret)
 }
+
+/// Cancels `stop` when a line (Enter) comes on stdin, until `stop` or `done` is cancelled
+/// otherwise: stdin is only read once a line is there, so once they are, nothing of it was
+/// taken (a question that follows reads its own answer). A closed stdin (EOF) stops nothing:
+/// the other ends (a closed tab) still do.
+pub fn stop_on_enter(
+    stop: tokio_util::sync::CancellationToken,
+    done: tokio_util::sync::CancellationToken,
+) {
+    std::thread::spawn(move || {
+        let over = || stop.is_cancelled() || done.is_cancelled();
+        while !over() {
+            if !stdin_readable(std::time::Duration::from_millis(200)) || over() {
+                continue;
+            }
+            let mut line = String::new();
+            match std::io::stdin().lock().read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    stop.cancel();
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// Whether stdin has something to read (a line on a terminal, data or EOF on a pipe) within
+/// `wait`.
+#[cfg(unix)]
+fn stdin_readable(wait: std::time::Duration) -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for the duration of the call.
+    let n = unsafe { libc::poll(&mut fd, 1, wait.as_millis() as libc::c_int) };
+    n > 0 && fd.revents != 0
+}
+
+/// Elsewhere stdin is read as it comes (a closed tab leaves the read waiting for a line).
+#[cfg(not(unix))]
+fn stdin_readable(_wait: std::time::Duration) -> bool {
+    true
+}

@@ -225,11 +225,12 @@ pub fn hint(hint: &Hint) -> String {
         Hint::UseThePortal { feature, url } => {
             match gopay_miniapp_portal::superapp::learnable(*feature) {
                 Some(name) => format!(
-                    "{feature} is done on the portal's own pages: open {url}; or teach it to this tool once: save a HAR of doing it there and run `gopay-miniapp learn {name} --har FILE`"
+                    "{feature} is done on the portal's own pages: open {url}; or teach it to this tool once: run `gopay-miniapp learn {name} …` and do it in the browser window that opens (or save a HAR of doing it there and add --har FILE)"
                 ),
                 None => format!("{feature} is done on the portal's own pages: open {url}"),
             }
         }
+        Hint::RecordHar => "do the step on the portal in your own browser, save the recording (DevTools, Network, \"Save all as HAR\") and run the same `gopay-miniapp learn` with --har FILE".into(),
         Hint::Bind => "run `gopay-miniapp bind` in the project (or pass --project DIR)".into(),
         Hint::FixBinding { file } => {
             format!("fix {file}, or run `gopay-miniapp bind --yes` to write it again")

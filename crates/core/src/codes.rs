@@ -19,7 +19,7 @@ const fn code(code: &'static str, meaning: &'static str) -> ErrorCode {
 // The portal client's (crates/portal `PortalError::code`), declared there.
 pub use gopay_miniapp_portal::codes::{
     BROWSER_CHECK, CANCELLED, FOREIGN_ORIGIN, LEARNED_STEP_FAILED, LOCAL_IO, LOGIN_UNAVAILABLE,
-    NETWORK, NOT_LOGGED_IN, PROTOCOL, REFUSED, SESSION_EXPIRED,
+    NETWORK, NOT_LOGGED_IN, PROTOCOL, RECORDING_UNAVAILABLE, REFUSED, SESSION_EXPIRED,
 };
 // Core's own.
 pub const PACKAGE_JSON: &str = "package_json";
@@ -54,6 +54,7 @@ pub const CORE: &[ErrorCode] = &[
     code(CANCELLED, "Cancelled by the user (a dismissed question, Ctrl-C, a cancelled request)."),
     code(LOCAL_IO, "A local file the portal client needs could not be read or written."),
     code(LOGIN_UNAVAILABLE, "This way of logging in cannot work here (no browser, no display); the hint names the ways that can."),
+    code(RECORDING_UNAVAILABLE, "`learn` without a HAR file cannot record the portal's pages here (no browser, no display for its window, no terminal to say when the step is done): save a HAR in your own browser and learn from it. Nothing was recorded or saved."),
     code(REFUSED, "The SuperApp console refused without a code of its own (its own codes pass through, lowercased)."),
     code(FOREIGN_ORIGIN, "The portal refused a request made for another address than its own (its Origin check): the portal URL is not the portal's own address."),
     code(BROWSER_CHECK, "The portal's anti-bot firewall answered with its browser check (a challenge page) instead of the API: log in through the browser again, then retry."),

@@ -290,6 +290,7 @@ impl CoreError {
             CoreError::Portal(PortalError::Network { .. }) => exit::NETWORK,
             CoreError::Portal(PortalError::Local { .. }) => exit::PREFLIGHT,
             CoreError::Portal(PortalError::LoginUnavailable { .. }) => exit::PREFLIGHT,
+            CoreError::Portal(PortalError::RecordingUnavailable { .. }) => exit::PREFLIGHT,
             CoreError::Portal(PortalError::Protocol { .. }) => exit::NETWORK,
             CoreError::Portal(PortalError::NotAvailable { .. }) => exit::NOT_AVAILABLE,
             CoreError::Portal(_) => exit::REFUSED,
@@ -393,6 +394,7 @@ pub fn portal_hint(err: &PortalError) -> Hint {
         PortalError::LoginUnavailable { others, .. } => Hint::LogInAnotherWay {
             ways: others.clone(),
         },
+        PortalError::RecordingUnavailable { .. } => Hint::RecordHar,
     }
 }
 

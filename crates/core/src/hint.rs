@@ -169,6 +169,9 @@ pub enum Hint {
     CheckPortalUrl,
     /// The portal cannot do this through its API; do it on its web pages.
     UseThePortal { feature: Feature, url: String },
+    /// The portal's pages cannot be recorded here (no browser, no window, no terminal):
+    /// teach the step from a HAR file saved in the user's own browser instead.
+    RecordHar,
     /// Bind the project to a MiniApp.
     Bind,
     /// Fix the binding file (or bind again).

@@ -63,7 +63,7 @@ fn step_words(step: Step) -> String {
 fn learn_words(feature: gopay_miniapp_portal::Feature) -> String {
     match gopay_miniapp_portal::superapp::learnable(feature) {
         Some(name) => format!(
-            " Or teach it to this tool once, in a terminal: `gopay-miniapp learn {name} --har FILE` with a HAR your browser saved while you did it there."
+            " Or teach it to this tool once, in a terminal: `gopay-miniapp learn {name} …` opens the portal in a browser window where you do it (or add `--har FILE` with a HAR your browser saved while you did it there)."
         ),
         None => String::new(),
     }
@@ -194,6 +194,7 @@ pub fn hint(hint: &Hint) -> String {
                 learn_words(*feature)
             )
         }
+        Hint::RecordHar => "Learning is done in a terminal: `gopay-miniapp learn FEATURE --har FILE` with a HAR your browser saved while you did the step on the portal.".into(),
         Hint::Bind => "Bind the project to a MiniApp.".into(),
         Hint::FixBinding { file } => format!("Fix {file}, or bind the project again."),
         Hint::FixPackageJson => "Fix package.json and try again.".into(),
@@ -300,18 +301,12 @@ mod tests {
         assert!(!text.contains("Whitelist Test"), "{text}");
         // Issue #22: a learnable step names the terminal command that teaches it; a feature
         // no recipe makes does not.
-        assert!(
-            text.contains("`gopay-miniapp learn whitelist --har FILE`"),
-            "{text}"
-        );
+        assert!(text.contains("`gopay-miniapp learn whitelist …`"), "{text}");
         let lists = hint(&Hint::UseThePortal {
             feature: gopay_miniapp_portal::Feature::ListSpaces,
             url: "https://console.example".into(),
         });
-        assert!(
-            lists.contains("`gopay-miniapp learn spaces --har FILE`"),
-            "{lists}"
-        );
+        assert!(lists.contains("`gopay-miniapp learn spaces …`"), "{lists}");
         let tokens = hint(&Hint::UseThePortal {
             feature: gopay_miniapp_portal::Feature::AccessTokens,
             url: "https://console.example".into(),

@@ -464,4 +464,52 @@ pub trait Portal: Send + Sync {
     ) -> Result<CreatedAccessToken, PortalError>;
     async fn access_tokens(&self) -> Result<Vec<AccessToken>, PortalError>;
     async fn revoke_access_token(&self, token_id: &str) -> Result<(), PortalError>;
+
+    /// Opens `record.start` (on this portal) in a fresh browser with this session and records
+    /// the portal's own requests until `record.stop`, or the tab or the browser closes (live
+    /// learning, issue #22). A backend without pages to learn from cannot.
+    async fn record_pages(&self, _record: RecordPages<'_>) -> Result<RecordedPages, PortalError> {
+        Err(PortalError::RecordingUnavailable {
+            message: format!(
+                "{} is a {} portal: it has no pages to learn from",
+                self.base_url(),
+                self.backend()
+            ),
+        })
+    }
+}
+
+/// What [`Portal::record_pages`] records.
+pub struct RecordPages<'a> {
+    /// Where the tab opens: a page of this portal.
+    pub start: url::Url,
+    /// A window for the user; headless only when something else drives the browser (tests).
+    pub window: bool,
+    /// The whole recording, at most.
+    pub timeout: std::time::Duration,
+    /// Hears when the tab is open: its URL and the browser's DevTools address.
+    pub opened: &'a (dyn Fn(&str, &str) + Send + Sync),
+    /// The user is done (Enter in the terminal).
+    pub stop: &'a CancellationToken,
+    /// Ends it without a recording.
+    pub cancel: &'a CancellationToken,
+}
+
+/// What [`Portal::record_pages`] recorded: the portal's own requests, the same type a HAR
+/// file gives the learner. `Debug` shows names only.
+#[derive(Debug)]
+pub struct RecordedPages {
+    pub requests: Vec<gopay_miniapp_recipes::RecordedRequest>,
+    pub stopped: PagesStopped,
+    /// Requests or bodies left out by the bounds (`guard::limits`).
+    pub left_out: usize,
+}
+
+/// Why a recording ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagesStopped {
+    /// The user said so (Enter).
+    Asked,
+    TabClosed,
+    BrowserClosed,
 }

@@ -50,6 +50,9 @@ pub mod codes {
     pub const CANCELLED: &str = "cancelled";
     pub const LOCAL_IO: &str = "local_io";
     pub const LOGIN_UNAVAILABLE: &str = "login_unavailable";
+    /// The portal's pages cannot be recorded here (live learning, issue #22): no browser, no
+    /// display for its window, or a backend without pages to learn from.
+    pub const RECORDING_UNAVAILABLE: &str = "recording_unavailable";
     /// A refusal of the SuperApp console without a code of its own (its codes pass lowercased).
     pub const REFUSED: &str = "refused";
     /// The console refused a request made for another address than its own (its `Origin`
@@ -185,6 +188,11 @@ pub enum PortalError {
         message: String,
         others: Vec<LoginKind>,
     },
+    /// The portal's pages cannot be recorded here (no browser, no display for its window, a
+    /// backend without pages to learn from): a HAR file saved in the user's own browser can
+    /// still teach the step.
+    #[error("{message}")]
+    RecordingUnavailable { message: String },
 }
 
 impl PortalError {
@@ -220,6 +228,7 @@ impl PortalError {
             PortalError::Cancelled => codes::CANCELLED,
             PortalError::Local { .. } => "local_io",
             PortalError::LoginUnavailable { .. } => "login_unavailable",
+            PortalError::RecordingUnavailable { .. } => codes::RECORDING_UNAVAILABLE,
         }
     }
 

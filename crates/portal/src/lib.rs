@@ -25,9 +25,9 @@ pub mod version_number;
 use std::sync::Arc;
 
 pub use backend::{
-    Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, NotesAt, Planned,
-    PlannedHeader, PlannedRequest, Portal, PortalPage, Session, SessionListener, SessionRenewal,
-    TokenSource, UploadProgress,
+    Backend, BrowserLogin, Capabilities, Feature, LoggedIn, Login, LoginKind, NotesAt,
+    PagesStopped, Planned, PlannedHeader, PlannedRequest, Portal, PortalPage, RecordPages,
+    RecordedPages, Session, SessionListener, SessionRenewal, TokenSource, UploadProgress,
 };
 pub use error::{codes, PortalError, Refusal};
 pub use lifecycle::{ReleaseState, Step};

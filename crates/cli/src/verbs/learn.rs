@@ -1,9 +1,17 @@
-//! `learn`: a console step or list learned from a HAR recording of the user's own portal
-//! (issue #22, docs/recipes.md); `--list`, `--export`, `--forget`.
+//! `learn`: a console step or list learned from the user's own portal (issue #22,
+//! docs/recipes.md): live, in a browser window with the session, where the user does the step
+//! while its requests are recorded, or from a HAR file (`--har`); `--list`, `--export`,
+//! `--forget`.
 
-use gopay_miniapp_core::workflows::learn::{self, LearnInputs, RecipeState, Scope};
+use std::time::Duration;
+
+use gopay_miniapp_core::workflows::learn::{
+    self, Feature, LearnInputs, LearnResult, Live, LivePage, RecipeState, Scope, Source,
+};
 use gopay_miniapp_core::workflows::release::ReleaseRef;
-use gopay_miniapp_guard::text::Shown;
+use gopay_miniapp_core::{CoreError, Input};
+use gopay_miniapp_guard::text::{Line, Shown};
+use tokio_util::sync::CancellationToken;
 
 use super::Cx;
 use crate::args::{LearnArgs, LearnScope};
@@ -35,9 +43,10 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
                         f.feature,
                         shown(&f.file)
                     ),
-                    RecipeState::Missing => {
-                        "missing (learn it: gopay-miniapp learn FEATURE --har FILE)".into()
-                    }
+                    RecipeState::Missing => format!(
+                        "missing (learn it: gopay-miniapp learn {} …, or with --har FILE)",
+                        f.feature
+                    ),
                 };
                 text.push_str(&format!("  {:<15} {detail}\n", f.feature));
             }
@@ -104,10 +113,104 @@ pub async fn run(cx: &Cx, args: LearnArgs, yes: bool) -> i32 {
             LearnScope::Project => Scope::Project,
         },
     };
-    let har = args.har.expect("clap requires --har");
-    let result = learn::learn(&cx.ctx, feature, &har, &inputs, &cx.prompter).await;
+    let result = match &args.har {
+        Some(har) => learn::learn(&cx.ctx, feature, Source::Har(har), &inputs, &cx.prompter).await,
+        None => live(cx, feature, &inputs).await,
+    };
     cx.finish(result, |r| match &r.saved {
         Some(file) => format!("{}Saved: {}", r.shown, Shown(file)),
         None => format!("{}Not saved.", r.shown),
     })
+}
+
+/// The test switch: the browser runs headless and its DevTools address is printed, for a test
+/// that drives the portal's page over a second DevTools connection as a user would.
+pub const HEADLESS_ENV: &str = "GOPAY_MINIAPP_LEARN_HEADLESS";
+
+/// How long a live recording may take.
+const LIVE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Live learning: a browser window with the session, on the portal; the user does the step
+/// there and presses Enter (or closes the tab). It needs a person: without `--yes` the
+/// recipe is confirmed on the terminal, so a run that cannot ask is refused before the
+/// browser opens (nothing done on the portal yet).
+async fn live(cx: &Cx, feature: Feature, inputs: &LearnInputs) -> Result<LearnResult, CoreError> {
+    if !inputs.yes && !crate::terminal::interactive() {
+        return Err(CoreError::NeedsInput {
+            question: "Live learning shows the recipe for you to confirm on a terminal; without one, pass --yes (Enter or closing the tab still ends the recording), or learn from a HAR file with --har FILE.".into(),
+            input: Input::Confirmation,
+        });
+    }
+    let headless = std::env::var(HEADLESS_ENV).is_ok_and(|v| v == "1");
+    let stop = CancellationToken::new();
+    let done = CancellationToken::new();
+    crate::terminal::stop_on_enter(stop.clone(), done.clone());
+    let opened = move |page: &LivePage| show_live_page(page, headless);
+    let result = learn::learn(
+        &cx.ctx,
+        feature,
+        Source::Live(Live {
+            window: !headless,
+            timeout: LIVE_TIMEOUT,
+            opened: &opened,
+            stop: &stop,
+            cancel: &cx.cancel,
+        }),
+        inputs,
+        &cx.prompter,
+    )
+    .await;
+    done.cancel();
+    result
+}
+
+/// What to do in the browser, on stderr: the feature's click path (the console's button
+/// labels), that the step is real, and which target app to prefer.
+fn show_live_page(page: &LivePage, headless: bool) {
+    let target = page
+        .target_app
+        .as_ref()
+        .map(|t| Shown(&t.name).to_string())
+        .unwrap_or_default();
+    let release = format!(
+        "open the release of {} to {target}",
+        Shown(page.version.as_deref().unwrap_or("?"))
+    );
+    let users = page
+        .user_ids
+        .iter()
+        .map(|u| Shown(u).to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ratio = page.ratio.map(|r| r.to_string()).unwrap_or_default();
+    let expect = Shown(page.expect.as_deref().unwrap_or("?")).to_string();
+    let todo = match page.feature {
+        Feature::Spaces => format!("open the space switcher, so the list of spaces (with {expect}) loads"),
+        Feature::Apps => format!("open the space's MiniApp list (it shows {expect})"),
+        Feature::TargetApps => format!("open the space's target apps (the list shows {expect})"),
+        Feature::Whitelist => format!("{release}, click \"Setting Whitelist\", enter the user IDs {users} in this order, then click \"Start Testing\""),
+        Feature::Grayscale => format!("{release}, click \"Set Grayscale\", enter the ratio {ratio}, then click \"Start Grayscale\""),
+        Feature::TemporaryCode => format!("{release} and click \"Show Temporary Code\""),
+        Feature::Withdraw => format!("{release} and click \"Withdraw\""),
+        Feature::Cancel => format!("{release} and click \"Cancel\""),
+        Feature::Rollback => format!("open the MiniApp's live release on {target} and click \"Roll Back\""),
+    };
+    esayln!(
+        "A browser window opened on {} with your session (a fresh profile, deleted afterwards).\nThere, as you always do: {todo}.",
+        Line(&page.url)
+    );
+    if !page.feature.is_list() {
+        let marked = match page.target_app.as_ref().and_then(|t| t.production) {
+            Some(true) => format!(" {target} is marked production: real users get it."),
+            _ => String::new(),
+        };
+        esayln!(
+            "Learning performs the REAL step on the portal.{marked} Learn it on a target app that is not production (a staging one) where you can."
+        );
+    }
+    esayln!("Then press Enter here, or close the tab. Only the portal's own requests are recorded, and no cookie or token is kept. (Ctrl-C stops without learning.)");
+    if headless {
+        // The test switch: a headless browser is driven by someone else.
+        esayln!("DevTools: {}", Line(&page.devtools_url));
+    }
 }

@@ -1,6 +1,8 @@
 //! `learn` (issue #22, docs/recipes.md): a console step or list learned from a recording of
-//! the user's own portal pages (a HAR file), shown field by field, and saved on confirmation;
-//! `learn --list`, `--export` and `--forget`.
+//! the user's own portal pages — a HAR file, or live: the portal's pages in a fresh browser
+//! with the session, recorded through DevTools until the user is done
+//! ([`Portal::record_pages`]) — shown field by field, and saved on confirmation; `learn
+//! --list`, `--export` and `--forget`. Both recordings are the same requests to one learner.
 //!
 //! The step's values are the ones a replay fills in (`superapp::step_values`, the same
 //! function), so a placeholder means the same when learned and when replayed. Nothing is
@@ -9,11 +11,13 @@
 use std::path::{Path, PathBuf};
 
 use gopay_miniapp_guard::text::Shown;
-use gopay_miniapp_portal::domain::StepInput;
-use gopay_miniapp_portal::{Backend, Portal};
+use gopay_miniapp_portal::domain::{StepInput, TargetApp};
+use gopay_miniapp_portal::{Backend, Portal, RecordPages};
 use gopay_miniapp_recipes::learn::{Literals, Options};
-use gopay_miniapp_recipes::{Feature, ListExpect, Recipe, Values};
+pub use gopay_miniapp_recipes::Feature;
+use gopay_miniapp_recipes::{ListExpect, Recipe, Values};
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use super::release::{self, ReleaseRef};
 use crate::binding::Binding;
@@ -148,18 +152,60 @@ pub fn parse_choice(
     }
 }
 
-/// Learns `feature` from the HAR file `har` and saves it when the user confirms (always under
-/// `--yes`, where the learner lets only short constant literals and the accepted ones pass).
+/// Where the recording comes from.
+pub enum Source<'a> {
+    /// A HAR 1.2 file the user saved from their own browser.
+    Har(&'a Path),
+    /// The portal's pages in a fresh browser, recorded until the user is done.
+    Live(Live<'a>),
+}
+
+/// A live recording: how the front end shows it and stops it.
+pub struct Live<'a> {
+    /// A window for the user (else headless: something else drives the browser, a test).
+    pub window: bool,
+    /// The whole recording, at most.
+    pub timeout: std::time::Duration,
+    /// Hears when the browser is open on the portal: the front end says what to do there.
+    pub opened: &'a (dyn Fn(&LivePage) + Send + Sync),
+    /// The user is done (Enter in the terminal). Cancelled here too once the recording ended,
+    /// whatever ended it: whoever watches for Enter stops before a question follows.
+    pub stop: &'a CancellationToken,
+    pub cancel: &'a CancellationToken,
+}
+
+/// What the user is asked to do in the browser, typed: the front end words the feature's
+/// click path. Learning a step performs it for real on `target_app`.
+#[derive(Debug, Clone)]
+pub struct LivePage {
+    pub feature: Feature,
+    /// Where the tab opened.
+    pub url: String,
+    /// The browser's DevTools address (another client may drive the same browser).
+    pub devtools_url: String,
+    /// Steps: the release the step is done on.
+    pub version: Option<String>,
+    pub target_app: Option<TargetApp>,
+    /// The whitelist's user IDs, the grayscale ratio to type.
+    pub user_ids: Vec<String>,
+    pub ratio: Option<u8>,
+    /// Lists: the item the list must show.
+    pub expect: Option<String>,
+}
+
+/// Learns `feature` from `source` and saves it when the user confirms (always under `--yes`,
+/// where the learner lets only short constant literals and the accepted ones pass). The
+/// step's release and inputs are resolved before a live recording starts, so a missing input
+/// is asked for before the user does the real step.
 pub async fn learn(
     ctx: &Context,
     feature: Feature,
-    har: &Path,
+    source: Source<'_>,
     inputs: &LearnInputs,
     prompter: &dyn Prompter,
 ) -> Result<LearnResult, CoreError> {
     let (portal, binding) = console(ctx).await?;
     let origin = recipes::origin_of(portal.base_url())?;
-    let recorded = gopay_miniapp_recipes::read_har_file(har)?;
     let literals = if inputs.yes {
         Literals::Yes {
             accepted: inputs.accept_literals.clone(),
@@ -169,7 +215,7 @@ pub async fn learn(
     };
     let mut options = Options::new(time::OffsetDateTime::now_utc(), literals);
     options.choices = inputs.choices.clone();
-    let learned = if feature.is_list() {
+    let what = if feature.is_list() {
         // The binding's item by default, with its name when the binding knows one.
         let named =
             |id: &str, name: &str| (Some(id.to_string()), (name != id).then(|| name.to_string()));
@@ -211,10 +257,23 @@ pub async fn learn(
                 })?,
                 name: inputs.name.clone().or(default_name),
             };
-        gopay_miniapp_recipes::learn_list(feature, &recorded, &origin, &values, &expect, &options)?
+        What::List(values, expect)
     } else {
-        let values = step_values(ctx, portal.as_ref(), &binding, feature, inputs, prompter).await?;
-        gopay_miniapp_recipes::learn_step(feature, &recorded, &origin, &values, &options)?
+        let (values, at) =
+            step_values(ctx, portal.as_ref(), &binding, feature, inputs, prompter).await?;
+        What::Step(values, at)
+    };
+    let recorded = match source {
+        Source::Har(har) => gopay_miniapp_recipes::read_har_file(har)?,
+        Source::Live(live) => record(portal.as_ref(), feature, &what, inputs, live).await?,
+    };
+    let learned = match &what {
+        What::List(values, expect) => gopay_miniapp_recipes::learn_list(
+            feature, &recorded, &origin, values, expect, &options,
+        )?,
+        What::Step(values, _) => {
+            gopay_miniapp_recipes::learn_step(feature, &recorded, &origin, values, &options)?
+        }
     };
     let shown = learned.to_string();
     let save = inputs.yes
@@ -243,8 +302,68 @@ pub async fn learn(
     })
 }
 
+/// What is learned, with the values the recording is made with.
+enum What {
+    List(Values, ListExpect),
+    Step(Values, StepAt),
+}
+
+/// Where a step is done: the release's version (none for a rollback) and target app.
+struct StepAt {
+    version: Option<String>,
+    target: TargetApp,
+}
+
+/// The portal's pages in a fresh browser with the session, recorded until the user is done.
+async fn record(
+    portal: &dyn Portal,
+    feature: Feature,
+    what: &What,
+    inputs: &LearnInputs,
+    live: Live<'_>,
+) -> Result<Vec<gopay_miniapp_recipes::RecordedRequest>, CoreError> {
+    let start = url::Url::parse(&format!("{}/", portal.base_url())).map_err(|e| {
+        CoreError::invalid(format!("the portal URL does not parse: {e}"), Hint::None)
+    })?;
+    let (version, target_app, expect) = match what {
+        What::List(_, expect) => (None, None, Some(expect.id.clone())),
+        What::Step(_, at) => (at.version.clone(), Some(at.target.clone()), None),
+    };
+    let page = |url: &str, devtools_url: &str| {
+        (live.opened)(&LivePage {
+            feature,
+            url: url.to_string(),
+            devtools_url: devtools_url.to_string(),
+            version: version.clone(),
+            target_app: target_app.clone(),
+            user_ids: inputs.user_ids.clone(),
+            ratio: inputs.ratio,
+            expect: expect.clone(),
+        })
+    };
+    let recorded = portal
+        .record_pages(RecordPages {
+            start,
+            window: live.window,
+            timeout: live.timeout,
+            opened: &page,
+            stop: live.stop,
+            cancel: live.cancel,
+        })
+        .await;
+    live.stop.cancel();
+    let recorded = recorded?;
+    tracing::debug!(
+        requests = recorded.requests.len(),
+        left_out = recorded.left_out,
+        stopped = ?recorded.stopped,
+        "live recording ended"
+    );
+    Ok(recorded.requests)
+}
+
 /// The values the recording was made with: the release's (as a replay fills them in) and the
-/// step's own inputs.
+/// step's own inputs; and where the step is done.
 async fn step_values(
     ctx: &Context,
     portal: &dyn Portal,
@@ -252,7 +371,7 @@ async fn step_values(
     feature: Feature,
     inputs: &LearnInputs,
     prompter: &dyn Prompter,
-) -> Result<Values, CoreError> {
+) -> Result<(Values, StepAt), CoreError> {
     if feature == Feature::Rollback {
         let target = release::resolve_target(
             portal,
@@ -261,12 +380,19 @@ async fn step_values(
             prompter,
         )
         .await?;
-        return Ok(Values {
+        let values = Values {
             space_id: Some(binding.space.id.clone()),
             app_id: Some(binding.app.id.clone()),
-            channel_code: Some(target.id),
+            channel_code: Some(target.id.clone()),
             ..Values::default()
-        });
+        };
+        return Ok((
+            values,
+            StepAt {
+                version: None,
+                target,
+            },
+        ));
     }
     let resolved = release::resolve(ctx, &inputs.at, prompter).await?;
     let release = resolved.require_release()?;
@@ -290,10 +416,14 @@ async fn step_values(
         }),
         _ => None,
     };
-    Ok(gopay_miniapp_portal::superapp::step_values(
-        release,
-        input.as_ref(),
-    )?)
+    let values = gopay_miniapp_portal::superapp::step_values(release, input.as_ref())?;
+    Ok((
+        values,
+        StepAt {
+            version: Some(release.version.to_string()),
+            target: resolved.target.clone(),
+        },
+    ))
 }
 
 /// Where a feature stands on a portal (`learn --list`).

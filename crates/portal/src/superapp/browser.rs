@@ -6,7 +6,7 @@
 use gopay_miniapp_browser::{self as browser, BrowserError, LoginPage, Mode, Options, Started};
 use tokio_util::sync::CancellationToken;
 
-use crate::backend::{BrowserLogin, LoginKind};
+use crate::backend::{BrowserLogin, LoginKind, PagesStopped, RecordPages, RecordedPages};
 use crate::error::PortalError;
 
 /// Where the console's single-page app is once logged in (OBSERVED).
@@ -83,6 +83,55 @@ pub(super) async fn log_in(
             user: cookies.user,
         }),
         Err(err) => Err(portal_error(err, kind, ways)),
+    }
+}
+
+/// Records the console's own requests in a fresh browser with the session `cookie` (live
+/// learning, issue #22), from `record.start`, which must be on the console's origin.
+pub(super) async fn record(
+    base_url: &str,
+    cookie: &str,
+    record: RecordPages<'_>,
+) -> Result<RecordedPages, PortalError> {
+    let origin = url::Url::parse(base_url).map_err(|e| PortalError::Local {
+        message: e.to_string(),
+    })?;
+    if !gopay_miniapp_guard::url::same_origin(&origin, &record.start) {
+        return Err(PortalError::RecordingUnavailable {
+            message: format!(
+                "{} is not a page of {}",
+                gopay_miniapp_guard::url::redact_url(&record.start),
+                gopay_miniapp_guard::url::redact_url(&origin)
+            ),
+        });
+    }
+    let recording = browser::Recording {
+        origin: &origin,
+        start: &record.start,
+        cookie,
+        window: if record.window {
+            browser::Window::Visible
+        } else {
+            browser::Window::Headless
+        },
+        timeout: record.timeout,
+        executable: None,
+    };
+    let opened = |started: &Started| (record.opened)(record.start.as_str(), &started.devtools_url);
+    match browser::record(&recording, &opened, record.stop, record.cancel).await {
+        Ok(recorded) => Ok(RecordedPages {
+            requests: recorded.requests,
+            stopped: match recorded.stopped {
+                browser::Stopped::Asked => PagesStopped::Asked,
+                browser::Stopped::TabClosed => PagesStopped::TabClosed,
+                browser::Stopped::BrowserClosed => PagesStopped::BrowserClosed,
+            },
+            left_out: recorded.left_out,
+        }),
+        Err(BrowserError::Cancelled) => Err(PortalError::Cancelled),
+        Err(err) => Err(PortalError::RecordingUnavailable {
+            message: err.to_string(),
+        }),
     }
 }
 

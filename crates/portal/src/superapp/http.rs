@@ -96,7 +96,7 @@ impl Http {
         *self.cookie.write().expect("cookie lock") = cookie;
     }
 
-    fn cookie(&self) -> Result<String, PortalError> {
+    pub(crate) fn cookie(&self) -> Result<String, PortalError> {
         self.cookie
             .read()
             .expect("cookie lock")

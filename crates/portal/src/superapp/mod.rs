@@ -904,6 +904,21 @@ impl Portal for SuperappPortal {
     async fn revoke_access_token(&self, _token_id: &str) -> Result<(), PortalError> {
         Err(self.not_available(Feature::AccessTokens))
     }
+
+    async fn record_pages(&self, record: RecordPages<'_>) -> Result<RecordedPages, PortalError> {
+        let cookie = self.http.cookie()?;
+        #[cfg(feature = "browser-login")]
+        {
+            browser::record(self.http.base_url(), &cookie, record).await
+        }
+        #[cfg(not(feature = "browser-login"))]
+        {
+            let _ = (cookie, record);
+            Err(PortalError::RecordingUnavailable {
+                message: "this build records no browser (built without `browser-login`)".into(),
+            })
+        }
+    }
 }
 
 #[cfg(test)]
