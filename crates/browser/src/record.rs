@@ -179,6 +179,10 @@ async fn watch(
             }
         }
     }
+    // An answer whose `loadingFinished` did not reach us in time (a busy machine delivers the
+    // events late; the tab may have been closed right after) is asked for now, while the
+    // browser is still open: it is complete by then, or the question fails and it stays out.
+    recorder.ask_missing_bodies(&tab);
     Ok(stopped)
 }
 
@@ -389,7 +393,25 @@ impl Recorder {
         if self.requests[index].response.is_none() {
             return;
         }
-        let (tab, id) = (tab.clone(), id.clone());
+        self.ask_body(tab, index, id.clone());
+    }
+
+    /// Asks for the body of every answered request whose body was not asked for yet.
+    fn ask_missing_bodies(&mut self, tab: &Page) {
+        let missing: Vec<(usize, RequestId)> = self
+            .by_id
+            .iter()
+            .filter(|(_, &index)| self.requests[index].response.is_some())
+            .filter(|(_, &index)| !self.bodies.iter().any(|(asked, _)| *asked == index))
+            .map(|(id, &index)| (index, RequestId::new(id.clone())))
+            .collect();
+        for (index, id) in missing {
+            self.ask_body(tab, index, id);
+        }
+    }
+
+    fn ask_body(&mut self, tab: &Page, index: usize, id: RequestId) {
+        let tab = tab.clone();
         let body = tokio::spawn(async move {
             let answer = ask(&tab, GetResponseBodyParams::new(id)).await?;
             Some(if answer.base64_encoded {
