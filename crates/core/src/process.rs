@@ -3,10 +3,13 @@
 //! since boot) *and* the boot it belongs to (`/proc/sys/kernel/random/boot_id`): a PID that
 //! was reused has another start time, and after a reboot the boot id differs.
 //!
-//! Everything read from `/proc` is behind `cfg(target_os = "linux")`. Elsewhere (macOS) there
-//! is no start time, no boot id and no group listing: a recorded process counts as gone, and
-//! callers fall back to what is portable (`kill(-pgid, 0)`); docs/platforms.md says what that
-//! changes.
+//! Everything read from `/proc` is behind `cfg(target_os = "linux")`. On macOS the same two
+//! facts come from `proc_pidinfo(PROC_PIDTBSDINFO)` (the start time, in microseconds since the
+//! epoch) and the `kern.bootsessionuuid` sysctl (this boot) — written from the SDK's headers
+//! and libc's bindings, NOT compiled or run here (only the Linux target is installed; the
+//! release workflow is where it first builds). Elsewhere there is no start time and no boot id:
+//! a recorded process counts as gone. No group listing outside Linux: callers fall back to what
+//! is portable (`kill(-pgid, 0)`); docs/platforms.md says what that changes.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +18,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct ProcessIdentity {
     pub pid: i32,
-    /// Field 22 of `/proc/<pid>/stat`; `None` where there is no /proc.
+    /// Field 22 of `/proc/<pid>/stat` (Linux), the start in microseconds since the epoch
+    /// (macOS); `None` elsewhere.
     pub start_time: Option<u64>,
     pub boot_id: Option<String>,
 }
@@ -67,8 +71,37 @@ pub fn stat(pid: i32) -> Option<Stat> {
     parse_stat(&text)
 }
 
-/// No /proc: nothing is known about `pid`.
-#[cfg(not(target_os = "linux"))]
+/// macOS: the BSD info of `pid` (state, group, start time in microseconds since the epoch).
+#[cfg(target_os = "macos")]
+pub fn stat(pid: i32) -> Option<Stat> {
+    // SAFETY: a plain C struct, all zeroes is valid; proc_pidinfo writes at most `size` bytes
+    // into it and says how many it wrote.
+    let mut info: libc::proc_bsdinfo = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::proc_bsdinfo>() as libc::c_int;
+    let written = unsafe {
+        libc::proc_pidinfo(
+            pid,
+            libc::PROC_PIDTBSDINFO,
+            0,
+            (&mut info as *mut libc::proc_bsdinfo).cast(),
+            size,
+        )
+    };
+    if written != size {
+        return None;
+    }
+    Some(Stat {
+        state: if info.pbi_status == libc::SZOMB { 'Z' } else { 'S' },
+        pgrp: i32::try_from(info.pbi_pgid).ok()?,
+        start_time: info
+            .pbi_start_tvsec
+            .checked_mul(1_000_000)?
+            .checked_add(info.pbi_start_tvusec)?,
+    })
+}
+
+/// Neither /proc nor proc_pidinfo: nothing is known about `pid`.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub fn stat(_pid: i32) -> Option<Stat> {
     None
 }
@@ -94,8 +127,32 @@ pub fn boot_id() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Not said outside Linux (macOS has `kern.bootsessionuuid`: not read yet).
-#[cfg(not(target_os = "linux"))]
+/// macOS: `kern.bootsessionuuid`, a UUID made at each boot.
+#[cfg(target_os = "macos")]
+pub fn boot_id() -> Option<String> {
+    let mut buf = [0u8; 64];
+    let mut len: libc::size_t = buf.len();
+    // SAFETY: the name is a C string; the kernel writes at most `len` bytes into `buf` and
+    // sets `len` to what it wrote.
+    let rc = unsafe {
+        libc::sysctlbyname(
+            c"kern.bootsessionuuid".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            &mut len,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    let text = std::str::from_utf8(buf.get(..len)?).ok()?;
+    let text = text.trim_end_matches('\0').trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Not said elsewhere.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub fn boot_id() -> Option<String> {
     None
 }
