@@ -249,7 +249,7 @@ pub struct ReleaseArgs {
 #[derive(Debug, Args, Clone, Copy)]
 pub struct DryRunArg {
     /// Show the exact requests this would send (session values named, not shown) after the
-    /// same checks; send nothing, ask nothing.
+    /// same checks; send nothing and ask no confirmation.
     #[arg(long)]
     pub dry_run: bool,
 }

@@ -103,7 +103,7 @@ pub fn step_text(s: &StepResult) -> String {
 /// named by the portal adapter, never shown).
 pub fn dry_run_text(d: &DryRun) -> String {
     let mut text = format!(
-        "Dry run of `gopay-miniapp {}` for {} on \"{}\" ({}){}: nothing was sent or asked. It would send:\n",
+        "Dry run of `gopay-miniapp {}` for {} on \"{}\" ({}){}: nothing was sent and no confirmation asked. It would send:\n",
         words::verb(d.step),
         Shown(&d.version),
         Shown(&d.target_app),

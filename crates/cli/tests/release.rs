@@ -257,7 +257,10 @@ fn second_release_whitelist_grayscale_official_rollback() {
         ])
         .ok()
         .stdout;
-    assert!(text.contains("nothing was sent or asked"), "{text}");
+    assert!(
+        text.contains("nothing was sent and no confirmation asked"),
+        "{text}"
+    );
     assert_eq!(
         w.state(&v2, STAGING),
         "pilot_test",

@@ -91,7 +91,11 @@ pub fn stat(pid: i32) -> Option<Stat> {
         return None;
     }
     Some(Stat {
-        state: if info.pbi_status == libc::SZOMB { 'Z' } else { 'S' },
+        state: if info.pbi_status == libc::SZOMB {
+            'Z'
+        } else {
+            'S'
+        },
         pgrp: i32::try_from(info.pbi_pgid).ok()?,
         start_time: info
             .pbi_start_tvsec

@@ -71,7 +71,7 @@ impl Cx {
         output::finish(self.json, result, text)
     }
 
-    /// `--dry-run` of a step: what it would send; nothing sent, nothing asked.
+    /// `--dry-run` of a step: what it would send; nothing sent, no confirmation asked.
     pub async fn dry_run(&self, at: &ReleaseRef, of: DryRunOf<'_>) -> i32 {
         let result =
             gopay_miniapp_core::workflows::release::dry_run(&self.ctx, at, of, &self.prompter)
