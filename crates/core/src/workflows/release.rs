@@ -697,7 +697,8 @@ impl DryRunOf<'_> {
 
 /// What a step would do (`--dry-run`): the release it acts on, as the real run would find and
 /// check it, and the exact requests it would send, session values named instead of shown.
-/// Nothing is sent and no confirmation is asked (a missing version or target app is asked for, as by the step).
+/// Nothing is sent and no confirmation is asked (a missing version or target app is asked for,
+/// as by the step).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DryRun {
