@@ -648,7 +648,7 @@ impl Portal for SuperappPortal {
         let targets = self.release_targets().await?;
         if targets.is_empty() {
             tracing::warn!(
-                "no target apps are known for {} (give them when binding, or learn the console's list: `gopay-miniapp learn target_apps`): no releases to show",
+                "no target apps are known for {} (give them when binding, or learn the console's target-app list): no releases to show",
                 app.app_id
             );
             return Ok(Vec::new());
