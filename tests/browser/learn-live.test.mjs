@@ -16,11 +16,10 @@
 // Needs: `cargo build -p gopay-miniapp` (or GOPAY_MINIAPP_BIN), /usr/bin/chromium (or
 // CHROMIUM), `npm ci` in this folder. Run: `node --test tests/browser/`.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { chromium } from "playwright-core";
@@ -28,24 +27,9 @@ import { chromium } from "playwright-core";
 import { builtBinary } from "../cargo-target.mjs";
 import { apply, approve, logIn, observedStatus, official, release, startEmulator } from "./console-story.mjs";
 import { sessionCookie } from "./learn-story.mjs";
-import { chromiumPath, launchChromium } from "./support.mjs";
+import { browserForTests, chromiumPath } from "./support.mjs";
 
-const work = mkdtempSync(join(tmpdir(), "gopay-miniapp-learn-live-"));
-let browser = null;
-
-before(async () => {
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
-
+const shared = browserForTests("gopay-miniapp-learn-live-");
 const USERS = "1001,1002";
 
 /** The CLI of one home (credentials, recipes) in `project`; every output kept for the leak check. */
@@ -152,7 +136,7 @@ function recipeOf(file) {
 
 for (const variant of ["a", "b"]) {
   test(`variant ${variant}: learn whitelist live, as a user clicks in the CLI's browser; the same recipe as from a HAR, and it replays`, async () => {
-    const dir = join(work, variant);
+    const dir = join(shared.work, variant);
     const emulator = await startEmulator(variant, dir);
     try {
       const { url, ids } = emulator;
@@ -166,8 +150,8 @@ for (const variant of ["a", "b"]) {
       const live = cliOf({ bin, url, home: join(dir, "home-live"), project, logs });
       const fromHar = cliOf({ bin, url, home: join(dir, "home-har"), project, logs });
 
-      const dev = await logIn(browser, url, "demo", "demo");
-      const admin = await logIn(browser, url, "admin", "admin");
+      const dev = await logIn(shared.browser, url, "demo", "demo");
+      const admin = await logIn(shared.browser, url, "admin", "admin");
       const cookie = await sessionCookie(url, dev);
       const secrets = cookie.split("; ").map((c) => c.split("=").slice(1).join("=")).filter((v) => v.length >= 8);
       assert.ok(secrets.length >= 1, cookie);
@@ -232,7 +216,7 @@ for (const variant of ["a", "b"]) {
       await apply(url, dev, ids, "1.0.2");
       await approve(url, admin, ids, "1.0.2");
       const har = join(dir, "whitelist.har");
-      const context = await browser.newContext({ storageState: dev, recordHar: { path: har, mode: "full", content: "embed" } });
+      const context = await shared.browser.newContext({ storageState: dev, recordHar: { path: har, mode: "full", content: "embed" } });
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       await whitelistClicks(page, url, ids, pid2);

@@ -8,32 +8,16 @@
 // Needs: `cargo build -p gopay-miniapp` (or GOPAY_MINIAPP_BIN), /usr/bin/chromium (or
 // CHROMIUM), `npm ci` in this folder. Run: `node --test tests/browser/`.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { FEATURES, runStory, startEmulator, word } from "./console-story.mjs";
 import { learnAndReplay } from "./learn-story.mjs";
-import { chromiumPath, launchChromium } from "./support.mjs";
+import { browserForTests } from "./support.mjs";
 
-const work = mkdtempSync(join(tmpdir(), "gopay-miniapp-console-browser-"));
-let browser = null;
-
-before(async () => {
-  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-});
-
+const shared = browserForTests("gopay-miniapp-console-browser-");
 /** The API requests (not the page, the script or the login) of a HAR. */
 function apiEntries(file) {
   const har = JSON.parse(readFileSync(file, "utf8"));
@@ -42,13 +26,13 @@ function apiEntries(file) {
 
 for (const variant of ["a", "b"]) {
   test(`variant ${variant}: every button of the console pages changes the release, and each feature's HAR holds its XHRs`, async () => {
-    const dir = join(work, variant);
+    const dir = join(shared.work, variant);
     const emulator = await startEmulator(variant, dir);
     try {
       const { ids } = emulator;
       const facts = {};
       const hars = await runStory({
-        browser,
+        browser: shared.browser,
         url: emulator.url,
         ids,
         variant,
@@ -139,7 +123,7 @@ for (const variant of ["a", "b"]) {
 
       // Issue #22: the CLI learns every feature from these HARs and then does each step
       // through the learned recipes (learn-story.mjs), on this emulator.
-      await learnAndReplay({ browser, url: emulator.url, ids, dir, hars: join(dir, "hars") });
+      await learnAndReplay({ browser: shared.browser, url: emulator.url, ids, dir, hars: join(dir, "hars") });
     } finally {
       await emulator.stop();
     }

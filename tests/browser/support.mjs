@@ -1,4 +1,11 @@
-// What the SuperApp browser tests share: a ZIP builder and Chromium's launch.
+// What the SuperApp browser tests share: a ZIP builder, Chromium's launch, and one browser and
+// scratch folder per test file.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before } from "node:test";
 
 import { chromium } from "playwright-core";
 
@@ -10,6 +17,27 @@ export function launchChromium() {
     executablePath: chromiumPath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
+}
+
+/**
+ * One Chromium for a test file's tests (launched before them, closed after) and a scratch
+ * folder named after `prefix` (removed after): `{ work, browser }`, `browser` set once the
+ * tests run.
+ */
+export function browserForTests(prefix) {
+  const shared = { work: mkdtempSync(join(tmpdir(), prefix)), browser: null };
+  before(async () => {
+    assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
+    shared.browser = await launchChromium();
+  });
+  after(async () => {
+    try {
+      if (shared.browser) await shared.browser.close();
+    } finally {
+      rmSync(shared.work, { recursive: true, force: true });
+    }
+  });
+  return shared;
 }
 
 /** A ZIP (stored, no compression) of the given text files, built here so the test needs no tool. */
