@@ -148,10 +148,12 @@ impl FrameDecoder {
                     };
                     // Garbage glued in front of a header (not at a line start) is skipped up
                     // to it, even when the lines before it happen to parse: otherwise their
-                    // length would eat the real message (found by fuzz/lsp_framing).
+                    // length would eat the real message (found by fuzz/lsp_framing). A line
+                    // starts after CRLF only, as `parse_header` splits them: a header after a
+                    // bare LF is glued to the junk before it (crash-d98d5e0c…).
                     let glued = find_header(&buf[1..end + 4])
                         .map(|k| k + 1)
-                        .filter(|&k| buf[k - 1] != b'\n');
+                        .filter(|&k| !buf[..k].ends_with(b"\r\n"));
                     if let Some(k) = glued {
                         let junk = String::from_utf8_lossy(&buf[..k])
                             .chars()
@@ -780,6 +782,9 @@ mod tests {
         for junk in [
             &b"Content-Length: \n\r52\r\n{\"jsonrpc\":\"2.0\",\"method\":\"inparams\":{}}"[..],
             b"Content-Length: 60\r\nX-Junk",
+            // crash-d98d5e0c…: a line holding a colon and ending in a bare LF, right before
+            // the next header, was taken as the same block, so its length ate the message.
+            b"Content-Length: 50\r\n\rj\"{\nsonrp(\":\"2.0\",\x01\x02s\":\n",
         ] {
             let mut input = junk.to_vec();
             input.extend_from_slice(&next);
