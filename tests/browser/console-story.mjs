@@ -6,6 +6,7 @@
 // The releases each feature needs are prepared through the OBSERVED routes (and the
 // emulator's review), with the session's cookie, outside the recorded contexts.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -167,10 +168,13 @@ export function word(variant, observed) {
 
 /**
  * Runs every feature on the console pages of a started emulator. `harDir`: where to write
- * `<feature>.har` (none: no recording). `onStep(feature, facts)` is called after each
- * feature with what the page and the observed query show. Returns the HAR files written.
+ * `<feature>.har` (none: no recording). `open(feature, hash)`: where a feature's clicks are
+ * made instead of a fresh context of the story's own session ({page, close()}, the page on the
+ * console URL `hash`; learn-story.mjs uses the CLI's browser while `learn` records live).
+ * `onStep(feature, facts)` is called after each feature with what the page and the observed
+ * query show. Returns the HAR files written.
  */
-export async function runStory({ browser, url, ids, variant, harDir, onStep = async () => {} }) {
+export async function runStory({ browser, url, ids, variant, harDir, open: openElsewhere, onStep = async () => {} }) {
   const dev = await logIn(browser, url, "demo", "demo");
   const admin = await logIn(browser, url, "admin", "admin");
   const space = ids["space Demo Space"];
@@ -181,6 +185,7 @@ export async function runStory({ browser, url, ids, variant, harDir, onStep = as
 
   /** A fresh context with the session (recording `feature` if asked), on a console URL. */
   async function open(feature, hash) {
+    if (openElsewhere) return openElsewhere(feature, hash);
     const har = harDir ? join(harDir, `${feature}.har`) : null;
     const context = await browser.newContext({
       storageState: dev,
@@ -267,4 +272,42 @@ export async function runStory({ browser, url, ids, variant, harDir, onStep = as
   const third = await release(url, dev, ids, "1.0.2");
   await onRelease("cancel", third, "1.0.2", ["btn-cancel"]);
   return written;
+}
+
+/** What the page and the observed release query showed after each of the story's features
+ * (`runStory`'s `onStep` facts), on `variant`. */
+export function checkStoryFacts(variant, ids, facts) {
+  const w = (observed) => word(variant, observed);
+
+  assert.deepEqual(facts.spaces.options, [ids["space Demo Space"]]);
+  assert.deepEqual([...facts.apps.apps].sort(), ["Hello MiniApp", "Wallet Tools"]);
+  assert.deepEqual(facts["target-apps"].targets.sort(), [ids["target-app GoPay"], ids["target-app GoPay Staging"]].sort());
+
+  const code = facts["temporary-code"];
+  assert.equal(code.before, w("INIT"));
+  assert.equal(code.after, w("INIT"));
+  // Variant a answers the publish id; variant b a QR image of the deeplink (no id).
+  if (variant === "a") assert.match(code.code, new RegExp(`publish id ${code.publishId}\\b`));
+  else assert.match(code.code, /scan the QR/);
+  assert.equal(facts.withdraw.before, "APPROVE");
+  assert.equal(facts.withdraw.after, w("INIT"));
+  assert.equal(facts.withdraw.observed, "INIT");
+  assert.equal(facts.whitelist.before, "PASSED");
+  assert.equal(facts.whitelist.after, w("BETA"));
+  assert.equal(facts.whitelist.whitelist, "1001, 1002");
+  assert.equal(facts.whitelist.observed, "BETA");
+  assert.equal(facts.grayscale.after, w("GRAY"));
+  assert.equal(facts.grayscale.ratio, "10%");
+  assert.equal(facts.grayscale.observed, "GRAY");
+  assert.equal(facts.rollback.before, "ONLINE");
+  assert.equal(facts.rollback.after, "OFFLINE");
+  assert.equal(facts.rollback.observed, "OFFLINE");
+  assert.equal(facts.cancel.before, w("INIT"));
+  assert.equal(facts.cancel.after, "CANCELLED");
+  assert.equal(facts.cancel.observed, "CANCELLED");
+  if (variant === "b") {
+    // Status words the observed table does not know, on the page only.
+    assert.equal(facts.whitelist.after, "TESTING_WHITELIST");
+    assert.equal(facts.grayscale.after, "GRAY_RUNNING");
+  }
 }

@@ -12,108 +12,26 @@
 // Closing the tab without doing the step is a clear refusal with nothing saved; so are no
 // terminal without --yes (before the browser opens) and no browser (the hint: a HAR). The session's
 // values are in no recipe and no output or log (RUST_LOG=trace).
+// Then every feature (the lists, the temporary code, withdraw, whitelist, grayscale, rollback,
+// cancel) is learned live from the console story's clicks made in the CLI's browser, and the
+// CLI and the sidecar replay them all on new versions (learn-story.mjs `learnLiveAndReplay`).
 //
 // Needs: `cargo build -p gopay-miniapp` (or GOPAY_MINIAPP_BIN), /usr/bin/chromium (or
 // CHROMIUM), `npm ci` in this folder. Run: `node --test tests/browser/`.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { chromium } from "playwright-core";
-
 import { builtBinary } from "../cargo-target.mjs";
 import { apply, approve, logIn, observedStatus, official, release, startEmulator } from "./console-story.mjs";
-import { sessionCookie } from "./learn-story.mjs";
-import { browserForTests, chromiumPath } from "./support.mjs";
+import { cliFor, learnLiveAndReplay, recipeOf, sessionCookie } from "./learn-story.mjs";
+import { browserForTests } from "./support.mjs";
 
 const shared = browserForTests("gopay-miniapp-learn-live-");
 const USERS = "1001,1002";
-
-/** The CLI of one home (credentials, recipes) in `project`; every output kept for the leak check. */
-function cliOf({ bin, url, home, project, logs }) {
-  const env = { ...process.env, GOPAY_MINIAPP_HOME: home, RUST_LOG: "trace", NO_COLOR: "1", CHROMIUM: chromiumPath, GOPAY_MINIAPP_BROWSER: chromiumPath };
-  const run = (args, input) => {
-    const r = spawnSync(bin, ["--portal", url, ...args], { cwd: project, input, encoding: "utf8", env, timeout: 60_000 });
-    logs.push(r.stdout, r.stderr);
-    return r;
-  };
-  const ok = (args, input) => {
-    const r = run(args, input);
-    assert.equal(r.status, 0, `${args.join(" ")}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
-    return r.stdout.trim() ? JSON.parse(r.stdout) : null;
-  };
-  /**
-   * `learn …` live under the test switch: `user(page, {enter, close})` is called with the
-   * CLI's tab (a second DevTools connection) once it is open. `tty`: the CLI runs on a
-   * terminal (util-linux `script`), where `confirm` answers its question after the recording.
-   * The CLI's {status, stdout, stderr} (on a terminal both are in `stdout`).
-   */
-  const live = async (args, user, { tty = false, confirm = null } = {}) => {
-    const argv = ["--portal", url, ...args];
-    const quoted = [bin, ...argv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-    const child = tty
-      ? spawn("script", ["-qfec", quoted, "/dev/null"], { cwd: project, env: { ...env, GOPAY_MINIAPP_LEARN_HEADLESS: "1" }, stdio: ["pipe", "pipe", "pipe"] })
-      : spawn(bin, argv, { cwd: project, env: { ...env, GOPAY_MINIAPP_LEARN_HEADLESS: "1" }, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    const seen = () => (tty ? stdout : stderr);
-    const waiters = [];
-    const wake = () => {
-      for (const w of waiters.splice(0)) w();
-    };
-    child.stdout.on("data", (c) => {
-      stdout += c;
-      wake();
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-      wake();
-    });
-    const exited = new Promise((resolve) => child.on("exit", (status) => resolve(status)));
-    /** The first match of `re` in what the CLI shows, waiting for it. */
-    const waitFor = (re, what) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${what} from the CLI:\n${stdout}\n${stderr}`)), 60_000);
-        exited.then((status) => reject(new Error(`the CLI exited (${status}) before ${what}:\n${stdout}\n${stderr}`)));
-        const look = () => {
-          const m = re.exec(seen());
-          if (m) {
-            clearTimeout(timer);
-            resolve(m);
-          } else waiters.push(look);
-        };
-        look();
-      });
-    const [, devtools] = await waitFor(/^DevTools: (ws:\/\/\S+?)\r?\n/m, "DevTools address");
-    const second = await chromium.connectOverCDP(devtools);
-    try {
-      const [context] = second.contexts();
-      const page = context.pages().find((p) => p.url().startsWith(url)) ?? context.pages()[0];
-      assert.ok(page, "the CLI's tab");
-      page.setDefaultTimeout(15_000);
-      await user(page, {
-        enter: () => child.stdin.write("\n"),
-        close: () => page.close(),
-      });
-    } finally {
-      // Leaves the CLI's browser to the CLI (it closes it and deletes the profile).
-      await second.close().catch(() => {});
-    }
-    if (confirm !== null) {
-      await waitFor(/Save this recipe for \S+\? \[y\/N\]/, "the question");
-      child.stdin.write(`${confirm}\n`);
-    }
-    const timeout = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    const status = await exited;
-    clearTimeout(timeout);
-    logs.push(stdout, stderr);
-    return { status, stdout, stderr };
-  };
-  return { run, ok, live };
-}
 
 /** The whitelist's clicks on the console page of release `pid`, as the HAR story makes them. */
 async function whitelistClicks(page, url, ids, pid) {
@@ -125,13 +43,6 @@ async function whitelistClicks(page, url, ids, pid) {
   await page.click("#btn-start-testing");
   await page.waitForSelector('body[data-done="btn-start-testing"], body[data-done="error:btn-start-testing"]');
   assert.equal(await page.getAttribute("body", "data-done"), "btn-start-testing", await page.textContent("#console-error"));
-}
-
-/** A recipe file's JSON without when it was learned. */
-function recipeOf(file) {
-  const recipe = JSON.parse(readFileSync(file, "utf8"));
-  delete recipe.learned_at;
-  return recipe;
 }
 
 for (const variant of ["a", "b"]) {
@@ -147,8 +58,8 @@ for (const variant of ["a", "b"]) {
       mkdirSync(project, { recursive: true });
       writeFileSync(join(project, "package.json"), JSON.stringify({ name: "hello-miniapp", version: "1.0.0" }));
       const logs = [];
-      const live = cliOf({ bin, url, home: join(dir, "home-live"), project, logs });
-      const fromHar = cliOf({ bin, url, home: join(dir, "home-har"), project, logs });
+      const live = cliFor({ bin, url, home: join(dir, "home-live"), project, logs });
+      const fromHar = cliFor({ bin, url, home: join(dir, "home-har"), project, logs });
 
       const dev = await logIn(shared.browser, url, "demo", "demo");
       const admin = await logIn(shared.browser, url, "admin", "admin");
@@ -265,5 +176,11 @@ for (const variant of ["a", "b"]) {
     } finally {
       await emulator.stop();
     }
+  });
+}
+
+for (const variant of ["a", "b"]) {
+  test(`variant ${variant}: every feature learned live through the console's own clicks, then replayed by the CLI and the sidecar`, async () => {
+    await learnLiveAndReplay({ browser: shared.browser, variant, dir: join(shared.work, `story-${variant}`) });
   });
 }

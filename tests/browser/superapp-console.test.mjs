@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { FEATURES, runStory, startEmulator, word } from "./console-story.mjs";
+import { checkStoryFacts, FEATURES, runStory, startEmulator } from "./console-story.mjs";
 import { learnAndReplay } from "./learn-story.mjs";
 import { browserForTests } from "./support.mjs";
 
@@ -41,39 +41,7 @@ for (const variant of ["a", "b"]) {
           facts[feature] = seen;
         },
       });
-      const w = (observed) => word(variant, observed);
-
-      assert.deepEqual(facts.spaces.options, [ids["space Demo Space"]]);
-      assert.deepEqual([...facts.apps.apps].sort(), ["Hello MiniApp", "Wallet Tools"]);
-      assert.deepEqual(facts["target-apps"].targets.sort(), [ids["target-app GoPay"], ids["target-app GoPay Staging"]].sort());
-
-      const code = facts["temporary-code"];
-      assert.equal(code.before, w("INIT"));
-      assert.equal(code.after, w("INIT"));
-      // Variant a answers the publish id; variant b a QR image of the deeplink (no id).
-      if (variant === "a") assert.match(code.code, new RegExp(`publish id ${code.publishId}\\b`));
-      else assert.match(code.code, /scan the QR/);
-      assert.equal(facts.withdraw.before, "APPROVE");
-      assert.equal(facts.withdraw.after, w("INIT"));
-      assert.equal(facts.withdraw.observed, "INIT");
-      assert.equal(facts.whitelist.before, "PASSED");
-      assert.equal(facts.whitelist.after, w("BETA"));
-      assert.equal(facts.whitelist.whitelist, "1001, 1002");
-      assert.equal(facts.whitelist.observed, "BETA");
-      assert.equal(facts.grayscale.after, w("GRAY"));
-      assert.equal(facts.grayscale.ratio, "10%");
-      assert.equal(facts.grayscale.observed, "GRAY");
-      assert.equal(facts.rollback.before, "ONLINE");
-      assert.equal(facts.rollback.after, "OFFLINE");
-      assert.equal(facts.rollback.observed, "OFFLINE");
-      assert.equal(facts.cancel.before, w("INIT"));
-      assert.equal(facts.cancel.after, "CANCELLED");
-      assert.equal(facts.cancel.observed, "CANCELLED");
-      if (variant === "b") {
-        // Status words the observed table does not know, on the page only.
-        assert.equal(facts.whitelist.after, "TESTING_WHITELIST");
-        assert.equal(facts.grayscale.after, "GRAY_RUNNING");
-      }
+      checkStoryFacts(variant, ids, facts);
 
       // One HAR per feature, with the step's request and a later release query.
       assert.deepEqual(hars.map((h) => h.split("/").pop()), FEATURES.map((f) => `${f}.har`));
