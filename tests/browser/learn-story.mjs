@@ -123,15 +123,25 @@ export function cliFor({ bin = builtBinary(), url, home, project, logs }) {
         };
         look();
       });
-    const [, devtools] = await waitFor(/^DevTools: (ws:\/\/\S+?)\r?\n/m, "DevTools address");
-    const second = await chromium.connectOverCDP(devtools);
-    const [context] = second.contexts();
-    const page = context.pages().find((p) => p.url().startsWith(url)) ?? context.pages()[0];
-    assert.ok(page, "the CLI's tab");
-    page.setDefaultTimeout(15_000);
-    // The CLI navigates its tab to the portal without waiting: a click's navigation must come
-    // after that one, or the CLI's would replace it.
-    await page.waitForURL((u) => u.href.startsWith(url), { waitUntil: "commit" });
+    let second = null;
+    let page;
+    try {
+      const [, devtools] = await waitFor(/^DevTools: (ws:\/\/\S+?)\r?\n/m, "DevTools address");
+      second = await chromium.connectOverCDP(devtools);
+      const [context] = second.contexts();
+      page = context.pages().find((p) => p.url().startsWith(url)) ?? context.pages()[0];
+      assert.ok(page, "the CLI's tab");
+      page.setDefaultTimeout(15_000);
+      // The CLI navigates its tab to the portal without waiting: a click's navigation must
+      // come after that one, or the CLI's would replace it.
+      await page.waitForURL((u) => u.href.startsWith(url), { waitUntil: "commit" });
+    } catch (e) {
+      // No CLI (and its browser) left behind a failed attach: SIGTERM lets it close its
+      // browser and delete the profile.
+      await second?.close().catch(() => {});
+      child.kill("SIGTERM");
+      throw e;
+    }
     const finish = async ({ confirm = null } = {}) => {
       // Leaves the CLI's browser to the CLI (it closes it and deletes the profile).
       await second.close().catch(() => {});
