@@ -134,7 +134,14 @@ for (const variant of ["a", "b"]) {
       await context.close();
       fromHar.ok(["--json", "--yes", "learn", "whitelist", "1.0.2", "--target-app", "GoPay", "--users", USERS, "--har", har]);
       const harFile = fromHar.ok(["--json", "learn", "--list"]).features.find((f) => f.feature === "whitelist").file;
-      assert.deepEqual(recipeOf(liveFile), recipeOf(harFile));
+      // The same recipe. Only the status word seen after the step may be missing when the
+      // recording ended by closing the tab (variant b): an answer the page had but DevTools
+      // had not yet handed over is lost with the tab (once in a cold CI). The step then re-reads
+      // the state and shows it raw (docs/recipes.md).
+      const liveRecipe = recipeOf(liveFile);
+      const harRecipe = recipeOf(harFile);
+      if (variant === "b" && !("status_after" in liveRecipe)) delete harRecipe.status_after;
+      assert.deepEqual(liveRecipe, harRecipe);
 
       // The live recipe replays: 1.0.3 to "Testing" with other users.
       await official(url, dev, ids, "1.0.2");
