@@ -71,17 +71,28 @@ fn processes() -> Vec<Proc> {
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
             continue;
         };
-        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..]
-            .split_whitespace()
-            .collect();
+        // Other tests' processes come and go while this reads: an entry that does not parse
+        // (it was read as its process exited) is not one of ours and is skipped (a cold CI
+        // once met one).
+        let fields: Vec<&str> = stat
+            .rfind(')')
+            .map(|at| stat[at + 1..].split_whitespace().collect())
+            .unwrap_or_default();
+        let (Some(state), Some(Ok(ppid)), Some(Ok(pgrp))) = (
+            fields.first(),
+            fields.get(1).map(|f| f.parse()),
+            fields.get(2).map(|f| f.parse()),
+        ) else {
+            continue;
+        };
         let cmdline = std::fs::read(entry.path().join("cmdline"))
             .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
             .unwrap_or_default();
         all.push(Proc {
             pid,
-            ppid: fields[1].parse().unwrap(),
-            state: fields[0].to_string(),
-            pgrp: fields[2].parse().unwrap(),
+            ppid,
+            state: state.to_string(),
+            pgrp,
             cmdline,
         });
     }
