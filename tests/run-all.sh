@@ -19,6 +19,11 @@ export GOPAY_MINIAPP_TESTS_REQUIRE_TOOLS=1
 # Where cargo builds (CARGO_TARGET_DIR and cargo's config are honoured).
 source tests/cargo-target-dir.sh
 bin="$(cargo_target_dir)/debug/gopay-miniapp"
+# The CLI the cross-process tests run ($bin), resolved as the Rust tests resolved it: with the
+# dev-dependencies' features. `cargo build -p gopay-miniapp` resolves fewer features and built
+# a dozen shared crates and the binary a second time (time, and disk). After the Rust tests
+# this is a no-op.
+build_cli() { cargo build --workspace --tests; }
 
 echo "==> npm packages of the fixtures"
 for dir in tests/fixtures/*/; do
@@ -38,12 +43,12 @@ fi
 
 if [ -d tests/node ] && ls tests/node/*.test.mjs >/dev/null 2>&1; then
   echo "==> Node tests"
-  cargo build -p gopay-miniapp
+  build_cli
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
   node --test tests/node/
 fi
 echo "==> Browser tests (local portal web pages, Chromium)"
-cargo build -p gopay-miniapp
+build_cli
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 node --test tests/browser/
 

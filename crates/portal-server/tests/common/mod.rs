@@ -29,19 +29,50 @@ pub async fn portal() -> Portal {
     portal_with(|_| {}).await
 }
 
-/// A data dir seeded once per test binary (argon2 is slow in debug builds); each test gets
-/// a copy of its database.
+/// A data dir seeded once per build of this test binary (argon2 is slow in debug builds) and
+/// shared by its processes (nextest runs each test in its own); each test gets a copy of its
+/// database. It is kept in cargo's tmp folder for tests, not in a `TempDir` held by a static:
+/// statics are never dropped, and every test process left a seeded folder in /tmp.
 fn seeded_template() -> &'static std::path::Path {
-    static TEMPLATE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    TEMPLATE
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let store = gopay_miniapp_portal_server::Store::open(dir.path()).expect("store");
-            gopay_miniapp_portal_server::seed_demo(&store).expect("seed");
-            drop(store); // closing checkpoints the WAL into the database file
-            dir
-        })
-        .path()
+    static TEMPLATE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let built = std::fs::metadata(&exe)
+            .and_then(|m| m.modified())
+            .expect("the test binary's modification time")
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_nanos();
+        let prefix = format!(
+            "portal-seeded-{}-",
+            exe.file_name().expect("a file name").to_string_lossy()
+        );
+        let template = root.join(format!("{prefix}{built}"));
+        if template.is_dir() {
+            return template;
+        }
+        // The templates of earlier builds of this binary.
+        for stale in std::fs::read_dir(root).into_iter().flatten().flatten() {
+            if stale.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(stale.path());
+            }
+        }
+        let staging = tempfile::tempdir_in(root).expect("tempdir");
+        let store = gopay_miniapp_portal_server::Store::open(staging.path()).expect("store");
+        gopay_miniapp_portal_server::seed_demo(&store).expect("seed");
+        // Closing checkpoints the WAL into the database file.
+        drop(store);
+        // Complete or absent: a rename is atomic. A process that lost the race uses the
+        // winner's template, as good as its own (dropping `staging` removes it).
+        let _ = std::fs::rename(staging.path(), &template);
+        assert!(
+            template.is_dir(),
+            "the seeded template {}",
+            template.display()
+        );
+        template
+    })
 }
 
 pub async fn portal_with(adjust: impl FnOnce(&mut PortalConfig)) -> Portal {
