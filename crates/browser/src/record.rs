@@ -7,15 +7,24 @@
 //! headers, the cookies sent — which the learner only uses to recognise a value echoed from a
 //! cookie, and then drops —, the post data, from the event or
 //! `Network.getRequestPostData`) and the answer (status, type, body from
+//! the Fetch domain's `getResponseBody` while the answer is held, else
 //! `Network.getResponseBody`). Only the portal's origin is recorded; the count of requests
 //! and the size of each body and of all of them are bounded (`guard::limits`), like a HAR
 //! file's. Nothing of it is logged; the profile (with the cookies) is deleted afterwards.
+//!
+//! The page's XHR and fetch answers are held at the response stage until their body is read
+//! (the Fetch domain), so the page shows no answer that is not recorded: a user who closes the
+//! tab as soon as the step shows its new state loses nothing. With `Network.getResponseBody`
+//! alone a closed tab's last answers were lost (DevTools no longer hands out a closed tab's
+//! bodies), and with them the status word the recipe records after a step.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine;
+use chromiumoxide::cdp::browser_protocol::fetch;
+use chromiumoxide::cdp::browser_protocol::network::ResourceType;
 use chromiumoxide::cdp::browser_protocol::network::{
     CookieParam, EnableParams, EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent,
     EventResponseReceived, GetCookiesParams, GetRequestPostDataParams, GetResponseBodyParams,
@@ -126,6 +135,7 @@ async fn watch(
         answered: tab.event_listener().await.map_err(devtools)?,
         finished: tab.event_listener().await.map_err(devtools)?,
         failed: tab.event_listener().await.map_err(devtools)?,
+        held: tab.event_listener().await.map_err(devtools)?,
     };
     let mut destroyed = browser
         .event_listener::<EventTargetDestroyed>()
@@ -134,6 +144,11 @@ async fn watch(
     tab.execute(EnableParams::default())
         .await
         .map_err(devtools)?;
+    // A browser that refuses to hold answers is still recorded, through the Network domain
+    // alone (with the closed-tab limit above).
+    if let Err(e) = tab.execute(hold_answers(recording.origin)).await {
+        tracing::debug!(error = %e, "the browser does not hold answers (Fetch.enable)");
+    }
     tab.execute(SetCookiesParams::new(cookie_params(
         recording.origin,
         recording.cookie,
@@ -190,12 +205,30 @@ async fn watch(
 const SETTLE: Duration = Duration::from_millis(500);
 const SETTLE_MAX: Duration = Duration::from_secs(5);
 
-/// The tab's Network events this recorder reads.
+/// The Fetch domain's patterns: the origin's XHR and fetch answers, held at the response
+/// stage. Only they make recipes; pages, scripts and images pass as they come.
+fn hold_answers(origin: &Url) -> fetch::EnableParams {
+    let url = format!("{}/*", origin.origin().ascii_serialization());
+    let pattern = |kind: ResourceType| {
+        fetch::RequestPattern::builder()
+            .url_pattern(url.clone())
+            .resource_type(kind)
+            .request_stage(fetch::RequestStage::Response)
+            .build()
+    };
+    fetch::EnableParams::builder()
+        .pattern(pattern(ResourceType::Xhr))
+        .pattern(pattern(ResourceType::Fetch))
+        .build()
+}
+
+/// The tab's Network (and Fetch) events this recorder reads.
 struct Network {
     will: chromiumoxide::listeners::EventStream<EventRequestWillBeSent>,
     answered: chromiumoxide::listeners::EventStream<EventResponseReceived>,
     finished: chromiumoxide::listeners::EventStream<EventLoadingFinished>,
     failed: chromiumoxide::listeners::EventStream<EventLoadingFailed>,
+    held: chromiumoxide::listeners::EventStream<fetch::EventRequestPaused>,
 }
 
 enum Event {
@@ -203,6 +236,7 @@ enum Event {
     Answered(std::sync::Arc<EventResponseReceived>),
     Finished(std::sync::Arc<EventLoadingFinished>),
     Failed(std::sync::Arc<EventLoadingFailed>),
+    Held(std::sync::Arc<fetch::EventRequestPaused>),
 }
 
 impl Network {
@@ -213,6 +247,7 @@ impl Network {
             biased;
             Some(e) = self.will.next() => Some(Event::Will(e)),
             Some(e) = self.answered.next() => Some(Event::Answered(e)),
+            Some(e) = self.held.next() => Some(Event::Held(e)),
             Some(e) = self.finished.next() => Some(Event::Finished(e)),
             Some(e) = self.failed.next() => Some(Event::Failed(e)),
             else => None,
@@ -267,12 +302,17 @@ impl Recorder {
         }
     }
 
-    /// The requests, with the answers' bodies asked for (each within [`ASK`]).
+    /// The requests, with the answers' bodies asked for (each within [`ASK`]; the first one
+    /// read of an answer is kept).
     async fn finish(&mut self) -> Vec<RecordedRequest> {
+        let mut read = std::collections::HashSet::new();
         for (index, body) in std::mem::take(&mut self.bodies) {
             let Ok(Some(body)) = body.await else {
                 continue;
             };
+            if !read.insert(index) {
+                continue;
+            }
             if !self.budget(body.len()) {
                 continue;
             }
@@ -304,6 +344,7 @@ impl Recorder {
             Event::Answered(e) => self.answered(&e),
             Event::Finished(e) => self.finished(tab, &e.request_id),
             Event::Failed(e) => self.failed(&e.request_id),
+            Event::Held(e) => self.held(tab, &e),
         }
     }
 
@@ -385,15 +426,61 @@ impl Recorder {
     }
 
     /// Asks for the answer's body at once, without waiting for it (the page goes on, and the
-    /// user may close the tab right after): [`Recorder::finish`] collects it.
+    /// user may close the tab right after): [`Recorder::finish`] collects it. An answer that
+    /// was held has been read already.
     fn finished(&mut self, tab: &Page, id: &RequestId) {
         let Some(&index) = self.by_id.get(id.inner()) else {
             return;
         };
-        if self.requests[index].response.is_none() {
+        if self.requests[index].response.is_none() || self.asked(index) {
             return;
         }
         self.ask_body(tab, index, id.clone());
+    }
+
+    fn asked(&self, index: usize) -> bool {
+        self.bodies.iter().any(|(asked, _)| *asked == index)
+    }
+
+    /// An answer held at the response stage: its body is read, then the page gets it, in a
+    /// task of its own (the page waits for that answer, not for the others). Every held answer
+    /// goes on, recorded or not. Its status and type are recorded from the held headers too:
+    /// the tab may close before `responseReceived` reaches this client.
+    fn held(&mut self, tab: &Page, event: &fetch::EventRequestPaused) {
+        let status = event
+            .response_status_code
+            .and_then(|code| u16::try_from(code).ok());
+        // A redirect has no body to read, an error no answer.
+        let readable = status.filter(|code| !(300..400).contains(code));
+        let index = event
+            .network_id
+            .as_ref()
+            .and_then(|id| self.by_id.get(id.inner()).copied())
+            .filter(|_| readable.is_some());
+        if let (Some(index), Some(status)) = (index, readable) {
+            self.requests[index]
+                .response
+                .get_or_insert_with(|| RecordedResponse {
+                    status,
+                    mime_type: held_content_type(event),
+                    body: Vec::new(),
+                });
+        }
+        let tab = tab.clone();
+        let id = event.request_id.clone();
+        let body = tokio::spawn(async move {
+            let body = match index {
+                Some(_) => ask(&tab, fetch::GetResponseBodyParams::new(id.clone()))
+                    .await
+                    .map(|answer| body_bytes(answer.body, answer.base64_encoded)),
+                None => None,
+            };
+            ask(&tab, fetch::ContinueRequestParams::new(id)).await;
+            body
+        });
+        if let Some(index) = index {
+            self.bodies.push((index, body));
+        }
     }
 
     /// Asks for the body of every answered request whose body was not asked for yet.
@@ -402,7 +489,7 @@ impl Recorder {
             .by_id
             .iter()
             .filter(|(_, &index)| self.requests[index].response.is_some())
-            .filter(|(_, &index)| !self.bodies.iter().any(|(asked, _)| *asked == index))
+            .filter(|(_, &index)| !self.asked(index))
             .map(|(id, &index)| (index, RequestId::new(id.clone())))
             .collect();
         for (index, id) in missing {
@@ -414,13 +501,7 @@ impl Recorder {
         let tab = tab.clone();
         let body = tokio::spawn(async move {
             let answer = ask(&tab, GetResponseBodyParams::new(id)).await?;
-            Some(if answer.base64_encoded {
-                base64::engine::general_purpose::STANDARD
-                    .decode(answer.body.as_bytes())
-                    .unwrap_or_default()
-            } else {
-                answer.body.into_bytes()
-            })
+            Some(body_bytes(answer.body, answer.base64_encoded))
         });
         self.bodies.push((index, body));
     }
@@ -439,6 +520,36 @@ async fn ask<C: chromiumoxide::types::Command>(tab: &Page, command: C) -> Option
         .ok()?
         .ok()
         .map(|r| r.result)
+}
+
+/// A body as DevTools hands it over (binary bodies in base64).
+fn body_bytes(body: String, base64_encoded: bool) -> Vec<u8> {
+    if base64_encoded {
+        base64::engine::general_purpose::STANDARD
+            .decode(body.as_bytes())
+            .unwrap_or_default()
+    } else {
+        body.into_bytes()
+    }
+}
+
+/// The MIME type of a held answer (its `Content-Type` without parameters), as
+/// `responseReceived` would say it.
+fn held_content_type(event: &fetch::EventRequestPaused) -> String {
+    event
+        .response_headers
+        .iter()
+        .flatten()
+        .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+        .map(|h| {
+            h.value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
 }
 
 /// The post data the event carries (its entries' bytes, base64), when it carries it whole.
