@@ -5,12 +5,10 @@
 // 3. `miniapp.status` round trip with a warm portal connection (logged in, bound project)
 // --anchor BIN (repeatable): another build of the sidecar (e.g. an earlier commit's release
 // binary) measured in the same run, interleaved with this one, with the ratios printed.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import * as rpc from "vscode-jsonrpc/node.js";
 
 import { builtBinary } from "../cargo-target.mjs";
-import { copyFixture, startPortal, tempDir } from "./helpers.mjs";
+import { bareInitializeParams as initParams, connectBareSidecar, copyFixture, startPortal, tempDir } from "./helpers.mjs";
 
 const args = process.argv.slice(2);
 // Every `--anchor BIN` (repeatable), in the order given.
@@ -30,26 +28,6 @@ const median = (xs) => {
 };
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-function connect(binary, home, portal) {
-  const child = spawn(binary, portal ? ["--portal", portal, "lsp"] : ["lsp"], {
-    env: { ...process.env, GOPAY_MINIAPP_HOME: home },
-    stdio: ["pipe", "pipe", "ignore"],
-  });
-  const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
-  connection.onRequest("window/workDoneProgress/create", () => null);
-  connection.listen();
-  const exited = new Promise((r) => child.on("exit", r));
-  return { child, connection, exited };
-}
-
-async function stop({ connection, exited }) {
-  await connection.sendRequest("shutdown");
-  await connection.sendNotification("exit");
-  await exited;
-  connection.dispose();
-}
-
-const initParams = (root) => ({ processId: process.pid, rootUri: `file://${root}`, workspaceFolders: [{ uri: `file://${root}`, name: "p" }], capabilities: {} });
 
 // Each build has its own home and project: the anchor may not read today's files.
 const builds = [bin, ...anchors].map((b, i) => ({
@@ -64,10 +42,10 @@ for (const b of builds) b.startup = [];
 for (let i = 0; i < runs; i++) {
   for (const b of builds) {
     const t0 = process.hrtime.bigint();
-    const s = connect(b.bin, b.home);
+    const s = connectBareSidecar(b.bin, { home: b.home });
     await s.connection.sendRequest("initialize", initParams(b.project));
     b.startup.push(ms(t0));
-    await stop(s);
+    await s.stop();
   }
 }
 
@@ -75,13 +53,13 @@ for (let i = 0; i < runs; i++) {
 for (const b of builds) b.rss = [];
 for (let i = 0; i < 5; i++) {
   for (const b of builds) {
-    const idle = connect(b.bin, b.home);
+    const idle = connectBareSidecar(b.bin, { home: b.home });
     await idle.connection.sendRequest("initialize", initParams(b.project));
     await idle.connection.sendNotification("initialized", {});
     await new Promise((r) => setTimeout(r, 500));
     const status = fs.readFileSync(`/proc/${idle.child.pid}/status`, "utf8");
     b.rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
-    await stop(idle);
+    await idle.stop();
   }
 }
 
@@ -89,7 +67,7 @@ for (let i = 0; i < 5; i++) {
 // (served by this build: the portal is not what is measured)
 for (const b of builds) {
   b.portal = await startPortal({ binary: bin });
-  b.session = connect(b.bin, b.home, b.portal.url);
+  b.session = connectBareSidecar(b.bin, { home: b.home, portal: b.portal.url });
   const { connection } = b.session;
   await connection.sendRequest("initialize", initParams(b.project));
   await connection.sendNotification("initialized", {});
@@ -108,7 +86,7 @@ for (let i = 0; i < Math.max(runs, 50); i++) {
   }
 }
 for (const b of builds) {
-  await stop(b.session);
+  await b.session.stop();
   b.portal.stop();
 }
 

@@ -20,9 +20,22 @@ export function requireBinary(binary = bin) {
   }
 }
 
+/** A fresh folder under the system's temporary one, removed when the test process exits. */
 export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
 }
+const temporary = [];
+process.on("exit", () => {
+  for (const dir of temporary) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A child still writing there: the folder stays, as before.
+    }
+  }
+});
 
 export function copyFixture() {
   const dir = tempDir("gopay-lsp-node-");
@@ -156,6 +169,35 @@ export function startSidecar({ home, portal, answers = [] }) {
     },
   };
 }
+
+/**
+ * A bare `gopay-miniapp lsp` for the benchmarks (tests/node/bench-sidecar.mjs,
+ * tests/bench/callgrind_sidecar.mjs): nothing but the JSON-RPC connection, stderr ignored and
+ * only the progress request answered, so that the figures are the sidecar's. `wrapper`: a
+ * command that runs it (valgrind and its options). {child, connection, exited, stop()}.
+ */
+export function connectBareSidecar(binary, { home, portal, wrapper = [] }) {
+  const [command, ...args] = [...wrapper, binary, ...(portal ? ["--portal", portal] : []), "lsp"];
+  const child = spawn(command, args, { env: { ...process.env, GOPAY_MINIAPP_HOME: home }, stdio: ["pipe", "pipe", "ignore"] });
+  const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
+  connection.onRequest("window/workDoneProgress/create", () => null);
+  connection.listen();
+  const exited = new Promise((r) => child.on("exit", r));
+  return {
+    child,
+    connection,
+    exited,
+    async stop() {
+      await connection.sendRequest("shutdown");
+      await connection.sendNotification("exit");
+      await exited;
+      connection.dispose();
+    },
+  };
+}
+
+/** The `initialize` parameters of a bare sidecar on the project `root`. */
+export const bareInitializeParams = (root) => ({ processId: process.pid, rootUri: `file://${root}`, workspaceFolders: [{ uri: `file://${root}`, name: "p" }], capabilities: {} });
 
 export function readVersion(project) {
   return JSON.parse(fs.readFileSync(path.join(project, "package.json"), "utf8")).version;
