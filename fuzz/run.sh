@@ -24,7 +24,9 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "==> installing cargo-fuzz $cargo_fuzz_version"
   # A debug build (it only drives cargo) in its own folder (not CARGO_TARGET_DIR's, whose lock
   # the tests' builds need).
-  cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked --quiet --debug --target-dir "$(mktemp -d)"
+  install_dir="$(mktemp -d)"
+  cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked --quiet --debug --target-dir "$install_dir"
+  rm -rf "$install_dir"
 fi
 toolchain=()
 if rustup run nightly rustc --version >/dev/null 2>&1; then

@@ -17,9 +17,9 @@ fuzz_target!(|data: &[u8]| {
             let _ = rest.set_password(None);
             let _ = rest.set_username("");
             if !rest.as_str().contains(password) && !"***".contains(password) {
-                assert!(!redacted.contains(password), "{redacted}");
+                assert!(!without_cut_marks(&redacted).contains(password), "{redacted}");
                 if let Some(shown) = &refused {
-                    assert!(!shown.contains(password), "{shown}");
+                    assert!(!without_cut_marks(shown).contains(password), "{shown}");
                 }
             }
         }
@@ -32,3 +32,27 @@ fuzz_target!(|data: &[u8]| {
         assert!(!url::has_credentials(&opened));
     }
 });
+
+/// `shown` without the marks of a cut (`…[+147 characters]`, crates/guard/src/text.rs): their
+/// count is the tool's own text, and may hold a one-character password (`7`, found by CI's
+/// fuzzing: fuzz/corpus/guard_url/crash-50215cd5…).
+fn without_cut_marks(shown: &str) -> String {
+    let mut out = String::with_capacity(shown.len());
+    let mut rest = shown;
+    while let Some(at) = rest.find("…[+") {
+        let after = &rest[at + "…[+".len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match after[digits..].strip_prefix(" characters]") {
+            Some(tail) if digits > 0 => {
+                out.push_str(&rest[..at]);
+                rest = tail;
+            }
+            _ => {
+                out.push_str(&rest[..at + "…[+".len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
