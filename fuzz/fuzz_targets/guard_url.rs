@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = rest.set_password(None);
             let _ = rest.set_username("");
             if !rest.as_str().contains(password) && !"***".contains(password) {
-                assert!(!without_cut_marks(&redacted).contains(password), "{redacted}");
+                assert!(
+                    !without_cut_marks(&redacted).contains(password),
+                    "{redacted}"
+                );
                 if let Some(shown) = &refused {
                     assert!(!without_cut_marks(shown).contains(password), "{shown}");
                 }
