@@ -52,9 +52,11 @@ fn seeded_template() -> &'static std::path::Path {
         if template.is_dir() {
             return template;
         }
-        // The templates of earlier builds of this binary.
+        // The templates of earlier builds of this binary (not this build's: another test
+        // process may have just made it, and be copying from it).
         for stale in std::fs::read_dir(root).into_iter().flatten().flatten() {
-            if stale.file_name().to_string_lossy().starts_with(&prefix) {
+            let name = stale.file_name().to_string_lossy().into_owned();
+            if name.starts_with(&prefix) && stale.path() != template {
                 let _ = std::fs::remove_dir_all(stale.path());
             }
         }
