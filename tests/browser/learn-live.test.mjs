@@ -3,7 +3,8 @@
 // records the portal's requests through DevTools; this test is the user: it attaches a second
 // DevTools connection (playwright-core's connectOverCDP, to the address the CLI prints under
 // its test switch GOPAY_MINIAPP_LEARN_HEADLESS=1), clicks through the console page as a user
-// would, and then presses Enter (variant a) or closes the tab (variant b). The recipe saved
+// would, and then presses Enter (variant a) or closes the tab (variant b, the moment the page
+// is told of its re-read's answer, whose body a proxy sends 1.5 s later). The recipe saved
 // equals the one `learn --har` makes from a playwright `recordHar` of the same clicks, and it
 // replays (`whitelist` on a new version reaches "Testing" in the observed release query).
 // On a terminal (util-linux `script`) without --yes, Enter or the closed tab ends the recording
@@ -63,16 +64,23 @@ async function slowBodiesProxy(target) {
   };
 }
 
-/** The whitelist's clicks on the console page of release `pid`, as the HAR story makes them. */
-// The whitelist step's clicks. `untilReread`: they end as soon as the page's own re-read of
-// the release is answered, before the page has read that answer or shown it.
+/**
+ * The whitelist's clicks on the console page of release `pid`, as the HAR story makes them.
+ * `untilReread`: they end as soon as the page is told of the answer to its own re-read of the
+ * release (the console's release query: `publishId` on a, `/releases/PID` on b), before the
+ * page has read that answer or shown it.
+ */
 async function whitelistClicks(page, url, ids, pid, { untilReread = false } = {}) {
   const hash = `#/spaces/${ids["space Demo Space"]}/apps/${ids["app Hello MiniApp"]}/releases/${pid}`;
   await page.goto(`${url}/console${hash}`);
   await page.waitForSelector('body[data-ready="release"]');
   await page.click("#btn-set-whitelist");
   await page.fill("#whitelist-users", "1001, 1002");
-  const reread = page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes(pid));
+  const isReread = (r) => {
+    const u = new URL(r.url());
+    return r.request().method() === "GET" && (u.searchParams.get("publishId") === pid || u.pathname.endsWith(`/releases/${pid}`));
+  };
+  const reread = untilReread ? page.waitForResponse(isReread) : null;
   await page.click("#btn-start-testing");
   if (untilReread) {
     await reread;
