@@ -30,17 +30,7 @@ fn lines_of(lines: &Lines, stream: BuildStream) -> Vec<String> {
 
 /// A process is gone once it no longer exists or is a zombie waiting for its reaper.
 fn process_is_running(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            let state = stat[stat.rfind(')').unwrap() + 1..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .to_string();
-            state != "Z" && state != "X"
-        }
-        Err(_) => false,
-    }
+    read_proc(pid).is_some_and(|p| p.running())
 }
 
 /// A process as /proc shows it.
@@ -63,40 +53,30 @@ impl Proc {
 
 /// Every process /proc lists (zombies included).
 fn processes() -> Vec<Proc> {
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // Other tests' processes come and go while this reads: an entry that does not parse
-        // (it was read as its process exited) is not one of ours and is skipped (a cold CI
-        // once met one).
-        let fields: Vec<&str> = stat
-            .rfind(')')
-            .map(|at| stat[at + 1..].split_whitespace().collect())
-            .unwrap_or_default();
-        let (Some(state), Some(Ok(ppid)), Some(Ok(pgrp))) = (
-            fields.first(),
-            fields.get(1).map(|f| f.parse()),
-            fields.get(2).map(|f| f.parse()),
-        ) else {
-            continue;
-        };
-        let cmdline = std::fs::read(entry.path().join("cmdline"))
-            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
-            .unwrap_or_default();
-        all.push(Proc {
-            pid,
-            ppid,
-            state: state.to_string(),
-            pgrp,
-            cmdline,
-        });
-    }
-    all
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_string_lossy().parse().ok())
+        .filter_map(read_proc)
+        .collect()
+}
+
+/// The process `pid` as /proc shows it, or `None` when it is gone. Other tests' processes come
+/// and go while this reads: a `stat` that does not parse (read as its process exited) is taken
+/// as gone (a cold CI once met one).
+fn read_proc(pid: u32) -> Option<Proc> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default();
+    Some(Proc {
+        pid,
+        ppid: fields.get(1)?.parse().ok()?,
+        state: fields.first()?.to_string(),
+        pgrp: fields.get(2)?.parse().ok()?,
+        cmdline,
+    })
 }
 
 /// Every process whose process group is `pgid` and that is still running.

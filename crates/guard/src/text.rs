@@ -244,8 +244,44 @@ struct Marker(usize);
 impl Display for Marker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = if self.0 == 1 { "" } else { "s" };
-        write!(f, "…[+{} character{s}]", self.0)
+        write!(f, "{}{} character{s}]", Marker::START, self.0)
     }
+}
+
+impl Marker {
+    const START: &'static str = "…[+";
+}
+
+/// `shown` without the markers of its cuts: what was kept of the values, for checks of what a
+/// text shows (the fuzz oracles look for a password there; a marker's count is the tool's own
+/// text, and `…[+147 characters]` holds a password `7`).
+pub fn without_cut_markers(shown: &str) -> Cow<'_, str> {
+    if !shown.contains(Marker::START) {
+        return Cow::Borrowed(shown);
+    }
+    let mut out = String::with_capacity(shown.len());
+    let mut rest = shown;
+    while let Some(at) = rest.find(Marker::START) {
+        let after = &rest[at + Marker::START.len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let marker = after[..digits]
+            .parse()
+            .ok()
+            .map(|count| Marker(count).to_string())
+            .filter(|m| rest[at..].starts_with(m.as_str()));
+        match marker {
+            Some(marker) => {
+                out.push_str(&rest[..at]);
+                rest = &rest[at + marker.len()..];
+            }
+            None => {
+                out.push_str(&rest[..at + Marker::START.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// The most characters a [`Shown`] of anything prints (the limit and the longest marker).
@@ -322,6 +358,22 @@ mod tests {
         assert_eq!(
             Lines(&text).to_string(),
             format!("{}…[+5 characters]\nshort", "x".repeat(LINE_CHARS))
+        );
+    }
+
+    #[test]
+    fn the_markers_of_cuts_can_be_left_out() {
+        let text = format!("{}\nshort", "x".repeat(LINE_CHARS + 147));
+        let shown = Lines(&text).to_string();
+        assert_eq!(
+            without_cut_markers(&shown),
+            format!("{}\nshort", "x".repeat(LINE_CHARS))
+        );
+        assert_eq!(without_cut_markers(&cut("ab…", 2)), "ab");
+        // Only whole markers: text that merely starts like one stays.
+        assert_eq!(
+            without_cut_markers("a…[+7 apples] b…[+ c…[+1 characters]"),
+            "a…[+7 apples] b…[+ c…[+1 characters]"
         );
     }
 
